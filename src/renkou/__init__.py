@@ -1,0 +1,3 @@
+"""renkou (人口): population development planning, monitoring and decision support."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,80 @@
+"""Entry point of the ``renkou`` command (命令行入口).
+
+Command modules in this package are discovered at start-up, so that each group lives in
+its own file and adding one needs no edit here. Domain errors become exit codes here."""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import sys
+
+import typer
+
+from renkou import __version__
+from renkou.errors import RenkouError
+from renkou.logs import configure_logging
+
+app = typer.Typer(
+    name="renkou",
+    help="renkou 人口发展规划监测与决策支持系统 — population development planning, "
+    "monitoring and decision support.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+_SKIP = {"main", "common"}
+
+
+def _register_all() -> None:
+    import renkou.cli as pkg
+
+    for info in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda m: m.name):
+        if info.name in _SKIP or info.name.startswith("_"):
+            continue
+        module = importlib.import_module(f"renkou.cli.{info.name}")
+        register = getattr(module, "register", None)
+        if register is not None:
+            register(app)
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(False, "--version", help="显示版本 / show version"),
+) -> None:
+    """renkou 人口发展规划监测与决策支持系统。"""
+    if version:
+        typer.echo(f"renkou {__version__}")
+        raise typer.Exit()
+
+
+_register_all()
+
+
+def main(argv: list[str] | None = None) -> int:
+    configure_logging()
+    try:
+        app(args=argv, standalone_mode=False)
+    except RenkouError as exc:
+        typer.echo(f"错误：{exc}", err=True)
+        return exc.exit_code
+    except typer.Exit as exc:
+        return int(exc.exit_code or 0)
+    except typer.Abort:
+        typer.echo("已取消", err=True)
+        return 130
+    except SystemExit as exc:  # click usage errors in non-standalone mode
+        return int(exc.code or 0) if isinstance(exc.code, int) else 1
+    except Exception as exc:  # click.UsageError and friends
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            return exc.exit_code
+        raise
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
