@@ -89,8 +89,8 @@ def validate(number: str, today: dt.date | None = None) -> IdVerdict:
                          f"出生日期不合理：{born.isoformat()}")
     expected = check_character(n[:17])
     if n[17] != expected:
-        return IdVerdict(n, False, IdProblem.CHECK_CHARACTER,
-                         f"{PROBLEM_ZH[IdProblem.CHECK_CHARACTER]}：第18位应为 {expected}，实为 {n[17]}")
+        detail = f"{PROBLEM_ZH[IdProblem.CHECK_CHARACTER]}：第18位应为 {expected}，实为 {n[17]}"
+        return IdVerdict(n, False, IdProblem.CHECK_CHARACTER, detail)
     return IdVerdict(n, True)
 
 

@@ -53,26 +53,18 @@ _register_all()
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the CLI; returns the exit code (domain errors become their own codes)."""
     configure_logging()
     try:
-        app(args=argv, standalone_mode=False)
+        # Standalone mode lets click report usage errors; it ends with SystemExit.
+        app(args=argv, prog_name="renkou")
     except RenkouError as exc:
         typer.echo(f"错误：{exc}", err=True)
         return exc.exit_code
-    except typer.Exit as exc:
-        return int(exc.exit_code or 0)
-    except typer.Abort:
-        typer.echo("已取消", err=True)
-        return 130
-    except SystemExit as exc:  # click usage errors in non-standalone mode
-        return int(exc.code or 0) if isinstance(exc.code, int) else 1
-    except Exception as exc:  # click.UsageError and friends
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            return exc.exit_code
-        raise
+    except SystemExit as exc:
+        if exc.code is None:
+            return 0
+        return exc.code if isinstance(exc.code, int) else 1
     return 0
 
 

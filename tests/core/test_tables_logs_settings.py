@@ -1,0 +1,44 @@
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from renkou.errors import ConfigError, InputError
+from renkou.logs import scrub
+from renkou.settings import Settings
+from renkou.tables import read_table, write_table
+
+
+def test_read_gb18030_and_utf8(tmp_path: Path) -> None:
+    text = "姓名,区\n张三,西青区\n"
+    (tmp_path / "a.csv").write_bytes(text.encode("gb18030"))
+    (tmp_path / "b.csv").write_text(text, encoding="utf-8")
+    for name in ("a.csv", "b.csv"):
+        df = read_table(tmp_path / name)
+        assert list(df.columns) == ["姓名", "区"]
+        assert df.iloc[0, 1] == "西青区"
+
+
+def test_round_trip_xlsx_parquet(tmp_path: Path) -> None:
+    df = pd.DataFrame({"region": ["120111"], "value": ["1"]})
+    for suffix in (".xlsx", ".parquet", ".csv"):
+        out = write_table(df, tmp_path / f"t{suffix}")
+        back = read_table(out)
+        assert back.to_dict("records") == [{"region": "120111", "value": "1"}]
+
+
+def test_missing_file_is_input_error(tmp_path: Path) -> None:
+    with pytest.raises(InputError) as err:
+        read_table(tmp_path / "none.csv")
+    assert "none.csv" in str(err.value)
+
+
+def test_scrub_masks_ids() -> None:
+    assert scrub("person 11010519491231002X moved") == "person 110105********002X moved"
+
+
+def test_production_refuses_default_secrets() -> None:
+    with pytest.raises(ConfigError):
+        Settings(env="production").encryption_key_bytes()
+    s = Settings(env="production", encryption_key="k" * 32, pseudonym_key="p" * 32)
+    assert s.encryption_key_bytes() != Settings(env="development").encryption_key_bytes()
