@@ -1,0 +1,125 @@
+"""Status rule of plan indicators: hand-built cases with the values from the Tianjin plan."""
+
+from __future__ import annotations
+
+import pytest
+
+from renkou.plans.assessment import (
+    LAGGING,
+    MET,
+    MISSED,
+    NO_DATA,
+    ON_TRACK,
+    AssessmentConfig,
+    TargetSpec,
+    assess_series,
+    assess_value,
+    expected_on_path,
+    meets,
+    pick_target,
+    probability_of_meeting,
+    target_text,
+)
+
+# 户籍人口人均预期寿命: 81.91 (2020) → 82.38 (2025), comparator ≥.
+E0 = TargetSpec(year=2025, comparator="ge", value=82.38)
+# 婴儿死亡率 ≤ 5‰ (baseline "6‰以下" — take 6 as the stated bound).
+IMR = TargetSpec(year=2025, comparator="le", value=5.0)
+POP = TargetSpec(year=2025, comparator="approx", value=1500.0)
+SRB = TargetSpec(year=2025, comparator="range", low=103.0, high=107.0)
+JOBS = TargetSpec(year=2025, comparator="cumulative_ge", value=175.0)
+
+
+def test_linear_path_midpoint() -> None:
+    # Two of five years elapsed: 40 % of the 0.47-year rise expected.
+    assert expected_on_path(2020, 81.91, E0, 2022) == pytest.approx(81.91 + 0.47 * 0.4)
+
+
+def test_on_track_and_lagging_for_ge() -> None:
+    s, _, _exp, prog, share = assess_value(E0, 2022, 82.10, baseline_year=2020,
+                                          baseline_value=81.91)
+    assert s == ON_TRACK and share == pytest.approx(0.4)
+    assert prog == pytest.approx((82.10 - 81.91) / 0.47)
+    s, reason, *_ = assess_value(E0, 2022, 81.95, baseline_year=2020, baseline_value=81.91)
+    assert s == LAGGING and "落后" in reason
+    s, reason, *_ = assess_value(E0, 2022, 81.80, baseline_year=2020, baseline_value=81.91)
+    assert s == LAGGING and "反向" in reason
+
+
+def test_lag_tolerance_is_the_boundary() -> None:
+    cfg = AssessmentConfig(lag_tolerance=0.10)
+    # Expected progress 40 %; 0.9 × 40 % = 36 % is the threshold.
+    just_ok = 81.91 + 0.47 * 0.361
+    just_short = 81.91 + 0.47 * 0.359
+    assert assess_value(E0, 2022, just_ok, baseline_year=2020, baseline_value=81.91,
+                        config=cfg)[0] == ON_TRACK
+    assert assess_value(E0, 2022, just_short, baseline_year=2020, baseline_value=81.91,
+                        config=cfg)[0] == LAGGING
+    strict = AssessmentConfig(lag_tolerance=0.0)
+    assert assess_value(E0, 2022, just_ok, baseline_year=2020, baseline_value=81.91,
+                        config=strict)[0] == LAGGING
+
+
+def test_le_target_decreasing_path() -> None:
+    assert assess_value(IMR, 2023, 4.8, baseline_year=2020, baseline_value=6.0)[0] == MET
+    assert assess_value(IMR, 2023, 5.4, baseline_year=2020, baseline_value=6.0)[0] == ON_TRACK
+    assert assess_value(IMR, 2023, 5.9, baseline_year=2020, baseline_value=6.0)[0] == LAGGING
+    assert assess_value(IMR, 2025, 5.2, baseline_year=2020, baseline_value=6.0)[0] == MISSED
+
+
+def test_approx_tolerance_default_and_configurable() -> None:
+    # Default 3 %: 1500 ± 45.
+    assert meets(POP, 1456.0) and not meets(POP, 1454.0)
+    wide = AssessmentConfig(approx_rel_tolerance=0.05)
+    assert meets(POP, 1430.0, wide)
+    stated = TargetSpec(year=2025, comparator="approx", value=1500.0, tolerance=10.0)
+    assert not meets(stated, 1480.0, wide)
+    assert "±45" in target_text(POP, "万人")
+
+
+def test_approx_overshoot_is_a_warning_and_final_miss() -> None:
+    s, reason, *_ = assess_value(POP, 2023, 1560.0, baseline_year=2020, baseline_value=1386.6)
+    assert s == LAGGING and "超出" in reason
+    assert assess_value(POP, 2025, 1390.0, baseline_year=2020, baseline_value=1386.6)[0] == MISSED
+
+
+def test_range_target() -> None:
+    assert assess_value(SRB, 2022, 106.0)[0] == MET
+    assert assess_value(SRB, 2022, 108.5, baseline_year=2020, baseline_value=110.0)[0] in (
+        ON_TRACK, LAGGING)
+    assert assess_value(SRB, 2025, 108.5)[0] == MISSED
+
+
+def test_cumulative_target_uses_sums() -> None:
+    values = {2021: 36.0, 2022: 35.0}  # 71 of 175 after 2 of 5 years (expected 70)
+    a = assess_series(code="jobs", name="城镇新增就业", unit="万人", targets=[JOBS],
+                      baselines={}, values=values, year=2022, period_start=2021)
+    assert a is not None and a.status == ON_TRACK
+    assert a.assessed_value == pytest.approx(71.0) and a.expected_value == pytest.approx(70.0)
+    slow = {2021: 20.0, 2022: 20.0}
+    b = assess_series(code="jobs", name="城镇新增就业", unit="万人", targets=[JOBS],
+                      baselines={}, values=slow, year=2022, period_start=2021)
+    assert b is not None and b.status == LAGGING
+    done = {y: 36.0 for y in range(2021, 2026)}
+    c = assess_series(code="jobs", name="x", unit="万人", targets=[JOBS], baselines={},
+                      values=done, year=2025, period_start=2021)
+    assert c is not None and c.status == MET
+
+
+def test_missing_value_is_no_data() -> None:
+    a = assess_series(code="e0", name="预期寿命", unit="岁", targets=[E0],
+                      baselines={2020: 81.91}, values={}, year=2023)
+    assert a is not None and a.status == NO_DATA
+
+
+def test_pick_target_prefers_next_target_year() -> None:
+    t2020 = TargetSpec(year=2020, comparator="approx", value=3200.0)
+    t2030 = TargetSpec(year=2030, comparator="approx", value=3600.0)
+    assert pick_target([t2030, t2020], 2019) is t2020
+    assert pick_target([t2030, t2020], 2024) is t2030
+    assert pick_target([t2030, t2020], 2031) is t2030
+
+
+def test_probability_of_meeting() -> None:
+    samples = [82.0, 82.5, 82.4, 82.3]
+    assert probability_of_meeting(E0, samples) == pytest.approx(0.5)
