@@ -1,0 +1,28 @@
+"""Request dependencies: settings and a read-only registry per request."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from fastapi import Request
+
+from renkou.errors import StoreError
+from renkou.registry import Registry
+from renkou.settings import Settings
+
+
+def get_app_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_registry(request: Request) -> Iterator[Registry]:
+    settings: Settings = request.app.state.settings
+    path = settings.database
+    if not path.exists():
+        raise StoreError(f"数据库不存在：{path}（请先运行 renkou demo 或 renkou registry ingest）")
+    registry = Registry(path, read_only=True)
+    try:
+        yield registry
+    finally:
+        registry.close()

@@ -1,0 +1,22 @@
+"""ID-number check for clerks: answers with the masked number only."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from renkou import ids
+from renkou.api.schemas import IdCheckIn, IdCheckOut
+
+router = APIRouter(prefix="/api/ids", tags=["ids"])
+
+
+@router.post("/check", response_model=IdCheckOut)
+def check(body: IdCheckIn) -> IdCheckOut:
+    number = ids.upgrade15(body.number) if len(body.number) == 15 else body.number
+    verdict = ids.validate(number)
+    if not verdict.valid:
+        return IdCheckOut(masked=ids.mask(number), valid=False, reason=str(verdict.problem),
+                          detail=verdict.detail)
+    info = ids.parse(number)
+    return IdCheckOut(masked=ids.mask(number), valid=True, birth_date=info.birth_date,
+                      sex=info.sex, division_code=info.division_code)

@@ -1,0 +1,126 @@
+// renkou dashboard: pyramid and district map from the JSON API. No outside addresses.
+"use strict";
+
+const state = { caliber: "resident", asOf: null, region: "120000" };
+const fmt = new Intl.NumberFormat("zh-CN");
+const pyramidChart = echarts.init(document.getElementById("pyramid"));
+const mapChart = echarts.init(document.getElementById("map"));
+let districtNames = {};
+
+async function getJSON(url) {
+  const res = await fetch(url);
+  if (!res.ok) {
+    let msg = res.statusText;
+    try { msg = (await res.json()).message || msg; } catch (e) { /* not JSON */ }
+    throw new Error(msg);
+  }
+  return res.json();
+}
+
+function showError(el, err) {
+  el.innerHTML = `<p style="color:#991b1b">数据加载失败：${err.message}</p>`;
+}
+
+function pct(x) { return (100 * x).toFixed(2) + "%"; }
+
+function renderCards(p) {
+  const sum = (arr, lo, hi) => arr.slice(lo, hi + 1).reduce((a, b) => a + b, 0);
+  const both = p.male.map((m, i) => m + p.female[i]);
+  const total = p.total || 1;
+  const y = sum(both, 0, 14), w = sum(both, 15, 64), o60 = sum(both, 60, 100), o65 = sum(both, 65, 100);
+  const cards = [
+    [`${p.region_name}${p.caliber_name}`, fmt.format(p.total) + " 人"],
+    ["0–14岁占比", pct(y / total)],
+    ["60岁及以上占比", pct(o60 / total)],
+    ["65岁及以上占比", pct(o65 / total)],
+    ["老年抚养比（65+/15–64）", (100 * o65 / (w || 1)).toFixed(2) + "%"],
+    ["性别比（女=100）", (100 * p.male.reduce((a, b) => a + b, 0) / (p.female.reduce((a, b) => a + b, 0) || 1)).toFixed(2)],
+  ];
+  document.getElementById("cards").innerHTML = cards
+    .map(([k, v]) => `<div class="card"><div class="k">${k}</div><div class="v">${v}</div></div>`).join("");
+}
+
+function renderPyramid(p) {
+  document.getElementById("pyramid-title").textContent =
+    `人口金字塔 · ${p.region_name} · ${p.caliber_name} · ${p.as_of}`;
+  const ages = p.ages.map(a => (a === 100 ? "100+" : String(a)));
+  pyramidChart.setOption({
+    textStyle: { fontFamily: "RenkouSans, Microsoft YaHei, sans-serif" },
+    tooltip: { trigger: "axis", axisPointer: { type: "shadow" },
+      formatter: ps => `${ps[0].axisValue}岁<br>` + ps.map(s => `${s.seriesName}：${fmt.format(Math.abs(s.value))}`).join("<br>") },
+    legend: { data: ["男", "女"], top: 0 },
+    grid: { left: 50, right: 30, top: 30, bottom: 30 },
+    xAxis: { type: "value", axisLabel: { formatter: v => fmt.format(Math.abs(v)) } },
+    yAxis: { type: "category", data: ages, axisTick: { show: false }, axisLabel: { interval: 9 } },
+    series: [
+      { name: "男", type: "bar", stack: "p", barCategoryGap: 0, data: p.male.map(v => -v), itemStyle: { color: "#3b82f6" } },
+      { name: "女", type: "bar", stack: "p", barCategoryGap: 0, data: p.female, itemStyle: { color: "#ef4444" } },
+    ],
+  }, true);
+}
+
+function renderMap(a) {
+  document.getElementById("map-title").textContent = `各区${a.caliber_name} · ${a.as_of}（合计 ${fmt.format(a.total)} 人）`;
+  const values = a.areas.map(x => x.value);
+  mapChart.setOption({
+    textStyle: { fontFamily: "RenkouSans, Microsoft YaHei, sans-serif" },
+    tooltip: { trigger: "item", formatter: s => `${s.name}<br>${a.caliber_name}：${fmt.format(s.value || 0)} 人` },
+    visualMap: { min: Math.min(...values), max: Math.max(...values), left: 10, bottom: 10, text: ["多", "少"],
+      calculable: true, inRange: { color: ["#fff5eb", "#fdae6b", "#e6550d", "#7f2704"] } },
+    series: [{ type: "map", map: "tianjin", roam: true, nameProperty: "name",
+      label: { show: true, fontSize: 10 },
+      data: a.areas.map(x => ({ name: x.name, value: x.value, code: x.code })) }],
+  }, true);
+}
+
+const STATUS_CLASS = { "已达标": "s-met", "进度正常": "s-ontrack", "进度滞后（预警）": "s-warn", "未达标": "s-missed" };
+
+async function loadAssessment() {
+  try {
+    const a = await getJSON("/api/plans/tianjin-14th/assessment");
+    const panel = document.getElementById("assessment-panel");
+    panel.hidden = false;
+    document.getElementById("assessment-title").textContent = `规划指标监测 · ${a.plan_name} · ${a.year}年`;
+    const rows = a.rows.map(r => `<tr><td>${r.code}</td><td>${r.name}</td><td>${r.target_text || ""}</td>
+      <td class="num">${r.value == null ? "—" : r.value}</td><td>${r.unit || ""}</td>
+      <td><span class="status ${STATUS_CLASS[r.status] || "s-none"}">${r.status || "无数据"}</span></td>
+      <td>${r.note || ""}</td></tr>`).join("");
+    document.getElementById("assessment").innerHTML =
+      `<table class="assess"><thead><tr><th>编号</th><th>指标</th><th>目标</th><th>当前值</th><th>单位</th><th>状态</th><th>说明</th></tr></thead><tbody>${rows}</tbody></table>`;
+  } catch (e) { /* the assessment panel stays hidden when no plan data is loaded */ }
+}
+
+async function refresh() {
+  const q = `caliber=${state.caliber}&as_of=${state.asOf}`;
+  try {
+    const [p, a] = await Promise.all([
+      getJSON(`/api/population/pyramid?${q}&region=${state.region}`),
+      getJSON(`/api/population/areas?${q}&level=district`),
+    ]);
+    renderCards(p); renderPyramid(p); renderMap(a);
+  } catch (e) { showError(document.getElementById("cards"), e); }
+}
+
+async function init() {
+  const [meta, geo, regions] = await Promise.all([
+    getJSON("/api/meta"), getJSON("/static/geo/tianjin-districts.geojson"), getJSON("/api/regions?parent=120000"),
+  ]);
+  echarts.registerMap("tianjin", geo);
+  const asof = document.getElementById("asof");
+  asof.innerHTML = meta.as_of_choices.map(d => `<option value="${d}">${d}</option>`).join("");
+  state.asOf = meta.default_as_of; asof.value = state.asOf;
+  const regionSel = document.getElementById("region");
+  regions.forEach(r => { districtNames[r.code] = r.name; regionSel.insertAdjacentHTML("beforeend", `<option value="${r.code}">${r.name}</option>`); });
+  asof.onchange = () => { state.asOf = asof.value; refresh(); };
+  regionSel.onchange = () => { state.region = regionSel.value; refresh(); };
+  document.querySelectorAll("#caliber button").forEach(b => b.onclick = () => {
+    document.querySelectorAll("#caliber button").forEach(x => x.classList.toggle("on", x === b));
+    state.caliber = b.dataset.caliber; refresh();
+  });
+  mapChart.on("click", s => { const code = s.data && s.data.code; if (code) { regionSel.value = code; state.region = code; refresh(); } });
+  window.addEventListener("resize", () => { pyramidChart.resize(); mapChart.resize(); });
+  await refresh();
+  loadAssessment();
+}
+
+init().catch(e => showError(document.getElementById("cards"), e));
