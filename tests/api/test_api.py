@@ -1,0 +1,87 @@
+"""API over a small demo store built by the real pipeline (synth → feeds → ingest)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from renkou.api.app import create_app
+from renkou.settings import Settings
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    from renkou.registry.synth import build_demo_store
+
+    db = tmp_path_factory.mktemp("api") / "demo.duckdb"
+    build_demo_store(db, 5_000, 11)
+    settings = Settings(env="test", db_path=db)
+    with TestClient(create_app(settings)) as c:
+        yield c
+
+
+def test_home_page_is_chinese_and_local(client: TestClient) -> None:
+    r = client.get("/")
+    assert r.status_code == 200
+    assert "人口金字塔" in r.text and "/static/vendor/echarts.min.js" in r.text
+    assert client.get("/static/vendor/echarts.min.js").status_code == 200
+    assert client.get("/static/fonts/renkou-sans.woff2").status_code == 200
+    geo = client.get("/static/geo/tianjin-districts.geojson").json()
+    assert len(geo["features"]) == 16
+
+
+def test_pyramid_both_calibers(client: TestClient) -> None:
+    totals = {}
+    for caliber in ("hukou", "resident"):
+        p = client.get("/api/population/pyramid", params={"caliber": caliber}).json()
+        assert len(p["male"]) == len(p["female"]) == 101
+        assert p["total"] == sum(p["male"]) + sum(p["female"]) > 0
+        totals[caliber] = p["total"]
+    assert totals["hukou"] != totals["resident"]
+
+
+def test_areas_sum_to_city_pyramid(client: TestClient) -> None:
+    a = client.get("/api/population/areas", params={"caliber": "resident"}).json()
+    assert len(a["areas"]) == 16
+    p = client.get("/api/population/pyramid", params={"caliber": "resident"}).json()
+    assert a["total"] == p["total"]
+    one = client.get("/api/population/pyramid",
+                     params={"caliber": "resident", "region": "120111"}).json()
+    xiqing = next(x for x in a["areas"] if x["code"] == "120111")
+    assert one["total"] == xiqing["value"] and one["region_name"] == "西青区"
+
+
+def test_separation_rows(client: TestClient) -> None:
+    rows = client.get("/api/population/separation").json()
+    assert len(rows) == 16
+    assert sum(r["same_district"] + r["other_district"] + r["outside_city"] for r in rows) > 0
+
+
+def test_bad_parameters_are_422(client: TestClient) -> None:
+    assert client.get("/api/population/pyramid", params={"caliber": "x"}).status_code == 422
+    assert client.get("/api/population/pyramid", params={"region": "12"}).status_code == 422
+    assert client.get("/api/population/areas", params={"level": "street"}).status_code == 422
+
+
+def test_id_check_never_returns_full_number(client: TestClient) -> None:
+    r = client.post("/api/ids/check", json={"number": "11010519491231002X"}).json()
+    assert r["valid"] and r["masked"] == "110105********002X"
+    assert "11010519491231002X" not in str(r)
+    bad = client.post("/api/ids/check", json={"number": "110105194912310021"}).json()
+    assert not bad["valid"] and bad["reason"] == "check_character"
+
+
+def test_regions(client: TestClient) -> None:
+    rows = client.get("/api/regions", params={"parent": "120000"}).json()
+    assert len(rows) == 16 and rows[0]["name"] == "和平区"
+    assert client.get("/api/regions/999999").status_code == 404
+
+
+def test_missing_store_is_503(tmp_path: Path) -> None:
+    app = create_app(Settings(env="test", db_path=tmp_path / "none.duckdb"))
+    with TestClient(app) as c:
+        r = c.get("/api/population/pyramid")
+    assert r.status_code == 503 and "数据库不存在" in r.json()["message"]
