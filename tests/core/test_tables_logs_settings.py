@@ -42,3 +42,13 @@ def test_production_refuses_default_secrets() -> None:
         Settings(env="production").encryption_key_bytes()
     s = Settings(env="production", encryption_key="k" * 32, pseudonym_key="p" * 32)
     assert s.encryption_key_bytes() != Settings(env="development").encryption_key_bytes()
+
+
+def test_settings_from_toml_and_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "renkou.toml").write_text('port = 9001\ndata_dir = "store"\n', encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("RENKOU_DATA_DIR", raising=False)
+    s = Settings()
+    assert s.port == 9001 and s.database == Path("store") / "renkou.duckdb"
+    monkeypatch.setenv("RENKOU_PORT", "9002")
+    assert Settings().port == 9002  # the environment wins over the file
