@@ -1,0 +1,126 @@
+"""Indicator engine on hand-built data whose answers are known analytically or published."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+
+import numpy as np
+import pytest
+
+from renkou.errors import InputError
+from renkou.plans import indicators as ind
+from renkou.regions import TIANJIN, tianjin_districts
+from renkou.types import FloatArray
+
+
+class FakeData:
+    """Every Tianjin district holds ``scale`` × its 2020 census population, spread evenly
+    over single ages 0…100 and both sexes; vital events are set per test."""
+
+    def __init__(self, mx: float = 0.02, births_per_age: float = 0.06) -> None:
+        self.census = {r.code: float(r.census2020 or 0) for r in tianjin_districts()}
+        self.mx = mx
+        self.births_per_age = births_per_age
+
+    def _pop(self, area: str) -> float:
+        if area == TIANJIN:
+            return sum(self.census.values())
+        return self.census[area]
+
+    def population(self, as_of: dt.date, caliber: str, area: str) -> FloatArray:
+        return np.full((2, 101), self._pop(area) / 202.0)
+
+    def births_by_mother_age(self, year: int, area: str) -> FloatArray:
+        out = np.zeros(101)
+        women = self._pop(area) / 202.0
+        out[15:50] = self.births_per_age * women
+        return out
+
+    def births_by_sex(self, year: int, area: str) -> FloatArray:
+        total = self.births_by_mother_age(year, area).sum()
+        return np.array([total * 105 / 205, total * 100 / 205])
+
+    def deaths(self, year: int, area: str) -> FloatArray:
+        return self.population(dt.date(year, 12, 31), "resident", area) * self.mx
+
+    def attainment(self, as_of: dt.date, area: str) -> Mapping[tuple[int, str], float]:
+        return {(30, "大学本科"): 10.0, (30, "高中"): 10.0, (70, "小学"): 20.0,
+                (10, "小学"): 99.0}
+
+    def urban(self, as_of: dt.date, area: str) -> tuple[float, float]:
+        return 847.0, 1000.0
+
+    def separation(self, as_of: dt.date, area: str) -> Mapping[str, float]:
+        total = self._pop(area)
+        return {"same_district": 0.15 * total, "other_district": 0.2 * total,
+                "outside_city": 0.13 * total}
+
+
+def value(formula: str, area: str = TIANJIN, **extra: float) -> float:
+    return ind.compute(FakeData(), formula, area, 2024, extra).value
+
+
+def test_central_and_binhai_shares_reproduce_census_2020() -> None:
+    # 七普 公报 (shared/data/china-stats.md §A1): 中心城区 29.26 %, 滨海新区 14.91 %,
+    # 环城四区 28.05 %, 远郊五区 27.78 % — published to two decimals.
+    assert value("central_city_share") == pytest.approx(29.26, abs=0.006)
+    assert value("binhai_share") == pytest.approx(14.91, abs=0.006)
+    assert value("ring_districts_share") == pytest.approx(28.05, abs=0.006)
+    assert value("outer_districts_share") == pytest.approx(27.78, abs=0.006)
+    assert value("resident_population") == pytest.approx(1386.6009, abs=1e-4)
+
+
+def test_fertility_and_births() -> None:
+    assert value("tfr") == pytest.approx(35 * 0.06)
+    assert value("srb") == pytest.approx(105.0)
+    # IMR: infant deaths = mx × infants; births = TFR-like sum × women per age.
+    d = FakeData()
+    per_age = d._pop(TIANJIN) / 202
+    expected = 0.02 * 2 * per_age / (35 * 0.06 * per_age) * 1000
+    assert value("imr") == pytest.approx(expected)
+
+
+def test_life_expectancy_constant_hazard() -> None:
+    # Constant mx = m gives e0 ≈ 1/m (exact for an exponential survival); the single-year
+    # table with a0 from Andreev–Kingkade differs by well under 0.2 years.
+    assert value("life_expectancy") == pytest.approx(50.0, abs=0.2)
+    e0_low = ind.compute(FakeData(mx=0.0125), "e0", TIANJIN, 2024).value
+    assert e0_low == pytest.approx(80.0, abs=0.5) and e0_low > 50
+
+
+def test_structure_indicators() -> None:
+    # Even ages: 15 child ages, 50 working ages (15–64), 36 ages 65+, 41 ages 60+.
+    assert value("child_dependency") == pytest.approx(30.0)
+    assert value("old_dependency") == pytest.approx(72.0)
+    assert value("total_dependency") == pytest.approx(102.0)
+    assert value("ageing_60_share") == pytest.approx(41 / 101 * 100)
+    assert value("ageing_65_share") == pytest.approx(36 / 101 * 100)
+
+
+def test_schooling_urbanisation_separation() -> None:
+    # 15+: (10×16 + 10×12 + 20×6) / 40 = 10; 16–59 only the two 30-year-olds: 14.
+    assert value("mean_schooling_15plus") == pytest.approx(10.0)
+    assert value("mean_schooling_16_59") == pytest.approx(14.0)
+    assert value("urbanisation_rate") == pytest.approx(84.7)
+    assert value("separation_share") == pytest.approx(48.0)
+    assert value("cross_district_separation_share") == pytest.approx(33.0)
+
+
+def test_childcare_needs_facility_count() -> None:
+    with pytest.raises(InputError):
+        value("childcare_places_per_1000")
+    pop = sum(r.census2020 or 0 for r in tianjin_districts())
+    assert value("childcare_places_per_1000", childcare_places=4.5 * pop / 1000) == (
+        pytest.approx(4.5))
+
+
+def test_district_area_and_errors() -> None:
+    xiqing = ind.compute(FakeData(), "resident_population", "120111", 2024)
+    assert xiqing.value == pytest.approx(119.5124)
+    assert xiqing.as_of == dt.date(2024, 12, 31) and xiqing.unit == "万人"
+    with pytest.raises(InputError):
+        ind.resolve("no_such_formula")
+    values, errors = ind.compute_many(FakeData(), ["tfr", "childcare_places_per_1000"],
+                                      TIANJIN, 2024)
+    assert "tfr" in values and "childcare_places_per_1000" in errors
