@@ -1,0 +1,427 @@
+"""The schema of a population development plan as data (人口发展规划数据模型).
+
+A plan (规划) holds its quantitative indicators (指标) with baselines (基期值) and targets
+(目标值), its tasks (重点任务) with responsible departments (责任部门), and the other
+figures the text states (standards, subsidy amounts, achievements). Every indicator and
+figure carries the short verbatim ``quote`` it comes from, so each number can be checked
+against the source text shipped in ``plans/data/sources/``.
+
+Comparator semantics (how the plan's words map to a test on a value):
+
+``ge``                "以上", "不低于", "达到", "提高到" — value ≥ target
+``le``                "以下", "控制在…以内", "不高于", "及以下" — value ≤ target
+``approx``            "左右" — |value − target| ≤ tolerance × |target| (relative tolerance)
+``range``             "保持在103~107" — low ≤ value ≤ high
+``eq``                an exact figure (rare; e.g. "保持在100%")
+``cumulative_ge``     "累计…以上" — sum (or net change) over period_start..period_end ≥ value
+``cumulative_le``     cumulative total ≤ value
+``cumulative_approx`` cumulative total "左右" value (e.g. Xiqing "净增6万人")
+``increase``          qualitative direction without a number ("提高", "提升"): the value in
+                      ``year`` must exceed the latest baseline; ``value`` is empty
+``decrease``          qualitative direction "降低", "下降": below the latest baseline
+
+Only the assessment engine decides statuses; :meth:`Target.accepts` states the bare
+comparator semantics so that every consumer reads them the same way.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+Comparator = Literal[
+    "ge", "le", "approx", "range", "eq",
+    "cumulative_ge", "cumulative_le", "cumulative_approx",
+    "increase", "decrease",
+]
+BaselineComparator = Literal["eq", "approx", "gt", "lt", "ge", "le"]
+Category = Literal["总量", "素质", "结构", "分布", "公共服务"]
+IndicatorKind = Literal["computed", "reported"]
+# "target": the plan commits to it (目标). "projection": the text's own forecast or trend
+# (预测/趋势, e.g. "预测到2025年…将分别达到24.66%") — shown for reference, never assessed.
+TargetNature = Literal["target", "projection"]
+# Where the responsible departments come from: the official task division list
+# (任务分工清单), the plan text itself, or — when the text names no one — the department
+# whose statutory remit (职能) covers the indicator. The last is our assignment, flagged.
+DepartmentBasis = Literal["task-division", "plan-text", "mandate"]
+PopulationBasis = Literal["resident", "registered"]
+FigureKind = Literal["achievement", "standard", "amount", "planning", "projection", "context"]
+DepartmentLevel = Literal["city", "district", "generic"]
+
+CUMULATIVE: frozenset[str] = frozenset({"cumulative_ge", "cumulative_le", "cumulative_approx"})
+DIRECTIONAL: frozenset[str] = frozenset({"increase", "decrease"})
+
+COMPARATOR_ZH: dict[str, str] = {
+    "ge": "≥", "le": "≤", "approx": "≈（左右）", "range": "区间", "eq": "=",
+    "cumulative_ge": "累计≥", "cumulative_le": "累计≤", "cumulative_approx": "累计≈",
+    "increase": "提高", "decrease": "降低",
+}
+
+# "左右" default: ±1 % of the target value. Configurable per target (``tolerance``) or
+# globally with the environment variable below; documented in docs/methods.md.
+DEFAULT_APPROX_TOLERANCE = 0.01
+APPROX_TOLERANCE_ENV = "RENKOU_PLANS_APPROX_TOLERANCE"
+
+
+def default_approx_tolerance() -> float:
+    """The relative tolerance applied to "左右" targets that do not set their own."""
+    raw = os.environ.get(APPROX_TOLERANCE_ENV)
+    if raw is None or not raw.strip():
+        return DEFAULT_APPROX_TOLERANCE
+    try:
+        value = float(raw)
+    except ValueError:
+        from renkou.errors import ConfigError
+
+        raise ConfigError(f"环境变量 {APPROX_TOLERANCE_ENV} 应为小数（如 0.01），实际为 {raw!r}") \
+            from None
+    if not 0 <= value < 1:
+        from renkou.errors import ConfigError
+
+        raise ConfigError(f"环境变量 {APPROX_TOLERANCE_ENV} 应在 0 与 1 之间，实际为 {value}")
+    return value
+
+
+# The engine functions a computed indicator may name. Keys follow the indicator engine's
+# registry (renkou.plans.indicators.FORMULAS); values say what is computed, in the plan's
+# unit. Names marked (*) were not yet in the engine when the plan data were written.
+FORMULAS: dict[str, str] = {
+    "resident_population": "常住人口 resident population at year end (万人)",
+    "hukou_population": "户籍人口 registered (hukou) population at year end (万人)",
+    "hukou_net_growth": "户籍人口净增长 hukou population change over the period (万人)",
+    "resident_net_growth": "(*) 常住人口净增 resident population change over the period (万人)",
+    "hukou_growth_pct": "(*) 户籍人口增长率 hukou population change over the period (%)",
+    "resident_growth_pct": "(*) 常住人口增长率 resident population change over the period (%)",
+    "natural_increase_rate": "人口自然增长率 births minus deaths per 1000 mean population (‰)",
+    "natural_increase_rate_hukou": "(*) 户籍人口自然增长率 (‰)",
+    "life_expectancy": "人均预期寿命 resident period life expectancy at birth (岁)",
+    "life_expectancy_hukou": "户籍人口人均预期寿命 hukou period life expectancy at birth (岁)",
+    "imr": "婴儿死亡率 deaths under one per 1000 live births (‰)",
+    "tfr": "总和生育率 total fertility rate (children per woman)",
+    "srb": "出生人口性别比 male per 100 female births (女=100)",
+    "child_share": "(*) 0—14岁人口比重 (%)",
+    "working_age_share": "(*) 15—64岁人口比重 (%)",
+    "ageing_60_share": "60岁及以上人口比重 (%)",
+    "ageing_65_share": "65岁及以上人口比重 (%)",
+    "old_dependency": "老年抚养比 65+ / 15–64 × 100 (%)",
+    "total_dependency": "总抚养比 (0–14 + 65+) / 15–64 × 100 (%)",
+    "working_age_population": "(*) 15—64岁劳动年龄人口 (万人)",
+    "urbanisation_rate": "常住人口城镇化率 urban share of resident population (%)",
+    "urbanisation_rate_hukou": "(*) 户籍人口城镇化率 urban share of hukou population (%)",
+    "mean_schooling_15plus": "15岁及以上人口平均受教育年限 (年)",
+    "mean_schooling_16_59": "16—59岁劳动年龄人口平均受教育年限 (年)",
+    "tertiary_share_15plus": "(*) 15岁及以上人口中大专及以上学历比重 (%)",
+    "tertiary_share_16_59": "(*) 16—59岁人口中大专及以上学历比重 (%)",
+    "separation_share": "人户分离人口占常住人口比重, township/street level (%)",
+    "cross_district_separation_share": "户籍地与常住地不在同一区的人口比重 (%)",
+    "floating_population_share": "流动人口（户籍在市外）比重 (%)",
+    "central_city_share": "中心城区常住人口占全市比重 (%)",
+    "ring_districts_share": "环城四区常住人口占全市比重 (%)",
+    "outer_districts_share": "外围五区常住人口占全市比重 (%)",
+    "binhai_share": "滨海新区常住人口占全市比重 (%)",
+    "childcare_places_per_1000": "每千人口3岁以下婴幼儿托位数 (needs a facility count, 个)",
+}
+
+_CODE_RE = re.compile(r"^[A-Z]{2,4}\d{0,4}-[A-Z]{2,6}-\d{2}$")
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+
+class Baseline(_Frozen):
+    """A value the text states for a past year (基期值/现状值)."""
+
+    year: int = Field(ge=1949, le=2100)
+    value: float
+    # "接近一半" → approx; "超过三分之一" → gt; "控制在10/10万以下" → lt.
+    comparator: BaselineComparator = "eq"
+    # A cumulative baseline (e.g. "十三五" total of new urban jobs) covers a period.
+    period_start: int | None = None
+    period_end: int | None = None
+    quote: str | None = None
+    note: str | None = None
+
+
+class Target(_Frozen):
+    """One target (目标值) of an indicator for a year, with its comparator."""
+
+    year: int = Field(ge=1949, le=2100)
+    comparator: Comparator
+    value: float | None = None
+    low: float | None = None
+    high: float | None = None
+    # Relative tolerance for "左右" (0.01 = ±1 %); None → default_approx_tolerance().
+    tolerance: float | None = Field(default=None, ge=0, lt=1)
+    period_start: int | None = None
+    period_end: int | None = None
+    # "保持…" / "每年…" / "“十四五”时期…控制在": the condition holds in every year of the
+    # period, not only in ``year``.
+    each_year: bool = False
+    nature: TargetNature = "target"
+    # When the target comes from another sentence than the indicator's main quote.
+    quote: str | None = None
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Target:
+        c = self.comparator
+        if c == "range":
+            if self.low is None or self.high is None or self.value is not None:
+                raise ValueError("range 目标需要 low 与 high，且不设 value")
+            if self.low > self.high:
+                raise ValueError(f"range 目标 low ({self.low}) 大于 high ({self.high})")
+        elif c in DIRECTIONAL:
+            if self.value is not None or self.low is not None or self.high is not None:
+                raise ValueError(f"{c} 目标为定性方向，不应给出数值")
+        else:
+            if self.value is None or self.low is not None or self.high is not None:
+                raise ValueError(f"{c} 目标需要 value（且不设 low/high）")
+        if c in CUMULATIVE:
+            if self.period_start is None or self.period_end is None:
+                raise ValueError(f"{c} 累计目标需要 period_start 与 period_end")
+            if not self.period_start <= self.period_end == self.year:
+                raise ValueError("累计目标的期间应以目标年份结束且 period_start ≤ period_end")
+        elif self.period_start is not None or self.period_end is not None:
+            if not self.each_year:
+                raise ValueError("只有累计目标或逐年目标（each_year）可以设定期间")
+        if self.tolerance is not None and c not in ("approx", "cumulative_approx"):
+            raise ValueError("tolerance 只适用于“左右”（approx）目标")
+        return self
+
+    @property
+    def cumulative(self) -> bool:
+        return self.comparator in CUMULATIVE
+
+    def effective_tolerance(self) -> float:
+        """Relative tolerance for "左右" targets (per-target value or the default)."""
+        return self.tolerance if self.tolerance is not None else default_approx_tolerance()
+
+    def bounds(self) -> tuple[float | None, float | None]:
+        """The accepted interval (low, high); None means unbounded on that side.
+        Directional targets have no fixed bounds and return (None, None)."""
+        c = self.comparator
+        v = self.value
+        if c == "range":
+            return self.low, self.high
+        if v is None:
+            return None, None
+        if c in ("ge", "cumulative_ge"):
+            return v, None
+        if c in ("le", "cumulative_le"):
+            return None, v
+        if c in ("approx", "cumulative_approx"):
+            d = abs(v) * self.effective_tolerance()
+            return v - d, v + d
+        return v, v  # eq
+
+    def accepts(self, value: float, baseline: float | None = None) -> bool:
+        """Whether ``value`` (for cumulative targets: the period total) meets the target.
+        Directional targets compare with ``baseline`` and need it."""
+        if self.comparator == "increase":
+            if baseline is None:
+                raise ValueError("increase 目标需要基期值比较")
+            return value > baseline
+        if self.comparator == "decrease":
+            if baseline is None:
+                raise ValueError("decrease 目标需要基期值比较")
+            return value < baseline
+        lo, hi = self.bounds()
+        return (lo is None or value >= lo - 1e-12) and (hi is None or value <= hi + 1e-12)
+
+    def describe_zh(self, unit: str = "") -> str:
+        """Short Chinese rendering, e.g. "≈1500万人（左右，±1%）" or "103~107"."""
+        c = self.comparator
+        u = "" if unit in ("", "—") else unit
+        if c == "range":
+            text = f"{_fmt(self.low)}~{_fmt(self.high)}{u}"
+        elif c in DIRECTIONAL:
+            text = COMPARATOR_ZH[c]
+        elif c in ("approx", "cumulative_approx"):
+            pre = "累计" if c == "cumulative_approx" else ""
+            text = (f"{pre}{_fmt(self.value)}{u}左右"
+                    f"（±{self.effective_tolerance() * 100:g}%）")
+        else:
+            text = f"{COMPARATOR_ZH[c]}{_fmt(self.value)}{u}"
+        if self.cumulative:
+            text += f"（{self.period_start}—{self.period_end}年）"
+        if self.each_year:
+            text += "（期间逐年）"
+        if self.nature == "projection":
+            text += "（预测）"
+        return text
+
+
+def _fmt(x: float | None) -> str:
+    if x is None:
+        return ""
+    return f"{x:g}"
+
+
+class Indicator(_Frozen):
+    """One quantitative indicator of a plan (规划指标)."""
+
+    code: str
+    name_zh: str
+    name_en: str
+    unit: str
+    category: Category
+    kind: IndicatorKind
+    # Engine function for computed indicators (a key of FORMULAS); None when reported.
+    formula: str | None = None
+    population_basis: PopulationBasis | None = None
+    baselines: tuple[Baseline, ...] = ()
+    targets: tuple[Target, ...] = ()
+    # A goal the text states in words only (e.g. "与经济增长基本同步"); never a number.
+    qualitative_target: str | None = None
+    departments: tuple[str, ...] = ()
+    department_basis: DepartmentBasis = "mandate"
+    section: str
+    quote: str
+    notes: str | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Indicator:
+        if not _CODE_RE.match(self.code):
+            raise ValueError(f"指标代码 {self.code!r} 不符合格式（如 TJ14-POP-01）")
+        if self.kind == "computed":
+            if self.formula not in FORMULAS:
+                raise ValueError(f"计算类指标 {self.code} 的 formula {self.formula!r} 未登记"
+                                 f"（可选：{', '.join(sorted(FORMULAS))}）")
+        elif self.formula is not None:
+            raise ValueError(f"填报类指标 {self.code} 不应设 formula")
+        if not self.departments:
+            raise ValueError(f"指标 {self.code} 缺少责任部门")
+        years = [b.year for b in self.baselines if b.period_start is None]
+        if len(years) != len(set(years)):
+            raise ValueError(f"指标 {self.code} 同一年份有多个基期值")
+        keys = [(t.year, t.nature) for t in self.targets]
+        if len(keys) != len(set(keys)):
+            raise ValueError(f"指标 {self.code} 同一年份有多个目标")
+        return self
+
+    def assessed_targets(self) -> tuple[Target, ...]:
+        """Targets proper (nature == "target"), ordered by year."""
+        return tuple(sorted((t for t in self.targets if t.nature == "target"),
+                            key=lambda t: t.year))
+
+    def target_for(self, year: int) -> Target | None:
+        for t in self.targets:
+            if t.year == year and t.nature == "target":
+                return t
+        return None
+
+    def latest_baseline(self, before: int | None = None) -> Baseline | None:
+        """The most recent point baseline (not a period total), optionally before a year."""
+        points = [b for b in self.baselines if b.period_start is None
+                  and (before is None or b.year < before)]
+        return max(points, key=lambda b: b.year) if points else None
+
+
+class Figure(_Frozen):
+    """Any other number the text states that is not a monitored indicator: a service
+    standard, a subsidy amount, a past achievement, a planning figure (数据点)."""
+
+    code: str
+    name_zh: str
+    name_en: str
+    value: float
+    unit: str
+    year: int | None = None
+    kind: FigureKind
+    section: str
+    quote: str
+    notes: str | None = None
+
+
+class Department(_Frozen):
+    """A government department (责任部门), shared by all plans."""
+
+    code: str = Field(pattern=r"^[a-z][a-z0-9-]*$")
+    name_zh: str
+    name_en: str
+    level: DepartmentLevel
+    # Other spellings used in the texts (e.g. "市文化旅游局" for 市文化和旅游局).
+    aliases: tuple[str, ...] = ()
+
+
+class Task(_Frozen):
+    """One key task (重点任务) with its measures (具体工作举措) and departments."""
+
+    code: str
+    plan: str
+    # 序号 in the official list; None where the list prints no number.
+    number: int | None = None
+    section: str
+    title: str
+    measures: tuple[str, ...] = Field(min_length=1)
+    # Set only where the text names a lead; Tianjin's list says "排名不分先后".
+    lead_department: str | None = None
+    departments: tuple[str, ...] = ()
+    # The 责任部门 cell verbatim, including "等相关单位按职责分工负责".
+    department_text: str | None = None
+    notes: str | None = None
+
+
+class Plan(_Frozen):
+    """A population development plan (人口发展规划) as data."""
+
+    code: str = Field(pattern=r"^[a-z]+-[0-9a-z-]+$")
+    name_zh: str
+    name_en: str
+    area_code: str = Field(pattern=r"^\d{6}$")
+    area_name: str
+    period_start: int
+    period_end: int
+    issuing_body: str | None = None
+    issued: dt.date | None = None
+    document_number: str | None = None
+    # Seed text file(s) under plans/data/sources/, the first one the plan itself.
+    source_files: tuple[str, ...] = Field(min_length=1)
+    lead_department: str | None = None
+    indicators: tuple[Indicator, ...] = ()
+    tasks: tuple[Task, ...] = ()
+    figures: tuple[Figure, ...] = ()
+    notes: str | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Plan:
+        if self.period_start > self.period_end:
+            raise ValueError("规划期起始年份晚于结束年份")
+        for kind, codes in (("指标", [i.code for i in self.indicators]),
+                            ("任务", [t.code for t in self.tasks]),
+                            ("数据点", [f.code for f in self.figures])):
+            dup = {c for c in codes if codes.count(c) > 1}
+            if dup:
+                raise ValueError(f"{kind}代码重复：{', '.join(sorted(dup))}")
+        for ind in self.indicators:
+            for t in ind.targets:
+                if t.nature == "target" and not (
+                        self.period_start <= t.year <= self.period_end):
+                    raise ValueError(f"指标 {ind.code} 的目标年份 {t.year} 不在规划期内")
+        for task in self.tasks:
+            if task.plan != self.code:
+                raise ValueError(f"任务 {task.code} 属于 {task.plan}，不属于 {self.code}")
+        return self
+
+    @property
+    def source_file(self) -> str:
+        return self.source_files[0]
+
+    def indicator(self, code: str) -> Indicator:
+        for ind in self.indicators:
+            if ind.code == code:
+                return ind
+        from renkou.errors import NotFoundError
+
+        raise NotFoundError(f"规划 {self.code} 中没有指标 {code}")
+
+    def computed_indicators(self) -> tuple[Indicator, ...]:
+        return tuple(i for i in self.indicators if i.kind == "computed")
+
+    def reported_indicators(self) -> tuple[Indicator, ...]:
+        return tuple(i for i in self.indicators if i.kind == "reported")
