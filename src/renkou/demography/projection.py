@@ -10,10 +10,12 @@ Conventions (see docs/methods.md, "Demography"):
   L(a)/L(a−1) for the cohort entering age a, T(ω)/T(ω−1) for the open group, L0/l0 for births.
 * Births = Σ ASFR(x) · ½ (women aged x at the start + women aged x at the end of the step),
   split by the sex ratio at birth.
-* Net migration (external, ``net_migration``) and internal moves (``internal_rates``) are
-  indexed by the age the migrants have at the end of the step (the age slot they join).
-  With the default mid-year timing they are half exposed to the mortality of the step;
-  ``start`` exposes them to the whole step, ``end`` not at all.
+* Net migration (external, ``net_migration``) and internal moving rates (``internal_rates``)
+  are given by age at the time of the move, as WPP and registers tabulate them. A mover aged x
+  mid-step is aged x or x+1 at the end of the step, so half of the count joins each of those
+  age slots (rates: the slot takes the mean of the two ages). With the default mid-year
+  timing movers are half exposed to the mortality of the step, ``start`` exposes them to the
+  whole step, ``end`` not at all. This reproduced WPP 2024 best (docs/methods.md).
 * Deaths are reported by the age at the start of the step: ``deaths[..., a]`` counts deaths in
   the step among those aged a at the start; index 0 also holds the deaths of the babies born
   in the step. They are the balancing item, so P(t+1) = P(t) + B − D + M holds exactly.
@@ -140,6 +142,24 @@ def validate_inputs(inputs: ProjectionInputs) -> tuple[int, ...]:
     return tuple(np.broadcast_shapes(*leads))
 
 
+def period_to_cohort_counts(migrants: FloatArray) -> FloatArray:
+    """Counts by age at the move (..., A) → counts by age slot at the end of the step."""
+    m = np.asarray(migrants, dtype=np.float64)
+    out = 0.5 * m
+    out[..., 1:] += 0.5 * m[..., :-1]
+    out[..., -1] += 0.5 * m[..., -1]
+    return out
+
+
+def period_to_cohort_rates(rates: FloatArray) -> FloatArray:
+    """Rates by age (..., A) → rates by end-of-step age slot (mean of the two ages lived)."""
+    r = np.asarray(rates, dtype=np.float64)
+    out = r.copy()
+    out[..., 1:-1] = 0.5 * (r[..., :-2] + r[..., 1:-1])
+    out[..., -1] = 0.5 * (r[..., -2] + r[..., -1])
+    return out
+
+
 def _without_diagonal(rates: FloatArray) -> tuple[FloatArray, FloatArray]:
     """Origin→destination rates with staying put removed, and each origin's exit rate."""
     r = rates.shape[-3]
@@ -173,9 +193,9 @@ def project(inputs: ProjectionInputs) -> ProjectionResult:
     asfr_all = np.asarray(inputs.asfr, dtype=np.float64)
     srb_all = np.asarray(inputs.srb, dtype=np.float64)
     mig_all = (None if inputs.net_migration is None
-               else np.asarray(inputs.net_migration, dtype=np.float64))
+               else period_to_cohort_counts(inputs.net_migration))
     int_all, out_all = (None, None) if inputs.internal_rates is None else _without_diagonal(
-        np.asarray(inputs.internal_rates, dtype=np.float64))
+        period_to_cohort_rates(inputs.internal_rates))
     fert = slice(FERTILE_AGE_MIN, FERTILE_AGE_MAX + 1)
     cohort = np.empty((*lead, r, 2, n_age), dtype=np.float64)
 

@@ -1,0 +1,100 @@
+"""Yearly summary indicators of a projection (预测汇总指标).
+
+Every indicator is an array (..., Y+1, R) aligned with ``result.years``. Stock indicators
+(total, shares, dependency, median age) describe the population at the reference date of
+the year. Flow indicators (births, deaths, crude rates, TFR, SRB, e0) describe the step that
+starts at that date, so they are NaN in the last year, where no step starts.
+Shares and dependency ratios are percentages; crude rates are per 1000; SRB is males per
+100 females; TFR is children per woman; e0 in years from the period life table of the step.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from renkou.demography import rates
+from renkou.demography.lifetable import A0Rule, complete_columns
+from renkou.demography.projection import FEMALE, MALE, ProjectionResult
+from renkou.types import FloatArray
+
+# The names the CLI writes to summary.csv, in this order.
+SUMMARY_INDICATORS: tuple[str, ...] = (
+    "total", "male", "female", "births", "deaths", "natural_increase", "net_migration",
+    "cbr", "cdr", "natural_growth_rate", "tfr", "srb", "e0_male", "e0_female",
+    "e60_male", "e60_female", "e65_male", "e65_female",
+    "share_0_14", "share_15_59", "share_15_64", "share_60_plus", "share_65_plus",
+    "share_80_plus", "young_dependency", "old_age_dependency", "total_dependency",
+    "young_dependency_15_59", "old_age_dependency_15_59", "total_dependency_15_59",
+    "median_age",
+)
+
+
+def _flow(values: FloatArray) -> FloatArray:
+    """Pad a (..., Y, R) flow with NaN for the last year → (..., Y+1, R)."""
+    pad = np.full((*values.shape[:-2], 1, values.shape[-1]), np.nan)
+    return np.concatenate([values, pad], axis=-2)
+
+
+def summary_indicators(result: ProjectionResult) -> dict[str, FloatArray]:
+    """Yearly indicators for each region (see the module docstring for units)."""
+    pop = result.population  # (..., Y+1, R, 2, A)
+    both = pop.sum(axis=-2)  # (..., Y+1, R, A)
+    total = both.sum(axis=-1)
+    out: dict[str, FloatArray] = {
+        "total": total,
+        "male": pop[..., MALE, :].sum(axis=-1),
+        "female": pop[..., FEMALE, :].sum(axis=-1),
+    }
+    births = result.births.sum(axis=-1)  # (..., Y, R)
+    deaths = result.deaths.sum(axis=(-1, -2))
+    start, end = total[..., :-1, :], total[..., 1:, :]
+    # Net migration as the balancing item keeps the demographic equation exact.
+    net_mig = end - start - births + deaths
+    out["births"] = _flow(births)
+    out["deaths"] = _flow(deaths)
+    out["natural_increase"] = _flow(births - deaths)
+    out["net_migration"] = _flow(net_mig)
+    out["cbr"] = _flow(rates.crude_birth_rate(births, start, end))
+    out["cdr"] = _flow(rates.crude_death_rate(deaths, start, end))
+    out["natural_growth_rate"] = _flow(rates.natural_growth_rate(births, deaths, start, end))
+    inputs = result.inputs
+    lead = pop.shape[:-4]
+    asfr = np.broadcast_to(inputs.asfr, (*lead, *inputs.asfr.shape[-3:]))
+    out["tfr"] = _flow(rates.total_fertility_rate(asfr))
+    out["srb"] = _flow(rates.sex_ratio_at_birth(result.births[..., MALE],
+                                                result.births[..., FEMALE]))
+    e = _life_expectancies(np.asarray(inputs.mx, dtype=np.float64), lead, inputs.a0_rule)
+    for name, values in e.items():
+        out[name] = _flow(values)
+    out.update(rates.age_shares(both))
+    dep = rates.dependency_ratios(both, "15-64")
+    out["young_dependency"] = dep.young
+    out["old_age_dependency"] = dep.old
+    out["total_dependency"] = dep.total
+    dep59 = rates.dependency_ratios(both, "15-59")
+    out["young_dependency_15_59"] = dep59.young
+    out["old_age_dependency_15_59"] = dep59.old
+    out["total_dependency_15_59"] = dep59.total
+    out["median_age"] = rates.median_age(both)
+    return {k: np.asarray(out[k], dtype=np.float64) for k in SUMMARY_INDICATORS}
+
+
+def _life_expectancies(mx: FloatArray, lead: tuple[int, ...],
+                       a0_rule: A0Rule) -> dict[str, FloatArray]:
+    """e0/e60/e65 by sex for each step; year by year to bound memory with trajectories."""
+    female = np.array([False, True])
+    steps = mx.shape[-4]
+    mx_lead = mx.shape[:-4]
+    res = {k: np.empty((*mx_lead, steps, mx.shape[-3]))
+           for k in ("e0_male", "e0_female", "e60_male", "e60_female", "e65_male",
+                     "e65_female")}
+    for t in range(steps):
+        ex = complete_columns(mx[..., t, :, :, :], female, a0_rule).ex  # (..., R, 2, A)
+        for age in (0, 60, 65):
+            if age < ex.shape[-1]:
+                res[f"e{age}_male"][..., t, :] = ex[..., MALE, age]
+                res[f"e{age}_female"][..., t, :] = ex[..., FEMALE, age]
+            else:
+                res[f"e{age}_male"][..., t, :] = np.nan
+                res[f"e{age}_female"][..., t, :] = np.nan
+    return {k: np.broadcast_to(v, (*lead, *v.shape[-2:])) for k, v in res.items()}
