@@ -68,13 +68,13 @@ def test_le_target_decreasing_path() -> None:
 
 
 def test_approx_tolerance_default_and_configurable() -> None:
-    # Default 3 %: 1500 ± 45.
-    assert meets(POP, 1456.0) and not meets(POP, 1454.0)
+    # Plans' default ±1 %: 1500 ± 15.
+    assert meets(POP, 1486.0) and not meets(POP, 1484.0)
     wide = AssessmentConfig(approx_rel_tolerance=0.05)
     assert meets(POP, 1430.0, wide)
-    stated = TargetSpec(year=2025, comparator="approx", value=1500.0, tolerance=10.0)
+    stated = TargetSpec(year=2025, comparator="approx", value=1500.0, tolerance=0.01)
     assert not meets(stated, 1480.0, wide)
-    assert "±45" in target_text(POP, "万人")
+    assert "±15" in target_text(POP, "万人")
 
 
 def test_approx_overshoot_is_a_warning_and_final_miss() -> None:
@@ -123,3 +123,28 @@ def test_pick_target_prefers_next_target_year() -> None:
 def test_probability_of_meeting() -> None:
     samples = [82.0, 82.5, 82.4, 82.3]
     assert probability_of_meeting(E0, samples) == pytest.approx(0.5)
+
+
+def test_directional_and_each_year_targets() -> None:
+    up = TargetSpec(year=2025, comparator="increase")
+    assert assess_value(up, 2023, 30.0, baseline_year=2020, baseline_value=29.3)[0] == MET
+    assert assess_value(up, 2023, 29.0, baseline_year=2020, baseline_value=29.3)[0] == LAGGING
+    assert assess_value(up, 2025, 29.0, baseline_year=2020, baseline_value=29.3)[0] == MISSED
+    keep = TargetSpec(year=2025, comparator="range", low=103.0, high=107.0, period_start=2021,
+                      each_year=True)
+    assert assess_value(keep, 2023, 108.0, baseline_year=2020, baseline_value=106.0)[0] == (
+        MISSED)
+
+
+def test_relative_tolerance_from_plan_target() -> None:
+    t = TargetSpec(year=2025, comparator="approx", value=135.0, tolerance=0.02)
+    assert meets(t, 132.4) and not meets(t, 132.2)  # ±2.7
+
+
+def test_net_change_values_are_not_summed() -> None:
+    net = TargetSpec(year=2025, comparator="cumulative_ge", value=80.0, period_start=2021)
+    a = assess_series(code="hk", name="户籍人口净增长", unit="万人", targets=[net],
+                      baselines={}, values={2021: 15.0, 2022: 33.0}, year=2022,
+                      values_are_cumulative=True)
+    assert a is not None and a.assessed_value == pytest.approx(33.0)
+    assert a.status == ON_TRACK  # 41 % of 80 after 40 % of the period

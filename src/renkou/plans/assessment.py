@@ -26,9 +26,15 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-Comparator = Literal["ge", "le", "approx", "range", "cumulative_ge", "cumulative_le", "eq"]
+from renkou.plans.model import default_approx_tolerance
+
+if TYPE_CHECKING:
+    from renkou.plans.model import Target
+
+Comparator = Literal["ge", "le", "approx", "range", "eq", "cumulative_ge", "cumulative_le",
+                     "cumulative_approx", "increase", "decrease"]
 Status = Literal["已达标", "进度正常", "进度滞后（预警）", "未达标", "数据不足"]
 
 MET: Status = "已达标"
@@ -38,15 +44,18 @@ MISSED: Status = "未达标"
 NO_DATA: Status = "数据不足"
 STATUSES: tuple[Status, ...] = (MET, ON_TRACK, LAGGING, MISSED, NO_DATA)
 
-CUMULATIVE = ("cumulative_ge", "cumulative_le")
+CUMULATIVE = ("cumulative_ge", "cumulative_le", "cumulative_approx")
+DIRECTIONAL = ("increase", "decrease")
 
 
 @dataclass(frozen=True)
 class AssessmentConfig:
     """Tunable parts of the status rule (评估参数)."""
 
-    # "左右": met within this share of the target value unless the plan gives a tolerance.
-    approx_rel_tolerance: float = 0.03
+    # "左右": met within this share of the target value unless the plan gives a tolerance;
+    # None = the plans' default (renkou.plans.model.default_approx_tolerance(), ±1 %,
+    # environment RENKOU_PLANS_APPROX_TOLERANCE).
+    approx_rel_tolerance: float | None = None
     # On track while progress ≥ (1 − lag_tolerance) × expected progress.
     lag_tolerance: float = 0.10
     # "eq" targets: relative tolerance for floating-point equality.
@@ -62,7 +71,16 @@ class TargetSpec:
     value: float | None = None
     low: float | None = None
     high: float | None = None
-    tolerance: float | None = None
+    tolerance: float | None = None  # relative, e.g. 0.01 = ±1 %
+    period_start: int | None = None  # cumulative targets: first year summed
+    each_year: bool = False  # "保持…": must hold in every year of the period
+
+    @classmethod
+    def from_model(cls, target: Target) -> TargetSpec:
+        """From a plan target (renkou.plans.model.Target)."""
+        return cls(year=target.year, comparator=target.comparator, value=target.value,
+                   low=target.low, high=target.high, tolerance=target.tolerance,
+                   period_start=target.period_start, each_year=target.each_year)
 
     def reference(self, baseline: float | None = None) -> float:
         """The value the path aims at: the target, or for a range the bound nearer the
@@ -75,6 +93,8 @@ class TargetSpec:
                                                                       else hi)
             return lo if baseline < lo else hi if baseline > hi else baseline
         if self.value is None:
+            if self.comparator in DIRECTIONAL and baseline is not None:
+                return baseline
             raise ValueError(f"目标（{self.year}年，{self.comparator}）缺少目标值")
         return self.value
 
@@ -118,22 +138,32 @@ class Assessment:
 
 
 def approx_tolerance(target: TargetSpec, config: AssessmentConfig) -> float:
-    """Absolute tolerance of an "左右" target."""
+    """Absolute tolerance of an "左右" target: relative tolerance × |target|."""
     if target.tolerance is not None:
-        return abs(target.tolerance)
-    return abs(target.reference()) * config.approx_rel_tolerance
+        rel = target.tolerance
+    elif config.approx_rel_tolerance is not None:
+        rel = config.approx_rel_tolerance
+    else:
+        rel = default_approx_tolerance()
+    return abs(target.reference()) * abs(rel)
 
 
-def meets(target: TargetSpec, value: float, config: AssessmentConfig | None = None) -> bool:
-    """Whether ``value`` (the cumulative sum for cumulative targets) satisfies the target."""
+def meets(target: TargetSpec, value: float, config: AssessmentConfig | None = None,
+          baseline: float | None = None) -> bool:
+    """Whether ``value`` (the cumulative sum for cumulative targets) satisfies the target.
+    Directional targets ("提高"/"降低") compare with ``baseline``."""
     cfg = config or AssessmentConfig()
     c = target.comparator
+    if c in DIRECTIONAL:
+        if baseline is None:
+            return False
+        return value > baseline if c == "increase" else value < baseline
     if c in ("ge", "cumulative_ge"):
         return value >= target.reference()
     if c in ("le", "cumulative_le"):
         return value <= target.reference()
-    if c == "approx":
-        return abs(value - target.reference()) <= approx_tolerance(target, cfg)
+    if c in ("approx", "cumulative_approx"):
+        return abs(value - target.reference()) <= approx_tolerance(target, cfg) + 1e-12
     if c == "eq":
         ref = target.reference()
         return abs(value - ref) <= max(abs(ref), 1.0) * cfg.eq_rel_tolerance
@@ -154,6 +184,11 @@ def target_text(target: TargetSpec, unit: str = "", config: AssessmentConfig | N
         return "" if x is None else format_number(x)
 
     c = target.comparator
+    if c in DIRECTIONAL:
+        return "较基期提高" if c == "increase" else "较基期降低"
+    if c == "cumulative_approx":
+        return (f"累计{f(target.value)}{u}左右"
+                f"（±{format_number(approx_tolerance(target, cfg))}）")
     if c == "ge":
         return f"≥{f(target.value)}{u}"
     if c == "le":
@@ -221,10 +256,20 @@ def assess_value(
     if target.comparator in CUMULATIVE:
         return _assess_cumulative(target, year, cumulative_value if cumulative_value is not None
                                   else value, period_start, cfg)
+    if target.comparator in DIRECTIONAL:
+        word = "提高" if target.comparator == "increase" else "降低"
+        if baseline_value is None:
+            return LAGGING, f"目标为较基期{word}，但缺少基期值", None, None, None
+        if meets(target, value, cfg, baseline_value):
+            return MET, f"较基期已{word}", None, None, None
+        base = format_number(baseline_value)
+        return (MISSED if final else LAGGING), f"未较基期{word}（基期{base}）", None, None, None
     if meets(target, value, cfg):
         return MET, "当前值已满足规划目标", None, None, None
     if final:
         return MISSED, _missed_reason(target, value, cfg), None, None, None
+    if target.each_year and (target.period_start is None or year >= target.period_start):
+        return MISSED, "本年未满足规划期内须逐年保持的目标", None, None, None
     if baseline_year is None or baseline_value is None or target.year <= baseline_year:
         return LAGGING, "尚未达到目标，且无基期值可判断进度", None, None, None
     ref = target.reference(baseline_value)
@@ -269,12 +314,20 @@ def _assess_cumulative(target: TargetSpec, year: int, cum: float, period_start: 
                        cfg: AssessmentConfig
                        ) -> tuple[Status, str, float | None, float | None, float | None]:
     total = target.reference()
-    start = period_start if period_start is not None else target.year - 4
+    start = (period_start if period_start is not None else target.period_start
+             if target.period_start is not None else target.year - 4)
     n = target.year - start + 1
     share = min(max((year - start + 1) / n, 0.0), 1.0) if n > 0 else 1.0
     expected = cumulative_expected(target, start, year)
     progress = cum / total if total else None
-    if target.comparator == "cumulative_ge":
+    if target.comparator == "cumulative_approx":
+        if meets(target, cum, cfg):
+            return MET, f"累计{format_number(cum)}，在目标区间内", expected, progress, share
+        if year >= target.year or cum > total + approx_tolerance(target, cfg):
+            return (MISSED if year >= target.year else LAGGING,
+                    f"累计{format_number(cum)}，偏离目标{format_number(total)}", expected,
+                    progress, share)
+    if target.comparator in ("cumulative_ge", "cumulative_approx"):
         if cum >= total:
             return MET, f"累计{format_number(cum)}，已完成规划总量", expected, progress, share
         if year >= target.year:
@@ -334,9 +387,12 @@ def assess_series(
     departments: Sequence[str] = (),
     source: str = "",
     forward: ForwardLook | None = None,
+    values_are_cumulative: bool = False,
 ) -> Assessment | None:
     """Assess one indicator in ``year`` from its yearly values (监测值 by year). Returns None
-    when the indicator has no target."""
+    when the indicator has no target. For cumulative targets the annual values are summed
+    over the period, unless ``values_are_cumulative`` (e.g. a net change since the base
+    year, which already is the running total)."""
     cfg = config or AssessmentConfig()
     target = pick_target(targets, year)
     if target is None:
@@ -345,11 +401,18 @@ def assess_series(
     value = values.get(year)
     cum: float | None = None
     if target.comparator in CUMULATIVE:
-        start = period_start if period_start is not None else (by + 1 if by is not None
-                                                               else target.year - 4)
+        if period_start is not None:
+            start = period_start
+        elif target.period_start is not None:
+            start = target.period_start
+        else:
+            start = by + 1 if by is not None else target.year - 4
         period_start = start
-        years = [y for y in values if start <= y <= year]
-        cum = sum(values[y] for y in years) if years else None
+        if values_are_cumulative:
+            cum = values.get(year)
+        else:
+            years = [y for y in values if start <= y <= year]
+            cum = sum(values[y] for y in years) if years else None
         if cum is None:
             value = None
     status, reason, expected, progress, share = assess_value(

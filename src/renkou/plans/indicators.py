@@ -114,13 +114,18 @@ def _total(caliber: str) -> Callable[[IndicatorData, str, int, Mapping[str, floa
     return f
 
 
-def hukou_net_growth(data: IndicatorData, area: str, year: int, extra: Mapping[str, float]
-                     ) -> float:
-    """户籍人口净增长 since the end of the base year (default 2020), 万人."""
-    base = int(extra.get("base_year", 2020))
-    now = data.population(year_end(year), "hukou", area).sum()
-    then = data.population(year_end(base), "hukou", area).sum()
-    return float(now - then) / 1e4
+def _growth(caliber: str, pct: bool
+            ) -> Callable[[IndicatorData, str, int, Mapping[str, float]], float]:
+    """Change since the end of the base year (``extra["base_year"]``, default 2020): 万人,
+    or per cent of the base-year population."""
+    def f(data: IndicatorData, area: str, year: int, extra: Mapping[str, float]) -> float:
+        base = int(extra.get("base_year", 2020))
+        now = float(data.population(year_end(year), caliber, area).sum())
+        then = float(data.population(year_end(base), caliber, area).sum())
+        if pct:
+            return _safe_div(now - then, then, "人口增长率") * 100.0
+        return (now - then) / 1e4
+    return f
 
 
 def _life_expectancy(caliber: str
@@ -147,6 +152,11 @@ def e0_from_counts(deaths: FloatArray, exposure: FloatArray) -> float:
     last = int(np.nonzero(mx > 0)[0].max())
     mx = mx[: last + 1]
     return float(life_table(mx, sex="total").e0)
+
+
+# Formulas whose value is already a running total since the base year: cumulative targets
+# compare the value itself, never a sum of yearly values.
+RUNNING_TOTALS = frozenset({"hukou_net_growth", "resident_net_growth"})
 
 
 def tfr(data: IndicatorData, area: str, year: int, extra: Mapping[str, float]) -> float:
@@ -189,6 +199,35 @@ def _age_share(lo: int) -> Callable[[IndicatorData, str, int, Mapping[str, float
     def f(data: IndicatorData, area: str, year: int, extra: Mapping[str, float]) -> float:
         p = data.population(year_end(year), "resident", area).sum(axis=0)
         return _safe_div(float(p[lo:].sum()), float(p.sum()), "老龄化比重") * 100.0
+    return f
+
+
+def _age_band_share(lo: int, hi: int
+                    ) -> Callable[[IndicatorData, str, int, Mapping[str, float]], float]:
+    def f(data: IndicatorData, area: str, year: int, extra: Mapping[str, float]) -> float:
+        p = data.population(year_end(year), "resident", area).sum(axis=0)
+        return _safe_div(float(p[lo:hi + 1].sum()), float(p.sum()), "年龄组比重") * 100.0
+    return f
+
+
+def working_age_population(data: IndicatorData, area: str, year: int,
+                           extra: Mapping[str, float]) -> float:
+    p = data.population(year_end(year), "resident", area).sum(axis=0)
+    return float(p[15:65].sum()) / 1e4
+
+
+def _tertiary(lo: int, hi: int | None
+              ) -> Callable[[IndicatorData, str, int, Mapping[str, float]], float]:
+    def f(data: IndicatorData, area: str, year: int, extra: Mapping[str, float]) -> float:
+        counts = data.attainment(year_end(year), area)
+        num = den = 0.0
+        for (age, level), n in counts.items():
+            if age < lo or (hi is not None and age > hi):
+                continue
+            den += n
+            if level in ("大学专科", "大学本科", "研究生"):
+                num += n
+        return _safe_div(num, den, "大专及以上学历比重") * 100.0
     return f
 
 
@@ -265,7 +304,22 @@ FORMULAS: dict[str, Formula] = {
     "resident_population": Formula("常住人口", "万人", "年末常住人口", _total("resident")),
     "hukou_population": Formula("户籍人口", "万人", "年末户籍人口", _total("hukou")),
     "hukou_net_growth": Formula("户籍人口净增长", "万人", "年末户籍人口减基期年末户籍人口",
-                                hukou_net_growth),
+                                _growth("hukou", pct=False)),
+    "resident_net_growth": Formula("常住人口净增长", "万人", "年末常住人口减基期年末常住人口",
+                                   _growth("resident", pct=False)),
+    "hukou_growth_pct": Formula("户籍人口增长率", "%", "户籍人口较基期年末的增长百分比",
+                                _growth("hukou", pct=True)),
+    "resident_growth_pct": Formula("常住人口增长率", "%", "常住人口较基期年末的增长百分比",
+                                   _growth("resident", pct=True)),
+    "child_share": Formula("0—14岁人口比重", "%", "0–14岁÷常住人口×100", _age_band_share(0, 14)),
+    "working_age_share": Formula("15—64岁人口比重", "%", "15–64岁÷常住人口×100",
+                                 _age_band_share(15, 64)),
+    "working_age_population": Formula("15—64岁劳动年龄人口", "万人", "年末15–64岁常住人口",
+                                      working_age_population),
+    "tertiary_share_15plus": Formula("15岁及以上人口中大专及以上学历比重", "%",
+                                     "大专及以上人数÷15岁及以上人数×100", _tertiary(15, None)),
+    "tertiary_share_16_59": Formula("16—59岁人口中大专及以上学历比重", "%",
+                                    "大专及以上人数÷16–59岁人数×100", _tertiary(16, 59)),
     "life_expectancy": Formula("人均预期寿命", "岁",
                                "常住人口时期生命表 e0，mx=死亡数/年平均人口",
                                _life_expectancy("resident")),
