@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from renkou.errors import InputError
-from renkou.plans.indicators import NAGES, OPEN_AGE
+from renkou.plans.formulas import NAGES, OPEN_AGE
 from renkou.regions import gazetteer
 from renkou.types import FloatArray
 
@@ -124,8 +124,9 @@ class RegistryData:
         df = _filter(self._get(("attainment", as_of, _query_level(area))), area)
         if df.empty:
             return {}
-        grouped = df.groupby(["age", "education"])["value"].sum()
-        return {(int(a), str(e)): float(v) for (a, e), v in grouped.items()}
+        grouped = df.groupby(["age", "education"], as_index=False)["value"].sum()
+        return {(int(a), str(e)): float(v) for a, e, v in zip(
+            grouped["age"], grouped["education"], grouped["value"], strict=True)}
 
     def urban(self, as_of: dt.date, area: str) -> tuple[float, float]:
         df = _filter(self._get(("urban_split", as_of, _query_level(area))), area)
