@@ -274,6 +274,10 @@ class Indicator(_Frozen):
     # Engine function for computed indicators (a key of FORMULAS); None when reported.
     formula: str | None = None
     population_basis: PopulationBasis | None = None
+    # Computed over a group of the plan area rather than the whole of it (a group key of
+    # regions.yaml, e.g. "outer" for 外围五区), or over a named sub-area (e.g. a function
+    # zone) described in ``notes``.
+    area_group: str | None = None
     baselines: tuple[Baseline, ...] = ()
     targets: tuple[Target, ...] = ()
     # A goal the text states in words only (e.g. "与经济增长基本同步"); never a number.
@@ -330,8 +334,13 @@ class Figure(_Frozen):
     name_zh: str
     name_en: str
     value: float
+    # "不少于4托位/千人" → ge; "90%以上" → ge; otherwise eq.
+    comparator: BaselineComparator = "eq"
     unit: str
     year: int | None = None
+    # For figures that cover a period (e.g. "十三五" totals).
+    period_start: int | None = None
+    period_end: int | None = None
     kind: FigureKind
     section: str
     quote: str
@@ -364,6 +373,7 @@ class Task(_Frozen):
     departments: tuple[str, ...] = ()
     # The 责任部门 cell verbatim, including "等相关单位按职责分工负责".
     department_text: str | None = None
+    department_basis: DepartmentBasis = "task-division"
     notes: str | None = None
 
 
