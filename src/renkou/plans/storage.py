@@ -1,0 +1,66 @@
+"""Where the plans layer keeps what departments report (填报数据存储): tables prefixed
+``app_`` in the registry store, written and read only through the registry's generic
+``write_table`` / ``read_table`` (this package never touches DuckDB).
+
+Tables:
+
+* ``app_reported_values`` — accepted reported indicator values (one row per import of a
+  value; the latest ``imported_at`` for a plan, indicator, year and area wins);
+* ``app_reported_quarantine`` — rejected rows with file, row, column and reason;
+* ``app_task_progress`` — task progress records (任务进展);
+* ``app_task_quarantine`` — rejected progress rows.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+import pandas as pd
+
+from renkou.errors import NotFoundError, StoreError
+
+REPORTED = "app_reported_values"
+REPORTED_QUARANTINE = "app_reported_quarantine"
+TASK_PROGRESS = "app_task_progress"
+TASK_QUARANTINE = "app_task_quarantine"
+
+
+class AppTables(Protocol):
+    """The part of ``renkou.registry.Registry`` the plans layer stores through."""
+
+    def write_table(self, name: str, df: pd.DataFrame, mode: str = "append") -> None: ...
+
+    def read_table(self, name: str, where: str | None = None) -> pd.DataFrame: ...
+
+
+def read_app(store: AppTables, name: str) -> pd.DataFrame:
+    """The whole table, or an empty frame when it has never been written."""
+    try:
+        df = store.read_table(name)
+    except (NotFoundError, StoreError, KeyError):
+        return pd.DataFrame()
+    return df if df is not None else pd.DataFrame()
+
+
+def write_app(store: AppTables, name: str, df: pd.DataFrame, mode: str = "append") -> None:
+    if df.empty and mode == "append":
+        return
+    store.write_table(name, df, mode=mode)
+
+
+class MemoryTables:
+    """An in-memory stand-in with the same two methods (tests, dry runs)."""
+
+    def __init__(self) -> None:
+        self.tables: dict[str, pd.DataFrame] = {}
+
+    def write_table(self, name: str, df: pd.DataFrame, mode: str = "append") -> None:
+        if mode == "replace" or name not in self.tables:
+            self.tables[name] = df.reset_index(drop=True).copy()
+        else:
+            self.tables[name] = pd.concat([self.tables[name], df], ignore_index=True)
+
+    def read_table(self, name: str, where: str | None = None) -> pd.DataFrame:
+        if name not in self.tables:
+            raise NotFoundError(f"表 {name} 不存在")
+        return self.tables[name].copy()

@@ -1,0 +1,399 @@
+"""Excel template for reported indicators (部门填报模板) and its import.
+
+``write_template`` produces one row per reported indicator of a plan with the responsible
+department named, data validation in the input cells (numeric value, lists for the data
+nature and the reporting department, a date) and an instructions sheet in Chinese.
+``import_template`` reads a filled template back with the registry's accept-or-quarantine
+discipline: every row is either accepted (stored with its source: file, row, department,
+reporter, date) or rejected with file, row, column and reason. Blank value cells are not
+errors — they are counted as "not reported".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pandas as pd
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from renkou.errors import InputError, NotFoundError
+from renkou.plans.assessment import TargetSpec, pick_target, target_text
+from renkou.plans.catalog import departments, get_plan
+from renkou.plans.model import CUMULATIVE, Indicator, Plan
+from renkou.plans.storage import REPORTED, REPORTED_QUARANTINE, AppTables, read_app, write_app
+
+SHEET = "填报表"
+INSTRUCTIONS = "填报说明"
+LISTS = "选项"
+META = "_meta"
+MAGIC = "renkou-indicator-template"
+VERSION = 1
+
+NATURES = ("年报正式数", "统计快报数", "初步统计数", "估计值")
+COLUMNS = ("指标代码", "指标名称", "单位", "责任部门", "年份", "规划目标", "最近基期值",
+           "填报口径", "填报值", "数据性质", "数据来源说明", "填报单位", "填报人", "填报日期",
+           "备注")
+REQUIRED = ("填报值", "数据性质", "填报单位", "填报人", "填报日期")
+WIDTHS = (14, 30, 8, 22, 7, 20, 14, 18, 12, 12, 24, 18, 10, 12, 20)
+INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")
+HEAD_FILL = PatternFill("solid", fgColor="DDEBF7")
+
+
+def department_names(codes: tuple[str, ...] | list[str]) -> list[str]:
+    depts = departments()
+    return [depts[c].name_zh if c in depts else c for c in codes]
+
+
+def reporting_basis(ind: Indicator) -> str:
+    """How the value is to be reported (填报口径)."""
+    if any(t.comparator in CUMULATIVE for t in ind.targets):
+        return "填报当年发生数（系统自动累计）"
+    return "填报年末（或年度）数"
+
+
+def _target_cell(ind: Indicator, year: int) -> str:
+    specs = [TargetSpec.from_model(t) for t in ind.assessed_targets()]
+    t = pick_target(specs, year)
+    if t is None:
+        return ind.qualitative_target or ""
+    return f"{t.year}年 {target_text(t, ind.unit)}"
+
+
+def as_plan(plan: Plan | str) -> Plan:
+    return plan if isinstance(plan, Plan) else get_plan(plan)
+
+
+def write_template(plan_code: Plan | str, year: int, out: Path | str) -> Path:
+    """Write the reporting template of a plan (code or Plan) for ``year`` to ``out``."""
+    plan = as_plan(plan_code)
+    out = Path(out)
+    if out.suffix.lower() != ".xlsx":
+        raise InputError("填报模板须保存为 .xlsx 文件", file=str(out))
+    if not plan.period_start - 1 <= year <= plan.period_end + 5:
+        raise InputError(f"年份 {year} 不在规划期 {plan.period_start}—{plan.period_end} 附近")
+    indicators = plan.reported_indicators()
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = SHEET
+    ws.append(list(f"{c}*" if c in REQUIRED else c for c in COLUMNS))
+    for i, width in enumerate(WIDTHS, start=1):
+        ws.column_dimensions[get_column_letter(i)].width = width
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+        cell.fill = HEAD_FILL
+        cell.alignment = Alignment(wrap_text=True, vertical="center")
+    for ind in indicators:
+        base = ind.latest_baseline(before=year + 1)
+        ws.append([ind.code, ind.name_zh, ind.unit, "、".join(department_names(ind.departments)),
+                   year, _target_cell(ind, year),
+                   f"{base.year}年 {base.value:g}" if base else "", reporting_basis(ind),
+                   None, None, None, None, None, None, None])
+    last = max(ws.max_row, 2)
+    col = {name: get_column_letter(i) for i, name in enumerate(COLUMNS, start=1)}
+    for row in range(2, last + 1):
+        for name in ("填报值", "数据性质", "数据来源说明", "填报单位", "填报人", "填报日期",
+                     "备注"):
+            ws[f"{col[name]}{row}"].fill = INPUT_FILL
+        ws[f"{col['填报日期']}{row}"].number_format = "yyyy-mm-dd"
+    ws.freeze_panes = "C2"
+
+    lists = wb.create_sheet(LISTS)
+    lists.append(["数据性质", "填报单位"])
+    dept_names = sorted({n for ind in indicators for n in department_names(ind.departments)}
+                        | {d.name_zh for d in departments().values() if d.level != "generic"})
+    for i in range(max(len(NATURES), len(dept_names))):
+        lists.append([NATURES[i] if i < len(NATURES) else None,
+                      dept_names[i] if i < len(dept_names) else None])
+    lists.sheet_state = "hidden"
+
+    value_dv = DataValidation(type="decimal", operator="between", formula1="-1000000000000",
+                              formula2="1000000000000", allow_blank=True, showErrorMessage=True,
+                              errorTitle="填报值无效",
+                              error="填报值必须是数字（不带单位、百分号或千分位）。")
+    value_dv.prompt = "填写数字，单位见“单位”列；百分比填写百分数的数值，如 86.5"
+    value_dv.promptTitle = "填报值"
+    value_dv.showInputMessage = True
+    nature_dv = DataValidation(type="list", formula1=f"={LISTS}!$A$2:$A${len(NATURES) + 1}",
+                               allow_blank=True, showErrorMessage=True,
+                               errorTitle="数据性质无效", error="请从下拉列表中选择数据性质。")
+    dept_dv = DataValidation(type="list", formula1=f"={LISTS}!$B$2:$B${len(dept_names) + 1}",
+                             allow_blank=True, showErrorMessage=True,
+                             errorTitle="填报单位无效", error="请从下拉列表中选择填报单位。")
+    date_dv = DataValidation(type="date", operator="between", formula1="DATE(2000,1,1)",
+                             formula2="DATE(2100,12,31)", allow_blank=True,
+                             showErrorMessage=True, errorTitle="日期无效",
+                             error="请填写日期，格式 yyyy-mm-dd。")
+    for dv, name in ((value_dv, "填报值"), (nature_dv, "数据性质"), (dept_dv, "填报单位"),
+                     (date_dv, "填报日期")):
+        ws.add_data_validation(dv)
+        dv.add(f"{col[name]}2:{col[name]}{last}")
+
+    _instructions(wb.create_sheet(INSTRUCTIONS, 0), plan, year, len(indicators))
+    meta = wb.create_sheet(META)
+    meta.append(["magic", MAGIC])
+    meta.append(["plan", plan.code])
+    meta.append(["year", year])
+    meta.append(["version", VERSION])
+    meta.sheet_state = "hidden"
+    wb.active = 1
+    out.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(out)
+    return out
+
+
+def _instructions(ws: Any, plan: Plan, year: int, n: int) -> None:
+    lines = [
+        f"{plan.name_zh} — {year}年度指标填报表",
+        "",
+        "填报说明",
+        f"1. 本表列出规划中需由部门填报的{n}项指标，每行一项，“责任部门”列为规划确定的责任单位。",
+        "2. 请在黄色单元格中填写：填报值、数据性质、数据来源说明、填报单位、填报人、填报日期，"
+        "带 * 的列为必填。",
+        "3. 填报值只填数字，单位以“单位”列为准；百分比填写百分数的数值（如 86.5 表示 86.5%），"
+        "不要带单位、百分号或千分位逗号。",
+        "4. “填报口径”为“填报当年发生数”的指标（如城镇新增就业），填写该年度的发生数，"
+        "系统自动累计规划期总量；其余指标填写年末或年度数。",
+        "5. 数据性质从下拉列表选择：年报正式数、统计快报数、初步统计数、估计值。",
+        "6. 暂无数据的指标请保持“填报值”为空，系统记为“未填报”，不视为错误。",
+        "7. 请勿修改指标代码、年份，勿增删列；可删除与本单位无关的行。",
+        "8. 导入时逐行校验：通过的行入库并保留来源（文件、行号、填报单位、填报人、日期），"
+        "不通过的行进入待核查清单，并注明文件、行号、列和原因，修改后可重新导入；"
+        "同一指标同一年度以最后一次导入为准。",
+        "",
+        f"牵头单位：{_lead_name(plan)}。导入命令：renkou indicators import 文件.xlsx",
+    ]
+    for line in lines:
+        ws.append([line])
+    ws.column_dimensions["A"].width = 110
+    ws["A1"].font = Font(bold=True, size=14)
+    ws["A3"].font = Font(bold=True)
+    for row in ws.iter_rows(min_row=4):
+        row[0].alignment = Alignment(wrap_text=True)
+
+
+def _lead_name(plan: Plan) -> str:
+    if plan.lead_department:
+        return department_names([plan.lead_department])[0]
+    return "发展改革部门"
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """One rejected row (隔离记录)."""
+
+    file: str
+    row: int
+    column: str
+    reason: str
+
+    def __str__(self) -> str:
+        return str(InputError(self.reason, file=self.file, row=self.row, column=self.column))
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """Outcome of importing one filled template (导入结果)."""
+
+    plan: str
+    year: int
+    file: str
+    accepted: int
+    blank: int
+    rejected: tuple[Rejection, ...] = field(default_factory=tuple)
+
+
+def _meta(wb: Any) -> dict[str, str]:
+    if META not in wb.sheetnames:
+        return {}
+    return {str(r[0]): str(r[1]) for r in wb[META].iter_rows(values_only=True) if r and r[0]}
+
+
+def _number(raw: Any) -> float:
+    if isinstance(raw, bool):
+        raise ValueError("不是数字")
+    if isinstance(raw, int | float):
+        v = float(raw)
+    else:
+        text = str(raw).strip().replace("，", ",")
+        if "," in text:
+            text = text.replace(",", "")
+        v = float(text)
+    if not math.isfinite(v):
+        raise ValueError("不是有限数值")
+    return v
+
+
+def _date(raw: Any) -> dt.date:
+    if isinstance(raw, dt.datetime):
+        return raw.date()
+    if isinstance(raw, dt.date):
+        return raw
+    text = str(raw).strip().replace("/", "-").replace(".", "-")
+    return dt.date.fromisoformat(text[:10])
+
+
+def _plausible(ind: Indicator, value: float) -> str | None:
+    if value < 0 and ind.unit not in ("‰",):
+        return f"填报值 {value:g} 为负数，{ind.name_zh}不应为负"
+    if ind.unit == "%" and value > 100:
+        return f"填报值 {value:g} 超过100%（请填写百分数的数值，如 86.5）"
+    if ind.unit == "%" and 0 < value <= 1 and not any(
+            (t.value or 0) <= 1 for t in ind.targets if t.value is not None):
+        return f"填报值 {value:g} 像是小数比例，请填写百分数（如 0.865 应填 86.5）"
+    return None
+
+
+def import_template(store: AppTables, path: Path | str, plan_code: Plan | str | None = None,
+                    *, now: dt.datetime | None = None) -> ImportResult:
+    """Import a filled template into ``store`` (accepted values and the quarantine).
+    The plan comes from the template's hidden sheet unless given."""
+    p = Path(path)
+    if not p.exists():
+        raise InputError("文件不存在", file=str(p))
+    try:
+        wb = openpyxl.load_workbook(p, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for a broken file
+        raise InputError(f"无法读取Excel文件：{exc}", file=p.name) from None
+    meta = _meta(wb)
+    given = plan_code.code if isinstance(plan_code, Plan) else plan_code
+    code = given or meta.get("plan")
+    if not code:
+        raise InputError("文件中没有规划代码（不是renkou生成的模板？），请用 --plan 指定",
+                         file=p.name)
+    if given and meta.get("plan") and meta["plan"] != given:
+        raise InputError(f"模板属于规划 {meta['plan']}，与指定的 {given} 不符", file=p.name)
+    plan = plan_code if isinstance(plan_code, Plan) else get_plan(code)
+    if SHEET not in wb.sheetnames:
+        raise InputError(f"缺少工作表“{SHEET}”", file=p.name)
+    ws = wb[SHEET]
+    rows = list(ws.iter_rows(values_only=True))
+    if not rows:
+        raise InputError("工作表为空", file=p.name)
+    header = [str(h).strip().rstrip("*") if h is not None else "" for h in rows[0]]
+    missing = [c for c in ("指标代码", "年份", *REQUIRED) if c not in header]
+    if missing:
+        raise InputError(f"缺少列 {', '.join(missing)}", file=p.name, row=1)
+    idx = {name: header.index(name) for name in header if name}
+    reported = {i.code: i for i in plan.reported_indicators()}
+    known_depts = {d.name_zh: d.code for d in departments().values()}
+    for d in departments().values():
+        for a in d.aliases:
+            known_depts.setdefault(a, d.code)
+    stamp = (now or dt.datetime.now()).replace(microsecond=0)
+    accepted: list[dict[str, Any]] = []
+    rejected: list[Rejection] = []
+    blank = 0
+    year_default = int(meta["year"]) if meta.get("year", "").isdigit() else None
+
+    def cell(r: tuple[Any, ...], name: str) -> Any:
+        i = idx.get(name)
+        v = r[i] if i is not None and i < len(r) else None
+        return None if v is None or (isinstance(v, str) and not v.strip()) else v
+
+    for n, r in enumerate(rows[1:], start=2):
+        if all(v is None or (isinstance(v, str) and not v.strip()) for v in r):
+            continue
+
+        def reject(column: str, reason: str, row: int = n) -> None:
+            rejected.append(Rejection(p.name, row, column, reason))
+
+        ind_code = str(cell(r, "指标代码") or "").strip()
+        if ind_code not in reported:
+            reject("指标代码", f"“{ind_code}”不是规划 {plan.code} 的填报类指标")
+            continue
+        ind = reported[ind_code]
+        if cell(r, "填报值") is None:
+            blank += 1
+            continue
+        try:
+            year = int(_number(cell(r, "年份") or year_default))
+        except (TypeError, ValueError):
+            reject("年份", "年份不是整数")
+            continue
+        if not plan.period_start - 1 <= year <= plan.period_end:
+            reject("年份", f"年份 {year} 不在规划期 {plan.period_start}—{plan.period_end} 内")
+            continue
+        try:
+            value = _number(cell(r, "填报值"))
+        except (TypeError, ValueError):
+            reject("填报值", f"“{cell(r, '填报值')}”不是数字（不要带单位或百分号）")
+            continue
+        problem = _plausible(ind, value)
+        if problem:
+            reject("填报值", problem)
+            continue
+        nature = str(cell(r, "数据性质") or "").strip()
+        if nature not in NATURES:
+            reject("数据性质", f"“{nature}”不在可选范围（{'、'.join(NATURES)}）" if nature
+                   else "数据性质为必填")
+            continue
+        dept = str(cell(r, "填报单位") or "").strip()
+        if not dept:
+            reject("填报单位", "填报单位为必填")
+            continue
+        if dept not in known_depts:
+            reject("填报单位", f"“{dept}”不是已登记的部门名称")
+            continue
+        reporter = str(cell(r, "填报人") or "").strip()
+        if not reporter:
+            reject("填报人", "填报人为必填")
+            continue
+        try:
+            on = _date(cell(r, "填报日期"))
+        except (TypeError, ValueError):
+            reject("填报日期", f"“{cell(r, '填报日期')}”不是有效日期（yyyy-mm-dd）")
+            continue
+        if on > stamp.date() + dt.timedelta(days=1):
+            reject("填报日期", f"填报日期 {on} 晚于今天")
+            continue
+        accepted.append({
+            "plan": plan.code, "indicator_code": ind.code, "area": plan.area_code,
+            "year": year, "value": value, "unit": ind.unit, "nature": nature,
+            "department": known_depts[dept], "department_name": dept, "reporter": reporter,
+            "reported_on": on, "source_note": str(cell(r, "数据来源说明") or ""),
+            "note": str(cell(r, "备注") or ""), "source_file": p.name, "source_row": n,
+            "imported_at": stamp,
+        })
+    write_app(store, REPORTED, pd.DataFrame(accepted))
+    write_app(store, REPORTED_QUARANTINE, pd.DataFrame([
+        {"plan": plan.code, "file": x.file, "row": x.row, "column": x.column,
+         "reason": x.reason, "imported_at": stamp} for x in rejected]))
+    return ImportResult(plan=plan.code, year=year_default or 0, file=p.name,
+                        accepted=len(accepted), blank=blank, rejected=tuple(rejected))
+
+
+def reported_values(store: AppTables, plan_code: str) -> pd.DataFrame:
+    """Latest accepted value per (indicator, area, year) of a plan, with its source."""
+    df = read_app(store, REPORTED)
+    if df.empty:
+        return df
+    df = df[df["plan"] == plan_code]
+    if df.empty:
+        return df
+    df = df.sort_values(["imported_at", "source_row"])
+    return df.drop_duplicates(["indicator_code", "area", "year"], keep="last").reset_index(
+        drop=True)
+
+
+def quarantine(store: AppTables, plan_code: str | None = None) -> pd.DataFrame:
+    df = read_app(store, REPORTED_QUARANTINE)
+    if df.empty or plan_code is None:
+        return df
+    return df[df["plan"] == plan_code].reset_index(drop=True)
+
+
+def rejections_json(result: ImportResult) -> str:
+    return json.dumps([x.__dict__ for x in result.rejected], ensure_ascii=False)
+
+
+__all__ = ["ImportResult", "NotFoundError", "Rejection", "import_template", "quarantine",
+           "reported_values", "write_template"]
