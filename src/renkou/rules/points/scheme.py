@@ -167,7 +167,9 @@ class PointsScheme:
             if not rest:
                 raise InputError(f"无法识别的调整项 {key}（应为 指标.属性=值 或 quota=值 等）",
                                  column=key)
-            self.indicator(head)  # raises NotFoundError with the list of indicators
+            if head not in {i.key for i in self.indicators}:
+                raise InputError(f"积分方案 {self.key} 没有指标 {head}（现有："
+                                 f"{', '.join(i.key for i in self.indicators)}）", column=key)
             by_indicator.setdefault(head, {})[rest] = value
         indicators = tuple(
             replace(ind, history=ind.history.with_value_from(
@@ -281,8 +283,15 @@ def _changed_version(ind: Indicator, base: IndicatorVersion,
             bands[_number(full, attr.removeprefix("bands."))] = _number(full, value)
         else:
             raise InputError(f"指标 {ind.key}（{ind.kind}）不能调整属性 {attr}", column=full)
-    return replace(base, effective_from=effective_from, source=source, points=points,
-                   bands=tuple(sorted(bands.items())), **updates)
+    new = replace(base, effective_from=effective_from, source=source, points=points,
+                  bands=tuple(sorted(bands.items())), **updates)
+    # A table value above the cap would be clipped silently: make the caller raise the cap.
+    values = [*new.points.values(), *(p for _, p in new.bands), new.flag_points]
+    worst = max((abs(x) * new.weight for x in values), default=0.0)
+    if ind.kind != "per_unit" and worst > new.cap:
+        raise InputError(f"指标 {ind.key}（{ind.name}）调整后的分值 {worst:g} 超过上限 "
+                         f"{new.cap:g}，请同时调整 {ind.key}.cap", column=ind.key)
+    return new
 
 
 # --- loading ---------------------------------------------------------------------------------

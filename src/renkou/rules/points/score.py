@@ -142,7 +142,7 @@ def _score(ind: Indicator, v: IndicatorVersion, a: ApplicantTable, age: IntArray
                 u = k / 100
                 got = float(_finish(np.array([u * v.per_unit]), v)[0])
                 capped = "（已达上限）" if abs(u * v.per_unit * v.weight) > v.cap else ""
-                whole = "满" if ind.whole_units else ""
+                whole = "满" if ind.whole_units and ind.unit == "年" else ""
                 return (f"{name}：{whole}{u:g}{ind.unit}×{v.per_unit:g}{_weight_note(v)}"
                         f" {_fmt(got)}分{capped}")
             return pts, _spread(keys, text), True

@@ -1,0 +1,200 @@
+"""``renkou rules points``: points-based hukou settlement (积分落户) — score, rank, simulate a
+change, generate a synthetic applicant pool. The applicant columns are documented in
+:mod:`renkou.rules.points.columns`."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pandas as pd
+import typer
+
+from renkou.errors import InputError
+from renkou.rules.points.applicants import generate_applicants
+from renkou.rules.points.columns import ApplicantTable, RowProblem, parse_applicants
+from renkou.rules.points.rank import rank
+from renkou.rules.points.scheme import (
+    SAMPLE_SCHEME,
+    PointsScheme,
+    load_changes,
+    load_scheme,
+    parse_change_args,
+)
+from renkou.rules.points.score import score
+from renkou.rules.points.simulate import simulate
+from renkou.tables import read_table, write_table
+
+try:  # the `renkou rules` group belongs to cli/rules.py; attach to it when it is there
+    from renkou.cli.rules import rules_app
+
+    _OWN_GROUP = False
+except ImportError:  # pragma: no cover - only before cli/rules.py exists
+    rules_app = typer.Typer(help="政策规则计算 / rules as code", no_args_is_help=True)
+    _OWN_GROUP = True
+
+points_app = typer.Typer(
+    help="积分落户：计分、排名、方案调整模拟、模拟申请人 / points-based hukou settlement",
+    no_args_is_help=True)
+
+MAX_SHOWN_PROBLEMS = 20
+
+SchemeOpt = typer.Option(SAMPLE_SCHEME, "--scheme",
+                         help="积分方案名称或YAML文件 / scheme name or YAML path")
+ApplicantsOpt = typer.Option(..., "--applicants", exists=False,
+                             help="申请人表（CSV/XLSX/Parquet）/ applicant table")
+
+
+def _date(text: str, option: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise InputError(f"{option} 应为 YYYY-MM-DD 日期：{text!r}") from None
+
+
+def _report(problems: list[RowProblem], file: str) -> None:
+    for p in problems[:MAX_SHOWN_PROBLEMS]:
+        typer.echo(f"警告：文件 {file}，{p}", err=True)
+    if len(problems) > MAX_SHOWN_PROBLEMS:
+        typer.echo(f"警告：另有 {len(problems) - MAX_SHOWN_PROBLEMS} 处错误未显示", err=True)
+
+
+def _load(applicants: Path, scheme_name: str) -> tuple[ApplicantTable, PointsScheme]:
+    scheme = load_scheme(scheme_name)
+    df = read_table(applicants)
+    table, problems = parse_applicants(df, file=str(applicants), city=scheme.city)
+    _report(problems, str(applicants))
+    bad_rows = len({p.row for p in problems})
+    if len(table) == 0:
+        raise InputError("没有有效的申请人记录", file=str(applicants))
+    if bad_rows:
+        typer.echo(f"已跳过 {bad_rows} 行无效记录，其余 {len(table)} 行继续计算", err=True)
+    if scheme.sample:
+        typer.echo(f"注意：{scheme.notice}", err=True)
+    return table, scheme
+
+
+def _with_admission(scheme: PointsScheme, as_of: dt.date, quota: int | None,
+                    threshold: float | None) -> PointsScheme:
+    changes: dict[str, str | float | int | None] = {}
+    if quota is not None:
+        if quota < 0:
+            raise InputError("--quota 不能为负数")
+        changes["quota"] = quota
+    if threshold is not None:
+        changes["threshold"] = threshold
+    if not changes:
+        return scheme
+    return scheme.with_changes(changes, as_of, "命令行参数（--quota/--threshold）")
+
+
+@points_app.command("score")
+def score_cmd(
+    applicants: Path = ApplicantsOpt,
+    as_of: str = typer.Option(..., "--as-of", help="计分日期 YYYY-MM-DD"),
+    out: Path = typer.Option(..., "--out", help="输出CSV / output CSV"),
+    scheme_name: str = SchemeOpt,
+    no_explain: bool = typer.Option(False, "--no-explain", help="不生成逐人说明（更快）"),
+) -> None:
+    """按计分日期有效的方案为每位申请人计分，并给出逐项说明。"""
+    when = _date(as_of, "--as-of")
+    table, scheme = _load(applicants, scheme_name)
+    result = score(table, scheme, when, explain=not no_explain)
+    write_table(result.frame(), out)
+    typer.echo(f"已计分 {len(table)} 人（符合准入条件 {int(result.eligible.sum())} 人），"
+               f"平均 {float(result.total.mean()):.1f} 分 → {out}")
+
+
+@points_app.command("rank")
+def rank_cmd(
+    applicants: Path = ApplicantsOpt,
+    as_of: str = typer.Option(..., "--as-of", help="排名日期 YYYY-MM-DD"),
+    out: Path = typer.Option(..., "--out", help="输出CSV / output CSV"),
+    quota: int | None = typer.Option(None, "--quota", help="年度落户名额（默认取方案）"),
+    threshold: float | None = typer.Option(None, "--threshold", help="最低分值线（可选）"),
+    scheme_name: str = SchemeOpt,
+) -> None:
+    """按积分排名并按名额确定获准落户人员（同分依次比较：积分 → 社保缴纳年限 → 申请日期 →
+    匿名编号）。"""
+    when = _date(as_of, "--as-of")
+    table, scheme = _load(applicants, scheme_name)
+    scheme = _with_admission(scheme, when, quota, threshold)
+    ranked = rank(score(table, scheme, when))
+    write_table(ranked.frame(), out)
+    typer.echo(f"候选 {ranked.order.shape[0]} 人，名额 {ranked.quota or '不限'}，"
+               f"获准 {ranked.n_admitted} 人，最低获准积分 {ranked.cutoff_points}，"
+               f"末位区分依据：{ranked.decided_by} → {out}")
+
+
+@points_app.command("simulate")
+def simulate_cmd(
+    applicants: Path = ApplicantsOpt,
+    out: Path = typer.Option(..., "--out", help="输出XLSX / output workbook"),
+    quota: int | None = typer.Option(None, "--quota", help="年度落户名额（调整前后相同，"
+                                     "除非调整项另设 quota）"),
+    change: list[str] = typer.Option([], "--change", help="调整项 KEY=VALUE，可重复"),
+    change_file: Path | None = typer.Option(None, "--change-file", help="调整项YAML文件"),
+    as_of: str | None = typer.Option(None, "--as-of", help="调整生效日期（默认今天）"),
+    base_year: int = typer.Option(2020, "--base-year", help="落户迁入数组的基年"),
+    end_year: int = typer.Option(2035, "--end-year", help="落户迁入数组的终止年"),
+    scheme_name: str = SchemeOpt,
+) -> None:
+    """模拟方案调整（权重、上限、名额）：新增获准与被挤出人员及其构成，落户迁入与户籍目标对照。"""
+    when = _date(as_of, "--as-of") if as_of else dt.date.today()
+    changes: dict[str, str | float | int | None] = {}
+    source = ""
+    if change_file is not None:
+        changes, source = load_changes(change_file)
+    changes.update(parse_change_args(change))
+    if not changes:
+        raise InputError("请至少给出一个 --change KEY=VALUE 或 --change-file")
+    table, scheme = _load(applicants, scheme_name)
+    scheme = _with_admission(scheme, when, quota, None)
+    sim = simulate(table, scheme, when, changes, source=source, base_year=base_year,
+                   end_year=end_year)
+    sheets = {
+        "summary": sim.summary(),
+        "admitted-instead": sim.people("admitted_instead"),
+        "displaced": sim.people("displaced"),
+        "composition": sim.composition(),
+        "inflow": _inflow_sheet(sim.baseline_inflow.frame(), sim.changed_inflow.frame()),
+    }
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if out.suffix.lower() != ".xlsx":
+        raise InputError("输出文件应为 .xlsx", file=str(out))
+    with pd.ExcelWriter(out, engine="openpyxl") as writer:
+        for name, frame in sheets.items():
+            frame.to_excel(writer, sheet_name=name, index=False)
+    typer.echo(f"调整后新增获准 {sim.admitted_instead.shape[0]} 人，被挤出 "
+               f"{sim.displaced.shape[0]} 人 → {out}")
+    for t in sim.targets:
+        typer.echo(f"{t.target.from_year}–{t.target.to_year} 累计积分落户：调整前 "
+                   f"{t.baseline:,.0f} 人（占“{t.target.label}{t.target.value / 1e4:g}万人”"
+                   f"{t.baseline_share:.1%}），调整后 {t.changed:,.0f} 人"
+                   f"（{t.changed_share:.1%}）")
+
+
+def _inflow_sheet(baseline: pd.DataFrame, changed: pd.DataFrame) -> pd.DataFrame:
+    keys = ["year", "district_code", "district", "sex", "age"]
+    merged = baseline.rename(columns={"settled": "settled_baseline"}).merge(
+        changed.rename(columns={"settled": "settled_changed"}), on=keys, how="outer")
+    return merged.fillna({"settled_baseline": 0.0, "settled_changed": 0.0}).sort_values(keys)
+
+
+@points_app.command("generate")
+def generate_cmd(
+    n: int = typer.Option(..., "--n", help="申请人数 / number of applicants"),
+    seed: int = typer.Option(2021, "--seed", help="随机种子 / random seed"),
+    out: Path = typer.Option(..., "--out", help="输出文件（CSV/XLSX/Parquet）"),
+    as_of: str = typer.Option("2021-12-31", "--as-of", help="申请截止日期（年龄按此计算）"),
+) -> None:
+    """生成示例城市（天津）的模拟积分落户申请人表（有种子，可复现）。"""
+    df = generate_applicants(n, seed, _date(as_of, "--as-of"))
+    write_table(df, out)
+    typer.echo(f"已生成 {n} 名模拟申请人（种子 {seed}）→ {out}")
+
+
+def register(app: typer.Typer) -> None:
+    rules_app.add_typer(points_app, name="points")
+    if _OWN_GROUP:
+        app.add_typer(rules_app, name="rules")
