@@ -1,0 +1,87 @@
+"""``renkou project``: cohort-component population projection (人口预测) from an input
+directory, and ``renkou project-sample`` to write an example input directory."""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+
+import numpy as np
+import typer
+
+from renkou.demography.projection import ProjectionResult, project
+from renkou.demography.variants import VARIANT_ZH, VARIANTS, apply_variant
+from renkou.errors import InputError, RenkouError
+from renkou.projection_io import load_projection
+from renkou.projection_output import write_outputs
+from renkou.projection_sample import write_sample_inputs
+
+
+def _stochastic(inputs: object, trajectories: int, seed: int) -> ProjectionResult:
+    try:
+        module = importlib.import_module("renkou.demography.stochastic")
+    except ImportError:
+        raise RenkouError("随机预测模块（renkou.demography.stochastic）尚未提供，"
+                          "暂不能使用 --trajectories") from None
+    result: ProjectionResult = module.simulate(inputs, trajectories, seed)
+    return result
+
+
+def project_command(
+    input_dir: Path = typer.Argument(..., help="输入目录 / input directory (population.csv, "
+                                     "asfr.csv, mortality.csv, srb.csv, projection.toml …)"),
+    out: Path = typer.Option(..., "--out", help="输出目录 / output directory"),
+    variant: str = typer.Option("medium", "--variant",
+                                help="方案 / variant: " + " | ".join(VARIANTS)),
+    trajectories: int | None = typer.Option(None, "--trajectories", min=1,
+                                            help="随机预测的轨迹数 / stochastic trajectories"),
+    seed: int | None = typer.Option(None, "--seed", help="随机数种子 / random seed"),
+) -> None:
+    """队列要素法人口预测：读取输入目录，写出分年龄人口、出生、死亡和汇总指标。
+
+    Cohort-component projection; see docs/methods.md for the conventions."""
+    if variant not in VARIANTS:
+        raise InputError(f"未知的方案 {variant!r}，可选：{', '.join(VARIANTS)}")
+    if seed is not None and trajectories is None:
+        raise InputError("--seed 只能与 --trajectories 一起使用")
+    loaded = load_projection(input_dir)
+    for message in loaded.warnings:
+        typer.echo(f"警告：{message}", err=True)
+    try:
+        inputs = apply_variant(loaded.inputs, variant)
+        result = project(inputs)
+    except ValueError as exc:
+        raise InputError(f"输入数据不能用于预测：{exc}") from None
+    stochastic = None
+    if trajectories is not None:
+        if seed is None:
+            seed = int(np.random.SeedSequence().entropy % (2**31))  # type: ignore[operator]
+            typer.echo(f"随机数种子 seed = {seed}（用 --seed {seed} 可重现）", err=True)
+        stochastic = _stochastic(inputs, trajectories, seed)
+    written = write_outputs(result, out, stochastic)
+    cfg = loaded.config
+    typer.echo(f"预测完成：{VARIANT_ZH[variant]}（{variant}），{cfg.base_year}–{cfg.end_year} 年，"
+               f"{inputs.n_regions} 个地区，开放年龄组 {inputs.open_age}+")
+    total0 = float(result.population[0].sum())
+    total1 = float(result.population[-1].sum())
+    typer.echo(f"总人口：{cfg.base_year} 年 {total0:,.0f} → {cfg.end_year} 年 {total1:,.0f}")
+    for p in written:
+        typer.echo(f"已写入 {p}")
+
+
+def sample_command(
+    out_dir: Path = typer.Argument(..., help="要创建的样例输入目录 / directory to create"),
+    base_year: int = typer.Option(2020, "--base-year", help="基年 / base year"),
+    end_year: int = typer.Option(2035, "--end-year", help="终年 / end year"),
+) -> None:
+    """写出一个可直接运行的预测输入样例（合成数据）。 Write a sample input directory."""
+    if end_year <= base_year:
+        raise InputError("--end-year 必须晚于 --base-year")
+    d = write_sample_inputs(out_dir, base_year, end_year)
+    typer.echo(f"已写入样例输入目录 {d}（合成数据，仅示范格式）")
+    typer.echo(f"运行：renkou project {d} --out <输出目录>")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("project")(project_command)
+    app.command("project-sample")(sample_command)

@@ -1,0 +1,475 @@
+"""Input directory and output files of ``renkou project`` (人口预测输入输出).
+
+An input directory holds ``population``, ``asfr``, ``mortality``, ``srb`` and optionally
+``migration`` and ``internal_migration`` tables, each as CSV, as Parquet with the same stem,
+or as a sheet of that name in one XLSX workbook, plus ``projection.toml``. Every problem is
+reported as an :class:`~renkou.errors.InputError` naming the file, the spreadsheet-style
+row (header = row 1) and the column.
+
+Rules the contract leaves open, decided here (docs/methods.md):
+
+* Rates (asfr, mortality, srb) must be given for the base year; years after the last one given
+  reuse the last year's rates (a warning says so); a gap between given years is an error.
+  Years before the base year or from the end year on are ignored.
+* Migration tables may be sparse: a missing (year, region, sex, age) is zero; years after the
+  last year given reuse that year's values (with a warning).
+* SRB values above 20 are read as males per 100 females (NBS style, e.g. 111.3).
+* ``sex`` accepts male/female, m/f, 男/女 and 1/2.
+"""
+
+from __future__ import annotations
+
+import itertools
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from renkou.demography.lifetable import A0_RULES
+from renkou.demography.projection import (
+    FERTILE_AGE_MAX,
+    FERTILE_AGE_MIN,
+    MIGRATION_TIMINGS,
+    N_FERTILE,
+    ProjectionInputs,
+)
+from renkou.errors import InputError
+from renkou.tables import read_table, require_columns, sheet_row
+from renkou.types import FloatArray, IntArray
+
+CONFIG_FILE = "projection.toml"
+TABLES: dict[str, tuple[str, ...]] = {
+    "population": ("region", "sex", "age", "value"),
+    "asfr": ("year", "region", "age", "value"),
+    "mortality": ("year", "region", "sex", "age", "value"),
+    "srb": ("year", "region", "value"),
+    "migration": ("year", "region", "sex", "age", "value"),
+    "internal_migration": ("year", "origin", "destination", "sex", "age", "value"),
+}
+OPTIONAL_TABLES = ("migration", "internal_migration")
+SEX_CODES: dict[str, int] = {"male": 0, "m": 0, "男": 0, "1": 0,
+                             "female": 1, "f": 1, "女": 1, "2": 1}
+SEX_NAMES = ("male", "female")
+MIN_OPEN_AGE = FERTILE_AGE_MAX + 1
+MAX_OPEN_AGE = 130
+SRB_PER_100_THRESHOLD = 20.0
+
+
+@dataclass(frozen=True)
+class ProjectionConfig:
+    """Settings from ``projection.toml``."""
+
+    base_year: int
+    end_year: int
+    open_age: int | None = None
+    migration_timing: str = "mid-year"
+    a0_rule: str = "andreev-kingkade"
+
+
+@dataclass
+class LoadedProjection:
+    """Validated inputs plus what the user should be told about them."""
+
+    inputs: ProjectionInputs
+    config: ProjectionConfig
+    warnings: list[str] = field(default_factory=list)
+
+
+# ---------------------------------------------------------------------------------------
+# Locating and reading tables
+
+
+@dataclass
+class _Table:
+    label: str  # what messages call the file, e.g. "asfr.csv" or "inputs.xlsx[asfr]"
+    df: pd.DataFrame
+
+
+def _find_table(directory: Path, stem: str) -> _Table | None:
+    for suffix in (".csv", ".parquet"):
+        p = directory / f"{stem}{suffix}"
+        if p.exists():
+            return _Table(p.name, read_table(p))
+    for book in sorted(directory.glob("*.xlsx")):
+        if book.name.startswith("~$"):
+            continue
+        try:
+            sheets = pd.ExcelFile(book, engine="openpyxl").sheet_names
+        except Exception as exc:
+            raise InputError(f"无法读取工作簿：{exc}", file=book.name) from None
+        if stem in sheets:
+            return _Table(f"{book.name}[{stem}]", read_table(book, sheet=stem))
+    return None
+
+
+def _numbers(t: _Table, column: str, *, integer: bool = False, lo: float | None = None,
+             hi: float | None = None, what: str = "") -> FloatArray:
+    """Parse a text column as numbers; the first bad row raises an InputError."""
+    raw = t.df[column].astype(str).str.strip()
+    values = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=np.float64)
+    bad = ~np.isfinite(values)
+    if bad.any():
+        i = int(np.argmax(bad))
+        shown = raw.iloc[i] or "（空）"
+        raise InputError(f"不是有效数字：{shown}", file=t.label, row=sheet_row(i), column=column)
+    if integer:
+        frac = values != np.round(values)
+        if frac.any():
+            i = int(np.argmax(frac))
+            raise InputError(f"应为整数：{raw.iloc[i]}", file=t.label, row=sheet_row(i),
+                             column=column)
+    for bound, below in ((lo, True), (hi, False)):
+        if bound is None:
+            continue
+        out = values < bound if below else values > bound
+        if out.any():
+            i = int(np.argmax(out))
+            if column == "age":
+                msg = f"年龄 {raw.iloc[i]} 超出范围（{what}）"
+            elif below and bound == 0:
+                msg = f"{what or '数值'}不能为负数：{raw.iloc[i]}"
+            else:
+                msg = f"数值 {raw.iloc[i]} 超出范围（{what}）"
+            raise InputError(msg, file=t.label, row=sheet_row(i), column=column)
+    return values
+
+
+def _sex(t: _Table) -> IntArray:
+    raw = t.df["sex"].astype(str).str.strip().str.lower()
+    codes = raw.map(SEX_CODES)
+    bad = codes.isna().to_numpy()
+    if bad.any():
+        i = int(np.argmax(bad))
+        raise InputError(f"性别应为 male 或 female，而不是“{t.df['sex'].iloc[i]}”",
+                         file=t.label, row=sheet_row(i), column="sex")
+    return np.asarray(codes.to_numpy(dtype=np.int64), dtype=np.int64)
+
+
+def _region_index(t: _Table, column: str, regions: dict[str, int]) -> IntArray:
+    raw = t.df[column].astype(str).str.strip()
+    idx = raw.map(regions)
+    bad = idx.isna().to_numpy()
+    if bad.any():
+        i = int(np.argmax(bad))
+        raise InputError(f"地区“{raw.iloc[i]}”不在 population 的地区中"
+                         f"（{', '.join(regions)}）", file=t.label, row=sheet_row(i),
+                         column=column)
+    return np.asarray(idx.to_numpy(dtype=np.int64), dtype=np.int64)
+
+
+def _check_duplicates(t: _Table, keys: list[str]) -> None:
+    norm = t.df[keys].astype(str).apply(lambda c: c.str.strip())
+    dup = norm.duplicated(keep=False).to_numpy()
+    if dup.any():
+        first = int(np.argmax(dup))
+        same = np.nonzero((norm == norm.iloc[first]).all(axis=1).to_numpy())[0]
+        rows = "、".join(str(sheet_row(int(i))) for i in same[:5])
+        key = "，".join(f"{k}={norm.iloc[first][k]}" for k in keys)
+        raise InputError(f"重复的记录（{key}）出现在第 {rows} 行", file=t.label,
+                         row=sheet_row(int(same[1])) if same.size > 1 else None)
+
+
+def _prepare(t: _Table, stem: str) -> None:
+    require_columns(t.df, list(TABLES[stem]), t.label)
+    if t.df.empty:
+        raise InputError("表中没有数据行", file=t.label)
+    keys = [c for c in TABLES[stem] if c != "value"]
+    # Normalise numeric key columns (e.g. "15" and "15.0") before looking for duplicates.
+    for c in ("year", "age"):
+        if c in keys:
+            vals = _numbers(t, c, integer=True)
+            t.df[c] = vals.astype(np.int64).astype(str)
+    if "sex" in keys:
+        t.df["sex"] = [SEX_NAMES[i] for i in _sex(t)]
+    _check_duplicates(t, keys)
+
+
+# ---------------------------------------------------------------------------------------
+# Configuration
+
+
+def read_config(directory: Path) -> ProjectionConfig:
+    path = directory / CONFIG_FILE
+    if not path.exists():
+        raise InputError("缺少配置文件（需要 base_year 和 end_year）", file=CONFIG_FILE)
+    try:
+        data: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise InputError(f"TOML 格式错误：{exc}", file=CONFIG_FILE) from None
+    section = data.get("projection")
+    if isinstance(section, dict):  # allow a [projection] table as well as top-level keys
+        data = {**data, **section}
+
+    def integer(key: str, required: bool) -> int | None:
+        v = data.get(key)
+        if v is None:
+            if required:
+                raise InputError(f"缺少 {key}", file=CONFIG_FILE)
+            return None
+        if isinstance(v, bool) or not isinstance(v, int | str):
+            raise InputError(f"{key} 应为整数，而不是 {v!r}", file=CONFIG_FILE)
+        try:
+            return int(v)
+        except ValueError:
+            raise InputError(f"{key} 应为整数，而不是 {v!r}", file=CONFIG_FILE) from None
+
+    base = integer("base_year", True)
+    end = integer("end_year", True)
+    assert base is not None and end is not None
+    if not 1000 <= base <= 3000:
+        raise InputError(f"base_year {base} 不合理", file=CONFIG_FILE)
+    if end <= base:
+        raise InputError(f"end_year（{end}）必须晚于 base_year（{base}）", file=CONFIG_FILE)
+    if end - base > 500:
+        raise InputError("预测期超过 500 年", file=CONFIG_FILE)
+    open_age = integer("open_age", False)
+    if open_age is not None and not MIN_OPEN_AGE <= open_age <= MAX_OPEN_AGE:
+        raise InputError(f"open_age 应在 {MIN_OPEN_AGE}–{MAX_OPEN_AGE} 之间，而不是 {open_age}",
+                         file=CONFIG_FILE)
+    timing = str(data.get("migration_timing", "mid-year")).strip()
+    aliases = {"mid": "mid-year", "midyear": "mid-year", "mid_year": "mid-year",
+               "beginning": "start", "end-year": "end"}
+    timing = aliases.get(timing, timing)
+    if timing not in MIGRATION_TIMINGS:
+        raise InputError(f"migration_timing 应为 {' / '.join(MIGRATION_TIMINGS)}，"
+                         f"而不是 {timing!r}", file=CONFIG_FILE)
+    a0_rule = str(data.get("a0_rule", "andreev-kingkade")).strip()
+    if a0_rule not in A0_RULES:
+        raise InputError(f"a0_rule 应为 {' / '.join(A0_RULES)}", file=CONFIG_FILE)
+    return ProjectionConfig(base_year=base, end_year=end, open_age=open_age,
+                            migration_timing=timing, a0_rule=a0_rule)
+
+
+# ---------------------------------------------------------------------------------------
+# Years
+
+
+def _year_map(t: _Table, years: FloatArray, base: int, end: int, *, required: bool,
+              warnings: list[str]) -> dict[int, int]:
+    """Map each projection step year to the source year whose values it uses."""
+    given = sorted({int(y) for y in years if base <= y < end})
+    if not given or given[0] != base:
+        if required:
+            raise InputError(f"缺少基年 {base} 的数据（预测步 {base}–{end - 1} 都需要；"
+                             f"文件中的年份：{_span(years)}）", file=t.label, column="year")
+        if not given:
+            return {}
+    for a, b in itertools.pairwise(given):
+        if b != a + 1:
+            raise InputError(f"年份不连续：有 {a} 和 {b}，缺少 {a + 1}–{b - 1}", file=t.label,
+                             column="year")
+    last = given[-1]
+    if last < end - 1:
+        warnings.append(f"{t.label}：只提供到 {last} 年，"
+                        f"{last + 1}–{end - 1} 年沿用 {last} 年的数值")
+    first = given[0]
+    return {y: min(max(y, first), last) for y in range(base, end) if y >= first}
+
+
+def _span(years: FloatArray) -> str:
+    ys = np.unique(years.astype(np.int64))
+    if ys.size == 0:
+        return "无"
+    return f"{ys[0]}–{ys[-1]}" if ys.size > 1 else str(ys[0])
+
+
+# ---------------------------------------------------------------------------------------
+# Loading
+
+
+def load_projection(directory: Path | str) -> LoadedProjection:
+    """Read and validate an input directory into :class:`ProjectionInputs`."""
+    d = Path(directory)
+    if not d.is_dir():
+        raise InputError("输入目录不存在或不是目录", file=str(d))
+    config = read_config(d)
+    warnings: list[str] = []
+    tables: dict[str, _Table] = {}
+    for stem in TABLES:
+        t = _find_table(d, stem)
+        if t is None:
+            if stem in OPTIONAL_TABLES:
+                continue
+            raise InputError(f"缺少输入表 {stem}（{stem}.csv、{stem}.parquet 或 XLSX 工作表"
+                             f"“{stem}”）", file=f"{stem}.csv")
+        _prepare(t, stem)
+        tables[stem] = t
+    base, end = config.base_year, config.end_year
+    steps = end - base
+
+    # Base population: it defines the regions and the open age.
+    pt = tables["population"]
+    region_codes = tuple(dict.fromkeys(pt.df["region"].astype(str).str.strip()))
+    if any(not r for r in region_codes):
+        i = int(np.argmax((pt.df["region"].astype(str).str.strip() == "").to_numpy()))
+        raise InputError("地区为空", file=pt.label, row=sheet_row(i), column="region")
+    regions = {code: i for i, code in enumerate(region_codes)}
+    open_age = config.open_age
+    ages_p = _numbers(pt, "age", integer=True, lo=0, hi=open_age if open_age else MAX_OPEN_AGE,
+                      what=f"0–{open_age if open_age else MAX_OPEN_AGE}")
+    max_age = int(ages_p.max())
+    if open_age is None:
+        open_age = max_age
+    if open_age < MIN_OPEN_AGE:
+        raise InputError(f"最高年龄组为 {open_age}，至少需要到 {MIN_OPEN_AGE} 岁（开放组）",
+                         file=pt.label, column="age")
+    n_age = open_age + 1
+    r = len(region_codes)
+    pop_values = _numbers(pt, "value", lo=0, what="人口数")
+    population = np.full((r, 2, n_age), np.nan)
+    population[_region_index(pt, "region", regions), _sex(pt), ages_p.astype(np.int64)] = (
+        pop_values)
+    _require_complete(pt, population, region_codes, "population")
+
+    # Fertility.
+    at = tables["asfr"]
+    ages_f = _numbers(at, "age", integer=True, lo=0, hi=open_age, what=f"0–{open_age}")
+    f_val = _numbers(at, "value", lo=0, what="生育率")
+    outside = (ages_f < FERTILE_AGE_MIN) | (ages_f > FERTILE_AGE_MAX)
+    if np.any(outside & (f_val > 0)):
+        i = int(np.argmax(outside & (f_val > 0)))
+        raise InputError(f"生育率只适用于 {FERTILE_AGE_MIN}–{FERTILE_AGE_MAX} 岁，"
+                         f"年龄 {int(ages_f[i])} 的生育率应为 0 或不列出",
+                         file=at.label, row=sheet_row(i), column="age")
+    if np.any(f_val > 1.0):
+        i = int(np.argmax(f_val > 1.0))
+        raise InputError(f"生育率 {f_val[i]} 大于 1（应为每名妇女每年生育数，不是‰）",
+                         file=at.label, row=sheet_row(i), column="value")
+    years_f = _numbers(at, "year", integer=True)
+    ymap = _year_map(at, years_f, base, end, required=True, warnings=warnings)
+    reg_f = _region_index(at, "region", regions)
+    keep = ~outside
+    asfr_src = np.full((steps, r, N_FERTILE), np.nan)
+    _scatter(asfr_src, (reg_f[keep], ages_f[keep].astype(np.int64) - FERTILE_AGE_MIN),
+             f_val[keep], years_f[keep], ymap, base)
+    _require_complete(at, asfr_src, region_codes, "asfr", base, FERTILE_AGE_MIN)
+
+    # Mortality.
+    mt = tables["mortality"]
+    ages_m = _numbers(mt, "age", integer=True, lo=0, hi=open_age, what=f"0–{open_age}")
+    m_val = _numbers(mt, "value", lo=0, what="死亡率")
+    years_m = _numbers(mt, "year", integer=True)
+    ymap_m = _year_map(mt, years_m, base, end, required=True, warnings=warnings)
+    mx = np.full((steps, r, 2, n_age), np.nan)
+    _scatter(mx, (_region_index(mt, "region", regions), _sex(mt),
+                        ages_m.astype(np.int64)), m_val, years_m, ymap_m, base)
+    _require_complete(mt, mx, region_codes, "mortality", base)
+    open_zero = mx[..., -1] <= 0
+    if open_zero.any():
+        raise InputError(f"开放年龄组（{open_age}+）的死亡率必须大于 0", file=mt.label,
+                         column="value")
+    if np.any(m_val > 10):
+        i = int(np.argmax(m_val > 10))
+        raise InputError(f"死亡率 {m_val[i]} 过大（应为每人年死亡数 mx，不是‰）",
+                         file=mt.label, row=sheet_row(i), column="value")
+
+    # Sex ratio at birth.
+    st = tables["srb"]
+    s_val = _numbers(st, "value", lo=0, what="出生性别比")
+    if np.any(s_val == 0):
+        i = int(np.argmax(s_val == 0))
+        raise InputError("出生性别比不能为 0", file=st.label, row=sheet_row(i), column="value")
+    if np.all(s_val > SRB_PER_100_THRESHOLD):
+        s_val = s_val / 100.0
+        warnings.append(f"{st.label}：出生性别比按“每 100 名女婴对应的男婴数”读取（如 106 → 1.06）")
+    elif np.any(s_val > SRB_PER_100_THRESHOLD):
+        i = int(np.argmax(s_val > SRB_PER_100_THRESHOLD))
+        raise InputError("出生性别比的单位不一致（有的像 1.06，有的像 106）", file=st.label,
+                         row=sheet_row(i), column="value")
+    if np.any((s_val < 0.5) | (s_val > 2.0)):
+        i = int(np.argmax((s_val < 0.5) | (s_val > 2.0)))
+        raise InputError(f"出生性别比 {st.df['value'].iloc[i]} 不合理", file=st.label,
+                         row=sheet_row(i), column="value")
+    years_s = _numbers(st, "year", integer=True)
+    ymap_s = _year_map(st, years_s, base, end, required=True, warnings=warnings)
+    srb = np.full((steps, r), np.nan)
+    _scatter(srb, (_region_index(st, "region", regions),), s_val, years_s, ymap_s, base)
+    _require_complete(st, srb, region_codes, "srb", base)
+
+    net_mig = _load_migration(tables.get("migration"), regions, open_age, base, end, warnings)
+    internal = _load_internal(tables.get("internal_migration"), regions, open_age, base, end,
+                              warnings)
+    inputs = ProjectionInputs(
+        base_year=base, end_year=end, population=population, asfr=asfr_src, mx=mx, srb=srb,
+        net_migration=net_mig, internal_rates=internal,
+        migration_timing=config.migration_timing, region_codes=region_codes,
+        a0_rule=config.a0_rule,  # type: ignore[arg-type]
+    )
+    return LoadedProjection(inputs=inputs, config=config, warnings=warnings)
+
+
+def _scatter(target: FloatArray, index: tuple[IntArray, ...], values: FloatArray,
+             years: FloatArray, ymap: dict[int, int], base: int) -> None:
+    """Put values of source years into every projection step that uses them."""
+    yrs = years.astype(np.int64)
+    for step_year, src in ymap.items():
+        sel = yrs == src
+        if not sel.any():
+            continue
+        target[(step_year - base, *(ix[sel] for ix in index))] = values[sel]
+
+
+def _require_complete(t: _Table, arr: FloatArray, region_codes: tuple[str, ...], stem: str,
+                      base: int = 0, ages_from: int = 0) -> None:
+    """Every (year, region, sex, age) the projection needs must be present."""
+    missing = np.argwhere(np.isnan(arr))
+    if missing.size == 0:
+        return
+    names = [c for c in TABLES[stem] if c != "value"]
+    parts = []
+    for name, v in zip(names, missing[0], strict=True):
+        if name == "region":
+            parts.append(f"region={region_codes[int(v)]}")
+        elif name == "sex":
+            parts.append(f"sex={SEX_NAMES[int(v)]}")
+        elif name == "age":
+            parts.append(f"age={int(v) + ages_from}")
+        elif name == "year":
+            parts.append(f"year={base + int(v)}")
+    raise InputError(f"缺少记录（{'，'.join(parts)}）；共缺少 {len(missing)} 条", file=t.label)
+
+
+def _load_migration(t: _Table | None, regions: dict[str, int], open_age: int, base: int,
+                    end: int, warnings: list[str]) -> FloatArray | None:
+    if t is None:
+        return None
+    ages = _numbers(t, "age", integer=True, lo=0, hi=open_age, what=f"0–{open_age}")
+    vals = _numbers(t, "value")
+    years = _numbers(t, "year", integer=True)
+    ymap = _year_map(t, years, base, end, required=False, warnings=warnings)
+    out = np.zeros((end - base, len(regions), 2, open_age + 1))
+    _scatter(out, (_region_index(t, "region", regions), _sex(t), ages.astype(np.int64)),
+             vals, years, ymap, base)
+    if not ymap:
+        warnings.append(f"{t.label}：没有预测期内的年份，按零迁移处理")
+    return out
+
+
+def _load_internal(t: _Table | None, regions: dict[str, int], open_age: int, base: int,
+                   end: int, warnings: list[str]) -> FloatArray | None:
+    if t is None:
+        return None
+    ages = _numbers(t, "age", integer=True, lo=0, hi=open_age, what=f"0–{open_age}")
+    vals = _numbers(t, "value", lo=0, hi=1, what="迁移概率应在 0–1 之间")
+    years = _numbers(t, "year", integer=True)
+    ymap = _year_map(t, years, base, end, required=False, warnings=warnings)
+    r = len(regions)
+    origin = _region_index(t, "origin", regions)
+    dest = _region_index(t, "destination", regions)
+    out = np.zeros((end - base, r, r, 2, open_age + 1))
+    _scatter(out, (origin, dest, _sex(t), ages.astype(np.int64)), vals, years, ymap,
+             base)
+    idx = np.arange(r)
+    out[:, idx, idx] = 0.0
+    leaving = out.sum(axis=2)
+    if np.any(leaving > 1.0 + 1e-9):
+        y, o, s, a = (int(v) for v in np.argwhere(leaving > 1.0 + 1e-9)[0])
+        code = next(c for c, i in regions.items() if i == o)
+        raise InputError(f"从 {code} 迁出的概率合计超过 1（{base + y} 年，{SEX_NAMES[s]}，"
+                         f"{a} 岁：{leaving[y, o, s, a]:.4f}）", file=t.label)
+    if not ymap:
+        warnings.append(f"{t.label}：没有预测期内的年份，按无区间迁移处理")
+    return out

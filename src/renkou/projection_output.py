@@ -1,0 +1,123 @@
+"""Output tables of ``renkou project`` (人口预测结果输出) and a sample input directory.
+
+Tidy CSV files (UTF-8, header row): population.csv ``year,region,sex,age,value``,
+births.csv ``year,region,sex,value``, deaths.csv ``year,region,sex,age,value``,
+summary.csv ``year,region,indicator,value`` and, for stochastic runs, quantiles.csv
+``year,region,indicator,quantile,value``. Flows (births, deaths, rates of the step) carry
+the year in which their step starts. Undefined values are left empty.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from renkou.demography.projection import ProjectionResult
+from renkou.demography.summary import SUMMARY_INDICATORS, summary_indicators
+from renkou.errors import InputError
+from renkou.types import FloatArray
+
+QUANTILES: tuple[float, ...] = (0.025, 0.1, 0.5, 0.9, 0.975)
+SEX_NAMES = ("male", "female")
+FLOAT_FORMAT = "%.6f"
+
+
+def _regions(result: ProjectionResult) -> list[str]:
+    codes = result.inputs.region_codes
+    return list(codes) if codes else [str(i + 1) for i in range(result.inputs.n_regions)]
+
+
+def _tidy(values: FloatArray, axes: Sequence[tuple[str, Sequence[object]]]) -> pd.DataFrame:
+    """Long table from an array whose axes are named and labelled in ``axes``."""
+    shape = tuple(len(labels) for _, labels in axes)
+    if values.shape != shape:
+        raise ValueError(f"shape {values.shape} does not match labels {shape}")
+    grids = np.meshgrid(*[np.arange(n) for n in shape], indexing="ij")
+    data: dict[str, object] = {}
+    for (name, labels), g in zip(axes, grids, strict=True):
+        data[name] = np.asarray(labels, dtype=object)[g.ravel()]
+    data["value"] = values.ravel()
+    return pd.DataFrame(data)
+
+
+def population_table(result: ProjectionResult) -> pd.DataFrame:
+    if result.population.ndim != 4:
+        raise ValueError("tables are written for one trajectory (no leading axis)")
+    ages = list(range(result.inputs.n_ages))
+    return _tidy(result.population, [("year", list(result.years)),
+                                     ("region", _regions(result)), ("sex", list(SEX_NAMES)),
+                                     ("age", ages)])
+
+
+def births_table(result: ProjectionResult) -> pd.DataFrame:
+    return _tidy(result.births, [("year", list(result.years[:-1])),
+                                 ("region", _regions(result)), ("sex", list(SEX_NAMES))])
+
+
+def deaths_table(result: ProjectionResult) -> pd.DataFrame:
+    ages = list(range(result.inputs.n_ages))
+    return _tidy(result.deaths, [("year", list(result.years[:-1])),
+                                 ("region", _regions(result)), ("sex", list(SEX_NAMES)),
+                                 ("age", ages)])
+
+
+def summary_table(result: ProjectionResult,
+                  indicators: dict[str, FloatArray] | None = None) -> pd.DataFrame:
+    ind = summary_indicators(result) if indicators is None else indicators
+    frames = []
+    regions = _regions(result)
+    for name in SUMMARY_INDICATORS:
+        df = _tidy(ind[name], [("year", list(result.years)), ("region", regions)])
+        df.insert(2, "indicator", name)
+        frames.append(df)
+    out = pd.concat(frames, ignore_index=True)
+    return out.sort_values(["year", "region"], kind="stable").reset_index(drop=True)
+
+
+def quantile_table(result: ProjectionResult,
+                   quantiles: tuple[float, ...] = QUANTILES) -> pd.DataFrame:
+    """Quantiles over the leading trajectory axis of every summary indicator."""
+    if result.population.ndim != 5:
+        raise ValueError("quantiles need a result with one leading trajectory axis")
+    ind = summary_indicators(result)
+    regions = _regions(result)
+    frames = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN flows in the last year
+        for name in SUMMARY_INDICATORS:
+            q = np.nanquantile(ind[name], quantiles, axis=0)  # (Q, Y+1, R)
+            df = _tidy(np.moveaxis(q, 0, -1), [("year", list(result.years)),
+                                               ("region", regions),
+                                               ("quantile", list(quantiles))])
+            df.insert(2, "indicator", name)
+            frames.append(df)
+    out = pd.concat(frames, ignore_index=True)
+    return out.sort_values(["year", "region"], kind="stable").reset_index(drop=True)
+
+
+def write_outputs(result: ProjectionResult, out_dir: Path | str,
+                  stochastic: ProjectionResult | None = None) -> list[Path]:
+    """Write the contract's CSV files; return their paths."""
+    out = Path(out_dir)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"无法创建输出目录：{exc}", file=str(out)) from None
+    written = []
+    for name, df in (("population.csv", population_table(result)),
+                     ("births.csv", births_table(result)),
+                     ("deaths.csv", deaths_table(result)),
+                     ("summary.csv", summary_table(result))):
+        p = out / name
+        df.to_csv(p, index=False, float_format=FLOAT_FORMAT, encoding="utf-8")
+        written.append(p)
+    if stochastic is not None:
+        p = out / "quantiles.csv"
+        quantile_table(stochastic).to_csv(p, index=False, float_format=FLOAT_FORMAT,
+                                          encoding="utf-8")
+        written.append(p)
+    return written
