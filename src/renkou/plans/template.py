@@ -217,7 +217,7 @@ def _meta(wb: Any) -> dict[str, str]:
     return {str(r[0]): str(r[1]) for r in wb[META].iter_rows(values_only=True) if r and r[0]}
 
 
-def _number(raw: Any) -> float:
+def parse_number(raw: Any) -> float:
     if isinstance(raw, bool):
         raise ValueError("不是数字")
     if isinstance(raw, int | float):
@@ -232,7 +232,7 @@ def _number(raw: Any) -> float:
     return v
 
 
-def _date(raw: Any) -> dt.date:
+def parse_date(raw: Any) -> dt.date:
     if isinstance(raw, dt.datetime):
         return raw.date()
     if isinstance(raw, dt.date):
@@ -315,7 +315,7 @@ def import_template(store: AppTables, path: Path | str, plan_code: Plan | str | 
             blank += 1
             continue
         try:
-            year = int(_number(cell(r, "年份") or year_default))
+            year = int(parse_number(cell(r, "年份") or year_default))
         except (TypeError, ValueError):
             reject("年份", "年份不是整数")
             continue
@@ -323,7 +323,7 @@ def import_template(store: AppTables, path: Path | str, plan_code: Plan | str | 
             reject("年份", f"年份 {year} 不在规划期 {plan.period_start}—{plan.period_end} 内")
             continue
         try:
-            value = _number(cell(r, "填报值"))
+            value = parse_number(cell(r, "填报值"))
         except (TypeError, ValueError):
             reject("填报值", f"“{cell(r, '填报值')}”不是数字（不要带单位或百分号）")
             continue
@@ -348,7 +348,7 @@ def import_template(store: AppTables, path: Path | str, plan_code: Plan | str | 
             reject("填报人", "填报人为必填")
             continue
         try:
-            on = _date(cell(r, "填报日期"))
+            on = parse_date(cell(r, "填报日期"))
         except (TypeError, ValueError):
             reject("填报日期", f"“{cell(r, '填报日期')}”不是有效日期（yyyy-mm-dd）")
             continue

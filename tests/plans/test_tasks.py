@@ -1,0 +1,105 @@
+"""Task supervision: records, flags, grouping, and import with quarantine."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from renkou.errors import InputError
+from renkou.plans.model import Plan
+from renkou.plans.storage import MemoryTables
+from renkou.plans.tasks import (
+    FLAG_LAGGING,
+    FLAG_NEVER,
+    FLAG_STALE,
+    flagged,
+    import_progress,
+    load_records,
+    progress_by_department,
+    progress_by_section,
+    record_progress,
+    task_states,
+    validate_record,
+)
+
+TODAY = dt.date(2025, 3, 31)
+
+
+def rec(plan: Plan, code: str, on: dt.date, status: str, pct: float):  # type: ignore[no-untyped-def]
+    return validate_record(plan, code, on, status, pct, "按计划推进", "文件1号", "市人社局",
+                           "李四", today=TODAY)
+
+
+def test_flags_lagging_stale_and_never(tianjin: Plan) -> None:
+    store = MemoryTables()
+    record_progress(store, rec(tianjin, "TJ14-T01", dt.date(2025, 3, 1), "推进中", 40))
+    record_progress(store, rec(tianjin, "TJ14-T02", dt.date(2025, 3, 1), "滞后", 10))
+    record_progress(store, rec(tianjin, "TJ14-T03", dt.date(2024, 11, 1), "推进中", 30))
+    record_progress(store, rec(tianjin, "TJ14-T04", dt.date(2024, 6, 1), "已完成", 100))
+    states = {s.task.code: s for s in task_states(tianjin, load_records(store, tianjin.code),
+                                                   TODAY)}
+    assert states["TJ14-T01"].flags == ()
+    assert states["TJ14-T02"].flags == (FLAG_LAGGING,)
+    assert states["TJ14-T03"].flags == (FLAG_STALE,)  # 150 days > one quarter
+    assert states["TJ14-T04"].flags == ()  # finished tasks need no further reports
+    assert states["TJ14-T05"].flags == (FLAG_NEVER,)
+    order = [s.task.code for s in flagged(list(states.values()))]
+    assert order[:2] == ["TJ14-T02", "TJ14-T03"]
+    assert len(order) == len(tianjin.tasks) - 2
+
+
+def test_latest_record_wins_and_future_ignored(tianjin: Plan) -> None:
+    records = [rec(tianjin, "TJ14-T01", dt.date(2024, 12, 1), "滞后", 20),
+               rec(tianjin, "TJ14-T01", dt.date(2025, 3, 1), "推进中", 50)]
+    s = task_states(tianjin, records, TODAY)[0]
+    assert s.status == "推进中" and s.percent == 50
+    early = task_states(tianjin, records, dt.date(2025, 1, 1))[0]
+    assert early.status == "滞后"
+
+
+def test_grouping_by_department_and_section(tianjin: Plan) -> None:
+    records = [rec(tianjin, "TJ14-T01", dt.date(2025, 3, 1), "已完成", 100),
+               rec(tianjin, "TJ14-T02", dt.date(2025, 3, 1), "推进中", 50)]
+    states = task_states(tianjin, records, TODAY)
+    by_dept = {g.key: g for g in progress_by_department(states)}
+    rsj = by_dept["rsj"]  # 市人社局 shares T01 and T02 among others
+    assert rsj.completed >= 1 and rsj.in_progress >= 1
+    assert rsj.tasks == sum(1 for t in tianjin.tasks if "rsj" in t.departments)
+    sections = progress_by_section(states)
+    assert sum(g.tasks for g in sections) == len(tianjin.tasks)
+    assert sections[0].name == tianjin.tasks[0].section
+
+
+def test_validation_names_the_column(tianjin: Plan) -> None:
+    with pytest.raises(InputError) as e:
+        validate_record(tianjin, "TJ14-T01", TODAY, "完成", 100, "x", "", "市人社局", "李四",
+                        today=TODAY)
+    assert e.value.column == "进展状态"
+    with pytest.raises(InputError) as e:
+        validate_record(tianjin, "TJ14-T01", TODAY, "已完成", 80, "x", "", "市人社局", "李四",
+                        today=TODAY)
+    assert e.value.column == "完成百分比"
+
+
+def test_import_progress_file(tianjin: Plan, tmp_path: Path) -> None:
+    rows = [
+        {"任务编号": "TJ14-T01", "报告日期": "2025-03-10", "进展状态": "推进中",
+         "完成百分比": "45", "进展情况": "新增就业岗位", "佐证材料": "津人社〔2025〕3号",
+         "填报单位": "市人社局", "填报人": "王五"},
+        {"任务编号": "TJ14-T99", "报告日期": "2025-03-10", "进展状态": "推进中",
+         "完成百分比": "45", "进展情况": "x", "佐证材料": "", "填报单位": "市人社局",
+         "填报人": "王五"},
+        {"任务编号": "TJ14-T02", "报告日期": "2025-13-10", "进展状态": "推进中",
+         "完成百分比": "45", "进展情况": "x", "佐证材料": "", "填报单位": "市人社局",
+         "填报人": "王五"},
+    ]
+    path = tmp_path / "progress.xlsx"
+    pd.DataFrame(rows).to_excel(path, index=False)
+    store = MemoryTables()
+    n, bad = import_progress(store, tianjin, path, now=dt.datetime(2025, 3, 31, 12))
+    assert n == 1
+    assert [(b.row, b.column) for b in bad] == [(3, "任务编号"), (4, "报告日期")]
+    assert load_records(store, tianjin.code)[0].evidence == "津人社〔2025〕3号"
