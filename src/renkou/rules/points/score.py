@@ -199,6 +199,7 @@ def score(applicants: ApplicantTable, scheme: PointsScheme, as_of: dt.date,
         if text is not None:
             texts[ind.key] = text
     # Groups: only the best member counts (职称与职业资格不累计); ties go to the first listed.
+    dropped_any: dict[str, BoolArray] = {}
     for group in scheme.groups.values():
         members = [i.key for i in scheme.indicators if i.group == group.key]
         if len(members) < 2:
@@ -207,8 +208,9 @@ def score(applicants: ApplicantTable, scheme: PointsScheme, as_of: dt.date,
         best = np.argmax(stack, axis=0)
         for j, k in enumerate(members):
             dropped = (best != j) & (points[k] != 0)
+            dropped_any[k] = dropped
             if k in texts:
-                texts[k] = np.where(dropped, texts[k] + f"（{group.name}，不累计）",
+                texts[k] = np.where(dropped, texts[k] + f"（{group.name}，不累计，本项计0分）",
                                     texts[k]).astype(object)
             points[k] = np.where(best == j, points[k], 0.0)
     total = np.sum(np.vstack(list(points.values())), axis=0) if points else np.zeros(n)
@@ -219,8 +221,8 @@ def score(applicants: ApplicantTable, scheme: PointsScheme, as_of: dt.date,
         for ind in scheme.indicators:
             if ind.key not in texts:
                 continue
-            shown = (points[ind.key] != 0) | (_always_shown(ind, resolved.versions[ind.key])
-                                              & (texts[ind.key] != ""))
+            shown = ((points[ind.key] != 0) | dropped_any.get(ind.key, False)
+                     | (_always_shown(ind, resolved.versions[ind.key]) & (texts[ind.key] != "")))
             explanation = np.where(shown, explanation + texts[ind.key] + "；",
                                    explanation).astype(object)
         total_text = _spread(np.round(total * 100).astype(np.int64),
