@@ -1,0 +1,126 @@
+"""``renkou registry``: the population base registry (人口基础信息库) — ingest department
+feeds, caliber statistics, 人户分离 and data quality."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import typer
+
+from renkou.errors import InputError
+
+registry_app = typer.Typer(help="人口基础信息库：数据入库、统计口径、人户分离、数据质量 / "
+                                "population base registry", no_args_is_help=True)
+
+DB_OPTION = typer.Option(..., "--db", help="数据库文件 / DuckDB file")
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InputError(f"日期格式应为 YYYY-MM-DD：{text}", column="--as-of") from None
+
+
+@registry_app.command("ingest")
+def ingest(
+    directory: Path = typer.Argument(..., help="部门数据目录 / directory of feed files"),
+    db: Path = DB_OPTION,
+    quiet: bool = typer.Option(False, "--quiet", help="不显示进度 / no progress bar"),
+) -> None:
+    """导入目录中所有部门数据文件（一个批次，全部成功或全部不写入）。"""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from renkou.registry.ingest import ingest_directory, report_text
+    from renkou.registry.store import Store
+
+    if not directory.is_dir():
+        raise InputError("目录不存在", file=str(directory))
+    with Store(db) as store:
+        if quiet:
+            report = ingest_directory(store, directory)
+        else:
+            with Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
+                          transient=True) as bar:
+                task = bar.add_task("导入", total=1)
+
+                def progress(msg: str, step: int, total: int) -> None:
+                    bar.update(task, description=msg, completed=step, total=total)
+
+                report = ingest_directory(store, directory, progress)
+    typer.echo(report_text(report))
+    if report.rows_read == 0 and all(not f.skipped for f in report.files):
+        raise InputError("没有读到任何数据行", file=str(directory))
+
+
+@registry_app.command("stats")
+def stats(
+    db: Path = DB_OPTION,
+    as_of: str = typer.Option(..., "--as-of", help="标准时点 YYYY-MM-DD / reference date"),
+    caliber: str = typer.Option(..., "--caliber", help="hukou|resident|employed|active"),
+    by: str = typer.Option("region,sex,age", "--by", help="分组：region,sex,age 的任意子集"),
+    level: str = typer.Option("district", "--level", help="city|district|street"),
+    out: Path = typer.Option(..., "--out", help="输出 CSV / output CSV"),
+) -> None:
+    """按统计口径计算某一时点的人口数，写出 region,sex,age,value。"""
+    from renkou.registry.facade import Registry
+    from renkou.tables import write_table
+
+    cols = tuple(c.strip() for c in by.split(",") if c.strip())
+    with Registry(db, read_only=True) as reg:
+        df = reg.caliber(_date(as_of), caliber, level=level, by=cols)
+    write_table(df, out)
+    typer.echo(f"已写出 {out}：{len(df)} 行，合计 {int(df['value'].sum()) if len(df) else 0} 人")
+
+
+@registry_app.command("separation")
+def separation(
+    db: Path = DB_OPTION,
+    as_of: str = typer.Option(..., "--as-of", help="标准时点 YYYY-MM-DD"),
+    level: str = typer.Option("district", "--level", help="city|district|street"),
+    out: Path = typer.Option(..., "--out", help="输出 CSV"),
+) -> None:
+    """人户分离人数：按居住地区和类型（same_district/other_district/outside_city）。"""
+    from renkou.registry.facade import Registry
+    from renkou.tables import write_table
+
+    with Registry(db, read_only=True) as reg:
+        df = reg.separation(_date(as_of), level=level)
+    write_table(df, out)
+    typer.echo(f"已写出 {out}：{len(df)} 行，合计 {int(df['value'].sum()) if len(df) else 0} 人")
+
+
+@registry_app.command("quality")
+def quality(db: Path = DB_OPTION) -> None:
+    """数据质量：隔离记录按原因汇总、记录完整性、部门冲突裁决。"""
+    from renkou.registry.quality import quality_summary
+    from renkou.registry.store import Store
+    from renkou.registry.validate import REASON_ZH
+
+    if not db.exists():
+        raise InputError("数据库文件不存在", file=str(db))
+    with Store(db, read_only=True) as store:
+        if not store.table_exists("persons"):
+            raise InputError("数据库尚未导入任何数据", file=str(db))
+        q = quality_summary(store)
+    typer.echo(f"批次 {q.batches} 个；读取 {q.rows_read} 行，接收 {q.accepted} 行，"
+               f"隔离 {q.quarantined} 行"
+               f"（{q.quarantined / q.rows_read:.2%}）" if q.rows_read else "尚无导入批次")
+    typer.echo("按接口：")
+    for r in q.feeds.itertuples():
+        typer.echo(f"  {r.feed}：读取 {r.rows_read}，接收 {r.accepted}，隔离 {r.quarantined}")
+    typer.echo("隔离原因：")
+    for r in q.by_feed_reason.itertuples():
+        typer.echo(f"  {r.feed} {r.reason}（{REASON_ZH.get(str(r.reason), r.reason)}）：{r.value}")
+    typer.echo("完整性：")
+    for r in q.completeness.itertuples():
+        typer.echo(f"  {r.measure}：{r.value}/{r.total}（{r.share:.1%}）")
+    if len(q.decisions):
+        typer.echo("部门冲突裁决：")
+        for r in q.decisions.itertuples():
+            typer.echo(f"  {r.fact}：采用 {r.chosen_source}，不采用 {r.other_source}：{r.value} 人")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(registry_app, name="registry")

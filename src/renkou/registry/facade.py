@@ -1,0 +1,170 @@
+"""The registry as seen by higher layers (人口基础信息库接口): the web dashboard, indicator
+engine and rules engine call :class:`Registry` and never touch DuckDB themselves."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+
+from renkou.errors import InputError, StoreError
+from renkou.regions import gazetteer
+from renkou.registry import flows as _flows
+from renkou.registry.calibers import caliber_counts
+from renkou.registry.separation import separation_counts
+from renkou.registry.spells import EDUCATION_LEVELS
+from renkou.registry.sql import (
+    BY_COLUMNS,
+    age_sql,
+    alive_sql,
+    employed_at_sql,
+    hukou_at_sql,
+    lit,
+    located_sql,
+    region_sql,
+    residence_at_sql,
+    resident_at_sql,
+)
+from renkou.registry.store import Store
+
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+class Registry:
+    """Population base registry (人口基础信息库) on one DuckDB file."""
+
+    def __init__(self, db_path: Path, *, read_only: bool = False) -> None:
+        self.store = Store(db_path, read_only=read_only)
+        if not read_only:
+            from renkou.registry.ingest import ensure_record_tables
+
+            with self.store.transaction():
+                ensure_record_tables(self.store)
+        elif not self.store.table_exists("persons"):
+            self.store.close()
+            raise StoreError(f"数据库 {db_path} 尚未导入任何数据"
+                             "（请先运行 renkou registry ingest）")
+        self._register_reference()
+
+    def _register_reference(self) -> None:
+        streets = [r for r in gazetteer().regions.values()
+                   if r.level == "street" and r.urban is not None]
+        self.store.register("street_urban", pd.DataFrame({
+            "street": [r.code for r in streets], "urban": [bool(r.urban) for r in streets],
+        }) if streets else pd.DataFrame({"street": pd.Series([], dtype=str),
+                                         "urban": pd.Series([], dtype=bool)}))
+
+    # -- calibers ---------------------------------------------------------------------------
+    def caliber(self, as_of: date, caliber: str, level: str = "district",
+                by: tuple[str, ...] = BY_COLUMNS) -> pd.DataFrame:
+        """Columns ``by`` + value; sex 'male'/'female'; age int, 100 = 100+."""
+        return caliber_counts(self.store, as_of, caliber, level, tuple(by))
+
+    def separation(self, as_of: date, level: str = "district") -> pd.DataFrame:
+        """人户分离: region, kind, value."""
+        return separation_counts(self.store, as_of, level)
+
+    def births(self, start: date, end: date, level: str = "district") -> pd.DataFrame:
+        return _flows.births(self.store, start, end, level)
+
+    def deaths(self, start: date, end: date, level: str = "district") -> pd.DataFrame:
+        return _flows.deaths(self.store, start, end, level)
+
+    def flows(self, start: date, end: date, level: str = "district") -> pd.DataFrame:
+        return _flows.flows(self.store, start, end, level)
+
+    def _education_sql(self, d: date) -> str:
+        names = " ".join(f"WHEN {i} THEN '{n}'" for i, n in enumerate(EDUCATION_LEVELS))
+        return (f"SELECT pid, CASE max(level) {names} END AS education FROM attainment_events "
+                f"WHERE valid_date <= {lit(d)} GROUP BY pid")
+
+    def _urban_sql(self, d: date) -> str:
+        """Urban (城镇) flag of each resident: the latest census answer given at the street
+        the person now counts in, else the gazetteer's flag of that street."""
+        return (f"WITH res AS ({resident_at_sql(d)}), "
+                f"cen AS (SELECT pid, arg_max(urban, census_date) AS urban, "
+                f"arg_max(substr(residence_code, 1, 9), census_date) AS street "
+                f"FROM census_facts WHERE census_date <= {lit(d)} GROUP BY pid) "
+                f"SELECT res.pid, res.code, coalesce(CASE WHEN cen.street = substr(res.code, 1, 9) "
+                f"THEN cen.urban = 'urban' END, su.urban) AS urban FROM res "
+                f"LEFT JOIN cen USING (pid) LEFT JOIN street_urban su "
+                f"ON su.street = substr(res.code, 1, 9)")
+
+    def attainment(self, as_of: date, level: str = "district") -> pd.DataFrame:
+        """Residents by region, sex, age and education (census answer raised by later
+        graduations; 'unknown' when neither source has it)."""
+        region = region_sql("r.code", level)
+        sql = (f"SELECT {region} AS region, p.sex, {age_sql('p.birth_date', lit(as_of))} AS age, "
+               f"coalesce(e.education, 'unknown') AS education, count(*) AS value "
+               f"FROM ({resident_at_sql(as_of)}) r JOIN persons p USING (pid) "
+               f"LEFT JOIN ({self._education_sql(as_of)}) e USING (pid) "
+               f"GROUP BY ALL HAVING region IS NOT NULL ORDER BY ALL")
+        return self.store.frame(sql)
+
+    def urban_split(self, as_of: date, level: str = "district") -> pd.DataFrame:
+        """Residents by region and urban (True/False; NA when unknown)."""
+        region = region_sql("u.code", level)
+        return self.store.frame(f"SELECT {region} AS region, u.urban, count(*) AS value "
+                                f"FROM ({self._urban_sql(as_of)}) u GROUP BY ALL "
+                                f"HAVING region IS NOT NULL ORDER BY ALL")
+
+    def persons(self, as_of: date, caliber: str = "resident") -> pd.DataFrame:
+        """One row per person of the caliber at ``as_of`` (pseudonyms only, never IDs)."""
+        d = lit(as_of)
+        sql = (f"WITH sel AS (SELECT DISTINCT pid FROM ({located_sql(caliber, as_of)})), "
+               f"h AS ({hukou_at_sql(as_of)}), r AS ({residence_at_sql(as_of)}), "
+               f"res AS ({resident_at_sql(as_of)}), emp AS ({employed_at_sql(as_of)}), "
+               f"u AS ({self._urban_sql(as_of)}), e AS ({self._education_sql(as_of)}) "
+               f"SELECT i.pseudonym, p.sex, p.birth_date, {age_sql('p.birth_date', d)} AS age, "
+               f"substr(h.street, 1, 6) AS hukou_district, h.street AS hukou_street, "
+               f"substr(r.street, 1, 6) AS residence_district, r.street AS residence_street, "
+               f"substr(res.code, 1, 6) AS resident_district, u.urban, e.education, "
+               f"emp.pid IS NOT NULL AS employed "
+               f"FROM sel JOIN ({alive_sql(as_of)}) p USING (pid) JOIN identity i USING (pid) "
+               f"LEFT JOIN h USING (pid) LEFT JOIN r USING (pid) LEFT JOIN res USING (pid) "
+               f"LEFT JOIN emp USING (pid) LEFT JOIN u USING (pid) LEFT JOIN e USING (pid) "
+               f"ORDER BY i.pseudonym")
+        return self.store.frame(sql)
+
+    def regions_present(self) -> list[str]:
+        """District codes that occur as hukou or residence places."""
+        rows = self.store.rows(
+            "SELECT DISTINCT substr(street, 1, 6) AS d FROM hukou_spells UNION "
+            "SELECT DISTINCT substr(street, 1, 6) FROM residence_spells ORDER BY 1")
+        return [str(r[0]) for r in rows if r[0]]
+
+    # -- generic storage for higher layers --------------------------------------------------
+    @staticmethod
+    def _app_name(name: str) -> str:
+        if not _NAME.fullmatch(name):
+            raise InputError(f"非法的表名：{name}")
+        return name if name.startswith("app_") else f"app_{name}"
+
+    def write_table(self, name: str, df: pd.DataFrame, *, mode: str = "append") -> None:
+        """Store a frame in table ``app_<name>`` ('append' or 'replace')."""
+        self.store.write_frame(self._app_name(name), df, mode=mode)
+
+    def read_table(self, name: str, where: dict[str, object] | None = None) -> pd.DataFrame:
+        """Read ``app_<name>``, optionally filtered by column equality."""
+        table = self._app_name(name)
+        if not self.store.table_exists(table):
+            raise StoreError(f"表 {table} 不存在")
+        clauses, params = [], []
+        for col, value in (where or {}).items():
+            if not _NAME.fullmatch(col):
+                raise InputError(f"非法的列名：{col}")
+            clauses.append(f'"{col}" = ?')
+            params.append(value)
+        sql = f"SELECT * FROM {table}" + (f" WHERE {' AND '.join(clauses)}" if clauses else "")
+        return self.store.frame(sql, params)
+
+    def close(self) -> None:
+        self.store.close()
+
+    def __enter__(self) -> Registry:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,85 @@
+"""Population flows for a period (人口变动): births by mother's age, deaths by age and sex,
+hukou moves in and out, residence arrivals and departures — the inputs of rates and
+projections. Periods are inclusive [start, end]; ages are completed years at the event.
+
+Areas: births at the 出生地 on the birth certificate; deaths at the 死亡地 of the 卫健
+certificate, else the hukou street held when dying; hukou moves at the street registered or
+left; residence arrivals/departures at the street of the residence run (a renewal at the
+same street is not a move). At district or city level a move whose other end lies in the
+same area is internal and not counted."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+
+from renkou.registry.sql import age_sql, lit, region_sql
+from renkou.registry.store import Store
+
+
+def births_sql(start: date, end: date, level: str = "district") -> str:
+    region = region_sql("b.birth_place", level)
+    return (f"SELECT {region} AS region, {age_sql('m.birth_date', 'b.birth_date')} AS mother_age, "
+            f"c.sex, count(DISTINCT b.pid) AS value FROM rec_health_birth b "
+            f"JOIN persons c ON c.pid = b.pid LEFT JOIN persons m ON m.pid = b.mother_pid "
+            f"WHERE b.active AND b.birth_date BETWEEN {lit(start)} AND {lit(end)} "
+            f"GROUP BY ALL HAVING region IS NOT NULL ORDER BY ALL")
+
+
+def deaths_sql(start: date, end: date, level: str = "district") -> str:
+    region = region_sql("coalesce(hd.place, hk.street)", level)
+    return (f"WITH hd AS (SELECT pid, arg_max(death_place, record_date) AS place "
+            f"FROM rec_health_death WHERE active GROUP BY pid) "
+            f"SELECT {region} AS region, p.sex, {age_sql('p.birth_date', 'd.death_date')} AS age, "
+            f"count(*) AS value FROM deaths d JOIN persons p USING (pid) "
+            f"LEFT JOIN hd USING (pid) LEFT JOIN hukou_spells hk ON hk.pid = d.pid "
+            f"AND hk.start_date < d.death_date "
+            f"AND (hk.end_date IS NULL OR hk.end_date >= d.death_date) "
+            f"WHERE d.death_date BETWEEN {lit(start)} AND {lit(end)} "
+            f"GROUP BY ALL HAVING region IS NOT NULL ORDER BY ALL")
+
+
+def _runs_sql() -> str:
+    """Residence runs (uninterrupted stays at one street) with the previous/next run."""
+    return ("WITH runs AS (SELECT pid, street, spell_start AS run_start, "
+            "max(coalesce(end_date, DATE '9999-12-31')) AS run_end FROM residence_spells "
+            "GROUP BY pid, street, spell_start) "
+            "SELECT *, lag(street) OVER w AS prev_street, lag(run_end) OVER w AS prev_end, "
+            "lead(street) OVER w AS next_street, lead(run_start) OVER w AS next_start "
+            "FROM runs WINDOW w AS (PARTITION BY pid ORDER BY run_start)")
+
+
+def flows_sql(start: date, end: date, level: str = "district") -> str:
+    s, e = lit(start), lit(end)
+    here = region_sql("x.code", level)
+    there = region_sql("x.other", level)
+    moves = (
+        f"SELECT pid, 'hukou_in' AS flow, change_date AS d, hukou_code AS code, "
+        f"other_code AS other FROM rec_police_hukou WHERE active AND change_type = 'hukou_in' "
+        f"UNION ALL SELECT pid, 'hukou_out', change_date, hukou_code, other_code "
+        f"FROM rec_police_hukou WHERE active AND change_type = 'hukou_out' "
+        f"UNION ALL SELECT pid, 'residence_arrival', run_start, street, "
+        f"CASE WHEN prev_end = run_start THEN prev_street END FROM ({_runs_sql()}) "
+        f"UNION ALL SELECT pid, 'residence_departure', run_end, street, "
+        f"CASE WHEN next_start = run_end THEN next_street END FROM ({_runs_sql()}) "
+        f"WHERE run_end < DATE '9999-12-31'")
+    return (f"SELECT {here} AS region, x.flow, p.sex, {age_sql('p.birth_date', 'x.d')} AS age, "
+            f"count(*) AS value FROM ({moves}) x JOIN persons p USING (pid) "
+            f"WHERE x.d BETWEEN {s} AND {e} AND ({there} IS NULL OR {there} <> {here}) "
+            f"GROUP BY ALL HAVING region IS NOT NULL ORDER BY ALL")
+
+
+def births(store: Store, start: date, end: date, level: str = "district") -> pd.DataFrame:
+    """Births in [start, end]: region, mother_age, sex, value."""
+    return store.frame(births_sql(start, end, level))
+
+
+def deaths(store: Store, start: date, end: date, level: str = "district") -> pd.DataFrame:
+    """Deaths in [start, end]: region, sex, age, value (age 0 = infant deaths)."""
+    return store.frame(deaths_sql(start, end, level))
+
+
+def flows(store: Store, start: date, end: date, level: str = "district") -> pd.DataFrame:
+    """Moves in [start, end]: region, flow, sex, age, value."""
+    return store.frame(flows_sql(start, end, level))

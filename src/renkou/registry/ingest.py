@@ -1,0 +1,376 @@
+"""Ingest of department deliveries (数据入库) with validation and quarantine.
+
+One call of :func:`ingest_directory` is one batch and one DuckDB transaction: every feed
+file of the directory is staged, checked in SQL, split into accepted and quarantined rows
+(accepted + quarantined = rows read, always), written to the record tables, and the derived
+interval tables are rebuilt — or, if anything fails or the process is killed, nothing at all
+is written. Files already ingested (same SHA-256) are skipped, so running again after a
+crash completes the batch and running twice changes nothing.
+
+Corrections: a row whose record id exists with an earlier 登记日期 supersedes it (the old row
+stays, ``active = false``). Department precedence is applied in :mod:`spells`."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from renkou.errors import InputError
+from renkou.logs import get_logger
+from renkou.regions import TIANJIN, gazetteer
+from renkou.registry import crypto, spells
+from renkou.registry.feeds import FeedSchema, feed_schemas, find_feed_files
+from renkou.registry.loader import create_staging, file_hash, load_raw, stage_file
+from renkou.registry.records import (
+    META_COLUMNS,
+    NAME_PRIORITY,
+    content_hash_sql,
+    create_rec_table_sql,
+    events_view_sql,
+    pid_column,
+    rec_columns,
+)
+from renkou.registry.store import Store
+from renkou.registry.validate import (
+    masked_sql,
+    q,
+    reason_case_sql,
+    row_checks,
+    typed_date_sql,
+)
+
+log = get_logger("registry.ingest")
+
+Progress = Callable[[str, int, int], None]  # (message, step, total steps)
+
+# Sources of a death date, in precedence order (卫健 over 公安 over 民政).
+DEATH_SOURCES = (
+    ("health_death", "death_date", "TRUE"),
+    ("police_hukou", "change_date", "change_type = 'death_cancel'"),
+    ("civil_funeral", "death_date", "TRUE"),
+)
+_EXAMPLES_PER_REASON = 3
+_ENCRYPT_CHUNK = 500_000
+
+
+@dataclass(frozen=True)
+class FileReport:
+    """What happened to one delivered file."""
+
+    file: str
+    feed: str
+    rows_read: int
+    accepted: int
+    quarantined: int
+    skipped: bool = False  # already ingested earlier (same content hash)
+    by_reason: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class BatchReport:
+    """The batch report (批次报告): counts by file and reason, examples with masked IDs."""
+
+    batch_id: int | None
+    files: tuple[FileReport, ...]
+    examples: tuple[dict[str, object], ...]
+
+    @property
+    def rows_read(self) -> int:
+        return sum(f.rows_read for f in self.files if not f.skipped)
+
+    @property
+    def accepted(self) -> int:
+        return sum(f.accepted for f in self.files if not f.skipped)
+
+    @property
+    def quarantined(self) -> int:
+        return sum(f.quarantined for f in self.files if not f.skipped)
+
+    @property
+    def by_reason(self) -> dict[str, int]:
+        total: Counter[str] = Counter()
+        for f in self.files:
+            total.update(f.by_reason)
+        return dict(sorted(total.items()))
+
+    def to_json(self) -> str:
+        return json.dumps({
+            "batch_id": self.batch_id, "rows_read": self.rows_read, "accepted": self.accepted,
+            "quarantined": self.quarantined, "by_reason": self.by_reason,
+            "files": [f.__dict__ for f in self.files], "examples": list(self.examples),
+        }, ensure_ascii=False, default=str)
+
+
+def _feed_order(key: str) -> int:
+    order = list(feed_schemas())
+    return order.index(key)
+
+
+def ensure_record_tables(store: Store) -> None:
+    schemas = feed_schemas()
+    for schema in schemas.values():
+        store.execute(create_rec_table_sql(schema))
+    store.execute(events_view_sql(schemas))
+    spells.ensure_derived(store)
+
+
+def _register_reference(store: Store) -> None:
+    import pandas as pd
+
+    tj = [r.code for r in gazetteer().districts(TIANJIN)]
+    store.register("tj_districts", pd.DataFrame({"code": tj}))
+    store.register("provinces", pd.DataFrame({"code": sorted(gazetteer().provinces)}))
+
+
+def _check_feed(store: Store, schema: FeedSchema, present: set[str], batch_id: int) -> None:
+    """Row checks, then the typed accepted candidates with their content hash."""
+    key = schema.key
+    reason, rfield = reason_case_sql(row_checks(schema, present))
+    store.execute(f"CREATE OR REPLACE TEMP TABLE chk_{key} AS SELECT *, {reason} AS reason, "
+                  f"{rfield} AS rfield FROM stg_{key}")
+    cols = rec_columns(schema)
+    raw_ids = [f for f in schema.of_type("id")]
+    names = [f for f in schema.of_type("name")]
+    select = [f"{batch_id} AS batch_id", "file_name", "row_no", "file_idx",
+              "record_id", "try_strptime(record_date, '%Y-%m-%d')::DATE AS record_date",
+              "TRUE AS active"]
+    select += [f"{c.expr} AS {q(c.name)}" for c in cols]
+    select += [f"{q(f.field)} AS {q('_raw_' + f.field)}" for f in raw_ids]
+    select += [f"{q(f.field)} AS _name" for f in names[:1]]
+    if not names:
+        select.append("'' AS _name")
+    ev = schema.by_field(schema.event_date)
+    select.append(f"{typed_date_sql(ev)} AS _event_date")
+    store.execute(
+        f"CREATE OR REPLACE TEMP TABLE cand_{key} AS SELECT *, {content_hash_sql(schema)} "
+        f"AS content_hash FROM (SELECT {', '.join(select)} FROM chk_{key} WHERE reason IS NULL)",
+        {"ipad": crypto.hmac_pads()[0], "opad": crypto.hmac_pads()[1]})
+    # Duplicates: the same fact again in this batch or already in the store.
+    store.execute(
+        f"CREATE OR REPLACE TEMP TABLE flag_{key} AS SELECT file_idx, row_no, CASE "
+        f"WHEN row_number() OVER (PARTITION BY content_hash ORDER BY file_idx, row_no) > 1 "
+        f"THEN 'duplicate' "
+        f"WHEN content_hash IN (SELECT content_hash FROM rec_{key}) THEN 'duplicate' END AS flag "
+        f"FROM cand_{key}")
+    # Conflicts: same record id and 登记日期 as an earlier row (batch or store), other content.
+    store.execute(
+        f"UPDATE flag_{key} SET flag = 'conflict' FROM (SELECT c.file_idx, c.row_no, "
+        f"row_number() OVER (PARTITION BY c.record_id, c.record_date "
+        f"ORDER BY c.file_idx, c.row_no) AS k, "
+        f"(c.record_id, c.record_date) IN (SELECT (record_id, record_date) FROM rec_{key}) AS s "
+        f"FROM cand_{key} c JOIN flag_{key} f USING (file_idx, row_no) WHERE f.flag IS NULL) x "
+        f"WHERE flag_{key}.file_idx = x.file_idx AND flag_{key}.row_no = x.row_no "
+        f"AND (x.k > 1 OR x.s)")
+
+
+def _death_candidates_sql(schemas: dict[str, FeedSchema]) -> str:
+    parts = []
+    for prio, (feed, col, where) in enumerate(DEATH_SOURCES):
+        if feed not in schemas:
+            continue
+        parts.append(f"SELECT pid, {col} AS death_date, {prio} AS prio, '{feed}' AS source "
+                     f"FROM rec_{feed} WHERE active AND {where}")
+        parts.append(f"SELECT c.pid, c.{col}, {prio}, '{feed}' FROM cand_{feed} c "
+                     f"JOIN flag_{feed} f USING (file_idx, row_no) WHERE f.flag IS NULL "
+                     f"AND {where}")
+    return " UNION ALL ".join(parts)
+
+
+def _flag_after_death(store: Store, schemas: dict[str, FeedSchema], keys: list[str]) -> None:
+    store.execute(
+        "CREATE OR REPLACE TEMP TABLE batch_deaths AS SELECT pid, "
+        "arg_min(death_date, (prio, death_date)) AS death_date "
+        f"FROM ({_death_candidates_sql(schemas)}) GROUP BY pid")
+    for key in keys:
+        schema = schemas[key]
+        if schema.after_death_exempt_all:
+            continue
+        exempt = "FALSE"
+        if schema.after_death_exempt_field:
+            vals = ", ".join(f"'{v}'" for v in schema.after_death_exempt_values)
+            exempt = f"c.{q(schema.after_death_exempt_field)} IN ({vals})"
+        store.execute(
+            f"UPDATE flag_{key} SET flag = 'event_after_death' FROM cand_{key} c "
+            f"JOIN batch_deaths d ON c.pid = d.pid WHERE flag_{key}.flag IS NULL "
+            f"AND flag_{key}.file_idx = c.file_idx AND flag_{key}.row_no = c.row_no "
+            f"AND c._event_date > d.death_date AND NOT ({exempt})")
+
+
+def _commit_feed(store: Store, schema: FeedSchema, batch_id: int) -> None:
+    key = schema.key
+    names = [n for n, _ in META_COLUMNS] + [c.name for c in rec_columns(schema)]
+    cols = ", ".join(q(n) for n in names)
+    store.execute(
+        f"INSERT INTO rec_{key} ({cols}) SELECT {', '.join('c.' + q(n) for n in names)} "
+        f"FROM cand_{key} c JOIN flag_{key} f USING (file_idx, row_no) WHERE f.flag IS NULL")
+    # Corrected re-deliveries: the latest 登记日期 of a record id is the active version.
+    store.execute(
+        f"UPDATE rec_{key} SET active = (rec_{key}.record_date = m.latest) FROM "
+        f"(SELECT record_id, max(record_date) AS latest FROM rec_{key} WHERE record_id IN "
+        f"(SELECT record_id FROM rec_{key} WHERE batch_id = {batch_id}) GROUP BY record_id "
+        f"HAVING count(*) > 1) m WHERE rec_{key}.record_id = m.record_id")
+    subject = schema.by_field(schema.subject)
+    store.execute(
+        f"INSERT INTO quarantine SELECT {batch_id}, '{key}', file_name, row_no, "
+        f"nullif(record_id, ''), reason, rfield, {masked_sql(subject.field)} "
+        f"FROM chk_{key} WHERE reason IS NOT NULL")
+    store.execute(
+        f"INSERT INTO quarantine SELECT {batch_id}, '{key}', c.file_name, c.row_no, "
+        f"c.record_id, f.flag, NULL, {masked_sql('_raw_' + subject.field)} FROM cand_{key} c "
+        f"JOIN flag_{key} f USING (file_idx, row_no) WHERE f.flag IS NOT NULL")
+    # New persons (any ID field of an accepted row) for the identity table.
+    for f in schema.of_type("id"):
+        prio = NAME_PRIORITY.index(key) if key in NAME_PRIORITY else len(NAME_PRIORITY)
+        name = "_name" if f.field == schema.subject else "''"
+        store.execute(
+            f"INSERT INTO new_ident SELECT c.{q(pid_column(schema, f))}, "
+            f"c.{q('_raw_' + f.field)}, {name}, {prio} FROM cand_{key} c "
+            f"JOIN flag_{key} fl USING (file_idx, row_no) WHERE fl.flag IS NULL "
+            f"AND c.{q('_raw_' + f.field)} <> ''")
+
+
+def _write_identity(store: Store, batch_id: int) -> None:
+    """Encrypt and store ID number and name of persons not yet known."""
+    import pyarrow as pa
+
+    from renkou.ids import mask
+
+    store.execute(
+        "CREATE OR REPLACE TEMP TABLE ident_todo AS SELECT pid, arg_min(id_number, prio) AS "
+        "id_number, arg_min(nullif(name, ''), prio) AS name FROM new_ident "
+        "WHERE pid NOT IN (SELECT pid FROM identity) GROUP BY pid")
+    total = int(store.scalar("SELECT count(*) FROM ident_todo"))
+    for offset in range(0, total, _ENCRYPT_CHUNK):
+        rows = store.rows(f"SELECT pid, id_number, coalesce(name, '') FROM ident_todo "
+                          f"ORDER BY pid LIMIT {_ENCRYPT_CHUNK} OFFSET {offset}")
+        blobs = crypto.encrypt_many([f"{r[1]}\t{r[2]}" for r in rows])
+        table = pa.table({
+            "pid": pa.array([r[0] for r in rows], pa.uint64()),
+            "pseudonym": [crypto.pseudonym(r[1]) for r in rows],
+            "id_masked": [mask(r[1]) for r in rows],
+            "pii_enc": pa.array(blobs, pa.binary()),
+        })
+        store.register("_ident_chunk", table)
+        try:
+            store.execute(
+                "INSERT INTO identity SELECT k.pid, k.pseudonym, k.id_masked, k.pii_enc, "
+                "CASE WHEN (ascii(substr(t.id_number, 17, 1)) - 48) % 2 = 1 THEN 'male' "
+                "ELSE 'female' END, strptime(substr(t.id_number, 7, 8), '%Y%m%d')::DATE, "
+                f"{batch_id} FROM _ident_chunk k JOIN ident_todo t USING (pid)")
+        finally:
+            store.unregister("_ident_chunk")
+
+
+def ingest_directory(store: Store, directory: Path, progress: Progress | None = None,
+                     ) -> BatchReport:
+    """Ingest every feed file in ``directory`` as one all-or-nothing batch."""
+    directory = Path(directory)
+    if not directory.is_dir():
+        raise InputError("目录不存在", file=str(directory))
+    files = find_feed_files(directory)
+    if not files:
+        raise InputError("目录中没有可识别的部门数据文件（文件名应以接口名开头，如 "
+                         "police_hukou_2020.csv）", file=str(directory))
+    schemas = feed_schemas()
+    step_total = len(files) + 4
+    say = progress or (lambda msg, step, total: None)
+    reports: list[FileReport] = []
+    with store.transaction():
+        ensure_record_tables(store)
+        _register_reference(store)
+        known = {r[0] for r in store.rows("SELECT file_hash FROM ingest_files")}
+        batch_id = int(store.scalar("SELECT coalesce(max(batch_id), 0) + 1 FROM ingest_batches"))
+        store.execute("INSERT INTO ingest_batches (batch_id, started_at, source_dir) "
+                      "VALUES (?, now(), ?)", [batch_id, str(directory)])
+        staged: dict[str, set[str]] = {}
+        rows_by_file: dict[tuple[str, str], int] = {}
+        hashes: dict[str, str] = {}
+        for i, (key, path) in enumerate(files):
+            say(f"读取 {path.name}", i, step_total)
+            digest = file_hash(path)
+            if digest in known:
+                reports.append(FileReport(path.name, key, 0, 0, 0, skipped=True))
+                continue
+            known.add(digest)
+            hashes[path.name] = digest
+            if key not in staged:
+                create_staging(store, schemas[key], f"stg_{key}")
+                staged[key] = set()
+            load_raw(store, path, "raw_file")
+            n, present = stage_file(store, schemas[key], path, "raw_file", f"stg_{key}", i)
+            staged[key] |= present
+            rows_by_file[(key, path.name)] = n
+        keys = sorted(staged, key=_feed_order)
+        say("校验", len(files), step_total)
+        for key in keys:
+            _check_feed(store, schemas[key], staged[key], batch_id)
+        _flag_after_death(store, schemas, keys) if keys else None
+        say("写入", len(files) + 1, step_total)
+        store.execute("CREATE OR REPLACE TEMP TABLE new_ident (pid UBIGINT, id_number VARCHAR, "
+                      "name VARCHAR, prio INTEGER)")
+        for key in keys:
+            _commit_feed(store, schemas[key], batch_id)
+        _write_identity(store, batch_id)
+        say("生成状态表", len(files) + 2, step_total)
+        spells.rebuild(store, batch_id)
+        counts = store.rows(
+            "SELECT feed, file_name, reason, count(*) FROM quarantine WHERE batch_id = ? "
+            "GROUP BY ALL", [batch_id])
+        by_file: dict[str, Counter[str]] = {}
+        for _feed, fname, reason, n in counts:
+            by_file.setdefault(fname, Counter())[reason] += int(n)
+        for (key, fname), n in rows_by_file.items():
+            reasons = by_file.get(fname, Counter())
+            quarantined = sum(reasons.values())
+            reports.append(FileReport(fname, key, n, n - quarantined, quarantined,
+                                      by_reason=dict(sorted(reasons.items()))))
+            store.execute("INSERT INTO ingest_files VALUES (?, ?, ?, ?, ?, ?, ?)",
+                          [batch_id, fname, hashes[fname], key, n, n - quarantined, quarantined])
+        examples = store.frame(
+            "SELECT feed, file_name AS file, row_no AS row, reason, field, id_masked FROM "
+            "(SELECT *, row_number() OVER (PARTITION BY reason ORDER BY file_name, row_no) k "
+            "FROM quarantine WHERE batch_id = ?) WHERE k <= ? ORDER BY reason, file, row",
+            [batch_id, _EXAMPLES_PER_REASON])
+        examples = examples.astype(object).where(examples.notna(), None)
+        report = BatchReport(batch_id, tuple(sorted(reports, key=lambda r: r.file)),
+                             tuple({str(k): v for k, v in rec.items()}
+                                   for rec in examples.to_dict(orient="records")))
+        store.execute(
+            "UPDATE ingest_batches SET finished_at = now(), files = ?, rows_read = ?, "
+            "accepted = ?, quarantined = ?, report = ? WHERE batch_id = ?",
+            [len(rows_by_file), report.rows_read, report.accepted, report.quarantined,
+             report.to_json(), batch_id])
+        for key in keys:
+            for t in ("stg", "chk", "cand", "flag"):
+                store.execute(f"DROP TABLE IF EXISTS {t}_{key}")
+        say("完成", step_total, step_total)
+    log.info("ingest batch %s: %s rows, %s accepted, %s quarantined", batch_id,
+             report.rows_read, report.accepted, report.quarantined)
+    return report
+
+
+def report_text(report: BatchReport) -> str:
+    """The batch report as Chinese text (masked IDs only)."""
+    lines = [f"批次 {report.batch_id}：读取 {report.rows_read} 行，接收 {report.accepted} 行，"
+             f"隔离 {report.quarantined} 行"]
+    for f in report.files:
+        if f.skipped:
+            lines.append(f"  {f.file}：已导入过（内容相同），跳过")
+        else:
+            reasons = "，".join(f"{k} {v}" for k, v in f.by_reason.items()) or "无"
+            lines.append(f"  {f.file}（{f.feed}）：读取 {f.rows_read}，接收 {f.accepted}，"
+                         f"隔离 {f.quarantined}（{reasons}）")
+    if report.by_reason:
+        from renkou.registry.validate import REASON_ZH
+
+        lines.append("隔离原因：")
+        for reason, n in report.by_reason.items():
+            lines.append(f"  {reason}（{REASON_ZH.get(reason, reason)}）：{n}")
+        lines.append("示例：")
+        for ex in report.examples:
+            lines.append(f"  {ex['file']} 第 {ex['row']} 行 {ex['reason']} "
+                         f"{ex.get('field') or ''} {ex.get('id_masked') or ''}".rstrip())
+    return "\n".join(lines)

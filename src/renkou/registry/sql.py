@@ -1,0 +1,177 @@
+"""SQL builders (查询语句生成) for calibers, 人户分离 and flows over the derived tables.
+
+Every function returns a DuckDB SQL string, so tests can inspect and run them on small
+hand-made tables. Dates are inlined as ``DATE 'YYYY-MM-DD'`` literals built from
+:class:`datetime.date` objects (never from user text), levels and captions are whitelisted.
+Definitions follow docs/registry-contract.md ("Calibers at reference date D")."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from renkou.errors import InputError
+
+CALIBERS = ("hukou", "resident", "employed", "active")
+LEVELS = ("city", "district", "street")
+BY_COLUMNS = ("region", "sex", "age")
+MAX_AGE = 100
+ACTIVE_WINDOW_MONTHS = 6
+TIANJIN_CODE = "120000"
+
+
+def lit(d: date) -> str:
+    if not isinstance(d, date):
+        raise InputError(f"日期无效：{d!r}")
+    return f"DATE '{d.isoformat()}'"
+
+
+def months_before(d: date, months: int) -> str:
+    """``D - INTERVAL n MONTH`` as in the contract (end-of-month days are clamped)."""
+    return f"({lit(d)} - INTERVAL {int(months)} MONTH)::DATE"
+
+
+def check_level(level: str) -> str:
+    if level not in LEVELS:
+        raise InputError(f"未知的区域层级 {level}（可选 city、district、street）")
+    return level
+
+
+def check_caliber(caliber: str) -> str:
+    if caliber not in CALIBERS:
+        raise InputError(f"未知的统计口径 {caliber}（可选 {'、'.join(CALIBERS)}）")
+    return caliber
+
+
+def check_by(by: tuple[str, ...] | list[str]) -> tuple[str, ...]:
+    bad = [b for b in by if b not in BY_COLUMNS]
+    if bad:
+        raise InputError(f"未知的分组字段 {', '.join(bad)}（可选 region、sex、age）")
+    return tuple(b for b in BY_COLUMNS if b in by)
+
+
+def region_sql(code: str, level: str) -> str:
+    """Area of a division code at ``level``; NULL when the code is outside Tianjin or (for
+    streets) not at least 9 digits."""
+    check_level(level)
+    inside = f"substr({code}, 1, 2) = '12'"
+    if level == "city":
+        return f"CASE WHEN {inside} THEN '{TIANJIN_CODE}' END"
+    if level == "district":
+        return f"CASE WHEN {inside} THEN substr({code}, 1, 6) END"
+    return f"CASE WHEN {inside} AND length({code}) >= 9 THEN substr({code}, 1, 9) END"
+
+
+def age_sql(birth: str, at: str) -> str:
+    """Completed years at ``at`` (an SQL date expression), capped at 100 (= 100+)."""
+    num = "(year({d}) * 10000 + month({d}) * 100 + day({d}))"
+    return f"least({MAX_AGE}, ({num.format(d=at)} - {num.format(d=birth)}) // 10000)"
+
+
+def alive_sql(d: date) -> str:
+    """Persons alive at D: born ≤ D and no death dated ≤ D."""
+    return (f"SELECT pid, sex, birth_date FROM persons WHERE birth_date <= {lit(d)} "
+            f"AND (death_date IS NULL OR death_date > {lit(d)})")
+
+
+def hukou_at_sql(d: date) -> str:
+    """Hukou street of each person at D (latest hukou location with valid date ≤ D)."""
+    return (f"SELECT pid, street FROM hukou_spells WHERE start_date <= {lit(d)} "
+            f"AND (end_date IS NULL OR end_date > {lit(d)})")
+
+
+def residence_at_sql(d: date) -> str:
+    """Current residence street and spell start at D."""
+    return (f"SELECT pid, street, spell_start FROM residence_spells WHERE start_date <= {lit(d)} "
+            f"AND (end_date IS NULL OR end_date > {lit(d)})")
+
+
+def resident_parts_sql(d: date) -> str:
+    """Alive persons with hukou street H, residence street R and spell start S at D."""
+    return (f"SELECT a.pid, h.street AS hukou, r.street AS residence, r.spell_start "
+            f"FROM ({alive_sql(d)}) a LEFT JOIN ({hukou_at_sql(d)}) h USING (pid) "
+            f"LEFT JOIN ({residence_at_sql(d)}) r USING (pid) "
+            f"WHERE h.street IS NOT NULL OR r.street IS NOT NULL")
+
+
+def resident_at_sql(d: date) -> str:
+    """常住人口 location: the street each person counts in at D (census definition)."""
+    six = months_before(d, 6)
+    return (f"SELECT pid, CASE "
+            f"WHEN residence IS NULL THEN hukou "
+            f"WHEN residence = hukou THEN residence "
+            f"WHEN spell_start <= {six} THEN residence "
+            f"ELSE hukou END AS code FROM ({resident_parts_sql(d)}) "
+            f"WHERE code IS NOT NULL")
+
+
+def employed_at_sql(d: date) -> str:
+    """就业人口 location: current employment registration, else employee insurance."""
+    return (f"WITH emp AS (SELECT pid, arg_max(code, (start_date, code)) AS code FROM work_spells "
+            f"WHERE start_date <= {lit(d)} AND (end_date IS NULL OR end_date >= {lit(d)}) "
+            f"GROUP BY pid), "
+            f"ins AS (SELECT pid, arg_max(code, (start_date, code)) AS code FROM insurance_spells "
+            f"WHERE scheme IN ('employee_pension', 'employee_medical') "
+            f"AND start_date <= {lit(d)} AND end_date >= {lit(d)} GROUP BY pid) "
+            f"SELECT a.pid, coalesce(emp.code, ins.code) AS code FROM ({alive_sql(d)}) a "
+            f"LEFT JOIN emp USING (pid) LEFT JOIN ins USING (pid) "
+            f"WHERE coalesce(emp.code, ins.code) IS NOT NULL")
+
+
+def active_at_sql(d: date, window_months: int = ACTIVE_WINDOW_MONTHS) -> str:
+    """实际活动人口: (pid, code) of every residence, work, insurance or school record
+    overlapping [D − window, D]."""
+    w0 = months_before(d, window_months)
+    dl = lit(d)
+    return (f"SELECT x.pid, x.code FROM ("
+            f"SELECT pid, code FROM residence_spells WHERE start_date <= {dl} "
+            f"AND (end_date IS NULL OR end_date > {w0}) UNION ALL "
+            f"SELECT pid, code FROM work_spells WHERE start_date <= {dl} "
+            f"AND (end_date IS NULL OR end_date >= {w0}) UNION ALL "
+            f"SELECT pid, code FROM insurance_spells WHERE start_date <= {dl} "
+            f"AND end_date >= {w0} UNION ALL "
+            f"SELECT pid, code FROM school_spells WHERE start_date <= {dl} "
+            f"AND (end_date IS NULL OR end_date >= {w0})"
+            f") x SEMI JOIN ({alive_sql(d)}) a ON x.pid = a.pid")
+
+
+def located_sql(caliber: str, d: date) -> str:
+    """(pid, code) pairs of the caliber at D."""
+    check_caliber(caliber)
+    if caliber == "hukou":
+        return (f"SELECT h.pid, h.street AS code FROM ({hukou_at_sql(d)}) h "
+                f"SEMI JOIN ({alive_sql(d)}) a ON h.pid = a.pid")
+    if caliber == "resident":
+        return resident_at_sql(d)
+    if caliber == "employed":
+        return employed_at_sql(d)
+    return active_at_sql(d)
+
+
+def caliber_sql(caliber: str, d: date, level: str = "district",
+                by: tuple[str, ...] = BY_COLUMNS) -> str:
+    """Counts of the caliber at D by any subset of region, sex, age (columns by + value).
+    Each person counts once per area (active may count a person in several areas)."""
+    cols = check_by(by)
+    region = region_sql("l.code", level)
+    inner = (f"SELECT DISTINCT l.pid, {region} AS region, p.sex, "
+             f"{age_sql('p.birth_date', lit(d))} AS age "
+             f"FROM ({located_sql(caliber, d)}) l JOIN persons p ON l.pid = p.pid")
+    if not cols:
+        return f"SELECT count(*) AS value FROM ({inner}) WHERE region IS NOT NULL"
+    keys = ", ".join(cols)
+    return (f"SELECT {keys}, count(*) AS value FROM ({inner}) WHERE region IS NOT NULL "
+            f"GROUP BY {keys} ORDER BY {keys}")
+
+
+def separation_sql(d: date, level: str = "district") -> str:
+    """人户分离 at D: residents living away (≥ six months) from their hukou street, by the
+    residence area at ``level`` and kind (same_district, other_district, outside_city)."""
+    six = months_before(d, 6)
+    region = region_sql("residence", level)
+    return (f"SELECT {region} AS region, CASE "
+            f"WHEN hukou IS NULL THEN 'outside_city' "
+            f"WHEN substr(hukou, 1, 6) = substr(residence, 1, 6) THEN 'same_district' "
+            f"ELSE 'other_district' END AS kind, count(*) AS value "
+            f"FROM ({resident_parts_sql(d)}) "
+            f"WHERE residence IS NOT NULL AND residence IS DISTINCT FROM hukou "
+            f"AND spell_start <= {six} GROUP BY ALL HAVING region IS NOT NULL ORDER BY ALL")

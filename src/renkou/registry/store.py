@@ -1,0 +1,161 @@
+"""The embedded store (嵌入式数据库) of the population base registry.
+
+This is the only module of renkou that imports ``duckdb``: every other module hands SQL
+strings and DataFrames to :class:`Store`. The store owns the connection, transactions and
+schema creation; a whole ingest runs inside one transaction so that a killed process leaves
+the database file exactly as it was before the batch (DuckDB's write-ahead log is discarded
+for an uncommitted transaction)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+import pyarrow as pa
+
+from renkou.errors import StoreError
+
+SCHEMA_VERSION = 1
+
+# Memory cap for DuckDB itself; it spills to disk beyond it. Several engineers (and in
+# production several services) share the machine, so the default is modest.
+_DEFAULT_MEMORY = os.environ.get("RENKOU_DUCKDB_MEMORY", "4GB")
+_DEFAULT_THREADS = int(os.environ.get("RENKOU_DUCKDB_THREADS", "2"))
+
+
+def schema_sql() -> str:
+    """The DDL of the registry (``schema.sql`` shipped in the package)."""
+    return resources.files("renkou.registry").joinpath("schema.sql").read_text(encoding="utf-8")
+
+
+class Store:
+    """A connection to one registry database file (人口基础信息库 存储)."""
+
+    def __init__(self, path: Path | str, *, read_only: bool = False) -> None:
+        self.path = Path(path)
+        self.read_only = read_only
+        if read_only and not self.path.exists():
+            raise StoreError(f"数据库文件不存在：{self.path}")
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._con = duckdb.connect(str(self.path), read_only=read_only,
+                                       config={"memory_limit": _DEFAULT_MEMORY,
+                                               "threads": _DEFAULT_THREADS})
+        except duckdb.Error as exc:
+            raise StoreError(f"无法打开数据库 {self.path}：{exc}") from None
+        self._in_tx = False
+        if not read_only:
+            self.ensure_schema()
+
+    # -- schema -------------------------------------------------------------------------
+    def ensure_schema(self) -> None:
+        """Create missing tables; record the schema version (migrations go here)."""
+        self._con.execute(schema_sql()).fetchall()
+        current = self.scalar("SELECT max(version) FROM schema_version")
+        if current is None:
+            self.execute("INSERT INTO schema_version VALUES (?, now())", [SCHEMA_VERSION])
+        elif current > SCHEMA_VERSION:
+            raise StoreError(f"数据库结构版本 {current} 高于本程序支持的 {SCHEMA_VERSION}，"
+                             "请升级程序")
+
+    # -- transactions ---------------------------------------------------------------------
+    @contextmanager
+    def transaction(self) -> Iterator[Store]:
+        """All-or-nothing block: commit on success, roll back on any exception."""
+        if self._in_tx:
+            yield self
+            return
+        self.execute("BEGIN TRANSACTION")
+        self._in_tx = True
+        try:
+            yield self
+        except BaseException:
+            self._in_tx = False
+            self._con.execute("ROLLBACK").fetchall()
+            raise
+        self._in_tx = False
+        self.execute("COMMIT")
+
+    # -- statements -------------------------------------------------------------------------
+    def execute(self, sql: str, params: Sequence[object] | dict[str, object] | None = None,
+                ) -> None:
+        try:
+            rel = self._con.execute(sql) if params is None else self._con.execute(sql, params)
+            rel.fetchall()  # DuckDB ≥ 2 wants every result consumed before the next call
+        except duckdb.Error as exc:
+            raise StoreError(f"数据库语句失败：{exc}") from exc
+
+    def frame(self, sql: str, params: Sequence[object] | dict[str, object] | None = None,
+              ) -> pd.DataFrame:
+        """Run a query and return its result as a DataFrame."""
+        try:
+            rel = self._con.execute(sql, params) if params is not None else self._con.execute(sql)
+            return rel.df()
+        except duckdb.Error as exc:
+            raise StoreError(f"数据库查询失败：{exc}") from exc
+
+    def scalar(self, sql: str, params: Sequence[object] | dict[str, object] | None = None,
+               ) -> Any:
+        try:
+            rel = self._con.execute(sql, params) if params is not None else self._con.execute(sql)
+            rows = rel.fetchall()
+        except duckdb.Error as exc:
+            raise StoreError(f"数据库查询失败：{exc}") from exc
+        return rows[0][0] if rows else None
+
+    def rows(self, sql: str, params: Sequence[object] | dict[str, object] | None = None,
+             ) -> list[tuple[Any, ...]]:
+        try:
+            rel = self._con.execute(sql, params) if params is not None else self._con.execute(sql)
+            return rel.fetchall()
+        except duckdb.Error as exc:
+            raise StoreError(f"数据库查询失败：{exc}") from exc
+
+    def register(self, name: str, data: pd.DataFrame | pa.Table) -> None:
+        """Expose an in-memory frame to SQL under ``name`` (a view, not a copy)."""
+        self._con.register(name, data)
+
+    def unregister(self, name: str) -> None:
+        self._con.unregister(name)
+
+    def write_frame(self, table: str, df: pd.DataFrame, *, mode: str = "append") -> None:
+        """Append ``df`` to ``table`` (created from the frame's columns when missing), or
+        replace the table's contents (``mode='replace'``)."""
+        if not table.replace("_", "").isalnum():
+            raise StoreError(f"非法的表名：{table}")
+        if mode not in ("append", "replace"):
+            raise StoreError(f"未知的写入方式：{mode}")
+        view = f"_wf_{table}"
+        self._con.register(view, df)
+        try:
+            exists = self.table_exists(table)
+            if mode == "replace" or not exists:
+                self._con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM {view}"
+                                  ).fetchall()
+            else:
+                self._con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM {view}").fetchall()
+        except duckdb.Error as exc:
+            raise StoreError(f"写入表 {table} 失败：{exc}") from exc
+        finally:
+            self._con.unregister(view)
+
+    def table_exists(self, table: str) -> bool:
+        rows = self._con.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [table]
+        ).fetchall()
+        return bool(rows and rows[0][0])
+
+    def close(self) -> None:
+        self._con.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
