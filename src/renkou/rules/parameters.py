@@ -268,7 +268,19 @@ def load_yaml(name_or_path: str | Path) -> tuple[Path, dict[str, Any]]:
     return path, doc
 
 
+_CACHE: dict[tuple[str, float, tuple[str, ...]], ParameterSet] = {}
+
+
 def load_parameters(name_or_path: str | Path, _seen: tuple[str, ...] = ()) -> ParameterSet:
+    """Load a parameter file (cached by path and modification time; the result is frozen)."""
+    path = _resolve(name_or_path)
+    key = (str(path.resolve()), path.stat().st_mtime, _seen)
+    if key not in _CACHE:
+        _CACHE[key] = _load_parameters(path, _seen)
+    return _CACHE[key]
+
+
+def _load_parameters(name_or_path: str | Path, _seen: tuple[str, ...] = ()) -> ParameterSet:
     """Load a parameter file by name (``"tianjin-home-care"``, from ``rules/data``) or path.
 
     Files listed under ``include`` are loaded first; the file's own parameters win. Keys other
@@ -278,15 +290,30 @@ def load_parameters(name_or_path: str | Path, _seen: tuple[str, ...] = ()) -> Pa
         raise ConfigError(f"参数文件循环引用：{' → '.join((*_seen, path.name))}")
     params: dict[str, Parameter] = {}
     files: list[str] = []
+    inherited: dict[str, Any] = {}
     for inc in doc.get("include") or []:
         sub = load_parameters(inc, (*_seen, path.name))
         params.update(sub.params)
         files.extend(sub.files)
+        for k, v in sub.extra.items():
+            if isinstance(v, Mapping) and isinstance(inherited.get(k), Mapping):
+                inherited[k] = {**inherited[k], **v}
+            elif k not in ("scheme", "title"):
+                inherited[k] = v
     for pname, spec in (doc.get("parameters") or {}).items():
         if not isinstance(spec, Mapping):
             raise ConfigError(f"{path.name}：参数 {pname} 应为映射")
         params[str(pname)] = parameter_from_mapping(str(pname), spec, path.name)
     files.append(path.name)
-    extra = {k: v for k, v in doc.items() if k not in ("parameters", "include")}
+    # Sections such as ``conditions``/``groups``/``sources`` merge with the included files'
+    # (own entries win), so shared conditions are written once.
+    extra: dict[str, Any] = dict(inherited)
+    for k, v in doc.items():
+        if k in ("parameters", "include"):
+            continue
+        if isinstance(v, Mapping) and isinstance(extra.get(k), Mapping):
+            extra[k] = {**extra[k], **v}
+        else:
+            extra[k] = v
     return ParameterSet(name=str(doc.get("scheme", path.stem)), title=str(doc.get("title", "")),
                         params=params, files=tuple(files), extra=extra)

@@ -1,0 +1,282 @@
+"""Tianjin home-care (居家养老服务（护理）补贴) and meal (助餐补贴) subsidies, 规划专栏3.
+
+The rule files ``tianjin_home_care.yaml`` and ``tianjin_meal.yaml`` hold the groups, the
+conditions with the wording they encode, and every amount and share as dated parameters; this
+module turns the evaluated groups into amounts, payer shares and explanations."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from renkou.errors import InputError
+from renkou.regions import tianjin_districts
+from renkou.rules.conditions import Columns
+from renkou.rules.engine import (
+    Evaluation,
+    condition_parts,
+    evaluate,
+    group_trail,
+    money,
+    ratio_text,
+    render_by_pattern,
+    split_shares,
+    used_conditions,
+)
+from renkou.rules.inputs import ColumnSpec, ParsedTable, drop_rows
+from renkou.rules.parameters import ParameterSet, load_parameters
+from renkou.types import FloatArray
+
+CARE_LEVELS = ("none", "light", "moderate", "severe")
+CARE_LEVEL_NAMES = {"none": "无", "light": "轻度", "moderate": "中度", "severe": "重度"}
+ASSISTANCE = ("none", "dibao", "low_income")
+RESIDENCE = ("urban", "rural")
+MAX_AGE_CODE = 150
+
+#: Columns of PEOPLE.csv for ``--scheme tianjin-home-care`` (both subsidies of 专栏3).
+ELDERLY_COLUMNS: tuple[ColumnSpec, ...] = (
+    ColumnSpec("person_id", "id", "人员编号"),
+    ColumnSpec("birth_date", "date", "出生日期 YYYY-MM-DD"),
+    ColumnSpec("hukou_tianjin", "bool", "是否本市户籍"),
+    ColumnSpec("hukou_district", "district", "户籍所在区代码（6位；可空）", required=False),
+    ColumnSpec("residence", "enum", "城乡：urban 城镇 / rural 农村", values=RESIDENCE),
+    ColumnSpec("social_assistance", "enum", "社会救助：none / dibao 低保 / low_income 低收入",
+               values=ASSISTANCE),
+    ColumnSpec("key_entitled", "bool", "是否部分重点优抚对象"),
+    ColumnSpec("care_level", "enum", "照料等级：none / light 轻度 / moderate 中度 / severe 重度",
+               values=CARE_LEVELS),
+    ColumnSpec("household_income_per_capita", "number", "家庭人均月收入（元；可空=不详）",
+               required=False),
+    ColumnSpec("only_child_parent", "bool", "是否独生子女父母"),
+    ColumnSpec("only_child_age", "number", "独生子女年龄（周岁；可空）", required=False),
+    ColumnSpec("living_children", "count", "存活子女数（可空=不详）", required=False),
+    ColumnSpec("model_worker_city", "bool", "是否市级劳动模范"),
+    ColumnSpec("in_institution", "bool", "是否入住养老机构"),
+    ColumnSpec("meal_applied", "bool", "是否已自愿申请助餐"),
+)
+
+#: Columns for ``--scheme tianjin-meal`` (the meal subsidy alone).
+MEAL_COLUMNS: tuple[ColumnSpec, ...] = tuple(
+    c for c in ELDERLY_COLUMNS
+    if c.name in ("person_id", "birth_date", "hukou_tianjin", "hukou_district",
+                  "social_assistance", "care_level", "in_institution", "meal_applied"))
+
+
+def check_districts(table: ParsedTable) -> ParsedTable:
+    """A Tianjin hukou with a district code outside Tianjin contradicts itself: drop the row."""
+    if "hukou_district" not in table.columns:
+        return table
+    codes = {r.code for r in tianjin_districts()}
+    d = table.columns["hukou_district"]
+    bad = table.columns["hukou_tianjin"] & np.array([x != "" and x not in codes for x in d],
+                                                      dtype=bool)
+    return drop_rows(table, bad, "hukou_district", "本市户籍人员的户籍区代码不是天津市的区")
+
+
+def prepare(table: ParsedTable, as_of: dt.date) -> dict[str, np.ndarray]:
+    """Input columns plus ``age`` in completed years on ``as_of``."""
+    from renkou.rules.inputs import completed_years
+
+    cols = dict(table.columns)
+    cols["age"] = completed_years(cols["birth_date"], as_of)
+    return cols
+
+
+def load_care_parameters(overrides: Mapping[str, Any] | None = None
+                         ) -> tuple[ParameterSet, ParameterSet]:
+    """Parameter sets (home-care, meal) with ``overrides`` applied wherever the name occurs."""
+    care, meal = apply_overrides((load_parameters("tianjin-home-care"),
+                                  load_parameters("tianjin-meal")), overrides or {})
+    return care, meal
+
+
+def load_meal_parameters(overrides: Mapping[str, Any] | None = None) -> ParameterSet:
+    return apply_overrides((load_parameters("tianjin-meal"),), overrides or {})[0]
+
+
+def apply_overrides(sets: tuple[ParameterSet, ...], overrides: Mapping[str, Any]
+                    ) -> tuple[ParameterSet, ...]:
+    known = {k for s in sets for k in s}
+    unknown = sorted(set(overrides) - known)
+    if unknown:
+        raise InputError(f"未知参数：{', '.join(unknown)}；可用参数：{', '.join(sorted(known))}")
+    return tuple(s.with_overrides({k: v for k, v in overrides.items() if k in s}) for s in sets)
+
+
+@dataclass(frozen=True)
+class CareResult:
+    """Home-care subsidy per person (居家养老服务（护理）补贴), 元 per month."""
+
+    evaluation: Evaluation
+    groups: npt.NDArray[np.object_]
+    eligible: npt.NDArray[np.bool_]
+    monthly: FloatArray
+    city: FloatArray
+    district: FloatArray
+    explanation: npt.NDArray[np.object_] | None
+
+
+@dataclass(frozen=True)
+class MealResult:
+    """Meal subsidy per person (助餐补贴), 元 per meal; ``qualifies`` ignores the application."""
+
+    evaluation: Evaluation
+    eligible: npt.NDArray[np.bool_]
+    qualifies: npt.NDArray[np.bool_]
+    per_meal: FloatArray
+    city: FloatArray
+    district: FloatArray
+    explanation: npt.NDArray[np.object_] | None
+
+
+def _level_codes(cols: Columns) -> npt.NDArray[np.int64]:
+    lv = cols["care_level"]
+    out = np.zeros(len(lv), dtype=np.int64)
+    for i, name in enumerate(CARE_LEVELS):
+        out[lv == name] = i
+    return out
+
+
+def _age_codes(cols: Columns) -> npt.NDArray[np.int64]:
+    return np.clip(np.asarray(cols["age"], dtype=np.int64), 0, MAX_AGE_CODE - 1)
+
+
+def evaluate_care(cols: Columns, n: int, as_of: dt.date, params: ParameterSet,
+                  explain: bool = True) -> CareResult:
+    ev = evaluate(params, cols, n, as_of)
+    p = ev.params
+    keys = list(ev.groups)
+    eligible = ev.any_group(keys)
+    level = _level_codes(cols)
+    by_level = np.array([0.0, p["care_amount_light"], p["care_amount_moderate"],
+                         p["care_amount_severe"]], dtype=float)
+    # Paid once whatever the number of groups: the amount depends on the care level only.
+    monthly = np.where(eligible, by_level[level], 0.0)
+    city, district = split_shares(monthly, p["care_city_ratio"], p["care_district_ratio"])
+    text = None
+    if explain:
+        used = used_conditions(ev, keys)
+        parts = [*condition_parts(ev, used), (level, len(CARE_LEVELS))]
+
+        def render(pattern: tuple[int, ...]) -> str:
+            held = {c: bool(v) for c, v in zip(used, pattern, strict=False)}
+            lv = CARE_LEVELS[pattern[-1]]
+            in_groups = [k for k in keys
+                         if all(held[c] for c in ev.rules.groups[k].conditions)]
+            ratio = ratio_text(p["care_city_ratio"], p["care_district_ratio"])
+            if in_groups and lv != "none":
+                amt = float(by_level[pattern[-1]])
+                c, d = split_shares(np.array([amt]), p["care_city_ratio"],
+                                    p["care_district_ratio"])
+                head = (f"护理补贴：符合{'、'.join(ev.rules.groups[k].label for k in in_groups)}"
+                        f"，照料等级{CARE_LEVEL_NAMES[lv]}，每人每月{money(amt)}元"
+                        f"（市、区财政{ratio}负担：市{money(c[0])}元、区{money(d[0])}元"
+                        f"{'；多类只发一份' if len(in_groups) > 1 else ''}）")
+            else:
+                head = "护理补贴：不符合任何一类，0元"
+            lines = [group_trail(ev, k, held) for k in keys]
+            return f"{head}。{'；'.join(lines)}。"
+
+        text = render_by_pattern(parts, render)
+    return CareResult(ev, ev.group_list(keys), eligible, monthly, city, district, text)
+
+
+def evaluate_meal(cols: Columns, n: int, as_of: dt.date, params: ParameterSet,
+                  explain: bool = True) -> MealResult:
+    ev = evaluate(params, cols, n, as_of)
+    p = ev.params
+    keys = list(ev.groups)
+    eligible = ev.any_group(keys)
+    # Who would qualify if they applied (for caseloads and the trail).
+    qualifies = np.zeros(n, dtype=bool)
+    for k in keys:
+        m = np.ones(n, dtype=bool)
+        for c in ev.rules.groups[k].conditions:
+            if c != "meal_applied":
+                m &= ev.conditions[c]
+        qualifies |= m
+    per_meal = np.where(eligible, float(p["meal_subsidy_per_meal"]), 0.0)
+    city, district = split_shares(per_meal, p["meal_city_ratio"], p["meal_district_ratio"])
+    text = None
+    if explain:
+        used = used_conditions(ev, keys)
+        parts = condition_parts(ev, used)
+
+        def render(pattern: tuple[int, ...]) -> str:
+            held = {c: bool(v) for c, v in zip(used, pattern, strict=True)}
+            in_groups = [k for k in keys
+                         if all(held[c] for c in ev.rules.groups[k].conditions)]
+            ratio = ratio_text(p["meal_city_ratio"], p["meal_district_ratio"])
+            if in_groups:
+                amt = float(p["meal_subsidy_per_meal"])
+                c, d = split_shares(np.array([amt]), p["meal_city_ratio"],
+                                    p["meal_district_ratio"])
+                head = (f"助餐补贴：符合{'、'.join(ev.rules.groups[k].label for k in in_groups)}"
+                        f"，每餐{money(amt)}元（每天午餐{money(p['meal_lunches_per_day'])}次、"
+                        f"每周{money(p['meal_days_per_week'])}天，以助餐价格优惠体现；"
+                        f"市、区财政{ratio}负担：市{money(c[0])}元、区{money(d[0])}元）；"
+                        f"另给予老人家食堂每餐{money(p['meal_operating_subsidy_per_meal'])}元"
+                        f"运营补贴")
+            else:
+                head = "助餐补贴：不符合，0元"
+            lines = [group_trail(ev, k, held) for k in keys]
+            return f"{head}。{'；'.join(lines)}。"
+
+        text = render_by_pattern(parts, render)
+    return MealResult(ev, eligible, qualifies, per_meal, city, district, text)
+
+
+def _age_prefix(cols: Columns, as_of: dt.date) -> npt.NDArray[np.object_]:
+    ages = _age_codes(cols)
+    return render_by_pattern([(ages, MAX_AGE_CODE)],
+                             lambda pat: f"评估日{as_of.isoformat()}实足年龄{pat[0]}周岁。")
+
+
+def home_care_frame(table: ParsedTable, as_of: dt.date, care_params: ParameterSet,
+                    meal_params: ParameterSet, explain: bool = True) -> pd.DataFrame:
+    """OUT.csv of ``--scheme tianjin-home-care``: care and meal columns, one row a person."""
+    cols = prepare(table, as_of)
+    care = evaluate_care(cols, table.n, as_of, care_params, explain)
+    meal = evaluate_meal(cols, table.n, as_of, meal_params, explain)
+    out = pd.DataFrame({
+        "person_id": cols["person_id"],
+        "care_groups": care.groups,
+        "care_subsidy_monthly": care.monthly,
+        "care_city_share": care.city,
+        "care_district_share": care.district,
+        "meal_eligible": meal.eligible,
+        "meal_subsidy_per_meal": meal.per_meal,
+        "meal_city_share": meal.city,
+        "meal_district_share": meal.district,
+    })
+    if explain and care.explanation is not None and meal.explanation is not None:
+        out["explanation"] = _age_prefix(cols, as_of) + care.explanation + meal.explanation
+    else:
+        out["explanation"] = ""
+    return out
+
+
+def meal_frame(table: ParsedTable, as_of: dt.date, meal_params: ParameterSet,
+               explain: bool = True) -> pd.DataFrame:
+    """OUT.csv of ``--scheme tianjin-meal``."""
+    cols = prepare(table, as_of)
+    meal = evaluate_meal(cols, table.n, as_of, meal_params, explain)
+    out = pd.DataFrame({
+        "person_id": cols["person_id"],
+        "meal_groups": meal.evaluation.group_list(),
+        "meal_eligible": meal.eligible,
+        "meal_subsidy_per_meal": meal.per_meal,
+        "meal_city_share": meal.city,
+        "meal_district_share": meal.district,
+    })
+    if explain and meal.explanation is not None:
+        out["explanation"] = _age_prefix(cols, as_of) + meal.explanation
+    else:
+        out["explanation"] = ""
+    return out
