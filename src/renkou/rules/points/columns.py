@@ -188,7 +188,7 @@ def parse_applicants(df: pd.DataFrame, file: str = "申请人表",
     categories: dict[str, IntArray8] = {}
     for c, levels in CATEGORIES.items():
         values = text[c].str.lower().replace({"": "none"})
-        codes = pd.Index(list(levels)).get_indexer(values).astype(np.int8)
+        codes = pd.Index(list(levels)).get_indexer(pd.Index(values)).astype(np.int8)
         report(codes < 0, c, f"取值应为 {'|'.join(levels)}")
         categories[c] = np.where(codes < 0, 0, codes).astype(np.int8)
 
