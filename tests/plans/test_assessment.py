@@ -148,3 +148,41 @@ def test_net_change_values_are_not_summed() -> None:
                       values_are_cumulative=True)
     assert a is not None and a.assessed_value == pytest.approx(33.0)
     assert a.status == ON_TRACK  # 41 % of 80 after 40 % of the period
+
+
+def test_plan_assessment_on_hand_built_data(tianjin) -> None:  # type: ignore[no-untyped-def]
+    """The whole Tianjin plan on the even-age fake city: computed indicators get values and
+    statuses, group indicators use their group, reported ones without reports are 数据不足."""
+    from fakes import FakeData
+
+    from renkou.plans.plan_assessment import assess_plan, assessment_frame
+    from renkou.plans.projection_bridge import project_area
+
+    data = FakeData()
+    proj = project_area(data, "120000", 2024, 2025, trajectories=50)
+    pa = assess_plan(tianjin, 2024, data=data, projection=proj)
+    a = pa.by_code()
+    # 常住人口 1386.6万 vs 1500左右 (±1 %): constant population → lagging, forecast 1386.6.
+    pop = a["TJ14-POP-01"]
+    assert pop.value == pytest.approx(1386.6009, abs=1e-3)
+    assert pop.status == LAGGING and "TJ14-POP-01" in pa.computed_baselines
+    assert pop.forward is not None and pop.forward.projected_value == pytest.approx(1386.6, abs=1)
+    assert pop.forward.probability is not None and pop.forward.probability < 0.05
+    # SRB 105 within 103~107 → met; central-city share from census weights 29.26 vs 29.3 → met.
+    assert a["TJ14-STR-01"].status == MET
+    assert a["TJ14-DST-02"].status == MET
+    assert a["TJ14-SRV-01"].status == NO_DATA  # reported, nothing reported
+    frame = assessment_frame(pa)
+    assert len(frame) == len(tianjin.indicators)
+    assert set(frame["评估结论"]) <= {MET, ON_TRACK, LAGGING, MISSED, NO_DATA, "仅监测"}
+
+
+def test_stationary_projection_stays_put() -> None:
+    from fakes import FakeData
+
+    from renkou.plans.projection_bridge import project_area
+
+    p = project_area(FakeData(), "120000", 2024, 2030, trajectories=0)
+    # Even ages with births = deaths-consistent residual migration: the total holds to 0.1 %.
+    assert p.value("resident_population", 2030) == pytest.approx(1386.6, rel=1e-3)
+    assert p.value("tfr", 2030) == pytest.approx(2.1)

@@ -3,58 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
 
-import numpy as np
 import pytest
+from fakes import FakeData
 
 from renkou.errors import InputError
 from renkou.plans import indicators as ind
 from renkou.regions import TIANJIN, tianjin_districts
-from renkou.types import FloatArray
-
-
-class FakeData:
-    """Every Tianjin district holds ``scale`` × its 2020 census population, spread evenly
-    over single ages 0…100 and both sexes; vital events are set per test."""
-
-    def __init__(self, mx: float = 0.02, births_per_age: float = 0.06) -> None:
-        self.census = {r.code: float(r.census2020 or 0) for r in tianjin_districts()}
-        self.mx = mx
-        self.births_per_age = births_per_age
-
-    def _pop(self, area: str) -> float:
-        if area == TIANJIN:
-            return sum(self.census.values())
-        return self.census[area]
-
-    def population(self, as_of: dt.date, caliber: str, area: str) -> FloatArray:
-        return np.full((2, 101), self._pop(area) / 202.0)
-
-    def births_by_mother_age(self, year: int, area: str) -> FloatArray:
-        out = np.zeros(101)
-        women = self._pop(area) / 202.0
-        out[15:50] = self.births_per_age * women
-        return out
-
-    def births_by_sex(self, year: int, area: str) -> FloatArray:
-        total = self.births_by_mother_age(year, area).sum()
-        return np.array([total * 105 / 205, total * 100 / 205])
-
-    def deaths(self, year: int, area: str) -> FloatArray:
-        return self.population(dt.date(year, 12, 31), "resident", area) * self.mx
-
-    def attainment(self, as_of: dt.date, area: str) -> Mapping[tuple[int, str], float]:
-        return {(30, "大学本科"): 10.0, (30, "高中"): 10.0, (70, "小学"): 20.0,
-                (10, "小学"): 99.0}
-
-    def urban(self, as_of: dt.date, area: str) -> tuple[float, float]:
-        return 847.0, 1000.0
-
-    def separation(self, as_of: dt.date, area: str) -> Mapping[str, float]:
-        total = self._pop(area)
-        return {"same_district": 0.15 * total, "other_district": 0.2 * total,
-                "outside_city": 0.13 * total}
 
 
 def value(formula: str, area: str = TIANJIN, **extra: float) -> float:

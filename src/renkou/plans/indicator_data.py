@@ -24,10 +24,18 @@ if TYPE_CHECKING:
     from renkou.registry import Registry
 
 SEX_INDEX = {"male": 0, "female": 1, "男": 0, "女": 1}
+# The registry's attainment levels (registry.spells.EDUCATION_LEVELS) in the NBS names the
+# demography core and the formulas use; "unknown" is left out of every attainment measure.
+EDUCATION_ZH = {"none": "未上过学", "primary": "小学", "junior_secondary": "初中",
+                "senior_secondary": "高中", "vocational_secondary": "高中",
+                "junior_college": "大学专科", "bachelor": "大学本科", "postgraduate": "研究生"}
 
 
 def area_level(area: str) -> str:
-    """city | district | street, from the code."""
+    """city | group | district | street, from the code. A group is written
+    ``CITY/group`` (e.g. ``120000/outer`` = 外围五区, groups of regions.yaml)."""
+    if "/" in area:
+        return "group"
     if len(area) == 9:
         return "street"
     region = gazetteer().regions.get(area)
@@ -42,8 +50,15 @@ def _filter(df: pd.DataFrame, area: str) -> pd.DataFrame:
     if "region" not in df.columns:
         return df
     regions = df["region"].astype(str)
-    if area_level(area) == "city":
+    level = area_level(area)
+    if level == "city":
         return df[regions.str.startswith(area[:2])]
+    if level == "group":
+        city, group = area.split("/", 1)
+        members = {r.code for r in gazetteer().group_members(city, group)}
+        if not members:
+            raise InputError(f"{city} 没有定义分区组 {group}")
+        return df[regions.isin(members)]
     return df[regions == area]
 
 
@@ -103,6 +118,9 @@ class RegistryData:
 
     def births_by_mother_age(self, year: int, area: str) -> FloatArray:
         df = self._year("births", year, area)
+        # Births whose mother is not in the registry have no mother's age; they cannot enter
+        # age-specific rates (they still count in SRB, IMR and the crude birth rate).
+        df = df[df["mother_age"].notna()] if not df.empty else df
         out = np.zeros(NAGES, dtype=np.float64)
         if not df.empty:
             age = np.minimum(df["mother_age"].astype(int).to_numpy(), OPEN_AGE)
@@ -124,20 +142,22 @@ class RegistryData:
         df = _filter(self._get(("attainment", as_of, _query_level(area))), area)
         if df.empty:
             return {}
+        df = df.assign(education=df["education"].map(
+            lambda e: EDUCATION_ZH.get(str(e), str(e))))
+        df = df[df["education"] != "unknown"]
         grouped = df.groupby(["age", "education"], as_index=False)["value"].sum()
         return {(int(a), str(e)): float(v) for a, e, v in zip(
             grouped["age"], grouped["education"], grouped["value"], strict=True)}
 
     def urban(self, as_of: dt.date, area: str) -> tuple[float, float]:
+        """(urban, residents whose urban/rural status is known): residents of unknown status
+        are left out of both, so that missing census answers do not lower the rate."""
         df = _filter(self._get(("urban_split", as_of, _query_level(area))), area)
-        if df.empty:
+        if df.empty or "urban" not in df.columns:
             return 0.0, 0.0
-        col = next((c for c in ("urban", "kind", "城乡") if c in df.columns), None)
-        if col is None:
-            raise InputError(f"城乡划分数据缺少城乡列（现有列：{', '.join(df.columns)}）")
-        flag = df[col].map(lambda v: v in (True, "urban", "城镇", 1, "1", "true", "True"))
-        total = float(df["value"].sum())
-        return float(df.loc[flag, "value"].sum()), total
+        known = df[df["urban"].notna()]
+        flag = known["urban"].astype(bool)
+        return float(known.loc[flag, "value"].sum()), float(known["value"].sum())
 
     def separation(self, as_of: dt.date, area: str) -> Mapping[str, float]:
         df = _filter(self._get(("separation", as_of, _query_level(area))), area)

@@ -28,9 +28,10 @@ TASK_QUARANTINE = "app_task_quarantine"
 class AppTables(Protocol):
     """The part of ``renkou.registry.Registry`` the plans layer stores through."""
 
-    def write_table(self, name: str, df: pd.DataFrame, mode: str = "append") -> None: ...
+    def write_table(self, name: str, df: pd.DataFrame, *, mode: str = "append") -> None: ...
 
-    def read_table(self, name: str, where: str | None = None) -> pd.DataFrame: ...
+    def read_table(self, name: str, where: dict[str, object] | None = None
+                   ) -> pd.DataFrame: ...
 
 
 def read_app(store: AppTables, name: str) -> pd.DataFrame:
@@ -54,13 +55,17 @@ class MemoryTables:
     def __init__(self) -> None:
         self.tables: dict[str, pd.DataFrame] = {}
 
-    def write_table(self, name: str, df: pd.DataFrame, mode: str = "append") -> None:
+    def write_table(self, name: str, df: pd.DataFrame, *, mode: str = "append") -> None:
         if mode == "replace" or name not in self.tables:
             self.tables[name] = df.reset_index(drop=True).copy()
         else:
             self.tables[name] = pd.concat([self.tables[name], df], ignore_index=True)
 
-    def read_table(self, name: str, where: str | None = None) -> pd.DataFrame:
+    def read_table(self, name: str, where: dict[str, object] | None = None
+                   ) -> pd.DataFrame:
         if name not in self.tables:
             raise NotFoundError(f"表 {name} 不存在")
-        return self.tables[name].copy()
+        df = self.tables[name]
+        for col, value in (where or {}).items():
+            df = df[df[col] == value]
+        return df.copy()

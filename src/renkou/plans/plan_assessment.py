@@ -1,0 +1,293 @@
+"""Assessing a whole plan in a year (规划实施评估): values, baselines, statuses, forward look.
+
+For each indicator of the plan:
+
+* **values by year** — computed indicators from the registry through the indicator engine
+  (for the plan area, or the indicator's ``area_group`` within it), for every year from the
+  base year (period start − 1) to the assessment year; reported indicators from the
+  departments' accepted reports (:func:`renkou.plans.template.reported_values`);
+* **baseline** — the one the plan states; when it states none, the value computed from the
+  registry for the base year, marked as such;
+* **status** — :func:`renkou.plans.assessment.assess_series` on the plan's next target;
+* **forward look** — for the indicators the projection bridge covers, the medium-variant
+  value in the target year and the probability of meeting the target.
+
+Indicators without a target (monitoring only) and targets the text states as forecasts
+(``nature: projection``) are listed with their values but get no status.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from renkou.plans.assessment import (
+    Assessment,
+    AssessmentConfig,
+    ForwardLook,
+    TargetSpec,
+    assess_series,
+    pick_target,
+    probability_of_meeting,
+)
+from renkou.plans.formulas import RUNNING_TOTALS, IndicatorData
+from renkou.plans.indicators import FORMULAS, compute, is_computable, resolve
+from renkou.plans.model import Indicator, Plan
+from renkou.plans.storage import AppTables
+from renkou.plans.template import department_names, reported_values
+from renkou.regions import gazetteer
+
+if TYPE_CHECKING:
+    from renkou.plans.projection_bridge import PlanProjection
+
+
+@dataclass(frozen=True)
+class MonitoredValue:
+    """An indicator value without a target to assess (仅监测指标)."""
+
+    indicator_code: str
+    name: str
+    unit: str
+    year: int
+    value: float | None
+    baseline_year: int | None
+    baseline_value: float | None
+    note: str
+    category: str = ""
+    departments: tuple[str, ...] = ()
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class PlanAssessment:
+    """Every indicator of a plan assessed in one year (规划指标评估表)."""
+
+    plan: Plan
+    year: int
+    area: str
+    assessments: tuple[Assessment, ...]
+    monitored: tuple[MonitoredValue, ...]
+    series: Mapping[str, Mapping[int, float]]  # indicator code → year → value
+    baselines: Mapping[str, Mapping[int, float]]
+    computed_baselines: frozenset[str]  # indicators whose baseline the registry supplied
+    errors: Mapping[str, str]  # indicator code → why it has no value
+    config: AssessmentConfig = field(default_factory=AssessmentConfig)
+    projection: PlanProjection | None = None
+
+    def by_code(self) -> dict[str, Assessment]:
+        return {a.indicator_code: a for a in self.assessments}
+
+
+def indicator_area(plan: Plan, ind: Indicator) -> str:
+    """Area code the indicator is computed for: the plan area or a group within it
+    (``CITY/group``, understood by :class:`renkou.plans.indicator_data.RegistryData`)."""
+    if ind.area_group:
+        city = gazetteer().city_of(plan.area_code) or plan.area_code
+        return f"{city}/{ind.area_group}"
+    return plan.area_code
+
+
+def _extra(plan: Plan, ind: Indicator, facilities: Mapping[str, Mapping[int, float]],
+           year: int) -> dict[str, float]:
+    extra: dict[str, float] = {"base_year": float(plan.period_start - 1)}
+    for t in ind.targets:
+        if t.period_start is not None:
+            extra["base_year"] = float(t.period_start - 1)
+    places = facilities.get("childcare_places", {})
+    if year in places:
+        extra["childcare_places"] = places[year]
+    return extra
+
+
+def computed_series(plan: Plan, data: IndicatorData, years: list[int],
+                    facilities: Mapping[str, Mapping[int, float]] | None = None,
+                    progress: Callable[[str], None] | None = None
+                    ) -> tuple[dict[str, dict[int, float]], dict[str, str]]:
+    """Computed indicator values by code and year; errors by code (latest year's)."""
+    series: dict[str, dict[int, float]] = {}
+    errors: dict[str, str] = {}
+    fac = facilities or {}
+    for ind in plan.computed_indicators():
+        if not is_computable(ind.formula):
+            errors[ind.code] = f"公式 {ind.formula} 尚未实现"
+            continue
+        assert ind.formula is not None
+        if progress:
+            progress(ind.code)
+        area = indicator_area(plan, ind)
+        vals: dict[int, float] = {}
+        for y in years:
+            try:
+                vals[y] = compute(data, ind.formula, area, y,
+                                  _extra(plan, ind, fac, y)).value
+            except Exception as exc:  # one indicator without data must not stop the rest
+                message = getattr(exc, "message", None) or str(exc)
+                if y == years[-1]:
+                    errors[ind.code] = message
+        series[ind.code] = vals
+    return series, errors
+
+
+def reported_series(plan: Plan, store: AppTables | None) -> dict[str, dict[int, float]]:
+    if store is None:
+        return {}
+    df = reported_values(store, plan.code)
+    out: dict[str, dict[int, float]] = {}
+    for code, year, value in zip(df.get("indicator_code", []), df.get("year", []),
+                                 df.get("value", []), strict=True):
+        out.setdefault(str(code), {})[int(year)] = float(value)
+    return out
+
+
+def _source(ind: Indicator, year: int, store: AppTables | None, plan: Plan) -> str:
+    if ind.kind == "computed":
+        name = (FORMULAS[resolve(ind.formula or "")].method if is_computable(ind.formula)
+                else "")
+        return f"人口基础信息库（{year}-12-31口径）；{name}"
+    if store is None:
+        return "部门填报"
+    df = reported_values(store, plan.code)
+    if df.empty:
+        return "部门填报（未报）"
+    row = df[(df["indicator_code"] == ind.code) & (df["year"] == year)]
+    if row.empty:
+        return "部门填报（本年未报）"
+    r = row.iloc[-1]
+    on = r["reported_on"]
+    on_text = on.date().isoformat() if isinstance(on, pd.Timestamp | dt.datetime) else str(on)
+    return (f"{r['department_name']}填报（{r['nature']}，{r['reporter']}，{on_text}，"
+            f"{r['source_file']}第{int(r['source_row'])}行）")
+
+
+def assess_plan(plan: Plan, year: int, *, data: IndicatorData | None = None,
+                store: AppTables | None = None, config: AssessmentConfig | None = None,
+                facilities: Mapping[str, Mapping[int, float]] | None = None,
+                projection: PlanProjection | None = None,
+                progress: Callable[[str], None] | None = None) -> PlanAssessment:
+    """Assess every indicator of ``plan`` in ``year``."""
+    cfg = config or AssessmentConfig()
+    base_year = plan.period_start - 1
+    years = list(range(base_year, year + 1))
+    series: dict[str, dict[int, float]] = {}
+    errors: dict[str, str] = {}
+    if data is not None:
+        series, errors = computed_series(plan, data, years, facilities, progress)
+    else:
+        errors = {i.code: "未提供人口基础信息库" for i in plan.computed_indicators()}
+    series.update(reported_series(plan, store))
+    assessments: list[Assessment] = []
+    monitored: list[MonitoredValue] = []
+    baselines: dict[str, dict[int, float]] = {}
+    computed_base: set[str] = set()
+    for ind in plan.indicators:
+        vals = series.get(ind.code, {})
+        stated = {b.year: b.value for b in ind.baselines if b.period_start is None}
+        if not stated and ind.kind == "computed" and base_year in vals:
+            stated = {base_year: vals[base_year]}
+            computed_base.add(ind.code)
+        baselines[ind.code] = stated
+        depts = tuple(department_names(ind.departments))
+        source = _source(ind, year, store, plan)
+        specs = [TargetSpec.from_model(t) for t in ind.assessed_targets()]
+        if not specs:
+            by = max((y for y in stated if y <= year), default=None)
+            proj = [t for t in ind.targets if t.nature == "projection"]
+            note = (f"规划预测{proj[0].year}年{proj[0].describe_zh(ind.unit)}" if proj
+                    else ind.qualitative_target or "规划未设定量化目标，仅监测")
+            if ind.code in errors and year not in vals:
+                note += f"；{errors[ind.code]}"
+            monitored.append(MonitoredValue(
+                indicator_code=ind.code, name=ind.name_zh, unit=ind.unit, year=year,
+                value=vals.get(year), baseline_year=by,
+                baseline_value=stated.get(by) if by is not None else None, note=note,
+                category=ind.category, departments=depts, source=source))
+            continue
+        forward = None
+        if projection is not None:
+            target = pick_target(specs, year)
+            assert target is not None
+            forward = forward_look(projection, ind, target, cfg)
+        a = assess_series(
+            code=ind.code, name=ind.name_zh, unit=ind.unit, targets=specs, baselines=stated,
+            values=vals, year=year, config=cfg, kind=ind.kind, category=ind.category,
+            departments=depts, source=source, forward=forward,
+            values_are_cumulative=is_computable(ind.formula)
+            and resolve(ind.formula or "") in RUNNING_TOTALS)
+        if a is not None:
+            if a.status == "数据不足" and ind.code in errors:
+                a = _with_reason(a, errors[ind.code])
+            assessments.append(a)
+    return PlanAssessment(plan=plan, year=year, area=plan.area_code,
+                          assessments=tuple(assessments), monitored=tuple(monitored),
+                          series=series, baselines=baselines,
+                          computed_baselines=frozenset(computed_base), errors=errors,
+                          config=cfg, projection=projection)
+
+
+def _with_reason(a: Assessment, reason: str) -> Assessment:
+    from dataclasses import replace
+
+    return replace(a, reason=f"{a.reason}：{reason}")
+
+
+def forward_look(projection: PlanProjection, ind: Indicator, target: TargetSpec,
+                 config: AssessmentConfig) -> ForwardLook | None:
+    """Projected value in the target year and the chance of meeting the target."""
+    if not is_computable(ind.formula) or ind.area_group:
+        return None
+    name = resolve(ind.formula or "")
+    medium = projection.value(name, target.year)
+    if medium is None:
+        return None
+    samples = projection.samples(name, target.year)
+    prob = None
+    if samples is not None and target.comparator not in ("cumulative_ge", "cumulative_le",
+                                                          "cumulative_approx"):
+        base = projection.value(name, projection.base_year)
+        if target.comparator in ("increase", "decrease"):
+            prob = (sum(1 for s in samples if (s > base if target.comparator == "increase"
+                                               else s < base)) / len(samples)
+                    if base is not None and len(samples) else None)
+        else:
+            prob = probability_of_meeting(target, list(samples), config)
+    elif samples is not None and name in RUNNING_TOTALS:
+        prob = probability_of_meeting(
+            TargetSpec(year=target.year, comparator="ge" if target.comparator ==
+                       "cumulative_ge" else "le", value=target.value), list(samples), config)
+    return ForwardLook(target_year=target.year, projected_value=medium, probability=prob,
+                       method=projection.method)
+
+
+def assessment_frame(pa: PlanAssessment) -> pd.DataFrame:
+    """One row per indicator (assessed first, then monitored), Chinese headers."""
+    rows: list[dict[str, object]] = []
+    for a in pa.assessments:
+        f = a.forward
+        rows.append({
+            "指标代码": a.indicator_code, "指标名称": a.name, "单位": a.unit,
+            "类别": a.category, "类型": "计算" if a.kind == "computed" else "填报",
+            "评估年份": a.year, "监测值": a.value,
+            "累计值": a.assessed_value if a.assessed_value != a.value else None,
+            "基期年份": a.baseline_year, "基期值": a.baseline_value,
+            "基期值来源": "系统计算" if a.indicator_code in pa.computed_baselines else (
+                "规划文本" if a.baseline_year is not None else ""),
+            "目标年份": a.target_year, "规划目标": a.target_text,
+            "按进度应达": a.expected_value, "完成进度": a.progress,
+            "时间进度": a.expected_progress, "评估结论": a.status, "说明": a.reason,
+            "目标年预测值": f.projected_value if f else None,
+            "达标概率": f.probability if f else None,
+            "责任部门": "、".join(a.departments), "数据来源": a.source,
+        })
+    for m in pa.monitored:
+        rows.append({
+            "指标代码": m.indicator_code, "指标名称": m.name, "单位": m.unit,
+            "类别": m.category, "评估年份": m.year, "监测值": m.value,
+            "基期年份": m.baseline_year, "基期值": m.baseline_value,
+            "评估结论": "仅监测", "说明": m.note, "责任部门": "、".join(m.departments),
+            "数据来源": m.source,
+        })
+    return pd.DataFrame(rows)

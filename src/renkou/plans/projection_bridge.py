@@ -1,0 +1,213 @@
+"""From the registry to a projection of a plan area (规划预测衔接): the forward look.
+
+:func:`build_inputs` turns registry counts for an area into
+``renkou.demography.projection.ProjectionInputs`` at the end of a base year:
+
+* base population — residents by sex and single age at 31 December of the base year;
+* fertility — age-specific rates 15–49 of the last ``window`` years (births by mother's age
+  ÷ average women of the year), pooled (Σ births ÷ Σ women) and held constant;
+* mortality — mx by sex and age pooled the same way (deaths ÷ average population), the open
+  age closed with the mean rate of ages 90+ when it has no deaths;
+* sex ratio at birth — pooled male ÷ female births;
+* net migration — the cohort residual of the last ``window`` years (population at the end
+  − survivors of the population at the start − births + deaths, by sex and age at the end),
+  averaged per year.
+
+:func:`project_area` runs the medium variant (these rates held constant) and stochastic
+trajectories. Trajectories come from ``renkou.demography.stochastic.simulate`` when that
+module is present; otherwise from a simple parametric scheme documented in
+:func:`_parametric_trajectories` (random walks on the levels of fertility, mortality and
+migration — an uncertainty band, not a calibrated forecast distribution).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from renkou.demography.projection import (
+    FERTILE_AGE_MAX,
+    FERTILE_AGE_MIN,
+    ProjectionInputs,
+    ProjectionResult,
+    project,
+)
+from renkou.demography.summary import summary_indicators
+from renkou.errors import InputError
+from renkou.plans.formulas import NAGES, IndicatorData, year_end
+from renkou.types import FloatArray, IntArray
+
+FERTILE = slice(FERTILE_AGE_MIN, FERTILE_AGE_MAX + 1)
+
+# Formula name → function of the summary dict (values (..., Y+1)) giving the plan's unit.
+_SUMMARY: dict[str, Callable[[dict[str, FloatArray]], FloatArray]] = {
+    "resident_population": lambda s: s["total"] / 1e4,
+    "ageing_60_share": lambda s: s["share_60_plus"],
+    "ageing_65_share": lambda s: s["share_65_plus"],
+    "child_share": lambda s: s["share_0_14"],
+    "working_age_share": lambda s: s["share_15_64"],
+    "old_dependency": lambda s: s["old_age_dependency"],
+    "child_dependency": lambda s: s["young_dependency"],
+    "total_dependency": lambda s: s["total_dependency"],
+    "tfr": lambda s: s["tfr"],
+    "srb": lambda s: s["srb"],
+    "birth_rate": lambda s: s["cbr"],
+    "death_rate": lambda s: s["cdr"],
+    "natural_increase_rate": lambda s: s["natural_growth_rate"],
+}
+
+
+@dataclass(frozen=True)
+class PlanProjection:
+    """Medium variant and trajectories of one area (规划区域人口预测)."""
+
+    area: str
+    base_year: int
+    years: IntArray
+    medium: dict[str, FloatArray]  # formula → (Y+1,)
+    trajectories: dict[str, FloatArray] | None  # formula → (N, Y+1)
+    population: FloatArray  # medium population (Y+1, 2, A)
+    method: str
+
+    def _index(self, year: int) -> int | None:
+        hits = np.nonzero(self.years == year)[0]
+        return int(hits[0]) if hits.size else None
+
+    def value(self, formula: str, year: int) -> float | None:
+        i = self._index(year)
+        series = self.medium.get(formula)
+        if i is None or series is None or not np.isfinite(series[i]):
+            return None
+        return float(series[i])
+
+    def samples(self, formula: str, year: int) -> FloatArray | None:
+        i = self._index(year)
+        if i is None or self.trajectories is None or formula not in self.trajectories:
+            return None
+        s = self.trajectories[formula][:, i]
+        s = s[np.isfinite(s)]
+        return s if s.size else None
+
+    def fan(self, formula: str, quantiles: tuple[float, ...] = (0.05, 0.25, 0.5, 0.75, 0.95)
+            ) -> dict[float, FloatArray] | None:
+        """Quantiles of the trajectories by year (for fan charts)."""
+        if self.trajectories is None or formula not in self.trajectories:
+            return None
+        t = self.trajectories[formula]
+        return {q: np.nanquantile(t, q, axis=0) for q in quantiles}
+
+
+def _pooled(num: FloatArray, den: FloatArray) -> FloatArray:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(den > 0, num / np.where(den > 0, den, 1.0), 0.0)
+
+
+def build_inputs(data: IndicatorData, area: str, base_year: int, end_year: int,
+                 window: int = 3) -> ProjectionInputs:
+    """ProjectionInputs for ``area`` from the registry, rates of the last ``window`` years."""
+    if end_year <= base_year:
+        raise InputError(f"预测终止年 {end_year} 须晚于基年 {base_year}")
+    years = list(range(base_year - window + 1, base_year + 1))
+    births_age = np.zeros(NAGES)
+    births_sex = np.zeros(2)
+    deaths = np.zeros((2, NAGES))
+    exposure = np.zeros((2, NAGES))
+    migration = np.zeros((2, NAGES))
+    for y in years:
+        start = data.population(year_end(y - 1), "resident", area)
+        end = data.population(year_end(y), "resident", area)
+        b_sex = data.births_by_sex(y, area)
+        d = data.deaths(y, area)
+        births_age += data.births_by_mother_age(y, area)
+        births_sex += b_sex
+        deaths += d
+        exposure += (start + end) / 2.0
+        # Cohort residual: who is aged a at the end was aged a−1 at the start (0 = births).
+        survivors = np.zeros((2, NAGES))
+        survivors[:, 1:] = start[:, :-1]
+        survivors[:, -1] += start[:, -1]
+        survivors[:, 0] = b_sex
+        migration += end - survivors + d
+    pop = data.population(year_end(base_year), "resident", area)
+    if pop.sum() <= 0:
+        raise InputError(f"地区 {area} 在 {base_year} 年末没有常住人口，无法预测")
+    asfr = _pooled(births_age, exposure[1])[FERTILE]
+    mx = _pooled(deaths, exposure)
+    for s in range(2):
+        if mx[s, -1] <= 0:
+            old = mx[s, 90:]
+            mx[s, -1] = float(old[old > 0].mean()) if np.any(old > 0) else 0.3
+    srb = births_sex[0] / births_sex[1] if births_sex[1] > 0 else 1.05
+    steps = end_year - base_year
+    return ProjectionInputs(
+        base_year=base_year, end_year=end_year, population=pop[None, :, :],
+        asfr=np.broadcast_to(asfr, (steps, 1, asfr.size)).copy(),
+        mx=np.broadcast_to(mx, (steps, 1, 2, NAGES)).copy(),
+        srb=np.full((steps, 1), srb),
+        net_migration=np.broadcast_to(migration / len(years), (steps, 1, 2, NAGES)).copy(),
+        region_codes=(area,),
+    )
+
+
+def _indicators(result: ProjectionResult) -> dict[str, FloatArray]:
+    summary = summary_indicators(result)
+    out = {name: np.asarray(f(summary), dtype=np.float64)[..., 0]
+           for name, f in _SUMMARY.items()}
+    pop = result.population.sum(axis=-2)[..., 0, :]  # (..., Y+1, A)
+    out["working_age_population"] = pop[..., 15:65].sum(axis=-1) / 1e4
+    return out
+
+
+def _parametric_trajectories(inputs: ProjectionInputs, n: int, seed: int
+                             ) -> ProjectionInputs:
+    """Trajectories by random walks on log-levels of fertility (sd 0.04 a year), mortality
+    (sd 0.03) and a normal walk on the migration level (sd 0.25 a year), starting from the
+    medium assumptions — an uncertainty band in the absence of a calibrated model."""
+    rng = np.random.default_rng(seed)
+    steps = inputs.steps
+    f = np.exp(np.cumsum(rng.normal(0.0, 0.04, (n, steps)), axis=1))
+    m = np.exp(np.cumsum(rng.normal(0.0, 0.03, (n, steps)), axis=1))
+    g = 1.0 + np.cumsum(rng.normal(0.0, 0.25, (n, steps)), axis=1)
+    mig = inputs.net_migration if inputs.net_migration is not None else np.zeros(
+        (steps, 1, 2, inputs.n_ages))
+    return dataclasses.replace(
+        inputs,
+        asfr=inputs.asfr[None] * f[:, :, None, None],
+        mx=inputs.mx[None] * m[:, :, None, None, None],
+        srb=np.broadcast_to(inputs.srb, (n, *inputs.srb.shape)).copy(),
+        net_migration=mig[None] * g[:, :, None, None, None],
+    )
+
+
+def _trajectories(inputs: ProjectionInputs, n: int, seed: int
+                  ) -> tuple[ProjectionResult, str]:
+    try:
+        from renkou.demography import stochastic  # type: ignore[attr-defined]
+
+        result = stochastic.simulate(inputs, n, seed)
+        if isinstance(result, ProjectionResult):
+            return result, "随机预测（renkou.demography.stochastic）"
+    except (ImportError, AttributeError, TypeError):
+        pass
+    return project(_parametric_trajectories(inputs, n, seed)), "参数随机游走模拟"
+
+
+def project_area(data: IndicatorData, area: str, base_year: int, end_year: int, *,
+                 trajectories: int = 200, seed: int = 2020, window: int = 3
+                 ) -> PlanProjection:
+    """Medium variant and ``trajectories`` stochastic runs for ``area``; flow indicators
+    need the step after a year, so the run goes to ``end_year + 1``."""
+    inputs = build_inputs(data, area, base_year, end_year + 1, window)
+    medium = project(inputs)
+    traj: dict[str, FloatArray] | None = None
+    method = "中方案（近年生育、死亡、迁移水平保持不变）"
+    if trajectories > 0:
+        result, how = _trajectories(inputs, trajectories, seed)
+        traj = _indicators(result)
+        method += f"；{trajectories}条{how}"
+    return PlanProjection(area=area, base_year=base_year, years=medium.years,
+                          medium=_indicators(medium), trajectories=traj,
+                          population=medium.population[:, 0], method=method)
