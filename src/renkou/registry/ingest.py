@@ -166,13 +166,15 @@ def _check_feed(store: Store, schema: FeedSchema, present: set[str], batch_id: i
         f"AND (x.k > 1 OR x.s)")
 
 
-def _death_candidates_sql(schemas: dict[str, FeedSchema]) -> str:
+def _death_candidates_sql(schemas: dict[str, FeedSchema], staged: list[str]) -> str:
     parts = []
     for prio, (feed, col, where) in enumerate(DEATH_SOURCES):
         if feed not in schemas:
             continue
         parts.append(f"SELECT pid, {col} AS death_date, {prio} AS prio, '{feed}' AS source "
                      f"FROM rec_{feed} WHERE active AND {where}")
+        if feed not in staged:
+            continue
         parts.append(f"SELECT c.pid, c.{col}, {prio}, '{feed}' FROM cand_{feed} c "
                      f"JOIN flag_{feed} f USING (file_idx, row_no) WHERE f.flag IS NULL "
                      f"AND {where}")
@@ -183,7 +185,7 @@ def _flag_after_death(store: Store, schemas: dict[str, FeedSchema], keys: list[s
     store.execute(
         "CREATE OR REPLACE TEMP TABLE batch_deaths AS SELECT pid, "
         "arg_min(death_date, (prio, death_date)) AS death_date "
-        f"FROM ({_death_candidates_sql(schemas)}) GROUP BY pid")
+        f"FROM ({_death_candidates_sql(schemas, keys)}) GROUP BY pid")
     for key in keys:
         schema = schemas[key]
         if schema.after_death_exempt_all:

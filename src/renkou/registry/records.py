@@ -72,11 +72,11 @@ def create_rec_table_sql(schema: FeedSchema) -> str:
 
 
 def content_hash_sql(schema: FeedSchema) -> str:
-    """Hash of what the row says, without its record id and 登记日期 (unless 登记日期 is the
-    event's own date, as for marriages): equal hashes = the same fact delivered twice."""
-    parts = [f"coalesce(CAST({q(c.name)} AS VARCHAR), '')" for c in rec_columns(schema)]
-    if schema.event_date == "record_date":
-        parts.append("coalesce(CAST(record_date AS VARCHAR), '')")
+    """Hash of everything the row says, record id and 登记日期 included: equal hashes = the
+    same row delivered twice (a ``duplicate``). A re-delivery under the same record id with a
+    later 登记日期 is a correction, not a duplicate."""
+    parts = ["record_id", "coalesce(CAST(record_date AS VARCHAR), '')"]
+    parts += [f"coalesce(CAST({q(c.name)} AS VARCHAR), '')" for c in rec_columns(schema)]
     return f"md5(concat_ws('|', {', '.join(parts)}))"
 
 

@@ -118,11 +118,14 @@ def employed_at_sql(d: date) -> str:
 
 
 def active_at_sql(d: date, window_months: int = ACTIVE_WINDOW_MONTHS) -> str:
-    """实际活动人口: (pid, code) of every residence, work, insurance or school record
-    overlapping [D − window, D]."""
+    """实际活动人口: (pid, code) of every residence, work, insurance (any scheme) or school
+    record overlapping [D − window, D], plus where the person lives at D (the hukou street
+    when there is no current residence record)."""
     w0 = months_before(d, window_months)
     dl = lit(d)
     return (f"SELECT x.pid, x.code FROM ("
+            f"SELECT h.pid, h.street AS code FROM ({hukou_at_sql(d)}) h "
+            f"ANTI JOIN ({residence_at_sql(d)}) r ON h.pid = r.pid UNION ALL "
             f"SELECT pid, code FROM residence_spells WHERE start_date <= {dl} "
             f"AND (end_date IS NULL OR end_date > {w0}) UNION ALL "
             f"SELECT pid, code FROM work_spells WHERE start_date <= {dl} "

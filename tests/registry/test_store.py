@@ -1,0 +1,54 @@
+"""The store: schema, transactions (all-or-nothing), frames in and out."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from renkou.errors import StoreError
+from renkou.registry.store import SCHEMA_VERSION, Store
+
+
+def test_schema_created_once(tmp_path: Path) -> None:
+    db = tmp_path / "s.duckdb"
+    Store(db).close()
+    with Store(db) as store:
+        assert store.scalar("SELECT count(*) FROM schema_version") == 1
+        assert store.scalar("SELECT max(version) FROM schema_version") == SCHEMA_VERSION
+        assert store.table_exists("identity") and store.table_exists("quarantine")
+
+
+def test_transaction_rolls_back_on_error(tmp_path: Path) -> None:
+    with Store(tmp_path / "s.duckdb") as store:
+        store.execute("CREATE TABLE t (x INTEGER)")
+        with pytest.raises(RuntimeError), store.transaction():
+            store.execute("INSERT INTO t VALUES (1)")
+            raise RuntimeError("boom")
+        assert store.scalar("SELECT count(*) FROM t") == 0
+        with store.transaction():
+            store.execute("INSERT INTO t VALUES (2)")
+        assert store.scalar("SELECT sum(x) FROM t") == 2
+
+
+def test_write_frame_append_and_replace(tmp_path: Path) -> None:
+    with Store(tmp_path / "s.duckdb") as store:
+        df = pd.DataFrame({"a": [1, 2], "b": ["x", "y"]})
+        store.write_frame("app_t", df)
+        store.write_frame("app_t", df)
+        assert store.scalar("SELECT count(*) FROM app_t") == 4
+        store.write_frame("app_t", df.head(1), mode="replace")
+        assert store.frame("SELECT * FROM app_t")["b"].tolist() == ["x"]
+        with pytest.raises(StoreError):
+            store.write_frame("bad name;", df)
+
+
+def test_read_only_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(StoreError):
+        Store(tmp_path / "none.duckdb", read_only=True)
+
+
+def test_sql_errors_become_store_errors(tmp_path: Path) -> None:
+    with Store(tmp_path / "s.duckdb") as store, pytest.raises(StoreError):
+        store.frame("SELECT * FROM no_such_table")
