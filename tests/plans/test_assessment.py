@@ -186,3 +186,27 @@ def test_stationary_projection_stays_put() -> None:
     # Even ages with births = deaths-consistent residual migration: the total holds to 0.1 %.
     assert p.value("resident_population", 2030) == pytest.approx(1386.6, rel=1e-3)
     assert p.value("tfr", 2030) == pytest.approx(2.1)
+
+
+def test_warning_list_ranks_missed_before_lagging() -> None:
+    from renkou.plans.assessment import ForwardLook
+    from renkou.plans.plan_assessment import PlanAssessment
+    from renkou.plans.warnings import ORANGE, RED, warning_list
+
+    def make(code: str, value: float, year: int, prob: float | None):  # type: ignore[no-untyped-def]
+        return assess_series(code=code, name=code, unit="岁", targets=[E0],
+                             baselines={2020: 81.91}, values={year: value}, year=year,
+                             category="素质", departments=("市卫生健康委",),
+                             forward=ForwardLook(2025, 82.0, prob))
+
+    missed = make("A", 81.5, 2025, None)
+    lagging = make("B", 81.95, 2023, 0.2)
+    fine = make("C", 82.2, 2023, 0.9)
+    pa = PlanAssessment(plan=None, year=2023, area="120000",  # type: ignore[arg-type]
+                        assessments=(lagging, fine, missed), monitored=(), series={},
+                        baselines={}, computed_baselines=frozenset(), errors={})
+    w = warning_list(pa)
+    assert [x.indicator_code for x in w] == ["A", "B"]
+    assert w[0].level == RED and w[1].level in (RED, ORANGE)
+    assert any("20%" in r for r in w[1].reasons)
+    assert "市卫生健康委" in w[0].suggestion
