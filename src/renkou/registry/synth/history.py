@@ -1,0 +1,460 @@
+"""True 2015–2024 histories of the synthetic city (人口事件史).
+
+Method (see docs/methods.md, "Synthetic city"): the resident population on the census day
+2020-11-01 is drawn first with the census structure; events are then generated *backwards*
+(people who died or left between 2015-01-01 and the census, hukou moves before the census,
+the births of today's young children) and *forwards* (deaths, births by age-specific
+fertility, departures, arrivals, hukou and residence moves up to 2024-12-31)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from renkou.registry.synth import people as pp
+from renkou.registry.synth.activity import employment_spells, marriages, school_spells
+from renkou.registry.synth.city import SyntheticCity
+from renkou.registry.synth.dates import (
+    CENSUS, END, NAT, START, Dates, completed_age, shift_months, shift_years, uniform_dates,
+)
+from renkou.registry.synth.targets import Targets, targets
+
+I64 = npt.NDArray[np.int64]
+DAY = np.timedelta64(1, "D")
+TIANJIN_MIN = 100_000_000  # 9-digit street codes; smaller codes are counties outside Tianjin
+
+
+@dataclass
+class _Cohort:
+    """People of one origin, with their current (last) hukou and residence spells."""
+
+    name: str
+    male: npt.NDArray[np.bool_]
+    birth: Dates
+    death: Dates
+    origin: I64  # division code encoded in the ID number
+    outside: I64  # hukou county outside Tianjin (0 if none)
+    home: I64  # street used for school and work (residence at the reference date)
+    arrive: Dates
+    leave: Dates
+    edu_age_at: np.datetime64 = CENSUS
+    hukou: list[pd.DataFrame] = field(default_factory=list)
+    residence: list[pd.DataFrame] = field(default_factory=list)
+
+
+def _hukou(idx: I64, code: I64, start: Dates, kind: str, from_code: I64 | int = 0) -> pd.DataFrame:
+    n = len(idx)
+    return pd.DataFrame({
+        "pid": idx, "code": code, "start": start, "end": np.full(n, NAT),
+        "start_kind": kind, "from_code": np.broadcast_to(np.asarray(from_code, np.int64), n),
+        "end_kind": "", "to_code": np.zeros(n, np.int64), "out_date": np.full(n, NAT)})
+
+
+def _residence(idx: I64, code: I64, start: Dates, rng: np.random.Generator,
+               permit_p: npt.NDArray[np.float64] | float) -> pd.DataFrame:
+    n = len(idx)
+    community = np.where(rng.random(n) < 0.3, rng.integers(1, 21, n), 0)
+    return pd.DataFrame({"pid": idx, "code": code, "community": community.astype(np.int64),
+                         "start": start, "end": np.full(n, NAT),
+                         "permit": rng.random(n) < permit_p})
+
+
+def _hukou_since(birth: Dates, origin: I64, hukou: I64, rng: np.random.Generator) -> Dates:
+    """Day the hukou was established at its (pre-2015) street: birth for most natives."""
+    last = START - DAY
+    adult = np.minimum(shift_years(birth, 18), last)
+    since = uniform_dates(np.maximum(adult, birth), np.full(len(birth), last), rng)
+    native = (origin == hukou // 1000) & (rng.random(len(birth)) < 0.7)
+    return np.where(native | (birth > last), birth, since)
+
+
+def _death_hazard(t: Targets, male: npt.NDArray[np.bool_], age: I64) -> npt.NDArray[np.float64]:
+    return np.asarray(t.mx[np.clip(age, 0, 100), np.where(male, 0, 1)])
+
+
+def _deaths_between(t: Targets, male: npt.NDArray[np.bool_], birth: Dates, lo: Dates,
+                    rng: np.random.Generator) -> Dates:
+    """Death dates in [lo, END] by yearly steps of the mortality schedule (NaT = survives)."""
+    n = len(birth)
+    death = np.full(n, NAT)
+    step_lo = np.asarray(lo, dtype="datetime64[D]").copy()
+    while True:
+        active = np.isnat(death) & (step_lo <= END)
+        if not active.any():
+            return death
+        step_hi = np.minimum(shift_years(step_lo, 1), END + DAY)
+        frac = (step_hi - step_lo).astype(np.int64) / 365.25
+        age = completed_age(birth, step_lo)
+        p = 1 - np.exp(-_death_hazard(t, male, age) * frac)
+        dies = active & (rng.random(n) < p)
+        when = uniform_dates(step_lo, step_hi - DAY, rng)
+        death[dies] = when[dies]
+        step_lo = step_hi
+
+
+def _origin_for(hukou: I64, t: Targets, rng: np.random.Generator) -> I64:
+    """Division code in the ID: mostly the hukou district, some another district or outside."""
+    n = len(hukou)
+    r = rng.random(n)
+    codes = np.array(t.district_codes, dtype=np.int64)
+    out = np.where(hukou >= TIANJIN_MIN, hukou // 1000, hukou)
+    tj = hukou >= TIANJIN_MIN
+    other = codes[rng.integers(0, len(codes), n)]
+    outside = pp.outside_codes(n, t, rng)
+    return np.where(tj & (r < 0.1), other, np.where(tj & (r < 0.2), outside, out))
+
+
+def _census_population(n: int, rng: np.random.Generator, t: Targets,
+                       first_pid: int) -> tuple[_Cohort, pp.Placement, I64]:
+    age, male = pp.draw_age_sex(n, rng, t)
+    birth = pp.birth_dates_for_age(age, np.full(n, CENSUS), rng)
+    pl = pp.draw_placement(age, np.full(n, CENSUS), t, rng)
+    since = np.where(np.isnat(pl.since), NAT, np.maximum(pl.since, birth))
+    cat, resident, hukou, residence = (pl.category.copy(), pl.resident.copy(), pl.hukou.copy(),
+                                       pl.residence.copy())
+    # Children born since 2015 live with their mother (chosen by her age at the birth).
+    kids = np.flatnonzero(birth >= START)
+    women = np.flatnonzero(~male & (age >= 15) & (age <= 60))
+    wy = birth[women].astype("datetime64[Y]").astype(np.int64)
+    order = np.argsort(wy, kind="stable")
+    wy_sorted = wy[order]
+    asfr = t.asfr[15:50] / t.asfr[15:50].sum()
+    mother = np.full(len(kids), -1, dtype=np.int64)
+    ky = birth[kids].astype("datetime64[Y]").astype(np.int64)
+    for _ in range(10):
+        todo = mother < 0
+        if not todo.any():
+            break
+        m_age = 15 + rng.choice(35, size=int(todo.sum()), p=asfr)
+        target = ky[todo] - m_age
+        lo = np.searchsorted(wy_sorted, target, "left")
+        hi = np.searchsorted(wy_sorted, target, "right")
+        ok = hi > lo
+        pick = lo + np.floor(rng.random(len(lo)) * np.maximum(hi - lo, 1)).astype(np.int64)
+        chosen = np.where(ok, women[order[np.minimum(pick, len(order) - 1)]], -1)
+        mother[np.flatnonzero(todo)] = chosen
+    has = mother >= 0
+    kids, mother = kids[has], mother[has]
+    for arr in (cat, resident, hukou, residence):
+        arr[kids] = arr[mother]
+    since[kids] = np.where(np.isnat(since[mother]), NAT, np.maximum(since[mother], birth[kids]))
+    cutoff = shift_months(np.array([CENSUS]), -6)[0]
+    fresh_float = (cat == pp.FLOATING) & (since > cutoff)  # NaT compares False
+    hukou[fresh_float] = residence[fresh_float]
+    cat[fresh_float] = pp.SAME
+    since[fresh_float] = NAT
+    resident[fresh_float] = residence[fresh_float]
+    away_fresh = np.isin(cat, (pp.SEP_SAME_DISTRICT, pp.SEP_OTHER_DISTRICT)) & (since > cutoff)
+    resident[away_fresh] = hukou[away_fresh]
+    pl = pp.Placement(resident, hukou, residence, cat, since)
+    origin = _origin_for(hukou, t, rng)
+    origin[kids] = np.where(hukou[kids] >= TIANJIN_MIN, hukou[kids] // 1000, hukou[kids])
+    outside = np.where(hukou < TIANJIN_MIN, hukou, 0)
+    pid = first_pid + np.arange(n, dtype=np.int64)
+    co = _Cohort("p0", male, birth, np.full(n, NAT), origin, outside, residence,
+                 np.full(n, NAT), np.full(n, NAT))
+    births = np.column_stack([pid[kids], pid[mother]]) if len(kids) else np.zeros((0, 2), np.int64)
+    return co, pl, births
+
+
+def _p0_spells(co: _Cohort, pl: pp.Placement, pid: I64, t: Targets,
+               rng: np.random.Generator) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Hukou spells (with moves before the census) and residence spells of the census people."""
+    n = len(pid)
+    tj = pl.hukou >= TIANJIN_MIN
+    age15 = completed_age(co.birth, START)
+    r = rng.random(n)
+    born_here = tj & (co.birth >= START)
+    moved = tj & ~born_here & (age15 >= 23) & (r < 0.06)
+    came = tj & ~born_here & (age15 >= 23) & (r >= 0.06) & (r < 0.08)
+    base = tj & ~born_here & ~moved & ~came
+    since = _hukou_since(co.birth, co.origin, pl.hukou, rng)
+    parts = [_hukou(pid[born_here], pl.hukou[born_here], co.birth[born_here], "birth"),
+             _hukou(pid[base], pl.hukou[base], since[base], "register")]
+    idx = np.flatnonzero(moved)
+    old = pp.other_street(pl.hukou[idx], bool(rng.random() < 0.5), t, rng)
+    t2 = uniform_dates(np.full(len(idx), START + 30 * DAY), np.full(len(idx), CENSUS - DAY), rng)
+    t1 = t2 - rng.integers(0, 21, len(idx)).astype("timedelta64[D]")
+    first = _hukou(pid[idx], old, since[idx], "register")
+    first["end"], first["end_kind"], first["to_code"], first["out_date"] = t2, "move", pl.hukou[idx], t1
+    parts += [first, _hukou(pid[idx], pl.hukou[idx], t2, "in", old)]
+    idx = np.flatnonzero(came)
+    frm = pp.outside_codes(len(idx), t, rng)
+    when = uniform_dates(np.full(len(idx), START), np.full(len(idx), CENSUS - DAY), rng)
+    parts.append(_hukou(pid[idx], pl.hukou[idx], when, "in", frm))
+    co.origin[idx] = frm
+    co.arrive[base | moved] = since[base | moved]
+    co.arrive[born_here] = co.birth[born_here]
+    co.arrive[idx] = when
+    lives_away = ~np.isnat(pl.since)
+    permit_p = np.where(pl.category == pp.FLOATING, 0.6,
+                        np.where(pl.category == pp.SEP_OTHER_DISTRICT, 0.1, 0.0))
+    ri = np.flatnonzero(lives_away)
+    res = _residence(pid[ri], pl.residence[ri], pl.since[ri], rng, permit_p[ri])
+    co.arrive[ri] = np.where(np.isnat(co.arrive[ri]), pl.since[ri],
+                             np.minimum(co.arrive[ri], pl.since[ri]))
+    return pd.concat(parts, ignore_index=True), res
+
+
+def _post_census_moves(co: _Cohort, pl: pp.Placement, pid: I64, stayers: npt.NDArray[np.bool_],
+                       hk: pd.DataFrame, res: pd.DataFrame, t: Targets,
+                       rng: np.random.Generator) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """At most one move per census person between the census and 2024-12-31."""
+    n = len(pid)
+    when = uniform_dates(np.full(n, CENSUS + DAY), np.full(n, END), rng)
+    alive = np.isnat(co.death) | (co.death > when)
+    ok = alive & ~stayers
+    u = rng.random(n)
+    cat = pl.category
+    fl, sep, same = cat == pp.FLOATING, np.isin(cat, (1, 2)), cat == pp.SAME
+    ev = np.full(n, "", dtype=object)
+    ev[ok & fl & (u < 0.22)] = "depart"
+    ev[ok & fl & (u >= 0.22) & (u < 0.26)] = "settle_in"
+    ev[ok & fl & (u >= 0.26) & (u < 0.32)] = "res_move"
+    ev[ok & sep & (u < 0.08)] = "settle"
+    ev[ok & sep & (u >= 0.08) & (u < 0.15)] = "res_move"
+    ev[ok & sep & (u >= 0.15) & (u < 0.19)] = "return"
+    ev[ok & sep & (u >= 0.19) & (u < 0.20)] = "emigrate"
+    ev[ok & same & (u < 0.012)] = "emigrate"
+    ev[ok & same & (u >= 0.012) & (u < 0.062)] = "start_sep"
+    open_hk = pd.Series(np.flatnonzero(np.isnat(hk["end"].to_numpy().astype("datetime64[D]"))),
+                        index=hk["pid"].to_numpy()[np.isnat(hk["end"].to_numpy().astype("datetime64[D]"))])
+    res_row = pd.Series(np.arange(len(res)), index=res["pid"].to_numpy())
+    hk_new: list[pd.DataFrame] = []
+    res_new: list[pd.DataFrame] = []
+    h_end, h_kind = hk["end"].to_numpy().astype("datetime64[D]").copy(), hk["end_kind"].to_numpy().copy()
+    h_to, h_out = hk["to_code"].to_numpy().copy(), hk["out_date"].to_numpy().astype("datetime64[D]").copy()
+    r_end = res["end"].to_numpy().astype("datetime64[D]").copy()
+
+    def close_res(who: I64, at: Dates) -> None:
+        rows = res_row.reindex(pid[who]).to_numpy()
+        have = ~np.isnan(rows)
+        r_end[rows[have].astype(np.int64)] = at[have]
+
+    for kind in ("depart", "return"):
+        who = np.flatnonzero(ev == kind)
+        close_res(who, when[who])
+        if kind == "depart":
+            co.leave[who] = when[who]
+    who = np.flatnonzero(ev == "settle_in")
+    close_res(who, when[who])
+    hk_new.append(_hukou(pid[who], pl.residence[who], when[who], "in", pl.hukou[who]))
+    who = np.flatnonzero(ev == "settle")
+    t1 = np.maximum(when[who] - rng.integers(0, 11, len(who)).astype("timedelta64[D]"),
+                    CENSUS + DAY)
+    rows = open_hk.reindex(pid[who]).to_numpy().astype(np.int64)
+    h_end[rows], h_kind[rows], h_to[rows], h_out[rows] = when[who], "move", pl.residence[who], t1
+    close_res(who, when[who])
+    hk_new.append(_hukou(pid[who], pl.residence[who], when[who], "in", pl.hukou[who]))
+    who = np.flatnonzero(ev == "emigrate")
+    rows = open_hk.reindex(pid[who]).to_numpy().astype(np.int64)
+    h_end[rows], h_kind[rows], h_out[rows] = when[who], "out", when[who]
+    h_to[rows] = pp.outside_codes(len(who), t, rng)
+    close_res(who, when[who])
+    co.leave[who] = when[who]
+    who = np.flatnonzero(ev == "res_move")
+    close_res(who, when[who])
+    new = pp.other_street(pl.residence[who], bool(rng.random() < 0.6), t, rng)
+    back_home = new == pl.hukou[who]  # landing on the hukou street = going home
+    who = who[~back_home]
+    rows = res_row.reindex(pid[who]).to_numpy().astype(np.int64)
+    moved = _residence(pid[who], new[~back_home], when[who], rng, 0.0)
+    moved["permit"] = res["permit"].to_numpy()[rows]
+    res_new.append(moved)
+    who = np.flatnonzero(ev == "start_sep")
+    new = pp.other_street(pl.hukou[who], bool(rng.random() < 0.5), t, rng)
+    res_new.append(_residence(pid[who], new, when[who], rng, 0.05))
+    hk = hk.assign(end=h_end, end_kind=h_kind, to_code=h_to, out_date=h_out)
+    res = res.assign(end=r_end)
+    return (pd.concat([hk, *hk_new], ignore_index=True),
+            pd.concat([res, *res_new], ignore_index=True))
+
+
+def _post_census_births(co: _Cohort, pl: pp.Placement, pid: I64, t: Targets,
+                        rng: np.random.Generator, first_pid: int
+                        ) -> tuple[_Cohort, npt.NDArray[np.bool_], pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Births after the census to census women by single-year ASFR (mothers stay put)."""
+    n = len(pid)
+    mothers: list[I64] = []
+    dates: list[Dates] = []
+    lo = np.datetime64(CENSUS)
+    women = ~co.male
+    while lo <= END:
+        hi = min(np.datetime64(shift_years(np.array([lo]), 1)[0], "D"), END + DAY)
+        frac = (hi - lo).astype(np.int64) / 365.25
+        age = completed_age(co.birth, lo)
+        p = np.where(women & (age >= 15) & (age <= 49), t.asfr[np.clip(age, 0, 100)], 0) * frac
+        has = rng.random(n) < p
+        d = uniform_dates(np.full(n, lo), np.full(n, hi - DAY), rng)
+        has &= np.isnat(co.death) | (co.death > d)
+        mothers.append(np.flatnonzero(has))
+        dates.append(d[has])
+        lo = hi
+    m = np.concatenate(mothers)
+    birth = np.concatenate(dates)
+    k = len(m)
+    male = rng.random(k) < t.srb / (1 + t.srb)
+    cpid = first_pid + np.arange(k, dtype=np.int64)
+    hukou = pl.hukou[m]
+    tj = hukou >= TIANJIN_MIN
+    origin = np.where(tj, hukou // 1000, hukou)
+    hz = t.mx[0, np.where(male, 0, 1)]
+    years = (END - birth).astype(np.int64) / 365.25
+    dies = rng.random(k) < 1 - np.exp(-hz * np.minimum(years, 1) - t.mx[1, 0] * np.maximum(years - 1, 0))
+    death = np.where(dies, uniform_dates(birth, np.full(k, END), rng), NAT)
+    kids = _Cohort("born", male, birth, death, origin, np.where(tj, 0, hukou), pl.residence[m],
+                   birth.copy(), np.full(k, NAT))
+    hk = _hukou(cpid[tj], hukou[tj], birth[tj], "birth")
+    away = ~np.isnat(pl.since[m])
+    res = _residence(cpid[away], pl.residence[m][away], birth[away], rng, 0.0)
+    stayers = np.zeros(n, dtype=bool)
+    stayers[m] = True
+    place = np.where(away, pl.residence[m], hukou)
+    births = pd.DataFrame({"child": cpid, "mother": pid[m], "place": place})
+    return kids, stayers, hk, res, births
+
+
+def _ghosts(n: int, t: Targets, rng: np.random.Generator, first_pid: int
+            ) -> tuple[_Cohort, pd.DataFrame, pd.DataFrame]:
+    """People alive on 2015-01-01 who died before the census (ages 6+ at death)."""
+    years = (CENSUS - START).astype(np.int64) / 365.25
+    w = t.age_sex * t.mx
+    w[:6] = 0
+    k = int(round(n * float((t.age_sex * t.mx).sum()) * years))
+    cell = rng.choice(w.size, size=k, p=(w / w.sum()).ravel())
+    age, male = (cell // 2).astype(np.int64), cell % 2 == 0
+    death = uniform_dates(np.full(k, START), np.full(k, CENSUS - DAY), rng)
+    birth = pp.birth_dates_for_age(age, death, rng)
+    pl = pp.draw_placement(age, death, t, rng)
+    pid = first_pid + np.arange(k, dtype=np.int64)
+    tj = pl.hukou >= TIANJIN_MIN
+    origin = _origin_for(pl.hukou, t, rng)
+    since = _hukou_since(birth, origin, pl.hukou, rng)
+    hk = _hukou(pid[tj], pl.hukou[tj], since[tj], "register")
+    away = ~np.isnat(pl.since)
+    start = np.maximum(pl.since, birth)
+    res = _residence(pid[away], pl.residence[away], start[away], rng,
+                     np.where(pl.category[away] == pp.FLOATING, 0.6, 0.05))
+    arrive = np.where(tj, since, start)
+    co = _Cohort("ghost", male, birth, death, origin, np.where(tj, 0, pl.hukou), pl.residence,
+                 arrive, np.full(k, NAT))
+    return co, hk, res
+
+
+def _floater_ages(p0: _Cohort, pl: pp.Placement, k: int, rng: np.random.Generator) -> I64:
+    ages = completed_age(p0.birth[pl.category == pp.FLOATING], CENSUS)
+    ages = ages[(ages >= 16) & (ages <= 60)] if (ages >= 16).sum() > 10 else np.array([30])
+    return np.asarray(ages[rng.integers(0, len(ages), k)], dtype=np.int64)
+
+
+def _arrivals(n: int, p0: _Cohort, pl0: pp.Placement, t: Targets, rng: np.random.Generator,
+              first_pid: int) -> tuple[_Cohort, pd.DataFrame]:
+    """Migrants arriving from outside Tianjin from six months before the census on."""
+    cutoff = shift_months(np.array([CENSUS]), -6)[0]
+    years = (END - cutoff).astype(np.int64) / 365.25
+    k = int(round(n * t.separation["outside_city"] * 0.055 * years))
+    when = uniform_dates(np.full(k, cutoff + DAY), np.full(k, END), rng)
+    age = _floater_ages(p0, pl0, k, rng)
+    male = rng.random(k) < 0.55
+    birth = pp.birth_dates_for_age(age, when, rng)
+    pl = pp.draw_placement(age, when, t, rng, floating_only=True)
+    pid = first_pid + np.arange(k, dtype=np.int64)
+    res = _residence(pid, pl.residence, when, rng, 0.6)
+    death = _deaths_between(t, male, birth, when + DAY, rng)
+    co = _Cohort("arrival", male, birth, death, pl.hukou, pl.hukou, pl.residence, when,
+                 np.full(k, NAT))
+    return co, res
+
+
+def _settlers(n: int, t: Targets, rng: np.random.Generator, first_pid: int
+              ) -> tuple[_Cohort, pd.DataFrame]:
+    """People given a Tianjin hukou directly after the census (人才引进, 积分落户)."""
+    years = (END - CENSUS).astype(np.int64) / 365.25
+    k = int(round(n * 0.003 * years))
+    when = uniform_dates(np.full(k, CENSUS + DAY), np.full(k, END), rng)
+    age = rng.integers(22, 41, k).astype(np.int64)
+    male = rng.random(k) < 0.52
+    birth = pp.birth_dates_for_age(age, when, rng)
+    street = pp.draw_resident_streets(k, t, rng)
+    frm = pp.outside_codes(k, t, rng)
+    pid = first_pid + np.arange(k, dtype=np.int64)
+    hk = _hukou(pid, street, when, "in", frm)
+    death = _deaths_between(t, male, birth, when + DAY, rng)
+    co = _Cohort("settler", male, birth, death, frm, frm, street, when, np.full(k, NAT))
+    return co, hk
+
+
+def _leavers(n: int, p0: _Cohort, pl0: pp.Placement, t: Targets, rng: np.random.Generator,
+             first_pid: int) -> tuple[_Cohort, pd.DataFrame]:
+    """Migrants who lived in Tianjin in 2015–2020 but left before the census."""
+    years = (CENSUS - START).astype(np.int64) / 365.25
+    k = int(round(n * t.separation["outside_city"] * 0.06 * years))
+    leave = uniform_dates(np.full(k, START), np.full(k, CENSUS - DAY), rng)
+    age = _floater_ages(p0, pl0, k, rng)
+    male = rng.random(k) < 0.55
+    birth = pp.birth_dates_for_age(age, leave, rng)
+    arrive = np.maximum(leave - rng.integers(180, 6 * 365, k).astype("timedelta64[D]"), birth)
+    pl = pp.draw_placement(age, leave, t, rng, floating_only=True)
+    pid = first_pid + np.arange(k, dtype=np.int64)
+    res = _residence(pid, pl.residence, arrive, rng, 0.5)
+    res["end"] = leave
+    co = _Cohort("leaver", male, birth, np.full(k, NAT), pl.hukou, pl.hukou, pl.residence,
+                 arrive, leave)
+    return co, res
+
+
+def simulate(n: int, seed: int) -> SyntheticCity:
+    """Generate the whole city (see module docstring)."""
+    if n < 100:
+        raise ValueError("persons must be at least 100")
+    rng = np.random.default_rng(seed)
+    t = targets()
+    p0, pl0, kid_mother = _census_population(n, rng, t, 0)
+    pid0 = np.arange(n, dtype=np.int64)
+    hk0, res0 = _p0_spells(p0, pl0, pid0, t, rng)
+    p0.death[:] = _deaths_between(t, p0.male, p0.birth, np.full(n, CENSUS + DAY), rng)
+    nxt = n
+    born, stayers, hk_b, res_b, births = _post_census_births(p0, pl0, pid0, t, rng, nxt)
+    nxt += len(born.birth)
+    hk0, res0 = _post_census_moves(p0, pl0, pid0, stayers, hk0, res0, t, rng)
+    ghosts, hk_g, res_g = _ghosts(n, t, rng, nxt)
+    nxt += len(ghosts.birth)
+    arrivals, res_a = _arrivals(n, p0, pl0, t, rng, nxt)
+    nxt += len(arrivals.birth)
+    settlers, hk_s = _settlers(n, t, rng, nxt)
+    nxt += len(settlers.birth)
+    leavers, res_l = _leavers(n, p0, pl0, t, rng, nxt)
+    cohorts = [p0, born, ghosts, arrivals, settlers, leavers]
+    cat = lambda f: np.concatenate([getattr(c, f) for c in cohorts])  # noqa: E731
+    male, birth, death = cat("male"), cat("birth"), cat("death")
+    origin = cat("origin")
+    ids = pp.unique_ids(origin, birth, male, rng)
+    names = pp.draw_names(male, rng)
+    edu = pp.draw_education(completed_age(birth, CENSUS), rng)
+    persons = pd.DataFrame({
+        "pid": np.arange(len(male), dtype=np.int64), "id_number": ids, "name": names,
+        "male": male, "birth": birth, "death": death, "outside_code": cat("outside"),
+        "education": edu, "family": rng.random(len(male)) < 0.9,
+        "cohort": np.concatenate([np.full(len(c.birth), c.name) for c in cohorts]),
+    })
+    hukou = pd.concat([hk0, hk_b, hk_g, hk_s], ignore_index=True)
+    residence = pd.concat([res0, res_b, res_g, res_a, res_l], ignore_index=True)
+    # Before the census, births of today's young children; after it, the simulated ones.
+    early = pd.DataFrame({"child": kid_mother[:, 0], "mother": kid_mother[:, 1]})
+    home = cat("home")
+    early["place"] = home[early["child"].to_numpy()]
+    births = pd.concat([early, births], ignore_index=True)
+    arrive, leave = cat("arrive"), cat("leave")
+    employment, insurance = employment_spells(persons, home, arrive, leave, t, rng)
+    school = school_spells(persons, home, arrive, leave, t, rng)
+    marriage = marriages(persons, home, arrive, leave, n, rng)
+    return SyntheticCity(
+        persons=persons,
+        hukou=hukou.sort_values(["pid", "start"], kind="stable").reset_index(drop=True),
+        residence=residence.sort_values(["pid", "start"], kind="stable").reset_index(drop=True),
+        employment=employment, insurance=insurance, school=school, marriage=marriage,
+        births=births.sort_values("child", kind="stable").reset_index(drop=True),
+        seed=seed, size=n)
