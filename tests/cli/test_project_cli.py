@@ -200,5 +200,5 @@ def test_srb_per_hundred_is_accepted(sample: Path, tmp_path: Path,
 
 def test_sample_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     rc, out, _ = _run(["project-sample", str(tmp_path / "s")], capsys)
-    assert rc == 0 and (tmp_path / "s" / "projection.toml").exists()
+    assert rc == 0 and "renkou project" in out and (tmp_path / "s" / "projection.toml").exists()
     assert _run(["project", str(tmp_path / "s"), "--out", str(tmp_path / "o")], capsys)[0] == 0
