@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from renkou.errors import InputError
 from renkou.plans.assessment import (
     Assessment,
     AssessmentConfig,
@@ -43,6 +44,7 @@ from renkou.regions import gazetteer
 
 if TYPE_CHECKING:
     from renkou.plans.projection_bridge import PlanProjection
+    from renkou.registry import Registry
 
 
 @dataclass(frozen=True)
@@ -291,3 +293,31 @@ def assessment_frame(pa: PlanAssessment) -> pd.DataFrame:
             "数据来源": m.source,
         })
     return pd.DataFrame(rows)
+
+
+def evaluate_registry(registry: Registry, plan: Plan, year: int, *,
+                      config: AssessmentConfig | None = None, trajectories: int = 200,
+                      forward: bool = True, seed: int = 2020,
+                      facilities: Mapping[str, Mapping[int, float]] | None = None,
+                      progress: Callable[[str], None] | None = None) -> PlanAssessment:
+    """Assess ``plan`` in ``year`` from a registry: computed values, the departments'
+    reports stored in it, facility counts, and (``forward``) the projection of the plan
+    area to its last target year."""
+    from renkou.plans.indicator_data import RegistryData
+    from renkou.plans.projection_bridge import project_area
+    from renkou.plans.storage import facility_counts
+
+    data = RegistryData(registry)
+    fac: dict[str, Mapping[int, float]] = dict(facility_counts(registry, plan.area_code))
+    fac.update(facilities or {})
+    projection = None
+    end = max((t.year for i in plan.indicators for t in i.assessed_targets()), default=year)
+    if forward and end > year:
+        try:
+            projection = project_area(data, plan.area_code, year, end,
+                                      trajectories=trajectories, seed=seed)
+        except (InputError, ValueError) as exc:
+            if progress:
+                progress(f"预测未运行：{getattr(exc, 'message', exc)}")
+    return assess_plan(plan, year, data=data, store=registry, config=config, facilities=fac,
+                       projection=projection, progress=progress)

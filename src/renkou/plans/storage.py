@@ -8,7 +8,9 @@ Tables:
   value; the latest ``imported_at`` for a plan, indicator, year and area wins);
 * ``app_reported_quarantine`` — rejected rows with file, row, column and reason;
 * ``app_task_progress`` — task progress records (任务进展);
-* ``app_task_quarantine`` — rejected progress rows.
+* ``app_task_quarantine`` — rejected progress rows;
+* ``app_facility_counts`` — facility counts some indicators need (e.g. childcare places):
+  area, kind, year, value, source.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ REPORTED = "app_reported_values"
 REPORTED_QUARANTINE = "app_reported_quarantine"
 TASK_PROGRESS = "app_task_progress"
 TASK_QUARANTINE = "app_task_quarantine"
+FACILITIES = "app_facility_counts"
 
 
 class AppTables(Protocol):
@@ -69,3 +72,15 @@ class MemoryTables:
         for col, value in (where or {}).items():
             df = df[df[col] == value]
         return df.copy()
+
+
+def facility_counts(store: AppTables, area: str) -> dict[str, dict[int, float]]:
+    """Facility counts of an area by kind and year (latest row wins)."""
+    df = read_app(store, FACILITIES)
+    out: dict[str, dict[int, float]] = {}
+    if df.empty:
+        return out
+    for kind, year, value in zip(df[df["area"] == area]["kind"], df[df["area"] == area]["year"],
+                                 df[df["area"] == area]["value"], strict=True):
+        out.setdefault(str(kind), {})[int(year)] = float(value)
+    return out

@@ -1,0 +1,90 @@
+"""``renkou indicators``: reported-indicator template and import, computed indicators."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from renkou.cli._plans_common import open_registry
+
+indicators_app = typer.Typer(help="规划指标：填报模板、导入与计算 / plan indicators",
+                             no_args_is_help=True)
+
+
+@indicators_app.command("template")
+def template(
+    plan: str = typer.Option(..., "--plan", help="规划代码，如 tianjin-14th / plan code"),
+    year: int = typer.Option(..., "--year", help="填报年度 / reporting year"),
+    out: Path = typer.Option(..., "--out", help="输出 .xlsx 文件 / output workbook"),
+) -> None:
+    """生成部门填报模板（每个填报类指标一行，含数据有效性校验和填报说明）。"""
+    from renkou.plans import get_plan
+    from renkou.plans.template import write_template
+
+    p = get_plan(plan)
+    path = write_template(p, year, out)
+    n = len(p.reported_indicators())
+    typer.echo(f"已生成填报模板：{path}（{n} 项填报类指标，{year} 年度）")
+
+
+@indicators_app.command("import")
+def import_(
+    file: Path = typer.Argument(..., help="已填写的填报模板 .xlsx / filled template"),
+    plan: str = typer.Option(None, "--plan", help="规划代码（默认取模板中记录的规划）"),
+    db: Path = typer.Option(None, "--db", help="数据库文件（默认内置示范库）/ store file"),
+) -> None:
+    """导入填报模板：逐行通过或隔离，隔离行注明文件、行号、列和原因。"""
+    from renkou.plans.template import import_template
+
+    registry = open_registry(db)
+    try:
+        result = import_template(registry, file, plan)
+    finally:
+        registry.close()
+    typer.echo(f"规划 {result.plan}：通过 {result.accepted} 行，未填报 {result.blank} 行，"
+               f"隔离 {len(result.rejected)} 行。")
+    for r in result.rejected:
+        typer.echo(f"  隔离 {r}")
+
+
+@indicators_app.command("compute")
+def compute(
+    year: int = typer.Option(..., "--year", help="年份 / year"),
+    area: str = typer.Option("120000", "--area", help="地区代码：市、区（6位）或街镇（9位）"),
+    formula: list[str] = typer.Option(None, "--formula", help="只计算这些公式 / formulas"),
+    plan: str = typer.Option(None, "--plan", help="计算该规划的全部计算类指标"),
+    childcare_places: float = typer.Option(None, "--childcare-places",
+                                           help="托位数（计算每千人口托位数时需要）"),
+    db: Path = typer.Option(None, "--db", help="数据库文件（默认内置示范库）"),
+) -> None:
+    """按地区和年份计算指标（数据来自人口基础信息库）。"""
+    from renkou.plans.indicator_data import RegistryData
+    from renkou.plans.indicators import FORMULAS, compute_many
+
+    names = list(formula or [])
+    if plan:
+        from renkou.plans import get_plan
+
+        names += [i.formula for i in get_plan(plan).computed_indicators()
+                  if i.formula and i.formula not in names]
+    if not names:
+        names = list(FORMULAS)
+    extra = {"childcare_places": childcare_places} if childcare_places is not None else {}
+    registry = open_registry(db, read_only=True)
+    try:
+        values, errors = compute_many(RegistryData(registry), names, area, year, extra)
+    finally:
+        registry.close()
+    for name in names:
+        f = FORMULAS.get(name)
+        label = f.name_zh if f else name
+        if name in values:
+            v = values[name]
+            typer.echo(f"{label}（{name}）：{v.value:.4g} {v.unit}  [{v.source}，{v.as_of}]")
+        else:
+            typer.echo(f"{label}（{name}）：无法计算 — {errors.get(name, '')}")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(indicators_app, name="indicators")
