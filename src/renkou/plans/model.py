@@ -239,6 +239,9 @@ class Target(_Frozen):
         """Short Chinese rendering, e.g. "≈1500万人（左右，±1%）" or "103~107"."""
         c = self.comparator
         u = "" if unit in ("", "—") else unit
+        # "8.5" + "1/10万" would read as 8.51/10万; such units go in brackets.
+        if u and (u[0].isdigit() or "=" in u):
+            u = f"（{u}）"
         if c == "range":
             text = f"{_fmt(self.low)}~{_fmt(self.high)}{u}"
         elif c in DIRECTIONAL:
