@@ -39,14 +39,18 @@ def _register_all() -> None:
             register(app)
 
 
-@app.callback()
-def _root(
-    version: bool = typer.Option(False, "--version", help="显示版本 / show version"),
-) -> None:
-    """renkou 人口发展规划监测与决策支持系统。"""
-    if version:
+def _show_version(value: bool) -> None:
+    if value:
         typer.echo(f"renkou {__version__}")
         raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(False, "--version", help="显示版本 / show version",
+                                 callback=_show_version, is_eager=True),
+) -> None:
+    """renkou 人口发展规划监测与决策支持系统。"""
 
 
 _register_all()
