@@ -103,3 +103,33 @@ def test_import_progress_file(tianjin: Plan, tmp_path: Path) -> None:
     assert n == 1
     assert [(b.row, b.column) for b in bad] == [(3, "任务编号"), (4, "报告日期")]
     assert load_records(store, tianjin.code)[0].evidence == "津人社〔2025〕3号"
+
+
+def test_demo_seed_gives_an_assessment_and_task_flags(tianjin: Plan) -> None:
+    from fakes import FakeData
+
+    from renkou.plans.demo_seed import seed_demo_plans
+    from renkou.plans.plan_assessment import assess_plan
+    from renkou.plans.storage import facility_counts
+
+    class FakeRegistry(MemoryTables):
+        def caliber(self, as_of: dt.date, caliber: str, level: str = "district",
+                    by: tuple[str, ...] = ()) -> pd.DataFrame:
+            return pd.DataFrame({"region": ["120000"], "value": [1_000_000]})
+
+    reg = FakeRegistry()
+    seed_demo_plans(reg, 2024)  # type: ignore[arg-type]
+    seed_demo_plans(reg, 2024)  # type: ignore[arg-type]  # idempotent
+    places = facility_counts(reg, "120000")["childcare_places"]
+    assert places[2024] == 3700
+    pa = assess_plan(tianjin, 2024, data=FakeData(), store=reg,
+                     facilities={"childcare_places": {2024: 3.7 * 13_866_009 / 1000}})
+    statuses = {a.indicator_code: a.status for a in pa.assessments}
+    assert statuses["TJ14-SRV-04"] == "进度正常"  # 144.4 of 175 after 4 of 5 years
+    assert statuses["TJ14-HLT-02"] == "进度滞后（预警）"
+    assert statuses["TJ14-EDU-02"] == "已达标"
+    assert statuses["TJ14-SRV-06"] == "进度滞后（预警）"  # 3.7 vs 4.5, computed baseline
+    states = task_states(tianjin, load_records(reg, tianjin.code), dt.date(2024, 12, 31))
+    flags = [f for s in states for f in s.flags]
+    assert {FLAG_LAGGING, FLAG_STALE, FLAG_NEVER} <= set(flags)
+    assert len(load_records(reg, tianjin.code)) < 4 * len(tianjin.tasks)

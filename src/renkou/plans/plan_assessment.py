@@ -75,7 +75,9 @@ class PlanAssessment:
     monitored: tuple[MonitoredValue, ...]
     series: Mapping[str, Mapping[int, float]]  # indicator code → year → value
     baselines: Mapping[str, Mapping[int, float]]
-    computed_baselines: frozenset[str]  # indicators whose baseline the registry supplied
+    # Indicators whose baseline is not in the plan text but is the base-year value computed
+    # from the registry (computed indicators) or reported by the department (reported ones).
+    computed_baselines: frozenset[str]
     errors: Mapping[str, str]  # indicator code → why it has no value
     config: AssessmentConfig = field(default_factory=AssessmentConfig)
     projection: PlanProjection | None = None
@@ -188,7 +190,7 @@ def assess_plan(plan: Plan, year: int, *, data: IndicatorData | None = None,
     for ind in plan.indicators:
         vals = series.get(ind.code, {})
         stated = {b.year: b.value for b in ind.baselines if b.period_start is None}
-        if not stated and ind.kind == "computed" and base_year in vals:
+        if not stated and base_year in vals:
             stated = {base_year: vals[base_year]}
             computed_base.add(ind.code)
         baselines[ind.code] = stated
@@ -264,6 +266,14 @@ def forward_look(projection: PlanProjection, ind: Indicator, target: TargetSpec,
                        method=projection.method)
 
 
+def _baseline_source(pa: PlanAssessment, a: Assessment) -> str:
+    if a.baseline_year is None:
+        return ""
+    if a.indicator_code in pa.computed_baselines:
+        return "系统计算" if a.kind == "computed" else "部门填报"
+    return "规划文本"
+
+
 def assessment_frame(pa: PlanAssessment) -> pd.DataFrame:
     """One row per indicator (assessed first, then monitored), Chinese headers."""
     rows: list[dict[str, object]] = []
@@ -275,8 +285,7 @@ def assessment_frame(pa: PlanAssessment) -> pd.DataFrame:
             "评估年份": a.year, "监测值": a.value,
             "累计值": a.assessed_value if a.assessed_value != a.value else None,
             "基期年份": a.baseline_year, "基期值": a.baseline_value,
-            "基期值来源": "系统计算" if a.indicator_code in pa.computed_baselines else (
-                "规划文本" if a.baseline_year is not None else ""),
+            "基期值来源": _baseline_source(pa, a),
             "目标年份": a.target_year, "规划目标": a.target_text,
             "按进度应达": a.expected_value, "完成进度": a.progress,
             "时间进度": a.expected_progress, "评估结论": a.status, "说明": a.reason,
