@@ -7,9 +7,9 @@ They are ordered by these keys, each breaking ties of the ones before it:
 2. years of social insurance in the city, longer first (社保缴纳年限长者优先) — the plan's
    “鼓励在我市稳定就业和稳定居住的外来人口落户定居”;
 3. application date, earlier first (申请时间早者优先);
-4. a keyed pseudonym of the applicant id (HMAC-SHA256 with the deployment's pseudonym key),
-   ascending — an order nobody can choose or predict without the key, used only when
-   everything else is equal.
+4. a keyed pseudonym of the applicant id (first 64 bits of HMAC-SHA256 with the deployment's
+   pseudonym key), ascending — an order nobody can choose or predict without the key, used
+   only when everything else is equal.
 
 The first ``quota`` applicants in that order are admitted; with no quota (the Tianjin plan
 reports that the quota limit was abolished, “取消落户名额限制”) everyone above the minimum score
@@ -17,7 +17,6 @@ is. Quota and minimum score come from the scheme's admission rules in force on t
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 from dataclasses import dataclass
 
@@ -65,11 +64,12 @@ class RankResult:
         return df.iloc[ranked].reset_index(drop=True)
 
 
-def pseudonyms(ids: npt.NDArray[np.object_], key: bytes | None = None) -> npt.NDArray[np.str_]:
-    """Keyed pseudonyms (HMAC-SHA256, hex) of applicant ids."""
+def pseudonyms(ids: npt.NDArray[np.object_], key: bytes | None = None) -> npt.NDArray[np.uint64]:
+    """Keyed pseudonyms of applicant ids: the first 64 bits of HMAC-SHA256, as integers (their
+    order is the order of the hex digests, up to a 1-in-2⁶⁴ collision)."""
     k = key if key is not None else get_settings().pseudonym_key_bytes()
-    return np.array([hmac.new(k, str(i).encode(), hashlib.sha256).hexdigest() for i in ids],
-                    dtype="<U64")
+    return np.array([int.from_bytes(hmac.digest(k, str(i).encode(), "sha256")[:8], "big")
+                     for i in ids], dtype=np.uint64)
 
 
 def rank(result: ScoreResult, pseudonym_key: bytes | None = None) -> RankResult:
@@ -86,7 +86,7 @@ def rank(result: ScoreResult, pseudonym_key: bytes | None = None) -> RankResult:
     # Pseudonyms only where the first three keys tie (HMAC per row is the slow part).
     keys = pd.DataFrame({"p": pts, "i": ins, "d": day})
     tied = keys.duplicated(keep=False).to_numpy()
-    pseudo = np.full(idx.shape[0], "", dtype="<U64")
+    pseudo = np.zeros(idx.shape[0], dtype=np.uint64)
     if tied.any():
         pseudo[tied] = pseudonyms(a.applicant_id[idx[tied]], pseudonym_key)
     # np.lexsort sorts by the last key first.

@@ -64,11 +64,21 @@ def _fmt(x: float) -> str:
 
 
 def _spread(keys: IntArray, text: Callable[[int], str]) -> ObjArray:
-    """``text(k)`` for each element, computed once per distinct key."""
-    uniq, inverse = np.unique(keys, return_inverse=True)
-    table = np.array([text(int(k)) for k in uniq], dtype=object)
-    out: ObjArray = table[inverse.reshape(-1)]
-    return out
+    """``text(k)`` for each element, computed once per distinct key (keys are small ints)."""
+    if keys.size == 0:
+        return np.empty(0, dtype=object)
+    lo, hi = int(keys.min()), int(keys.max())
+    if hi - lo > 1_000_000:  # wide keys: fall back to sorting
+        uniq, inverse = np.unique(keys, return_inverse=True)
+        out: ObjArray = np.array([text(int(k)) for k in uniq], dtype=object)[inverse.ravel()]
+        return out
+    present = np.zeros(hi - lo + 1, dtype=bool)
+    present[keys - lo] = True
+    table = np.full(hi - lo + 1, "", dtype=object)
+    for k in np.flatnonzero(present):
+        table[k] = text(int(k) + lo)
+    spread: ObjArray = table[keys - lo]
+    return spread
 
 
 def _finish(raw: FloatArray, v: IndicatorVersion) -> FloatArray:
@@ -177,12 +187,13 @@ def _eligibility(resolved: ResolvedScheme, a: ApplicantTable,
                    f"社会保险不满{rules.min_insurance_years:g}年"))
     checks.append((age > rules.max_age, f"年龄超过{rules.max_age}岁"))
     checks.append((age < 18, "未满18周岁"))
-    n = len(a)
-    reason: ObjArray = np.full(n, "", dtype=object)
-    for mask, text in checks:
-        reason = np.where(mask, np.where(reason == "", text, reason + "、" + text),
-                          reason).astype(object)
-    return reason == "", reason
+    # One bit per failed condition; the text of each combination is made once.
+    bits = np.zeros(len(a), dtype=np.int64)
+    for j, (mask, _) in enumerate(checks):
+        bits |= mask.astype(np.int64) << j
+    reason = _spread(bits, lambda b: "、".join(text for j, (_, text) in enumerate(checks)
+                                              if b >> j & 1))
+    return bits == 0, reason
 
 
 def score(applicants: ApplicantTable, scheme: PointsScheme, as_of: dt.date,
@@ -217,19 +228,19 @@ def score(applicants: ApplicantTable, scheme: PointsScheme, as_of: dt.date,
     eligible, reason = _eligibility(resolved, applicants, age)
     explanation: ObjArray | None = None
     if explain:
-        explanation = np.full(n, "", dtype=object)
+        columns: list[list[str]] = []
         for ind in scheme.indicators:
             if ind.key not in texts:
                 continue
             shown = ((points[ind.key] != 0) | dropped_any.get(ind.key, False)
                      | (_always_shown(ind, resolved.versions[ind.key]) & (texts[ind.key] != "")))
-            explanation = np.where(shown, explanation + texts[ind.key] + "；",
-                                   explanation).astype(object)
-        total_text = _spread(np.round(total * 100).astype(np.int64),
-                             lambda k: f"合计 {k / 100:g} 分")
-        explanation = explanation + total_text
-        explanation = np.where(eligible, explanation,
-                               explanation + "；不符合准入条件：" + reason).astype(object)
+            columns.append(np.where(shown, texts[ind.key], "").tolist())
+        columns.append(_spread(np.round(total * 100).astype(np.int64),
+                               lambda k: f"合计 {k / 100:g} 分").tolist())
+        columns.append(np.where(eligible, "", "不符合准入条件：" + reason).tolist())
+        # One join per applicant is the cheapest way to build a million strings in Python.
+        joined = ["；".join([p for p in parts if p]) for parts in zip(*columns, strict=True)]
+        explanation = np.array(joined, dtype=object)
     return ScoreResult(applicants=applicants, scheme=resolved, age=age, points=points,
                        total=total, eligible=eligible, ineligible_reason=reason,
                        explanation=explanation)
