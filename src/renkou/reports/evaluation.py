@@ -1,0 +1,322 @@
+"""The evaluation report model (规划实施评估报告): everything the Word and HTML writers
+print, built from a plan assessment, the warning list and task supervision.
+
+Findings (摘要) and recommendations (建议) are generated from the data: counts by status,
+the indicators behind each status, the forward look, and the tasks flagged by supervision.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Literal
+
+import numpy as np
+
+from renkou.plans.assessment import LAGGING, MET, MISSED, NO_DATA, ON_TRACK, format_number
+from renkou.plans.model import Plan
+from renkou.plans.plan_assessment import PlanAssessment, evaluate_registry
+from renkou.plans.tasks import (
+    GroupProgress,
+    TaskState,
+    flagged,
+    load_records,
+    progress_by_department,
+    progress_by_section,
+    task_states,
+)
+from renkou.plans.template import department_names
+from renkou.plans.warnings import EarlyWarning, warning_list
+from renkou.types import FloatArray
+
+if TYPE_CHECKING:
+    from renkou.plans.assessment import AssessmentConfig
+    from renkou.registry import Registry
+
+Stage = Literal["midterm", "final"]
+STAGE_ZH = {"midterm": "中期评估", "final": "终期评估"}
+STATUS_ORDER = (MET, ON_TRACK, LAGGING, MISSED, NO_DATA)
+# Formulas drawn as "trajectory vs target path" when the plan has them, in this order.
+CHART_FORMULAS = ("resident_population", "life_expectancy_hukou", "life_expectancy", "imr",
+                  "urbanisation_rate", "mean_schooling_16_59", "binhai_share",
+                  "central_city_share", "ageing_65_share", "tfr", "srb",
+                  "childcare_places_per_1000")
+
+
+@dataclass(frozen=True)
+class TrajectoryChart:
+    """Observed values against the straight path from baseline to target (进度对比图)."""
+
+    code: str
+    title: str
+    unit: str
+    years: tuple[int, ...]
+    values: tuple[float, ...]
+    baseline_year: int | None
+    baseline_value: float | None
+    target_year: int
+    target_value: float | None
+    target_low: float | None = None
+    target_high: float | None = None
+
+
+@dataclass(frozen=True)
+class FanChart:
+    """Projection fan of one indicator with the target line (预测扇形图)."""
+
+    title: str
+    unit: str
+    observed_years: tuple[int, ...]
+    observed: tuple[float, ...]
+    years: tuple[int, ...]
+    median: tuple[float, ...]
+    bands: tuple[tuple[float, tuple[float, ...], tuple[float, ...]], ...]  # (level, lo, hi)
+    target_year: int | None
+    target_value: float | None
+    method: str
+
+
+@dataclass(frozen=True)
+class Pyramid:
+    """Population by sex and single age (人口金字塔), optionally with a projected outline."""
+
+    title: str
+    year: int
+    male: tuple[float, ...]
+    female: tuple[float, ...]
+    projected_year: int | None = None
+    projected_male: tuple[float, ...] = ()
+    projected_female: tuple[float, ...] = ()
+
+
+@dataclass(frozen=True)
+class EvaluationReport:
+    """Everything an evaluation report shows."""
+
+    plan: Plan
+    year: int
+    stage: Stage
+    generated: dt.date
+    assessment: PlanAssessment
+    warnings: tuple[EarlyWarning, ...]
+    tasks: tuple[TaskState, ...]
+    by_department: tuple[GroupProgress, ...]
+    by_section: tuple[GroupProgress, ...]
+    flagged_tasks: tuple[TaskState, ...]
+    findings: tuple[str, ...]
+    recommendations: tuple[str, ...]
+    trajectories: tuple[TrajectoryChart, ...] = ()
+    fan: FanChart | None = None
+    pyramid: Pyramid | None = None
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def title(self) -> str:
+        return f"{self.plan.name_zh}实施情况{STAGE_ZH[self.stage]}报告"
+
+    @property
+    def subtitle(self) -> str:
+        return f"（评估年度：{self.year}年）"
+
+    @property
+    def lead(self) -> str:
+        if self.plan.lead_department:
+            return department_names([self.plan.lead_department])[0]
+        return "发展改革部门"
+
+    def status_counts(self) -> dict[str, int]:
+        c = Counter(a.status for a in self.assessment.assessments)
+        return {s: c.get(s, 0) for s in STATUS_ORDER}
+
+
+def _names(items: list[str], limit: int = 6) -> str:
+    shown = "、".join(items[:limit])
+    return shown + (f"等{len(items)}项" if len(items) > limit else "")
+
+
+def findings(pa: PlanAssessment, warnings: list[EarlyWarning], states: list[TaskState],
+             stage: Stage) -> list[str]:
+    """摘要: what the assessment found, in sentences generated from the data."""
+    out: list[str] = []
+    counts = Counter(a.status for a in pa.assessments)
+    n = len(pa.assessments)
+    period = f"{pa.plan.period_start}—{pa.plan.period_end}年"
+    elapsed = pa.year - pa.plan.period_start + 1
+    total = pa.plan.period_end - pa.plan.period_start + 1
+    out.append(
+        f"规划期为{period}，本次为{STAGE_ZH[stage]}，评估年度{pa.year}年"
+        f"（规划期第{elapsed}年，共{total}年）。规划设定量化目标的指标{n}项，其中已达标"
+        f"{counts[MET]}项、进度正常{counts[ON_TRACK]}项、进度滞后（预警）{counts[LAGGING]}项、"
+        f"未达标{counts[MISSED]}项、数据不足{counts[NO_DATA]}项；另有{len(pa.monitored)}项为"
+        f"监测指标。")
+    for status, lead in ((MET, "已达标的指标有"), (LAGGING, "进度滞后的指标有"),
+                         (MISSED, "未达标的指标有")):
+        names = [a.name for a in pa.assessments if a.status == status]
+        if names:
+            out.append(f"{lead}{_names(names)}。")
+    pop = next((a for a in pa.assessments if a.name.startswith("常住人口")), None)
+    if pop is not None and pop.value is not None:
+        text = (f"{pa.year}年末常住人口{format_number(pop.value)}{pop.unit}，"
+                f"规划目标{pop.target_text}（{pop.target_year}年）")
+        f = pop.forward
+        if f is not None and f.projected_value is not None:
+            projected = format_number(f.projected_value)
+            text += f"；按近年趋势预测{f.target_year}年为{projected}{pop.unit}"
+            if f.probability is not None:
+                text += f"，达标概率约{f.probability:.0%}"
+        out.append(text + "。")
+    missing = [a.name for a in pa.assessments if a.status == NO_DATA]
+    if missing:
+        out.append(f"{_names(missing)}缺少{pa.year}年监测数据，需相关部门按期报送或补齐统计口径。")
+    if warnings:
+        top = "、".join(f"{w.name}（{w.level}）" for w in warnings[:3])
+        out.append(f"预警清单共{len(warnings)}项，风险最高的是{top}。")
+    if states:
+        done = sum(1 for s in states if s.status == "已完成")
+        lag = sum(1 for s in states if s.status == "滞后")
+        stale = sum(1 for s in states if s.flags and s.status not in ("滞后",))
+        mean = float(np.mean([s.percent for s in states]))
+        out.append(f"规划重点任务{len(states)}项，已完成{done}项，标记滞后{lag}项，"
+                   f"近一季度未报告或从未报告{stale}项，平均完成进度{mean:.0f}%。")
+    return out
+
+
+def recommendations(pa: PlanAssessment, warnings: list[EarlyWarning],
+                    by_department: list[GroupProgress]) -> list[str]:
+    """建议: from the warnings, the lagging departments and the data gaps."""
+    out: list[str] = []
+    for w in warnings[:5]:
+        out.append(f"{w.name}：{w.suggestion}")
+    lagging = [g for g in by_department if g.lagging or g.flagged]
+    lagging.sort(key=lambda g: (-g.lagging, -g.flagged))
+    for g in lagging[:3]:
+        out.append(f"督促{g.name}加快推进所牵涉的{g.tasks}项任务（其中滞后{g.lagging}项、"
+                   f"需督办{g.flagged}项），下一季度报送进展和整改措施。")
+    gaps = [a for a in pa.assessments if a.status == NO_DATA]
+    if gaps:
+        depts = sorted({d for a in gaps for d in a.departments})
+        out.append(f"建立健全{len(gaps)}项缺数指标的数据报送机制，"
+                   f"明确{_names(depts, 5)}的报送口径和时限。")
+    if not out:
+        out.append("各项指标和任务总体按计划推进，建议保持监测频率，关注目标年前的变化。")
+    return out
+
+
+def _trajectory(pa: PlanAssessment, code: str) -> TrajectoryChart | None:
+    a = pa.by_code().get(code)
+    ind = next((i for i in pa.plan.indicators if i.code == code), None)
+    if a is None or ind is None:
+        return None
+    series = pa.series.get(code, {})
+    years = tuple(sorted(series))
+    if len(years) < 2:
+        return None
+    target = next((t for t in ind.assessed_targets() if t.year == a.target_year), None)
+    if target is None or target.comparator in ("increase", "decrease") or target.cumulative:
+        return None
+    return TrajectoryChart(code=code, title=ind.name_zh, unit=ind.unit, years=years,
+                           values=tuple(series[y] for y in years),
+                           baseline_year=a.baseline_year, baseline_value=a.baseline_value,
+                           target_year=a.target_year, target_value=target.value,
+                           target_low=target.low, target_high=target.high)
+
+
+def _charts(pa: PlanAssessment) -> list[TrajectoryChart]:
+    order = {f: i for i, f in enumerate(CHART_FORMULAS)}
+    inds = sorted((i for i in pa.plan.computed_indicators()
+                   if i.formula in order and not i.area_group),
+                  key=lambda i: order[i.formula or ""])
+    out: list[TrajectoryChart] = []
+    for ind in inds:
+        chart = _trajectory(pa, ind.code)
+        if chart is not None:
+            out.append(chart)
+    return out[:6]
+
+
+def _fan(pa: PlanAssessment) -> FanChart | None:
+    proj = pa.projection
+    if proj is None:
+        return None
+    pop = next((a for a in pa.assessments if a.name.startswith("常住人口")), None)
+    fan = proj.fan("resident_population", (0.05, 0.25, 0.5, 0.75, 0.95))
+    if fan is None:
+        return None
+    years = tuple(int(y) for y in proj.years)
+    # Stock values at the reference date only; drop the extra step run for flow indicators.
+    keep = slice(0, len(years) - 1) if len(years) > 2 else slice(None)
+    obs_series = pa.series.get(pop.indicator_code, {}) if pop else {}
+    return FanChart(
+        title="常住人口预测", unit="万人", observed_years=tuple(sorted(obs_series)),
+        observed=tuple(obs_series[y] for y in sorted(obs_series)), years=years[keep],
+        median=tuple(float(x) for x in fan[0.5][keep]),
+        bands=tuple((level, tuple(float(x) for x in fan[lo][keep]),
+                     tuple(float(x) for x in fan[hi][keep]))
+                    for level, lo, hi in ((0.9, 0.05, 0.95), (0.5, 0.25, 0.75))),
+        target_year=pop.target_year if pop else None,
+        target_value=_target_value(pa.plan, pop.indicator_code, pop.target_year) if pop
+        else None,
+        method=proj.method)
+
+
+def _target_value(plan: Plan, code: str, year: int) -> float | None:
+    ind = next((i for i in plan.indicators if i.code == code), None)
+    target = ind.target_for(year) if ind else None
+    return target.value if target else None
+
+
+def _pyramid(registry: Registry | None, pa: PlanAssessment) -> Pyramid | None:
+    if registry is None:
+        return None
+    from renkou.plans.indicator_data import RegistryData
+
+    try:
+        pop: FloatArray = RegistryData(registry).population(
+            dt.date(pa.year, 12, 31), "resident", pa.plan.area_code)
+    except Exception:  # the area may be outside the registry (e.g. Chongqing)
+        return None
+    if pop.sum() <= 0:
+        return None
+    proj = pa.projection
+    p_year = None
+    pm: tuple[float, ...] = ()
+    pf: tuple[float, ...] = ()
+    if proj is not None:
+        end = pa.plan.period_end if pa.plan.period_end in set(int(y) for y in proj.years) \
+            else int(proj.years[-2])
+        idx = int(np.nonzero(proj.years == end)[0][0])
+        p_year = end
+        pm = tuple(float(x) for x in proj.population[idx, 0])
+        pf = tuple(float(x) for x in proj.population[idx, 1])
+    return Pyramid(title=f"{pa.plan.area_name}常住人口年龄结构", year=pa.year,
+                   male=tuple(float(x) for x in pop[0]),
+                   female=tuple(float(x) for x in pop[1]), projected_year=p_year,
+                   projected_male=pm, projected_female=pf)
+
+
+def build_report(pa: PlanAssessment, stage: Stage, *, registry: Registry | None = None,
+                 today: dt.date | None = None) -> EvaluationReport:
+    """The report model of an existing plan assessment (tasks read from ``registry``)."""
+    warnings = warning_list(pa)
+    records = load_records(registry, pa.plan.code) if registry is not None else []
+    states = task_states(pa.plan, records, dt.date(pa.year, 12, 31))
+    by_dept = progress_by_department(states)
+    notes = [f"{code}：{msg}" for code, msg in sorted(pa.errors.items())]
+    return EvaluationReport(
+        plan=pa.plan, year=pa.year, stage=stage, generated=today or dt.date.today(),
+        assessment=pa, warnings=tuple(warnings), tasks=tuple(states),
+        by_department=tuple(by_dept), by_section=tuple(progress_by_section(states)),
+        flagged_tasks=tuple(flagged(states)),
+        findings=tuple(findings(pa, warnings, states, stage)),
+        recommendations=tuple(recommendations(pa, warnings, by_dept)),
+        trajectories=tuple(_charts(pa)), fan=_fan(pa), pyramid=_pyramid(registry, pa),
+        notes=tuple(notes))
+
+
+def evaluate(registry: Registry, plan: Plan, year: int, stage: Stage, *,
+             config: AssessmentConfig | None = None, trajectories: int = 200
+             ) -> EvaluationReport:
+    """Assess ``plan`` in ``year`` from the registry and build the report model."""
+    pa = evaluate_registry(registry, plan, year, config=config, trajectories=trajectories)
+    return build_report(pa, stage, registry=registry)
