@@ -439,6 +439,7 @@ def simulate(n: int, seed: int) -> SyntheticCity:
         "male": male, "birth": birth, "death": death, "outside_code": cat("outside"),
         "education": edu, "family": rng.random(len(male)) < 0.9,
         "cohort": np.concatenate([np.full(len(c.birth), c.name) for c in cohorts]),
+        "home": cat("home"),
     })
     hukou = pd.concat([hk0, hk_b, hk_g, hk_s], ignore_index=True)
     residence = pd.concat([res0, res_b, res_g, res_a, res_l], ignore_index=True)

@@ -1,0 +1,32 @@
+"""Synthetic Tianjin-like city (合成城市): people, 2015–2024 histories, department feeds with
+realistic dirt, and the true calibers a correct registry must recover.
+
+Public API: ``generate_city``, ``write_feeds``, ``truth_calibers``, ``build_demo_store``."""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+from renkou.registry.synth.city import SyntheticCity, generate_city
+from renkou.registry.synth.feeds import write_feeds
+from renkou.registry.synth.truth import calibers_at, state_at, truth_calibers
+
+__all__ = ["SyntheticCity", "build_demo_store", "calibers_at", "generate_city", "state_at",
+           "truth_calibers", "write_feeds"]
+
+
+def build_demo_store(db_path: Path, persons: int, seed: int,
+                     progress: Callable[[str], None] | None = None) -> None:
+    """Generate the city, write its feeds to a temporary directory and ingest them into the
+    embedded store at ``db_path`` with the registry's own ingest."""
+    from renkou.registry.ingest import ingest_directory
+    from renkou.registry.store import Store
+
+    city = generate_city(persons, seed)
+    with tempfile.TemporaryDirectory(prefix="renkou-synth-") as tmp:
+        write_feeds(city, Path(tmp), progress=progress)
+        Path(db_path).parent.mkdir(parents=True, exist_ok=True)
+        with Store(Path(db_path)) as store:
+            ingest_directory(store, Path(tmp))
