@@ -74,7 +74,7 @@ def test_killed_ingest_leaves_store_unchanged_and_rerun_completes(tmp_path: Path
         proc.wait(timeout=30)
         assert counts(db) == before
     done = run_ingest(db, big)
-    out, err = done.communicate(timeout=300)
+    _out, err = done.communicate(timeout=300)
     assert done.returncode == 0, err.decode()
     after = counts(db)
     assert after["ingest_batches"] == before["ingest_batches"] + 1
