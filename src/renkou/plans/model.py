@@ -93,9 +93,9 @@ FORMULAS: dict[str, str] = {
     "resident_population": "常住人口 resident population at year end (万人)",
     "hukou_population": "户籍人口 registered (hukou) population at year end (万人)",
     "hukou_net_growth": "户籍人口净增长 hukou population change over the period (万人)",
-    "resident_net_growth": "(*) 常住人口净增 resident population change over the period (万人)",
-    "hukou_growth_pct": "(*) 户籍人口增长率 hukou population change over the period (%)",
-    "resident_growth_pct": "(*) 常住人口增长率 resident population change over the period (%)",
+    "resident_net_growth": "常住人口净增 resident population change over the period (万人)",
+    "hukou_growth_pct": "户籍人口增长率 hukou population change over the period (%)",
+    "resident_growth_pct": "常住人口增长率 resident population change over the period (%)",
     "natural_increase_rate": "人口自然增长率 births minus deaths per 1000 mean population (‰)",
     "natural_increase_rate_hukou": "(*) 户籍人口自然增长率 (‰)",
     "life_expectancy": "人均预期寿命 resident period life expectancy at birth (岁)",
@@ -103,20 +103,20 @@ FORMULAS: dict[str, str] = {
     "imr": "婴儿死亡率 deaths under one per 1000 live births (‰)",
     "tfr": "总和生育率 total fertility rate (children per woman)",
     "srb": "出生人口性别比 male per 100 female births (女=100)",
-    "child_share": "(*) 0—14岁人口比重 (%)",
-    "working_age_share": "(*) 15—64岁人口比重 (%)",
+    "child_share": "0—14岁人口比重 (%)",
+    "working_age_share": "15—64岁人口比重 (%)",
     "ageing_60_share": "60岁及以上人口比重 (%)",
     "ageing_65_share": "65岁及以上人口比重 (%)",
     "old_dependency": "老年抚养比 65+ / 15–64 × 100 (%)",
     "total_dependency": "总抚养比 (0–14 + 65+) / 15–64 × 100 (%)",
-    "working_age_population": "(*) 15—64岁劳动年龄人口 (万人)",
+    "working_age_population": "15—64岁劳动年龄人口 (万人)",
     "urbanisation_rate": "常住人口城镇化率 urban share of resident population (%)",
     "urbanisation_rate_hukou": "(*) 户籍人口城镇化率 urban share of hukou population (%)",
     "mean_schooling_15plus": "15岁及以上人口平均受教育年限 (年)",
     "mean_schooling_16_59": "16—59岁劳动年龄人口平均受教育年限 (年)",
     "mean_schooling_20_59": "(*) 20—59岁主要劳动年龄人口平均受教育年限 (年)",
-    "tertiary_share_15plus": "(*) 15岁及以上人口中大专及以上学历比重 (%)",
-    "tertiary_share_16_59": "(*) 16—59岁人口中大专及以上学历比重 (%)",
+    "tertiary_share_15plus": "15岁及以上人口中大专及以上学历比重 (%)",
+    "tertiary_share_16_59": "16—59岁人口中大专及以上学历比重 (%)",
     "separation_share": "人户分离人口占常住人口比重, township/street level (%)",
     "cross_district_separation_share": "户籍地与常住地不在同一区的人口比重 (%)",
     "floating_population_share": "流动人口（户籍在市外）比重 (%)",
@@ -373,13 +373,28 @@ class Task(_Frozen):
     section: str
     title: str
     measures: tuple[str, ...] = Field(min_length=1)
-    # Set only where the text names a lead; Tianjin's list says "排名不分先后".
+    # Tianjin's list ranks no one ("排名不分先后"): the lead is set only where a row names a
+    # single specific department (besides "等相关单位" or the district governments).
     lead_department: str | None = None
+    # All responsible departments, the lead included.
     departments: tuple[str, ...] = ()
     # The 责任部门 cell verbatim, including "等相关单位按职责分工负责".
     department_text: str | None = None
     department_basis: DepartmentBasis = "task-division"
     notes: str | None = None
+
+    @property
+    def participating(self) -> tuple[str, ...]:
+        """The responsible departments other than the lead (参与部门)."""
+        return tuple(d for d in self.departments if d != self.lead_department)
+
+    @model_validator(mode="after")
+    def _lead_is_responsible(self) -> Task:
+        if self.lead_department and self.lead_department not in self.departments:
+            raise ValueError(f"任务 {self.code} 的牵头部门不在责任部门中")
+        if not self.departments:
+            raise ValueError(f"任务 {self.code} 缺少责任部门")
+        return self
 
 
 class Plan(_Frozen):
