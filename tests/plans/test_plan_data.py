@@ -274,6 +274,10 @@ def test_tianjin_task_departments_and_measures_follow_the_list(tj: Plan) -> None
             if name and not name.startswith("各"):
                 assert catalog.resolve_department(name).code in task.departments, \
                     (task.code, name)
+        for collective, code in (("各区人民政府", "gqzf"), ("有关区人民政府", "ygqzf"),
+                                 ("各有关部门", "ygbm")):
+            assert (collective in task.department_text) == (code in task.departments), \
+                (task.code, collective)
         for m in task.measures:
             assert _flat(m) in division, (task.code, m)
     by_code = {t.code: t for t in tj.tasks}
