@@ -9,11 +9,11 @@ reason                 meaning
 missing_field          a required column is absent from the file or the cell is empty
 bad_value              not a date / month / allowed value / division-code shape
 bad_id_check           ID number malformed, impossible birth part or wrong check char
+date_in_future         event dated after its own 登记日期, or any date after today
 id_sex_mismatch        性别 (or 男方/女方, 母亲/父亲) contradicts the ID's sequence digit
 id_birthdate_mismatch  出生日期 differs from the birth date inside the ID number
 unknown_division       a division code that is not a known Tianjin district/street (or,
                        where the other end of a move is allowed outside, not a province)
-date_in_future         event dated after its own 登记日期, or any date after today
 date_before_birth      event dated before the person was born
 duplicate              the same record delivered again (same record id and content, or the
                        same content under another record id)
@@ -137,6 +137,12 @@ def row_checks(schema: FeedSchema, present: set[str]) -> list[tuple[str, str, st
         checks.append((f"{q(f.field)} <> '' AND NOT {id_valid_sql(f.field)}", "bad_id_check",
                        f.field))
     subject = schema.subject
+    event = schema.by_field(schema.event_date)
+    ev = typed_date_sql(event)
+    checks.append((f"{ev} > {date_sql('record_date')}", "date_in_future", event.field))
+    for f in schema.of_type("date", "month"):
+        if not f.future_ok:
+            checks.append((f"{typed_date_sql(f)} > current_date", "date_in_future", f.field))
     sex_fields = schema.of_type("sex")
     for f in sex_fields:
         checks.append((f"{q(f.field)} <> '' AND (CASE WHEN {q(f.field)} = '男' THEN 'male' "
@@ -153,12 +159,6 @@ def row_checks(schema: FeedSchema, present: set[str]) -> list[tuple[str, str, st
     for f in schema.of_type("code"):
         checks.append((f"{q(f.field)} <> '' AND NOT {code_valid_sql(f)}", "unknown_division",
                        f.field))
-    event = schema.by_field(schema.event_date)
-    ev = typed_date_sql(event)
-    checks.append((f"{ev} > {date_sql('record_date')}", "date_in_future", event.field))
-    for f in schema.of_type("date", "month"):
-        if not f.future_ok:
-            checks.append((f"{typed_date_sql(f)} > current_date", "date_in_future", f.field))
     if event.field != "birth_date" or schema.subject != "child_id":
         checks.append((f"{ev} < {id_birth_sql(subject)}", "date_before_birth", event.field))
     del present  # absent columns are '' and fail the checks above like empty cells
