@@ -9,7 +9,15 @@ import pandas as pd
 
 from renkou.registry.synth import people as pp
 from renkou.registry.synth.dates import (
-    END, NAT, START, Dates, from_ymd, month_index, shift_years, uniform_dates, ymd,
+    END,
+    NAT,
+    START,
+    Dates,
+    from_ymd,
+    month_index,
+    shift_years,
+    uniform_dates,
+    ymd,
 )
 from renkou.registry.synth.targets import Targets
 

@@ -135,7 +135,9 @@ def add_dirt(feeds: dict[str, pd.DataFrame], city: SyntheticCity, rng: np.random
 
         def future(x: pd.DataFrame, ev: str = ev) -> None:
             y = rng.integers(2031, 2034, len(x)).astype(str)
-            if ev.endswith("月"):
+            if key == "health_birth":  # a future birth date would also contradict the ID
+                pass
+            elif ev.endswith("月"):
                 x[ev] = np.char.add(y, "-06")
                 x["缴费截止月"] = np.char.add(y, "-12")
             else:
@@ -153,6 +155,7 @@ def add_dirt(feeds: dict[str, pd.DataFrame], city: SyntheticCity, rng: np.random
             later = dd + rng.integers(1, 4, len(rows)).astype("timedelta64[D]")
             df.iloc[rows, df.columns.get_loc("死亡日期")] = ds(later)
             df.iloc[rows, df.columns.get_loc("火化日期")] = ds(np.maximum(cr, later))
+            df.iloc[rows, df.columns.get_loc("登记日期")] = ds(np.maximum(cr, later))
             c["conflict"] += len(rows)
         rec = df["登记日期"].to_numpy().astype("datetime64[D]")
         late_ok = free & (rec <= END - 400) & (rec >= np.datetime64("2015-01-01"))

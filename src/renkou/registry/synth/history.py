@@ -18,7 +18,15 @@ from renkou.registry.synth import people as pp
 from renkou.registry.synth.activity import employment_spells, marriages, school_spells
 from renkou.registry.synth.city import SyntheticCity
 from renkou.registry.synth.dates import (
-    CENSUS, END, NAT, START, Dates, completed_age, shift_months, shift_years, uniform_dates,
+    CENSUS,
+    END,
+    NAT,
+    START,
+    Dates,
+    completed_age,
+    shift_months,
+    shift_years,
+    uniform_dates,
 )
 from renkou.registry.synth.targets import Targets, targets
 
@@ -280,7 +288,7 @@ def _post_census_births(co: _Cohort, pl: pp.Placement, pid: I64, t: Targets,
     n = len(pid)
     mothers: list[I64] = []
     dates: list[Dates] = []
-    lo = np.datetime64(CENSUS)
+    lo = np.datetime64(CENSUS + DAY)  # born on the census day would be a census resident
     women = ~co.male
     while lo <= END:
         hi = min(np.datetime64(shift_years(np.array([lo]), 1)[0], "D"), END + DAY)

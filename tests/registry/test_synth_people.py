@@ -1,0 +1,98 @@
+"""Structure of the synthetic city's census-day population against Tianjin's 七普 figures."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from renkou import ids
+from renkou.regions import tianjin_districts
+from renkou.registry.synth import generate_city, state_at
+from renkou.registry.synth.targets import life_expectancy, targets
+
+CENSUS = "2020-11-01"
+TOL = 0.005  # ±0.5 percentage points (issue 2)
+
+
+@pytest.fixture(scope="module")
+def city_200k():  # type: ignore[no-untyped-def]
+    return generate_city(200_000, 7)
+
+
+@pytest.fixture(scope="module")
+def city_small():  # type: ignore[no-untyped-def]
+    return generate_city(20_000, 11)
+
+
+@pytest.mark.slow
+def test_census_structure_within_half_a_point(city_200k) -> None:  # type: ignore[no-untyped-def]
+    st = state_at(city_200k, CENSUS)
+    res = st[st["resident"] != 0]
+    assert len(res) == 200_000
+    age, male = res["age"].to_numpy(), res["male"].to_numpy()
+    c = targets().census
+    assert abs((age >= 60).mean() - c["age_60_plus"]) < TOL
+    assert abs((age >= 65).mean() - c["age_65_plus"]) < TOL
+    assert abs((age < 15).mean() - c["age_0_14"]) < TOL
+    assert abs(male.mean() - c["male_share"]) < TOL
+    dep = (age >= 65).sum() / ((age >= 15) & (age < 65)).sum()
+    assert abs(dep - 0.2056) < TOL
+    urban = {s.code: s.urban for s in targets().streets}
+    is_urban = np.array([urban[int(x)] for x in res["resident"].to_numpy()])
+    assert abs(is_urban.mean() - c["urbanisation"]) < TOL
+    shares = pd.Series(res["resident"].to_numpy() // 1000).value_counts(normalize=True)
+    total = sum(r.census2020 or 0 for r in tianjin_districts())
+    for r in tianjin_districts():
+        assert abs(shares.get(int(r.code), 0.0) - (r.census2020 or 0) / total) < TOL, r.name
+
+
+def test_everybody_has_a_valid_distinct_id_matching_sex_and_birth(city_small) -> None:  # type: ignore[no-untyped-def]
+    p = city_small.persons
+    assert p["id_number"].is_unique
+    sample = p.sample(3000, random_state=1)
+    for number, male, birth in zip(sample["id_number"], sample["male"], sample["birth"],
+                                   strict=True):
+        verdict = ids.validate(number)
+        assert verdict.valid, ids.mask(number)
+        info = ids.parse(number)
+        assert info.sex == ("male" if male else "female")
+        assert info.birth_date == pd.Timestamp(birth).date()
+
+
+def test_separation_shares_as_the_plan_states(city_small) -> None:  # type: ignore[no-untyped-def]
+    # "人户分离人口接近一半，户籍地与常住地不在同一个区的人口超过三分之一" (Tianjin 14th FYP plan)
+    for as_of in (CENSUS, "2024-12-31"):
+        st = state_at(city_small, as_of)
+        res = st[st["resident"] != 0]
+        away = res["away_long"].to_numpy()
+        assert 0.44 <= away.mean() <= 0.50
+        other = away & ((res["hukou"].to_numpy() // 1000) != (res["residence"].to_numpy() // 1000))
+        assert other.mean() > 1 / 3
+
+
+def test_schedules_are_plausible() -> None:
+    t = targets()
+    assert 0.9 <= t.asfr.sum() <= 1.1  # TFR
+    wm = t.srb / (1 + t.srb)
+    e0 = wm * life_expectancy(t.mx[:, 0]) + (1 - wm) * life_expectancy(t.mx[:, 1])
+    assert 81 <= e0 <= 82
+    assert abs(t.age_sex.sum() - 1) < 1e-9
+
+
+def test_same_seed_same_city_other_seed_differs() -> None:
+    a, b, c = generate_city(2_000, 5), generate_city(2_000, 5), generate_city(2_000, 6)
+    pd.testing.assert_frame_equal(a.persons, b.persons)
+    pd.testing.assert_frame_equal(a.residence, b.residence)
+    assert not a.persons["id_number"].equals(c.persons["id_number"])
+
+
+def test_vital_rates_are_tianjin_like(city_small) -> None:  # type: ignore[no-untyped-def]
+    # Birth and death rates between the census and 2024 around Tianjin's 5-7 per thousand.
+    p = city_small.persons
+    birth = p["birth"].to_numpy().astype("datetime64[D]")
+    death = p["death"].to_numpy().astype("datetime64[D]")
+    lo, hi = np.datetime64("2021-01-01"), np.datetime64("2024-12-31")
+    years = 4 * len(p[p["cohort"] == "p0"])
+    assert 3 / 1000 < ((birth >= lo) & (birth <= hi)).sum() / years < 9 / 1000
+    assert 4 / 1000 < ((death >= lo) & (death <= hi)).sum() / years < 10 / 1000
