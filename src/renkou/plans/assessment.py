@@ -178,7 +178,9 @@ def target_text(target: TargetSpec, unit: str = "", config: AssessmentConfig | N
                 ) -> str:
     """Chinese rendering of a target, e.g. "≥82.38岁", "1500万人左右（±45）", "103~107"."""
     cfg = config or AssessmentConfig()
-    u = unit or ""
+    # "1/10万" after a number reads as a digit: 8.5/10万, not 8.51/10万.
+    u = unit[1:] if unit.startswith("1/") else unit or ""
+    u = "" if u == "—" or "=" in u else u
 
     def f(x: float | None) -> str:
         return "" if x is None else format_number(x)

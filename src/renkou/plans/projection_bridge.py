@@ -185,7 +185,7 @@ def _parametric_trajectories(inputs: ProjectionInputs, n: int, seed: int
 def _trajectories(inputs: ProjectionInputs, n: int, seed: int
                   ) -> tuple[ProjectionResult, str]:
     try:
-        from renkou.demography import stochastic  # type: ignore[attr-defined]
+        from renkou.demography import stochastic
 
         result = stochastic.simulate(inputs, n, seed)
         if isinstance(result, ProjectionResult):
