@@ -29,8 +29,8 @@ from renkou.reports.evaluation import STAGE_ZH, EvaluationReport
 BODY_FONT = "宋体"
 HEAD_FONT = "黑体"
 LATIN_FONT = "Times New Roman"
-STATUS_FILL: dict[str, str] = {MET: "D9EAD3", ON_TRACK: "DDEBF7", LAGGING: "FCE4D6", MISSED: "F4CCCC",
-               NO_DATA: "EDEDED"}
+STATUS_FILL: dict[str, str] = {MET: "D9EAD3", ON_TRACK: "DDEBF7", LAGGING: "FCE4D6",
+                               MISSED: "F4CCCC", NO_DATA: "EDEDED"}
 LEVEL_FILL = {"红色预警": "F4CCCC", "橙色预警": "FCE4D6", "黄色预警": "FFF2CC"}
 CATEGORIES = ("总量", "素质", "结构", "分布", "公共服务")
 CN_NUM = "一二三四五六七八九十"
