@@ -11,10 +11,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property, lru_cache
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+import pandas as pd
 
 from renkou.errors import ConfigError
 from renkou.rules.conditions import (
@@ -47,16 +49,18 @@ class Evaluation:
             out |= self.groups[k]
         return out
 
-    def group_list(self, keys: Sequence[str] | None = None, sep: str = ";"
-                   ) -> npt.NDArray[np.object_]:
+    def group_list(self, keys: Sequence[str] | None = None, sep: str = ";") -> pd.Categorical:
         """Per person the keys of the groups they belong to, joined ("1;4"; "" if none)."""
         keys = list(keys or self.groups)
-        code = np.zeros(self.n, dtype=np.int64)
-        for i, k in enumerate(keys):
-            code |= self.groups[k].astype(np.int64) << i
-        uniq, inv = np.unique(code, return_inverse=True)
-        texts = [sep.join(k for i, k in enumerate(keys) if (int(c) >> i) & 1) for c in uniq]
-        return np.asarray(np.array(texts, dtype=object)[inv], dtype=object)
+        parts = [(self.groups[k].astype(np.int64), 2) for k in keys]
+        return render_by_pattern(
+            parts, lambda pat: sep.join(k for k, v in zip(keys, pat, strict=True) if v))
+
+    @cached_property
+    def labels(self) -> dict[str, tuple[str, str]]:
+        """Each condition's (met, unmet) text with this evaluation's parameter values."""
+        return {k: (c.label(True, self.params), c.label(False, self.params))
+                for k, c in self.rules.conditions.items()}
 
 
 def rules_of(params: ParameterSet) -> RuleSet:
@@ -75,25 +79,47 @@ def evaluate(params: ParameterSet, columns: Columns, n: int, as_of: dt.date) -> 
 
 
 def group_trail(ev: Evaluation, key: str, held: Mapping[str, bool]) -> str:
-    """One group's line of the trail: each applicable condition with ✓/✗ and the clause."""
+    """One group's part of the trail, with the clause it cites. A group that is met lists
+    every condition (✓); one that is not lists only the conditions that failed (✗)."""
     g = ev.rules.groups[key]
-    parts = []
-    for c in g.conditions:
-        cond = ev.rules.conditions[c]
-        if not cond.applies(ev.params):
-            continue
-        ok = held[c]
-        parts.append(f"{cond.label(ok, ev.params)}{MET if ok else UNMET}")
-    verdict = "符合" if all(held[c] for c in g.conditions) else "不符合"
-    return f"{g.label}〔{g.clause}〕{verdict}：{'，'.join(parts)}"
+    applicable = [c for c in g.conditions if ev.rules.conditions[c].applies(ev.params)]
+    if all(held[c] for c in g.conditions):
+        return f"{g.label}〔{g.clause}〕符合：" + "，".join(
+            f"{ev.labels[c][0]}{MET}" for c in applicable)
+    return f"{g.label}〔{g.clause}〕不符合：" + "，".join(
+        f"{ev.labels[c][1]}{UNMET}" for c in applicable if not held[c])
+
+
+@dataclass(frozen=True)
+class Trail:
+    """What an explanation depends on (integer arrays with their radix: 2 for a condition,
+    the number of levels for a category) and how to write it for one pattern of values."""
+
+    parts: Sequence[tuple[npt.NDArray[np.int64], int]]
+    render: Callable[[tuple[int, ...]], str]
+
+
+def join_trails(*trails: Trail) -> Trail:
+    """One trail whose text is the trails' texts in order (rendered once per joint pattern)."""
+    sizes = [len(t.parts) for t in trails]
+    cached = [lru_cache(maxsize=None)(t.render) for t in trails]
+
+    def render(pattern: tuple[int, ...]) -> str:
+        out, i = [], 0
+        for size, r in zip(sizes, cached, strict=True):
+            out.append(r(pattern[i:i + size]))
+            i += size
+        return "".join(out)
+
+    return Trail([p for t in trails for p in t.parts], render)
 
 
 def render_by_pattern(parts: Sequence[tuple[npt.NDArray[np.int64], int]],
-                      render: Callable[[tuple[int, ...]], str]) -> npt.NDArray[np.object_]:
+                      render: Callable[[tuple[int, ...]], str]) -> pd.Categorical:
     """Write ``render(pattern)`` once per distinct pattern and spread it over the people.
 
-    ``parts`` are integer arrays with their radix (2 for a condition, the number of levels
-    for a category); a pattern is the tuple of one person's values."""
+    A pattern is the tuple of one person's values of ``parts``. The result is categorical, so
+    a million people share a few thousand texts instead of holding a million strings."""
     if not parts:
         raise ValueError("no parts")
     n = len(parts[0][0])
@@ -104,7 +130,7 @@ def render_by_pattern(parts: Sequence[tuple[npt.NDArray[np.int64], int]],
         if total >= 2**62:
             raise ValueError("too many pattern combinations to pack into int64")
         code = code * radix + arr.astype(np.int64)
-    uniq, inv = np.unique(code, return_inverse=True)
+    inv, uniq = pd.factorize(code)  # hashing: linear time, unlike sorting
     texts = []
     for c in uniq:
         rest = int(c)
@@ -113,7 +139,13 @@ def render_by_pattern(parts: Sequence[tuple[npt.NDArray[np.int64], int]],
             values.append(rest % radix)
             rest //= radix
         texts.append(render(tuple(reversed(values))))
-    return np.asarray(np.array(texts, dtype=object)[inv], dtype=object)
+    # Two patterns may read the same (a condition switched off by a parameter is not shown).
+    cats, remap = np.unique(np.array(texts, dtype=object), return_inverse=True)
+    return pd.Categorical.from_codes(remap[inv], categories=pd.Index(cats, dtype=object))
+
+
+def render_trail(trail: Trail) -> pd.Categorical:
+    return render_by_pattern(trail.parts, trail.render)
 
 
 def condition_parts(ev: Evaluation, keys: Sequence[str]

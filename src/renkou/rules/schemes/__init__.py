@@ -94,7 +94,7 @@ def format_money(values: np.ndarray) -> np.ndarray:
     """Amounts as text ("600", "1.2"), written once per distinct value."""
     from renkou.rules.engine import money
 
-    uniq, inv = np.unique(np.asarray(values, dtype=float), return_inverse=True)
+    inv, uniq = pd.factorize(np.asarray(values, dtype=float))
     return np.array([money(v) for v in uniq], dtype=object)[inv]
 
 

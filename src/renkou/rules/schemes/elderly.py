@@ -20,12 +20,14 @@ from renkou.regions import tianjin_districts
 from renkou.rules.conditions import Columns
 from renkou.rules.engine import (
     Evaluation,
+    Trail,
     condition_parts,
     evaluate,
     group_trail,
+    join_trails,
     money,
     ratio_text,
-    render_by_pattern,
+    render_trail,
     split_shares,
     used_conditions,
 )
@@ -72,10 +74,9 @@ def check_districts(table: ParsedTable) -> ParsedTable:
     """A Tianjin hukou with a district code outside Tianjin contradicts itself: drop the row."""
     if "hukou_district" not in table.columns:
         return table
-    codes = {r.code for r in tianjin_districts()}
+    codes = [r.code for r in tianjin_districts()]
     d = table.columns["hukou_district"]
-    bad = table.columns["hukou_tianjin"] & np.array([x != "" and x not in codes for x in d],
-                                                      dtype=bool)
+    bad = table.columns["hukou_tianjin"] & (d != "") & ~np.isin(d, codes)
     return drop_rows(table, bad, "hukou_district", "本市户籍人员的户籍区代码不是天津市的区")
 
 
@@ -114,12 +115,14 @@ class CareResult:
     """Home-care subsidy per person (居家养老服务（护理）补贴), 元 per month."""
 
     evaluation: Evaluation
-    groups: npt.NDArray[np.object_]
     eligible: npt.NDArray[np.bool_]
     monthly: FloatArray
     city: FloatArray
     district: FloatArray
-    explanation: npt.NDArray[np.object_] | None
+    trail: Trail
+
+    def groups(self) -> pd.Categorical:
+        return self.evaluation.group_list()
 
 
 @dataclass(frozen=True)
@@ -132,7 +135,7 @@ class MealResult:
     per_meal: FloatArray
     city: FloatArray
     district: FloatArray
-    explanation: npt.NDArray[np.object_] | None
+    trail: Trail
 
 
 def _level_codes(cols: Columns) -> npt.NDArray[np.int64]:
@@ -143,12 +146,7 @@ def _level_codes(cols: Columns) -> npt.NDArray[np.int64]:
     return out
 
 
-def _age_codes(cols: Columns) -> npt.NDArray[np.int64]:
-    return np.clip(np.asarray(cols["age"], dtype=np.int64), 0, MAX_AGE_CODE - 1)
-
-
-def evaluate_care(cols: Columns, n: int, as_of: dt.date, params: ParameterSet,
-                  explain: bool = True) -> CareResult:
+def evaluate_care(cols: Columns, n: int, as_of: dt.date, params: ParameterSet) -> CareResult:
     ev = evaluate(params, cols, n, as_of)
     p = ev.params
     keys = list(ev.groups)
@@ -159,36 +157,29 @@ def evaluate_care(cols: Columns, n: int, as_of: dt.date, params: ParameterSet,
     # Paid once whatever the number of groups: the amount depends on the care level only.
     monthly = np.where(eligible, by_level[level], 0.0)
     city, district = split_shares(monthly, p["care_city_ratio"], p["care_district_ratio"])
-    text = None
-    if explain:
-        used = used_conditions(ev, keys)
-        parts = [*condition_parts(ev, used), (level, len(CARE_LEVELS))]
+    used = used_conditions(ev, keys)
+    ratio = ratio_text(p["care_city_ratio"], p["care_district_ratio"])
 
-        def render(pattern: tuple[int, ...]) -> str:
-            held = {c: bool(v) for c, v in zip(used, pattern, strict=False)}
-            lv = CARE_LEVELS[pattern[-1]]
-            in_groups = [k for k in keys
-                         if all(held[c] for c in ev.rules.groups[k].conditions)]
-            ratio = ratio_text(p["care_city_ratio"], p["care_district_ratio"])
-            if in_groups and lv != "none":
-                amt = float(by_level[pattern[-1]])
-                c, d = split_shares(np.array([amt]), p["care_city_ratio"],
-                                    p["care_district_ratio"])
-                head = (f"护理补贴：符合{'、'.join(ev.rules.groups[k].label for k in in_groups)}"
-                        f"，照料等级{CARE_LEVEL_NAMES[lv]}，每人每月{money(amt)}元"
-                        f"（市、区财政{ratio}负担：市{money(c[0])}元、区{money(d[0])}元"
-                        f"{'；多类只发一份' if len(in_groups) > 1 else ''}）")
-            else:
-                head = "护理补贴：不符合任何一类，0元"
-            lines = [group_trail(ev, k, held) for k in keys]
-            return f"{head}。{'；'.join(lines)}。"
+    def render(pattern: tuple[int, ...]) -> str:
+        held = {c: bool(v) for c, v in zip(used, pattern, strict=False)}
+        lv = CARE_LEVELS[pattern[-1]]
+        in_groups = [k for k in keys if all(held[c] for c in ev.rules.groups[k].conditions)]
+        if in_groups and lv != "none":
+            amt = float(by_level[pattern[-1]])
+            c, d = split_shares(np.array([amt]), p["care_city_ratio"], p["care_district_ratio"])
+            head = (f"护理补贴：符合{'、'.join(ev.rules.groups[k].label for k in in_groups)}"
+                    f"，照料等级{CARE_LEVEL_NAMES[lv]}，每人每月{money(amt)}元"
+                    f"（市、区财政{ratio}负担：市{money(c[0])}元、区{money(d[0])}元"
+                    f"{'；多类只发一份' if len(in_groups) > 1 else ''}）")
+        else:
+            head = "护理补贴：不符合任何一类，0元"
+        return f"{head}。{'；'.join(group_trail(ev, k, held) for k in keys)}。"
 
-        text = render_by_pattern(parts, render)
-    return CareResult(ev, ev.group_list(keys), eligible, monthly, city, district, text)
+    trail = Trail([*condition_parts(ev, used), (level, len(CARE_LEVELS))], render)
+    return CareResult(ev, eligible, monthly, city, district, trail)
 
 
-def evaluate_meal(cols: Columns, n: int, as_of: dt.date, params: ParameterSet,
-                  explain: bool = True) -> MealResult:
+def evaluate_meal(cols: Columns, n: int, as_of: dt.date, params: ParameterSet) -> MealResult:
     ev = evaluate(params, cols, n, as_of)
     p = ev.params
     keys = list(ev.groups)
@@ -203,50 +194,43 @@ def evaluate_meal(cols: Columns, n: int, as_of: dt.date, params: ParameterSet,
         qualifies |= m
     per_meal = np.where(eligible, float(p["meal_subsidy_per_meal"]), 0.0)
     city, district = split_shares(per_meal, p["meal_city_ratio"], p["meal_district_ratio"])
-    text = None
-    if explain:
-        used = used_conditions(ev, keys)
-        parts = condition_parts(ev, used)
+    used = used_conditions(ev, keys)
+    ratio = ratio_text(p["meal_city_ratio"], p["meal_district_ratio"])
 
-        def render(pattern: tuple[int, ...]) -> str:
-            held = {c: bool(v) for c, v in zip(used, pattern, strict=True)}
-            in_groups = [k for k in keys
-                         if all(held[c] for c in ev.rules.groups[k].conditions)]
-            ratio = ratio_text(p["meal_city_ratio"], p["meal_district_ratio"])
-            if in_groups:
-                amt = float(p["meal_subsidy_per_meal"])
-                c, d = split_shares(np.array([amt]), p["meal_city_ratio"],
-                                    p["meal_district_ratio"])
-                head = (f"助餐补贴：符合{'、'.join(ev.rules.groups[k].label for k in in_groups)}"
-                        f"，每餐{money(amt)}元（每天午餐{money(p['meal_lunches_per_day'])}次、"
-                        f"每周{money(p['meal_days_per_week'])}天，以助餐价格优惠体现；"
-                        f"市、区财政{ratio}负担：市{money(c[0])}元、区{money(d[0])}元）；"
-                        f"另给予老人家食堂每餐{money(p['meal_operating_subsidy_per_meal'])}元"
-                        f"运营补贴")
-            else:
-                head = "助餐补贴：不符合，0元"
-            lines = [group_trail(ev, k, held) for k in keys]
-            return f"{head}。{'；'.join(lines)}。"
+    def render(pattern: tuple[int, ...]) -> str:
+        held = {c: bool(v) for c, v in zip(used, pattern, strict=True)}
+        in_groups = [k for k in keys if all(held[c] for c in ev.rules.groups[k].conditions)]
+        if in_groups:
+            amt = float(p["meal_subsidy_per_meal"])
+            c, d = split_shares(np.array([amt]), p["meal_city_ratio"], p["meal_district_ratio"])
+            head = (f"助餐补贴：符合{'、'.join(ev.rules.groups[k].label for k in in_groups)}"
+                    f"，每餐{money(amt)}元（每天午餐{money(p['meal_lunches_per_day'])}次、"
+                    f"每周{money(p['meal_days_per_week'])}天，以助餐价格优惠体现；"
+                    f"市、区财政{ratio}负担：市{money(c[0])}元、区{money(d[0])}元）；"
+                    f"另给予老人家食堂每餐{money(p['meal_operating_subsidy_per_meal'])}元运营补贴")
+        else:
+            head = "助餐补贴：不符合，0元"
+        return f"{head}。{'；'.join(group_trail(ev, k, held) for k in keys)}。"
 
-        text = render_by_pattern(parts, render)
-    return MealResult(ev, eligible, qualifies, per_meal, city, district, text)
+    trail = Trail(condition_parts(ev, used), render)
+    return MealResult(ev, eligible, qualifies, per_meal, city, district, trail)
 
 
-def _age_prefix(cols: Columns, as_of: dt.date) -> npt.NDArray[np.object_]:
-    ages = _age_codes(cols)
-    return render_by_pattern([(ages, MAX_AGE_CODE)],
-                             lambda pat: f"评估日{as_of.isoformat()}实足年龄{pat[0]}周岁。")
+def age_trail(cols: Columns, as_of: dt.date) -> Trail:
+    ages = np.clip(np.asarray(cols["age"], dtype=np.int64), 0, MAX_AGE_CODE - 1)
+    return Trail([(ages, MAX_AGE_CODE)],
+                 lambda pat: f"评估日{as_of.isoformat()}实足年龄{pat[0]}周岁。")
 
 
 def home_care_frame(table: ParsedTable, as_of: dt.date, care_params: ParameterSet,
                     meal_params: ParameterSet, explain: bool = True) -> pd.DataFrame:
     """OUT.csv of ``--scheme tianjin-home-care``: care and meal columns, one row a person."""
     cols = prepare(table, as_of)
-    care = evaluate_care(cols, table.n, as_of, care_params, explain)
-    meal = evaluate_meal(cols, table.n, as_of, meal_params, explain)
+    care = evaluate_care(cols, table.n, as_of, care_params)
+    meal = evaluate_meal(cols, table.n, as_of, meal_params)
     out = pd.DataFrame({
-        "person_id": cols["person_id"],
-        "care_groups": care.groups,
+        "person_id": pd.Series(cols["person_id"], dtype=object),
+        "care_groups": care.groups(),
         "care_subsidy_monthly": care.monthly,
         "care_city_share": care.city,
         "care_district_share": care.district,
@@ -255,10 +239,8 @@ def home_care_frame(table: ParsedTable, as_of: dt.date, care_params: ParameterSe
         "meal_city_share": meal.city,
         "meal_district_share": meal.district,
     })
-    if explain and care.explanation is not None and meal.explanation is not None:
-        out["explanation"] = _age_prefix(cols, as_of) + care.explanation + meal.explanation
-    else:
-        out["explanation"] = ""
+    out["explanation"] = (render_trail(join_trails(age_trail(cols, as_of), care.trail,
+                                                   meal.trail)) if explain else "")
     return out
 
 
@@ -266,17 +248,15 @@ def meal_frame(table: ParsedTable, as_of: dt.date, meal_params: ParameterSet,
                explain: bool = True) -> pd.DataFrame:
     """OUT.csv of ``--scheme tianjin-meal``."""
     cols = prepare(table, as_of)
-    meal = evaluate_meal(cols, table.n, as_of, meal_params, explain)
+    meal = evaluate_meal(cols, table.n, as_of, meal_params)
     out = pd.DataFrame({
-        "person_id": cols["person_id"],
+        "person_id": pd.Series(cols["person_id"], dtype=object),
         "meal_groups": meal.evaluation.group_list(),
         "meal_eligible": meal.eligible,
         "meal_subsidy_per_meal": meal.per_meal,
         "meal_city_share": meal.city,
         "meal_district_share": meal.district,
     })
-    if explain and meal.explanation is not None:
-        out["explanation"] = _age_prefix(cols, as_of) + meal.explanation
-    else:
-        out["explanation"] = ""
+    out["explanation"] = (render_trail(join_trails(age_trail(cols, as_of), meal.trail))
+                          if explain else "")
     return out

@@ -17,12 +17,13 @@ import pandas as pd
 from renkou.rules.conditions import Columns
 from renkou.rules.engine import (
     Evaluation,
+    Trail,
     condition_parts,
     evaluate,
     group_trail,
     money,
     ratio_text,
-    render_by_pattern,
+    render_trail,
     split_shares,
     used_conditions,
 )
@@ -98,11 +99,11 @@ class FamilyPlanningResult:
     monthly: FloatArray
     city: FloatArray
     district: FloatArray
-    explanation: npt.NDArray[np.object_] | None
+    trail: Trail
 
 
-def evaluate_fp(cols: Columns, n: int, as_of: dt.date, params: ParameterSet,
-                explain: bool = True) -> FamilyPlanningResult:
+def evaluate_fp(cols: Columns, n: int, as_of: dt.date, params: ParameterSet
+                ) -> FamilyPlanningResult:
     ev = evaluate(params, cols, n, as_of)
     p = ev.params
     death, disabled = ev.groups["death"], ev.groups["disabled"] & ~ev.groups["death"]
@@ -110,40 +111,38 @@ def evaluate_fp(cols: Columns, n: int, as_of: dt.date, params: ParameterSet,
                        np.where(disabled, float(p["fp_disabled_monthly"]), 0.0))
     category = np.where(death, "death", np.where(disabled, "disabled", "")).astype(object)
     city, district = split_shares(monthly, p["fp_city_ratio"], p["fp_district_ratio"])
-    text = None
-    if explain:
-        keys = list(ev.groups)
-        used = used_conditions(ev, keys)
+    keys = list(ev.groups)
+    used = used_conditions(ev, keys)
+    ratio = ratio_text(p["fp_city_ratio"], p["fp_district_ratio"])
 
-        def render(pattern: tuple[int, ...]) -> str:
-            held = {c: bool(v) for c, v in zip(used, pattern, strict=True)}
-            hit = [k for k in keys if all(held[c] for c in ev.rules.groups[k].conditions)]
-            ratio = ratio_text(p["fp_city_ratio"], p["fp_district_ratio"])
-            if hit:
-                k = hit[0]
-                amt = float(p["fp_death_monthly"] if k == "death" else p["fp_disabled_monthly"])
-                c, d = split_shares(np.array([amt]), p["fp_city_ratio"], p["fp_district_ratio"])
-                head = (f"特别扶助：属{CATEGORY_NAMES[k]}，每人每月{money(amt)}元"
-                        f"（市、区{ratio}负担〔比例为假设〕：市{money(c[0])}元、区{money(d[0])}元）")
-            else:
-                head = "特别扶助：不符合，0元"
-            return f"{head}。{'；'.join(group_trail(ev, k, held) for k in keys)}。"
+    def render(pattern: tuple[int, ...]) -> str:
+        held = {c: bool(v) for c, v in zip(used, pattern, strict=True)}
+        hit = [k for k in keys if all(held[c] for c in ev.rules.groups[k].conditions)]
+        if hit:
+            k = hit[0]
+            amt = float(p["fp_death_monthly"] if k == "death" else p["fp_disabled_monthly"])
+            c, d = split_shares(np.array([amt]), p["fp_city_ratio"], p["fp_district_ratio"])
+            head = (f"特别扶助：属{CATEGORY_NAMES[k]}，每人每月{money(amt)}元"
+                    f"（市、区{ratio}负担〔比例为假设〕：市{money(c[0])}元、区{money(d[0])}元）")
+        else:
+            head = "特别扶助：不符合，0元"
+        return f"{head}。{'；'.join(group_trail(ev, k, held) for k in keys)}。"
 
-        text = render_by_pattern(condition_parts(ev, used), render)
-    return FamilyPlanningResult(ev, category, monthly, city, district, text)
+    trail = Trail(condition_parts(ev, used), render)
+    return FamilyPlanningResult(ev, category, monthly, city, district, trail)
 
 
 def fp_frame(table: ParsedTable, as_of: dt.date, params: ParameterSet,
              explain: bool = True) -> pd.DataFrame:
     """OUT.csv of ``--scheme family-planning-assistance``."""
     cols = prepare_fp(table, as_of, params)
-    r = evaluate_fp(cols, table.n, as_of, params, explain)
+    r = evaluate_fp(cols, table.n, as_of, params)
     out = pd.DataFrame({
-        "person_id": cols["person_id"],
+        "person_id": pd.Series(cols["person_id"], dtype=object),
         "fp_category": r.category,
         "fp_assistance_monthly": r.monthly,
         "fp_city_share": r.city,
         "fp_district_share": r.district,
     })
-    out["explanation"] = "" if r.explanation is None else r.explanation
+    out["explanation"] = render_trail(r.trail) if explain else ""
     return out
