@@ -6,8 +6,11 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
 import typer
 
 from renkou.errors import InputError
@@ -74,6 +77,18 @@ def _load(applicants: Path, scheme_name: str) -> tuple[ApplicantTable, PointsSch
     return table, scheme
 
 
+def _write(columns: dict[str, Any], out: Path) -> None:
+    """CSV through Arrow (a million rows with explanations in seconds, where pandas takes half
+    a minute); other formats through ``renkou.tables.write_table``."""
+    if out.suffix.lower() != ".csv":
+        write_table(pd.DataFrame(columns), out)
+        return
+    table = pa.table({k: pa.array(v.tolist() if v.dtype == object else v)
+                      for k, v in columns.items()})
+    out.parent.mkdir(parents=True, exist_ok=True)
+    pacsv.write_csv(table, out, pacsv.WriteOptions(quoting_style="needed"))
+
+
 def _with_admission(scheme: PointsScheme, as_of: dt.date, quota: int | None,
                     threshold: float | None) -> PointsScheme:
     changes: dict[str, str | float | int | None] = {}
@@ -100,7 +115,7 @@ def score_cmd(
     when = _date(as_of, "--as-of")
     table, scheme = _load(applicants, scheme_name)
     result = score(table, scheme, when, explain=not no_explain)
-    write_table(result.frame(), out)
+    _write(result.columns(), out)
     typer.echo(f"已计分 {len(table)} 人（符合准入条件 {int(result.eligible.sum())} 人），"
                f"平均 {float(result.total.mean()):.1f} 分 → {out}")
 
@@ -120,7 +135,7 @@ def rank_cmd(
     table, scheme = _load(applicants, scheme_name)
     scheme = _with_admission(scheme, when, quota, threshold)
     ranked = rank(score(table, scheme, when))
-    write_table(ranked.frame(), out)
+    _write(ranked.columns(), out)
     typer.echo(f"候选 {ranked.order.shape[0]} 人，名额 {ranked.quota or '不限'}，"
                f"获准 {ranked.n_admitted} 人，最低获准积分 {ranked.cutoff_points}，"
                f"末位区分依据：{ranked.decided_by} → {out}")

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hmac
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -52,16 +53,21 @@ class RankResult:
     def n_admitted(self) -> int:
         return int(self.admitted.sum())
 
-    def frame(self) -> pd.DataFrame:
-        """One row per applicant, best first; non-candidates last (rank 0)."""
-        df = self.score.frame()
+    def columns(self) -> dict[str, npt.NDArray[Any]]:
+        """Output columns, best first; applicants who are not candidates last (rank 0)."""
         a = self.score.applicants
-        df.insert(1, "rank", self.rank)
-        df.insert(2, "admitted", self.admitted)
-        df.insert(5, "insurance_years", a.numbers["insurance_years"])
-        df.insert(6, "application_date", a.application_date.astype(str))
+        base = self.score.columns()
+        first = {k: base.pop(k) for k in ("applicant_id",)}
+        cols: dict[str, npt.NDArray[Any]] = {
+            **first, "rank": self.rank, "admitted": self.admitted,
+            "insurance_years": a.numbers["insurance_years"],
+            "application_date": a.application_date.astype(str), **base,
+        }
         ranked = np.concatenate([self.order, np.flatnonzero(self.rank == 0)])
-        return df.iloc[ranked].reset_index(drop=True)
+        return {k: v[ranked] for k, v in cols.items()}
+
+    def frame(self) -> pd.DataFrame:
+        return pd.DataFrame(self.columns())
 
 
 def pseudonyms(ids: npt.NDArray[np.object_], key: bytes | None = None) -> npt.NDArray[np.uint64]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -43,20 +44,24 @@ class ScoreResult:
     def as_of(self) -> dt.date:
         return self.scheme.as_of
 
-    def frame(self) -> pd.DataFrame:
-        """One row per applicant: id, age, eligibility, total, points by indicator, why."""
-        df = pd.DataFrame({
+    def columns(self) -> dict[str, npt.NDArray[Any]]:
+        """Output columns as arrays: id, age, eligibility, total, points by indicator, why."""
+        cols: dict[str, npt.NDArray[Any]] = {
             "applicant_id": self.applicants.applicant_id,
             "age": self.age,
             "eligible": self.eligible,
             "total_points": self.total,
-        })
+        }
         for key, pts in self.points.items():
-            df[f"points_{key}"] = pts
-        df["ineligible_reason"] = self.ineligible_reason
+            cols[f"points_{key}"] = pts
+        cols["ineligible_reason"] = self.ineligible_reason
         if self.explanation is not None:
-            df["explanation"] = self.explanation
-        return df
+            cols["explanation"] = self.explanation
+        return cols
+
+    def frame(self) -> pd.DataFrame:
+        """:meth:`columns` as a DataFrame, one row per applicant."""
+        return pd.DataFrame(self.columns())
 
 
 def _fmt(x: float) -> str:
