@@ -67,7 +67,8 @@ def employment_spells(persons: pd.DataFrame, home: I64, arrive: Dates, leave: Da
     start, stop = c0[who], c1[who]
     cut = np.full(len(who), NAT)
     ch = change[who]
-    cut[ch] = uniform_dates(lo[who][ch], hi[who][ch], rng)
+    cut[ch] = uniform_dates(np.asarray(lo[who][ch], dtype="datetime64[D]"),
+                           np.asarray(hi[who][ch], dtype="datetime64[D]"), rng)
     first_end = np.where(ch, cut - DAY, stop)
     spells = [pd.DataFrame({"pid": who, "code": place, "start": start, "end": first_end,
                             "registered": registered[who]})]

@@ -133,7 +133,7 @@ def add_dirt(feeds: dict[str, pd.DataFrame], city: SyntheticCity, rng: np.random
                         x[col] = ""
             copies(_pick(n, rng, allowed=ok), "event_after_death", after)
 
-        def future(x: pd.DataFrame, ev: str = ev) -> None:
+        def future(x: pd.DataFrame, ev: str = ev, key: str = key) -> None:
             y = rng.integers(2031, 2034, len(x)).astype(str)
             if key == "health_birth":  # a future birth date would also contradict the ID
                 pass
@@ -153,9 +153,9 @@ def add_dirt(feeds: dict[str, pd.DataFrame], city: SyntheticCity, rng: np.random
             dd = df["死亡日期"].to_numpy().astype("datetime64[D]")[rows]
             cr = df["火化日期"].to_numpy().astype("datetime64[D]")[rows]
             later = dd + rng.integers(1, 4, len(rows)).astype("timedelta64[D]")
-            df.iloc[rows, df.columns.get_loc("死亡日期")] = ds(later)
-            df.iloc[rows, df.columns.get_loc("火化日期")] = ds(np.maximum(cr, later))
-            df.iloc[rows, df.columns.get_loc("登记日期")] = ds(np.maximum(cr, later))
+            df.loc[df.index[rows], "死亡日期"] = ds(later)
+            df.loc[df.index[rows], "火化日期"] = ds(np.maximum(cr, later))
+            df.loc[df.index[rows], "登记日期"] = ds(np.maximum(cr, later))
             c["conflict"] += len(rows)
         rec = df["登记日期"].to_numpy().astype("datetime64[D]")
         late_ok = free & (rec <= END - 400) & (rec >= np.datetime64("2015-01-01"))
@@ -163,9 +163,9 @@ def add_dirt(feeds: dict[str, pd.DataFrame], city: SyntheticCity, rng: np.random
             late_ok[:] = False
         rows = _pick(n, rng, rate=0.01, allowed=late_ok)
         free[rows] = False
-        df.iloc[rows, df.columns.get_loc("登记日期")] = ds(
+        df.loc[df.index[rows], "登记日期"] = ds(
             rec[rows] + rng.integers(200, 400, len(rows)).astype("timedelta64[D]"))
-        df.iloc[rows, df.columns.get_loc("_file")] = "late"
+        df.loc[df.index[rows], "_file"] = "late"
         c["late_delivery"] += len(rows)
         if key in ("police_residence", "hrss_employment", "police_hukou"):
             rec = df["登记日期"].to_numpy().astype("datetime64[D]")
@@ -185,8 +185,8 @@ def add_dirt(feeds: dict[str, pd.DataFrame], city: SyntheticCity, rng: np.random
             same = wrong[cc].to_numpy() == np.array([s[:9] for s in v])
             wrong.loc[same, cc] = (alt[same] * 1000 + 4).astype(str)
             fixed_date = rec[rows] + rng.integers(10, 30, len(rows)).astype("timedelta64[D]")
-            df.iloc[rows, df.columns.get_loc("登记日期")] = ds(np.minimum(fixed_date, END))
-            df.iloc[rows, df.columns.get_loc("_file")] = "corrected"
+            df.loc[df.index[rows], "登记日期"] = ds(np.minimum(fixed_date, END))
+            df.loc[df.index[rows], "_file"] = "corrected"
             extra.append(wrong)
             c["correction"] += len(rows)
         dup = _pick(n, rng, allowed=free)

@@ -98,7 +98,7 @@ def _deaths_between(t: Targets, male: npt.NDArray[np.bool_], birth: Dates, lo: D
         age = completed_age(birth, step_lo)
         p = 1 - np.exp(-_death_hazard(t, male, age) * frac)
         dies = active & (rng.random(n) < p)
-        when = uniform_dates(step_lo, step_hi - DAY, rng)
+        when = uniform_dates(step_lo, np.asarray(step_hi - DAY, dtype="datetime64[D]"), rng)
         death[dies] = when[dies]
         step_lo = step_hi
 
@@ -292,7 +292,7 @@ def _post_census_births(co: _Cohort, pl: pp.Placement, pid: I64, t: Targets,
     women = ~co.male
     while lo <= END:
         hi = min(np.datetime64(shift_years(np.array([lo]), 1)[0], "D"), END + DAY)
-        frac = (hi - lo).astype(np.int64) / 365.25
+        frac = int((hi - lo) / DAY) / 365.25
         age = completed_age(co.birth, lo)
         p = np.where(women & (age >= 15) & (age <= 49), t.asfr[np.clip(age, 0, 100)], 0) * frac
         has = rng.random(n) < p
@@ -331,7 +331,7 @@ def _ghosts(n: int, t: Targets, rng: np.random.Generator, first_pid: int
     years = (CENSUS - START).astype(np.int64) / 365.25
     w = t.age_sex * t.mx
     w[:6] = 0
-    k = int(round(n * float((t.age_sex * t.mx).sum()) * years))
+    k = round(n * float((t.age_sex * t.mx).sum()) * years)
     cell = rng.choice(w.size, size=k, p=(w / w.sum()).ravel())
     age, male = (cell // 2).astype(np.int64), cell % 2 == 0
     death = uniform_dates(np.full(k, START), np.full(k, CENSUS - DAY), rng)
@@ -363,7 +363,7 @@ def _arrivals(n: int, p0: _Cohort, pl0: pp.Placement, t: Targets, rng: np.random
     """Migrants arriving from outside Tianjin from six months before the census on."""
     cutoff = shift_months(np.array([CENSUS]), -6)[0]
     years = (END - cutoff).astype(np.int64) / 365.25
-    k = int(round(n * t.separation["outside_city"] * 0.055 * years))
+    k = round(n * t.separation["outside_city"] * 0.055 * years)
     when = uniform_dates(np.full(k, cutoff + DAY), np.full(k, END), rng)
     age = _floater_ages(p0, pl0, k, rng)
     male = rng.random(k) < 0.55
@@ -381,7 +381,7 @@ def _settlers(n: int, t: Targets, rng: np.random.Generator, first_pid: int
               ) -> tuple[_Cohort, pd.DataFrame]:
     """People given a Tianjin hukou directly after the census (人才引进, 积分落户)."""
     years = (END - CENSUS).astype(np.int64) / 365.25
-    k = int(round(n * 0.003 * years))
+    k = round(n * 0.003 * years)
     when = uniform_dates(np.full(k, CENSUS + DAY), np.full(k, END), rng)
     age = rng.integers(22, 41, k).astype(np.int64)
     male = rng.random(k) < 0.52
@@ -399,7 +399,7 @@ def _leavers(n: int, p0: _Cohort, pl0: pp.Placement, t: Targets, rng: np.random.
              first_pid: int) -> tuple[_Cohort, pd.DataFrame]:
     """Migrants who lived in Tianjin in 2015–2020 but left before the census."""
     years = (CENSUS - START).astype(np.int64) / 365.25
-    k = int(round(n * t.separation["outside_city"] * 0.06 * years))
+    k = round(n * t.separation["outside_city"] * 0.06 * years)
     leave = uniform_dates(np.full(k, START), np.full(k, CENSUS - DAY), rng)
     age = _floater_ages(p0, pl0, k, rng)
     male = rng.random(k) < 0.55
