@@ -84,7 +84,7 @@ def employment_spells(persons: pd.DataFrame, home: I64, arrive: Dates, leave: Da
     for scheme in (0, 1):
         ins.append(pd.DataFrame({
             "pid": emp["pid"].to_numpy(), "code": emp["code"].to_numpy() // 1000,
-            "scheme": np.int8(scheme), "start_month": month_index(emp["start"].to_numpy().astype("datetime64[D]")),
+            "scheme": np.int8(scheme), "start_month": month_index(emp["start"].to_numpy().astype("datetime64[D]")),  # noqa: E501
             "end_month": month_index(np.where(np.isnat(e_end), END, e_end))}))
     insurance = pd.concat(ins, ignore_index=True).sort_values(
         ["pid", "start_month", "scheme"], kind="stable").reset_index(drop=True)
@@ -177,7 +177,7 @@ def marriages(persons: pd.DataFrame, home: I64, arrive: Dates, leave: Dates, n: 
             dd = uniform_dates(np.full(kd, np.datetime64(f"{year}-01-01", "D")),
                                np.full(kd, np.datetime64(f"{year}-12-31", "D")), rng)
             cm, cw = cand["man"].to_numpy(), cand["woman"].to_numpy()
-            ok = (until[cm] >= dd) & (until[cw] >= dd) & (cand["date"].to_numpy().astype("datetime64[D]") < dd)
+            ok = (until[cm] >= dd) & (until[cw] >= dd) & (cand["date"].to_numpy().astype("datetime64[D]") < dd)  # noqa: E501
             divorced.update(cand.index[ok].tolist())
             rows.append(pd.DataFrame({"man": cm[ok], "woman": cw[ok], "kind": "离婚",
                                       "date": dd[ok], "code": cand["code"].to_numpy()[ok]}))

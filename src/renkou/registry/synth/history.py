@@ -187,7 +187,7 @@ def _p0_spells(co: _Cohort, pl: pp.Placement, pid: I64, t: Targets,
     t2 = uniform_dates(np.full(len(idx), START + 30 * DAY), np.full(len(idx), CENSUS - DAY), rng)
     t1 = t2 - rng.integers(0, 21, len(idx)).astype("timedelta64[D]")
     first = _hukou(pid[idx], old, since[idx], "register")
-    first["end"], first["end_kind"], first["to_code"], first["out_date"] = t2, "move", pl.hukou[idx], t1
+    first["end"], first["end_kind"], first["to_code"], first["out_date"] = t2, "move", pl.hukou[idx], t1  # noqa: E501
     parts += [first, _hukou(pid[idx], pl.hukou[idx], t2, "in", old)]
     idx = np.flatnonzero(came)
     frm = pp.outside_codes(len(idx), t, rng)
@@ -233,8 +233,8 @@ def _post_census_moves(co: _Cohort, pl: pp.Placement, pid: I64, stayers: npt.NDA
     res_row = pd.Series(np.arange(len(res)), index=res["pid"].to_numpy())
     hk_new: list[pd.DataFrame] = []
     res_new: list[pd.DataFrame] = []
-    h_end, h_kind = hk["end"].to_numpy().astype("datetime64[D]").copy(), hk["end_kind"].to_numpy().copy()
-    h_to, h_out = hk["to_code"].to_numpy().copy(), hk["out_date"].to_numpy().astype("datetime64[D]").copy()
+    h_end, h_kind = hk["end"].to_numpy().astype("datetime64[D]").copy(), hk["end_kind"].to_numpy().copy()  # noqa: E501
+    h_to, h_out = hk["to_code"].to_numpy().copy(), hk["out_date"].to_numpy().astype("datetime64[D]").copy()  # noqa: E501
     r_end = res["end"].to_numpy().astype("datetime64[D]").copy()
 
     def close_res(who: I64, at: Dates) -> None:
@@ -283,7 +283,7 @@ def _post_census_moves(co: _Cohort, pl: pp.Placement, pid: I64, stayers: npt.NDA
 
 def _post_census_births(co: _Cohort, pl: pp.Placement, pid: I64, t: Targets,
                         rng: np.random.Generator, first_pid: int
-                        ) -> tuple[_Cohort, npt.NDArray[np.bool_], pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+                        ) -> tuple[_Cohort, npt.NDArray[np.bool_], pd.DataFrame, pd.DataFrame, pd.DataFrame]:  # noqa: E501
     """Births after the census to census women by single-year ASFR (mothers stay put)."""
     n = len(pid)
     mothers: list[I64] = []
@@ -311,7 +311,7 @@ def _post_census_births(co: _Cohort, pl: pp.Placement, pid: I64, t: Targets,
     origin = np.where(tj, hukou // 1000, hukou)
     hz = t.mx[0, np.where(male, 0, 1)]
     years = (END - birth).astype(np.int64) / 365.25
-    dies = rng.random(k) < 1 - np.exp(-hz * np.minimum(years, 1) - t.mx[1, 0] * np.maximum(years - 1, 0))
+    dies = rng.random(k) < 1 - np.exp(-hz * np.minimum(years, 1) - t.mx[1, 0] * np.maximum(years - 1, 0))  # noqa: E501
     death = np.where(dies, uniform_dates(birth, np.full(k, END), rng), NAT)
     kids = _Cohort("born", male, birth, death, origin, np.where(tj, 0, hukou), pl.residence[m],
                    birth.copy(), np.full(k, NAT))

@@ -38,12 +38,12 @@ COLUMNS = {
                       "殡仪馆行政区划代码", "登记日期"],
     "edu_school": ["记录编号", "公民身份号码", "姓名", "学段", "学校所在地行政区划代码", "入学日期",
                    "离校日期", "离校类型", "登记日期"],
-    "hrss_employment": ["记录编号", "公民身份号码", "姓名", "单位所在地行政区划代码", "就业登记日期",
+    "hrss_employment": ["记录编号", "公民身份号码", "姓名", "单位所在地行政区划代码", "就业登记日期",  # noqa: E501
                         "终止日期", "登记日期"],
     "hrss_insurance": ["记录编号", "公民身份号码", "参保地行政区划代码", "险种", "缴费起始月",
                        "缴费截止月", "登记日期"],
     "stats_census": ["记录编号", "普查类型", "标准时点", "公民身份号码", "姓名", "性别", "出生日期",
-                     "现住地行政区划代码", "户口登记地行政区划代码", "离开户口登记地时间", "受教育程度",
+                     "现住地行政区划代码", "户口登记地行政区划代码", "离开户口登记地时间", "受教育程度",  # noqa: E501
                      "城乡", "登记日期"],
 }
 
@@ -154,7 +154,7 @@ def _vital_rows(city: SyntheticCity, pe: _People, rng: np.random.Generator
     b = city.births
     c, m = b["child"].to_numpy(), b["mother"].to_numpy()
     bd = _d(city.persons["birth"])[c]
-    births = pd.DataFrame({"新生儿公民身份号码": pe.id[c], "新生儿姓名": pe.name[c], "性别": pe.sex[c],
+    births = pd.DataFrame({"新生儿公民身份号码": pe.id[c], "新生儿姓名": pe.name[c], "性别": pe.sex[c],  # noqa: E501
                            "出生日期": ds(bd), "母亲公民身份号码": pe.id[m], "父亲公民身份号码": "",
                            "出生地行政区划代码": b["place"].to_numpy().astype(str),
                            "登记日期": ds(_lag(bd, 0, 7, rng)), "_pid": c})
@@ -167,7 +167,7 @@ def _vital_rows(city: SyntheticCity, pe: _People, rng: np.random.Generator
     cremation = dd + rng.integers(1, 6, len(dead)).astype("timedelta64[D]")
     keep = (rng.random(len(dead)) < 0.95) & (cremation <= END)
     fu = dead[keep]
-    funeral = pd.DataFrame({"公民身份号码": pe.id[fu], "姓名": pe.name[fu], "死亡日期": ds(dd[keep]),
+    funeral = pd.DataFrame({"公民身份号码": pe.id[fu], "姓名": pe.name[fu], "死亡日期": ds(dd[keep]),  # noqa: E501
                             "火化日期": ds(cremation[keep]),
                             "殡仪馆行政区划代码": (pe.home[fu] // 1000).astype(str),
                             "登记日期": ds(cremation[keep]), "_pid": fu})
@@ -192,7 +192,7 @@ def _activity_rows(city: SyntheticCity, pe: _People, rng: np.random.Generator
         "公民身份号码": pe.id[pid], "姓名": pe.name[pid],
         "学段": np.array(STAGES_ZH)[s["stage"].to_numpy()],
         "学校所在地行政区划代码": s["code"].to_numpy().astype(str), "入学日期": ds(st),
-        "离校日期": ds(en), "离校类型": np.where(lk >= 0, np.array(LEAVE_ZH)[np.maximum(lk, 0)], ""),
+        "离校日期": ds(en), "离校类型": np.where(lk >= 0, np.array(LEAVE_ZH)[np.maximum(lk, 0)], ""),  # noqa: E501
         "登记日期": ds(np.where(np.isnat(en), _lag(st, 0, 20, rng), en)), "_pid": pid})
     e = city.employment[city.employment["registered"]]
     pid = e["pid"].to_numpy()
