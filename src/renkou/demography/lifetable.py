@@ -155,6 +155,62 @@ def life_expectancy(mx: FloatArray, female: FloatArray | bool,
     return complete_columns(mx, female, a0_rule).ex[..., 0]
 
 
+def _single_year_person_years(mx: FloatArray, female: FloatArray | bool,
+                              a0_rule: A0Rule) -> tuple[FloatArray, FloatArray]:
+    """lx and Lx of complete tables (radix 1) with as few passes over memory as possible.
+
+    Same definitions as :func:`complete_columns` (ax = ½ above age 0, L(ω) = l(ω)/m(ω));
+    the projection engine calls this once per step for every trajectory and region."""
+    m = np.asarray(mx, dtype=np.float64)
+    m0 = m[..., 0]
+    a0 = np.where(female, a0_rule_values(m0, "female", a0_rule),
+                  a0_rule_values(m0, "male", a0_rule))
+    q = m[..., :-1] / (1.0 + 0.5 * m[..., :-1])  # ax = ½
+    q[..., 0] = m0 / (1.0 + (1.0 - a0) * m0)
+    np.minimum(q, 1.0, out=q)
+    np.subtract(1.0, q, out=q)  # now p = 1 − q
+    lx = np.empty(m.shape, dtype=np.float64)
+    lx[..., 0] = 1.0
+    np.cumprod(q, axis=-1, out=lx[..., 1:])
+    Lx = np.empty(m.shape, dtype=np.float64)
+    np.add(lx[..., 1:-1], lx[..., 2:], out=Lx[..., 1:-1])
+    Lx[..., 1:-1] *= 0.5  # l(x+1) + ½ d(x) = ½ (l(x) + l(x+1))
+    l1 = lx[..., 1]
+    Lx[..., 0] = l1 + a0 * (1.0 - l1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        Lx[..., -1] = np.where(lx[..., -1] > 0, lx[..., -1] / m[..., -1], 0.0)
+    return lx, Lx
+
+
+def survival_from_person_years(L: FloatArray) -> FloatArray:
+    """Cohort survivorship ratios (see :class:`Survivorship`) from Lx with l0 = 1."""
+    s = np.empty(L.shape, dtype=np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        s[..., 0] = L[..., 0]
+        np.divide(L[..., 1:-1], L[..., :-2], out=s[..., 1:-1])
+        s[..., -1] = L[..., -1] / (L[..., -2] + L[..., -1])
+    if not np.isfinite(s).all():  # only when a whole cohort has died out
+        s[~np.isfinite(s)] = 0.0
+    return s
+
+
+def fast_cohort_survival(mx: FloatArray, female: FloatArray | bool,
+                         a0_rule: A0Rule = "andreev-kingkade") -> FloatArray:
+    """:func:`cohort_survival` of complete tables, computed without the full table."""
+    return survival_from_person_years(_single_year_person_years(mx, female, a0_rule)[1])
+
+
+def life_expectancy_at(mx: FloatArray, female: FloatArray | bool, ages: tuple[int, ...],
+                       a0_rule: A0Rule = "andreev-kingkade") -> FloatArray:
+    """e(x) at the given exact ages of complete tables: (..., A) → (..., len(ages))."""
+    lx, L = _single_year_person_years(mx, female, a0_rule)
+    T = np.stack([L[..., x:].sum(axis=-1) for x in ages], axis=-1)
+    lx_at = lx[..., list(ages)]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        e = np.where(lx_at > 0, T / np.where(lx_at > 0, lx_at, 1.0), 0.0)
+    return np.asarray(e, dtype=np.float64)
+
+
 @dataclass(frozen=True)
 class Survivorship:
     """Survivorship ratios for a one-year projection step, each (..., A) or (...).

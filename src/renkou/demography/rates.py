@@ -23,7 +23,7 @@ def _arr(x: FloatArray | float | list[float]) -> FloatArray:
     return np.asarray(x, dtype=np.float64)
 
 
-def _ratio(num: FloatArray, den: FloatArray, scale: float = 1.0) -> FloatArray:
+def safe_ratio(num: FloatArray, den: FloatArray, scale: float = 1.0) -> FloatArray:
     """num/den·scale with NaN where the denominator is zero (undefined, not zero)."""
     n, d = np.broadcast_arrays(_arr(num), _arr(den))
     out = np.full(n.shape, np.nan)
@@ -34,7 +34,7 @@ def _ratio(num: FloatArray, den: FloatArray, scale: float = 1.0) -> FloatArray:
 def age_specific_fertility_rates(births: FloatArray, women: FloatArray) -> FloatArray:
     """ASFR 分年龄生育率: births to women of each age ÷ women of that age (mid-year or
     person-years). NaN where there are no women."""
-    return _ratio(births, women)
+    return safe_ratio(births, women)
 
 
 def total_fertility_rate(asfr: FloatArray, width: float = 1.0) -> FloatArray:
@@ -66,13 +66,13 @@ def mean_age_at_childbearing(asfr: FloatArray, ages: FloatArray | None = None,
     f = _arr(asfr)
     x = (np.arange(FERTILE_AGES[0], FERTILE_AGES[0] + f.shape[-1] * width, width)
          if ages is None else _arr(ages))
-    return _ratio(np.sum(f * (x + width / 2.0), axis=-1), np.sum(f, axis=-1))
+    return safe_ratio(np.sum(f * (x + width / 2.0), axis=-1), np.sum(f, axis=-1))
 
 
 def sex_ratio_at_birth(male_births: FloatArray, female_births: FloatArray,
                        per: float = 100.0) -> FloatArray:
     """出生人口性别比: male births per ``per`` female births (100 as NBS publishes it)."""
-    return _ratio(male_births, female_births, per)
+    return safe_ratio(male_births, female_births, per)
 
 
 def average_population(start: FloatArray, end: FloatArray) -> FloatArray:
@@ -82,7 +82,7 @@ def average_population(start: FloatArray, end: FloatArray) -> FloatArray:
 
 def crude_rate(events: FloatArray, pop_start: FloatArray, pop_end: FloatArray) -> FloatArray:
     """A crude rate in ‰: events ÷ average of start and end populations × 1000."""
-    return _ratio(events, average_population(pop_start, pop_end), 1000.0)
+    return safe_ratio(events, average_population(pop_start, pop_end), 1000.0)
 
 
 def crude_birth_rate(births: FloatArray, pop_start: FloatArray,
@@ -105,18 +105,18 @@ def natural_growth_rate(births: FloatArray, deaths: FloatArray, pop_start: Float
 
 def age_specific_death_rates(deaths: FloatArray, exposure: FloatArray) -> FloatArray:
     """ASDR (nMx) 分年龄死亡率: deaths ÷ person-years (or mid-year population)."""
-    return _ratio(deaths, exposure)
+    return safe_ratio(deaths, exposure)
 
 
 def infant_mortality_rate(infant_deaths: FloatArray, live_births: FloatArray) -> FloatArray:
     """婴儿死亡率 (‰): deaths under age one ÷ live births × 1000."""
-    return _ratio(infant_deaths, live_births, 1000.0)
+    return safe_ratio(infant_deaths, live_births, 1000.0)
 
 
 def maternal_mortality_ratio(maternal_deaths: FloatArray,
                              live_births: FloatArray) -> FloatArray:
     """孕产妇死亡率 (1/10万): maternal deaths ÷ live births × 100,000."""
-    return _ratio(maternal_deaths, live_births, 100_000.0)
+    return safe_ratio(maternal_deaths, live_births, 100_000.0)
 
 
 def _sum_ages(pop: FloatArray, lo: int, hi: int | None = None) -> FloatArray:
@@ -150,9 +150,9 @@ def dependency_ratios(pop: FloatArray, base: DependencyBase = "15-64") -> Depend
     young = _sum_ages(pop, 0, 14)
     work = _sum_ages(pop, 15, top)
     old = _sum_ages(pop, top + 1)
-    return DependencyRatios(base=base, young=_ratio(young, work, 100.0),
-                            old=_ratio(old, work, 100.0),
-                            total=_ratio(young + old, work, 100.0))
+    return DependencyRatios(base=base, young=safe_ratio(young, work, 100.0),
+                            old=safe_ratio(old, work, 100.0),
+                            total=safe_ratio(young + old, work, 100.0))
 
 
 AGE_SHARE_GROUPS: dict[str, tuple[int, int | None]] = {
@@ -168,7 +168,7 @@ AGE_SHARE_GROUPS: dict[str, tuple[int, int | None]] = {
 def age_shares(pop: FloatArray) -> dict[str, FloatArray]:
     """Shares (%) of the groups in :data:`AGE_SHARE_GROUPS` in the total population."""
     total = np.sum(_arr(pop), axis=-1)
-    return {name: _ratio(_sum_ages(pop, lo, hi), total, 100.0)
+    return {name: safe_ratio(_sum_ages(pop, lo, hi), total, 100.0)
             for name, (lo, hi) in AGE_SHARE_GROUPS.items()}
 
 
@@ -219,4 +219,4 @@ def mean_years_of_schooling(counts: dict[str, FloatArray | float]) -> FloatArray
         raise ValueError("no attainment levels given")
     num = sum(_arr(v) * schooling_years(k) for k, v in counts.items())
     den = sum(_arr(v) for v in counts.values())
-    return _ratio(_arr(num), _arr(den))
+    return safe_ratio(_arr(num), _arr(den))

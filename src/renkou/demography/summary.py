@@ -13,8 +13,8 @@ from __future__ import annotations
 import numpy as np
 
 from renkou.demography import rates
-from renkou.demography.lifetable import A0Rule, complete_columns
-from renkou.demography.projection import FEMALE, MALE, ProjectionResult
+from renkou.demography.lifetable import A0Rule, life_expectancy_at
+from renkou.demography.projection import FEMALE, LE_AGES, MALE, ProjectionResult
 from renkou.types import FloatArray
 
 # The names the CLI writes to summary.csv, in this order.
@@ -38,7 +38,7 @@ def _flow(values: FloatArray) -> FloatArray:
 def summary_indicators(result: ProjectionResult) -> dict[str, FloatArray]:
     """Yearly indicators for each region (see the module docstring for units)."""
     pop = result.population  # (..., Y+1, R, 2, A)
-    both = pop.sum(axis=-2)  # (..., Y+1, R, A)
+    both = pop[..., MALE, :] + pop[..., FEMALE, :]  # (..., Y+1, R, A)
     total = both.sum(axis=-1)
     out: dict[str, FloatArray] = {
         "total": total,
@@ -63,20 +63,48 @@ def summary_indicators(result: ProjectionResult) -> dict[str, FloatArray]:
     out["tfr"] = _flow(rates.total_fertility_rate(asfr))
     out["srb"] = _flow(rates.sex_ratio_at_birth(result.births[..., MALE],
                                                 result.births[..., FEMALE]))
-    e = _life_expectancies(np.asarray(inputs.mx, dtype=np.float64), lead, inputs.a0_rule)
-    for name, values in e.items():
-        out[name] = _flow(values)
-    out.update(rates.age_shares(both))
-    dep = rates.dependency_ratios(both, "15-64")
-    out["young_dependency"] = dep.young
-    out["old_age_dependency"] = dep.old
-    out["total_dependency"] = dep.total
-    dep59 = rates.dependency_ratios(both, "15-59")
-    out["young_dependency_15_59"] = dep59.young
-    out["old_age_dependency_15_59"] = dep59.old
-    out["total_dependency_15_59"] = dep59.total
-    out["median_age"] = rates.median_age(both)
+    if result.life_expectancy is not None:
+        le = np.broadcast_to(result.life_expectancy, (*lead, *result.life_expectancy.shape[-4:]))
+        for i, age in enumerate(LE_AGES):
+            out[f"e{age}_male"] = _flow(le[..., MALE, i])
+            out[f"e{age}_female"] = _flow(le[..., FEMALE, i])
+    else:
+        e = _life_expectancies(np.asarray(inputs.mx, dtype=np.float64), lead, inputs.a0_rule)
+        for name, values in e.items():
+            out[name] = _flow(values)
+    out.update(_structure(both))
     return {k: np.asarray(out[k], dtype=np.float64) for k in SUMMARY_INDICATORS}
+
+
+def _structure(both: FloatArray) -> dict[str, FloatArray]:
+    """Shares, dependency ratios and median age from one cumulative sum over age (the same
+    definitions as :mod:`renkou.demography.rates`, computed without re-summing)."""
+    cum = np.cumsum(both, axis=-1)
+    top = both.shape[-1] - 1
+
+    def upto(age: int) -> FloatArray:  # people aged 0..age
+        return np.asarray(cum[..., min(age, top)], dtype=np.float64)
+
+    total = upto(top)
+    groups = {"0_14": upto(14), "15_59": upto(59) - upto(14), "15_64": upto(64) - upto(14),
+              "60_plus": total - upto(59), "65_plus": total - upto(64),
+              "80_plus": total - upto(79)}
+    out = {f"share_{k}": rates.safe_ratio(v, total, 100.0) for k, v in groups.items()}
+    out["young_dependency"] = rates.safe_ratio(groups["0_14"], groups["15_64"], 100.0)
+    out["old_age_dependency"] = rates.safe_ratio(groups["65_plus"], groups["15_64"], 100.0)
+    out["total_dependency"] = rates.safe_ratio(groups["0_14"] + groups["65_plus"],
+                                           groups["15_64"], 100.0)
+    out["young_dependency_15_59"] = rates.safe_ratio(groups["0_14"], groups["15_59"], 100.0)
+    out["old_age_dependency_15_59"] = rates.safe_ratio(groups["60_plus"], groups["15_59"], 100.0)
+    out["total_dependency_15_59"] = rates.safe_ratio(groups["0_14"] + groups["60_plus"],
+                                                 groups["15_59"], 100.0)
+    half = total[..., None] / 2.0
+    idx = np.minimum((cum < half).sum(axis=-1), top)[..., None]
+    at = np.take_along_axis(both, idx, axis=-1)[..., 0]
+    below = np.take_along_axis(cum, idx, axis=-1)[..., 0] - at
+    frac = np.divide(half[..., 0] - below, at, out=np.zeros(at.shape), where=at > 0)
+    out["median_age"] = np.where(total > 0, idx[..., 0] + frac, np.nan)
+    return out
 
 
 def _life_expectancies(mx: FloatArray, lead: tuple[int, ...],
@@ -88,13 +116,11 @@ def _life_expectancies(mx: FloatArray, lead: tuple[int, ...],
     res = {k: np.empty((*mx_lead, steps, mx.shape[-3]))
            for k in ("e0_male", "e0_female", "e60_male", "e60_female", "e65_male",
                      "e65_female")}
+    n_age = mx.shape[-1]
     for t in range(steps):
-        ex = complete_columns(mx[..., t, :, :, :], female, a0_rule).ex  # (..., R, 2, A)
-        for age in (0, 60, 65):
-            if age < ex.shape[-1]:
-                res[f"e{age}_male"][..., t, :] = ex[..., MALE, age]
-                res[f"e{age}_female"][..., t, :] = ex[..., FEMALE, age]
-            else:
-                res[f"e{age}_male"][..., t, :] = np.nan
-                res[f"e{age}_female"][..., t, :] = np.nan
+        ages = tuple(x for x in LE_AGES if x < n_age)
+        e = life_expectancy_at(mx[..., t, :, :, :], female, ages, a0_rule)
+        for i, age in enumerate(LE_AGES):  # e: (..., R, 2, len(ages))
+            res[f"e{age}_male"][..., t, :] = e[..., MALE, i] if age < n_age else np.nan
+            res[f"e{age}_female"][..., t, :] = e[..., FEMALE, i] if age < n_age else np.nan
     return {k: np.broadcast_to(v, (*lead, *v.shape[-2:])) for k, v in res.items()}
