@@ -144,10 +144,12 @@ def test_same_seed_same_paths_and_chunking_is_invisible() -> None:
     np.testing.assert_array_equal(a.population, b.population)
     assert not np.allclose(a.population, c.population)
     assert a.population.shape == (30, 9, 1, 2, 101)
-    chunked = simulate_indicators(short, 30, seed=7, chunk=7)
     whole = summary_indicators(a)
-    np.testing.assert_allclose(chunked["total"], whole["total"], rtol=1e-12)
-    np.testing.assert_allclose(chunked["tfr"], whole["tfr"], rtol=1e-12)
+    for workers in (1, 2):
+        chunked = simulate_indicators(short, 30, seed=7, chunk=7, workers=workers)
+        np.testing.assert_allclose(chunked["total"], whole["total"], rtol=1e-12)
+        np.testing.assert_allclose(chunked["tfr"], whole["tfr"], rtol=1e-12)
+        np.testing.assert_allclose(chunked["e0_female"], whole["e0_female"], rtol=1e-12)
 
 
 def test_perturbed_mortality_moves_e0_by_the_drawn_deviation() -> None:

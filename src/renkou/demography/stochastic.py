@@ -37,6 +37,7 @@ from __future__ import annotations
 import dataclasses
 import warnings
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Literal
 
@@ -44,7 +45,7 @@ import numpy as np
 
 from renkou.demography.lifetable import A0Rule, life_expectancy
 from renkou.demography.projection import ProjectionInputs, ProjectionResult, project
-from renkou.types import FloatArray
+from renkou.types import FloatArray, IntArray
 
 Direction = Literal[">=", ">", "<=", "<"]
 DEFAULT_QUANTILES: tuple[float, ...] = (0.025, 0.1, 0.5, 0.9, 0.975)
@@ -165,45 +166,66 @@ def e0_slope(mx: FloatArray, bx: FloatArray, a0_rule: A0Rule = "andreev-kingkade
     return np.asarray((up - down) / (2.0 * step), dtype=np.float64)
 
 
-def k_for_e0_deviation(mx: FloatArray, bx: FloatArray, deviation: FloatArray,
-                       a0_rule: A0Rule = "andreev-kingkade", span: float = 16.0,
-                       points: int = 65) -> FloatArray:
-    """k such that e0 of ``mx · exp(bx k)`` is e0(mx) + ``deviation``.
+@dataclass(frozen=True)
+class E0Grid:
+    """e0 of ``mx · exp(bx k)`` tabulated on a grid of k, per (year, region, sex).
 
-    mx (..., 2, A) with leading shape L; deviation (N, *L, 2). e0(k) is tabulated on a grid
-    of ``points`` values of k spanning about ±``span`` years of e0 (from the local slope)
-    and inverted by piecewise-linear interpolation — exact to about 0.01 year, where a
-    linear step through the slope alone is off by more than a year for large deviations.
-    Beyond the grid the end segments are extended.
-    """
+    ``k`` and ``e0`` are (G, *L, 2) with e0 decreasing along G; ``base`` (*L, 2) is e0 at
+    k = 0. Built once per deterministic input (it does not depend on the trajectories)."""
+
+    k: FloatArray
+    e0: FloatArray
+    base: FloatArray
+
+
+def e0_grid(mx: FloatArray, bx: FloatArray, a0_rule: A0Rule = "andreev-kingkade",
+            span: float = 16.0, points: int = 41) -> E0Grid:
+    """Tabulate e0(k) on ``points`` values of k spanning about ±``span`` years of e0 (spacing
+    from the local slope), for mx (*L, 2, A)."""
     female = np.array([False, True])
     slope = e0_slope(mx, bx, a0_rule)  # (*L, 2), negative
     unit = np.abs(1.0 / slope)  # k per year of e0
-    grid = np.linspace(-span, span, points)  # in "years" of the linear approximation
+    grid = np.linspace(-span, span, points)
     ks = grid.reshape((points,) + (1,) * slope.ndim) * unit
-    e0_grid = life_expectancy(mx * np.exp(bx * ks[..., None]), female,
-                              a0_rule)  # (G, *L, 2), decreasing in k
-    base = life_expectancy(mx, female, a0_rule)
-    target = base + deviation  # (N, *L, 2)
-    # Segment index: number of grid e0 values above the target, minus one, kept in range.
-    above = (e0_grid[None] > target[:, None]).sum(axis=1)  # (N, *L, 2)
+    e0 = np.empty(ks.shape, dtype=np.float64)
+    for g in range(points):  # one table per grid point keeps the temporaries small
+        e0[g] = life_expectancy(mx * np.exp(bx * ks[g][..., None]), female, a0_rule)
+    return E0Grid(k=np.asarray(ks, dtype=np.float64), e0=e0,
+                  base=life_expectancy(mx, female, a0_rule))
+
+
+def k_for_e0_deviation(grid: E0Grid, deviation: FloatArray) -> FloatArray:
+    """k such that e0 of ``mx · exp(bx k)`` is e0(mx) + ``deviation`` (N, *L, 2).
+
+    Piecewise-linear inversion of the tabulated e0(k) — exact to about 0.01 year, where a
+    linear step through the slope alone is off by more than a year for large deviations.
+    Beyond the grid the end segments are extended.
+    """
+    points = grid.e0.shape[0]
+    target = grid.base + deviation  # (N, *L, 2)
+    # Segment index: how many grid values lie above the target, minus one, kept in range.
+    above = np.zeros(target.shape, dtype=np.int64)
+    for g in range(points):
+        above += grid.e0[g] > target
     j = np.clip(above - 1, 0, points - 2)
-    e_lo = np.take_along_axis(np.broadcast_to(e0_grid[None], (target.shape[0], *e0_grid.shape)),
-                              j[:, None], axis=1)[:, 0]
-    e_hi = np.take_along_axis(np.broadcast_to(e0_grid[None], (target.shape[0], *e0_grid.shape)),
-                              j[:, None] + 1, axis=1)[:, 0]
-    k_lo = np.take_along_axis(np.broadcast_to(ks[None], (target.shape[0], *ks.shape)),
-                              j[:, None], axis=1)[:, 0]
-    k_hi = np.take_along_axis(np.broadcast_to(ks[None], (target.shape[0], *ks.shape)),
-                              j[:, None] + 1, axis=1)[:, 0]
+
+    def pick(table: FloatArray, idx: IntArray) -> FloatArray:
+        full = np.broadcast_to(table[None], (target.shape[0], *table.shape))
+        return np.take_along_axis(full, idx[:, None], axis=1)[:, 0]
+
+    e_lo, e_hi = pick(grid.e0, j), pick(grid.e0, j + 1)
+    k_lo, k_hi = pick(grid.k, j), pick(grid.k, j + 1)
     w = (target - e_lo) / (e_hi - e_lo)
     return np.asarray(k_lo + w * (k_hi - k_lo), dtype=np.float64)
 
 
 def apply_paths(inputs: ProjectionInputs, paths: StochasticPaths,
                 settings: StochasticSettings | None = None,
-                rows: slice = slice(None)) -> ProjectionInputs:
-    """The projection inputs of trajectories ``rows`` (leading axis N) from drawn paths."""
+                rows: slice = slice(None), grid: E0Grid | None = None) -> ProjectionInputs:
+    """The projection inputs of trajectories ``rows`` (leading axis N) from drawn paths.
+
+    ``grid`` (from :func:`e0_grid` on ``inputs.mx``) can be passed to avoid rebuilding it
+    for every chunk of trajectories."""
     st = settings or StochasticSettings()
     asfr = np.asarray(inputs.asfr, dtype=np.float64)
     tfr_det = asfr.sum(axis=-1)
@@ -213,7 +235,9 @@ def apply_paths(inputs: ProjectionInputs, paths: StochasticPaths,
 
     mx = np.asarray(inputs.mx, dtype=np.float64)  # (Y, R, 2, A)
     bx = _mortality_bx(st, mx.shape[-1])  # (2, A)
-    k = k_for_e0_deviation(mx, bx, paths.e0_deviation[rows], inputs.a0_rule)  # (n, Y, R, 2)
+    if grid is None:
+        grid = e0_grid(mx, bx, inputs.a0_rule)
+    k = k_for_e0_deviation(grid, paths.e0_deviation[rows])  # (n, Y, R, 2)
     mx_n = mx * np.exp(bx * k[..., None])
 
     mig = None
@@ -237,24 +261,48 @@ def simulate(inputs: ProjectionInputs, trajectories: int, seed: int, *,
 
 
 def simulate_indicators(inputs: ProjectionInputs, trajectories: int, seed: int, *,
-                        settings: StochasticSettings | None = None, chunk: int = 100,
+                        settings: StochasticSettings | None = None, chunk: int = 50,
+                        workers: int = 1,
                         indicators: Callable[[ProjectionResult], dict[str, FloatArray]]
                         | None = None) -> dict[str, FloatArray]:
     """Like :func:`simulate` but projects ``chunk`` trajectories at a time and keeps only the
     yearly indicators (N, Y+1, R) — by default ``summary.summary_indicators``. The draws are
-    the same as :func:`simulate` with the same seed."""
+    the same as :func:`simulate` with the same seed, whatever ``chunk`` and ``workers``.
+
+    ``workers`` > 1 runs chunks in threads: NumPy releases the GIL in its array loops, so two
+    workers use both cores of a 2-core machine (about 1.6× faster when it is otherwise idle).
+    """
     if indicators is None:
         from renkou.demography.summary import summary_indicators
         indicators = summary_indicators
+    if chunk < 1 or workers < 1:
+        raise ValueError("chunk 和 workers 必须至少为 1")
     paths = draw_paths(inputs, trajectories, seed, settings)
-    out: dict[str, FloatArray] = {}
-    for start in range(0, trajectories, chunk):
-        rows = slice(start, min(start + chunk, trajectories))
-        part = indicators(project(apply_paths(inputs, paths, settings, rows)))
+    st = settings or StochasticSettings()
+    mx = np.asarray(inputs.mx, dtype=np.float64)
+    grid = e0_grid(mx, _mortality_bx(st, mx.shape[-1]), inputs.a0_rule)
+    slices = [slice(start, min(start + chunk, trajectories))
+              for start in range(0, trajectories, chunk)]
+
+    def run(rows: slice) -> dict[str, FloatArray]:
+        return indicators(project(apply_paths(inputs, paths, st, rows, grid)))
+
+    first = run(slices[0])
+    out = {name: np.empty((trajectories, *values.shape[1:]), dtype=np.float64)
+           for name, values in first.items()}
+
+    def store(rows: slice, part: dict[str, FloatArray]) -> None:
         for name, values in part.items():
-            if name not in out:
-                out[name] = np.empty((trajectories, *values.shape[1:]), dtype=np.float64)
             out[name][rows] = values
+
+    store(slices[0], first)
+    if workers == 1:
+        for rows in slices[1:]:
+            store(rows, run(rows))
+    else:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            for rows, part in zip(slices[1:], pool.map(run, slices[1:]), strict=True):
+                store(rows, part)
     return out
 
 
