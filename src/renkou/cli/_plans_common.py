@@ -53,3 +53,24 @@ def open_registry(db: Path | None, *, read_only: bool = False) -> Registry:
     if db is not None and not db.exists():
         raise StoreError(f"数据库文件不存在：{db}")
     return Registry(path, read_only=read_only)
+
+
+SCALE_HELP = ("总量折算系数：auto 按七普常住人口折算（抽样规模的示范库默认），或一个数；"
+              "指定 --db 时默认 1 / persons per registry person for totals")
+
+
+def resolve_scale(text: str | None, db: Path | None) -> float | None:
+    """None means "auto" (census_scale); the demo store is a down-scaled city."""
+    from renkou.errors import InputError
+
+    if text is None:
+        return None if db is None else 1.0
+    if text.strip().lower() == "auto":
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        raise InputError(f"--scale 应为 auto 或正数，实际为 {text}") from None
+    if value <= 0:
+        raise InputError(f"--scale 应为正数，实际为 {value}")
+    return value

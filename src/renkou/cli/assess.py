@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 import typer
 
-from renkou.cli._plans_common import open_registry
+from renkou.cli._plans_common import SCALE_HELP, open_registry, resolve_scale
 from renkou.errors import InputError
 
 
@@ -22,6 +22,7 @@ def assess(
                                         help="进度容差：完成进度不低于时间进度×(1−该值)为正常"),
     trajectories: int = typer.Option(200, "--trajectories", help="随机预测条数 / trajectories"),
     no_forward: bool = typer.Option(False, "--no-forward", help="不做预测 / skip projection"),
+    scale: str = typer.Option(None, "--scale", help=SCALE_HELP),
 ) -> None:
     """评估规划指标完成情况（已达标/进度正常/进度滞后（预警）/未达标）并生成预警清单。"""
     from renkou.plans import get_plan
@@ -37,7 +38,7 @@ def assess(
     registry = open_registry(db, read_only=True)
     try:
         pa = evaluate_registry(registry, p, year, config=cfg, trajectories=trajectories,
-                               forward=not no_forward)
+                               forward=not no_forward, scale=resolve_scale(scale, db))
     finally:
         registry.close()
     frame = assessment_frame(pa)
@@ -57,6 +58,8 @@ def assess(
         wpath = out.with_name(out.stem + "-预警清单.csv")
         write_table(wframe, wpath)
         typer.echo(f"已写出评估表：{out}；预警清单：{wpath}")
+    if pa.scale != 1.0:
+        typer.echo(f"注意：总量指标按折算系数 {pa.scale:.1f}（七普常住人口÷库内常住人口）换算。")
     counts = frame["评估结论"].value_counts()
     typer.echo(f"{p.name_zh} {year}年评估：" + "，".join(
         f"{k} {int(v)} 项" for k, v in counts.items()))

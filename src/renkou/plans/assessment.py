@@ -179,8 +179,7 @@ def target_text(target: TargetSpec, unit: str = "", config: AssessmentConfig | N
     """Chinese rendering of a target, e.g. "≥82.38岁", "1500万人左右（±45）", "103~107"."""
     cfg = config or AssessmentConfig()
     # "1/10万" after a number reads as a digit: 8.5/10万, not 8.51/10万.
-    u = unit[1:] if unit.startswith("1/") else unit or ""
-    u = "" if u == "—" or "=" in u else u
+    u = unit_suffix(unit)
 
     def f(x: float | None) -> str:
         return "" if x is None else format_number(x)
@@ -208,6 +207,13 @@ def target_text(target: TargetSpec, unit: str = "", config: AssessmentConfig | N
     if target.high is None:
         return f"≥{f(target.low)}{u}"
     return f"{f(target.low)}~{f(target.high)}{u}"
+
+
+def unit_suffix(unit: str) -> str:
+    """The unit as written after a number: none for "—" or "女=100", "/10万" for "1/10万"."""
+    if not unit or unit == "—" or "=" in unit:
+        return ""
+    return unit[1:] if unit.startswith("1/") else unit
 
 
 def format_number(x: float) -> str:

@@ -84,9 +84,17 @@ def _defined(x: FloatArray | float, what: str) -> float:
 Compute = Callable[[IndicatorData, str, int, Mapping[str, float]], float]
 
 
+def scale(extra: Mapping[str, float]) -> float:
+    """Persons each registry person stands for (``extra["population_scale"]``, default 1).
+    Only totals in 万人 use it; rates and shares do not depend on it. It is 1 for a real
+    registry and larger for a down-scaled synthetic city (see plan_assessment.census_scale).
+    """
+    return float(extra.get("population_scale", 1.0))
+
+
 def total_population(caliber: str) -> Compute:
     def f(data: IndicatorData, area: str, year: int, extra: Mapping[str, float]) -> float:
-        return float(data.population(year_end(year), caliber, area).sum()) / 1e4
+        return float(data.population(year_end(year), caliber, area).sum()) * scale(extra) / 1e4
     return f
 
 
@@ -100,7 +108,7 @@ def growth(caliber: str, pct: bool
         then = float(data.population(year_end(base), caliber, area).sum())
         if pct:
             return _safe_div(now - then, then, "人口增长率") * 100.0
-        return (now - then) / 1e4
+        return (now - then) * scale(extra) / 1e4
     return f
 
 
@@ -200,7 +208,7 @@ def age_band_share(lo: int, hi: int
 def working_age_population(data: IndicatorData, area: str, year: int,
                            extra: Mapping[str, float]) -> float:
     p = data.population(year_end(year), "resident", area).sum(axis=0)
-    return float(p[15:65].sum()) / 1e4
+    return float(p[15:65].sum()) * scale(extra) / 1e4
 
 
 def tertiary_share(lo: int, hi: int | None

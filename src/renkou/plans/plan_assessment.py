@@ -81,6 +81,7 @@ class PlanAssessment:
     errors: Mapping[str, str]  # indicator code → why it has no value
     config: AssessmentConfig = field(default_factory=AssessmentConfig)
     projection: PlanProjection | None = None
+    scale: float = 1.0  # persons per registry person applied to totals (1 = real counts)
 
     def by_code(self) -> dict[str, Assessment]:
         return {a.indicator_code: a for a in self.assessments}
@@ -96,8 +97,9 @@ def indicator_area(plan: Plan, ind: Indicator) -> str:
 
 
 def _extra(plan: Plan, ind: Indicator, facilities: Mapping[str, Mapping[int, float]],
-           year: int) -> dict[str, float]:
-    extra: dict[str, float] = {"base_year": float(plan.period_start - 1)}
+           year: int, scale: float = 1.0) -> dict[str, float]:
+    extra: dict[str, float] = {"base_year": float(plan.period_start - 1),
+                               "population_scale": scale}
     for t in ind.targets:
         if t.period_start is not None:
             extra["base_year"] = float(t.period_start - 1)
@@ -109,7 +111,7 @@ def _extra(plan: Plan, ind: Indicator, facilities: Mapping[str, Mapping[int, flo
 
 def computed_series(plan: Plan, data: IndicatorData, years: list[int],
                     facilities: Mapping[str, Mapping[int, float]] | None = None,
-                    progress: Callable[[str], None] | None = None
+                    progress: Callable[[str], None] | None = None, scale: float = 1.0
                     ) -> tuple[dict[str, dict[int, float]], dict[str, str]]:
     """Computed indicator values by code and year; errors by code (latest year's)."""
     series: dict[str, dict[int, float]] = {}
@@ -127,7 +129,7 @@ def computed_series(plan: Plan, data: IndicatorData, years: list[int],
         for y in years:
             try:
                 vals[y] = compute(data, ind.formula, area, y,
-                                  _extra(plan, ind, fac, y)).value
+                                  _extra(plan, ind, fac, y, scale)).value
             except Exception as exc:  # one indicator without data must not stop the rest
                 message = getattr(exc, "message", None) or str(exc)
                 if y == years[-1]:
@@ -171,15 +173,17 @@ def assess_plan(plan: Plan, year: int, *, data: IndicatorData | None = None,
                 store: AppTables | None = None, config: AssessmentConfig | None = None,
                 facilities: Mapping[str, Mapping[int, float]] | None = None,
                 projection: PlanProjection | None = None,
-                progress: Callable[[str], None] | None = None) -> PlanAssessment:
-    """Assess every indicator of ``plan`` in ``year``."""
+                progress: Callable[[str], None] | None = None,
+                scale: float = 1.0) -> PlanAssessment:
+    """Assess every indicator of ``plan`` in ``year``. ``scale`` multiplies population
+    totals (see :func:`census_scale`)."""
     cfg = config or AssessmentConfig()
     base_year = plan.period_start - 1
     years = list(range(base_year, year + 1))
     series: dict[str, dict[int, float]] = {}
     errors: dict[str, str] = {}
     if data is not None:
-        series, errors = computed_series(plan, data, years, facilities, progress)
+        series, errors = computed_series(plan, data, years, facilities, progress, scale)
     else:
         errors = {i.code: "未提供人口基础信息库" for i in plan.computed_indicators()}
     series.update(reported_series(plan, store))
@@ -229,7 +233,7 @@ def assess_plan(plan: Plan, year: int, *, data: IndicatorData | None = None,
                           assessments=tuple(assessments), monitored=tuple(monitored),
                           series=series, baselines=baselines,
                           computed_baselines=frozenset(computed_base), errors=errors,
-                          config=cfg, projection=projection)
+                          config=cfg, projection=projection, scale=scale)
 
 
 def _with_reason(a: Assessment, reason: str) -> Assessment:
@@ -304,19 +308,40 @@ def assessment_frame(pa: PlanAssessment) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+CENSUS_DAY = dt.date(2020, 11, 1)
+
+
+def census_scale(registry: Registry, area: str) -> float:
+    """Persons per registry resident for a down-scaled (synthetic) city: the 七普 resident
+    population of the area (regions.yaml) ÷ the registry's residents on the census day."""
+    from renkou.plans.indicator_data import RegistryData
+
+    region = gazetteer().regions.get(area)
+    if region is None:
+        return 1.0
+    members = gazetteer().districts(area) if region.level == "city" else [region]
+    census = sum(r.census2020 or 0 for r in members)
+    counted = float(RegistryData(registry).population(CENSUS_DAY, "resident", area).sum())
+    if census <= 0 or counted <= 0:
+        return 1.0
+    return census / counted
+
+
 def evaluate_registry(registry: Registry, plan: Plan, year: int, *,
                       config: AssessmentConfig | None = None, trajectories: int = 200,
                       forward: bool = True, seed: int = 2020,
                       facilities: Mapping[str, Mapping[int, float]] | None = None,
-                      progress: Callable[[str], None] | None = None) -> PlanAssessment:
+                      progress: Callable[[str], None] | None = None,
+                      scale: float | None = 1.0) -> PlanAssessment:
     """Assess ``plan`` in ``year`` from a registry: computed values, the departments'
     reports stored in it, facility counts, and (``forward``) the projection of the plan
-    area to its last target year."""
+    area to its last target year. ``scale`` None = :func:`census_scale` (demo city)."""
     from renkou.plans.indicator_data import RegistryData
     from renkou.plans.projection_bridge import project_area
     from renkou.plans.storage import facility_counts
 
     data = RegistryData(registry)
+    factor = census_scale(registry, plan.area_code) if scale is None else scale
     fac: dict[str, Mapping[int, float]] = dict(facility_counts(registry, plan.area_code))
     fac.update(facilities or {})
     projection = None
@@ -324,9 +349,9 @@ def evaluate_registry(registry: Registry, plan: Plan, year: int, *,
     if forward and end > year:
         try:
             projection = project_area(data, plan.area_code, year, end,
-                                      trajectories=trajectories, seed=seed)
+                                      trajectories=trajectories, seed=seed, scale=factor)
         except (InputError, ValueError) as exc:
             if progress:
                 progress(f"预测未运行：{getattr(exc, 'message', exc)}")
     return assess_plan(plan, year, data=data, store=registry, config=config, facilities=fac,
-                       projection=projection, progress=progress)
+                       projection=projection, progress=progress, scale=factor)

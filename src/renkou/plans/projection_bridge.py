@@ -195,19 +195,27 @@ def _trajectories(inputs: ProjectionInputs, n: int, seed: int
     return project(_parametric_trajectories(inputs, n, seed)), "参数随机游走模拟"
 
 
+COUNTS = ("resident_population", "working_age_population")
+
+
+def _scaled(values: dict[str, FloatArray], factor: float) -> dict[str, FloatArray]:
+    return {k: v * factor if k in COUNTS else v for k, v in values.items()}
+
+
 def project_area(data: IndicatorData, area: str, base_year: int, end_year: int, *,
-                 trajectories: int = 200, seed: int = 2020, window: int = 3
-                 ) -> PlanProjection:
+                 trajectories: int = 200, seed: int = 2020, window: int = 3,
+                 scale: float = 1.0) -> PlanProjection:
     """Medium variant and ``trajectories`` stochastic runs for ``area``; flow indicators
-    need the step after a year, so the run goes to ``end_year + 1``."""
+    need the step after a year, so the run goes to ``end_year + 1``. ``scale`` multiplies
+    the population totals (persons per registry person)."""
     inputs = build_inputs(data, area, base_year, end_year + 1, window)
     medium = project(inputs)
     traj: dict[str, FloatArray] | None = None
     method = "中方案（近年生育、死亡、迁移水平保持不变）"
     if trajectories > 0:
         result, how = _trajectories(inputs, trajectories, seed)
-        traj = _indicators(result)
+        traj = _scaled(_indicators(result), scale)
         method += f"；{trajectories}条{how}"
     return PlanProjection(area=area, base_year=base_year, years=medium.years,
-                          medium=_indicators(medium), trajectories=traj,
+                          medium=_scaled(_indicators(medium), scale), trajectories=traj,
                           population=medium.population[:, 0], method=method)

@@ -25,6 +25,7 @@ from renkou.plans.assessment import (
     ON_TRACK,
     Assessment,
     format_number,
+    unit_suffix,
 )
 from renkou.plans.plan_assessment import PlanAssessment
 
@@ -63,7 +64,7 @@ def _forward_reasons(a: Assessment) -> tuple[float, list[str]]:
         return 0.0, []
     reasons: list[str] = []
     score = 0.0
-    unit = a.unit if a.unit not in ("", "—") else ""
+    unit = unit_suffix(a.unit)
     if f.probability is not None:
         score += 0.5 * (1.0 - f.probability)
         if f.probability < 0.5:
@@ -83,7 +84,7 @@ def score(a: Assessment) -> tuple[float, list[str]]:
     """Risk score and the reasons behind it."""
     s = STATUS_RISK.get(a.status, 0.0)
     reasons: list[str] = []
-    unit = a.unit if a.unit not in ("", "—") else ""
+    unit = unit_suffix(a.unit)
     if a.status in (MISSED, LAGGING):
         shown = a.assessed_value if a.assessed_value is not None else a.value
         value = f"{format_number(shown)}{unit}" if shown is not None else "—"
