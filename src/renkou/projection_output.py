@@ -78,18 +78,18 @@ def summary_table(result: ProjectionResult,
     return out.sort_values(["year", "region"], kind="stable").reset_index(drop=True)
 
 
-def quantile_table(result: ProjectionResult,
+def quantile_table(result: ProjectionResult, indicators: dict[str, FloatArray],
                    quantiles: tuple[float, ...] = QUANTILES) -> pd.DataFrame:
-    """Quantiles over the leading trajectory axis of every summary indicator."""
-    if result.population.ndim != 5:
-        raise ValueError("quantiles need a result with one leading trajectory axis")
-    ind = summary_indicators(result)
+    """Quantiles over the leading trajectory axis N of indicators (N, Y+1, R) each, labelled
+    with the years and regions of ``result``."""
     regions = _regions(result)
     frames = []
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN flows in the last year
         for name in SUMMARY_INDICATORS:
-            q = np.nanquantile(ind[name], quantiles, axis=0)  # (Q, Y+1, R)
+            if name not in indicators:
+                continue
+            q = np.nanquantile(indicators[name], quantiles, axis=0)  # (Q, Y+1, R)
             df = _tidy(np.moveaxis(q, 0, -1), [("year", list(result.years)),
                                                ("region", regions),
                                                ("quantile", list(quantiles))])
@@ -100,8 +100,9 @@ def quantile_table(result: ProjectionResult,
 
 
 def write_outputs(result: ProjectionResult, out_dir: Path | str,
-                  stochastic: ProjectionResult | None = None) -> list[Path]:
-    """Write the contract's CSV files; return their paths."""
+                  stochastic: dict[str, FloatArray] | None = None) -> list[Path]:
+    """Write the contract's CSV files; return their paths. ``stochastic`` holds indicators
+    (N, Y+1, R) of N trajectories, summarised in quantiles.csv."""
     out = Path(out_dir)
     try:
         out.mkdir(parents=True, exist_ok=True)
@@ -117,7 +118,7 @@ def write_outputs(result: ProjectionResult, out_dir: Path | str,
         written.append(p)
     if stochastic is not None:
         p = out / "quantiles.csv"
-        quantile_table(stochastic).to_csv(p, index=False, float_format=FLOAT_FORMAT,
+        quantile_table(result, stochastic).to_csv(p, index=False, float_format=FLOAT_FORMAT,
                                           encoding="utf-8")
         written.append(p)
     return written

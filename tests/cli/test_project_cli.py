@@ -202,3 +202,25 @@ def test_sample_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
     rc, out, _ = _run(["project-sample", str(tmp_path / "s")], capsys)
     assert rc == 0 and "renkou project" in out and (tmp_path / "s" / "projection.toml").exists()
     assert _run(["project", str(tmp_path / "s"), "--out", str(tmp_path / "o")], capsys)[0] == 0
+
+
+def test_trajectories_write_quantiles(sample: Path, tmp_path: Path,
+                                      capsys: pytest.CaptureFixture[str]) -> None:
+    args = ["project", str(sample), "--trajectories", "40", "--seed", "11", "--out"]
+    assert _run([*args, str(tmp_path / "a")], capsys)[0] == 0
+    assert _run([*args, str(tmp_path / "b")], capsys)[0] == 0
+    q = pd.read_csv(tmp_path / "a" / "quantiles.csv", dtype={"region": str})
+    assert list(q.columns) == ["year", "region", "indicator", "quantile", "value"]
+    assert sorted(q["quantile"].unique()) == [0.025, 0.1, 0.5, 0.9, 0.975]
+    assert REQUIRED_INDICATORS <= set(q.indicator)
+    pd.testing.assert_frame_equal(q, pd.read_csv(tmp_path / "b" / "quantiles.csv",
+                                                 dtype={"region": str}))  # same seed
+    tot = q[(q.indicator == "total") & (q.year == 2025) & (q.region == "120111")]
+    v = tot.set_index("quantile").value
+    assert v[0.025] < v[0.5] < v[0.975]
+    det = pd.read_csv(tmp_path / "a" / "summary.csv", dtype={"region": str})
+    centre = det[(det.indicator == "total") & (det.year == 2025) & (det.region == "120111")]
+    assert v[0.1] < float(centre.value.iloc[0]) < v[0.9]
+    rc, _, err = _run(["project", str(sample), "--seed", "3", "--out", str(tmp_path / "c")],
+                      capsys)
+    assert rc == 2 and "--trajectories" in err

@@ -9,21 +9,28 @@ from pathlib import Path
 import numpy as np
 import typer
 
-from renkou.demography.projection import ProjectionResult, project
+from renkou.demography.projection import ProjectionInputs, project
 from renkou.demography.variants import VARIANT_ZH, VARIANTS, apply_variant
 from renkou.errors import InputError, RenkouError
 from renkou.projection_io import load_projection
 from renkou.projection_output import write_outputs
 from renkou.projection_sample import write_sample_inputs
+from renkou.types import FloatArray
 
 
-def _stochastic(inputs: object, trajectories: int, seed: int) -> ProjectionResult:
+def _stochastic(inputs: ProjectionInputs, trajectories: int,
+                seed: int) -> dict[str, FloatArray]:
+    """Summary indicators (N, Y+1, R) of N stochastic trajectories (demography-2's module),
+    projected in chunks so that memory stays bounded."""
     try:
         module = importlib.import_module("renkou.demography.stochastic")
     except ImportError:
         raise RenkouError("随机预测模块（renkou.demography.stochastic）尚未提供，"
                           "暂不能使用 --trajectories") from None
-    result: ProjectionResult = module.simulate(inputs, trajectories, seed)
+    try:
+        result: dict[str, FloatArray] = module.simulate_indicators(inputs, trajectories, seed)
+    except ValueError as exc:
+        raise InputError(f"随机预测失败：{exc}") from None
     return result
 
 
