@@ -220,7 +220,8 @@ def registry_caseload(scheme: str, db: Path | str, as_of: dt.date,
     base, lat = registry_base(db, as_of, seed, assumptions)
     old = completed_years(base.birth_date, as_of) >= floor_age(scheme)
     base, lat = base.subset(old), lat.subset(old)
-    costs, _groups_unused = scheme_costs(scheme, base, lat, as_of, np.ones(base.n), s_over, assumptions)
+    costs, _by_group = scheme_costs(scheme, base, lat, as_of, np.ones(base.n), s_over,
+                                    assumptions)
     costs = costs.copy()
     costs.insert(0, "as_of", as_of.isoformat())
     costs["monthly_cost_total"] = costs["annual_cost_total"] / MONTHS
