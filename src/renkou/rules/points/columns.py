@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -127,6 +128,16 @@ def _month_day(dates: DateArray) -> IntArray64:
     return (month * 100 + day).astype(np.int64)
 
 
+def _lookup(values: pd.Series, mapping: dict[str, Any]) -> tuple[npt.NDArray[Any], BoolArray]:
+    """``mapping[value]`` for each value (vectorised through an index, not a Python map) and
+    the mask of values not in the mapping."""
+    keys = list(mapping)
+    pos = pd.Index(keys).get_indexer(pd.Index(values))
+    targets = np.array([mapping[k] for k in keys] + [mapping[keys[0]]])
+    missing: BoolArray = pos < 0
+    return targets[np.where(missing, len(keys), pos)], missing
+
+
 def _province_lookup() -> dict[str, str]:
     provinces = gazetteer().provinces
     out = {code: code for code in provinces}
@@ -181,9 +192,9 @@ def parse_applicants(df: pd.DataFrame, file: str = "申请人表",
         report(parsed.isna().to_numpy(), c, "日期应为 YYYY-MM-DD")
         dates[c] = parsed.to_numpy(dtype="datetime64[D]")
 
-    sex_series = text["sex"].str.lower().map(_SEX)
-    report(sex_series.isna().to_numpy(), "sex", "性别应为 male 或 female（男/女）")
-    sex = sex_series.fillna(0).to_numpy().astype(np.int8)
+    sex_values, sex_missing = _lookup(text["sex"].str.lower(), _SEX)
+    report(sex_missing, "sex", "性别应为 male 或 female（男/女）")
+    sex = sex_values.astype(np.int8)
 
     categories: dict[str, IntArray8] = {}
     for c, levels in CATEGORIES.items():
@@ -214,15 +225,15 @@ def parse_applicants(df: pd.DataFrame, file: str = "申请人表",
         flags[c] = is_true
 
     district_codes, district_map = _district_lookup(city)
-    district = text["district"].map(district_map)
-    report(district.isna().to_numpy(), "district",
+    district, district_missing = _lookup(text["district"], district_map)
+    report(district_missing, "district",
            f"不是本市的区（应为区划代码或区名，如 {district_codes[0]}）")
-    district_idx = district.fillna(0).to_numpy().astype(np.int8)
+    district_idx = district.astype(np.int8)
 
-    province = text["origin_province"].map(_province_lookup())
-    report(province.isna().to_numpy(), "origin_province",
+    province, province_missing = _lookup(text["origin_province"], _province_lookup())
+    report(province_missing, "origin_province",
            "不是省级行政区（应为两位代码或名称，如 13 或 河北省）")
-    province_codes = province.fillna("").to_numpy(dtype=object)
+    province_codes = province.astype(object)
 
     # A birth date after the application is impossible whatever the as-of date.
     both = ~np.isnat(dates["birth_date"]) & ~np.isnat(dates["application_date"])

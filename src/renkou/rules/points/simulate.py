@@ -40,6 +40,7 @@ class Simulation:
     """Baseline and changed rankings of one applicant pool (调整前后对比)."""
 
     changes: dict[str, str | float | int | None]
+    changed_scheme: PointsScheme
     baseline: RankResult
     changed: RankResult
     admitted_instead: IntArray  # admitted only under the changed scheme
@@ -87,8 +88,9 @@ class Simulation:
         })
         for dim in DIMENSIONS:
             df[dim] = labels[dim][idx]
-        if self.changed.score.explanation is not None:
-            df["调整后积分说明 explanation"] = self.changed.score.explanation[idx]
+        # Explanations only for these few people, not the whole pool.
+        explained = score(s.applicants.take(idx), self.changed_scheme, s.as_of, explain=True)
+        df["调整后积分说明 explanation"] = explained.explanation
         return df.sort_values("调整后排名 changed_rank" if which == "admitted_instead"
                               else "调整前排名 baseline_rank").reset_index(drop=True)
 
@@ -156,14 +158,14 @@ def _labels(a: ApplicantTable, age: IntArray,
 def simulate(applicants: ApplicantTable, scheme: PointsScheme, as_of: dt.date,
              changes: dict[str, str | float | int | None], source: str = "",
              base_year: int = 2020, end_year: int = 2035,
-             settle_years: tuple[int, ...] | None = None, explain: bool = True,
+             settle_years: tuple[int, ...] | None = None,
              pseudonym_key: bytes | None = None) -> Simulation:
     """Rank the pool under the scheme in force on ``as_of`` and under the scheme with
     ``changes`` taking effect that day; compare, and turn both admitted cohorts into yearly
     hukou in-migration for ``base_year``–``end_year`` (see :mod:`.inflow`)."""
     changed_scheme = scheme.with_changes(changes, as_of, source)
     base_rank = rank(score(applicants, scheme, as_of, explain=False), pseudonym_key)
-    new_rank = rank(score(applicants, changed_scheme, as_of, explain=explain), pseudonym_key)
+    new_rank = rank(score(applicants, changed_scheme, as_of, explain=False), pseudonym_key)
     instead = np.flatnonzero(new_rank.admitted & ~base_rank.admitted)
     displaced = np.flatnonzero(base_rank.admitted & ~new_rank.admitted)
     if settle_years is None:
@@ -174,6 +176,6 @@ def simulate(applicants: ApplicantTable, scheme: PointsScheme, as_of: dt.date,
     c_in = settled_inflow(new_rank, base_year, end_year, settle_years)
     targets = tuple(compare_with_target(t, b_in, c_in) for key, t in scheme.targets.items()
                     if key == "hukou_net_growth")
-    return Simulation(changes=dict(changes), baseline=base_rank, changed=new_rank,
-                      admitted_instead=instead, displaced=displaced, baseline_inflow=b_in,
-                      changed_inflow=c_in, targets=targets)
+    return Simulation(changes=dict(changes), changed_scheme=changed_scheme, baseline=base_rank,
+                      changed=new_rank, admitted_instead=instead, displaced=displaced,
+                      baseline_inflow=b_in, changed_inflow=c_in, targets=targets)
