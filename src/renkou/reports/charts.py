@@ -95,9 +95,9 @@ def pyramid_png(p: Pyramid) -> bytes:
         ptotal = sum(p.projected_male) + sum(p.projected_female)
         pm = [v / ptotal * 100 for v in groups(p.projected_male)]
         pf = [v / ptotal * 100 for v in groups(p.projected_female)]
-        ax.step([-v for v in pm], ys, where="mid", color="black", linewidth=1,
+        ax.barh(ys, [-v for v in pm], fill=False, edgecolor="black", linewidth=0.8,
                 label=f"预测{p.projected_year}年")
-        ax.step(pf, ys, where="mid", color="black", linewidth=1)
+        ax.barh(ys, pf, fill=False, edgecolor="black", linewidth=0.8)
     ax.set_yticks(ys[::2])
     ax.set_yticklabels(labels[::2], fontsize=7)
     ticks = ax.get_xticks()
