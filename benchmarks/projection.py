@@ -24,6 +24,7 @@ import statistics
 import time
 import tracemalloc
 from collections.abc import Callable
+from functools import partial
 
 import numpy as np
 
@@ -122,7 +123,7 @@ def main() -> None:
     sto = synthetic_inputs(30)
     for workers in (1, 2):
         best, med, cpu, peak = timed(
-            lambda w=workers: simulate_indicators(sto, 1000, seed=1, workers=w), 1)
+            partial(simulate_indicators, sto, 1000, seed=1, workers=workers), 1)
         print(f"stochastic 1000×16×30 simulate_indicators (chunks of 50, {workers} worker(s)): "
               f"{best:.1f} s, CPU {cpu:.1f} s, peak traced {peak:.0f} MiB")
     print(profile(lambda: simulate_indicators(sto, 1000, seed=1)))

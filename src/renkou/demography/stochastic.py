@@ -238,7 +238,10 @@ def apply_paths(inputs: ProjectionInputs, paths: StochasticPaths,
     if grid is None:
         grid = e0_grid(mx, bx, inputs.a0_rule)
     k = k_for_e0_deviation(grid, paths.e0_deviation[rows])  # (n, Y, R, 2)
-    mx_n = mx * np.exp(bx * k[..., None])
+    # In place: this (n, Y, R, 2, A) array is the largest the stochastic run builds.
+    mx_n = bx * k[..., None]
+    np.exp(mx_n, out=mx_n)
+    mx_n *= mx
 
     mig = None
     if inputs.net_migration is not None:
