@@ -59,10 +59,12 @@ class Latent:
 
 def resolve_urban(urban: Any, u: FloatArray, default_share: float) -> npt.NDArray[np.bool_]:
     """Registry urban flag, with unknown values drawn at ``default_share``."""
-    arr = np.asarray(urban, dtype=object)
-    known = np.array([v is not None and v == v for v in arr], dtype=bool)  # NaN != NaN
+    import pandas as pd
+
+    s = pd.Series(urban, dtype=object)
+    known = s.notna().to_numpy(dtype=bool)  # None, NaN and pd.NA are all unknown
     out = u < default_share
-    out[known] = arr[known].astype(bool)
+    out[known] = s[known].astype(bool).to_numpy(dtype=bool)
     return out
 
 
