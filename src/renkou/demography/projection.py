@@ -115,33 +115,35 @@ def validate_inputs(inputs: ProjectionInputs) -> tuple[int, ...]:
     r, a = pop.shape[-3], pop.shape[-1]
     if a < FERTILE_AGE_MAX + 2:
         raise ValueError(f"need ages to at least {FERTILE_AGE_MAX + 1} (open age)")
-    leads = [_lead(pop.shape, 3)]
+    leads: list[tuple[int, ...]] = []
 
-    def check(name: str, arr: FloatArray | None, core: tuple[int, ...]) -> None:
+    def check(name: str, arr: FloatArray | None, core: tuple[int, ...],
+              lo: float | None = None, hi: float | None = None) -> None:
         if arr is None:
             return
         arr = np.asarray(arr)
         if arr.ndim < len(core) or tuple(arr.shape[-len(core):]) != core:
             raise ValueError(f"{name} must end with shape {core}, got {arr.shape}")
-        if not np.all(np.isfinite(arr)):
+        # min/max propagate NaN, so two reductions check finiteness and bounds at once.
+        smallest, largest = float(arr.min()), float(arr.max())
+        if not (np.isfinite(smallest) and np.isfinite(largest)):
             raise ValueError(f"{name} has non-finite values")
+        if lo is not None and smallest < lo:
+            raise ValueError(f"{name} has negative values" if lo == 0 else
+                             f"{name} has values below {lo}")
+        if hi is not None and largest > hi:
+            raise ValueError(f"{name} must be probabilities in [0, 1]" if hi == 1 else
+                             f"{name} has values above {hi}")
         leads.append(_lead(arr.shape, len(core)))
 
-    check("asfr", inputs.asfr, (y, r, N_FERTILE))
-    check("mx", inputs.mx, (y, r, 2, a))
-    check("srb", inputs.srb, (y, r))
+    check("population", pop, (r, 2, a), lo=0)
+    check("asfr", inputs.asfr, (y, r, N_FERTILE), lo=0)
+    check("mx", inputs.mx, (y, r, 2, a), lo=0)
+    check("srb", inputs.srb, (y, r), lo=0)
     check("net_migration", inputs.net_migration, (y, r, 2, a))
-    check("internal_rates", inputs.internal_rates, (y, r, r, 2, a))
-    for name, arr in (("asfr", inputs.asfr), ("mx", inputs.mx), ("srb", inputs.srb),
-                      ("population", inputs.population)):
-        if np.any(np.asarray(arr) < 0):
-            raise ValueError(f"{name} has negative values")
-    if np.any(np.asarray(inputs.mx)[..., -1] <= 0):
+    check("internal_rates", inputs.internal_rates, (y, r, r, 2, a), lo=0, hi=1)
+    if float(np.asarray(inputs.mx)[..., -1].min()) <= 0:
         raise ValueError("mx of the open age group must be positive")
-    if inputs.internal_rates is not None:
-        ir = np.asarray(inputs.internal_rates)
-        if np.any(ir < 0) or np.any(ir > 1):
-            raise ValueError("internal_rates must be probabilities in [0, 1]")
     if inputs.migration_timing not in MIGRATION_TIMINGS:
         raise ValueError(f"migration_timing must be one of {MIGRATION_TIMINGS}")
     if inputs.region_codes and len(inputs.region_codes) != r:
@@ -169,11 +171,20 @@ def period_to_cohort_rates(rates: FloatArray) -> FloatArray:
 
 def _prepare_moves(rates: FloatArray) -> tuple[FloatArray, FloatArray]:
     """Moving rates by age at the move (..., R, R, 2, A) → matrices (..., 2, A, R, R) by
-    end-of-step age slot without the diagonal (staying), and exit rates (..., R, 2, A)."""
-    c = period_to_cohort_rates(rates)
-    r = c.shape[-3]
-    c *= (1.0 - np.eye(r))[:, :, None, None]
-    return np.ascontiguousarray(np.moveaxis(c, (-4, -3), (-2, -1))), c.sum(axis=-3)
+    end-of-step age slot without the diagonal (staying), and exit rates (..., R, 2, A).
+
+    Slot rates are the mean of the two ages lived in the step (see
+    :func:`period_to_cohort_rates`), written straight into the matrix layout."""
+    m = np.moveaxis(rates, (-4, -3), (-2, -1))  # view (..., 2, A, R, R)
+    out = np.empty(m.shape, dtype=np.float64)
+    out[..., 0, :, :] = m[..., 0, :, :]
+    np.add(m[..., :-2, :, :], m[..., 1:-1, :, :], out=out[..., 1:-1, :, :])
+    np.add(m[..., -2, :, :], m[..., -1, :, :], out=out[..., -1, :, :])
+    out[..., 1:, :, :] *= 0.5
+    r = m.shape[-1]
+    diag = np.arange(r)
+    out[..., diag, diag] = 0.0
+    return out, np.moveaxis(out.sum(axis=-1), -1, -3)
 
 
 class _InternalMoves:
