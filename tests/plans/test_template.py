@@ -95,3 +95,32 @@ def test_foreign_file_is_refused(tianjin: Plan, tmp_path: Path) -> None:
     wb.save(tmp_path / "x.xlsx")
     with pytest.raises(InputError):
         import_template(MemoryTables(), tmp_path / "x.xlsx", tianjin)
+
+
+def test_cli_template_import_and_tasks(tmp_path: Path, capsys: pytest.CaptureFixture[str]
+                                       ) -> None:
+    """The commands as a department uses them, on an empty store file."""
+    from renkou.cli.main import main
+    from renkou.registry import Registry
+
+    xlsx = tmp_path / "tj.xlsx"
+    db = tmp_path / "store.duckdb"
+    assert main(["indicators", "import", str(xlsx), "--db", str(db)]) == 5  # no such store
+    Registry(db).close()
+    assert main(["indicators", "template", "--plan", "tianjin-14th", "--year", "2024",
+                 "--out", str(xlsx)]) == 0
+    _fill(xlsx, {"TJ14-SRV-01": _good(92.9), "TJ14-SRV-02": _good("abc")})
+    assert main(["indicators", "import", str(xlsx), "--db", str(db)]) == 0
+    out = capsys.readouterr().out
+    assert "通过 1 行" in out and "隔离 1 行" in out and "列 填报值" in out
+    assert main(["tasks", "report", "--plan", "tianjin-14th", "--task", "TJ14-T03",
+                 "--status", "滞后", "--percent", "20", "--narrative", "项目审批延迟",
+                 "--department", "市商务委", "--reporter", "赵六", "--date", "2024-12-01",
+                 "--db", str(db)]) == 0
+    assert main(["tasks", "status", "--plan", "tianjin-14th", "--as-of", "2024-12-31",
+                 "--db", str(db)]) == 0
+    out = capsys.readouterr().out
+    assert "TJ14-T03" in out and "标记滞后" in out and "从未报告" in out
+    assert main(["tasks", "report", "--plan", "tianjin-14th", "--task", "TJ14-T03",
+                 "--status", "完成", "--percent", "20", "--narrative", "x",
+                 "--department", "市商务委", "--reporter", "赵六", "--db", str(db)]) == 2

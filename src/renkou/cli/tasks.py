@@ -107,7 +107,7 @@ def status_(
     if by not in ("department", "section"):
         raise InputError("--by 应为 department 或 section")
     p = get_plan(plan)
-    registry = open_registry(db, read_only=True)
+    registry = open_registry(db)
     try:
         records = load_records(registry, p.code)
     finally:
