@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from renkou.cli._plans_common import open_registry
+from renkou.cli._plans_common import SCALE_HELP, open_registry, resolve_scale
 
 indicators_app = typer.Typer(help="规划指标：填报模板、导入与计算 / plan indicators",
                              no_args_is_help=True)
@@ -57,6 +57,7 @@ def compute(
     childcare_places: float = typer.Option(None, "--childcare-places",
                                            help="托位数（计算每千人口托位数时需要）"),
     db: Path = typer.Option(None, "--db", help="数据库文件（默认内置示范库）"),
+    scale: str = typer.Option(None, "--scale", help=SCALE_HELP),
 ) -> None:
     """按地区和年份计算指标（数据来自人口基础信息库）。"""
     from renkou.plans.indicator_data import RegistryData
@@ -73,9 +74,17 @@ def compute(
     extra = {"childcare_places": childcare_places} if childcare_places is not None else {}
     registry = open_registry(db, read_only=True)
     try:
+        factor = resolve_scale(scale, db)
+        if factor is None:
+            from renkou.plans.plan_assessment import census_scale
+
+            factor = census_scale(registry, area)
+        extra["population_scale"] = factor
         values, errors = compute_many(RegistryData(registry), names, area, year, extra)
     finally:
         registry.close()
+    if factor != 1.0:
+        typer.echo(f"（总量指标按折算系数 {factor:.1f} 换算：七普常住人口÷库内常住人口）")
     for name in names:
         f = FORMULAS.get(name)
         label = f.name_zh if f else name
