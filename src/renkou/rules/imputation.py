@@ -168,7 +168,9 @@ def gompertz_survival(base: PersonBase, start: dt.date, end: dt.date, a: Mapping
                       ) -> FloatArray:
     """Probability of surviving from ``start`` to ``end`` under a Gompertz hazard
     μ(x) = m60·exp(b(x − 60)), b = ln 2 / doubling years, by sex (exact integral)."""
-    b = np.log(2.0) / float(a["mortality_doubling_years"])
+    female = base.sex == "female"
+    b = np.log(2.0) / np.where(female, float(a["mortality_doubling_years_female"]),
+                               float(a["mortality_doubling_years_male"]))
     m60 = np.where(base.sex == "female", float(a["mortality_m60_female"]),
                    float(a["mortality_m60_male"]))
     days = np.datetime64(start, "D") - base.birth_date
