@@ -78,3 +78,26 @@ def test_simulate_errors(pool: Path, tmp_path: Path) -> None:
     assert main([*base, "--change", "nosuch.cap=1"]) == 2
     assert main(["rules", "points", "score", "--applicants", str(tmp_path / "none.csv"),
                  "--as-of", "2021-12-31", "--out", str(out)]) == 2
+
+
+def test_simulate_with_a_projection(pool: Path, tmp_path: Path,
+                                    capsys: pytest.CaptureFixture[str]) -> None:
+    from renkou.projection_sample import SAMPLE_REGIONS, write_sample_inputs
+
+    proj = tmp_path / "proj"
+    write_sample_inputs(proj)
+    out = tmp_path / "sim.xlsx"
+    assert main(["rules", "points", "simulate", "--applicants", str(pool), "--quota", "300",
+                 "--as-of", "2021-12-31", "--change", "quota=600", "--projection", str(proj),
+                 "--out", str(out)]) == 0
+    sheet = pd.read_excel(out, sheet_name="projection")
+    inflow = pd.read_excel(out, sheet_name="inflow")
+    covered = inflow[inflow.district_code.astype(str).isin(SAMPLE_REGIONS)]
+    settled_2021 = covered.loc[covered.year == 2021, "settled_changed"].sum()
+    effect = sheet.set_index("year")["调整后落户增加 changed_effect"]
+    assert effect[2021] == pytest.approx(0.0)
+    # a year after the first settlements: the people settled in the covered districts, less
+    # half a year of deaths, plus half a year of births (a few per cent at most)
+    assert effect[2022] == pytest.approx(settled_2021, rel=0.05)
+    assert (sheet["调整后落户增加 changed_effect"] >= sheet["调整前落户增加 baseline_effect"]).all()
+    assert "未计入预测" in capsys.readouterr().err

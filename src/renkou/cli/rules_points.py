@@ -16,6 +16,7 @@ import typer
 from renkou.errors import InputError
 from renkou.rules.points.applicants import generate_applicants
 from renkou.rules.points.columns import ApplicantTable, RowProblem, parse_applicants
+from renkou.rules.points.inflow import hukou_effect
 from renkou.rules.points.rank import rank
 from renkou.rules.points.scheme import (
     SAMPLE_SCHEME,
@@ -25,7 +26,7 @@ from renkou.rules.points.scheme import (
     parse_change_args,
 )
 from renkou.rules.points.score import score
-from renkou.rules.points.simulate import simulate
+from renkou.rules.points.simulate import Simulation, simulate
 from renkou.tables import read_table, write_table
 
 try:  # the `renkou rules` group belongs to cli/rules.py; attach to it when it is there
@@ -152,6 +153,9 @@ def simulate_cmd(
     as_of: str | None = typer.Option(None, "--as-of", help="调整生效日期（默认今天）"),
     base_year: int = typer.Option(2020, "--base-year", help="落户迁入数组的基年"),
     end_year: int = typer.Option(2035, "--end-year", help="落户迁入数组的终止年"),
+    projection: Path | None = typer.Option(
+        None, "--projection", help="户籍人口预测输入目录（renkou project 格式）：给出时计算落户"
+        "迁入对预测户籍人口的影响；基年与终年取自该目录"),
     scheme_name: str = SchemeOpt,
 ) -> None:
     """模拟方案调整（权重、上限、名额）：新增获准与被挤出人员及其构成，落户迁入与户籍目标对照。"""
@@ -163,6 +167,15 @@ def simulate_cmd(
     changes.update(parse_change_args(change))
     if not changes:
         raise InputError("请至少给出一个 --change KEY=VALUE 或 --change-file")
+    inputs = None
+    if projection is not None:
+        from renkou.projection_io import load_projection  # only needed with --projection
+
+        loaded = load_projection(projection)
+        for message in loaded.warnings:
+            typer.echo(f"警告：{message}", err=True)
+        inputs = loaded.inputs
+        base_year, end_year = inputs.base_year, inputs.end_year
     table, scheme = _load(applicants, scheme_name)
     scheme = _with_admission(scheme, when, quota, None)
     sim = simulate(table, scheme, when, changes, source=source, base_year=base_year,
@@ -174,6 +187,8 @@ def simulate_cmd(
         "composition": sim.composition(),
         "inflow": _inflow_sheet(sim.baseline_inflow.frame(), sim.changed_inflow.frame()),
     }
+    if inputs is not None:
+        sheets["projection"] = _projection_sheet(inputs, sim)
     out.parent.mkdir(parents=True, exist_ok=True)
     if out.suffix.lower() != ".xlsx":
         raise InputError("输出文件应为 .xlsx", file=str(out))
@@ -187,6 +202,36 @@ def simulate_cmd(
                    f"{t.baseline:,.0f} 人（占“{t.target.label}{t.target.value / 1e4:g}万人”"
                    f"{t.baseline_share:.1%}），调整后 {t.changed:,.0f} 人"
                    f"（{t.changed_share:.1%}）")
+
+
+def _projection_sheet(inputs: Any, sim: Simulation) -> pd.DataFrame:
+    """Projected registered population without points settlement and with the baseline and
+    the changed settled inflow (districts outside the projection are left out and said so)."""
+    try:
+        base = hukou_effect(inputs, sim.baseline_inflow, other_districts="drop")
+        changed = hukou_effect(inputs, sim.changed_inflow, other_districts="drop")
+    except ValueError as exc:
+        raise InputError(f"预测失败：{exc}") from None
+    if base.left_out or changed.left_out:
+        typer.echo(f"注意：预测只覆盖 {', '.join(inputs.region_codes)}，其他区的落户人员"
+                   f"（调整前 {base.left_out:,.0f} 人，调整后 {changed.left_out:,.0f} 人）"
+                   "未计入预测", err=True)
+    frame = pd.DataFrame({
+        "year": base.years,
+        "户籍人口（不含积分落户）without": base.without,
+        "含调整前积分落户 with_baseline": base.with_inflow,
+        "含调整后积分落户 with_changed": changed.with_inflow,
+        "调整前落户增加 baseline_effect": base.difference,
+        "调整后落户增加 changed_effect": changed.difference,
+    })
+    for t in sim.targets:
+        year = t.target.to_year + 1  # the step labelled to_year ends at the next reference date
+        if year in set(base.years.tolist()):
+            i = base.years.tolist().index(year)
+            typer.echo(f"预测：{t.target.from_year}–{t.target.to_year}年积分落户使预测年份 "
+                       f"{year} 的户籍人口增加 {base.difference[i]:,.0f} 人（调整前）/ "
+                       f"{changed.difference[i]:,.0f} 人（调整后），含其间出生与死亡")
+    return frame
 
 
 def _inflow_sheet(baseline: pd.DataFrame, changed: pd.DataFrame) -> pd.DataFrame:

@@ -136,6 +136,7 @@ class HukouEffect:
     years: np.ndarray
     without: FloatArray  # (Y+1,) total registered population
     with_inflow: FloatArray
+    left_out: float = 0.0  # settled people in districts the projection does not cover
 
     @property
     def difference(self) -> FloatArray:
@@ -143,13 +144,16 @@ class HukouEffect:
         return out
 
 
-def hukou_effect(inputs: Any, inflow: SettledInflow) -> HukouEffect:
+def hukou_effect(inputs: Any, inflow: SettledInflow,
+                 other_districts: str = "error") -> HukouEffect:
     """Run the projection of the **registered** population with and without the inflow.
 
     ``inputs`` is a :class:`renkou.demography.projection.ProjectionInputs` for the 户籍
     population (its ``region_codes``, if given, are matched to the inflow's districts; without
     them the regions must be the city's districts in gazetteer order). The difference includes
-    births to, and deaths of, the settled people over the horizon."""
+    births to, and deaths of, the settled people over the horizon. Settlements in districts
+    the projection does not cover are an error, or with ``other_districts="drop"`` left out
+    and counted in :attr:`HukouEffect.left_out`."""
     from dataclasses import replace
 
     from renkou.demography.projection import project  # imported late: optional layer below
@@ -157,19 +161,22 @@ def hukou_effect(inputs: Any, inflow: SettledInflow) -> HukouEffect:
     if (inputs.base_year, inputs.end_year) != (inflow.base_year, inflow.end_year):
         raise InputError(f"落户迁入的年份 {inflow.base_year}–{inflow.end_year} 与预测 "
                          f"{inputs.base_year}–{inputs.end_year} 不一致")
+    if other_districts not in ("error", "drop"):
+        raise InputError("other_districts 应为 error 或 drop")
     flows = _align_regions(inflow, tuple(inputs.region_codes), int(inputs.n_regions),
-                           int(inputs.n_ages))
+                           int(inputs.n_ages), drop=other_districts == "drop")
     base_mig = inputs.net_migration
     added = flows if base_mig is None else np.asarray(base_mig) + flows
     without = project(inputs)
     with_inflow = project(replace(inputs, net_migration=added))
     return HukouEffect(years=np.asarray(without.years),
                        without=without.population.sum(axis=(-3, -2, -1)),
-                       with_inflow=with_inflow.population.sum(axis=(-3, -2, -1)))
+                       with_inflow=with_inflow.population.sum(axis=(-3, -2, -1)),
+                       left_out=float(inflow.array.sum() - flows.sum()))
 
 
 def _align_regions(inflow: SettledInflow, codes: tuple[str, ...], n_regions: int,
-                   n_ages: int) -> FloatArray:
+                   n_ages: int, drop: bool = False) -> FloatArray:
     arr = inflow.array
     if arr.shape[-1] != n_ages:
         if arr.shape[-1] > n_ages:  # fold older ages into the open age group
@@ -194,6 +201,6 @@ def _align_regions(inflow: SettledInflow, codes: tuple[str, ...], n_regions: int
             out[:, position[code]] += arr[:, r]
         elif city in position:
             out[:, position[city]] += arr[:, r]
-        else:
+        elif not drop:
             raise InputError(f"预测地区中没有 {code}（也没有全市 {city}）")
     return out
