@@ -92,9 +92,18 @@ def scale(extra: Mapping[str, float]) -> float:
     return float(extra.get("population_scale", 1.0))
 
 
+def _present(count: float, area: str, year: int) -> float:
+    """A total of zero people means the registry holds no data for the area."""
+    if count <= 0:
+        raise InputError(f"人口基础信息库中没有地区 {area} 在 {year} 年末的人口数据")
+    return count
+
+
 def total_population(caliber: str) -> Compute:
     def f(data: IndicatorData, area: str, year: int, extra: Mapping[str, float]) -> float:
-        return float(data.population(year_end(year), caliber, area).sum()) * scale(extra) / 1e4
+        count = _present(float(data.population(year_end(year), caliber, area).sum()), area,
+                         year)
+        return count * scale(extra) / 1e4
     return f
 
 
@@ -104,8 +113,9 @@ def growth(caliber: str, pct: bool
     or per cent of the base-year population."""
     def f(data: IndicatorData, area: str, year: int, extra: Mapping[str, float]) -> float:
         base = int(extra.get("base_year", 2020))
-        now = float(data.population(year_end(year), caliber, area).sum())
-        then = float(data.population(year_end(base), caliber, area).sum())
+        now = _present(float(data.population(year_end(year), caliber, area).sum()), area, year)
+        then = _present(float(data.population(year_end(base), caliber, area).sum()), area,
+                        base)
         if pct:
             return _safe_div(now - then, then, "人口增长率") * 100.0
         return (now - then) * scale(extra) / 1e4
