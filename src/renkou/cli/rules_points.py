@@ -150,7 +150,12 @@ def simulate_cmd(
                                      "除非调整项另设 quota）"),
     change: list[str] = typer.Option([], "--change", help="调整项 KEY=VALUE，可重复"),
     change_file: Path | None = typer.Option(None, "--change-file", help="调整项YAML文件"),
-    as_of: str | None = typer.Option(None, "--as-of", help="调整生效日期（默认今天）"),
+    as_of: str | None = typer.Option(None, "--as-of", help="调整生效与计分日期（默认取申请表中"
+                                     "最晚的申请日期）"),
+    settle_from: int | None = typer.Option(None, "--settle-from",
+                                           help="落户起始年（默认取户籍目标的起始年）"),
+    settle_to: int | None = typer.Option(None, "--settle-to",
+                                         help="落户终止年（默认为终止年前一年）"),
     base_year: int = typer.Option(2020, "--base-year", help="落户迁入数组的基年"),
     end_year: int = typer.Option(2035, "--end-year", help="落户迁入数组的终止年"),
     projection: Path | None = typer.Option(
@@ -159,7 +164,6 @@ def simulate_cmd(
     scheme_name: str = SchemeOpt,
 ) -> None:
     """模拟方案调整（权重、上限、名额）：新增获准与被挤出人员及其构成，落户迁入与户籍目标对照。"""
-    when = _date(as_of, "--as-of") if as_of else dt.date.today()
     changes: dict[str, str | float | int | None] = {}
     source = ""
     if change_file is not None:
@@ -177,9 +181,21 @@ def simulate_cmd(
         inputs = loaded.inputs
         base_year, end_year = inputs.base_year, inputs.end_year
     table, scheme = _load(applicants, scheme_name)
+    # Without --as-of, score on the day the application window closed (the latest filing).
+    when = (_date(as_of, "--as-of") if as_of
+            else table.application_date.max().astype("datetime64[D]").item())
     scheme = _with_admission(scheme, when, quota, None)
+    settle_years = None
+    if settle_from is not None or settle_to is not None:
+        target = scheme.targets.get("hukou_net_growth")
+        first = settle_from if settle_from is not None else (
+            target.from_year if target else when.year)
+        last = settle_to if settle_to is not None else end_year - 1
+        if last < first:
+            raise InputError("--settle-to 不能早于 --settle-from")
+        settle_years = tuple(range(first, last + 1))
     sim = simulate(table, scheme, when, changes, source=source, base_year=base_year,
-                   end_year=end_year)
+                   end_year=end_year, settle_years=settle_years)
     sheets = {
         "summary": sim.summary(),
         "admitted-instead": sim.people("admitted_instead"),
