@@ -169,85 +169,69 @@ def period_to_cohort_rates(rates: FloatArray) -> FloatArray:
     return out
 
 
-def _prepare_moves(rates: FloatArray) -> tuple[FloatArray, FloatArray]:
-    """Moving rates by age at the move (..., R, R, 2, A) → matrices (..., 2, A, R, R) by
-    end-of-step age slot without the diagonal (staying), and exit rates (..., R, 2, A).
+def _prepare_moves(rates: FloatArray) -> FloatArray:
+    """Moving rates by age at the move (..., R, R, 2, A) → net-flow matrices by end-of-step
+    age slot: off the diagonal the rate of moving o → d, on it minus the exit rate of o, so
+    that Σ_o P[o]·M[o, d] is the net gain of d.
 
-    Slot rates are the mean of the two ages lived in the step (see
-    :func:`period_to_cohort_rates`), written straight into the matrix layout."""
-    m = np.moveaxis(rates, (-4, -3), (-2, -1))  # view (..., 2, A, R, R)
-    out = np.empty(m.shape, dtype=np.float64)
-    out[..., 0, :, :] = m[..., 0, :, :]
-    np.add(m[..., :-2, :, :], m[..., 1:-1, :, :], out=out[..., 1:-1, :, :])
-    np.add(m[..., -2, :, :], m[..., -1, :, :], out=out[..., -1, :, :])
-    out[..., 1:, :, :] *= 0.5
-    r = m.shape[-1]
+    Slot rates are the mean of the two ages lived in the step (:func:`period_to_cohort_rates`);
+    what the input has on its diagonal (staying) is ignored."""
+    m = period_to_cohort_rates(rates)
+    r = m.shape[-3]
     diag = np.arange(r)
-    out[..., diag, diag] = 0.0
-    return out, np.moveaxis(out.sum(axis=-1), -1, -3)
+    m[..., diag, diag, :, :] = 0.0
+    m[..., diag, diag, :, :] = -m.sum(axis=-3)
+    return m
+
+
+# Above this many cells per step einsum's BLAS path pays for its set-up cost.
+_EINSUM_BLAS_CELLS = 20_000
 
 
 class _InternalMoves:
-    """Origin→destination moves of one step, arranged for fast matrix products."""
+    """Origin→destination moves of one step as net-flow matrices (..., R, R, 2, A)."""
 
-    def __init__(self, matrix: FloatArray, exits: FloatArray) -> None:
-        self.matrix = matrix  # (..., 2, A, R_origin, R_destination)
-        self.exits = exits  # (..., R, 2, A)
-        self.shared = matrix.ndim == 4  # one matrix for every trajectory: BLAS batches
+    def __init__(self, matrix: FloatArray) -> None:
+        self.matrix = matrix
 
     def slot0(self) -> _InternalMoves:
-        return _InternalMoves(self.matrix[..., :1, :, :], self.exits[..., :1])
+        return _InternalMoves(self.matrix[..., :1])
 
     def net(self, pop: FloatArray) -> FloatArray:
         """Net internal migrants by destination: Σ_o P[o]·p[o,d] − P[d]·Σ_d' p[d,d']."""
-        r, a = pop.shape[-3], pop.shape[-1]
-        if self.shared:
-            lead = pop.shape[:-3]
-            flat = pop.reshape(-1, r, 2 * a)  # (L, R, 2A)
-            x = np.ascontiguousarray(flat.transpose(2, 0, 1))  # (2A, L, R)
-            inflow = np.matmul(x, self.matrix.reshape(2 * a, r, r))  # (2A, L, R)
-            out = inflow.transpose(1, 2, 0).reshape(*lead, r, 2, a)
-        else:
-            x = np.moveaxis(pop, -3, -1)[..., None, :]  # (..., 2, A, 1, R)
-            out = np.moveaxis(np.matmul(x, self.matrix)[..., 0, :], -1, -3)
-        out -= pop * self.exits
-        return np.asarray(out, dtype=np.float64)
+        big = pop.size >= _EINSUM_BLAS_CELLS and self.matrix.ndim == 4
+        return np.asarray(np.einsum("...osa,...odsa->...dsa", pop, self.matrix,
+                                    optimize=big), dtype=np.float64)
 
 
 def _advance(c: FloatArray, s: FloatArray, mig: FloatArray | None,
              moves: _InternalMoves | None, timing: str) -> tuple[FloatArray, FloatArray]:
-    """End-of-step population of the cohorts ``c`` (by end-of-step age slot) and the
-    net migrants (external + internal) they gained."""
-    end = c * s
-    moved = np.zeros(end.shape)
-    if moves is not None:
-        if timing == "start":
-            net = moves.net(c)
-            end += net * s
-            moved += net
-        elif timing == "end":
-            net = moves.net(end)
-            end += net
-            moved += net
-        else:  # mid-year: half the moves before and half after the step's mortality
-            net_start = moves.net(c)
-            net_end = moves.net(end)
-            end += 0.5 * net_end
-            net_end *= 0.5
-            moved += net_end
-            net_start *= 0.5
-            moved += net_start
-            net_start *= s
-            end += net_start
-    if mig is not None:
-        if timing == "start":
-            end += mig * s
-        elif timing == "end":
-            end += mig
-        else:
-            end += mig * (0.5 + 0.5 * s)
-        moved += mig
-    return end, moved
+    """Survivors at the end of the step and deaths, by end-of-step age slot, of the cohorts
+    ``c`` with their migrants.
+
+    With w the share of the step migrants are exposed to (1 start, ½ mid-year, 0 end), the
+    people exposed to the step's mortality are E = c + w·(internal net at the start + external
+    net migrants); the survivors are S·E plus the (1 − w) part added at the end (internal moves
+    among the survivors, external migrants); deaths are (1 − S)·E."""
+    w = {"start": 1.0, "mid-year": 0.5, "end": 0.0}[timing]
+    exposed = c
+    late: FloatArray | None = None
+    if w > 0 and (moves is not None or mig is not None):
+        early = np.zeros(c.shape) if mig is None else mig.copy()
+        if moves is not None:
+            early += moves.net(c)
+        early *= w
+        exposed = c + early
+    if w < 1 and (moves is not None or mig is not None):
+        late = np.zeros(c.shape) if mig is None else mig.copy()
+        if moves is not None:
+            late += moves.net(c * s)
+        late *= 1.0 - w
+    survivors = exposed * s
+    deaths = exposed - survivors
+    if late is not None:
+        survivors += late
+    return survivors, deaths
 
 
 # Trajectories are processed in blocks of about this many cells (trajectory × region × sex ×
@@ -336,8 +320,8 @@ def _run_block(inputs: ProjectionInputs, population: FloatArray, births: FloatAr
         mig = None if mig_all is None else np.broadcast_to(
             period_to_cohort_counts(mig_all[..., t, :, :, :]), shape)
         moves = None if int_all is None else _InternalMoves(
-            *_prepare_moves(int_all[..., t, :, :, :, :]))
-        end, moved = _advance(cohort, s, mig, moves, timing)
+            _prepare_moves(int_all[..., t, :, :, :, :]))
+        end, d_slot = _advance(cohort, s, mig, moves, timing)
         # Births from the average of women at the start and the end of the step.
         women = p[..., FEMALE, fert] + end[..., FEMALE, fert]
         total_births = 0.5 * np.einsum("...a,...a->...", women, asfr_all[..., t, :, :])
@@ -347,15 +331,11 @@ def _run_block(inputs: ProjectionInputs, population: FloatArray, births: FloatAr
         b[..., FEMALE] = total_births / (1.0 + srb)
         # The newborn cohort (slot 0) is advanced on its own, now that births are known.
         cohort[..., 0] = b
-        end0, moved0 = _advance(cohort[..., :1], s[..., :1],
-                                None if mig is None else mig[..., :1],
-                                None if moves is None else moves.slot0(), timing)
+        end0, d0 = _advance(cohort[..., :1], s[..., :1],
+                            None if mig is None else mig[..., :1],
+                            None if moves is None else moves.slot0(), timing)
         end[..., :1] = end0
-        moved[..., :1] = moved0
-        # Deaths are the balancing item of each cohort: entrants + migrants − survivors.
-        d_slot = cohort
-        d_slot += moved
-        d_slot -= end
+        d_slot[..., :1] = d0
         # Emigration larger than the population would leave negative people: stop at zero.
         np.maximum(end, 0.0, out=end)
         population[:, t + 1] = end
