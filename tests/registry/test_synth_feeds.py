@@ -102,3 +102,18 @@ def test_registry_recovers_the_truth_exactly(feeds: Path, tmp_path: Path) -> Non
         m = want.merge(got, on=["region", "sex", "age"], how="outer", suffixes=("_t", "_r"))
         m = m.fillna(0)
         assert (m["value_t"] == m["value_r"]).all(), (as_of, caliber)
+
+
+def test_large_cities_are_written_in_parts_with_summed_truth(tmp_path: Path) -> None:
+    from renkou.registry.synth import synthesize
+
+    m = synthesize(tmp_path, 3_000, 4, part_size=1_500)
+    assert any(name.endswith("_p01.csv") for name in m["files"])  # type: ignore[union-attr]
+    truth = pd.read_csv(tmp_path / "truth" / "calibers.csv")
+    resident = truth[(truth["as_of"] == "2020-11-01") & (truth["caliber"] == "resident")]
+    assert resident["value"].sum() == 3_000
+    census = pd.concat([read_table(p) for p in tmp_path.glob("stats_census_all*.csv")])
+    true_rows = census[~census["记录编号"].str.contains("X")]
+    true_rows = true_rows[true_rows["普查类型"] == "人口普查"].drop_duplicates("记录编号")
+    assert true_rows["公民身份号码"].is_unique
+    assert true_rows["记录编号"].is_unique

@@ -23,7 +23,7 @@ def synth(
 ) -> None:
     """生成合成城市：部门数据文件（含脏数据）与真实口径，或直接建库。
     Generate the synthetic city: department feeds with dirt and the truth, or a store."""
-    from renkou.registry.synth import build_demo_store, generate_city, write_feeds
+    from renkou.registry.synth import build_demo_store, synthesize
 
     if persons < 100:
         raise InputError("--persons 至少为 100")
@@ -36,9 +36,8 @@ def synth(
 
     if out is not None:
         say(f"生成 {persons:,} 人的合成城市（种子 {seed}）")
-        city = generate_city(persons, seed)
-        say(f"共 {len(city.persons):,} 人（含 2015–2024 年间死亡、迁出、出生与迁入者）")
-        manifest = write_feeds(city, out, dirt=clean, progress=say)
+        manifest = synthesize(out, persons, seed, dirt=clean, progress=say)
+        say(f"共 {manifest['people_total']:,} 人（含 2015–2024 年间死亡、迁出、出生与迁入者）")  # type: ignore[str-format]
         say(f"已写出 {len(manifest['files']):,} 个文件、{manifest['rows_written']:,} 行到 {out}")  # type: ignore[arg-type]
         typer.echo(str(out))
     if db is not None and out is None:

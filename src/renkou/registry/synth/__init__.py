@@ -10,11 +10,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 from renkou.registry.synth.city import SyntheticCity, generate_city
-from renkou.registry.synth.feeds import write_feeds
+from renkou.registry.synth.feeds import synthesize, write_feeds
 from renkou.registry.synth.truth import calibers_at, state_at, truth_calibers
 
 __all__ = ["SyntheticCity", "build_demo_store", "calibers_at", "generate_city", "state_at",
-           "truth_calibers", "write_feeds"]
+           "synthesize", "truth_calibers", "write_feeds"]
 
 
 def build_demo_store(db_path: Path, persons: int, seed: int,
@@ -24,9 +24,8 @@ def build_demo_store(db_path: Path, persons: int, seed: int,
     from renkou.registry.ingest import ingest_directory
     from renkou.registry.store import Store
 
-    city = generate_city(persons, seed)
     with tempfile.TemporaryDirectory(prefix="renkou-synth-") as tmp:
-        write_feeds(city, Path(tmp), progress=progress)
+        synthesize(Path(tmp), persons, seed, progress=progress)
         Path(db_path).parent.mkdir(parents=True, exist_ok=True)
         with Store(Path(db_path)) as store:
             ingest_directory(store, Path(tmp))

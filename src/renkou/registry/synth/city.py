@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 
@@ -43,10 +44,15 @@ class SyntheticCity:
     births: pd.DataFrame
     seed: int
     size: int
+    part: int = 0  # index of this part when a large city is generated in parts
 
 
-def generate_city(persons: int, seed: int) -> SyntheticCity:
-    """Build the city: ``persons`` residents on 2020-11-01, deterministic by ``seed``."""
+def generate_city(persons: int, seed: int, part: int = 0,
+                  taken_ids: np.ndarray | None = None) -> SyntheticCity:
+    """Build the city: ``persons`` residents on 2020-11-01, deterministic by ``seed``.
+
+    Large cities are built in parts (``renkou.registry.synth.synthesize``): part k > 0 uses
+    its own random stream and avoids the ID numbers in ``taken_ids`` (``people.id_keys``)."""
     from renkou.registry.synth.history import simulate
 
-    return simulate(persons, seed)
+    return simulate(persons, seed, part, taken_ids)

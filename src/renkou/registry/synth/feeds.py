@@ -20,8 +20,9 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from renkou.registry.synth.city import SyntheticCity
+from renkou.registry.synth.city import SyntheticCity, generate_city
 from renkou.registry.synth.dates import END
+from renkou.registry.synth.people import id_keys
 from renkou.registry.synth.rows import PREFIX, ds, true_rows
 from renkou.registry.synth.truth import separation_at, truth_calibers
 
@@ -90,7 +91,8 @@ def add_dirt(feeds: dict[str, pd.DataFrame], city: SyntheticCity, rng: np.random
             x = df.iloc[rows].copy()
             change(x)
             ids = np.arange(seq[0] + 1, seq[0] + len(x) + 1).astype(str)
-            x["记录编号"] = np.char.add(PREFIX[key] + "X", np.char.zfill(ids, 8))
+            head = PREFIX[key] + (f"{city.part:02d}" if city.part else "") + "X"
+            x["记录编号"] = np.char.add(head, np.char.zfill(ids, 8))
             seq[0] += len(x)
             c[kind] += len(x)
             extra.append(x)
@@ -214,14 +216,10 @@ def _write(df: pd.DataFrame, path: Path, fmt: str, encoding: str) -> str:
     return path.name
 
 
-def write_feeds(city: SyntheticCity, out_dir: Path | str, *, dirt: bool = True,
-                progress: Callable[[str], None] | None = None) -> dict[str, object]:
-    """Write every feed of ``city`` into ``out_dir`` plus ``truth/``; returns the manifest."""
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "truth").mkdir(exist_ok=True)
-    say = progress or (lambda _m: None)
-    rng = np.random.default_rng([city.seed, 2])
+def _write_part(city: SyntheticCity, out: Path, dirt: bool, say: Callable[[str], None]
+                ) -> tuple[dict[str, dict[str, object]], dict[str, int], dict[str, dict[str, int]]]:
+    """Write one city (or one part of a large city); returns files, true and dirty counts."""
+    rng = np.random.default_rng([city.seed, 2] if city.part == 0 else [city.seed, 2, city.part])
     say("生成部门原始记录 building true rows")
     feeds = true_rows(city, rng)
     true_counts = {k: len(v) for k, v in feeds.items()}
@@ -230,9 +228,11 @@ def write_feeds(city: SyntheticCity, out_dir: Path | str, *, dirt: bool = True,
         say("加入脏数据 adding dirt")
         feeds, counts = add_dirt(feeds, city, rng)
     files: dict[str, dict[str, object]] = {}
-    for key, df in feeds.items():
+    tail = f"_p{city.part:02d}" if city.part else ""
+    for key in list(feeds):
+        df = feeds.pop(key)  # free each feed once written
         fmt, enc, by_year = FORMATS[key]
-        say(f"写出 {key}（{len(df)} 行）")
+        say(f"写出 {key}（{len(df):,} 行）")
         tag = df["_file"] if "_file" in df else pd.Series("", index=df.index)
         year = df["登记日期"].str[:4].astype(int).clip(2015, 2024)
         for t in ("", "late", "corrected"):
@@ -247,27 +247,36 @@ def write_feeds(city: SyntheticCity, out_dir: Path | str, *, dirt: bool = True,
                 f, e = fmt, enc
             else:
                 ys = year[sel.index]
-                groups = ([(f"{y}" + (f"_{t}" if t else ""), g) for y, g in sel.groupby(ys)]
-                          if by_year else [("all" + (f"_{t}" if t else ""), sel)])
+                groups = ([(f"{y}", g) for y, g in sel.groupby(ys)] if by_year
+                          else [("all", sel)])
                 f, e = fmt, enc
             for name, g in groups:
                 g = g.sort_values("登记日期", kind="stable")
                 suffix = {"csv": ".csv", "xlsx": ".xlsx", "parquet": ".parquet"}[f]
-                written = _write(g, out / f"{key}_{name}{suffix}", f, e)
+                written = _write(g, out / f"{key}_{name}{tail}{suffix}", f, e)
                 files[written] = {"feed": key, "rows": len(g),
                                   "format": Path(written).suffix[1:],
                                   "encoding": e if Path(written).suffix == ".csv" else ""}
-    say("计算真实口径 computing truth")
-    truth = truth_calibers(city)
+    return files, true_counts, counts
+
+
+def _truth_of(city: SyntheticCity) -> tuple[pd.DataFrame, pd.DataFrame]:
+    sep = pd.concat([separation_at(city, d) for d in ("2020-11-01", "2024-12-31")],
+                    ignore_index=True)
+    return truth_calibers(city), sep
+
+
+def _finish(out: Path, seed: int, persons: int, people: int, truth: pd.DataFrame,
+            sep: pd.DataFrame, files: dict[str, dict[str, object]], true_counts: dict[str, int],
+            counts: dict[str, dict[str, int]]) -> dict[str, object]:
     truth.to_csv(out / "truth" / "calibers.csv", index=False, lineterminator="\n")
-    sep = pd.concat([separation_at(city, d) for d in ("2020-11-01", "2024-12-31")])
     sep.to_csv(out / "truth" / "separation.csv", index=False, lineterminator="\n")
     dirty: dict[str, int] = {}
     for c in counts.values():
         for k, v in c.items():
             dirty[k] = dirty.get(k, 0) + v
     manifest: dict[str, object] = {
-        "seed": city.seed, "persons": city.size, "people_total": len(city.persons),
+        "seed": seed, "persons": persons, "people_total": people,
         "files": dict(sorted(files.items())),
         "rows_written": sum(int(str(f["rows"])) for f in files.values()),
         "true_rows": true_counts,
@@ -281,3 +290,74 @@ def write_feeds(city: SyntheticCity, out_dir: Path | str, *, dirt: bool = True,
     (out / "truth" / "manifest.json").write_text(
         json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
     return manifest
+
+
+def write_feeds(city: SyntheticCity, out_dir: Path | str, *, dirt: bool = True,
+                progress: Callable[[str], None] | None = None) -> dict[str, object]:
+    """Write every feed of ``city`` into ``out_dir`` plus ``truth/``; returns the manifest."""
+    out = Path(out_dir)
+    (out / "truth").mkdir(parents=True, exist_ok=True)
+    say = progress or (lambda _m: None)
+    files, true_counts, counts = _write_part(city, out, dirt, say)
+    say("计算真实口径 computing truth")
+    truth, sep = _truth_of(city)
+    return _finish(out, city.seed, city.size, len(city.persons), truth, sep, files,
+                   true_counts, counts)
+
+
+PART_SIZE = 1_000_000  # residents per part of a large city (bounds memory to ~3.5 GB)
+
+
+def synthesize(out_dir: Path | str, persons: int, seed: int, *, dirt: bool = True,
+               progress: Callable[[str], None] | None = None,
+               part_size: int = PART_SIZE) -> dict[str, object]:
+    """Generate and write a city of any size in parts of at most ``part_size`` residents.
+
+    A city that fits in one part is exactly ``write_feeds(generate_city(persons, seed))``.
+    Larger cities are built as independent parts (each a full Tianjin-like mini-city with
+    its own random stream and distinct ID numbers), written as ``*_pNN`` files; the truth
+    is the sum of the parts' truths."""
+    out = Path(out_dir)
+    (out / "truth").mkdir(parents=True, exist_ok=True)
+    say = progress or (lambda _m: None)
+    k = max(1, -(-persons // part_size))
+    sizes = [persons // k + (1 if i < persons % k else 0) for i in range(k)]
+    taken = np.zeros(0, dtype=np.int64)
+    files: dict[str, dict[str, object]] = {}
+    true_counts: dict[str, int] = {}
+    counts: dict[str, dict[str, int]] = {}
+    truths: list[pd.DataFrame] = []
+    seps: list[pd.DataFrame] = []
+    people = 0
+    for part, size in enumerate(sizes):
+        say(f"第 {part + 1}/{k} 部分：生成 {size:,} 人 part {part + 1}/{k}")
+        city = generate_city(size, seed, part, taken if part else None)
+        people += len(city.persons)
+        if k > 1:
+            taken = np.unique(np.concatenate([taken, id_keys(
+                city.persons["id_number"].to_numpy().astype(str))]))
+        f, tc, c = _write_part(city, out, dirt, say)
+        files.update(f)
+        for key, v in tc.items():
+            true_counts[key] = true_counts.get(key, 0) + v
+        for key, kinds in c.items():
+            acc = counts.setdefault(key, {})
+            for kind, v in kinds.items():
+                acc[kind] = acc.get(kind, 0) + v
+        say("计算真实口径 computing truth")
+        t, s = _truth_of(city)
+        truths.append(t)
+        seps.append(s)
+        del city
+    if k == 1:
+        truth, sep = truths[0], seps[0]
+    else:
+        truth = (pd.concat(truths).groupby(["as_of", "caliber", "region", "sex", "age"],
+                                           sort=False)["value"].sum().reset_index())
+        order = {c: i for i, c in enumerate(("hukou", "resident", "employed", "active"))}
+        truth = truth.sort_values(["as_of", "caliber", "region", "sex", "age"],
+                                  key=lambda col: col.map(order) if col.name == "caliber"
+                                  else col, kind="stable").reset_index(drop=True)
+        sep = (pd.concat(seps).groupby(["as_of", "region", "kind"], sort=True)["value"].sum()
+               .reset_index())
+    return _finish(out, seed, persons, people, truth, sep, files, true_counts, counts)

@@ -414,11 +414,12 @@ def _leavers(n: int, p0: _Cohort, pl0: pp.Placement, t: Targets, rng: np.random.
     return co, res
 
 
-def simulate(n: int, seed: int) -> SyntheticCity:
-    """Generate the whole city (see module docstring)."""
+def simulate(n: int, seed: int, part: int = 0, taken: I64 | None = None) -> SyntheticCity:
+    """Generate the whole city (see module docstring). ``part`` > 0 draws an independent
+    part of a larger city (its own random stream); ``taken`` are ID keys already used."""
     if n < 100:
         raise ValueError("persons must be at least 100")
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(seed if part == 0 else [seed, part])
     t = targets()
     p0, pl0, kid_mother = _census_population(n, rng, t, 0)
     pid0 = np.arange(n, dtype=np.int64)
@@ -439,7 +440,7 @@ def simulate(n: int, seed: int) -> SyntheticCity:
     cat = lambda f: np.concatenate([getattr(c, f) for c in cohorts])  # noqa: E731
     male, birth, death = cat("male"), cat("birth"), cat("death")
     origin = cat("origin")
-    ids = pp.unique_ids(origin, birth, male, rng)
+    ids = pp.unique_ids(origin, birth, male, rng, taken)
     names = pp.draw_names(male, rng)
     edu = pp.draw_education(completed_age(birth, CENSUS), rng)
     persons = pd.DataFrame({
@@ -466,4 +467,4 @@ def simulate(n: int, seed: int) -> SyntheticCity:
         residence=residence.sort_values(["pid", "start"], kind="stable").reset_index(drop=True),
         employment=employment, insurance=insurance, school=school, marriage=marriage,
         births=births.sort_values("child", kind="stable").reset_index(drop=True),
-        seed=seed, size=n)
+        seed=seed, size=n, part=part)

@@ -181,14 +181,22 @@ def draw_names(male: Bools, rng: np.random.Generator) -> npt.NDArray[np.str_]:
     return np.asarray(np.char.add(sur, given))
 
 
-def unique_ids(division: I64, birth: Dates, male: Bools,
-               rng: np.random.Generator) -> npt.NDArray[np.str_]:
-    """Valid, distinct ID numbers (``renkou.ids.generate``; collisions are redrawn)."""
+def id_keys(numbers: npt.NDArray[np.str_]) -> I64:
+    """The first 17 digits of ID numbers as integers (compact keys for uniqueness checks)."""
+    return np.asarray(pd.Series(numbers).str[:17].astype(np.int64).to_numpy())
+
+
+def unique_ids(division: I64, birth: Dates, male: Bools, rng: np.random.Generator,
+               taken: I64 | None = None) -> npt.NDArray[np.str_]:
+    """Valid, distinct ID numbers (``renkou.ids.generate``; collisions are redrawn), also
+    distinct from the sorted keys ``taken`` (numbers already given in other parts)."""
     div_s = division.astype("U6")
     sexes = np.where(male, "male", "female")
     out = ids.generate(div_s, birth, sexes, rng)
     for _ in range(50):
-        dup = pd.Series(out).duplicated().to_numpy()
+        dup = pd.Series(out).duplicated().to_numpy().copy()
+        if taken is not None and len(taken):
+            dup |= np.isin(id_keys(out), taken)
         if not dup.any():
             return np.asarray(out)
         out[dup] = ids.generate(div_s[dup], birth[dup], sexes[dup], rng)

@@ -6,6 +6,8 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from renkou.registry.synth.activity import LEAVE_ZH, STAGES_ZH
 from renkou.registry.synth.city import SyntheticCity
@@ -49,9 +51,10 @@ COLUMNS = {
 
 
 def ds(d: npt.ArrayLike) -> Strs:
-    """YYYY-MM-DD text, empty for NaT."""
-    s = np.datetime_as_string(np.asarray(d, dtype="datetime64[D]"), unit="D")
-    return np.asarray(np.where(s == "NaT", "", s))
+    """YYYY-MM-DD text, empty for NaT (formatted by Arrow: several times faster than NumPy)."""
+    arr = pa.array(np.asarray(d, dtype="datetime64[D]"), type=pa.date32(), from_pandas=True)
+    text = pc.fill_null(pc.cast(arr, pa.string()), "")
+    return np.asarray(text.to_numpy(zero_copy_only=False))
 
 
 def ms(m: npt.NDArray[np.int64]) -> Strs:
@@ -257,7 +260,8 @@ def true_rows(city: SyntheticCity, rng: np.random.Generator) -> dict[str, pd.Dat
     for key, df in out.items():
         df = df.sort_values(["登记日期", "_pid"], kind="stable").reset_index(drop=True)
         n = len(df)
-        rid = np.char.add(PREFIX[key], np.char.zfill(np.arange(1, n + 1).astype(str), 9))
+        head = PREFIX[key] + (f"{city.part:02d}" if city.part else "")
+        rid = np.char.add(head, np.char.zfill(np.arange(1, n + 1).astype(str), 9))
         df.insert(0, "记录编号", rid)
         out[key] = df[[*COLUMNS[key], "_pid"]]
     return out
