@@ -108,7 +108,8 @@ def _district_keys(ind: Indicator, codes: tuple[str, ...], v: IndicatorVersion) 
 
 
 def _score(ind: Indicator, v: IndicatorVersion, a: ApplicantTable, age: IntArray,
-           explain: bool) -> tuple[FloatArray, ObjArray | None, bool]:
+           explain: bool) -> tuple[FloatArray, ObjArray | None]:
+    """Points of one indicator for every applicant, and their texts when ``explain``."""
     name = ind.name
     if ind.kind == "table":
         if ind.column == "district":
@@ -128,9 +129,9 @@ def _score(ind: Indicator, v: IndicatorVersion, a: ApplicantTable, age: IntArray
         finished = _finish(lookup, v)
         pts = finished[codes]
         if not explain:
-            return pts, None, False
+            return pts, None
         return pts, _spread(codes, lambda k: f"{name}：{labels[k]} {_fmt(float(finished[k]))}分"
-                            f"{_weight_note(v)}"), True
+                            f"{_weight_note(v)}")
     if ind.kind == "bands":
         values = _numeric(ind, a, age)
         lows = np.array([lo for lo, _ in v.bands], dtype=np.float64)
@@ -139,13 +140,13 @@ def _score(ind: Indicator, v: IndicatorVersion, a: ApplicantTable, age: IntArray
         raw = np.where(idx >= 0, band_pts[np.clip(idx, 0, None)], 0.0)
         pts = _finish(raw, v)
         if not explain:
-            return pts, None, False
+            return pts, None
 
         def band_text(k: int) -> str:
             j = int(np.searchsorted(lows, k, side="right")) - 1
             got = float(_finish(np.array([band_pts[j] if j >= 0 else 0.0]), v)[0])
             return f"{name}：{k}{ind.unit} {_fmt(got)}分{_weight_note(v)}"
-        return pts, _spread(np.floor(values).astype(np.int64), band_text), True
+        return pts, _spread(np.floor(values).astype(np.int64), band_text)
     if ind.kind == "per_unit":
         values = _numeric(ind, a, age)
         units = np.floor(values) if ind.whole_units else values
@@ -160,8 +161,8 @@ def _score(ind: Indicator, v: IndicatorVersion, a: ApplicantTable, age: IntArray
                 whole = "满" if ind.whole_units and ind.unit == "年" else ""
                 return (f"{name}：{whole}{u:g}{ind.unit}×{v.per_unit:g}{_weight_note(v)}"
                         f" {_fmt(got)}分{capped}")
-            return pts, _spread(keys, text), True
-        return pts, None, False
+            return pts, _spread(keys, text)
+        return pts, None
     if ind.kind == "flag":
         flag = a.flags.get(ind.column)
         if flag is None:
@@ -170,7 +171,7 @@ def _score(ind: Indicator, v: IndicatorVersion, a: ApplicantTable, age: IntArray
         pts = np.where(flag, got, 0.0)
         texts = (np.where(flag, f"{name} {_fmt(got)}分{_weight_note(v)}", "").astype(object)
                  if explain else None)
-        return pts, texts, explain
+        return pts, texts
     raise ConfigError(f"未知的指标类型 {ind.kind}")
 
 
@@ -210,7 +211,7 @@ def score(applicants: ApplicantTable, scheme: PointsScheme, as_of: dt.date,
     points: dict[str, FloatArray] = {}
     texts: dict[str, ObjArray] = {}
     for ind in scheme.indicators:
-        pts, text, _ = _score(ind, resolved.versions[ind.key], applicants, age, explain)
+        pts, text = _score(ind, resolved.versions[ind.key], applicants, age, explain)
         points[ind.key] = pts
         if text is not None:
             texts[ind.key] = text
