@@ -16,7 +16,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from renkou.demography.projection import ProjectionResult
+from renkou.demography.projection import (
+    FERTILE_AGE_MAX,
+    FERTILE_AGE_MIN,
+    ProjectionInputs,
+    ProjectionResult,
+)
 from renkou.demography.summary import SUMMARY_INDICATORS, summary_indicators
 from renkou.errors import InputError
 from renkou.types import FloatArray
@@ -122,3 +127,43 @@ def write_outputs(result: ProjectionResult, out_dir: Path | str,
                                           encoding="utf-8")
         written.append(p)
     return written
+
+
+def write_input_directory(inputs: ProjectionInputs, directory: Path | str) -> Path:
+    """Write projection inputs as an input directory that ``renkou project`` reads back
+    (one trajectory only), e.g. to keep a scenario built in code."""
+    if np.asarray(inputs.population).ndim != 3:
+        raise ValueError("only inputs without a trajectory axis can be written")
+    d = Path(directory)
+    d.mkdir(parents=True, exist_ok=True)
+    regions: list[object] = list(inputs.region_codes) or [
+        str(i + 1) for i in range(inputs.n_regions)]
+    steps: list[object] = list(range(inputs.base_year, inputs.end_year))
+    sexes: list[object] = list(SEX_NAMES)
+    ages: list[object] = list(range(inputs.n_ages))
+    fertile: list[object] = list(range(FERTILE_AGE_MIN, FERTILE_AGE_MAX + 1))
+    fmt = "%.10g"
+    _tidy(np.asarray(inputs.population), [("region", regions), ("sex", sexes), ("age", ages)]
+          ).to_csv(d / "population.csv", index=False, float_format=fmt)
+    _tidy(np.asarray(inputs.asfr), [("year", steps), ("region", regions), ("age", fertile)]
+          ).to_csv(d / "asfr.csv", index=False, float_format=fmt)
+    _tidy(np.asarray(inputs.mx), [("year", steps), ("region", regions), ("sex", sexes),
+                                  ("age", ages)]).to_csv(d / "mortality.csv", index=False,
+                                                         float_format=fmt)
+    _tidy(np.asarray(inputs.srb), [("year", steps), ("region", regions)]).to_csv(
+        d / "srb.csv", index=False, float_format=fmt)
+    if inputs.net_migration is not None:
+        _tidy(np.asarray(inputs.net_migration), [("year", steps), ("region", regions),
+                                                 ("sex", sexes), ("age", ages)]).to_csv(
+            d / "migration.csv", index=False, float_format=fmt)
+    if inputs.internal_rates is not None:
+        _tidy(np.asarray(inputs.internal_rates),
+              [("year", steps), ("origin", regions), ("destination", regions),
+               ("sex", sexes), ("age", ages)]).to_csv(
+            d / "internal_migration.csv", index=False, float_format=fmt)
+    (d / "projection.toml").write_text(
+        f"base_year = {inputs.base_year}\nend_year = {inputs.end_year}\n"
+        f"open_age = {inputs.open_age}\nmigration_timing = \"{inputs.migration_timing}\"\n"
+        f"a0_rule = \"{inputs.a0_rule}\"\n", encoding="utf-8")
+    return d
+

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 from pathlib import Path
 
@@ -224,3 +225,43 @@ def test_trajectories_write_quantiles(sample: Path, tmp_path: Path,
     rc, _, err = _run(["project", str(sample), "--seed", "3", "--out", str(tmp_path / "c")],
                       capsys)
     assert rc == 2 and "--trajectories" in err
+
+
+def _wpp_module():  # type: ignore[no-untyped-def]
+    import importlib.util
+
+    path = Path(__file__).resolve().parents[1] / "demography" / "test_wpp_validation.py"
+    spec = importlib.util.spec_from_file_location("_wpp_validation", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_cli_reproduces_wpp_through_files(tmp_path: Path,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    """India's WPP 2024 medium variant written as an input directory (steps labelled by
+    their start year, calendar-year rates averaged) and run through the CLI."""
+    from renkou.projection_output import write_input_directory
+
+    wpp = _wpp_module()
+    inputs = wpp.wpp_inputs(356)
+    write_input_directory(dataclasses.replace(inputs, region_codes=("356",)), tmp_path / "in")
+    assert _run(["project", str(tmp_path / "in"), "--out", str(tmp_path / "out")], capsys)[0] == 0
+    s = pd.read_csv(tmp_path / "out" / "summary.csv")
+    total = s[s.indicator == "total"].sort_values("year").value.to_numpy()
+    rel = total / wpp.wpp_mid_year_totals(356) - 1
+    assert np.abs(rel).max() < 0.002
+    e0 = s[(s.indicator == "e0_female") & (s.year == 2030)].value.iloc[0]
+    assert 70 < e0 < 80
+
+
+def test_input_directory_round_trip(tmp_path: Path) -> None:
+    from renkou.projection_io import load_projection
+    from renkou.projection_output import write_input_directory
+
+    first = load_projection(SAMPLE).inputs
+    again = load_projection(write_input_directory(first, tmp_path / "copy")).inputs
+    for name in ("population", "asfr", "mx", "srb", "net_migration", "internal_rates"):
+        np.testing.assert_allclose(getattr(again, name), getattr(first, name), rtol=1e-9)
+    assert again.region_codes == first.region_codes
