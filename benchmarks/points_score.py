@@ -14,8 +14,8 @@ import time
 
 from renkou.rules.points.applicants import generate_applicants
 from renkou.rules.points.columns import parse_applicants
+from renkou.rules.points.loader import load_scheme
 from renkou.rules.points.rank import rank
-from renkou.rules.points.scheme import load_scheme
 from renkou.rules.points.score import score
 from renkou.rules.points.simulate import simulate
 
@@ -48,7 +48,7 @@ def main(n: int) -> None:
 
     t = time.perf_counter()
     sim = simulate(table, scheme, AS_OF, {"education.points.associate": 45},
-                   pseudonym_key=b"benchmark", explain=False)
+                   pseudonym_key=b"benchmark")
     print(f"simulate a change: {time.perf_counter() - t:.2f} s "
           f"({sim.admitted_instead.size} admitted instead)")
 

@@ -12,8 +12,8 @@ import pytest
 
 from renkou.rules.points.applicants import generate_applicants
 from renkou.rules.points.columns import parse_applicants
+from renkou.rules.points.loader import load_scheme
 from renkou.rules.points.rank import rank
-from renkou.rules.points.scheme import load_scheme
 from renkou.rules.points.score import score
 
 AS_OF = dt.date(2021, 12, 31)

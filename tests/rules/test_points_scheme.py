@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from renkou.errors import ConfigError, InputError, NotFoundError
-from renkou.rules.points.scheme import (
+from renkou.rules.points.loader import (
     load_changes,
     load_scheme,
     parse_change_args,

@@ -14,7 +14,8 @@ import pytest
 from renkou.regions import gazetteer
 from renkou.rules.points.applicants import generate_applicants
 from renkou.rules.points.columns import COLUMNS, parse_applicants
-from renkou.rules.points.scheme import PointsScheme, load_scheme
+from renkou.rules.points.loader import load_scheme
+from renkou.rules.points.scheme import PointsScheme
 from renkou.rules.points.score import score
 
 AS_OF = dt.date(2022, 6, 30)

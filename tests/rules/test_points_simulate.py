@@ -13,7 +13,7 @@ from renkou.regions import tianjin_districts
 from renkou.rules.points.applicants import generate_applicants
 from renkou.rules.points.columns import ApplicantTable, parse_applicants
 from renkou.rules.points.inflow import hukou_effect, settled_inflow
-from renkou.rules.points.scheme import load_scheme
+from renkou.rules.points.loader import load_scheme
 from renkou.rules.points.simulate import DIMENSIONS, simulate
 
 AS_OF = dt.date(2021, 12, 31)

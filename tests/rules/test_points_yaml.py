@@ -14,7 +14,7 @@ from renkou.rules.points.cases import (
     run_points_case_file,
     run_points_ranking,
 )
-from renkou.rules.points.scheme import load_scheme
+from renkou.rules.points.loader import load_scheme
 
 FILES = sorted(f for f in default_cases_dir().glob("*.yaml") if is_points_case_file(f))
 ITEMS = [(f, kind, i, c.get("name", str(i)))

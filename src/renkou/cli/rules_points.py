@@ -17,14 +17,9 @@ from renkou.errors import InputError
 from renkou.rules.points.applicants import generate_applicants
 from renkou.rules.points.columns import ApplicantTable, RowProblem, parse_applicants
 from renkou.rules.points.inflow import hukou_effect
+from renkou.rules.points.loader import load_changes, load_scheme, parse_change_args
 from renkou.rules.points.rank import rank
-from renkou.rules.points.scheme import (
-    SAMPLE_SCHEME,
-    PointsScheme,
-    load_changes,
-    load_scheme,
-    parse_change_args,
-)
+from renkou.rules.points.scheme import SAMPLE_SCHEME, PointsScheme
 from renkou.rules.points.score import score
 from renkou.rules.points.simulate import Simulation, simulate
 from renkou.tables import read_table, write_table

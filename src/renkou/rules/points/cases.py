@@ -32,8 +32,9 @@ import pandas as pd
 from renkou.errors import RenkouError
 from renkou.rules.cases import CaseOutcome, load_case_file
 from renkou.rules.points.columns import COLUMNS, parse_applicants
+from renkou.rules.points.loader import load_scheme
 from renkou.rules.points.rank import rank
-from renkou.rules.points.scheme import PointsScheme, load_scheme
+from renkou.rules.points.scheme import PointsScheme
 from renkou.rules.points.score import score
 
 TOLERANCE = 0.005
