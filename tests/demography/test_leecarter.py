@@ -8,7 +8,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from renkou.demography.leecarter import fit_lee_carter, forecast_kt, simulate_kt
+from renkou.demography.leecarter import (
+    fit_lee_carter,
+    forecast_kt,
+    forecast_rates,
+    simulate_kt,
+)
+from renkou.demography.mortality_model import life_expectancy_at_birth
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "wpp2024"
 
@@ -82,6 +88,21 @@ def test_second_stage_matches_e0() -> None:
     target = e0_abridged(mx)
     fit = fit_lee_carter(mx, years, ages, refit="e0", e0=target, e0_of=e0_abridged)
     np.testing.assert_allclose(e0_abridged(fit.rates()), target, atol=1e-6)
+    # Without e0_of the project's abridged life table is used (ages 0, 1, 5, …).
+    table_e0 = life_expectancy_at_birth(mx, sex="male", ages=ages)
+    default = fit_lee_carter(mx, years, ages, refit="e0", e0=table_e0, sex="male")
+    np.testing.assert_allclose(life_expectancy_at_birth(default.rates(), sex="male", ages=ages),
+                               table_e0, atol=1e-6)
+
+
+def test_central_forecast_rates_fall_with_negative_drift() -> None:
+    mx, years, ages = _wpp_mx(156, "female")
+    fit = fit_lee_carter(mx, years, ages)
+    future = forecast_rates(fit, 25)
+    assert future.shape == (25, ages.size)
+    # bx > 0 at every age here, so every rate falls year on year.
+    assert np.all(fit.bx > 0)
+    assert np.all(np.diff(np.log(future), axis=0) < 0)
 
 
 def test_forecast_intervals_match_simulation() -> None:

@@ -115,13 +115,15 @@ def fit_lee_carter(
     exposure: FloatArray | None = None,
     e0: FloatArray | None = None,
     e0_of: Callable[[FloatArray], FloatArray] | None = None,
+    sex: Literal["male", "female", "total"] = "total",
 ) -> LeeCarterFit:
     """Fit Lee–Carter to a (T years, A ages) matrix of central death rates.
 
     ``refit="deaths"`` needs ``deaths`` and ``exposure`` (T, A) and re-estimates each ``k(t)``
     so that ``Σ_x exposure · exp(ax + bx k) = Σ_x deaths``. ``refit="e0"`` needs the observed
-    ``e0`` (T,) and a vectorised function ``e0_of(mx (..., A)) -> (...)`` (the life table that
-    matches ``ages``) and re-estimates ``k(t)`` so that the fitted schedule has that e0.
+    ``e0`` (T,) and re-estimates ``k(t)`` so that the fitted schedule has that e0, computed by
+    ``e0_of(mx (..., A)) -> (...)`` if given, else by the project's life table for these
+    ``ages`` (complete if they are 0, 1, 2, …, abridged if 0, 1, 5, 10, …) and ``sex``.
     Both second stages solve a monotone equation in ``k`` by vectorised bisection.
     """
     m = np.asarray(mx, dtype=np.float64)
@@ -162,9 +164,18 @@ def fit_lee_carter(
 
         kt = _bisect(total_deaths, target, kt, increasing=True)
     elif refit == "e0":
-        if e0 is None or e0_of is None:
-            raise ValueError("refit='e0' 需要提供 e0 和 e0_of")
+        if e0 is None:
+            raise ValueError("refit='e0' 需要提供观测的 e0")
         target_e0 = np.asarray(e0, dtype=np.float64)
+        if e0_of is None:
+            # Imported here: mortality_model itself builds on this module.
+            from renkou.demography.mortality_model import life_expectancy_at_birth
+            table_ages = None if np.array_equal(ags, np.arange(ags.size)) else ags
+
+            def default_e0(m: FloatArray) -> FloatArray:
+                return life_expectancy_at_birth(m, sex=sex, ages=table_ages)
+
+            e0_of = default_e0
 
         def life_exp(k: FloatArray) -> FloatArray:
             return np.asarray(e0_of(np.exp(ax + bx * k[:, None])), dtype=np.float64)
@@ -233,6 +244,11 @@ def forecast_kt(fit: LeeCarterFit, years_ahead: int, *, level: float = 0.95,
     mean = fit.kt[-1] + d * h
     return KtForecast(years=fit.years[-1] + h, mean=mean, sd=sd, lower=mean - z * sd,
                       upper=mean + z * sd, level=level, drift=d, sigma=sig)
+
+
+def forecast_rates(fit: LeeCarterFit, years_ahead: int) -> FloatArray:
+    """Central forecast of the death rates (H, A): ``exp(ax + bx k̂)`` on the mean k path."""
+    return fit.rates(forecast_kt(fit, years_ahead).mean)
 
 
 def simulate_kt(fit: LeeCarterFit, years_ahead: int, trajectories: int,
