@@ -124,10 +124,19 @@ def growth(caliber: str, pct: bool
 
 def life_expectancy(caliber: str
                      ) -> Callable[[IndicatorData, str, int, Mapping[str, float]], float]:
+    """e0 of the area. Registry deaths are counted by place and carry no caliber, so for
+    the hukou caliber they are apportioned by age and sex in proportion hukou ÷ resident
+    population: the resident rates by age and sex weighted by the hukou population. Dividing
+    all deaths by the (smaller) hukou population would overstate mortality."""
     def f(data: IndicatorData, area: str, year: int, extra: Mapping[str, float]) -> float:
-        deaths = data.deaths(year, area).sum(axis=0)
-        exposure = _avg_population(data, area, year, caliber).sum(axis=0)
-        return e0_from_counts(deaths, exposure)
+        deaths = data.deaths(year, area)
+        resident = _avg_population(data, area, year, "resident")
+        if caliber == "resident":
+            return e0_from_counts(deaths.sum(axis=0), resident.sum(axis=0))
+        hukou = _avg_population(data, area, year, caliber)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            share = np.where(resident > 0, hukou / np.where(resident > 0, resident, 1.0), 0.0)
+        return e0_from_counts((deaths * share).sum(axis=0), hukou.sum(axis=0))
     return f
 
 
