@@ -191,14 +191,33 @@ def _prepare(t: _Table, stem: str) -> None:
 # Configuration
 
 
+def _config_sheet(directory: Path) -> dict[str, Any] | None:
+    """Settings from a sheet ``projection`` (columns key, value) of an XLSX input, if any."""
+    t = _find_table(directory, "projection")
+    if t is None:
+        return None
+    require_columns(t.df, ["key", "value"], t.label)
+    data: dict[str, Any] = {}
+    for key, value in zip(t.df["key"], t.df["value"], strict=True):
+        k, v = str(key).strip(), str(value).strip()
+        if k:
+            data[k] = int(v) if v.lstrip("-").isdigit() else v
+    return data
+
+
 def read_config(directory: Path) -> ProjectionConfig:
+    """Settings from ``projection.toml`` (or, failing that, an XLSX sheet ``projection``)."""
     path = directory / CONFIG_FILE
-    if not path.exists():
-        raise InputError("缺少配置文件（需要 base_year 和 end_year）", file=CONFIG_FILE)
-    try:
-        data: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise InputError(f"TOML 格式错误：{exc}", file=CONFIG_FILE) from None
+    if path.exists():
+        try:
+            data: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8-sig"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise InputError(f"TOML 格式错误：{exc}", file=CONFIG_FILE) from None
+    else:
+        sheet = _config_sheet(directory)
+        if sheet is None:
+            raise InputError("缺少配置文件（需要 base_year 和 end_year）", file=CONFIG_FILE)
+        data = sheet
     section = data.get("projection")
     if isinstance(section, dict):  # allow a [projection] table as well as top-level keys
         data = {**data, **section}

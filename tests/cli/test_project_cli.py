@@ -98,6 +98,14 @@ def test_parquet_and_xlsx_inputs_give_the_same_result(sample: Path, tmp_path: Pa
         for stem in ("population", "asfr", "mortality", "srb"):
             pd.read_csv(sample / f"{stem}.csv").to_excel(w, sheet_name=stem, index=False)
     assert _run(["project", str(xl), "--out", str(tmp_path / "xl_out")], capsys)[0] == 0
+    # Settings may also be a sheet "projection" (key, value) instead of projection.toml.
+    (xl / "projection.toml").unlink()
+    with pd.ExcelWriter(xl / "inputs.xlsx", mode="a") as w:
+        pd.DataFrame({"key": ["base_year", "end_year"], "value": [2020, 2025]}).to_excel(
+            w, sheet_name="projection", index=False)
+    assert _run(["project", str(xl), "--out", str(tmp_path / "xl_out2")], capsys)[0] == 0
+    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "xl_out" / "population.csv"),
+                                  pd.read_csv(tmp_path / "xl_out2" / "population.csv"))
     a = pd.read_csv(tmp_path / "csv" / "population.csv")
     b = pd.read_csv(tmp_path / "pq_out" / "population.csv")
     pd.testing.assert_frame_equal(a, b)

@@ -137,3 +137,12 @@ def test_bad_input_is_rejected() -> None:
         life_table([0.01, 0.02, 0.0])  # open interval needs m > 0
     with pytest.raises(ValueError):
         life_table([0.01, 0.02], a0_rule="nope")  # type: ignore[arg-type]
+
+
+def test_aliases_for_sex_and_a0_rule() -> None:
+    mx = np.full(5, 0.05)
+    assert life_table(mx, sex="both", a0_rule="CD").e0 == pytest.approx(
+        life_table(mx, sex="total", a0_rule="coale-demeny").e0)
+    assert life_table(mx, sex="f", a0_rule="hmd").sex == "female"
+    with pytest.raises(ValueError):
+        life_table(mx, sex="x")  # type: ignore[arg-type]

@@ -24,6 +24,11 @@ from renkou.types import FloatArray, IntArray
 A0Rule = Literal["andreev-kingkade", "coale-demeny"]
 LifeTableSex = Literal["male", "female", "total"]
 A0_RULES: tuple[A0Rule, ...] = ("andreev-kingkade", "coale-demeny")
+SEX_ALIASES: dict[str, str] = {"m": "male", "f": "female", "both": "total", "t": "total",
+                               "男": "male", "女": "female", "合计": "total"}
+A0_ALIASES: dict[str, str] = {"ak": "andreev-kingkade", "hmd": "andreev-kingkade",
+                              "andreev_kingkade": "andreev-kingkade", "cd": "coale-demeny",
+                              "coale_demeny": "coale-demeny"}
 
 
 def a0_andreev_kingkade(m0: FloatArray | float, sex: LifeTableSex) -> FloatArray:
@@ -317,6 +322,9 @@ def life_table(mx: FloatArray | list[float], ages: IntArray | list[int] | None =
     table is complete: ages 0, 1, …, len(mx)−1. An abridged table (0, 1, 5, 10, …) uses the
     a0 rule for age 0; for 1–4 it uses Coale–Demeny's 4a1 (Andreev–Kingkade give only a0,
     so PHG's practice is followed for both rules) and n/2 above."""
+    sex = SEX_ALIASES.get(str(sex).strip().lower(), sex)  # type: ignore[assignment]
+    if sex not in ("male", "female", "total"):
+        raise ValueError(f"sex must be male, female or total, not {sex!r}")
     m = np.asarray(mx, dtype=np.float64)
     if m.ndim != 1 or m.size < 2:
         raise ValueError("mx must be a 1-D array with at least two ages")
@@ -330,6 +338,7 @@ def life_table(mx: FloatArray | list[float], ages: IntArray | list[int] | None =
         raise ValueError("ages and mx must have the same length")
     if a[0] != 0 or np.any(np.diff(a) <= 0):
         raise ValueError("ages must start at 0 and increase")
+    a0_rule = A0_ALIASES.get(str(a0_rule).strip().lower(), a0_rule)  # type: ignore[assignment]
     if a0_rule not in A0_RULES:
         raise ValueError(f"unknown a0 rule {a0_rule!r}; expected one of {A0_RULES}")
     widths = np.empty(m.size, dtype=np.float64)
