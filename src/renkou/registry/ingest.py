@@ -20,10 +20,9 @@ from pathlib import Path
 
 from renkou.errors import InputError
 from renkou.logs import get_logger
-from renkou.regions import TIANJIN, gazetteer
 from renkou.registry import crypto, spells
 from renkou.registry.feeds import FeedSchema, feed_schemas, find_feed_files
-from renkou.registry.loader import create_staging, file_hash, load_raw, stage_file
+from renkou.registry.loader import as_text, file_hash, load_raw
 from renkou.registry.records import (
     META_COLUMNS,
     NAME_PRIORITY,
@@ -35,11 +34,13 @@ from renkou.registry.records import (
 )
 from renkou.registry.store import Store
 from renkou.registry.validate import (
+    id_map_sql,
     masked_sql,
+    parsed_name,
+    parsed_select,
     q,
     reason_case_sql,
     row_checks,
-    typed_date_sql,
 )
 
 log = get_logger("registry.ingest")
@@ -117,44 +118,84 @@ def ensure_record_tables(store: Store) -> None:
     spells.ensure_derived(store)
 
 
-def _register_reference(store: Store) -> None:
-    import pandas as pd
+def _candidates_sql(schema: FeedSchema, raw: str, file_name: str, file_idx: int,
+                    batch_id: int, delivered: dict[str, tuple[str, str]]) -> str:
+    """One pass over a loaded file: map headers to canonical text fields, parse each value
+    once, run the row checks, type the record columns and hash the row."""
+    text = [f"{file_idx} AS file_idx", "'" + file_name.replace("'", "''") + "' AS file_name",
+            f"rowid - (SELECT min(rowid) FROM {raw}) + 2 AS row_no"]
+    for f in schema.fields:
+        if f.header in delivered:
+            name, dtype = delivered[f.header]
+            expr = as_text(name, dtype)
+            text.append(f"{'upper(' + expr + ')' if f.type == 'id' else expr} AS {q(f.field)}")
+        else:
+            text.append(f"'' AS {q(f.field)}")
+    parsed, joins = parsed_select(schema)
+    index, reason, rfield = reason_case_sql(row_checks(schema))
+    ids = schema.of_type("id")
+    names = schema.of_type("name")
+    out = ["file_idx", "file_name", "row_no", f"{reason} AS reason", f"{rfield} AS rfield",
+           f"{batch_id} AS batch_id", "record_id",
+           f"{parsed_name('d', 'record_date')} AS record_date", "TRUE AS active"]
+    out += [f"{c.expr} AS {q(c.name)}" for c in rec_columns(schema)]
+    out += [f"{q(f.field)} AS {q('_raw_' + f.field)}" for f in ids]
+    out += [f"{parsed_name('ps', f.field)} AS {q('_ps_' + f.field)}" for f in ids]
+    out.append(f"{q(names[0].field)} AS _name" if names else "'' AS _name")
+    out.append(f"{parsed_name('d', schema.event_date)} AS _event_date")
+    return (f"SELECT *, {content_hash_sql(schema)} AS content_hash FROM ("
+            f"SELECT {', '.join(out)} FROM ("
+            f"SELECT *, {index} AS _check FROM ("
+            f"SELECT {', '.join(parsed)} FROM ("
+            f"SELECT {', '.join(text)} FROM {raw}) s {' '.join(joins)})))")
 
-    tj = [r.code for r in gazetteer().districts(TIANJIN)]
-    store.register("tj_districts", pd.DataFrame({"code": tj}))
-    store.register("provinces", pd.DataFrame({"code": sorted(gazetteer().provinces)}))
+
+def _delivered(store: Store, raw: str) -> dict[str, tuple[str, str]]:
+    described = store.rows(f"SELECT column_name, column_type FROM (DESCRIBE {raw})")
+    return {str(n).strip(): (str(n), str(t)) for n, t in described}
 
 
-def _check_feed(store: Store, schema: FeedSchema, present: set[str], batch_id: int) -> None:
-    """Row checks, then the typed accepted candidates with their content hash."""
+def _id_columns_sql(schema: FeedSchema, raw: str, delivered: dict[str, tuple[str, str]],
+                    ) -> list[str]:
+    out = []
+    for f in schema.of_type("id"):
+        if f.header in delivered:
+            name, dtype = delivered[f.header]
+            out.append(f"SELECT upper({as_text(name, dtype)}) AS x FROM {raw}")
+    return out
+
+
+def _build_id_map(store: Store, id_selects: list[str]) -> None:
+    pads: dict[str, object] = {"ipad": crypto.hmac_pads()[0], "opad": crypto.hmac_pads()[1]}
+    if not id_selects:
+        id_selects = ["SELECT '' AS x"]
+    store.execute(f"CREATE OR REPLACE TEMP TABLE idmap AS "
+                  f"{id_map_sql(id_selects, crypto.hmac_sql)}", pads)
+
+
+def _check_file(store: Store, schema: FeedSchema, raw: str, name: str, file_idx: int,
+                batch_id: int, first: bool) -> int:
+    """Append the file's checked rows to ``cand_<feed>``; returns rows read."""
+    sql = _candidates_sql(schema, raw, name, file_idx, batch_id, _delivered(store, raw))
+    if first:
+        store.execute(f"CREATE OR REPLACE TEMP TABLE cand_{schema.key} AS {sql}")
+    else:
+        store.execute(f"INSERT INTO cand_{schema.key} BY NAME {sql}")
+    n = int(store.scalar(f"SELECT count(*) FROM {raw}"))
+    store.execute(f"DROP TABLE {raw}")
+    return n
+
+
+def _flag_feed(store: Store, schema: FeedSchema) -> None:
+    """Cross-row checks of the rows that passed the row checks."""
     key = schema.key
-    reason, rfield = reason_case_sql(row_checks(schema, present))
-    store.execute(f"CREATE OR REPLACE TEMP TABLE chk_{key} AS SELECT *, {reason} AS reason, "
-                  f"{rfield} AS rfield FROM stg_{key}")
-    cols = rec_columns(schema)
-    raw_ids = [f for f in schema.of_type("id")]
-    names = [f for f in schema.of_type("name")]
-    select = [f"{batch_id} AS batch_id", "file_name", "row_no", "file_idx",
-              "record_id", "try_strptime(record_date, '%Y-%m-%d')::DATE AS record_date",
-              "TRUE AS active"]
-    select += [f"{c.expr} AS {q(c.name)}" for c in cols]
-    select += [f"{q(f.field)} AS {q('_raw_' + f.field)}" for f in raw_ids]
-    select += [f"{q(f.field)} AS _name" for f in names[:1]]
-    if not names:
-        select.append("'' AS _name")
-    ev = schema.by_field(schema.event_date)
-    select.append(f"{typed_date_sql(ev)} AS _event_date")
-    store.execute(
-        f"CREATE OR REPLACE TEMP TABLE cand_{key} AS SELECT *, {content_hash_sql(schema)} "
-        f"AS content_hash FROM (SELECT {', '.join(select)} FROM chk_{key} WHERE reason IS NULL)",
-        {"ipad": crypto.hmac_pads()[0], "opad": crypto.hmac_pads()[1]})
-    # Duplicates: the same fact again in this batch or already in the store.
+    # Duplicates: the same row again in this batch or already in the store.
     store.execute(
         f"CREATE OR REPLACE TEMP TABLE flag_{key} AS SELECT file_idx, row_no, CASE "
         f"WHEN row_number() OVER (PARTITION BY content_hash ORDER BY file_idx, row_no) > 1 "
         f"THEN 'duplicate' "
         f"WHEN content_hash IN (SELECT content_hash FROM rec_{key}) THEN 'duplicate' END AS flag "
-        f"FROM cand_{key}")
+        f"FROM cand_{key} WHERE reason IS NULL")
     # Conflicts: same record id and 登记日期 as an earlier row (batch or store), other content.
     store.execute(
         f"UPDATE flag_{key} SET flag = 'conflict' FROM (SELECT c.file_idx, c.row_no, "
@@ -217,8 +258,8 @@ def _commit_feed(store: Store, schema: FeedSchema, batch_id: int) -> None:
     subject = schema.by_field(schema.subject)
     store.execute(
         f"INSERT INTO quarantine SELECT {batch_id}, '{key}', file_name, row_no, "
-        f"nullif(record_id, ''), reason, rfield, {masked_sql(subject.field)} "
-        f"FROM chk_{key} WHERE reason IS NOT NULL")
+        f"nullif(record_id, ''), reason, rfield, {masked_sql('_raw_' + subject.field)} "
+        f"FROM cand_{key} WHERE reason IS NOT NULL")
     store.execute(
         f"INSERT INTO quarantine SELECT {batch_id}, '{key}', c.file_name, c.row_no, "
         f"c.record_id, f.flag, NULL, {masked_sql('_raw_' + subject.field)} FROM cand_{key} c "
@@ -229,39 +270,37 @@ def _commit_feed(store: Store, schema: FeedSchema, batch_id: int) -> None:
         name = "_name" if f.field == schema.subject else "''"
         store.execute(
             f"INSERT INTO new_ident SELECT c.{q(pid_column(schema, f))}, "
-            f"c.{q('_raw_' + f.field)}, {name}, {prio} FROM cand_{key} c "
+            f"c.{q('_ps_' + f.field)}, c.{q('_raw_' + f.field)}, {name}, {prio} "
+            f"FROM cand_{key} c "
             f"JOIN flag_{key} fl USING (file_idx, row_no) WHERE fl.flag IS NULL "
             f"AND c.{q('_raw_' + f.field)} <> ''")
 
 
 def _write_identity(store: Store, batch_id: int) -> None:
-    """Encrypt and store ID number and name of persons not yet known."""
+    """Store persons not yet known: pseudonym, masked ID, sex and birth date from the ID (all
+    in SQL) and the encrypted 'ID<TAB>name' (the only per-person step in Python)."""
     import pyarrow as pa
 
-    from renkou.ids import mask
-
     store.execute(
-        "CREATE OR REPLACE TEMP TABLE ident_todo AS SELECT pid, arg_min(id_number, prio) AS "
+        "CREATE OR REPLACE TEMP TABLE ident_todo AS SELECT row_number() OVER () AS rn, * FROM "
+        "(SELECT pid, arg_min(pseudonym, prio) AS pseudonym, arg_min(id_number, prio) AS "
         "id_number, arg_min(nullif(name, ''), prio) AS name FROM new_ident "
-        "WHERE pid NOT IN (SELECT pid FROM identity) GROUP BY pid")
+        "WHERE pid NOT IN (SELECT pid FROM identity) GROUP BY pid)")
     total = int(store.scalar("SELECT count(*) FROM ident_todo"))
-    for offset in range(0, total, _ENCRYPT_CHUNK):
-        rows = store.rows(f"SELECT pid, id_number, coalesce(name, '') FROM ident_todo "
-                          f"ORDER BY pid LIMIT {_ENCRYPT_CHUNK} OFFSET {offset}")
-        blobs = crypto.encrypt_many([f"{r[1]}\t{r[2]}" for r in rows])
+    for lo in range(1, total + 1, _ENCRYPT_CHUNK):
+        chunk = store.frame(f"SELECT pid, id_number || chr(9) || coalesce(name, '') AS pii "
+                            f"FROM ident_todo WHERE rn BETWEEN {lo} AND {lo + _ENCRYPT_CHUNK - 1}")
         table = pa.table({
-            "pid": pa.array([r[0] for r in rows], pa.uint64()),
-            "pseudonym": [crypto.pseudonym(r[1]) for r in rows],
-            "id_masked": [mask(r[1]) for r in rows],
-            "pii_enc": pa.array(blobs, pa.binary()),
+            "pid": pa.array(chunk["pid"].to_numpy(), pa.uint64()),
+            "pii_enc": pa.array(crypto.encrypt_many(chunk["pii"].tolist()), pa.binary()),
         })
         store.register("_ident_chunk", table)
         try:
             store.execute(
-                "INSERT INTO identity SELECT k.pid, k.pseudonym, k.id_masked, k.pii_enc, "
-                "CASE WHEN (ascii(substr(t.id_number, 17, 1)) - 48) % 2 = 1 THEN 'male' "
-                "ELSE 'female' END, strptime(substr(t.id_number, 7, 8), '%Y%m%d')::DATE, "
-                f"{batch_id} FROM _ident_chunk k JOIN ident_todo t USING (pid)")
+                f"INSERT INTO identity SELECT t.pid, t.pseudonym, {masked_sql('id_number')}, "
+                "k.pii_enc, CASE WHEN (ascii(substr(t.id_number, 17, 1)) - 48) % 2 = 1 "
+                "THEN 'male' ELSE 'female' END, strptime(substr(t.id_number, 7, 8), "
+                f"'%Y%m%d')::DATE, {batch_id} FROM _ident_chunk k JOIN ident_todo t USING (pid)")
         finally:
             store.unregister("_ident_chunk")
 
@@ -282,12 +321,13 @@ def ingest_directory(store: Store, directory: Path, progress: Progress | None = 
     reports: list[FileReport] = []
     with store.transaction():
         ensure_record_tables(store)
-        _register_reference(store)
         known = {r[0] for r in store.rows("SELECT file_hash FROM ingest_files")}
         batch_id = int(store.scalar("SELECT coalesce(max(batch_id), 0) + 1 FROM ingest_batches"))
         store.execute("INSERT INTO ingest_batches (batch_id, started_at, source_dir) "
                       "VALUES (?, now(), ?)", [batch_id, str(directory)])
-        staged: dict[str, set[str]] = {}
+        staged: set[str] = set()
+        loaded: list[tuple[str, Path, int]] = []
+        id_selects: list[str] = []
         rows_by_file: dict[tuple[str, str], int] = {}
         hashes: dict[str, str] = {}
         for i, (key, path) in enumerate(files):
@@ -298,21 +338,24 @@ def ingest_directory(store: Store, directory: Path, progress: Progress | None = 
                 continue
             known.add(digest)
             hashes[path.name] = digest
-            if key not in staged:
-                create_staging(store, schemas[key], f"stg_{key}")
-                staged[key] = set()
-            load_raw(store, path, "raw_file")
-            n, present = stage_file(store, schemas[key], path, "raw_file", f"stg_{key}", i)
-            staged[key] |= present
+            load_raw(store, path, f"raw_{i}")
+            loaded.append((key, path, i))
+            id_selects += _id_columns_sql(schemas[key], f"raw_{i}",
+                                          _delivered(store, f"raw_{i}"))
+        say("校验", len(files), step_total)
+        _build_id_map(store, id_selects)
+        for key, path, i in loaded:
+            n = _check_file(store, schemas[key], f"raw_{i}", path.name, i, batch_id,
+                            key not in staged)
+            staged.add(key)
             rows_by_file[(key, path.name)] = n
         keys = sorted(staged, key=_feed_order)
-        say("校验", len(files), step_total)
         for key in keys:
-            _check_feed(store, schemas[key], staged[key], batch_id)
+            _flag_feed(store, schemas[key])
         _flag_after_death(store, schemas, keys) if keys else None
         say("写入", len(files) + 1, step_total)
-        store.execute("CREATE OR REPLACE TEMP TABLE new_ident (pid UBIGINT, id_number VARCHAR, "
-                      "name VARCHAR, prio INTEGER)")
+        store.execute("CREATE OR REPLACE TEMP TABLE new_ident (pid UBIGINT, pseudonym VARCHAR, "
+                      "id_number VARCHAR, name VARCHAR, prio INTEGER)")
         for key in keys:
             _commit_feed(store, schemas[key], batch_id)
         _write_identity(store, batch_id)
@@ -346,7 +389,7 @@ def ingest_directory(store: Store, directory: Path, progress: Progress | None = 
             [len(rows_by_file), report.rows_read, report.accepted, report.quarantined,
              report.to_json(), batch_id])
         for key in keys:
-            for t in ("stg", "chk", "cand", "flag"):
+            for t in ("cand", "flag"):
                 store.execute(f"DROP TABLE IF EXISTS {t}_{key}")
         say("完成", step_total, step_total)
     log.info("ingest batch %s: %s rows, %s accepted, %s quarantined", batch_id,

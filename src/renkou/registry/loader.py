@@ -13,7 +13,6 @@ import tempfile
 from pathlib import Path
 
 from renkou.errors import InputError
-from renkou.registry.feeds import FeedSchema
 from renkou.registry.store import Store
 from renkou.registry.validate import q
 from renkou.tables import read_table
@@ -84,41 +83,9 @@ def load_raw(store: Store, path: Path, table: str) -> list[str]:
     return [str(c[0]).strip() for c in cols]
 
 
-def _as_text(col: str, dtype: str) -> str:
+def as_text(col: str, dtype: str) -> str:
+    """A delivered column as trimmed text ('' for empty); typed Parquet dates as ISO."""
     c = q(col)
     if dtype.startswith("TIMESTAMP") or dtype == "DATE":
         return f"coalesce(strftime({c}, '%Y-%m-%d'), '')"
     return f"coalesce(trim(CAST({c} AS VARCHAR)), '')"
-
-
-def stage_file(store: Store, schema: FeedSchema, path: Path, raw: str, staging: str,
-               file_idx: int) -> tuple[int, set[str]]:
-    """Append the file's rows, mapped to canonical fields, to the feed's staging table.
-
-    Returns (rows read, canonical fields present in the file)."""
-    described = store.rows(f"SELECT column_name, column_type FROM (DESCRIBE {raw})")
-    delivered = {str(name).strip(): (str(name), str(dtype)) for name, dtype in described}
-    present: set[str] = set()
-    quoted_name = path.name.replace("'", "''")
-    select = [f"{file_idx} AS file_idx", f"'{quoted_name}' AS file_name",
-              f"rowid - (SELECT min(rowid) FROM {raw}) + 2 AS row_no"]
-    for f in schema.fields:
-        if f.header in delivered:
-            name, dtype = delivered[f.header]
-            expr = _as_text(name, dtype)
-            if f.type == "id":
-                expr = f"upper({expr})"
-            present.add(f.field)
-        else:
-            expr = "''"
-        select.append(f"{expr} AS {q(f.field)}")
-    store.execute(f"INSERT INTO {staging} SELECT {', '.join(select)} FROM {raw}")
-    n = int(store.scalar(f"SELECT count(*) FROM {raw}"))
-    store.execute(f"DROP TABLE {raw}")
-    return n, present
-
-
-def create_staging(store: Store, schema: FeedSchema, staging: str) -> None:
-    cols = ", ".join(f"{q(f.field)} VARCHAR" for f in schema.fields)
-    store.execute(f"CREATE OR REPLACE TEMP TABLE {staging} (file_idx INTEGER, file_name VARCHAR, "
-                  f"row_no BIGINT, {cols})")

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from renkou.registry.crypto import hmac_sql, pid_sql
+from renkou.registry.crypto import pid_sql
 from renkou.registry.feeds import FeedField, FeedSchema
-from renkou.registry.validate import date_sql, month_sql, q
+from renkou.registry.validate import parsed_name, q
 
 META_COLUMNS = (
     ("batch_id", "INTEGER"), ("file_name", "VARCHAR"), ("row_no", "BIGINT"),
@@ -41,22 +41,21 @@ def pid_column(schema: FeedSchema, f: FeedField) -> str:
 
 
 def rec_columns(schema: FeedSchema) -> list[RecColumn]:
-    """Typed columns (beyond the meta columns) of ``rec_<feed>``."""
+    """Typed columns (beyond the meta columns) of ``rec_<feed>``; the expressions read the
+    parse layer of the ingest (:func:`renkou.registry.validate.parsed_select`)."""
     cols: list[RecColumn] = []
     for f in schema.fields:
         if f.field in ("record_id", "record_date") or f.type == "name":
             continue
         c = q(f.field)
         if f.type == "id":
-            expr = f"CASE WHEN {c} <> '' THEN {pid_sql(hmac_sql(c))} END"
+            expr = pid_sql(parsed_name("ps", f.field))
             cols.append(RecColumn(pid_column(schema, f), "UBIGINT", expr))
         elif f.type == "sex":
             cols.append(RecColumn(f.field, "VARCHAR",
                                   f"CASE {c} WHEN '男' THEN 'male' WHEN '女' THEN 'female' END"))
-        elif f.type == "date":
-            cols.append(RecColumn(f.field, "DATE", date_sql(f.field)))
-        elif f.type == "month":
-            cols.append(RecColumn(f.field, "DATE", month_sql(f.field)))
+        elif f.type in ("date", "month"):
+            cols.append(RecColumn(f.field, "DATE", parsed_name("d", f.field)))
         elif f.type == "enum":
             whens = " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in f.values.items())
             cols.append(RecColumn(f.field, "VARCHAR", f"CASE {c} {whens} END"))
