@@ -6,7 +6,9 @@ import numpy as np
 import pytest
 
 from renkou.demography.agequality import (
+    assess_age_data,
     graduate,
+    graduate_abridged,
     graduation_matrix,
     group_five,
     myers_index,
@@ -124,3 +126,21 @@ def test_matrix_layout_and_vectorisation() -> None:
     np.testing.assert_allclose(out[1], 2 * out[0])
     with pytest.raises(ValueError):
         graduation_matrix(5, "sprague")
+
+
+def test_abridged_groups_keep_age_0_and_1_to_4() -> None:
+    abridged = np.concatenate([[184499.0, 752124.0 - 184499.0], JOHNSON_GROUPS[1:]])
+    single = graduate_abridged(abridged)
+    assert single[0] == pytest.approx(184499.0)
+    assert single[1:5].sum() == pytest.approx(752124.0 - 184499.0)
+    np.testing.assert_allclose(group_five(single)[1:], JOHNSON_GROUPS[1:], rtol=1e-12)
+    assert np.all(single >= 0)
+
+
+def test_assessment_and_un_rating() -> None:
+    flat = np.full(101, 1000.0)
+    q = assess_age_data(flat, AGES)
+    assert (q.whipple, q.rating) == (pytest.approx(100.0), "高度准确")
+    rough = np.where(AGES % 5 == 0, 2.0, 1.0)  # Whipple 166.7
+    assert assess_age_data(rough, AGES).rating == "粗略"
+    assert assess_age_data(np.where(AGES % 5 == 0, 1.0, 0.0), AGES).rating == "很粗略"

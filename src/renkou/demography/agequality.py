@@ -24,6 +24,7 @@ Pure NumPy; no I/O.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
@@ -238,3 +239,53 @@ def group_five(counts: FloatArray, *, open_group: bool = True) -> FloatArray:
     if open_group:
         grouped = np.concatenate([grouped, c[..., closed:]], axis=-1)
     return np.asarray(grouped, dtype=np.float64)
+
+
+def graduate_abridged(counts: FloatArray, method: GraduationMethod = "sprague", *,
+                      open_group: bool = True, nonnegative: bool = True) -> FloatArray:
+    """Split abridged counts 0, 1–4, 5–9, … (..., G) into single years.
+
+    Ages 0 and 1–4 are joined into 0–4 for the multipliers; afterwards age 0 is set to its
+    own count and ages 1–4 are scaled to theirs, so every input group total is kept.
+    """
+    c = np.asarray(counts, dtype=np.float64)
+    if c.shape[-1] < 3:
+        raise ValueError("简略年龄组至少需要 0、1–4、5–9 三组")
+    five = np.concatenate([c[..., :1] + c[..., 1:2], c[..., 2:]], axis=-1)
+    single = graduate(five, method, open_group=open_group, nonnegative=nonnegative)
+    single[..., 0] = c[..., 0]
+    ones = single[..., 1:5]
+    kept = ones.sum(axis=-1, keepdims=True)
+    even = np.broadcast_to(c[..., 1:2] / 4.0, ones.shape)
+    scaled = np.divide(ones * c[..., 1:2], kept, out=np.array(even), where=kept > 0)
+    single[..., 1:5] = scaled
+    return single
+
+
+# UN rating of Whipple's index (0/5 form), as in the UN Demographic Yearbook and Shryock and
+# Siegel (1973): the upper bound of each class and its label.
+WHIPPLE_CLASSES: tuple[tuple[float, str], ...] = (
+    (105.0, "高度准确"), (110.0, "较准确"), (125.0, "大致准确"), (175.0, "粗略"),
+    (float("inf"), "很粗略"),
+)
+
+
+@dataclass(frozen=True)
+class AgeQuality:
+    """Heaping summary of one single-year age distribution (年龄数据质量评价)."""
+
+    whipple: float  # 0 and 5, ages 23–62, × 100
+    whipple_zero: float  # digit 0 only
+    myers: float  # ages 10–89
+    rating: str  # UN class of ``whipple``
+
+
+def assess_age_data(counts: FloatArray, ages: FloatArray | list[int] | range) -> AgeQuality:
+    """Whipple (0/5 and 0), Myers and the UN rating for one distribution (A,)."""
+    c = np.asarray(counts, dtype=np.float64)
+    if c.ndim != 1:
+        raise ValueError("请逐个分布评价：counts 应为一维")
+    w = float(whipple_index(c, ages))
+    rating = next(label for bound, label in WHIPPLE_CLASSES if w < bound)
+    return AgeQuality(whipple=w, whipple_zero=float(whipple_index(c, ages, digits=(0,))),
+                      myers=float(myers_index(c, ages)), rating=rating)
