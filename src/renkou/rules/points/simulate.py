@@ -32,7 +32,8 @@ IntArray = npt.NDArray[np.int64]
 
 AGE_GROUPS: tuple[tuple[int, int], ...] = ((16, 24), (25, 29), (30, 34), (35, 39), (40, 44),
                                            (45, 49), (50, 54), (55, 120))
-DIMENSIONS: tuple[str, ...] = ("年龄组", "性别", "受教育程度", "就业居住区", "户籍来源省份")
+DIMENSIONS: tuple[str, ...] = ("年龄组", "性别", "受教育程度", "就业居住区", "区域",
+                               "户籍来源省份")
 
 
 @dataclass(frozen=True)
@@ -145,12 +146,16 @@ def _labels(a: ApplicantTable, age: IntArray,
     edu = np.array([edu_labels.get(k, k) for k in CATEGORIES["education"]], dtype=object)
     gz = gazetteer()
     districts = np.array([gz.get(c).name for c in a.district_codes], dtype=object)
+    # The plan's area groups (中心城区/环城四区/滨海新区/外围五区), the level its goals use.
+    areas = np.array([gz.group_name(gz.city_of(c) or "", gz.get(c).group or "")
+                      if gz.get(c).group else "" for c in a.district_codes], dtype=object)
     provinces = pd.Series(a.origin_province).map(gz.provinces).fillna("").to_numpy(dtype=object)
     return {
         "年龄组": age_group,
         "性别": np.where(a.sex == 0, "男", "女").astype(object),
         "受教育程度": edu[a.categories["education"].astype(np.int64)],
         "就业居住区": districts[a.district.astype(np.int64)],
+        "区域": areas[a.district.astype(np.int64)],
         "户籍来源省份": provinces,
     }
 
