@@ -52,3 +52,25 @@ def test_read_only_missing_file(tmp_path: Path) -> None:
 def test_sql_errors_become_store_errors(tmp_path: Path) -> None:
     with Store(tmp_path / "s.duckdb") as store, pytest.raises(StoreError):
         store.frame("SELECT * FROM no_such_table")
+
+
+def test_registry_app_tables_and_empty_store(tmp_path: Path) -> None:
+    from datetime import date
+
+    from renkou.registry import Registry
+
+    with Registry(tmp_path / "r.duckdb") as reg:
+        assert reg.caliber(date(2020, 11, 1), "resident").empty  # empty store answers
+        df = pd.DataFrame({"indicator": ["tfr", "e0"], "value": [1.1, 81.0]})
+        reg.write_table("indicator_values", df)
+        reg.write_table("app_indicator_values", df)
+        got = reg.read_table("indicator_values", where={"indicator": "e0"})
+        assert got["value"].tolist() == [81.0, 81.0]
+        reg.write_table("indicator_values", df.head(1), mode="replace")
+        assert len(reg.read_table("app_indicator_values")) == 1
+        with pytest.raises(StoreError):
+            reg.read_table("nothing_here")
+        events = reg.store.frame("SELECT * FROM events")
+        assert list(events.columns)[:3] == ["pid", "event", "valid_date"]
+    with pytest.raises(StoreError):
+        Registry(tmp_path / "missing.duckdb", read_only=True)
