@@ -33,7 +33,12 @@ def _register_all() -> None:
     for info in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda m: m.name):
         if info.name in _SKIP or info.name.startswith("_"):
             continue
-        module = importlib.import_module(f"renkou.cli.{info.name}")
+        try:
+            module = importlib.import_module(f"renkou.cli.{info.name}")
+        except ImportError as exc:
+            # One broken command group must not take the others down with it.
+            typer.echo(f"警告：命令组 {info.name} 无法加载（{exc}）", err=True)
+            continue
         register = getattr(module, "register", None)
         if register is not None:
             register(app)
