@@ -1,9 +1,11 @@
 """Benchmark: evaluate one million people for each scheme (target ≤ 10 s per scheme).
 
-Run: .venv/bin/python benchmarks/rules.py [--n 1000000] [--csv]
+Run: .venv/bin/python benchmarks/rules.py [--n 1000000] [--csv] [--budget N]
 Times validation + evaluation + explanations + output formatting from an in-memory text table
 (what `renkou rules evaluate` does between reading and writing); with --csv also the full
-command path including reading PEOPLE.csv and writing OUT.csv."""
+command path including reading PEOPLE.csv and writing OUT.csv (with and without the
+explanation column); with --budget N the 2025–2035 budget path over N synthetic hukou
+people aged 40–100."""
 
 from __future__ import annotations
 
@@ -72,6 +74,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--n", type=int, default=1_000_000)
     ap.add_argument("--csv", action="store_true")
+    ap.add_argument("--budget", type=int, default=0)
     args = ap.parse_args()
     cases = [("tianjin-home-care", elderly_people), ("tianjin-meal", elderly_people),
              ("family-planning-assistance", fp_people)]
@@ -89,11 +92,26 @@ def main() -> None:
             with tempfile.TemporaryDirectory() as d:
                 src = Path(d) / "people.csv"
                 df.to_csv(src, index=False)
-                t0 = time.perf_counter()
-                run = run_people(key, read_table(src), AS_OF)
-                write_table(run.output, Path(d) / "out.csv")
-                t1 = time.perf_counter()
-            print(f"  with CSV read + write: {t1 - t0:.2f} s")
+                for explain in (True, False):
+                    t0 = time.perf_counter()
+                    run = run_people(key, read_table(src), AS_OF, explain=explain)
+                    write_table(run.output, Path(d) / "out.csv")
+                    t1 = time.perf_counter()
+                    size = (Path(d) / "out.csv").stat().st_size / 1e6
+                    print(f"  with CSV read + write, explain={explain}: {t1 - t0:.2f} s "
+                          f"(OUT.csv {size:,.0f} MB)")
+    if args.budget:
+        from renkou.rules.budget import demo_base, project_base
+        from renkou.rules.caseload import load_assumptions
+
+        a = load_assumptions()
+        base_date = dt.date(2024, 12, 31)
+        base, lat = demo_base(args.budget, 7, a, base_date)
+        for key, _ in cases:
+            t0 = time.perf_counter()
+            project_base(key, base, lat, base_date, 2025, 2035, {}, a)
+            print(f"budget {key} 2025–2035 over {args.budget:,} people aged 40–100: "
+                  f"{time.perf_counter() - t0:.1f} s")
 
 
 if __name__ == "__main__":

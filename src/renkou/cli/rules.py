@@ -42,7 +42,11 @@ def evaluate_cmd(
     errors: Path | None = typer.Option(None, "--errors", help="错误行文件（默认 OUT.errors.csv）"),
     explain: bool = typer.Option(True, "--explain/--no-explain", help="是否输出说明列"),
 ) -> None:
-    """按项目规则逐人评估资格与金额，输出说明；有错误的行单独列出，不影响其他行。"""
+    """按项目规则逐人评估资格与金额，输出说明；有错误的行单独列出，不影响其他行。
+
+    有错误的单元格逐一列在标准错误输出和 OUT.errors.csv（row, column, value, message；
+    row 为表格行号，表头为第1行），这些行不进入 OUT；其余行照常评估，退出码0。
+    各项目的输入列见 docs/methods.md “Rules as code”。"""
     from renkou.rules.inputs import errors_frame
     from renkou.rules.parameters import parse_overrides
     from renkou.rules.schemes import run_people
@@ -93,6 +97,19 @@ def params_cmd(
                        f"依据：{row['依据 source']}）")
 
 
+@rules_app.command("columns")
+def columns_cmd(scheme: str = typer.Option(..., "--scheme", help="项目 scheme")) -> None:
+    """列出某项目人员表的输入列、类型与说明。"""
+    from renkou.rules.schemes import get_scheme
+
+    s = get_scheme(scheme)
+    typer.echo(f"{s.key}：{s.title}")
+    for c in s.columns:
+        need = "必填" if c.required else "可空"
+        values = f"（{' / '.join(c.values)}）" if c.values else ""
+        typer.echo(f"  {c.name}  [{c.kind}，{need}]  {c.description}{values}")
+
+
 @rules_app.command("test")
 def test_cmd(
     paths: list[Path] = typer.Argument(None, help="YAML 用例文件或目录（默认内置用例）"),
@@ -122,15 +139,21 @@ def caseload_cmd(
     param: list[str] = typer.Option([], "--param", help="覆盖参数（含测算假设）name=value"),
     seed: int = typer.Option(2025, "--seed", help="推算未登记属性的随机种子"),
 ) -> None:
-    """用登记库在某日的户籍人口，按区测算受益人数与每月金额（未登记属性按假设比例推算）。"""
+    """用登记库在某日的户籍人口，按区测算受益人数与经费（未登记属性按假设比例推算）。
+
+    OUT 为按区、按经费项目的人数与年/月经费；同目录 OUT.groups.* 为按区、按类别的人数。"""
     from renkou.rules.caseload import registry_caseload
     from renkou.rules.parameters import parse_overrides
     from renkou.tables import write_table
 
     when = _date(as_of, "--as-of")
-    table = registry_caseload(scheme, db, when, parse_overrides(param), seed=seed)
-    write_table(table, out)
-    typer.echo(f"已按区测算 {scheme} 在 {when.isoformat()} 的受益人数，写入 {out}")
+    costs, groups = registry_caseload(scheme, db, when, parse_overrides(param), seed=seed)
+    write_table(costs, out)
+    groups_out = out.with_name(f"{out.stem}.groups{out.suffix}")
+    write_table(groups, groups_out)
+    typer.echo(f"已按区测算 {scheme} 在 {when.isoformat()} 的受益人数与经费，写入 {out}；"
+               f"分类人数写入 {groups_out}；合计 {costs['caseload'].sum():,.0f} 人次，"
+               f"年经费 {costs['annual_cost_total'].sum() / 1e4:,.1f} 万元")
 
 
 @rules_app.command("budget")
@@ -142,14 +165,18 @@ def budget_cmd(
     out: Path = typer.Option(..., "--out", help="输出 XLSX（按年、区、付款方）"),
     param: list[str] = typer.Option([], "--param", help="覆盖参数（含测算假设）name=value"),
     seed: int = typer.Option(2025, "--seed", help="推算未登记属性的随机种子"),
+    base_date: str = typer.Option("", "--base-date", help="基准日 YYYY-MM-DD（默认起始年前一年"
+                                  "12月31日）"),
 ) -> None:
-    """按预测的老年人口测算各年各区受益人数与年度经费（市、区分担）。"""
+    """按基准人口逐年增龄与存活概率测算各年各区受益人数与年度经费（市、区分担），写出 XLSX。"""
     from renkou.rules.budget import budget_workbook, project_budget
     from renkou.rules.parameters import parse_overrides
 
     if to_year < from_year:
         raise InputError("--to 不能早于 --from")
-    result = project_budget(scheme, db, from_year, to_year, parse_overrides(param), seed=seed)
+    base = _date(base_date, "--base-date") if base_date else None
+    result = project_budget(scheme, db, from_year, to_year, parse_overrides(param), seed=seed,
+                            base_date=base)
     budget_workbook(result, out)
     total = result.by_year["annual_cost_total"]
     typer.echo(f"已测算 {scheme} {from_year}—{to_year} 年预算，写入 {out}；"

@@ -211,8 +211,9 @@ def floor_age(scheme: str) -> int:
 
 def registry_caseload(scheme: str, db: Path | str, as_of: dt.date,
                       overrides: Mapping[str, Any] | None = None, *, seed: int = 2025
-                      ) -> pd.DataFrame:
-    """Caseload, monthly and annual cost by district of ``scheme`` on ``as_of``."""
+                      ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Caseload, monthly and annual cost by district and component of ``scheme`` on
+    ``as_of``, and caseload by district and group (groups overlap)."""
     from renkou.rules.inputs import completed_years
 
     s_over, a_over = split_overrides(scheme, overrides or {})
@@ -220,9 +221,10 @@ def registry_caseload(scheme: str, db: Path | str, as_of: dt.date,
     base, lat = registry_base(db, as_of, seed, assumptions)
     old = completed_years(base.birth_date, as_of) >= floor_age(scheme)
     base, lat = base.subset(old), lat.subset(old)
-    costs, _by_group = scheme_costs(scheme, base, lat, as_of, np.ones(base.n), s_over,
-                                    assumptions)
+    costs, by_group = scheme_costs(scheme, base, lat, as_of, np.ones(base.n), s_over,
+                                   assumptions)
     costs = costs.copy()
     costs.insert(0, "as_of", as_of.isoformat())
     costs["monthly_cost_total"] = costs["annual_cost_total"] / MONTHS
-    return costs
+    by_group.insert(0, "as_of", as_of.isoformat())
+    return costs, by_group
