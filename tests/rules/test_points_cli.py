@@ -101,3 +101,17 @@ def test_simulate_with_a_projection(pool: Path, tmp_path: Path,
     assert effect[2022] == pytest.approx(settled_2021, rel=0.05)
     assert (sheet["调整后落户增加 changed_effect"] >= sheet["调整前落户增加 baseline_effect"]).all()
     assert "未计入预测" in capsys.readouterr().err
+
+
+def test_shipped_sample_change_file_favours_binhai(pool: Path, tmp_path: Path) -> None:
+    from importlib import resources
+
+    change = Path(str(resources.files("renkou.rules") / "data/points/changes"
+                      / "binhai-and-stable-employment.yaml"))
+    out = tmp_path / "sim.xlsx"
+    assert main(["rules", "points", "simulate", "--applicants", str(pool), "--quota", "500",
+                 "--as-of", "2021-12-31", "--change-file", str(change), "--out", str(out)]) == 0
+    comp = pd.read_excel(out, sheet_name="composition")
+    areas = comp[comp["维度 dimension"] == "区域"].set_index("类别 category")
+    assert areas.loc["滨海新区", "净变化 net_change"] > 0
+    assert areas.loc["滨海新区", "被挤出 displaced"] == 0

@@ -149,7 +149,10 @@ class PointsScheme:
         * ``<indicator>.cap`` / ``.weight`` / ``.per_unit`` / ``.points`` (flag) —
           scalar values of an indicator;
         * ``<indicator>.points.<category>`` — one cell of a points table;
-        * ``<indicator>.bands.<lower bound>`` — the points of one age band (added if new)."""
+        * ``<indicator>.bands.<lower bound>`` — the points of one age band (added if new).
+
+        Like any dated value, the change holds until the next later version already in the
+        history (a scheduled revision still takes effect on its date)."""
         why = source or "模拟调整（simulated change）"
         by_indicator: dict[str, dict[str, str | float | int | None]] = {}
         admission_changes: dict[str, str | float | int | None] = {}
