@@ -113,5 +113,6 @@ def test_shipped_sample_change_file_favours_binhai(pool: Path, tmp_path: Path) -
                  "--as-of", "2021-12-31", "--change-file", str(change), "--out", str(out)]) == 0
     comp = pd.read_excel(out, sheet_name="composition")
     areas = comp[comp["维度 dimension"] == "区域"].set_index("类别 category")
+    # Binhai gains more than it loses (the insurance cap also rises for everyone)
     assert areas.loc["滨海新区", "净变化 net_change"] > 0
-    assert areas.loc["滨海新区", "被挤出 displaced"] == 0
+    assert areas["净变化 net_change"].sum() == 0
