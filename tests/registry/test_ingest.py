@@ -122,3 +122,22 @@ def test_missing_required_column_quarantines_every_row(tmp_path: Path, db: Path)
     with Store(db) as store:
         report = ingest_directory(store, feed)
     assert report.by_reason == {"missing_field": 1} and report.accepted == 0
+
+
+def test_unreadable_file_is_reported_and_retried(tmp_path: Path, db: Path) -> None:
+    feed = tmp_path / "feeds"
+    feed.mkdir()
+    shutil.copy(SMALL / "hrss_employment.csv", feed / "hrss_employment_ok.csv")
+    (feed / "police_residence_broken.xlsx").write_bytes(b"not a spreadsheet")
+    with Store(db) as store:
+        report = ingest_directory(store, feed)
+        assert report.accepted == 1 and report.failed_files == 1
+        assert "无法读取" in report_text(report)
+        shutil.copy(SMALL / "police_residence_2020.xlsx", feed / "police_residence_broken.xlsx")
+        again = ingest_directory(store, feed)
+    assert again.rows_read == 6 and again.failed_files == 0
+    only_bad = tmp_path / "bad"
+    only_bad.mkdir()
+    (only_bad / "edu_school_x.xlsx").write_bytes(b"junk")
+    with Store(tmp_path / "b.duckdb") as store, pytest.raises(InputError):
+        ingest_directory(store, only_bad)

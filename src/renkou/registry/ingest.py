@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from renkou.errors import InputError
+from renkou.errors import InputError, StoreError
 from renkou.logs import get_logger
 from renkou.registry import crypto, spells
 from renkou.registry.feeds import FeedSchema, feed_schemas, find_feed_files
@@ -67,6 +67,7 @@ class FileReport:
     accepted: int
     quarantined: int
     skipped: bool = False  # already ingested earlier (same content hash)
+    error: str = ""  # the file could not be read at all (not recorded; retried next run)
     by_reason: dict[str, int] = field(default_factory=dict)
 
 
@@ -81,6 +82,10 @@ class BatchReport:
     @property
     def rows_read(self) -> int:
         return sum(f.rows_read for f in self.files if not f.skipped)
+
+    @property
+    def failed_files(self) -> int:
+        return sum(1 for f in self.files if f.error)
 
     @property
     def accepted(self) -> int:
@@ -321,27 +326,37 @@ def ingest_directory(store: Store, directory: Path, progress: Progress | None = 
     reports: list[FileReport] = []
     with store.transaction():
         ensure_record_tables(store)
-        known = {r[0] for r in store.rows("SELECT file_hash FROM ingest_files")}
+    known = {r[0] for r in store.rows("SELECT file_hash FROM ingest_files")}
+    staged: set[str] = set()
+    loaded: list[tuple[str, Path, int]] = []
+    id_selects: list[str] = []
+    rows_by_file: dict[tuple[str, str], int] = {}
+    hashes: dict[str, str] = {}
+    # Files are loaded into temp tables before the transaction: an unreadable file is
+    # reported and skipped (not recorded, so the next run retries it) without aborting it.
+    for i, (key, path) in enumerate(files):
+        say(f"读取 {path.name}", i, step_total)
+        digest = file_hash(path)
+        if digest in known:
+            reports.append(FileReport(path.name, key, 0, 0, 0, skipped=True))
+            continue
+        try:
+            load_raw(store, path, f"raw_{i}")
+        except (InputError, StoreError) as exc:
+            log.warning("cannot read %s: %s", path.name, exc)
+            reports.append(FileReport(path.name, key, 0, 0, 0, error=str(exc)))
+            continue
+        known.add(digest)
+        hashes[path.name] = digest
+        loaded.append((key, path, i))
+        id_selects += _id_columns_sql(schemas[key], f"raw_{i}", _delivered(store, f"raw_{i}"))
+    if not loaded and not any(r.skipped for r in reports):
+        raise InputError("没有任何文件可以读取：" + "；".join(r.error for r in reports),
+                         file=str(directory))
+    with store.transaction():
         batch_id = int(store.scalar("SELECT coalesce(max(batch_id), 0) + 1 FROM ingest_batches"))
         store.execute("INSERT INTO ingest_batches (batch_id, started_at, source_dir) "
                       "VALUES (?, now(), ?)", [batch_id, str(directory)])
-        staged: set[str] = set()
-        loaded: list[tuple[str, Path, int]] = []
-        id_selects: list[str] = []
-        rows_by_file: dict[tuple[str, str], int] = {}
-        hashes: dict[str, str] = {}
-        for i, (key, path) in enumerate(files):
-            say(f"读取 {path.name}", i, step_total)
-            digest = file_hash(path)
-            if digest in known:
-                reports.append(FileReport(path.name, key, 0, 0, 0, skipped=True))
-                continue
-            known.add(digest)
-            hashes[path.name] = digest
-            load_raw(store, path, f"raw_{i}")
-            loaded.append((key, path, i))
-            id_selects += _id_columns_sql(schemas[key], f"raw_{i}",
-                                          _delivered(store, f"raw_{i}"))
         say("校验", len(files), step_total)
         _build_id_map(store, id_selects)
         for key, path, i in loaded:
@@ -404,6 +419,8 @@ def report_text(report: BatchReport) -> str:
     for f in report.files:
         if f.skipped:
             lines.append(f"  {f.file}：已导入过（内容相同），跳过")
+        elif f.error:
+            lines.append(f"  {f.file}：无法读取，未导入（{f.error}）")
         else:
             reasons = "，".join(f"{k} {v}" for k, v in f.by_reason.items()) or "无"
             lines.append(f"  {f.file}（{f.feed}）：读取 {f.rows_read}，接收 {f.accepted}，"
