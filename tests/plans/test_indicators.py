@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pandas as pd
 import pytest
 from fakes import FakeData
 
@@ -79,3 +80,58 @@ def test_district_area_and_errors() -> None:
     values, errors = ind.compute_many(FakeData(), ["tfr", "childcare_places_per_1000"],
                                       TIANJIN, 2024)
     assert "tfr" in values and "childcare_places_per_1000" in errors
+
+
+class FrameRegistry:
+    """Registry stand-in returning small frames in the registry's shapes (region codes at
+    the requested level), to test the area handling of RegistryData."""
+
+    def __init__(self) -> None:
+        self.rows = {  # street → residents aged 30 (male, female)
+            "120111001": (10, 12), "120111002": (5, 5), "120101001": (7, 3),
+            "120114001": (4, 4), "120115001": (6, 6),
+        }
+
+    def _region(self, street: str, level: str) -> str:
+        return {"city": "120000", "district": street[:6], "street": street}[level]
+
+    def caliber(self, as_of: dt.date, caliber: str, level: str = "district",
+                by: tuple[str, ...] = ()) -> pd.DataFrame:
+        recs = [{"region": self._region(s, level), "sex": sex, "age": 30, "value": v}
+                for s, (m, f) in self.rows.items() for sex, v in (("male", m), ("female", f))]
+        return pd.DataFrame(recs).groupby(["region", "sex", "age"], as_index=False).sum()
+
+    def births(self, start: dt.date, end: dt.date, level: str = "district") -> pd.DataFrame:
+        return pd.DataFrame({"region": [self._region("120111001", level)] * 3,
+                             "mother_age": [30, None, 31], "sex": ["male", "female", "male"],
+                             "value": [2, 1, 1]})
+
+    def attainment(self, as_of: dt.date, level: str = "district") -> pd.DataFrame:
+        return pd.DataFrame({"region": [self._region("120111001", level)] * 3,
+                             "sex": ["male"] * 3, "age": [30, 30, 30],
+                             "education": ["bachelor", "junior_college", "unknown"],
+                             "value": [1, 1, 5]})
+
+    def urban_split(self, as_of: dt.date, level: str = "district") -> pd.DataFrame:
+        return pd.DataFrame({"region": [self._region("120111001", level)] * 3,
+                             "urban": [True, False, None], "value": [3, 1, 10]})
+
+
+def test_registry_data_areas_groups_and_streets() -> None:
+    from renkou.plans.indicator_data import RegistryData, area_level
+
+    data = RegistryData(FrameRegistry())  # type: ignore[arg-type]
+    when = dt.date(2024, 12, 31)
+    assert area_level("120000/outer") == "group" and area_level("120111001") == "street"
+    assert data.population(when, "resident", TIANJIN).sum() == 62
+    assert data.population(when, "resident", "120111").sum() == 32
+    assert data.population(when, "resident", "120111002").sum() == 10
+    # 外围五区 = 武清 宝坻 宁河 静海 蓟州: here 武清 8 + 宝坻 12.
+    assert data.population(when, "resident", "120000/outer").sum() == 20
+    assert data.population(when, "resident", "120000/outer")[1, 30] == 10
+    # A birth without the mother's age counts by sex but not by age.
+    assert data.births_by_sex(2024, "120111").sum() == 4
+    assert data.births_by_mother_age(2024, "120111").sum() == 3
+    # Unknown attainment and unknown urban status are left out of the measures.
+    assert data.attainment(when, "120111") == {(30, "大学本科"): 1.0, (30, "大学专科"): 1.0}
+    assert data.urban(when, "120111") == (3.0, 4.0)

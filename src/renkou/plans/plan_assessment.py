@@ -305,7 +305,8 @@ def assessment_frame(pa: PlanAssessment) -> pd.DataFrame:
             "评估结论": "仅监测", "说明": m.note, "责任部门": "、".join(m.departments),
             "数据来源": m.source,
         })
-    return pd.DataFrame(rows)
+    # Four decimals are more than any plan states; the raw floats are noise to a reader.
+    return pd.DataFrame(rows).round(4)
 
 
 CENSUS_DAY = dt.date(2020, 11, 1)
