@@ -141,3 +141,22 @@ def test_unreadable_file_is_reported_and_retried(tmp_path: Path, db: Path) -> No
     (only_bad / "edu_school_x.xlsx").write_bytes(b"junk")
     with Store(tmp_path / "b.duckdb") as store, pytest.raises(InputError):
         ingest_directory(store, only_bad)
+
+
+def test_bom_crlf_csv_and_typed_xlsx_cells(tmp_path: Path, db: Path) -> None:
+    import datetime as dt
+
+    feed = tmp_path / "feeds"
+    feed.mkdir()
+    emp = read_table(SMALL / "hrss_employment.csv")
+    emp.to_csv(feed / "hrss_employment_bom.csv", index=False, encoding="utf-8-sig",
+               lineterminator="\r\n")
+    school = read_table(SMALL / "edu_school.csv")
+    school["入学日期"] = [dt.datetime(2018, 9, 1)]  # a real date cell
+    school["学校所在地行政区划代码"] = [120112001]  # a number cell
+    school.to_excel(feed / "edu_school_typed.xlsx", index=False)
+    with Store(db) as store:
+        report = ingest_directory(store, feed)
+        enrol = store.scalar("SELECT enrol_date FROM rec_edu_school")
+    assert report.accepted == 2 and report.quarantined == 0
+    assert str(enrol) == "2018-09-01"

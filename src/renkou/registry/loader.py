@@ -72,6 +72,10 @@ def load_raw(store: Store, path: Path, table: str) -> list[str]:
                           [str(path)])
         elif suffix == ".xlsx":
             df = read_table(path)
+            # Date-formatted cells arrive as 'YYYY-MM-DD 00:00:00'; the feeds want the date.
+            for col in df.columns:
+                df[col] = df[col].str.replace(r"^(\d{4}-\d{2}-\d{2}) 00:00:00$", r"\1",
+                                              regex=True)
             store.register("_xlsx_frame", df)
             try:
                 store.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT * FROM _xlsx_frame")
