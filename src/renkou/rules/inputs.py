@@ -18,6 +18,11 @@ import pandas as pd
 from renkou.errors import InputError
 from renkou.tables import sheet_row
 
+#: Chinese spellings accepted for the English codes of enumerated columns.
+ENUM_ALIASES = {"城镇": "urban", "农村": "rural", "乡村": "rural", "低保": "dibao",
+                "低收入": "low_income", "无": "none", "轻度": "light", "中度": "moderate",
+                "重度": "severe", "男": "male", "女": "female"}
+
 TRUE_WORDS = ("true", "1", "是", "yes", "y", "t")
 FALSE_WORDS = ("false", "0", "否", "no", "n", "f")
 
@@ -87,7 +92,7 @@ def _check_values(spec: ColumnSpec, u: pd.Series, as_of: dt.date
         checks.append((~values & ~low.isin(FALSE_WORDS).to_numpy(dtype=bool) & ~empty,
                        "应为 true 或 false"))
     elif spec.kind == "enum":
-        low = u.str.lower()
+        low = u.str.lower().replace(ENUM_ALIASES)
         checks.append((~low.isin(spec.values).to_numpy(dtype=bool) & ~empty,
                        f"取值应为 {' / '.join(spec.values)} 之一"))
         values = low.to_numpy(dtype=object)
