@@ -86,6 +86,7 @@ class LoadedProjection:
 class _Table:
     label: str  # what messages call the file, e.g. "asfr.csv" or "inputs.xlsx[asfr]"
     df: pd.DataFrame
+    parsed: dict[str, FloatArray] = field(default_factory=dict)  # numeric columns, once
 
 
 def _find_table(directory: Path, stem: str) -> _Table | None:
@@ -105,21 +106,41 @@ def _find_table(directory: Path, stem: str) -> _Table | None:
     return None
 
 
+def _text(t: _Table, column: str) -> pd.Series:
+    return t.df[column].astype(str).str.strip()
+
+
+def _parse(t: _Table, column: str) -> FloatArray:
+    """A text column as float64 (NaN where it is not a number), parsed once per table."""
+    if column not in t.parsed:
+        raw = t.df[column]
+        try:  # vectorised cast: fast, but all-or-nothing
+            values = np.asarray(raw.astype("float64"), dtype=np.float64)
+        except (ValueError, TypeError):
+            values = pd.to_numeric(_text(t, column), errors="coerce").to_numpy(
+                dtype=np.float64)
+        t.parsed[column] = values
+    return t.parsed[column]
+
+
 def _numbers(t: _Table, column: str, *, integer: bool = False, lo: float | None = None,
              hi: float | None = None, what: str = "") -> FloatArray:
     """Parse a text column as numbers; the first bad row raises an InputError."""
-    raw = t.df[column].astype(str).str.strip()
-    values = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=np.float64)
+    values = _parse(t, column)
+
+    def shown(i: int) -> str:
+        return str(t.df[column].iloc[i]).strip() or "（空）"
+
     bad = ~np.isfinite(values)
     if bad.any():
         i = int(np.argmax(bad))
-        shown = raw.iloc[i] or "（空）"
-        raise InputError(f"不是有效数字：{shown}", file=t.label, row=sheet_row(i), column=column)
+        raise InputError(f"不是有效数字：{shown(i)}", file=t.label, row=sheet_row(i),
+                         column=column)
     if integer:
         frac = values != np.round(values)
         if frac.any():
             i = int(np.argmax(frac))
-            raise InputError(f"应为整数：{raw.iloc[i]}", file=t.label, row=sheet_row(i),
+            raise InputError(f"应为整数：{shown(i)}", file=t.label, row=sheet_row(i),
                              column=column)
     for bound, below in ((lo, True), (hi, False)):
         if bound is None:
@@ -128,46 +149,64 @@ def _numbers(t: _Table, column: str, *, integer: bool = False, lo: float | None 
         if out.any():
             i = int(np.argmax(out))
             if column == "age":
-                msg = f"年龄 {raw.iloc[i]} 超出范围（{what}）"
+                msg = f"年龄 {shown(i)} 超出范围（{what}）"
             elif below and bound == 0:
-                msg = f"{what or '数值'}不能为负数：{raw.iloc[i]}"
+                msg = f"{what or '数值'}不能为负数：{shown(i)}"
             else:
-                msg = f"数值 {raw.iloc[i]} 超出范围（{what}）"
+                msg = f"数值 {shown(i)} 超出范围（{what}）"
             raise InputError(msg, file=t.label, row=sheet_row(i), column=column)
     return values
 
 
+def _lookup(t: _Table, column: str, table: dict[str, int], normalise: bool = False
+            ) -> tuple[IntArray, int | None]:
+    """Codes of a text column through ``table`` (factorised: one lookup per distinct value);
+    the index of the first row whose value is not in the table, or None."""
+    text = _text(t, column)
+    if normalise:
+        text = text.str.lower()
+    codes, uniques = pd.factorize(text)
+    mapped = np.array([table.get(str(u), -1) for u in uniques] + [-1], dtype=np.int64)
+    out = mapped[codes]  # code −1 (missing) picks the trailing −1
+    bad = out < 0
+    return out, (int(np.argmax(bad)) if bad.any() else None)
+
+
 def _sex(t: _Table) -> IntArray:
-    raw = t.df["sex"].astype(str).str.strip().str.lower()
-    codes = raw.map(SEX_CODES)
-    bad = codes.isna().to_numpy()
-    if bad.any():
-        i = int(np.argmax(bad))
-        raise InputError(f"性别应为 male 或 female，而不是“{t.df['sex'].iloc[i]}”",
-                         file=t.label, row=sheet_row(i), column="sex")
-    return np.asarray(codes.to_numpy(dtype=np.int64), dtype=np.int64)
+    codes, bad = _lookup(t, "sex", SEX_CODES, normalise=True)
+    if bad is not None:
+        raise InputError(f"性别应为 male 或 female，而不是“{t.df['sex'].iloc[bad]}”",
+                         file=t.label, row=sheet_row(bad), column="sex")
+    return codes
 
 
 def _region_index(t: _Table, column: str, regions: dict[str, int]) -> IntArray:
-    raw = t.df[column].astype(str).str.strip()
-    idx = raw.map(regions)
-    bad = idx.isna().to_numpy()
-    if bad.any():
-        i = int(np.argmax(bad))
-        raise InputError(f"地区“{raw.iloc[i]}”不在 population 的地区中"
-                         f"（{', '.join(regions)}）", file=t.label, row=sheet_row(i),
+    codes, bad = _lookup(t, column, regions)
+    if bad is not None:
+        raise InputError(f"地区“{str(t.df[column].iloc[bad]).strip()}”不在 population 的地区中"
+                         f"（{', '.join(regions)}）", file=t.label, row=sheet_row(bad),
                          column=column)
-    return np.asarray(idx.to_numpy(dtype=np.int64), dtype=np.int64)
+    return codes
 
 
 def _check_duplicates(t: _Table, keys: list[str]) -> None:
-    norm = t.df[keys].astype(str).apply(lambda c: c.str.strip())
-    dup = norm.duplicated(keep=False).to_numpy()
+    """Each key combination once. Numbers compare as numbers ("15" = "15.0"), sexes by
+    their code, other text after trimming spaces."""
+    cols = {}
+    for k in keys:
+        if k in ("year", "age"):
+            cols[k] = _numbers(t, k, integer=True).astype(np.int64)
+        elif k == "sex":
+            cols[k] = _sex(t)
+        else:
+            cols[k] = pd.factorize(_text(t, k))[0]
+    frame = pd.DataFrame(cols)
+    dup = frame.duplicated(keep=False).to_numpy()
     if dup.any():
         first = int(np.argmax(dup))
-        same = np.nonzero((norm == norm.iloc[first]).all(axis=1).to_numpy())[0]
+        same = np.nonzero((frame == frame.iloc[first]).all(axis=1).to_numpy())[0]
         rows = "、".join(str(sheet_row(int(i))) for i in same[:5])
-        key = "，".join(f"{k}={norm.iloc[first][k]}" for k in keys)
+        key = "，".join(f"{k}={str(t.df[k].iloc[first]).strip()}" for k in keys)
         raise InputError(f"重复的记录（{key}）出现在第 {rows} 行", file=t.label,
                          row=sheet_row(int(same[1])) if same.size > 1 else None)
 
@@ -176,15 +215,7 @@ def _prepare(t: _Table, stem: str) -> None:
     require_columns(t.df, list(TABLES[stem]), t.label)
     if t.df.empty:
         raise InputError("表中没有数据行", file=t.label)
-    keys = [c for c in TABLES[stem] if c != "value"]
-    # Normalise numeric key columns (e.g. "15" and "15.0") before looking for duplicates.
-    for c in ("year", "age"):
-        if c in keys:
-            vals = _numbers(t, c, integer=True)
-            t.df[c] = vals.astype(np.int64).astype(str)
-    if "sex" in keys:
-        t.df["sex"] = [SEX_NAMES[i] for i in _sex(t)]
-    _check_duplicates(t, keys)
+    _check_duplicates(t, [c for c in TABLES[stem] if c != "value"])
 
 
 # ---------------------------------------------------------------------------------------
@@ -422,13 +453,16 @@ def load_projection(directory: Path | str) -> LoadedProjection:
 
 def _scatter(target: FloatArray, index: tuple[IntArray, ...], values: FloatArray,
              years: FloatArray, ymap: dict[int, int], base: int) -> None:
-    """Put values of source years into every projection step that uses them."""
+    """Put each row into its projection step; steps after the last year given take that
+    year's values (``ymap`` maps every step year that is filled to its source year)."""
+    if not ymap:
+        return
     yrs = years.astype(np.int64)
-    for step_year, src in ymap.items():
-        sel = yrs == src
-        if not sel.any():
-            continue
-        target[(step_year - base, *(ix[sel] for ix in index))] = values[sel]
+    sel = (yrs >= base) & (yrs < base + target.shape[0])
+    target[(yrs[sel] - base, *(ix[sel] for ix in index))] = values[sel]
+    last = max(ymap.values())
+    if last - base + 1 < target.shape[0]:
+        target[last - base + 1:] = target[last - base]
 
 
 def _require_complete(t: _Table, arr: FloatArray, region_codes: tuple[str, ...], stem: str,
