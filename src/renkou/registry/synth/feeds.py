@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
@@ -65,8 +66,16 @@ def _wrong_check(ids: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return np.char.add(np.array([s[:-1] for s in ids]), new) if len(ids) else ids
 
 
+def _parse(col: pd.Series) -> np.ndarray:
+    """YYYY-MM-DD text to ``datetime64[D]`` (empty → NaT), parsed by Arrow."""
+    arr = pa.array(col.to_numpy(), type=pa.string(), from_pandas=True)
+    arr = pc.if_else(pc.equal(arr, ""), pa.scalar(None, pa.string()), arr)
+    return np.asarray(pc.cast(arr, pa.date32()).to_numpy(zero_copy_only=False),
+                      dtype="datetime64[D]")
+
+
 def _shift_dates(col: pd.Series, lo: int, hi: int, rng: np.random.Generator) -> np.ndarray:
-    d = col.to_numpy().astype("datetime64[D]")
+    d = _parse(col)
     return ds(d + rng.integers(lo, hi + 1, len(d)).astype("timedelta64[D]"))
 
 
@@ -152,14 +161,14 @@ def add_dirt(feeds: dict[str, pd.DataFrame], city: SyntheticCity, rng: np.random
         if key == "civil_funeral":
             rows = _pick(n, rng, rate=0.02)
             free[rows] = False
-            dd = df["死亡日期"].to_numpy().astype("datetime64[D]")[rows]
-            cr = df["火化日期"].to_numpy().astype("datetime64[D]")[rows]
+            dd = _parse(df["死亡日期"].iloc[rows])
+            cr = _parse(df["火化日期"].iloc[rows])
             later = dd + rng.integers(1, 4, len(rows)).astype("timedelta64[D]")
             df.loc[df.index[rows], "死亡日期"] = ds(later)
             df.loc[df.index[rows], "火化日期"] = ds(np.maximum(cr, later))
             df.loc[df.index[rows], "登记日期"] = ds(np.maximum(cr, later))
             c["conflict"] += len(rows)
-        rec = df["登记日期"].to_numpy().astype("datetime64[D]")
+        rec = _parse(df["登记日期"])
         late_ok = free & (rec <= END - 400) & (rec >= np.datetime64("2015-01-01"))
         if key == "civil_marriage":  # its 登记日期 is the event date itself
             late_ok[:] = False
@@ -170,7 +179,6 @@ def add_dirt(feeds: dict[str, pd.DataFrame], city: SyntheticCity, rng: np.random
         df.loc[df.index[rows], "_file"] = "late"
         c["late_delivery"] += len(rows)
         if key in ("police_residence", "hrss_employment", "police_hukou"):
-            rec = df["登记日期"].to_numpy().astype("datetime64[D]")
             ok = free & (rec <= END - 30) & (rec >= np.datetime64("2015-01-01"))
             if key == "police_residence":
                 ok &= (df["业务类型"] == "居住登记").to_numpy()
@@ -204,15 +212,17 @@ def _write(df: pd.DataFrame, path: Path, fmt: str, encoding: str) -> str:
     df = df[cols]
     if fmt == "xlsx" and len(df) > XLSX_MAX_ROWS:
         fmt, encoding, path = "csv", "utf-8", path.with_suffix(".csv")
+    if not all(pd.api.types.is_string_dtype(df[c]) for c in cols):
+        df = df.astype(str)
     if fmt == "csv" and encoding == "utf-8":
-        table = pa.Table.from_pandas(df.astype(str), preserve_index=False)
+        table = pa.Table.from_pandas(df, preserve_index=False)
         pacsv.write_csv(table, path, pacsv.WriteOptions(quoting_style="needed"))
     elif fmt == "csv":
         df.to_csv(path, index=False, encoding=encoding, lineterminator="\n")
     elif fmt == "xlsx":
         df.to_excel(path, index=False, engine="openpyxl")
     else:
-        pq.write_table(pa.Table.from_pandas(df.astype(str), preserve_index=False), path)
+        pq.write_table(pa.Table.from_pandas(df, preserve_index=False), path)
     return path.name
 
 
@@ -232,6 +242,8 @@ def _write_part(city: SyntheticCity, out: Path, dirt: bool, say: Callable[[str],
     for key in list(feeds):
         df = feeds.pop(key)  # free each feed once written
         fmt, enc, by_year = FORMATS[key]
+        if city.part and fmt == "xlsx":  # XLSX is slow to write; one part shows the format
+            fmt, enc = "csv", "gb18030"
         say(f"写出 {key}（{len(df):,} 行）")
         tag = df["_file"] if "_file" in df else pd.Series("", index=df.index)
         year = df["登记日期"].str[:4].astype(int).clip(2015, 2024)

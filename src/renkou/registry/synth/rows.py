@@ -59,7 +59,9 @@ def ds(d: npt.ArrayLike) -> Strs:
 
 def ms(m: npt.NDArray[np.int64]) -> Strs:
     """YYYY-MM text of a month index."""
-    return np.asarray(np.datetime_as_string(m.astype("datetime64[M]"), unit="M"))
+    first = np.asarray(m, dtype=np.int64).astype("datetime64[M]").astype("datetime64[D]")
+    text = pc.utf8_slice_codeunits(pc.cast(pa.array(first, type=pa.date32()), pa.string()), 0, 7)
+    return np.asarray(text.to_numpy(zero_copy_only=False))
 
 
 def _d(s: pd.Series) -> npt.NDArray[np.datetime64]:
