@@ -135,3 +135,11 @@ def test_registry_data_areas_groups_and_streets() -> None:
     # Unknown attainment and unknown urban status are left out of the measures.
     assert data.attainment(when, "120111") == {(30, "大学本科"): 1.0, (30, "大学专科"): 1.0}
     assert data.urban(when, "120111") == (3.0, 4.0)
+
+
+def test_hukou_variants_with_equal_calibers() -> None:
+    # FakeData has hukou = resident, so the apportioned hukou measures equal the resident ones.
+    assert value("natural_increase_rate_hukou") == pytest.approx(value("natural_increase_rate"))
+    assert value("life_expectancy_hukou") == pytest.approx(value("life_expectancy"))
+    assert value("other_district_hukou_share") == pytest.approx(20.0)
+    assert value("mean_schooling_20_59") == pytest.approx(14.0)

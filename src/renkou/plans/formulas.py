@@ -207,6 +207,34 @@ def natural_increase_rate(data: IndicatorData, area: str, year: int,
                     "人口自然增长率")
 
 
+def _hukou_share(data: IndicatorData, area: str, year: int) -> FloatArray:
+    """Hukou ÷ resident average population by sex and age (0 where no residents)."""
+    resident = _avg_population(data, area, year, "resident")
+    hukou = _avg_population(data, area, year, "hukou")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.asarray(np.where(resident > 0, hukou / np.where(resident > 0, resident, 1.0),
+                                   0.0), dtype=np.float64)
+
+
+def natural_increase_rate_hukou(data: IndicatorData, area: str, year: int,
+                                extra: Mapping[str, float]) -> float:
+    """户籍人口自然增长率. Registry births and deaths carry no caliber: births are apportioned
+    by the hukou share of women of the mother's age, deaths by the hukou share of their sex
+    and age (resident rates applied to the hukou population), over the average hukou
+    population. An approximation until the registry reports events by caliber."""
+    share = _hukou_share(data, area, year)
+    b = float((data.births_by_mother_age(year, area) * share[1]).sum())
+    known = data.births_by_mother_age(year, area).sum()
+    total_births = data.births_by_sex(year, area).sum()
+    if known > 0:  # births without the mother's age get the average share
+        b *= total_births / known
+    d = float((data.deaths(year, area) * share).sum())
+    start = np.asarray(data.population(year_end(year - 1), "hukou", area).sum())
+    end = np.asarray(data.population(year_end(year), "hukou", area).sum())
+    return _defined(rates.natural_growth_rate(np.asarray(b), np.asarray(d), start, end),
+                    "户籍人口自然增长率")
+
+
 def age_share(lo: int) -> Callable[[IndicatorData, str, int, Mapping[str, float]], float]:
     key = {60: "share_60_plus", 65: "share_65_plus", 80: "share_80_plus"}[lo]
 
