@@ -174,6 +174,8 @@ def budget_cmd(
 
     if to_year < from_year:
         raise InputError("--to 不能早于 --from")
+    if out.suffix.lower() != ".xlsx":
+        raise InputError("预算输出应为 .xlsx 文件", file=str(out))
     base = _date(base_date, "--base-date") if base_date else None
     result = project_budget(scheme, db, from_year, to_year, parse_overrides(param), seed=seed,
                             base_date=base)
