@@ -85,3 +85,16 @@ def test_missing_store_is_503(tmp_path: Path) -> None:
     with TestClient(app) as c:
         r = c.get("/api/population/pyramid")
     assert r.status_code == 503 and "数据库不存在" in r.json()["message"]
+
+
+def test_plans_list_and_assessment(client: TestClient) -> None:
+    plans = client.get("/api/plans").json()
+    assert {p["code"] for p in plans} >= {"tianjin-14th", "xiqing-14th", "chongqing-2016-2030"}
+    a = client.get("/api/plans/tianjin-14th/assessment", params={"year": 2024}).json()
+    assert a["plan_name"].startswith("天津市")
+    statuses = {"已达标", "进度正常", "进度滞后（预警）", "未达标", "数据不足", "仅监测"}
+    assert a["rows"] and all(r["status"] in statuses for r in a["rows"])
+    assert sum(a["counts"].values()) == len(a["rows"])
+    resident = next(r for r in a["rows"] if r["code"] == "TJ14-POP-01")
+    assert resident["value"] is not None and resident["value"] > 0
+    assert client.get("/api/plans/no-such-plan/assessment").status_code == 404

@@ -9,7 +9,7 @@ from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 from renkou import __version__
-from renkou.api.routers import ids, meta, population, regions
+from renkou.api.routers import ids, meta, plans, population, regions
 from renkou.errors import RenkouError
 from renkou.settings import Settings, get_settings
 
@@ -28,7 +28,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return JSONResponse(status_code=exc.http_status,
                             content={"error": type(exc).__name__, "message": str(exc)})
 
-    for module in (meta, regions, population, ids):
+    for module in (meta, regions, population, plans, ids):
         app.include_router(module.router)
 
     static = _static_dir()

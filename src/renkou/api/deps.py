@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 from fastapi import Request
 
@@ -16,12 +17,16 @@ def get_app_settings(request: Request) -> Settings:
     return settings
 
 
-def get_registry(request: Request) -> Iterator[Registry]:
-    settings: Settings = request.app.state.settings
+def require_database(settings: Settings) -> Path:
     path = settings.database
     if not path.exists():
         raise StoreError(f"数据库不存在：{path}（请先运行 renkou demo 或 renkou registry ingest）")
-    registry = Registry(path, read_only=True)
+    return path
+
+
+def get_registry(request: Request) -> Iterator[Registry]:
+    settings: Settings = request.app.state.settings
+    registry = Registry(require_database(settings), read_only=True)
     try:
         yield registry
     finally:

@@ -17,6 +17,9 @@ def _serve(host: str, port: int, db: Path | None) -> None:
     settings = get_settings()
     if db is not None:
         settings = settings.model_copy(update={"db_path": db})
+    from renkou.api.routers.plans import warm_cache
+
+    warm_cache(settings)
     typer.echo(f"仪表盘地址 dashboard: http://{host}:{port}/  （Ctrl+C 退出）")
     uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
 

@@ -73,20 +73,25 @@ function renderMap(a) {
   }, true);
 }
 
+const ASSESS_YEAR = 2024;
 const STATUS_CLASS = { "已达标": "s-met", "进度正常": "s-ontrack", "进度滞后（预警）": "s-warn", "未达标": "s-missed" };
 
 async function loadAssessment() {
   try {
-    const a = await getJSON("/api/plans/tianjin-14th/assessment");
+    const a = await getJSON(`/api/plans/tianjin-14th/assessment?year=${ASSESS_YEAR}`);
     const panel = document.getElementById("assessment-panel");
     panel.hidden = false;
     document.getElementById("assessment-title").textContent = `规划指标监测 · ${a.plan_name} · ${a.year}年`;
+    const num = v => (v == null ? "—" : fmt.format(Math.round(v * 100) / 100));
+    const prob = v => (v == null ? "—" : Math.round(v * 100) + "%");
+    const summary = Object.entries(a.counts).map(([k, v]) => `${k} ${v} 项`).join("，");
     const rows = a.rows.map(r => `<tr><td>${r.code}</td><td>${r.name}</td><td>${r.target_text || ""}</td>
-      <td class="num">${r.value == null ? "—" : r.value}</td><td>${r.unit || ""}</td>
-      <td><span class="status ${STATUS_CLASS[r.status] || "s-none"}">${r.status || "无数据"}</span></td>
+      <td class="num">${num(r.value)}</td><td>${r.unit || ""}</td>
+      <td><span class="status ${STATUS_CLASS[r.status] || "s-none"}">${r.status}</span></td>
+      <td class="num">${num(r.projected)}</td><td class="num">${prob(r.probability)}</td>
       <td>${r.note || ""}</td></tr>`).join("");
-    document.getElementById("assessment").innerHTML =
-      `<table class="assess"><thead><tr><th>编号</th><th>指标</th><th>目标</th><th>当前值</th><th>单位</th><th>状态</th><th>说明</th></tr></thead><tbody>${rows}</tbody></table>`;
+    document.getElementById("assessment").innerHTML = `<p>${summary}${a.scale !== 1 ? `（总量指标按七普常住人口折算，系数 ${a.scale.toFixed(1)}）` : ""}</p>` +
+      `<table class="assess"><thead><tr><th>编号</th><th>指标</th><th>规划目标</th><th>监测值</th><th>单位</th><th>状态</th><th>目标年预测</th><th>达标概率</th><th>说明</th></tr></thead><tbody>${rows}</tbody></table>`;
   } catch (e) { /* the assessment panel stays hidden when no plan data is loaded */ }
 }
 
