@@ -170,10 +170,11 @@ def _single_year_person_years(mx: FloatArray, female: FloatArray | bool,
     m0 = m[..., 0]
     a0 = np.where(female, a0_rule_values(m0, "female", a0_rule),
                   a0_rule_values(m0, "male", a0_rule))
-    q = m[..., :-1] / (1.0 + 0.5 * m[..., :-1])  # ax = ½
-    q[..., 0] = m0 / (1.0 + (1.0 - a0) * m0)
-    np.minimum(q, 1.0, out=q)
-    np.subtract(1.0, q, out=q)  # now p = 1 − q
+    # With ax = ½: q = m / (1 + m/2), so p = 1 − q = (2 − m) / (2 + m) (≥ 0: q capped at 1).
+    q = np.subtract(2.0, m[..., :-1])
+    np.divide(q, m[..., :-1] + 2.0, out=q)
+    q[..., 0] = 1.0 - m0 / (1.0 + (1.0 - a0) * m0)
+    np.maximum(q, 0.0, out=q)  # now p = 1 − q
     lx = np.empty(m.shape, dtype=np.float64)
     lx[..., 0] = 1.0
     np.cumprod(q, axis=-1, out=lx[..., 1:])
@@ -194,7 +195,7 @@ def survival_from_person_years(L: FloatArray) -> FloatArray:
         s[..., 0] = L[..., 0]
         np.divide(L[..., 1:-1], L[..., :-2], out=s[..., 1:-1])
         s[..., -1] = L[..., -1] / (L[..., -2] + L[..., -1])
-    if not np.isfinite(s).all():  # only when a whole cohort has died out
+    if not L.min() > 0:  # only when a whole cohort has died out (or m is infinite)
         s[~np.isfinite(s)] = 0.0
     return s
 

@@ -154,9 +154,11 @@ def validate_inputs(inputs: ProjectionInputs) -> tuple[int, ...]:
 def period_to_cohort_counts(migrants: FloatArray) -> FloatArray:
     """Counts by age at the move (..., A) → counts by age slot at the end of the step."""
     m = np.asarray(migrants, dtype=np.float64)
-    out = 0.5 * m
-    out[..., 1:] += 0.5 * m[..., :-1]
-    out[..., -1] += 0.5 * m[..., -1]
+    out = np.empty(m.shape, dtype=np.float64)
+    out[..., 0] = m[..., 0]
+    np.add(m[..., 1:], m[..., :-1], out=out[..., 1:])
+    out[..., -1] += m[..., -1]
+    out *= 0.5
     return out
 
 
@@ -216,17 +218,23 @@ def _advance(c: FloatArray, s: FloatArray, mig: FloatArray | None,
     w = {"start": 1.0, "mid-year": 0.5, "end": 0.0}[timing]
     exposed = c
     late: FloatArray | None = None
-    if w > 0 and (moves is not None or mig is not None):
-        early = np.zeros(c.shape) if mig is None else mig.copy()
-        if moves is not None:
-            early += moves.net(c)
-        early *= w
+    if moves is None and mig is None:
+        pass
+    elif w == 0.5 and mig is not None:
+        half = mig * 0.5  # shared by the early and the late half
+        early = half if moves is None else half + 0.5 * moves.net(c)
         exposed = c + early
-    if w < 1 and (moves is not None or mig is not None):
-        late = np.zeros(c.shape) if mig is None else mig.copy()
-        if moves is not None:
-            late += moves.net(c * s)
-        late *= 1.0 - w
+        late = half if moves is None else half + 0.5 * moves.net(c * s)
+    else:
+        if w > 0:
+            early = np.zeros(c.shape) if mig is None else mig * w
+            if moves is not None:
+                early += w * moves.net(c)
+            exposed = c + early
+        if w < 1:
+            late = np.zeros(c.shape) if mig is None else mig * (1.0 - w)
+            if moves is not None:
+                late += (1.0 - w) * moves.net(c * s)
     survivors = exposed * s
     deaths = exposed - survivors
     if late is not None:
@@ -307,11 +315,18 @@ def _run_block(inputs: ProjectionInputs, population: FloatArray, births: FloatAr
         p = population[:, t]
         lx, L = _single_year_person_years(mx_all[..., t, :, :, :], female, inputs.a0_rule)
         if expectancy is not None:
-            for i, x in enumerate(LE_AGES):
-                if x in le_idx:
-                    expectancy[..., t, :, :, i] = L[..., x:].sum(axis=-1) / lx[..., x]
-                else:
+            # T(x) for the ages of LE_AGES from the top down, one pass over L in total.
+            above = np.zeros(L.shape[:-1])
+            stop = n_age
+            for i in range(len(LE_AGES) - 1, -1, -1):
+                x = LE_AGES[i]
+                if x not in le_idx:
                     expectancy[..., t, :, :, i] = np.nan
+                    continue
+                above = above + L[..., x:stop].sum(axis=-1)
+                stop = x
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    expectancy[..., t, :, :, i] = above / lx[..., x]
         s = np.broadcast_to(survival_from_person_years(L), shape)
         # The cohort entering each age slot at the end of the step, before births.
         cohort[..., 1:-1] = p[..., :-2]
