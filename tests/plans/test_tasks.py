@@ -111,17 +111,26 @@ def test_demo_seed_gives_an_assessment_and_task_flags(tianjin: Plan) -> None:
     from renkou.plans.demo_seed import seed_demo_plans
     from renkou.plans.plan_assessment import assess_plan
     from renkou.plans.storage import facility_counts
+    from renkou.regions import tianjin_districts
 
     class FakeRegistry(MemoryTables):
+        """Every district holds its 2020 census population (so the census scale is 1)."""
+
         def caliber(self, as_of: dt.date, caliber: str, level: str = "district",
                     by: tuple[str, ...] = ()) -> pd.DataFrame:
-            return pd.DataFrame({"region": ["120000"], "value": [1_000_000]})
+            rows = [{"region": d.code, "sex": "male", "age": 30, "value": d.census2020}
+                    for d in tianjin_districts()]
+            df = pd.DataFrame(rows)
+            if level == "city":
+                df = df.assign(region="120000").groupby(["region", "sex", "age"],
+                                                          as_index=False).sum()
+            return df
 
     reg = FakeRegistry()
     seed_demo_plans(reg, 2024)  # type: ignore[arg-type]
     seed_demo_plans(reg, 2024)  # type: ignore[arg-type]  # idempotent
     places = facility_counts(reg, "120000")["childcare_places"]
-    assert places[2024] == 3700
+    assert places[2024] == round(3.7 * 13_866_009 / 1000)
     pa = assess_plan(tianjin, 2024, data=FakeData(), store=reg,
                      facilities={"childcare_places": {2024: 3.7 * 13_866_009 / 1000}})
     statuses = {a.indicator_code: a.status for a in pa.assessments}

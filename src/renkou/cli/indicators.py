@@ -80,6 +80,12 @@ def compute(
 
             factor = census_scale(registry, area)
         extra["population_scale"] = factor
+        if childcare_places is None:
+            from renkou.plans.storage import facility_counts
+
+            stored = facility_counts(registry, area).get("childcare_places", {})
+            if year in stored:
+                extra["childcare_places"] = stored[year]
         values, errors = compute_many(RegistryData(registry), names, area, year, extra)
     finally:
         registry.close()
@@ -93,6 +99,38 @@ def compute(
             typer.echo(f"{label}（{name}）：{v.value:.4g} {v.unit}  [{v.source}，{v.as_of}]")
         else:
             typer.echo(f"{label}（{name}）：无法计算 — {errors.get(name, '')}")
+
+
+@indicators_app.command("facility")
+def facility(
+    year: int = typer.Option(..., "--year", help="年份（年末数）/ year"),
+    value: float = typer.Option(..., "--value", help="设施数量，如托位数 / count"),
+    kind: str = typer.Option("childcare_places", "--kind",
+                             help="设施类别（目前：childcare_places 3岁以下婴幼儿托位）"),
+    area: str = typer.Option("120000", "--area", help="地区代码 / area code"),
+    source: str = typer.Option(..., "--source", help="数据来源（部门、文件）/ source"),
+    db: Path = typer.Option(None, "--db", help="数据库文件（默认内置示范库）"),
+) -> None:
+    """登记计算指标所需的设施数量（如托位数），用于每千人口托位数等指标。"""
+    import datetime as dt
+
+    import pandas as pd
+
+    from renkou.errors import InputError
+    from renkou.plans.storage import FACILITIES, write_app
+
+    if kind != "childcare_places":
+        raise InputError(f"未知的设施类别 {kind}（可选：childcare_places）")
+    if value < 0:
+        raise InputError(f"设施数量不能为负：{value:g}")
+    registry = open_registry(db)
+    try:
+        write_app(registry, FACILITIES, pd.DataFrame([{
+            "area": area, "kind": kind, "year": year, "value": value, "source": source,
+            "recorded_at": dt.datetime.now().replace(microsecond=0)}]))
+    finally:
+        registry.close()
+    typer.echo(f"已登记 {area} {year}年 {kind} = {value:g}（{source}）")
 
 
 def register(app: typer.Typer) -> None:

@@ -122,6 +122,11 @@ def progress_rows(plan: Plan, year: int, stamp: dt.datetime) -> pd.DataFrame:
 
 
 def facility_rows(registry: Registry, area: str, stamp: dt.datetime) -> pd.DataFrame:
+    """Childcare places as real-world counts: the per-1000 path × the demo city's residents
+    × its census scale (the demo city is down-scaled; see plan_assessment.census_scale)."""
+    from renkou.plans.plan_assessment import census_scale
+
+    factor = census_scale(registry, area)
     rows: list[dict[str, object]] = []
     for year, per_1000 in CHILDCARE_PER_1000.items():
         pop = registry.caliber(dt.date(year, 12, 31), "resident", level="city",
@@ -130,7 +135,7 @@ def facility_rows(registry: Registry, area: str, stamp: dt.datetime) -> pd.DataF
         if total <= 0:
             continue
         rows.append({"area": area, "kind": "childcare_places", "year": year,
-                     "value": round(per_1000 * total / 1000.0), "source": DEMO_SOURCE,
+                     "value": round(per_1000 * total * factor / 1000.0), "source": DEMO_SOURCE,
                      "recorded_at": stamp})
     return pd.DataFrame(rows)
 

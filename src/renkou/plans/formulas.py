@@ -339,5 +339,6 @@ def childcare_per_1000(data: IndicatorData, area: str, year: int, extra: Mapping
                        ) -> float:
     if "childcare_places" not in extra:
         raise InputError("计算每千人口托位数需要提供托位数（childcare_places）")
-    total = float(data.population(year_end(year), "resident", area).sum())
+    # Places are real counts; a down-scaled registry's residents are scaled to match.
+    total = float(data.population(year_end(year), "resident", area).sum()) * scale(extra)
     return _safe_div(float(extra["childcare_places"]), total, "每千人口托位数") * 1000.0

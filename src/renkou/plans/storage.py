@@ -80,7 +80,7 @@ def facility_counts(store: AppTables, area: str) -> dict[str, dict[int, float]]:
     out: dict[str, dict[int, float]] = {}
     if df.empty:
         return out
-    for kind, year, value in zip(df[df["area"] == area]["kind"], df[df["area"] == area]["year"],
-                                 df[df["area"] == area]["value"], strict=True):
+    mine = df[df["area"] == area].sort_values("recorded_at")
+    for kind, year, value in zip(mine["kind"], mine["year"], mine["value"], strict=True):
         out.setdefault(str(kind), {})[int(year)] = float(value)
     return out
