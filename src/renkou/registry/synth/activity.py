@@ -86,9 +86,24 @@ def employment_spells(persons: pd.DataFrame, home: I64, arrive: Dates, leave: Da
             "pid": emp["pid"].to_numpy(), "code": emp["code"].to_numpy() // 1000,
             "scheme": np.int8(scheme), "start_month": month_index(emp["start"].to_numpy().astype("datetime64[D]")),  # noqa: E501
             "end_month": month_index(np.where(np.isnat(e_end), END, e_end))}))
+    ins.append(_resident_pension(persons, home, arrive, leave, rng))
     insurance = pd.concat(ins, ignore_index=True).sort_values(
         ["pid", "start_month", "scheme"], kind="stable").reset_index(drop=True)
     return emp, insurance
+
+
+def _resident_pension(persons: pd.DataFrame, home: I64, arrive: Dates, leave: Dates,
+                      rng: np.random.Generator) -> pd.DataFrame:
+    """城乡居民养老 periods of a quarter of the people aged 60+ (paid at the home district)."""
+    n = len(persons)
+    birth = persons["birth"].to_numpy().astype("datetime64[D]")
+    lo = np.maximum(np.maximum(shift_years(birth, 60), np.where(np.isnat(arrive), FAR, arrive)),
+                    START)
+    hi = np.minimum(_present_until(persons, leave), END)
+    who = np.flatnonzero((rng.random(n) < 0.25) & (lo <= hi) & (home >= 100_000_000))
+    return pd.DataFrame({"pid": who.astype(np.int64), "code": home[who] // 1000,
+                         "scheme": np.int8(2), "start_month": month_index(lo[who]),
+                         "end_month": month_index(hi[who])})
 
 
 def school_spells(persons: pd.DataFrame, home: I64, arrive: Dates, leave: Dates,

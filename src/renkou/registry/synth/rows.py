@@ -159,8 +159,16 @@ def _vital_rows(city: SyntheticCity, pe: _People, rng: np.random.Generator
     b = city.births
     c, m = b["child"].to_numpy(), b["mother"].to_numpy()
     bd = _d(city.persons["birth"])[c]
-    births = pd.DataFrame({"新生儿公民身份号码": pe.id[c], "新生儿姓名": pe.name[c], "性别": pe.sex[c],  # noqa: E501
-                           "出生日期": ds(bd), "母亲公民身份号码": pe.id[m], "父亲公民身份号码": "",
+    # The father is known when the mother married (in these records) before the birth.
+    wed = city.marriage[city.marriage["kind"] == "结婚"]
+    husband = pd.Series(wed["man"].to_numpy(), index=wed["woman"].to_numpy())
+    wed_on = pd.Series(_d(wed["date"]), index=wed["woman"].to_numpy())
+    f = husband.reindex(m).to_numpy()
+    known = ~np.isnan(f) & (wed_on.reindex(m).to_numpy().astype("datetime64[D]") < bd)
+    father = np.where(known, pe.id[np.where(known, f, 0).astype(np.int64)], "")
+    births = pd.DataFrame({"新生儿公民身份号码": pe.id[c], "新生儿姓名": pe.name[c],
+                           "性别": pe.sex[c], "出生日期": ds(bd), "母亲公民身份号码": pe.id[m],
+                           "父亲公民身份号码": father,
                            "出生地行政区划代码": b["place"].to_numpy().astype(str),
                            "登记日期": ds(_lag(bd, 0, 7, rng)), "_pid": c})
     dead = np.flatnonzero(~np.isnat(pe.death) & (pe.death >= START) & (pe.death <= END))
