@@ -273,3 +273,16 @@ def test_input_directory_round_trip(tmp_path: Path) -> None:
     for name in ("population", "asfr", "mx", "srb", "net_migration", "internal_rates"):
         np.testing.assert_allclose(getattr(again, name), getattr(first, name), rtol=1e-9)
     assert again.region_codes == first.region_codes
+
+
+def test_chinese_variant_names_and_output_guard(sample: Path, tmp_path: Path,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    assert _run(["project", str(sample), "--out", str(tmp_path / "a"), "--variant", "低方案"],
+                capsys)[0] == 0
+    assert _run(["project", str(sample), "--out", str(tmp_path / "b"), "--variant", "low"],
+                capsys)[0] == 0
+    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "a" / "births.csv"),
+                                  pd.read_csv(tmp_path / "b" / "births.csv"))
+    rc, _, err = _run(["project", str(sample), "--out", str(sample)], capsys)
+    assert rc == 2 and "输出目录" in err
+    assert pd.read_csv(sample / "population.csv").shape[1] == 4  # input untouched

@@ -47,8 +47,12 @@ def project_command(
     """队列要素法人口预测：读取输入目录，写出分年龄人口、出生、死亡和汇总指标。
 
     Cohort-component projection; see docs/methods.md for the conventions."""
+    variant = {zh: en for en, zh in VARIANT_ZH.items()}.get(variant.strip(), variant.strip())
     if variant not in VARIANTS:
         raise InputError(f"未知的方案 {variant!r}，可选：{', '.join(VARIANTS)}")
+    if out.resolve() == input_dir.resolve():
+        raise InputError("输出目录不能与输入目录相同（会覆盖输入的 population.csv）",
+                         file=str(out))
     if seed is not None and trajectories is None:
         raise InputError("--seed 只能与 --trajectories 一起使用")
     loaded = load_projection(input_dir)
