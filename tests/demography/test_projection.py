@@ -208,3 +208,18 @@ def test_summary_indicators() -> None:
     np.testing.assert_allclose(s["total_dependency"],
                                s["young_dependency"] + s["old_age_dependency"])
     np.testing.assert_allclose(s["net_migration"][:-1], 0.0, atol=1e-8)
+
+
+def test_two_leading_axes_broadcast() -> None:
+    inp = _inputs(y=6)
+    fert = np.array([0.8, 1.2])[:, None, None, None, None]  # (2, 1, Y, R, 35)
+    mort = np.array([0.9, 1.0, 1.1])[:, None, None, None, None]  # (3, Y, R, 2, A)
+    res = project(dataclasses.replace(inp, asfr=inp.asfr * fert, mx=inp.mx * mort))
+    assert res.population.shape == (2, 3, 7, 2, 2, A)
+    assert res.life_expectancy is not None and res.life_expectancy.shape[:2] == (2, 3)
+    one = project(dataclasses.replace(inp, asfr=inp.asfr * 1.2, mx=inp.mx * 0.9))
+    np.testing.assert_allclose(res.population[1, 0], one.population, rtol=1e-12)
+    np.testing.assert_allclose(res.births[1, 0], one.births, rtol=1e-12)
+    s = summary_indicators(res)
+    assert s["e0_female"].shape == (2, 3, 7, 2)
+    np.testing.assert_allclose(s["e0_female"][0, 2], s["e0_female"][1, 2])
