@@ -63,9 +63,9 @@ def test_killed_ingest_leaves_store_unchanged_and_rerun_completes(tmp_path: Path
     before = counts(db)
     big = tmp_path / "big"
     big.mkdir()
-    rows = bulk_hukou(big / "police_hukou_bulk.csv", 400_000)
+    rows = bulk_hukou(big / "police_hukou_bulk.csv", 300_000)
     # Kill at several moments inside the batch (after the process has opened the store).
-    for delay in (1.5, 3.0):
+    for delay in (1.0, 2.5):
         proc = run_ingest(db, big)
         time.sleep(delay)
         if proc.poll() is not None:

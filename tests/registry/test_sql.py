@@ -6,6 +6,7 @@ from datetime import date
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from renkou import ids
@@ -27,8 +28,9 @@ def test_id_check_in_sql_matches_python(tmp_path: Path) -> None:
         numbers[i] = s[:5] + str((int(s[5]) + 1) % 10) + s[6:]
     numbers += ["", "12345", "12011119850615123", "120111198502301234", "12011119850615123x"]
     with Store(tmp_path / "s.duckdb") as store:
-        got = [store.scalar(f'SELECT {id_valid_sql("x")} FROM (SELECT ? AS x)', [x])
-               for x in numbers]
+        store.register("numbers", pd.DataFrame({"i": range(len(numbers)), "x": numbers}))
+        got = store.frame(f'SELECT {id_valid_sql("x")} AS ok FROM numbers ORDER BY i'
+                          )["ok"].tolist()
     want = [ids.validate(x).valid for x in numbers]
     assert got == want
     assert sum(want) < len(want)  # the sample really contains invalid numbers
