@@ -119,7 +119,7 @@ def computed_series(plan: Plan, data: IndicatorData, years: list[int],
     fac = facilities or {}
     for ind in plan.computed_indicators():
         if not is_computable(ind.formula):
-            errors[ind.code] = f"公式 {ind.formula} 尚未实现"
+            errors[ind.code] = f"人口基础信息库暂不支持计算该指标（{ind.formula}）"
             continue
         assert ind.formula is not None
         if progress:

@@ -302,7 +302,9 @@ def build_report(pa: PlanAssessment, stage: Stage, *, registry: Registry | None 
     records = load_records(registry, pa.plan.code) if registry is not None else []
     states = task_states(pa.plan, records, dt.date(pa.year, 12, 31))
     by_dept = progress_by_department(states)
-    notes = [f"{code}：{msg}" for code, msg in sorted(pa.errors.items())]
+    names = {i.code: i.name_zh for i in pa.plan.indicators}
+    notes = [f"{names.get(code, code)}（{code}）：{msg}"
+             for code, msg in sorted(pa.errors.items())]
     return EvaluationReport(
         plan=pa.plan, year=pa.year, stage=stage, generated=today or dt.date.today(),
         assessment=pa, warnings=tuple(warnings), tasks=tuple(states),
