@@ -146,3 +146,31 @@ def test_aliases_for_sex_and_a0_rule() -> None:
     assert life_table(mx, sex="f", a0_rule="hmd").sex == "female"
     with pytest.raises(ValueError):
         life_table(mx, sex="x")  # type: ignore[arg-type]
+
+
+# Austria, males, 1992: PHG (2001) box 3.1, p. 49 (data: United Nations 1994). Population,
+# deaths and the separation factors nax are the published inputs; lx and nLx the published
+# results (radix 100,000, rounded to whole persons).
+AUSTRIA_AGES = [0, 1, *range(5, 90, 5)]
+AUSTRIA_POP = [47925, 189127, 234793, 238790, 254996, 326831, 355086, 324222, 269963, 261971,
+               238011, 261612, 181385, 187962, 153832, 105169, 73694, 57512, 32248]
+AUSTRIA_DEATHS = [419, 70, 36, 46, 249, 420, 403, 441, 508, 769, 1154, 1866, 2043, 3496, 4366,
+                  4337, 5279, 6460, 6146]
+AUSTRIA_AX = [0.068, 1.626, 2.5, 3.143, 2.724, 2.520, 2.481, 2.601, 2.701, 2.663, 2.698, 2.676,
+              2.645, 2.624, 2.619, 2.593, 2.518, 2.423, 5.247]
+AUSTRIA_LX = [100000, 99133, 98986, 98910, 98815, 98334, 97704, 97151, 96492, 95588, 94195,
+              91937, 88711, 83845, 76377, 66225, 53803, 37441, 21134]
+AUSTRIA_LLX = [99192, 396183, 494741, 494375, 492980, 490106, 487127, 484175, 480384, 474686,
+               465777, 452188, 432096, 401480, 357713, 301224, 228404, 145182, 110889]
+
+
+def test_reproduces_preston_austria_1992() -> None:
+    mx = np.array(AUSTRIA_DEATHS) / np.array(AUSTRIA_POP)
+    t = life_table(mx, ages=AUSTRIA_AGES, sex="male", ax=AUSTRIA_AX, radix=100_000)
+    np.testing.assert_allclose(t.lx, AUSTRIA_LX, atol=1.0)
+    np.testing.assert_allclose(t.Lx, AUSTRIA_LLX, atol=2.0)
+    assert t.e0 == pytest.approx(sum(AUSTRIA_LLX) / 100_000, abs=1e-3)
+    # With the Coale–Demeny rule instead of the observed a0 and 4a1, e0 moves very little.
+    cd = life_table(mx, ages=AUSTRIA_AGES, sex="male", a0_rule="coale-demeny")
+    assert cd.e0 == pytest.approx(t.e0, abs=0.05)
+    assert cd.ax[0] == pytest.approx(0.045 + 2.684 * mx[0])

@@ -316,13 +316,14 @@ def abridged_ages(open_age: int) -> IntArray:
 
 def life_table(mx: FloatArray | list[float], ages: IntArray | list[int] | None = None,
                sex: LifeTableSex = "total", a0_rule: A0Rule = "andreev-kingkade",
-               radix: float = 1.0) -> LifeTable:
+               radix: float = 1.0, ax: FloatArray | list[float] | None = None) -> LifeTable:
     """Build a life table from central death rates.
 
     ``ages`` are interval starts (the last is the open interval). Without ``ages`` the
     table is complete: ages 0, 1, …, len(mx)−1. An abridged table (0, 1, 5, 10, …) uses the
     a0 rule for age 0; for 1–4 it uses Coale–Demeny's 4a1 (Andreev–Kingkade give only a0,
-    so PHG's practice is followed for both rules) and n/2 above."""
+    so PHG's practice is followed for both rules) and n/2 above. Observed separation
+    factors can be given as ``ax`` instead (the open interval always uses 1/m)."""
     sex = SEX_ALIASES.get(str(sex).strip().lower(), sex)  # type: ignore[assignment]
     if sex not in ("male", "female", "total"):
         raise ValueError(f"sex must be male, female or total, not {sex!r}")
@@ -345,11 +346,19 @@ def life_table(mx: FloatArray | list[float], ages: IntArray | list[int] | None =
     widths = np.empty(m.size, dtype=np.float64)
     widths[:-1] = np.diff(a).astype(np.float64)
     widths[-1] = np.inf
-    ax = widths / 2.0
-    ax[0] = float(a0_rule_values(m[0], sex, a0_rule)) if widths[0] == 1.0 else widths[0] / 2
-    if widths[0] == 1.0 and m.size > 2 and a[1] == 1 and widths[1] == 4.0:
-        ax[1] = float(a1_4_coale_demeny(m[0], sex))
-    cols = table_columns(m, widths, ax, radix=radix)
+    if ax is not None:
+        given = np.asarray(ax, dtype=np.float64)
+        if given.shape != m.shape or np.any(~np.isfinite(given[:-1])) or np.any(
+                given[:-1] < 0) or np.any(given[:-1] > widths[:-1]):
+            raise ValueError("ax must have one value per age within its interval")
+        sep = given.copy()
+    else:
+        sep = widths / 2.0
+        sep[0] = (float(a0_rule_values(m[0], sex, a0_rule)) if widths[0] == 1.0
+                  else widths[0] / 2)
+        if widths[0] == 1.0 and m.size > 2 and a[1] == 1 and widths[1] == 4.0:
+            sep[1] = float(a1_4_coale_demeny(m[0], sex))
+    cols = table_columns(m, widths, sep, radix=radix)
     return LifeTable(ages=a, widths=widths, open_age=int(a[-1]), sex=sex, a0_rule=a0_rule,
                      radix=radix, mx=m, ax=cols.ax, qx=cols.qx, lx=cols.lx, dx=cols.dx,
                      Lx=cols.Lx, Tx=cols.Tx, ex=cols.ex)
