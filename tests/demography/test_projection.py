@@ -70,10 +70,11 @@ def test_stationary_population_stays_stationary() -> None:
     np.testing.assert_allclose(res.deaths.sum(axis=(-1, -2)), 2050.0, rtol=1e-10)
 
 
-def test_population_balance_and_deaths_convention() -> None:
+@pytest.mark.parametrize("timing", ["mid-year", "start", "end"])
+def test_population_balance_and_deaths_convention(timing: str) -> None:
     rng = np.random.default_rng(3)
     inp = _inputs(net_migration=rng.normal(0, 3, (20, 2, 2, A)),
-                  internal_rates=rng.uniform(0, 0.01, (20, 2, 2, 2, A)))
+                  internal_rates=rng.uniform(0, 0.01, (20, 2, 2, 2, A)), migration_timing=timing)
     res = project(inp)
     tot = res.population.sum(axis=(-1, -2, -3))
     assert inp.net_migration is not None
