@@ -28,7 +28,9 @@ def _stochastic(inputs: ProjectionInputs, trajectories: int,
         raise RenkouError("随机预测模块（renkou.demography.stochastic）尚未提供，"
                           "暂不能使用 --trajectories") from None
     try:
-        result: dict[str, FloatArray] = module.simulate_indicators(inputs, trajectories, seed)
+        # Two worker threads: NumPy releases the GIL, so both cores of the server are used.
+        result: dict[str, FloatArray] = module.simulate_indicators(inputs, trajectories, seed,
+                                                                  workers=2)
     except ValueError as exc:
         raise InputError(f"随机预测失败：{exc}") from None
     return result
