@@ -39,7 +39,6 @@ CARE_LEVELS = ("none", "light", "moderate", "severe")
 CARE_LEVEL_NAMES = {"none": "无", "light": "轻度", "moderate": "中度", "severe": "重度"}
 ASSISTANCE = ("none", "dibao", "low_income")
 RESIDENCE = ("urban", "rural")
-MAX_AGE_CODE = 150
 
 #: Columns of PEOPLE.csv for ``--scheme tianjin-home-care`` (both subsidies of 专栏3).
 ELDERLY_COLUMNS: tuple[ColumnSpec, ...] = (
@@ -217,9 +216,11 @@ def evaluate_meal(cols: Columns, n: int, as_of: dt.date, params: ParameterSet) -
 
 
 def age_trail(cols: Columns, as_of: dt.date) -> Trail:
-    ages = np.clip(np.asarray(cols["age"], dtype=np.int64), 0, MAX_AGE_CODE - 1)
-    return Trail([(ages, MAX_AGE_CODE)],
-                 lambda pat: f"评估日{as_of.isoformat()}实足年龄{pat[0]}周岁。")
+    """The evaluation date. The person's own age is left out on purpose: with it every
+    age would be its own pattern (×40 texts to write); the trail states the age limits met."""
+    n = len(cols["age"])
+    return Trail([(np.zeros(n, dtype=np.int64), 1)],
+                 lambda pat: f"评估日{as_of.isoformat()}（年龄按实足周岁）。")
 
 
 def home_care_frame(table: ParsedTable, as_of: dt.date, care_params: ParameterSet,
