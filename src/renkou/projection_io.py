@@ -14,7 +14,7 @@ Rules the contract leaves open, decided here (docs/methods.md):
 * Migration tables may be sparse: a missing (year, region, sex, age) is zero; years after the
   last year given reuse that year's values (with a warning).
 * SRB values above 20 are read as males per 100 females (NBS style, e.g. 111.3).
-* ``sex`` accepts male/female, m/f, 男/女 and 1/2.
+* ``sex`` accepts male/female, m/f, 男/女 and 1/2; ``age`` may be written "100+" or "30岁".
 """
 
 from __future__ import annotations
@@ -50,8 +50,8 @@ TABLES: dict[str, tuple[str, ...]] = {
     "internal_migration": ("year", "origin", "destination", "sex", "age", "value"),
 }
 OPTIONAL_TABLES = ("migration", "internal_migration")
-SEX_CODES: dict[str, int] = {"male": 0, "m": 0, "男": 0, "1": 0,
-                             "female": 1, "f": 1, "女": 1, "2": 1}
+SEX_CODES: dict[str, int] = {"male": 0, "m": 0, "男": 0, "男性": 0, "1": 0,
+                             "female": 1, "f": 1, "女": 1, "女性": 1, "2": 1}
 SEX_NAMES = ("male", "female")
 MIN_OPEN_AGE = FERTILE_AGE_MAX + 1
 MAX_OPEN_AGE = 130
@@ -117,8 +117,10 @@ def _parse(t: _Table, column: str) -> FloatArray:
         try:  # vectorised cast: fast, but all-or-nothing
             values = np.asarray(raw.astype("float64"), dtype=np.float64)
         except (ValueError, TypeError):
-            values = pd.to_numeric(_text(t, column), errors="coerce").to_numpy(
-                dtype=np.float64)
+            text = _text(t, column)
+            if column == "age":  # "100+" for the open group, "30岁"
+                text = text.str.replace(r"(\+|岁(以上)?|及以上)$", "", regex=True)
+            values = pd.to_numeric(text, errors="coerce").to_numpy(dtype=np.float64)
         t.parsed[column] = values
     return t.parsed[column]
 

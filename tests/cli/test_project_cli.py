@@ -286,3 +286,16 @@ def test_chinese_variant_names_and_output_guard(sample: Path, tmp_path: Path,
     rc, _, err = _run(["project", str(sample), "--out", str(sample)], capsys)
     assert rc == 2 and "输出目录" in err
     assert pd.read_csv(sample / "population.csv").shape[1] == 4  # input untouched
+
+
+def test_open_age_written_with_plus_and_chinese_sexes(sample: Path, tmp_path: Path,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    assert _run(["project", str(sample), "--out", str(tmp_path / "a")], capsys)[0] == 0
+    for name in ("population.csv", "mortality.csv"):
+        df = pd.read_csv(sample / name, dtype=str)
+        df.loc[df.age == "100", "age"] = "100+"
+        df["sex"] = df.sex.map({"male": "男", "female": "女"})
+        df.to_csv(sample / name, index=False)
+    assert _run(["project", str(sample), "--out", str(tmp_path / "b")], capsys)[0] == 0
+    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "a" / "population.csv"),
+                                  pd.read_csv(tmp_path / "b" / "population.csv"))
