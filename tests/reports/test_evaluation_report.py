@@ -22,7 +22,8 @@ HEADINGS = ("一、总体情况", "二、主要指标完成情况", "三、人�
 
 
 @pytest.fixture(scope="module")
-def report(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EvaluationReport]:
+def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A 5,000-person synthetic city with the Tianjin demo plan data."""
     from renkou.plans.demo_seed import seed_demo_plans
     from renkou.registry import Registry
     from renkou.registry.synth import build_demo_store
@@ -32,11 +33,46 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EvaluationRepor
     registry = Registry(db)
     try:
         seed_demo_plans(registry, 2024)
+    finally:
+        registry.close()
+    return db
+
+
+@pytest.fixture(scope="module")
+def report(store: Path) -> Iterator[EvaluationReport]:
+    from renkou.registry import Registry
+
+    registry = Registry(store, read_only=True)
+    try:
         pa = evaluate_registry(registry, get_plan("tianjin-14th"), 2024, trajectories=50,
                                scale=None)
         yield build_report(pa, "midterm", registry=registry)
     finally:
         registry.close()
+
+
+def test_cli_assess_and_report(store: Path, tmp_path: Path,
+                               capsys: pytest.CaptureFixture[str]) -> None:
+    import pandas as pd
+
+    from renkou.cli.main import main
+
+    out = tmp_path / "assess.xlsx"
+    assert main(["assess", "--plan", "tianjin-14th", "--year", "2024", "--db", str(store),
+                 "--out", str(out), "--trajectories", "20", "--scale", "auto"]) == 0
+    sheets = pd.read_excel(out, sheet_name=None)
+    assert set(sheets) == {"指标评估", "预警清单"}
+    table = sheets["指标评估"]
+    assert len(table) == len(get_plan("tianjin-14th").indicators)
+    assert {"评估结论", "规划目标", "数据来源", "达标概率"} <= set(table.columns)
+    assert "预警" in capsys.readouterr().out
+    html = tmp_path / "r.html"
+    assert main(["report", "evaluate", "--plan", "tianjin-14th", "--year", "2024",
+                 "--stage", "final", "--db", str(store), "--out", str(html),
+                 "--trajectories", "20"]) == 0
+    assert "终期评估" in html.read_text(encoding="utf-8")
+    assert main(["report", "evaluate", "--plan", "tianjin-14th", "--year", "2024",
+                 "--stage", "x", "--db", str(store), "--out", str(html)]) == 2
 
 
 def test_report_model(report: EvaluationReport) -> None:
