@@ -1,4 +1,4 @@
-"""Input directory and output files of ``renkou project`` (人口预测输入输出).
+"""Input directory of ``renkou project`` (人口预测输入): settings, tables, validation.
 
 An input directory holds ``population``, ``asfr``, ``mortality``, ``srb`` and optionally
 ``migration`` and ``internal_migration`` tables, each as CSV, as Parquet with the same stem,
@@ -26,7 +26,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from renkou.demography.lifetable import A0_RULES
 from renkou.demography.projection import (
@@ -37,7 +36,16 @@ from renkou.demography.projection import (
     ProjectionInputs,
 )
 from renkou.errors import InputError
-from renkou.tables import read_table, require_columns, sheet_row
+from renkou.projection_tables import (
+    SEX_NAMES,
+    Table,
+    find_table,
+    numbers,
+    prepare_table,
+    region_index,
+    sex_codes,
+)
+from renkou.tables import require_columns, sheet_row
 from renkou.types import FloatArray, IntArray
 
 CONFIG_FILE = "projection.toml"
@@ -50,9 +58,6 @@ TABLES: dict[str, tuple[str, ...]] = {
     "internal_migration": ("year", "origin", "destination", "sex", "age", "value"),
 }
 OPTIONAL_TABLES = ("migration", "internal_migration")
-SEX_CODES: dict[str, int] = {"male": 0, "m": 0, "男": 0, "男性": 0, "1": 0,
-                             "female": 1, "f": 1, "女": 1, "女性": 1, "2": 1}
-SEX_NAMES = ("male", "female")
 MIN_OPEN_AGE = FERTILE_AGE_MAX + 1
 MAX_OPEN_AGE = 130
 SRB_PER_100_THRESHOLD = 20.0
@@ -79,154 +84,12 @@ class LoadedProjection:
 
 
 # ---------------------------------------------------------------------------------------
-# Locating and reading tables
-
-
-@dataclass
-class _Table:
-    label: str  # what messages call the file, e.g. "asfr.csv" or "inputs.xlsx[asfr]"
-    df: pd.DataFrame
-    parsed: dict[str, FloatArray] = field(default_factory=dict)  # numeric columns, once
-
-
-def _find_table(directory: Path, stem: str) -> _Table | None:
-    for suffix in (".csv", ".parquet"):
-        p = directory / f"{stem}{suffix}"
-        if p.exists():
-            return _Table(p.name, read_table(p))
-    for book in sorted(directory.glob("*.xlsx")):
-        if book.name.startswith("~$"):
-            continue
-        try:
-            sheets = pd.ExcelFile(book, engine="openpyxl").sheet_names
-        except Exception as exc:
-            raise InputError(f"无法读取工作簿：{exc}", file=book.name) from None
-        if stem in sheets:
-            return _Table(f"{book.name}[{stem}]", read_table(book, sheet=stem))
-    return None
-
-
-def _text(t: _Table, column: str) -> pd.Series:
-    return t.df[column].astype(str).str.strip()
-
-
-def _parse(t: _Table, column: str) -> FloatArray:
-    """A text column as float64 (NaN where it is not a number), parsed once per table."""
-    if column not in t.parsed:
-        raw = t.df[column]
-        try:  # vectorised cast: fast, but all-or-nothing
-            values = np.asarray(raw.astype("float64"), dtype=np.float64)
-        except (ValueError, TypeError):
-            text = _text(t, column)
-            if column == "age":  # "100+" for the open group, "30岁"
-                text = text.str.replace(r"(\+|岁(以上)?|及以上)$", "", regex=True)
-            values = pd.to_numeric(text, errors="coerce").to_numpy(dtype=np.float64)
-        t.parsed[column] = values
-    return t.parsed[column]
-
-
-def _numbers(t: _Table, column: str, *, integer: bool = False, lo: float | None = None,
-             hi: float | None = None, what: str = "") -> FloatArray:
-    """Parse a text column as numbers; the first bad row raises an InputError."""
-    values = _parse(t, column)
-
-    def shown(i: int) -> str:
-        return str(t.df[column].iloc[i]).strip() or "（空）"
-
-    bad = ~np.isfinite(values)
-    if bad.any():
-        i = int(np.argmax(bad))
-        raise InputError(f"不是有效数字：{shown(i)}", file=t.label, row=sheet_row(i),
-                         column=column)
-    if integer:
-        frac = values != np.round(values)
-        if frac.any():
-            i = int(np.argmax(frac))
-            raise InputError(f"应为整数：{shown(i)}", file=t.label, row=sheet_row(i),
-                             column=column)
-    for bound, below in ((lo, True), (hi, False)):
-        if bound is None:
-            continue
-        out = values < bound if below else values > bound
-        if out.any():
-            i = int(np.argmax(out))
-            if column == "age":
-                msg = f"年龄 {shown(i)} 超出范围（{what}）"
-            elif below and bound == 0:
-                msg = f"{what or '数值'}不能为负数：{shown(i)}"
-            else:
-                msg = f"数值 {shown(i)} 超出范围（{what}）"
-            raise InputError(msg, file=t.label, row=sheet_row(i), column=column)
-    return values
-
-
-def _lookup(t: _Table, column: str, table: dict[str, int], normalise: bool = False
-            ) -> tuple[IntArray, int | None]:
-    """Codes of a text column through ``table`` (factorised: one lookup per distinct value);
-    the index of the first row whose value is not in the table, or None."""
-    text = _text(t, column)
-    if normalise:
-        text = text.str.lower()
-    codes, uniques = pd.factorize(text)
-    mapped = np.array([table.get(str(u), -1) for u in uniques] + [-1], dtype=np.int64)
-    out = mapped[codes]  # code −1 (missing) picks the trailing −1
-    bad = out < 0
-    return out, (int(np.argmax(bad)) if bad.any() else None)
-
-
-def _sex(t: _Table) -> IntArray:
-    codes, bad = _lookup(t, "sex", SEX_CODES, normalise=True)
-    if bad is not None:
-        raise InputError(f"性别应为 male 或 female，而不是“{t.df['sex'].iloc[bad]}”",
-                         file=t.label, row=sheet_row(bad), column="sex")
-    return codes
-
-
-def _region_index(t: _Table, column: str, regions: dict[str, int]) -> IntArray:
-    codes, bad = _lookup(t, column, regions)
-    if bad is not None:
-        raise InputError(f"地区“{str(t.df[column].iloc[bad]).strip()}”不在 population 的地区中"
-                         f"（{', '.join(regions)}）", file=t.label, row=sheet_row(bad),
-                         column=column)
-    return codes
-
-
-def _check_duplicates(t: _Table, keys: list[str]) -> None:
-    """Each key combination once. Numbers compare as numbers ("15" = "15.0"), sexes by
-    their code, other text after trimming spaces."""
-    cols = {}
-    for k in keys:
-        if k in ("year", "age"):
-            cols[k] = _numbers(t, k, integer=True).astype(np.int64)
-        elif k == "sex":
-            cols[k] = _sex(t)
-        else:
-            cols[k] = pd.factorize(_text(t, k))[0]
-    frame = pd.DataFrame(cols)
-    dup = frame.duplicated(keep=False).to_numpy()
-    if dup.any():
-        first = int(np.argmax(dup))
-        same = np.nonzero((frame == frame.iloc[first]).all(axis=1).to_numpy())[0]
-        rows = "、".join(str(sheet_row(int(i))) for i in same[:5])
-        key = "，".join(f"{k}={str(t.df[k].iloc[first]).strip()}" for k in keys)
-        raise InputError(f"重复的记录（{key}）出现在第 {rows} 行", file=t.label,
-                         row=sheet_row(int(same[1])) if same.size > 1 else None)
-
-
-def _prepare(t: _Table, stem: str) -> None:
-    require_columns(t.df, list(TABLES[stem]), t.label)
-    if t.df.empty:
-        raise InputError("表中没有数据行", file=t.label)
-    _check_duplicates(t, [c for c in TABLES[stem] if c != "value"])
-
-
-# ---------------------------------------------------------------------------------------
 # Configuration
 
 
 def _config_sheet(directory: Path) -> dict[str, Any] | None:
     """Settings from a sheet ``projection`` (columns key, value) of an XLSX input, if any."""
-    t = _find_table(directory, "projection")
+    t = find_table(directory, "projection")
     if t is None:
         return None
     require_columns(t.df, ["key", "value"], t.label)
@@ -299,7 +162,7 @@ def read_config(directory: Path) -> ProjectionConfig:
 # Years
 
 
-def _year_map(t: _Table, years: FloatArray, base: int, end: int, *, required: bool,
+def _year_map(t: Table, years: FloatArray, base: int, end: int, *, required: bool,
               warnings: list[str]) -> dict[int, int]:
     """Map each projection step year to the source year whose values it uses."""
     given = sorted({int(y) for y in years if base <= y < end})
@@ -339,15 +202,15 @@ def load_projection(directory: Path | str) -> LoadedProjection:
         raise InputError("输入目录不存在或不是目录", file=str(d))
     config = read_config(d)
     warnings: list[str] = []
-    tables: dict[str, _Table] = {}
+    tables: dict[str, Table] = {}
     for stem in TABLES:
-        t = _find_table(d, stem)
+        t = find_table(d, stem)
         if t is None:
             if stem in OPTIONAL_TABLES:
                 continue
             raise InputError(f"缺少输入表 {stem}（{stem}.csv、{stem}.parquet 或 XLSX 工作表"
                              f"“{stem}”）", file=f"{stem}.csv")
-        _prepare(t, stem)
+        prepare_table(t, TABLES[stem])
         tables[stem] = t
     base, end = config.base_year, config.end_year
     steps = end - base
@@ -360,7 +223,7 @@ def load_projection(directory: Path | str) -> LoadedProjection:
         raise InputError("地区为空", file=pt.label, row=sheet_row(i), column="region")
     regions = {code: i for i, code in enumerate(region_codes)}
     open_age = config.open_age
-    ages_p = _numbers(pt, "age", integer=True, lo=0, hi=open_age if open_age else MAX_OPEN_AGE,
+    ages_p = numbers(pt, "age", integer=True, lo=0, hi=open_age if open_age else MAX_OPEN_AGE,
                       what=f"0–{open_age if open_age else MAX_OPEN_AGE}")
     max_age = int(ages_p.max())
     if open_age is None:
@@ -370,16 +233,16 @@ def load_projection(directory: Path | str) -> LoadedProjection:
                          file=pt.label, column="age")
     n_age = open_age + 1
     r = len(region_codes)
-    pop_values = _numbers(pt, "value", lo=0, what="人口数")
+    pop_values = numbers(pt, "value", lo=0, what="人口数")
     population = np.full((r, 2, n_age), np.nan)
-    population[_region_index(pt, "region", regions), _sex(pt), ages_p.astype(np.int64)] = (
+    population[region_index(pt, "region", regions), sex_codes(pt), ages_p.astype(np.int64)] = (
         pop_values)
     _require_complete(pt, population, region_codes, "population")
 
     # Fertility.
     at = tables["asfr"]
-    ages_f = _numbers(at, "age", integer=True, lo=0, hi=open_age, what=f"0–{open_age}")
-    f_val = _numbers(at, "value", lo=0, what="生育率")
+    ages_f = numbers(at, "age", integer=True, lo=0, hi=open_age, what=f"0–{open_age}")
+    f_val = numbers(at, "value", lo=0, what="生育率")
     outside = (ages_f < FERTILE_AGE_MIN) | (ages_f > FERTILE_AGE_MAX)
     if np.any(outside & (f_val > 0)):
         i = int(np.argmax(outside & (f_val > 0)))
@@ -390,9 +253,9 @@ def load_projection(directory: Path | str) -> LoadedProjection:
         i = int(np.argmax(f_val > 1.0))
         raise InputError(f"生育率 {f_val[i]} 大于 1（应为每名妇女每年生育数，不是‰）",
                          file=at.label, row=sheet_row(i), column="value")
-    years_f = _numbers(at, "year", integer=True)
+    years_f = numbers(at, "year", integer=True)
     ymap = _year_map(at, years_f, base, end, required=True, warnings=warnings)
-    reg_f = _region_index(at, "region", regions)
+    reg_f = region_index(at, "region", regions)
     keep = ~outside
     asfr_src = np.full((steps, r, N_FERTILE), np.nan)
     _scatter(asfr_src, (reg_f[keep], ages_f[keep].astype(np.int64) - FERTILE_AGE_MIN),
@@ -401,12 +264,12 @@ def load_projection(directory: Path | str) -> LoadedProjection:
 
     # Mortality.
     mt = tables["mortality"]
-    ages_m = _numbers(mt, "age", integer=True, lo=0, hi=open_age, what=f"0–{open_age}")
-    m_val = _numbers(mt, "value", lo=0, what="死亡率")
-    years_m = _numbers(mt, "year", integer=True)
+    ages_m = numbers(mt, "age", integer=True, lo=0, hi=open_age, what=f"0–{open_age}")
+    m_val = numbers(mt, "value", lo=0, what="死亡率")
+    years_m = numbers(mt, "year", integer=True)
     ymap_m = _year_map(mt, years_m, base, end, required=True, warnings=warnings)
     mx = np.full((steps, r, 2, n_age), np.nan)
-    _scatter(mx, (_region_index(mt, "region", regions), _sex(mt),
+    _scatter(mx, (region_index(mt, "region", regions), sex_codes(mt),
                         ages_m.astype(np.int64)), m_val, years_m, ymap_m, base)
     _require_complete(mt, mx, region_codes, "mortality", base)
     open_zero = mx[..., -1] <= 0
@@ -420,7 +283,7 @@ def load_projection(directory: Path | str) -> LoadedProjection:
 
     # Sex ratio at birth.
     st = tables["srb"]
-    s_val = _numbers(st, "value", lo=0, what="出生性别比")
+    s_val = numbers(st, "value", lo=0, what="出生性别比")
     if np.any(s_val == 0):
         i = int(np.argmax(s_val == 0))
         raise InputError("出生性别比不能为 0", file=st.label, row=sheet_row(i), column="value")
@@ -435,10 +298,10 @@ def load_projection(directory: Path | str) -> LoadedProjection:
         i = int(np.argmax((s_val < 0.5) | (s_val > 2.0)))
         raise InputError(f"出生性别比 {st.df['value'].iloc[i]} 不合理", file=st.label,
                          row=sheet_row(i), column="value")
-    years_s = _numbers(st, "year", integer=True)
+    years_s = numbers(st, "year", integer=True)
     ymap_s = _year_map(st, years_s, base, end, required=True, warnings=warnings)
     srb = np.full((steps, r), np.nan)
-    _scatter(srb, (_region_index(st, "region", regions),), s_val, years_s, ymap_s, base)
+    _scatter(srb, (region_index(st, "region", regions),), s_val, years_s, ymap_s, base)
     _require_complete(st, srb, region_codes, "srb", base)
 
     net_mig = _load_migration(tables.get("migration"), regions, open_age, base, end, warnings)
@@ -467,7 +330,7 @@ def _scatter(target: FloatArray, index: tuple[IntArray, ...], values: FloatArray
         target[last - base + 1:] = target[last - base]
 
 
-def _require_complete(t: _Table, arr: FloatArray, region_codes: tuple[str, ...], stem: str,
+def _require_complete(t: Table, arr: FloatArray, region_codes: tuple[str, ...], stem: str,
                       base: int = 0, ages_from: int = 0) -> None:
     """Every (year, region, sex, age) the projection needs must be present."""
     missing = np.argwhere(np.isnan(arr))
@@ -487,35 +350,35 @@ def _require_complete(t: _Table, arr: FloatArray, region_codes: tuple[str, ...],
     raise InputError(f"缺少记录（{'，'.join(parts)}）；共缺少 {len(missing)} 条", file=t.label)
 
 
-def _load_migration(t: _Table | None, regions: dict[str, int], open_age: int, base: int,
+def _load_migration(t: Table | None, regions: dict[str, int], open_age: int, base: int,
                     end: int, warnings: list[str]) -> FloatArray | None:
     if t is None:
         return None
-    ages = _numbers(t, "age", integer=True, lo=0, hi=open_age, what=f"0–{open_age}")
-    vals = _numbers(t, "value")
-    years = _numbers(t, "year", integer=True)
+    ages = numbers(t, "age", integer=True, lo=0, hi=open_age, what=f"0–{open_age}")
+    vals = numbers(t, "value")
+    years = numbers(t, "year", integer=True)
     ymap = _year_map(t, years, base, end, required=False, warnings=warnings)
     out = np.zeros((end - base, len(regions), 2, open_age + 1))
-    _scatter(out, (_region_index(t, "region", regions), _sex(t), ages.astype(np.int64)),
+    _scatter(out, (region_index(t, "region", regions), sex_codes(t), ages.astype(np.int64)),
              vals, years, ymap, base)
     if not ymap:
         warnings.append(f"{t.label}：没有预测期内的年份，按零迁移处理")
     return out
 
 
-def _load_internal(t: _Table | None, regions: dict[str, int], open_age: int, base: int,
+def _load_internal(t: Table | None, regions: dict[str, int], open_age: int, base: int,
                    end: int, warnings: list[str]) -> FloatArray | None:
     if t is None:
         return None
-    ages = _numbers(t, "age", integer=True, lo=0, hi=open_age, what=f"0–{open_age}")
-    vals = _numbers(t, "value", lo=0, hi=1, what="迁移概率应在 0–1 之间")
-    years = _numbers(t, "year", integer=True)
+    ages = numbers(t, "age", integer=True, lo=0, hi=open_age, what=f"0–{open_age}")
+    vals = numbers(t, "value", lo=0, hi=1, what="迁移概率应在 0–1 之间")
+    years = numbers(t, "year", integer=True)
     ymap = _year_map(t, years, base, end, required=False, warnings=warnings)
     r = len(regions)
-    origin = _region_index(t, "origin", regions)
-    dest = _region_index(t, "destination", regions)
+    origin = region_index(t, "origin", regions)
+    dest = region_index(t, "destination", regions)
     out = np.zeros((end - base, r, r, 2, open_age + 1))
-    _scatter(out, (origin, dest, _sex(t), ages.astype(np.int64)), vals, years, ymap,
+    _scatter(out, (origin, dest, sex_codes(t), ages.astype(np.int64)), vals, years, ymap,
              base)
     idx = np.arange(r)
     out[:, idx, idx] = 0.0
