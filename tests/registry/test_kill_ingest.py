@@ -47,12 +47,27 @@ def counts(db: Path) -> dict[str, int]:
                           "rec_police_hukou", "hukou_spells")}
 
 
-def run_ingest(db: Path, directory: Path) -> subprocess.Popen[bytes]:
+def run_ingest(db: Path, directory: Path, pause: float = 0.0,
+               mark: Path | None = None) -> subprocess.Popen[bytes]:
     exe = Path(sys.executable).parent / "renkou"
     env = {**os.environ, "RENKOU_DUCKDB_THREADS": "1"}
+    if pause:
+        env["RENKOU_TEST_PAUSE_INGEST"] = str(pause)
+        env["RENKOU_TEST_PAUSE_MARK"] = str(mark)
     return subprocess.Popen([str(exe), "registry", "ingest", "--quiet", "--db", str(db),
                              str(directory)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             env=env)
+
+
+def wait_for(path: Path, proc: subprocess.Popen[bytes], timeout: float = 240) -> None:
+    end = time.monotonic() + timeout
+    while not path.exists():
+        if proc.poll() is not None:
+            err = proc.stderr.read().decode() if proc.stderr else ""
+            pytest.fail(f"ingest ended before pausing: {err}")
+        if time.monotonic() > end:
+            pytest.fail("ingest never reached the pause")
+        time.sleep(0.05)
 
 
 @pytest.mark.slow
@@ -64,15 +79,21 @@ def test_killed_ingest_leaves_store_unchanged_and_rerun_completes(tmp_path: Path
     big = tmp_path / "big"
     big.mkdir()
     rows = bulk_hukou(big / "police_hukou_bulk.csv", 300_000)
-    # Kill at several moments inside the batch (after the process has opened the store).
-    for delay in (1.0, 2.5):
-        proc = run_ingest(db, big)
-        time.sleep(delay)
-        if proc.poll() is not None:
-            pytest.fail(f"ingest finished within {delay}s; make the bulk file larger")
-        proc.send_signal(signal.SIGKILL)
-        proc.wait(timeout=30)
-        assert counts(db) == before
+    # 1) killed early, while files are read and checked (the pause keeps it from finishing).
+    mark = tmp_path / "paused"
+    proc = run_ingest(db, big, pause=60, mark=mark)
+    time.sleep(1.0)
+    assert not mark.exists(), "machine too fast: the batch was already written"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+    assert counts(db) == before
+    # 2) killed after every table of the batch was written, just before COMMIT.
+    proc = run_ingest(db, big, pause=60, mark=mark)
+    wait_for(mark, proc)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+    assert counts(db) == before
+    # 3) run again: the batch completes.
     done = run_ingest(db, big)
     _out, err = done.communicate(timeout=300)
     assert done.returncode == 0, err.decode()

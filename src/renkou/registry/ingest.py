@@ -13,6 +13,8 @@ stays, ``active = false``). Department precedence is applied in :mod:`spells`.""
 from __future__ import annotations
 
 import json
+import os
+import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -310,6 +312,19 @@ def _write_identity(store: Store, batch_id: int) -> None:
             store.unregister("_ident_chunk")
 
 
+def _crash_test_pause() -> None:
+    """Crash tests only: with RENKOU_TEST_PAUSE_INGEST=<seconds>, wait inside the batch
+    transaction after everything is written but before COMMIT, announcing it by creating
+    the file named in RENKOU_TEST_PAUSE_MARK, so a test can kill the process there."""
+    seconds = os.environ.get("RENKOU_TEST_PAUSE_INGEST")
+    if not seconds:
+        return
+    mark = os.environ.get("RENKOU_TEST_PAUSE_MARK")
+    if mark:
+        Path(mark).write_text("paused", encoding="utf-8")
+    time.sleep(float(seconds))
+
+
 def ingest_directory(store: Store, directory: Path, progress: Progress | None = None,
                      ) -> BatchReport:
     """Ingest every feed file in ``directory`` as one all-or-nothing batch."""
@@ -406,6 +421,7 @@ def ingest_directory(store: Store, directory: Path, progress: Progress | None = 
         for key in keys:
             for t in ("cand", "flag"):
                 store.execute(f"DROP TABLE IF EXISTS {t}_{key}")
+        _crash_test_pause()
         say("完成", step_total, step_total)
     log.info("ingest batch %s: %s rows, %s accepted, %s quarantined", batch_id,
              report.rows_read, report.accepted, report.quarantined)
