@@ -138,10 +138,12 @@ def computed_series(plan: Plan, data: IndicatorData, years: list[int],
     return series, errors
 
 
-def reported_series(plan: Plan, store: AppTables | None) -> dict[str, dict[int, float]]:
+def reported_series(plan: Plan, store: AppTables | None, df: pd.DataFrame | None = None
+                    ) -> dict[str, dict[int, float]]:
     if store is None:
         return {}
-    df = reported_values(store, plan.code)
+    if df is None:
+        df = reported_values(store, plan.code)
     out: dict[str, dict[int, float]] = {}
     for code, year, value in zip(df.get("indicator_code", []), df.get("year", []),
                                  df.get("value", []), strict=True):
@@ -149,14 +151,15 @@ def reported_series(plan: Plan, store: AppTables | None) -> dict[str, dict[int, 
     return out
 
 
-def _source(ind: Indicator, year: int, store: AppTables | None, plan: Plan) -> str:
+def _source(ind: Indicator, year: int, reported: pd.DataFrame | None) -> str:
+    """Where the value comes from: the registry and formula, or the report's provenance."""
     if ind.kind == "computed":
         name = (FORMULAS[resolve(ind.formula or "")].method if is_computable(ind.formula)
                 else "")
         return f"人口基础信息库（{year}-12-31口径）；{name}"
-    if store is None:
+    if reported is None:
         return "部门填报"
-    df = reported_values(store, plan.code)
+    df = reported
     if df.empty:
         return "部门填报（未报）"
     row = df[(df["indicator_code"] == ind.code) & (df["year"] == year)]
@@ -186,7 +189,8 @@ def assess_plan(plan: Plan, year: int, *, data: IndicatorData | None = None,
         series, errors = computed_series(plan, data, years, facilities, progress, scale)
     else:
         errors = {i.code: "未提供人口基础信息库" for i in plan.computed_indicators()}
-    series.update(reported_series(plan, store))
+    reported = reported_values(store, plan.code) if store is not None else None
+    series.update(reported_series(plan, store, reported))
     assessments: list[Assessment] = []
     monitored: list[MonitoredValue] = []
     baselines: dict[str, dict[int, float]] = {}
@@ -199,7 +203,7 @@ def assess_plan(plan: Plan, year: int, *, data: IndicatorData | None = None,
             computed_base.add(ind.code)
         baselines[ind.code] = stated
         depts = tuple(department_names(ind.departments))
-        source = _source(ind, year, store, plan)
+        source = _source(ind, year, reported)
         specs = [TargetSpec.from_model(t) for t in ind.assessed_targets()]
         if not specs:
             by = max((y for y in stated if y <= year), default=None)
