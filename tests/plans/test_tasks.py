@@ -142,3 +142,17 @@ def test_demo_seed_gives_an_assessment_and_task_flags(tianjin: Plan) -> None:
     flags = [f for s in states for f in s.flags]
     assert {FLAG_LAGGING, FLAG_STALE, FLAG_NEVER} <= set(flags)
     assert len(load_records(reg, tianjin.code)) < 4 * len(tianjin.tasks)
+
+
+def test_progress_template_round_trip(tianjin: Plan, tmp_path: Path) -> None:
+    from renkou.plans.tasks import write_progress_template
+
+    path = write_progress_template(tianjin, tmp_path / "p.xlsx")
+    df = pd.read_excel(path, dtype=str).fillna("")
+    assert len(df) == len(tianjin.tasks)
+    df.loc[0, ["报告日期", "进展状态", "完成百分比", "进展情况", "填报单位", "填报人"]] = [
+        "2025-03-01", "推进中", "35", "已开工", "市人社局", "王五"]
+    df.to_excel(path, index=False)
+    store = MemoryTables()
+    n, bad = import_progress(store, tianjin, path, now=dt.datetime(2025, 3, 31))
+    assert (n, bad) == (1, ())  # the 44 untouched rows are not reports, not errors

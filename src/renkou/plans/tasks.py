@@ -38,6 +38,7 @@ STALE_DAYS = 92  # "no report in the last quarter"
 FLAG_LAGGING = "标记滞后"
 FLAG_STALE = "近一季度未报告"
 FLAG_NEVER = "从未报告"
+INPUT_COLUMNS = ("报告日期", "进展状态", "完成百分比", "进展情况", "佐证材料")
 PROGRESS_COLUMNS = ("任务编号", "报告日期", "进展状态", "完成百分比", "进展情况", "佐证材料",
                     "填报单位", "填报人")
 
@@ -155,7 +156,8 @@ def import_progress(store: AppTables, plan: Plan | str, path: Path | str, *,
     bad: list[Rejection] = []
     for i, row in enumerate(df.to_dict("records")):
         n = sheet_row(i)
-        if not any(str(v).strip() for v in row.values()):
+        # Rows of the progress template that the department left empty are not reports.
+        if not any(str(row.get(c, "")).strip() for c in INPUT_COLUMNS):
             continue
         try:
             try:
