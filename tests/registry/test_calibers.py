@@ -125,3 +125,13 @@ def test_attainment_and_urban(reg: Registry) -> None:
 def test_regions_present(reg: Registry) -> None:
     present = reg.regions_present()
     assert "120111" in present and "120116" in present and "130102" not in present
+
+
+def test_caliber_by_hukou_kind_and_education(reg: Registry) -> None:
+    df = reg.caliber(D1, "hukou", by=("region", "hukou_kind"))
+    kinds = {(r.region, r.hukou_kind): r.value for r in df.itertuples()}
+    assert kinds[("120101", "collective")] == 1  # P9's 集体户
+    assert kinds[("120101", "family")] == 1
+    ed = reg.caliber(D2, "resident", by=("education",))
+    got = dict(zip(ed["education"], ed["value"], strict=True))
+    assert got == {"bachelor": 2, "senior_secondary": 1, "unknown": 5}

@@ -14,11 +14,11 @@ from renkou.regions import gazetteer
 from renkou.registry import flows as _flows
 from renkou.registry.calibers import caliber_counts
 from renkou.registry.separation import separation_counts
-from renkou.registry.spells import EDUCATION_LEVELS
 from renkou.registry.sql import (
     BY_COLUMNS,
     age_sql,
     alive_sql,
+    education_at_sql,
     employed_at_sql,
     hukou_at_sql,
     lit,
@@ -76,9 +76,7 @@ class Registry:
         return _flows.flows(self.store, start, end, level)
 
     def _education_sql(self, d: date) -> str:
-        names = " ".join(f"WHEN {i} THEN '{n}'" for i, n in enumerate(EDUCATION_LEVELS))
-        return (f"SELECT pid, CASE max(level) {names} END AS education FROM attainment_events "
-                f"WHERE valid_date <= {lit(d)} GROUP BY pid")
+        return education_at_sql(d)
 
     def _urban_sql(self, d: date) -> str:
         """Urban (城镇) flag of each resident: the latest census answer given at the street

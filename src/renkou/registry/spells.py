@@ -15,6 +15,7 @@ Department precedence (部门优先规则) applied here, each disagreement recor
 
 from __future__ import annotations
 
+from renkou.registry.sql import EDUCATION_LEVELS
 from renkou.registry.store import Store
 
 _DERIVED = {
@@ -34,8 +35,7 @@ _DERIVED = {
 }
 
 # Education levels in order (受教育程度), census wording → rank.
-EDUCATION_LEVELS = ("none", "primary", "junior_secondary", "senior_secondary",
-                    "junior_college", "bachelor", "postgraduate")
+
 _STAGE_LEVEL = {"primary": 1, "junior_secondary": 2, "senior_secondary": 3,
                 "vocational_secondary": 3, "junior_college": 4, "bachelor": 5,
                 "postgraduate": 6}

@@ -14,6 +14,10 @@ from renkou.errors import InputError
 CALIBERS = ("hukou", "resident", "employed", "active")
 LEVELS = ("city", "district", "street")
 BY_COLUMNS = ("region", "sex", "age")
+# Further breakdowns where the records have them (户口性质, 受教育程度).
+EXTRA_BY = ("hukou_kind", "education")
+EDUCATION_LEVELS = ("none", "primary", "junior_secondary", "senior_secondary",
+                    "junior_college", "bachelor", "postgraduate")
 MAX_AGE = 100
 ACTIVE_WINDOW_MONTHS = 6
 TIANJIN_CODE = "120000"
@@ -43,10 +47,11 @@ def check_caliber(caliber: str) -> str:
 
 
 def check_by(by: tuple[str, ...] | list[str]) -> tuple[str, ...]:
-    bad = [b for b in by if b not in BY_COLUMNS]
+    bad = [b for b in by if b not in BY_COLUMNS + EXTRA_BY]
     if bad:
-        raise InputError(f"未知的分组字段 {', '.join(bad)}（可选 region、sex、age）")
-    return tuple(b for b in BY_COLUMNS if b in by)
+        raise InputError(f"未知的分组字段 {', '.join(bad)}"
+                         "（可选 region、sex、age、hukou_kind、education）")
+    return tuple(b for b in BY_COLUMNS + EXTRA_BY if b in by)
 
 
 def region_sql(code: str, level: str) -> str:
@@ -73,9 +78,16 @@ def alive_sql(d: date) -> str:
             f"AND (death_date IS NULL OR death_date > {lit(d)})")
 
 
+def education_at_sql(d: date) -> str:
+    """Highest education attainment known at D (census answer or later graduation)."""
+    names = " ".join(f"WHEN {i} THEN '{n}'" for i, n in enumerate(EDUCATION_LEVELS))
+    return (f"SELECT pid, CASE max(level) {names} END AS education FROM attainment_events "
+            f"WHERE valid_date <= {lit(d)} GROUP BY pid")
+
+
 def hukou_at_sql(d: date) -> str:
     """Hukou street of each person at D (latest hukou location with valid date ≤ D)."""
-    return (f"SELECT pid, street FROM hukou_spells WHERE start_date <= {lit(d)} "
+    return (f"SELECT pid, street, hukou_kind FROM hukou_spells WHERE start_date <= {lit(d)} "
             f"AND (end_date IS NULL OR end_date > {lit(d)})")
 
 
@@ -156,9 +168,16 @@ def caliber_sql(caliber: str, d: date, level: str = "district",
     Each person counts once per area (active may count a person in several areas)."""
     cols = check_by(by)
     region = region_sql("l.code", level)
+    extra, joins = "", ""
+    if "hukou_kind" in cols:
+        extra += ", coalesce(hk.hukou_kind, 'none') AS hukou_kind"
+        joins += f" LEFT JOIN ({hukou_at_sql(d)}) hk ON hk.pid = l.pid"
+    if "education" in cols:
+        extra += ", coalesce(ed.education, 'unknown') AS education"
+        joins += f" LEFT JOIN ({education_at_sql(d)}) ed ON ed.pid = l.pid"
     inner = (f"SELECT DISTINCT l.pid, {region} AS region, p.sex, "
-             f"{age_sql('p.birth_date', lit(d))} AS age "
-             f"FROM ({located_sql(caliber, d)}) l JOIN persons p ON l.pid = p.pid")
+             f"{age_sql('p.birth_date', lit(d))} AS age{extra} "
+             f"FROM ({located_sql(caliber, d)}) l JOIN persons p ON l.pid = p.pid{joins}")
     if not cols:
         return f"SELECT count(*) AS value FROM ({inner}) WHERE region IS NOT NULL"
     keys = ", ".join(cols)
