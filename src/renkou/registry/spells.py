@@ -34,8 +34,7 @@ _DERIVED = {
     "census_facts": "pid UBIGINT, census_date DATE, urban VARCHAR, residence_code VARCHAR",
 }
 
-# Education levels in order (受教育程度), census wording → rank.
-
+# School stage → rank in EDUCATION_LEVELS (a graduation raises the attainment).
 _STAGE_LEVEL = {"primary": 1, "junior_secondary": 2, "senior_secondary": 3,
                 "vocational_secondary": 3, "junior_college": 4, "bachelor": 5,
                 "postgraduate": 6}
