@@ -139,3 +139,19 @@ def test_generator_is_seeded_and_has_the_documented_columns() -> None:
     pd.testing.assert_frame_equal(a, b)
     assert tuple(a.columns) == COLUMNS
     assert not generate_applicants(500, seed=4).equals(a)
+
+
+@pytest.mark.parametrize(("text", "valid"), [
+    ("2020-02-29", True), ("2021-02-28", True), ("2021-02-29", False), ("2021-02-30", False),
+    ("2021-04-31", False), ("2021-13-01", False), ("2021-1-05", False), ("1990/01/01", False),
+    ("", False),
+])
+def test_dates_are_strict(pool: pd.DataFrame, text: str, valid: bool) -> None:
+    df = pool.head(1).copy()
+    df.loc[0, "birth_date"] = "1990-01-01"
+    df.loc[0, "application_date"] = text
+    table, problems = parse_applicants(df)
+    assert (len(table) == 1) is valid
+    assert bool(problems) is not valid
+    if valid:
+        assert str(table.application_date[0]) == text
