@@ -280,6 +280,14 @@ def load_projection(directory: Path | str) -> LoadedProjection:
         i = int(np.argmax(m_val > 10))
         raise InputError(f"死亡率 {m_val[i]} 过大（应为每人年死亡数 mx，不是‰）",
                          file=mt.label, row=sheet_row(i), column="value")
+    # Rates per 1000 would still be below 10 at young ages; no real population has a mean
+    # death rate of 5 % a year at ages 10–40 (the most extreme modern cases are below 1 %).
+    young = mx[..., 10:41].mean(axis=-1)
+    if np.any(young > 0.05):
+        y, r, sx = (int(v) for v in np.argwhere(young > 0.05)[0])
+        raise InputError(f"{base + y} 年 {region_codes[r]} {SEX_NAMES[sx]} 10–40 岁的平均死亡率为 "
+                         f"{young[y, r, sx]:.3f}，过高；死亡率应为每人年死亡数 mx"
+                         "（如 0.0012），不是‰", file=mt.label, column="value")
 
     # Sex ratio at birth.
     st = tables["srb"]

@@ -299,3 +299,13 @@ def test_open_age_written_with_plus_and_chinese_sexes(sample: Path, tmp_path: Pa
     assert _run(["project", str(sample), "--out", str(tmp_path / "b")], capsys)[0] == 0
     pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "a" / "population.csv"),
                                   pd.read_csv(tmp_path / "b" / "population.csv"))
+
+
+def test_death_rates_per_thousand_are_caught(sample: Path, tmp_path: Path,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    df = pd.read_csv(sample / "mortality.csv")
+    df["value"] = df.value * 1000
+    df.loc[df.value > 9, "value"] = 9.0  # stay under the per-cell cap: the pattern must tell
+    df.to_csv(sample / "mortality.csv", index=False)
+    rc, _, err = _run(["project", str(sample), "--out", str(tmp_path / "o")], capsys)
+    assert rc == 2 and "mortality.csv" in err and "‰" in err
