@@ -8,12 +8,11 @@ fertility, departures, arrivals, hukou and residence moves up to 2024-12-31)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from renkou.registry.synth import cohorts as extra
 from renkou.registry.synth import people as pp
 from renkou.registry.synth.activity import employment_spells, marriages, school_spells
 from renkou.registry.synth.city import SyntheticCity
@@ -28,95 +27,22 @@ from renkou.registry.synth.dates import (
     shift_years,
     uniform_dates,
 )
+from renkou.registry.synth.spells import (
+    DAY,
+    I64,
+    TIANJIN_MIN,
+    Cohort,
+    deaths_between,
+    hukou_frame,
+    hukou_since,
+    origin_for,
+    residence_frame,
+)
 from renkou.registry.synth.targets import Targets, targets
-
-I64 = npt.NDArray[np.int64]
-DAY = np.timedelta64(1, "D")
-TIANJIN_MIN = 100_000_000  # 9-digit street codes; smaller codes are counties outside Tianjin
-
-
-@dataclass
-class _Cohort:
-    """People of one origin, with their current (last) hukou and residence spells."""
-
-    name: str
-    male: npt.NDArray[np.bool_]
-    birth: Dates
-    death: Dates
-    origin: I64  # division code encoded in the ID number
-    outside: I64  # hukou county outside Tianjin (0 if none)
-    home: I64  # street used for school and work (residence at the reference date)
-    arrive: Dates
-    leave: Dates
-    edu_age_at: np.datetime64 = CENSUS
-    hukou: list[pd.DataFrame] = field(default_factory=list)
-    residence: list[pd.DataFrame] = field(default_factory=list)
-
-
-def _hukou(idx: I64, code: I64, start: Dates, kind: str, from_code: I64 | int = 0) -> pd.DataFrame:
-    n = len(idx)
-    return pd.DataFrame({
-        "pid": idx, "code": code, "start": start, "end": np.full(n, NAT),
-        "start_kind": kind, "from_code": np.broadcast_to(np.asarray(from_code, np.int64), n),
-        "end_kind": "", "to_code": np.zeros(n, np.int64), "out_date": np.full(n, NAT)})
-
-
-def _residence(idx: I64, code: I64, start: Dates, rng: np.random.Generator,
-               permit_p: npt.NDArray[np.float64] | float) -> pd.DataFrame:
-    n = len(idx)
-    community = np.where(rng.random(n) < 0.3, rng.integers(1, 21, n), 0)
-    return pd.DataFrame({"pid": idx, "code": code, "community": community.astype(np.int64),
-                         "start": start, "end": np.full(n, NAT),
-                         "permit": rng.random(n) < permit_p})
-
-
-def _hukou_since(birth: Dates, origin: I64, hukou: I64, rng: np.random.Generator) -> Dates:
-    """Day the hukou was established at its (pre-2015) street: birth for most natives."""
-    last = START - DAY
-    adult = np.minimum(shift_years(birth, 18), last)
-    since = uniform_dates(np.maximum(adult, birth), np.full(len(birth), last), rng)
-    native = (origin == hukou // 1000) & (rng.random(len(birth)) < 0.7)
-    return np.where(native | (birth > last), birth, since)
-
-
-def _death_hazard(t: Targets, male: npt.NDArray[np.bool_], age: I64) -> npt.NDArray[np.float64]:
-    return np.asarray(t.mx[np.clip(age, 0, 100), np.where(male, 0, 1)])
-
-
-def _deaths_between(t: Targets, male: npt.NDArray[np.bool_], birth: Dates, lo: Dates,
-                    rng: np.random.Generator) -> Dates:
-    """Death dates in [lo, END] by yearly steps of the mortality schedule (NaT = survives)."""
-    n = len(birth)
-    death = np.full(n, NAT)
-    step_lo = np.asarray(lo, dtype="datetime64[D]").copy()
-    while True:
-        active = np.isnat(death) & (step_lo <= END)
-        if not active.any():
-            return death
-        step_hi = np.minimum(shift_years(step_lo, 1), END + DAY)
-        frac = (step_hi - step_lo).astype(np.int64) / 365.25
-        age = completed_age(birth, step_lo)
-        p = 1 - np.exp(-_death_hazard(t, male, age) * frac)
-        dies = active & (rng.random(n) < p)
-        when = uniform_dates(step_lo, np.asarray(step_hi - DAY, dtype="datetime64[D]"), rng)
-        death[dies] = when[dies]
-        step_lo = step_hi
-
-
-def _origin_for(hukou: I64, t: Targets, rng: np.random.Generator) -> I64:
-    """Division code in the ID: mostly the hukou district, some another district or outside."""
-    n = len(hukou)
-    r = rng.random(n)
-    codes = np.array(t.district_codes, dtype=np.int64)
-    out = np.where(hukou >= TIANJIN_MIN, hukou // 1000, hukou)
-    tj = hukou >= TIANJIN_MIN
-    other = codes[rng.integers(0, len(codes), n)]
-    outside = pp.outside_codes(n, t, rng)
-    return np.where(tj & (r < 0.1), other, np.where(tj & (r < 0.2), outside, out))
 
 
 def _census_population(n: int, rng: np.random.Generator, t: Targets,
-                       first_pid: int) -> tuple[_Cohort, pp.Placement, I64]:
+                       first_pid: int) -> tuple[Cohort, pp.Placement, I64]:
     age, male = pp.draw_age_sex(n, rng, t)
     birth = pp.birth_dates_for_age(age, np.full(n, CENSUS), rng)
     pl = pp.draw_placement(age, np.full(n, CENSUS), t, rng)
@@ -158,17 +84,17 @@ def _census_population(n: int, rng: np.random.Generator, t: Targets,
     away_fresh = np.isin(cat, (pp.SEP_SAME_DISTRICT, pp.SEP_OTHER_DISTRICT)) & (since > cutoff)
     resident[away_fresh] = hukou[away_fresh]
     pl = pp.Placement(resident, hukou, residence, cat, since)
-    origin = _origin_for(hukou, t, rng)
+    origin = origin_for(hukou, t, rng)
     origin[kids] = np.where(hukou[kids] >= TIANJIN_MIN, hukou[kids] // 1000, hukou[kids])
     outside = np.where(hukou < TIANJIN_MIN, hukou, 0)
     pid = first_pid + np.arange(n, dtype=np.int64)
-    co = _Cohort("p0", male, birth, np.full(n, NAT), origin, outside, residence,
+    co = Cohort("p0", male, birth, np.full(n, NAT), origin, outside, residence,
                  np.full(n, NAT), np.full(n, NAT))
     births = np.column_stack([pid[kids], pid[mother]]) if len(kids) else np.zeros((0, 2), np.int64)
     return co, pl, births
 
 
-def _p0_spells(co: _Cohort, pl: pp.Placement, pid: I64, t: Targets,
+def _p0_spells(co: Cohort, pl: pp.Placement, pid: I64, t: Targets,
                rng: np.random.Generator) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Hukou spells (with moves before the census) and residence spells of the census people."""
     n = len(pid)
@@ -179,20 +105,20 @@ def _p0_spells(co: _Cohort, pl: pp.Placement, pid: I64, t: Targets,
     moved = tj & ~born_here & (age15 >= 23) & (r < 0.06)
     came = tj & ~born_here & (age15 >= 23) & (r >= 0.06) & (r < 0.08)
     base = tj & ~born_here & ~moved & ~came
-    since = _hukou_since(co.birth, co.origin, pl.hukou, rng)
-    parts = [_hukou(pid[born_here], pl.hukou[born_here], co.birth[born_here], "birth"),
-             _hukou(pid[base], pl.hukou[base], since[base], "register")]
+    since = hukou_since(co.birth, co.origin, pl.hukou, rng)
+    parts = [hukou_frame(pid[born_here], pl.hukou[born_here], co.birth[born_here], "birth"),
+             hukou_frame(pid[base], pl.hukou[base], since[base], "register")]
     idx = np.flatnonzero(moved)
-    old = pp.other_street(pl.hukou[idx], bool(rng.random() < 0.5), t, rng)
+    old = pp.other_street_mixed(pl.hukou[idx], 0.5, t, rng)
     t2 = uniform_dates(np.full(len(idx), START + 30 * DAY), np.full(len(idx), CENSUS - DAY), rng)
     t1 = t2 - rng.integers(0, 21, len(idx)).astype("timedelta64[D]")
-    first = _hukou(pid[idx], old, since[idx], "register")
+    first = hukou_frame(pid[idx], old, since[idx], "register")
     first["end"], first["end_kind"], first["to_code"], first["out_date"] = t2, "move", pl.hukou[idx], t1  # noqa: E501
-    parts += [first, _hukou(pid[idx], pl.hukou[idx], t2, "in", old)]
+    parts += [first, hukou_frame(pid[idx], pl.hukou[idx], t2, "in", old)]
     idx = np.flatnonzero(came)
     frm = pp.outside_codes(len(idx), t, rng)
     when = uniform_dates(np.full(len(idx), START), np.full(len(idx), CENSUS - DAY), rng)
-    parts.append(_hukou(pid[idx], pl.hukou[idx], when, "in", frm))
+    parts.append(hukou_frame(pid[idx], pl.hukou[idx], when, "in", frm))
     co.origin[idx] = frm
     co.arrive[base | moved] = since[base | moved]
     co.arrive[born_here] = co.birth[born_here]
@@ -201,13 +127,13 @@ def _p0_spells(co: _Cohort, pl: pp.Placement, pid: I64, t: Targets,
     permit_p = np.where(pl.category == pp.FLOATING, 0.6,
                         np.where(pl.category == pp.SEP_OTHER_DISTRICT, 0.1, 0.0))
     ri = np.flatnonzero(lives_away)
-    res = _residence(pid[ri], pl.residence[ri], pl.since[ri], rng, permit_p[ri])
+    res = residence_frame(pid[ri], pl.residence[ri], pl.since[ri], rng, permit_p[ri])
     co.arrive[ri] = np.where(np.isnat(co.arrive[ri]), pl.since[ri],
                              np.minimum(co.arrive[ri], pl.since[ri]))
     return pd.concat(parts, ignore_index=True), res
 
 
-def _post_census_moves(co: _Cohort, pl: pp.Placement, pid: I64, stayers: npt.NDArray[np.bool_],
+def _post_census_moves(co: Cohort, pl: pp.Placement, pid: I64, stayers: npt.NDArray[np.bool_],
                        hk: pd.DataFrame, res: pd.DataFrame, t: Targets,
                        rng: np.random.Generator) -> tuple[pd.DataFrame, pd.DataFrame]:
     """At most one move per census person between the census and 2024-12-31."""
@@ -249,14 +175,14 @@ def _post_census_moves(co: _Cohort, pl: pp.Placement, pid: I64, stayers: npt.NDA
             co.leave[who] = when[who]
     who = np.flatnonzero(ev == "settle_in")
     close_res(who, when[who])
-    hk_new.append(_hukou(pid[who], pl.residence[who], when[who], "in", pl.hukou[who]))
+    hk_new.append(hukou_frame(pid[who], pl.residence[who], when[who], "in", pl.hukou[who]))
     who = np.flatnonzero(ev == "settle")
     t1 = np.maximum(when[who] - rng.integers(0, 11, len(who)).astype("timedelta64[D]"),
                     CENSUS + DAY)
     rows = open_hk.reindex(pid[who]).to_numpy().astype(np.int64)
     h_end[rows], h_kind[rows], h_to[rows], h_out[rows] = when[who], "move", pl.residence[who], t1
     close_res(who, when[who])
-    hk_new.append(_hukou(pid[who], pl.residence[who], when[who], "in", pl.hukou[who]))
+    hk_new.append(hukou_frame(pid[who], pl.residence[who], when[who], "in", pl.hukou[who]))
     who = np.flatnonzero(ev == "emigrate")
     rows = open_hk.reindex(pid[who]).to_numpy().astype(np.int64)
     h_end[rows], h_kind[rows], h_out[rows] = when[who], "out", when[who]
@@ -265,25 +191,25 @@ def _post_census_moves(co: _Cohort, pl: pp.Placement, pid: I64, stayers: npt.NDA
     co.leave[who] = when[who]
     who = np.flatnonzero(ev == "res_move")
     close_res(who, when[who])
-    new = pp.other_street(pl.residence[who], bool(rng.random() < 0.6), t, rng)
+    new = pp.other_street_mixed(pl.residence[who], 0.6, t, rng)
     back_home = new == pl.hukou[who]  # landing on the hukou street = going home
     who = who[~back_home]
     rows = res_row.reindex(pid[who]).to_numpy().astype(np.int64)
-    moved = _residence(pid[who], new[~back_home], when[who], rng, 0.0)
+    moved = residence_frame(pid[who], new[~back_home], when[who], rng, 0.0)
     moved["permit"] = res["permit"].to_numpy()[rows]
     res_new.append(moved)
     who = np.flatnonzero(ev == "start_sep")
-    new = pp.other_street(pl.hukou[who], bool(rng.random() < 0.5), t, rng)
-    res_new.append(_residence(pid[who], new, when[who], rng, 0.05))
+    new = pp.other_street_mixed(pl.hukou[who], 0.5, t, rng)
+    res_new.append(residence_frame(pid[who], new, when[who], rng, 0.05))
     hk = hk.assign(end=h_end, end_kind=h_kind, to_code=h_to, out_date=h_out)
     res = res.assign(end=r_end)
     return (pd.concat([hk, *hk_new], ignore_index=True),
             pd.concat([res, *res_new], ignore_index=True))
 
 
-def _post_census_births(co: _Cohort, pl: pp.Placement, pid: I64, t: Targets,
+def _post_census_births(co: Cohort, pl: pp.Placement, pid: I64, t: Targets,
                         rng: np.random.Generator, first_pid: int
-                        ) -> tuple[_Cohort, npt.NDArray[np.bool_], pd.DataFrame, pd.DataFrame, pd.DataFrame]:  # noqa: E501
+                        ) -> tuple[Cohort, npt.NDArray[np.bool_], pd.DataFrame, pd.DataFrame, pd.DataFrame]:  # noqa: E501
     """Births after the census to census women by single-year ASFR (mothers stay put)."""
     n = len(pid)
     mothers: list[I64] = []
@@ -313,105 +239,16 @@ def _post_census_births(co: _Cohort, pl: pp.Placement, pid: I64, t: Targets,
     years = (END - birth).astype(np.int64) / 365.25
     dies = rng.random(k) < 1 - np.exp(-hz * np.minimum(years, 1) - t.mx[1, 0] * np.maximum(years - 1, 0))  # noqa: E501
     death = np.where(dies, uniform_dates(birth, np.full(k, END), rng), NAT)
-    kids = _Cohort("born", male, birth, death, origin, np.where(tj, 0, hukou), pl.residence[m],
+    kids = Cohort("born", male, birth, death, origin, np.where(tj, 0, hukou), pl.residence[m],
                    birth.copy(), np.full(k, NAT))
-    hk = _hukou(cpid[tj], hukou[tj], birth[tj], "birth")
+    hk = hukou_frame(cpid[tj], hukou[tj], birth[tj], "birth")
     away = ~np.isnat(pl.since[m])
-    res = _residence(cpid[away], pl.residence[m][away], birth[away], rng, 0.0)
+    res = residence_frame(cpid[away], pl.residence[m][away], birth[away], rng, 0.0)
     stayers = np.zeros(n, dtype=bool)
     stayers[m] = True
     place = np.where(away, pl.residence[m], hukou)
     births = pd.DataFrame({"child": cpid, "mother": pid[m], "place": place})
     return kids, stayers, hk, res, births
-
-
-def _ghosts(n: int, t: Targets, rng: np.random.Generator, first_pid: int
-            ) -> tuple[_Cohort, pd.DataFrame, pd.DataFrame]:
-    """People alive on 2015-01-01 who died before the census (ages 6+ at death)."""
-    years = (CENSUS - START).astype(np.int64) / 365.25
-    w = t.age_sex * t.mx
-    w[:6] = 0
-    k = round(n * float((t.age_sex * t.mx).sum()) * years)
-    cell = rng.choice(w.size, size=k, p=(w / w.sum()).ravel())
-    age, male = (cell // 2).astype(np.int64), cell % 2 == 0
-    death = uniform_dates(np.full(k, START), np.full(k, CENSUS - DAY), rng)
-    birth = pp.birth_dates_for_age(age, death, rng)
-    pl = pp.draw_placement(age, death, t, rng)
-    pid = first_pid + np.arange(k, dtype=np.int64)
-    tj = pl.hukou >= TIANJIN_MIN
-    origin = _origin_for(pl.hukou, t, rng)
-    since = _hukou_since(birth, origin, pl.hukou, rng)
-    hk = _hukou(pid[tj], pl.hukou[tj], since[tj], "register")
-    away = ~np.isnat(pl.since)
-    start = np.maximum(pl.since, birth)
-    res = _residence(pid[away], pl.residence[away], start[away], rng,
-                     np.where(pl.category[away] == pp.FLOATING, 0.6, 0.05))
-    arrive = np.where(tj, since, start)
-    co = _Cohort("ghost", male, birth, death, origin, np.where(tj, 0, pl.hukou), pl.residence,
-                 arrive, np.full(k, NAT))
-    return co, hk, res
-
-
-def _floater_ages(p0: _Cohort, pl: pp.Placement, k: int, rng: np.random.Generator) -> I64:
-    ages = completed_age(p0.birth[pl.category == pp.FLOATING], CENSUS)
-    ages = ages[(ages >= 16) & (ages <= 60)] if (ages >= 16).sum() > 10 else np.array([30])
-    return np.asarray(ages[rng.integers(0, len(ages), k)], dtype=np.int64)
-
-
-def _arrivals(n: int, p0: _Cohort, pl0: pp.Placement, t: Targets, rng: np.random.Generator,
-              first_pid: int) -> tuple[_Cohort, pd.DataFrame]:
-    """Migrants arriving from outside Tianjin from six months before the census on."""
-    cutoff = shift_months(np.array([CENSUS]), -6)[0]
-    years = (END - cutoff).astype(np.int64) / 365.25
-    k = round(n * t.separation["outside_city"] * 0.055 * years)
-    when = uniform_dates(np.full(k, cutoff + DAY), np.full(k, END), rng)
-    age = _floater_ages(p0, pl0, k, rng)
-    male = rng.random(k) < 0.55
-    birth = pp.birth_dates_for_age(age, when, rng)
-    pl = pp.draw_placement(age, when, t, rng, floating_only=True)
-    pid = first_pid + np.arange(k, dtype=np.int64)
-    res = _residence(pid, pl.residence, when, rng, 0.6)
-    death = _deaths_between(t, male, birth, when + DAY, rng)
-    co = _Cohort("arrival", male, birth, death, pl.hukou, pl.hukou, pl.residence, when,
-                 np.full(k, NAT))
-    return co, res
-
-
-def _settlers(n: int, t: Targets, rng: np.random.Generator, first_pid: int
-              ) -> tuple[_Cohort, pd.DataFrame]:
-    """People given a Tianjin hukou directly after the census (人才引进, 积分落户)."""
-    years = (END - CENSUS).astype(np.int64) / 365.25
-    k = round(n * 0.003 * years)
-    when = uniform_dates(np.full(k, CENSUS + DAY), np.full(k, END), rng)
-    age = rng.integers(22, 41, k).astype(np.int64)
-    male = rng.random(k) < 0.52
-    birth = pp.birth_dates_for_age(age, when, rng)
-    street = pp.draw_resident_streets(k, t, rng)
-    frm = pp.outside_codes(k, t, rng)
-    pid = first_pid + np.arange(k, dtype=np.int64)
-    hk = _hukou(pid, street, when, "in", frm)
-    death = _deaths_between(t, male, birth, when + DAY, rng)
-    co = _Cohort("settler", male, birth, death, frm, frm, street, when, np.full(k, NAT))
-    return co, hk
-
-
-def _leavers(n: int, p0: _Cohort, pl0: pp.Placement, t: Targets, rng: np.random.Generator,
-             first_pid: int) -> tuple[_Cohort, pd.DataFrame]:
-    """Migrants who lived in Tianjin in 2015–2020 but left before the census."""
-    years = (CENSUS - START).astype(np.int64) / 365.25
-    k = round(n * t.separation["outside_city"] * 0.06 * years)
-    leave = uniform_dates(np.full(k, START), np.full(k, CENSUS - DAY), rng)
-    age = _floater_ages(p0, pl0, k, rng)
-    male = rng.random(k) < 0.55
-    birth = pp.birth_dates_for_age(age, leave, rng)
-    arrive = np.maximum(leave - rng.integers(180, 6 * 365, k).astype("timedelta64[D]"), birth)
-    pl = pp.draw_placement(age, leave, t, rng, floating_only=True)
-    pid = first_pid + np.arange(k, dtype=np.int64)
-    res = _residence(pid, pl.residence, arrive, rng, 0.5)
-    res["end"] = leave
-    co = _Cohort("leaver", male, birth, np.full(k, NAT), pl.hukou, pl.hukou, pl.residence,
-                 arrive, leave)
-    return co, res
 
 
 def simulate(n: int, seed: int, part: int = 0, taken: I64 | None = None) -> SyntheticCity:
@@ -424,18 +261,18 @@ def simulate(n: int, seed: int, part: int = 0, taken: I64 | None = None) -> Synt
     p0, pl0, kid_mother = _census_population(n, rng, t, 0)
     pid0 = np.arange(n, dtype=np.int64)
     hk0, res0 = _p0_spells(p0, pl0, pid0, t, rng)
-    p0.death[:] = _deaths_between(t, p0.male, p0.birth, np.full(n, CENSUS + DAY), rng)
+    p0.death[:] = deaths_between(t, p0.male, p0.birth, np.full(n, CENSUS + DAY), rng)
     nxt = n
     born, stayers, hk_b, res_b, births = _post_census_births(p0, pl0, pid0, t, rng, nxt)
     nxt += len(born.birth)
     hk0, res0 = _post_census_moves(p0, pl0, pid0, stayers, hk0, res0, t, rng)
-    ghosts, hk_g, res_g = _ghosts(n, t, rng, nxt)
+    ghosts, hk_g, res_g = extra.ghosts(n, t, rng, nxt)
     nxt += len(ghosts.birth)
-    arrivals, res_a = _arrivals(n, p0, pl0, t, rng, nxt)
+    arrivals, res_a = extra.arrivals(n, p0, pl0, t, rng, nxt)
     nxt += len(arrivals.birth)
-    settlers, hk_s = _settlers(n, t, rng, nxt)
+    settlers, hk_s = extra.settlers(n, t, rng, nxt)
     nxt += len(settlers.birth)
-    leavers, res_l = _leavers(n, p0, pl0, t, rng, nxt)
+    leavers, res_l = extra.leavers(n, p0, pl0, t, rng, nxt)
     cohorts = [p0, born, ghosts, arrivals, settlers, leavers]
     cat = lambda f: np.concatenate([getattr(c, f) for c in cohorts])  # noqa: E731
     male, birth, death = cat("male"), cat("birth"), cat("death")

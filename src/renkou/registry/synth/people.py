@@ -113,6 +113,16 @@ def other_street(current: I64, same_district: bool, t: Targets,
     return out
 
 
+def other_street_mixed(current: I64, p_same: float, t: Targets,
+                       rng: np.random.Generator) -> I64:
+    """``other_street`` with each person in the same district with probability ``p_same``."""
+    same = rng.random(len(current)) < p_same
+    out = np.empty(len(current), dtype=np.int64)
+    out[same] = other_street(current[same], True, t, rng)
+    out[~same] = other_street(current[~same], False, t, rng)
+    return out
+
+
 def outside_codes(n: int, t: Targets, rng: np.random.Generator) -> I64:
     codes = np.array(t.outside_codes, dtype=np.int64)
     return codes[rng.choice(len(codes), size=n, p=t.outside_weights)]
@@ -156,7 +166,7 @@ def draw_placement(age: I64, ref: Dates, t: Targets, rng: np.random.Generator,
     m = cat == FLOATING
     hukou[m] = outside_codes(int(m.sum()), t, rng)
     m = cat == RECENT
-    residence[m] = other_street(resident[m], bool(rng.random() < 0.5), t, rng)
+    residence[m] = other_street_mixed(resident[m], 0.5, t, rng)
     # Spell start: away >= 6 months (exponential duration, mean 5 years) or < 6 months.
     cutoff = shift_months(ref, -6)
     away = (cat == SEP_SAME_DISTRICT) | (cat == SEP_OTHER_DISTRICT) | (cat == FLOATING)
