@@ -29,9 +29,11 @@ from renkou.errors import InputError
 from renkou.plans.assessment import (
     Assessment,
     AssessmentConfig,
+    Comparator,
     ForwardLook,
     TargetSpec,
     assess_series,
+    pick_baseline,
     pick_target,
     probability_of_meeting,
 )
@@ -41,6 +43,7 @@ from renkou.plans.model import Indicator, Plan
 from renkou.plans.storage import AppTables
 from renkou.plans.template import department_names, reported_values
 from renkou.regions import gazetteer
+from renkou.types import FloatArray
 
 if TYPE_CHECKING:
     from renkou.plans.projection_bridge import PlanProjection
@@ -222,7 +225,8 @@ def assess_plan(plan: Plan, year: int, *, data: IndicatorData | None = None,
         if projection is not None:
             target = pick_target(specs, year)
             assert target is not None
-            forward = forward_look(projection, ind, target, cfg)
+            forward = forward_look(projection, ind, target, cfg, current=vals.get(year),
+                                   baseline=pick_baseline(stated, target, year)[1])
         a = assess_series(
             code=ind.code, name=ind.name_zh, unit=ind.unit, targets=specs, baselines=stated,
             values=vals, year=year, config=cfg, kind=ind.kind, category=ind.category,
@@ -246,30 +250,60 @@ def _with_reason(a: Assessment, reason: str) -> Assessment:
     return replace(a, reason=f"{a.reason}：{reason}")
 
 
+# A running total (net change since the base year) compares like a level.
+LEVEL_OF: dict[str, Comparator] = {"cumulative_ge": "ge", "cumulative_le": "le",
+                                   "cumulative_approx": "approx"}
+
+
+def _projected(projection: PlanProjection, name: str, year: int, current: float | None
+               ) -> tuple[float | None, FloatArray | None]:
+    """Medium value and trajectory values of ``name`` in ``year``. Changes since the plan's
+    base year (net growth, growth %) are the observed value now carried forward by the
+    projected change of the resident population."""
+    if name not in ("resident_net_growth", "resident_growth_pct"):
+        return projection.value(name, year), projection.samples(name, year)
+    if current is None:
+        return None, None
+    p0 = projection.value("resident_population", projection.base_year)
+    pt = projection.value("resident_population", year)
+    traj = projection.samples("resident_population", year)
+    if p0 is None or pt is None or p0 <= 0:
+        return None, None
+    if name == "resident_net_growth":
+        return current + pt - p0, (current + traj - p0) if traj is not None else None
+    factor = 1.0 + current / 100.0
+    return ((factor * pt / p0 - 1.0) * 100.0,
+            (factor * traj / p0 - 1.0) * 100.0 if traj is not None else None)
+
+
 def forward_look(projection: PlanProjection, ind: Indicator, target: TargetSpec,
-                 config: AssessmentConfig) -> ForwardLook | None:
-    """Projected value in the target year and the chance of meeting the target."""
+                 config: AssessmentConfig, *, current: float | None = None,
+                 baseline: float | None = None) -> ForwardLook | None:
+    """Projected value in the target year (medium variant) and the share of trajectories
+    meeting the target. ``current`` is the observed value in the assessment year (needed for
+    changes since the base year), ``baseline`` the value "提高"/"降低" targets compare with."""
     if not is_computable(ind.formula) or ind.area_group:
         return None
     name = resolve(ind.formula or "")
-    medium = projection.value(name, target.year)
+    cumulative = target.comparator in ("cumulative_ge", "cumulative_le", "cumulative_approx")
+    if cumulative and name not in RUNNING_TOTALS | {"resident_net_growth"}:
+        return None  # sums of yearly values are not projected
+    medium, samples = _projected(projection, name, target.year, current)
     if medium is None:
         return None
-    samples = projection.samples(name, target.year)
     prob = None
-    if samples is not None and target.comparator not in ("cumulative_ge", "cumulative_le",
-                                                          "cumulative_approx"):
-        base = projection.value(name, projection.base_year)
+    if samples is not None and len(samples):
         if target.comparator in ("increase", "decrease"):
-            prob = (sum(1 for s in samples if (s > base if target.comparator == "increase"
-                                               else s < base)) / len(samples)
-                    if base is not None and len(samples) else None)
+            if baseline is not None:
+                up = target.comparator == "increase"
+                prob = float(sum(1 for s in samples if (s > baseline if up else s < baseline))
+                             / len(samples))
         else:
-            prob = probability_of_meeting(target, list(samples), config)
-    elif samples is not None and name in RUNNING_TOTALS:
-        prob = probability_of_meeting(
-            TargetSpec(year=target.year, comparator="ge" if target.comparator ==
-                       "cumulative_ge" else "le", value=target.value), list(samples), config)
+            spec = target
+            if cumulative:  # a running total compares like the level it is
+                spec = TargetSpec(year=target.year, comparator=LEVEL_OF[target.comparator],
+                                  value=target.value, tolerance=target.tolerance)
+            prob = probability_of_meeting(spec, list(samples), config)
     return ForwardLook(target_year=target.year, projected_value=medium, probability=prob,
                        method=projection.method)
 
