@@ -119,7 +119,7 @@ _WORDS = {
     "le": ("以下", "以内", "不高于", "≤"),
     "range": ("~", "—", "-"),
     "cumulative_ge": ("累计", "期间", "净增长"),
-    "increase": ("提高", "提升", "增加", "集聚"),
+    "increase": ("提高", "提升", "增加", "集聚", "扩大"),
     "decrease": ("降低", "下降"),
 }
 # Targets whose comparator the table does not spell out: the reason is recorded in the
@@ -498,3 +498,153 @@ def test_cli_list_and_show(capsys: pytest.CaptureFixture[str]) -> None:
 def test_cli_check_passes(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["plans", "check"]) == 0
     assert "全部引文均在原文中找到" in capsys.readouterr().out
+
+
+# ── review of the data against the texts (plans-review) ──────────────────────────────
+
+# Words in a baseline's or figure's own quote/note → the comparator they mean. "以上/以下"
+# include the number itself (《民法典》第一千二百五十九条: "以上、以下、以内、届满，包括本数"),
+# so they are ge/le; "超过", "…余" are strict. Age brackets ("60岁及以上") are not comparators.
+_AGE_OR_LEVEL = re.compile(r"\d+岁及以上|\d+岁以上|大专及以上")
+_FIGURE_WORDING_EXCEPTIONS = {
+    "TJ14-FIG-04",  # the figure is the 15 consecutive years; "以下" belongs to the 10/10万
+    "TJ14-FIG-22", "TJ14-FIG-23",  # "2-3岁": the two ends of one range
+}
+
+
+def _comparator_of_words(text: str, *, age: bool = False) -> str:
+    if not age:  # unless the value is itself an age threshold
+        text = _AGE_OR_LEVEL.sub("", text)
+    if "接近" in text or "左右" in text:
+        return "approx"
+    if "超过" in text or "余" in text:
+        return "gt"
+    if any(w in text for w in ("以上", "不少于", "不低于")):
+        return "ge"
+    if any(w in text for w in ("以下", "以内", "年内")):
+        return "le"
+    return "eq"
+
+
+def test_baseline_and_figure_comparators_follow_their_wording() -> None:
+    wrong = []
+    for plan in catalog.list_plans():
+        for ind in plan.indicators:
+            for b in ind.baselines:
+                words = (b.note or "") + (b.quote or "")
+                if words and b.comparator != _comparator_of_words(words):
+                    wrong.append(f"{ind.code} {b.year}: {b.comparator} ← {words}")
+        for fig in plan.figures:
+            if fig.code in _FIGURE_WORDING_EXCEPTIONS:
+                continue
+            if fig.comparator != _comparator_of_words(fig.quote, age=fig.unit == "岁"):
+                wrong.append(f"{fig.code}: {fig.comparator} ← {fig.quote}")
+    assert wrong == []
+
+
+def test_tianjin_baselines_stated_as_bounds(tj: Plan) -> None:
+    text = _flat(_src(tj))
+    mmr = tj.indicator("TJ14-HLT-02").baselines[0]
+    assert (mmr.year, mmr.comparator, mmr.value) == \
+        (2020, "le", _num(r"连续15年将孕产妇死亡率控制在(\d+)/10万以下", text))
+    imr = tj.indicator("TJ14-HLT-03").baselines[0]
+    assert (imr.year, imr.comparator, imr.value) == \
+        (2020, "le", _num(r"婴儿死亡率控制在(\d+)‰以下", text))
+    assert "人户分离人口接近一半" in text
+    sep = tj.indicator("TJ14-DST-08")
+    assert [(b.year, b.comparator, b.value) for b in sep.baselines] == [(2020, "approx", 50)]
+    assert "超过三分之一" in text and "已经超过一半" in text
+    cross = tj.indicator("TJ14-DST-09").baselines[0]
+    assert cross.comparator == "gt" and cross.value == pytest.approx(100 / 3, abs=0.01)
+    ring = tj.indicator("TJ14-DST-10").baselines[0]
+    assert (ring.comparator, ring.value) == ("gt", 50)
+
+
+def test_task_division_basis_means_the_departments_of_a_row(tj: Plan) -> None:
+    rows = [set(t.departments) for t in tj.tasks]
+    for ind in tj.indicators:
+        if ind.department_basis == "task-division":
+            assert set(ind.departments) in rows, ind.code
+    # 人户分离 monitoring (task 39) names only "各有关部门、各区人民政府": our assignment
+    sep = tj.indicator("TJ14-DST-08")
+    assert sep.department_basis == "mandate"
+    assert set(sep.departments) not in rows
+
+
+def test_task_notes_quote_both_wordings_correctly(tj: Plan) -> None:
+    division = _flat(_src(tj, 1))
+    body = _flat(_src(tj, 0))
+    checked = 0
+    for task in tj.tasks:
+        m = re.search(r"清单(“.+?”(?:“.+?”)*)，规划正文作(“.+?”(?:“.+?”)*)", task.notes or "")
+        if not m:
+            continue
+        listed = re.findall(r"“(.+?)”", m.group(1))
+        planned = re.findall(r"“(.+?)”", m.group(2))
+        for a, b in zip(listed, planned, strict=True):
+            a, b = a.rstrip("…"), b.rstrip("…")
+            assert a in division and a not in body, (task.code, a)
+            assert b in body, (task.code, b)
+        checked += 1
+    assert checked == 7
+
+
+def test_tianjin_binhai_box_goals_and_figures(tj: Plan) -> None:
+    text = _flat(_src(tj))
+    for code in ("TJ14-DST-11", "TJ14-DST-12"):
+        ind = tj.indicator(code)
+        assert [t.comparator for t in ind.targets] == ["increase"], code
+        assert ind.kind == "reported" and "专栏1" in ind.section
+    assert "提高职住平衡率" in tj.indicator("TJ14-DST-11").quote
+    figs = {f.code: f for f in tj.figures}
+    m = re.search(r"招收(\d+)-(\d+)岁的幼儿", text)
+    assert m
+    assert (figs["TJ14-FIG-22"].value, figs["TJ14-FIG-22"].comparator) == (float(m.group(1)), "ge")
+    assert (figs["TJ14-FIG-23"].value, figs["TJ14-FIG-23"].comparator) == (float(m.group(2)), "le")
+    assert "扩大半小时、一小时交通圈" in text
+    assert (figs["TJ14-FIG-24"].value, figs["TJ14-FIG-25"].value) == (0.5, 1)
+    assert "三孩生育政策" in text and figs["TJ14-FIG-26"].value == 3
+
+
+def test_xiqing_directional_goals_of_the_text() -> None:
+    xq = catalog.get_plan(XQ)
+    text = _flat(_src(xq))
+    expected = {
+        "XQ14-POP-07": "扩大流动人口和户籍迁入人口规模",
+        "XQ14-POP-08": "扩大流动人口和户籍迁入人口规模",
+        "XQ14-EDU-12": "不断提高从业人员继续教育参与率",
+        "XQ14-HLT-15": "不断提高群众健康知识知晓率",
+        "XQ14-SRV-14": "不断提高外来人口居住证持有率",
+    }
+    for code, words in expected.items():
+        ind = xq.indicator(code)
+        assert words in text and words in ind.quote, code
+        assert [(t.year, t.comparator) for t in ind.targets] == [(2025, "increase")], code
+    flo = xq.indicator("XQ14-POP-07").baselines[0]
+    assert (flo.year, flo.value) == (2020, _num(r"户籍地不在我区的常住人口有([\d.]+)万人", text))
+    # Sections name the heading as printed.
+    heading = "（一）“十三五”时期人口发展成就与存在的问题"
+    assert heading in text
+    for code in ("XQ14-DST-03", "XQ14-DST-04", "XQ14-DST-05"):
+        assert xq.indicator(code).section == "一、" + heading, code
+    figs = {f.code: f for f in xq.figures}
+    assert figs["XQ14-FIG-16"].comparator == "ge"  # "14周以上" includes week 14
+    assert figs["XQ14-FIG-20"].value == 3 and "生育三个孩子" in figs["XQ14-FIG-20"].quote
+
+
+def test_chongqing_task_goals_and_projection_figures() -> None:
+    cq = catalog.get_plan(CQ)
+    text = _flat(_src(cq))
+    assert [(t.year, t.comparator) for t in cq.indicator("CQ30-QUA-05").targets] == \
+        [(2030, "increase")]
+    assert [(t.year, t.comparator) for t in cq.indicator("CQ30-POP-06").targets] == \
+        [(2030, "increase")]
+    poor = cq.indicator("CQ30-SRV-01")
+    assert poor.targets == () and poor.qualitative_target and "全部脱贫" in poor.quote
+    figs = {f.code: f for f in cq.figures}
+    assert (figs["CQ30-FIG-09"].value, figs["CQ30-FIG-09"].comparator) == \
+        (_num(r"维持(\d+)年左右", text), "approx")
+    m = re.search(r"预计未来(\d+)—(\d+)年内", text)
+    assert m and (figs["CQ30-FIG-11"].value, figs["CQ30-FIG-11"].comparator) == \
+        (float(m.group(2)), "le")
+    assert "一对夫妇可生育两个孩子" in text and figs["CQ30-FIG-12"].value == 2
