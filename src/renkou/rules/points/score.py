@@ -16,6 +16,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from renkou.errors import ConfigError
 from renkou.regions import gazetteer
@@ -68,22 +70,40 @@ def _fmt(x: float) -> str:
     return f"{x:+g}"
 
 
-def _spread(keys: IntArray, text: Callable[[int], str]) -> ObjArray:
+@dataclass(frozen=True)
+class _Texts:
+    """Texts of many applicants as a small table of distinct texts and an index into it."""
+
+    table: tuple[str, ...]
+    index: IntArray
+
+    def materialize(self) -> ObjArray:
+        out: ObjArray = np.array(self.table, dtype=object)[self.index]
+        return out
+
+    def nonempty(self) -> BoolArray:
+        out: BoolArray = np.array([t != "" for t in self.table], dtype=bool)[self.index]
+        return out
+
+    def part(self, shown: BoolArray | None = None, prefix: str = "", suffix: str = "") -> Any:
+        """An Arrow string array: the text with prefix and suffix where shown, else ""."""
+        table = [f"{prefix}{t}{suffix}" if t else "" for t in self.table] + [""]
+        index = self.index if shown is None else np.where(shown, self.index, len(self.table))
+        return pc.take(pa.array(table, type=pa.string()), pa.array(index))
+
+
+def _spread(keys: IntArray, text: Callable[[int], str]) -> _Texts:
     """``text(k)`` for each element, computed once per distinct key (keys are small ints)."""
     if keys.size == 0:
-        return np.empty(0, dtype=object)
+        return _Texts((), np.zeros(0, dtype=np.int64))
     lo, hi = int(keys.min()), int(keys.max())
     if hi - lo > 1_000_000:  # wide keys: fall back to sorting
         uniq, inverse = np.unique(keys, return_inverse=True)
-        out: ObjArray = np.array([text(int(k)) for k in uniq], dtype=object)[inverse.ravel()]
-        return out
+        return _Texts(tuple(text(int(k)) for k in uniq), inverse.ravel().astype(np.int64))
     present = np.zeros(hi - lo + 1, dtype=bool)
     present[keys - lo] = True
-    table = np.full(hi - lo + 1, "", dtype=object)
-    for k in np.flatnonzero(present):
-        table[k] = text(int(k) + lo)
-    spread: ObjArray = table[keys - lo]
-    return spread
+    table = [text(k + lo) if present[k] else "" for k in range(hi - lo + 1)]
+    return _Texts(tuple(table), (keys - lo).astype(np.int64))
 
 
 def _finish(raw: FloatArray, v: IndicatorVersion) -> FloatArray:
@@ -108,7 +128,7 @@ def _district_keys(ind: Indicator, codes: tuple[str, ...], v: IndicatorVersion) 
 
 
 def _score(ind: Indicator, v: IndicatorVersion, a: ApplicantTable, age: IntArray,
-           explain: bool) -> tuple[FloatArray, ObjArray | None]:
+           explain: bool) -> tuple[FloatArray, _Texts | None]:
     """Points of one indicator for every applicant, and their texts when ``explain``."""
     name = ind.name
     if ind.kind == "table":
@@ -169,7 +189,7 @@ def _score(ind: Indicator, v: IndicatorVersion, a: ApplicantTable, age: IntArray
             raise ConfigError(f"指标 {ind.key} 的列 {ind.column} 不是是/否列")
         got = float(_finish(np.array([v.flag_points]), v)[0])
         pts = np.where(flag, got, 0.0)
-        texts = (np.where(flag, f"{name} {_fmt(got)}分{_weight_note(v)}", "").astype(object)
+        texts = (_Texts(("", f"{name} {_fmt(got)}分{_weight_note(v)}"), flag.astype(np.int64))
                  if explain else None)
         return pts, texts
     raise ConfigError(f"未知的指标类型 {ind.kind}")
@@ -184,7 +204,7 @@ def _numeric(ind: Indicator, a: ApplicantTable, age: IntArray) -> FloatArray:
 
 
 def _eligibility(resolved: ResolvedScheme, a: ApplicantTable,
-                 age: IntArray) -> tuple[BoolArray, ObjArray]:
+                 age: IntArray) -> tuple[BoolArray, _Texts]:
     rules = resolved.admission
     checks: list[tuple[BoolArray, str]] = []
     if rules.require_residence_permit:
@@ -209,7 +229,7 @@ def score(applicants: ApplicantTable, scheme: PointsScheme, as_of: dt.date,
     age = applicants.age_at(as_of)
     n = len(applicants)
     points: dict[str, FloatArray] = {}
-    texts: dict[str, ObjArray] = {}
+    texts: dict[str, _Texts] = {}
     for ind in scheme.indicators:
         pts, text = _score(ind, resolved.versions[ind.key], applicants, age, explain)
         points[ind.key] = pts
@@ -227,28 +247,31 @@ def score(applicants: ApplicantTable, scheme: PointsScheme, as_of: dt.date,
             dropped = (best != j) & (points[k] != 0)
             dropped_any[k] = dropped
             if k in texts:
-                texts[k] = np.where(dropped, texts[k] + f"（{group.name}，不累计，本项计0分）",
-                                    texts[k]).astype(object)
+                t = texts[k]
+                note = f"（{group.name}，不累计，本项计0分）"
+                texts[k] = _Texts(t.table + tuple(x + note for x in t.table),
+                                  np.where(dropped, t.index + len(t.table), t.index))
             points[k] = np.where(best == j, points[k], 0.0)
     total = np.sum(np.vstack(list(points.values())), axis=0) if points else np.zeros(n)
     eligible, reason = _eligibility(resolved, applicants, age)
     explanation: ObjArray | None = None
     if explain:
-        columns: list[list[str]] = []
+        # Each part is a take from a small table of texts; Arrow joins them element-wise in C.
+        parts = []
         for ind in scheme.indicators:
             if ind.key not in texts:
                 continue
+            t = texts[ind.key]
             shown = ((points[ind.key] != 0) | dropped_any.get(ind.key, False)
-                     | (_always_shown(ind, resolved.versions[ind.key]) & (texts[ind.key] != "")))
-            columns.append(np.where(shown, texts[ind.key], "").tolist())
-        columns.append(_spread(np.round(total * 100).astype(np.int64),
-                               lambda k: f"合计 {k / 100:g} 分").tolist())
-        columns.append(np.where(eligible, "", "不符合准入条件：" + reason).tolist())
-        # One join per applicant is the cheapest way to build a million strings in Python.
-        joined = ["；".join([p for p in parts if p]) for parts in zip(*columns, strict=True)]
-        explanation = np.array(joined, dtype=object)
+                     | (_always_shown(ind, resolved.versions[ind.key]) & t.nonempty()))
+            parts.append(t.part(shown, suffix="；"))
+        parts.append(_spread(np.round(total * 100).astype(np.int64),
+                             lambda k: f"合计 {k / 100:g} 分").part())
+        parts.append(reason.part(prefix="；不符合准入条件："))
+        joined = pc.binary_join_element_wise(*parts, "")
+        explanation = np.asarray(joined.to_numpy(zero_copy_only=False), dtype=object)
     return ScoreResult(applicants=applicants, scheme=resolved, age=age, points=points,
-                       total=total, eligible=eligible, ineligible_reason=reason,
+                       total=total, eligible=eligible, ineligible_reason=reason.materialize(),
                        explanation=explanation)
 
 
