@@ -72,9 +72,12 @@ def with_dynamic_adjustment(params: ParameterSet, to_year: int) -> ParameterSet:
 
 
 def check_grades(table: ParsedTable) -> ParsedTable:
+    """Cross-column checks: grade 1–4, and no more living children than born or adopted."""
     g = table.columns["child_disability_grade"]
     bad = ~np.isnan(g) & ((g < 1) | (g > 4))
-    return drop_rows(table, bad, "child_disability_grade", "伤病残等级应为1—4级（或空）")
+    table = drop_rows(table, bad, "child_disability_grade", "伤病残等级应为1—4级（或空）")
+    more = table.columns["living_children"] > table.columns["children_born_or_adopted"]
+    return drop_rows(table, more, "living_children", "存活子女数多于生育及收养子女总数")
 
 
 def prepare_fp(table: ParsedTable, as_of: dt.date, params: ParameterSet) -> dict[str, np.ndarray]:
