@@ -648,3 +648,17 @@ def test_chongqing_task_goals_and_projection_figures() -> None:
     assert m and (figs["CQ30-FIG-11"].value, figs["CQ30-FIG-11"].comparator) == \
         (float(m.group(2)), "le")
     assert "一对夫妇可生育两个孩子" in text and figs["CQ30-FIG-12"].value == 2
+
+
+def test_tianjin_departments_from_the_row_that_names_the_service(tj: Plan) -> None:
+    division = _flat(_src(tj, 1))
+    rows = {t.code: t for t in tj.tasks}
+    # (indicator, task row, words of that row's measures, the reporting department)
+    for code, task, words, first in (
+            ("TJ14-SRV-03", "TJ14-T33", "为老年人建立健康档案", "wjw"),
+            ("TJ14-SRV-09", "TJ14-T31", "推动城乡区域特困人员供养服务机构建设", "mzj")):
+        ind, row = tj.indicator(code), rows[task]
+        assert words in division and any(words in m for m in row.measures)
+        assert ind.department_basis == "task-division"
+        assert set(ind.departments) == set(row.departments), code
+        assert ind.departments[0] == first, code
