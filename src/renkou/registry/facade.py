@@ -38,15 +38,27 @@ class Registry:
     def __init__(self, db_path: Path, *, read_only: bool = False) -> None:
         self.store = Store(db_path, read_only=read_only)
         if not read_only:
+            from renkou.registry import spells
             from renkou.registry.ingest import ensure_record_tables
 
             with self.store.transaction():
                 ensure_record_tables(self.store)
+                if not self._derived_current():  # built by an older version: rebuild
+                    spells.rebuild(self.store, 0)
         elif not self.store.table_exists("persons"):
             self.store.close()
             raise StoreError(f"数据库 {db_path} 尚未导入任何数据"
                              "（请先运行 renkou registry ingest）")
+        elif not self._derived_current():
+            self.store.close()
+            raise StoreError(f"数据库 {db_path} 由旧版本生成，请以可写方式打开一次或重新运行 "
+                             "renkou registry ingest 以重建状态表")
         self._register_reference()
+
+    def _derived_current(self) -> bool:
+        return bool(self.store.scalar(
+            "SELECT count(*) FROM information_schema.columns WHERE table_name = "
+            "'hukou_spells' AND column_name = 'death_date'"))
 
     def _register_reference(self) -> None:
         streets = [r for r in gazetteer().regions.values()

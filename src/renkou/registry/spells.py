@@ -18,18 +18,19 @@ from __future__ import annotations
 from renkou.registry.sql import EDUCATION_LEVELS
 from renkou.registry.store import Store
 
+_PERSON = ", sex VARCHAR, birth_date DATE, death_date DATE"
 _DERIVED = {
     "deaths": "pid UBIGINT, death_date DATE, source VARCHAR",
     "persons": "pid UBIGINT, sex VARCHAR, birth_date DATE, death_date DATE",
     "hukou_spells": "pid UBIGINT, street VARCHAR, start_date DATE, end_date DATE, "
-                    "hukou_kind VARCHAR",
+                    "hukou_kind VARCHAR" + _PERSON,
     "residence_spells": "pid UBIGINT, street VARCHAR, code VARCHAR, start_date DATE, "
-                        "end_date DATE, spell_start DATE",
-    "work_spells": "pid UBIGINT, code VARCHAR, start_date DATE, end_date DATE",
+                        "end_date DATE, spell_start DATE" + _PERSON,
+    "work_spells": "pid UBIGINT, code VARCHAR, start_date DATE, end_date DATE" + _PERSON,
     "insurance_spells": "pid UBIGINT, code VARCHAR, scheme VARCHAR, start_date DATE, "
-                        "end_date DATE",
+                        "end_date DATE" + _PERSON,
     "school_spells": "pid UBIGINT, code VARCHAR, stage VARCHAR, start_date DATE, "
-                     "end_date DATE, leave_kind VARCHAR",
+                     "end_date DATE, leave_kind VARCHAR" + _PERSON,
     "attainment_events": "pid UBIGINT, valid_date DATE, level INTEGER, source VARCHAR",
     "census_facts": "pid UBIGINT, census_date DATE, urban VARCHAR, residence_code VARCHAR",
 }
@@ -164,11 +165,15 @@ def rebuild(store: Store, batch_id: int) -> None:
     store.execute(
         "CREATE OR REPLACE TABLE persons AS SELECT i.pid, i.sex, i.birth_date, d.death_date "
         "FROM identity i LEFT JOIN deaths d USING (pid)")
+    # Interval tables carry sex, birth and death of the person (denormalised), so that a
+    # caliber is a filter on one table plus at most one join, even at 14 million persons.
     for name, sql in (("hukou_spells", HUKOU_SPELLS_SQL),
                       ("residence_spells", RESIDENCE_SPELLS_SQL),
                       ("work_spells", WORK_SPELLS_SQL),
                       ("insurance_spells", INSURANCE_SPELLS_SQL),
-                      ("school_spells", SCHOOL_SPELLS_SQL),
-                      ("attainment_events", _attainment_sql()),
+                      ("school_spells", SCHOOL_SPELLS_SQL)):
+        store.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT s.*, p.sex, p.birth_date, "
+                      f"p.death_date FROM ({sql}) s JOIN persons p USING (pid)")
+    for name, sql in (("attainment_events", _attainment_sql()),
                       ("census_facts", CENSUS_FACTS_SQL)):
         store.execute(f"CREATE OR REPLACE TABLE {name} AS {sql}")

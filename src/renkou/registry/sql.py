@@ -85,24 +85,35 @@ def education_at_sql(d: date) -> str:
             f"WHERE valid_date <= {lit(d)} GROUP BY pid")
 
 
+def alive_where(d: date, alias: str = "") -> str:
+    """Condition 'alive at D' on a table carrying birth_date and death_date (the interval
+    tables are denormalised with them, so calibers need no join to ``persons``)."""
+    a = f"{alias}." if alias else ""
+    return (f"{a}birth_date <= {lit(d)} AND ({a}death_date IS NULL "
+            f"OR {a}death_date > {lit(d)})")
+
+
 def hukou_at_sql(d: date) -> str:
-    """Hukou street of each person at D (latest hukou location with valid date ≤ D)."""
-    return (f"SELECT pid, street, hukou_kind FROM hukou_spells WHERE start_date <= {lit(d)} "
-            f"AND (end_date IS NULL OR end_date > {lit(d)})")
+    """Hukou street of each alive person at D (latest hukou location with valid date ≤ D)."""
+    return (f"SELECT pid, street, hukou_kind, sex, birth_date FROM hukou_spells "
+            f"WHERE start_date <= {lit(d)} AND (end_date IS NULL OR end_date > {lit(d)}) "
+            f"AND {alive_where(d)}")
 
 
 def residence_at_sql(d: date) -> str:
-    """Current residence street and spell start at D."""
-    return (f"SELECT pid, street, spell_start FROM residence_spells WHERE start_date <= {lit(d)} "
-            f"AND (end_date IS NULL OR end_date > {lit(d)})")
+    """Current residence street and spell start of each alive person at D."""
+    return (f"SELECT pid, street, spell_start, sex, birth_date FROM residence_spells "
+            f"WHERE start_date <= {lit(d)} AND (end_date IS NULL OR end_date > {lit(d)}) "
+            f"AND {alive_where(d)}")
 
 
 def resident_parts_sql(d: date) -> str:
     """Alive persons with hukou street H, residence street R and spell start S at D."""
-    return (f"SELECT a.pid, h.street AS hukou, r.street AS residence, r.spell_start "
-            f"FROM ({alive_sql(d)}) a LEFT JOIN ({hukou_at_sql(d)}) h USING (pid) "
-            f"LEFT JOIN ({residence_at_sql(d)}) r USING (pid) "
-            f"WHERE h.street IS NOT NULL OR r.street IS NOT NULL")
+    return (f"SELECT coalesce(h.pid, r.pid) AS pid, h.street AS hukou, r.street AS residence, "
+            f"r.spell_start, coalesce(h.sex, r.sex) AS sex, "
+            f"coalesce(h.birth_date, r.birth_date) AS birth_date "
+            f"FROM ({hukou_at_sql(d)}) h FULL OUTER JOIN ({residence_at_sql(d)}) r "
+            f"ON h.pid = r.pid")
 
 
 def resident_at_sql(d: date) -> str:
@@ -112,21 +123,24 @@ def resident_at_sql(d: date) -> str:
             f"WHEN residence IS NULL THEN hukou "
             f"WHEN residence = hukou THEN residence "
             f"WHEN spell_start <= {six} THEN residence "
-            f"ELSE hukou END AS code FROM ({resident_parts_sql(d)}) "
+            f"ELSE hukou END AS code, sex, birth_date FROM ({resident_parts_sql(d)}) "
             f"WHERE code IS NOT NULL")
 
 
 def employed_at_sql(d: date) -> str:
     """就业人口 location: current employment registration, else employee insurance."""
-    return (f"WITH emp AS (SELECT pid, arg_max(code, (start_date, code)) AS code FROM work_spells "
-            f"WHERE start_date <= {lit(d)} AND (end_date IS NULL OR end_date >= {lit(d)}) "
-            f"GROUP BY pid), "
-            f"ins AS (SELECT pid, arg_max(code, (start_date, code)) AS code FROM insurance_spells "
+    dl = lit(d)
+    pick = ("arg_max(code, (start_date, code)) AS code, any_value(sex) AS sex, "
+            "any_value(birth_date) AS birth_date")
+    return (f"WITH emp AS (SELECT pid, {pick} FROM work_spells "
+            f"WHERE start_date <= {dl} AND (end_date IS NULL OR end_date >= {dl}) "
+            f"AND {alive_where(d)} GROUP BY pid), "
+            f"ins AS (SELECT pid, {pick} FROM insurance_spells "
             f"WHERE scheme IN ('employee_pension', 'employee_medical') "
-            f"AND start_date <= {lit(d)} AND end_date >= {lit(d)} GROUP BY pid) "
-            f"SELECT a.pid, coalesce(emp.code, ins.code) AS code FROM ({alive_sql(d)}) a "
-            f"LEFT JOIN emp USING (pid) LEFT JOIN ins USING (pid) "
-            f"WHERE coalesce(emp.code, ins.code) IS NOT NULL")
+            f"AND start_date <= {dl} AND end_date >= {dl} AND {alive_where(d)} GROUP BY pid) "
+            f"SELECT coalesce(emp.pid, ins.pid) AS pid, coalesce(emp.code, ins.code) AS code, "
+            f"coalesce(emp.sex, ins.sex) AS sex, coalesce(emp.birth_date, ins.birth_date) "
+            f"AS birth_date FROM emp FULL OUTER JOIN ins ON emp.pid = ins.pid")
 
 
 def active_at_sql(d: date, window_months: int = ACTIVE_WINDOW_MONTHS) -> str:
@@ -135,26 +149,26 @@ def active_at_sql(d: date, window_months: int = ACTIVE_WINDOW_MONTHS) -> str:
     when there is no current residence record)."""
     w0 = months_before(d, window_months)
     dl = lit(d)
-    return (f"SELECT x.pid, x.code FROM ("
-            f"SELECT h.pid, h.street AS code FROM ({hukou_at_sql(d)}) h "
+    alive = alive_where(d)
+    cols = "pid, code, sex, birth_date"
+    return (f"SELECT h.pid, h.street AS code, h.sex, h.birth_date FROM ({hukou_at_sql(d)}) h "
             f"ANTI JOIN ({residence_at_sql(d)}) r ON h.pid = r.pid UNION ALL "
-            f"SELECT pid, code FROM residence_spells WHERE start_date <= {dl} "
-            f"AND (end_date IS NULL OR end_date > {w0}) UNION ALL "
-            f"SELECT pid, code FROM work_spells WHERE start_date <= {dl} "
-            f"AND (end_date IS NULL OR end_date >= {w0}) UNION ALL "
-            f"SELECT pid, code FROM insurance_spells WHERE start_date <= {dl} "
-            f"AND end_date >= {w0} UNION ALL "
-            f"SELECT pid, code FROM school_spells WHERE start_date <= {dl} "
-            f"AND (end_date IS NULL OR end_date >= {w0})"
-            f") x SEMI JOIN ({alive_sql(d)}) a ON x.pid = a.pid")
+            f"SELECT {cols} FROM residence_spells WHERE start_date <= {dl} "
+            f"AND (end_date IS NULL OR end_date > {w0}) AND {alive} UNION ALL "
+            f"SELECT {cols} FROM work_spells WHERE start_date <= {dl} "
+            f"AND (end_date IS NULL OR end_date >= {w0}) AND {alive} UNION ALL "
+            f"SELECT {cols} FROM insurance_spells WHERE start_date <= {dl} "
+            f"AND end_date >= {w0} AND {alive} UNION ALL "
+            f"SELECT {cols} FROM school_spells WHERE start_date <= {dl} "
+            f"AND (end_date IS NULL OR end_date >= {w0}) AND {alive}")
 
 
 def located_sql(caliber: str, d: date) -> str:
-    """(pid, code) pairs of the caliber at D."""
+    """(pid, code, sex, birth_date) rows of the caliber at D (one per person, except
+    ``active``: one per record, de-duplicated per area by :func:`caliber_sql`)."""
     check_caliber(caliber)
     if caliber == "hukou":
-        return (f"SELECT h.pid, h.street AS code FROM ({hukou_at_sql(d)}) h "
-                f"SEMI JOIN ({alive_sql(d)}) a ON h.pid = a.pid")
+        return f"SELECT pid, street AS code, sex, birth_date FROM ({hukou_at_sql(d)})"
     if caliber == "resident":
         return resident_at_sql(d)
     if caliber == "employed":
@@ -175,9 +189,10 @@ def caliber_sql(caliber: str, d: date, level: str = "district",
     if "education" in cols:
         extra += ", coalesce(ed.education, 'unknown') AS education"
         joins += f" LEFT JOIN ({education_at_sql(d)}) ed ON ed.pid = l.pid"
-    inner = (f"SELECT DISTINCT l.pid, {region} AS region, p.sex, "
-             f"{age_sql('p.birth_date', lit(d))} AS age{extra} "
-             f"FROM ({located_sql(caliber, d)}) l JOIN persons p ON l.pid = p.pid{joins}")
+    distinct = "DISTINCT " if caliber == "active" else ""
+    inner = (f"SELECT {distinct}l.pid, {region} AS region, l.sex, "
+             f"{age_sql('l.birth_date', lit(d))} AS age{extra} "
+             f"FROM ({located_sql(caliber, d)}) l{joins}")
     if not cols:
         return f"SELECT count(*) AS value FROM ({inner}) WHERE region IS NOT NULL"
     keys = ", ".join(cols)
