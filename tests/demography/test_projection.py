@@ -224,3 +224,14 @@ def test_two_leading_axes_broadcast() -> None:
     s = summary_indicators(res)
     assert s["e0_female"].shape == (2, 3, 7, 2)
     np.testing.assert_allclose(s["e0_female"][0, 2], s["e0_female"][1, 2])
+
+
+def test_both_sexes_e0_lies_between_the_sexes() -> None:
+    inp = _inputs(y=4)
+    pop = np.stack([inp.population, inp.population * 2])  # two trajectories, shared rates
+    pop[1, :, :, 90:] = 0.0  # nobody at 90+: the sexes' rates are averaged there
+    s = summary_indicators(project(dataclasses.replace(inp, population=pop)))
+    e0, m, f = s["e0"][:, :-1], s["e0_male"][:, :-1], s["e0_female"][:, :-1]
+    assert np.all((m < e0) & (e0 < f))
+    single = summary_indicators(project(inp))
+    np.testing.assert_allclose(s["e0"][0], single["e0"])

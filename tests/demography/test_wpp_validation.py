@@ -23,6 +23,7 @@ import pytest
 
 from renkou.demography.lifetable import life_expectancy
 from renkou.demography.projection import ProjectionInputs, ProjectionResult, project
+from renkou.demography.summary import summary_indicators
 from renkou.demography.variants import fertility_offset
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "wpp2024"
@@ -142,6 +143,17 @@ def test_e0_from_death_rates_within_0_1_year(code: int) -> None:
     for s, sex in enumerate(("male", "female")):
         w = e0[(e0.country_code == code) & (e0.sex == sex)].set_index("year").value
         assert np.abs(ours[:, s] - w.loc[years].to_numpy()).max() < 0.1
+
+
+@pytest.mark.parametrize("code", list(LOCATIONS))
+def test_both_sexes_e0_within_0_01_year(code: int) -> None:
+    """e0 for both sexes from the exposure-weighted rates of the sexes (summary ``e0``)
+    against WPP's both-sex e0 (mean of two calendar years for a mid-year step)."""
+    e0 = _read("e0_annual")
+    w = e0[(e0.country_code == code) & (e0.sex == "both")].set_index("year").value
+    wpp = np.array([(w[y] + w[y + 1]) / 2 for y in range(BASE, END)])
+    ours = summary_indicators(run(code))["e0"][:-1, 0]
+    assert np.abs(ours - wpp).max() < 0.01
 
 
 @pytest.mark.parametrize("code", list(LOCATIONS))

@@ -133,20 +133,26 @@ def table_columns(mx: FloatArray, widths: FloatArray, ax: FloatArray,
     return LifeTableColumns(ax=ax_full, qx=qx, lx=lx, dx=dx, Lx=Lx, Tx=Tx, ex=ex)
 
 
-def single_year_ax(mx: FloatArray, female: FloatArray | bool,
+def _a0(m0: FloatArray, female: FloatArray | bool | None, a0_rule: A0Rule) -> FloatArray:
+    if female is None:
+        return a0_rule_values(m0, "total", a0_rule)
+    return np.asarray(np.where(female, a0_rule_values(m0, "female", a0_rule),
+                               a0_rule_values(m0, "male", a0_rule)), dtype=np.float64)
+
+
+def single_year_ax(mx: FloatArray, female: FloatArray | bool | None,
                    a0_rule: A0Rule = "andreev-kingkade") -> FloatArray:
     """ax for a complete table: the a0 rule at age 0, one half elsewhere.
 
-    ``female`` is a boolean broadcastable to mx[..., 0] (True for women)."""
-    m0 = mx[..., 0]
-    a0 = np.where(female, a0_rule_values(m0, "female", a0_rule),
-                  a0_rule_values(m0, "male", a0_rule))
+    ``female`` is a boolean broadcastable to mx[..., 0] (True for women), or None for
+    both sexes together (the mean of the two sexes' rules)."""
+    a0 = _a0(mx[..., 0], female, a0_rule)
     ax = np.full(mx.shape, 0.5)
     ax[..., 0] = a0
     return ax
 
 
-def complete_columns(mx: FloatArray, female: FloatArray | bool,
+def complete_columns(mx: FloatArray, female: FloatArray | bool | None,
                      a0_rule: A0Rule = "andreev-kingkade") -> LifeTableColumns:
     """Complete (single-year) life table columns for (..., A) rates, open last age."""
     mx = np.asarray(mx, dtype=np.float64)
@@ -154,13 +160,13 @@ def complete_columns(mx: FloatArray, female: FloatArray | bool,
     return table_columns(mx, widths, single_year_ax(mx, female, a0_rule))
 
 
-def life_expectancy(mx: FloatArray, female: FloatArray | bool,
+def life_expectancy(mx: FloatArray, female: FloatArray | bool | None,
                     a0_rule: A0Rule = "andreev-kingkade") -> FloatArray:
     """e0 of complete tables, vectorised: (..., A) → (...)."""
     return complete_columns(mx, female, a0_rule).ex[..., 0]
 
 
-def _single_year_person_years(mx: FloatArray, female: FloatArray | bool,
+def _single_year_person_years(mx: FloatArray, female: FloatArray | bool | None,
                               a0_rule: A0Rule) -> tuple[FloatArray, FloatArray]:
     """lx and Lx of complete tables (radix 1) with as few passes over memory as possible.
 
@@ -168,8 +174,7 @@ def _single_year_person_years(mx: FloatArray, female: FloatArray | bool,
     the projection engine calls this once per step for every trajectory and region."""
     m = np.asarray(mx, dtype=np.float64)
     m0 = m[..., 0]
-    a0 = np.where(female, a0_rule_values(m0, "female", a0_rule),
-                  a0_rule_values(m0, "male", a0_rule))
+    a0 = _a0(m0, female, a0_rule)
     # With ax = ½: q = m / (1 + m/2), so p = 1 − q = (2 − m) / (2 + m) (≥ 0: q capped at 1).
     q = np.subtract(2.0, m[..., :-1])
     np.divide(q, m[..., :-1] + 2.0, out=q)
@@ -200,13 +205,13 @@ def survival_from_person_years(L: FloatArray) -> FloatArray:
     return s
 
 
-def fast_cohort_survival(mx: FloatArray, female: FloatArray | bool,
+def fast_cohort_survival(mx: FloatArray, female: FloatArray | bool | None,
                          a0_rule: A0Rule = "andreev-kingkade") -> FloatArray:
     """:func:`cohort_survival` of complete tables, computed without the full table."""
     return survival_from_person_years(_single_year_person_years(mx, female, a0_rule)[1])
 
 
-def life_expectancy_at(mx: FloatArray, female: FloatArray | bool, ages: tuple[int, ...],
+def life_expectancy_at(mx: FloatArray, female: FloatArray | bool | None, ages: tuple[int, ...],
                        a0_rule: A0Rule = "andreev-kingkade") -> FloatArray:
     """e(x) at the given exact ages of complete tables: (..., A) → (..., len(ages))."""
     lx, L = _single_year_person_years(mx, female, a0_rule)
@@ -228,7 +233,7 @@ class Survivorship:
     cohort: FloatArray
 
 
-def survivorship(mx: FloatArray, female: FloatArray | bool,
+def survivorship(mx: FloatArray, female: FloatArray | bool | None,
                  a0_rule: A0Rule = "andreev-kingkade") -> Survivorship:
     """Survivorship ratios from person-years of the period life table (PHG 2001, ch. 6)."""
     cols = complete_columns(mx, female, a0_rule)

@@ -5,7 +5,8 @@ Every indicator is an array (..., Y+1, R) aligned with ``result.years``. Stock i
 the year. Flow indicators (births, deaths, crude rates, TFR, SRB, e0) describe the step that
 starts at that date, so they are NaN in the last year, where no step starts.
 Shares and dependency ratios are percentages; crude rates are per 1000; SRB is males per
-100 females; TFR is children per woman; e0 in years from the period life table of the step.
+100 females; TFR is children per woman; e0 in years from the period life table of the step
+(``e0`` for both sexes from the exposure-weighted rates of the two sexes).
 """
 
 from __future__ import annotations
@@ -14,13 +15,19 @@ import numpy as np
 
 from renkou.demography import rates
 from renkou.demography.lifetable import A0Rule, life_expectancy_at
-from renkou.demography.projection import FEMALE, LE_AGES, MALE, ProjectionResult
+from renkou.demography.projection import (
+    BLOCK_CELLS,
+    FEMALE,
+    LE_AGES,
+    MALE,
+    ProjectionResult,
+)
 from renkou.types import FloatArray
 
 # The names the CLI writes to summary.csv, in this order.
 SUMMARY_INDICATORS: tuple[str, ...] = (
     "total", "male", "female", "births", "deaths", "natural_increase", "net_migration",
-    "cbr", "cdr", "natural_growth_rate", "tfr", "srb", "e0_male", "e0_female",
+    "cbr", "cdr", "natural_growth_rate", "tfr", "srb", "e0", "e0_male", "e0_female",
     "e60_male", "e60_female", "e65_male", "e65_female",
     "share_0_14", "share_15_59", "share_15_64", "share_60_plus", "share_65_plus",
     "share_80_plus", "young_dependency", "old_age_dependency", "total_dependency",
@@ -72,6 +79,8 @@ def summary_indicators(result: ProjectionResult) -> dict[str, FloatArray]:
         e = _life_expectancies(np.asarray(inputs.mx, dtype=np.float64), lead, inputs.a0_rule)
         for name, values in e.items():
             out[name] = _flow(values)
+    out["e0"] = _flow(_e0_both_sexes(pop, np.asarray(inputs.mx, dtype=np.float64),
+                                     inputs.a0_rule))
     out.update(_structure(both))
     return {k: np.asarray(out[k], dtype=np.float64) for k in SUMMARY_INDICATORS}
 
@@ -105,6 +114,39 @@ def _structure(both: FloatArray) -> dict[str, FloatArray]:
     frac = np.divide(half[..., 0] - below, at, out=np.zeros(at.shape), where=at > 0)
     out["median_age"] = np.where(total > 0, idx[..., 0] + frac, np.nan)
     return out
+
+
+def _e0_both_sexes(pop: FloatArray, mx: FloatArray, a0_rule: A0Rule) -> FloatArray:
+    """e0 of both sexes (人均预期寿命) per step: the life table of the sexes' death rates
+    weighted by the step's exposure (mean of start and end population), as WPP's both-sex
+    tables are built from both-sex rates. (..., Y, R); computed per step and per block of
+    trajectories so that the temporaries stay small and in cache."""
+    steps, r, n_age = pop.shape[-4] - 1, pop.shape[-3], pop.shape[-1]
+    lead = np.broadcast_shapes(pop.shape[:-4], mx.shape[:-4])
+    n_lead = int(np.prod(lead)) if lead else 1
+    p = np.broadcast_to(pop, (*lead, *pop.shape[-4:])).reshape(n_lead, *pop.shape[-4:])
+    shared = mx.ndim == 4  # one set of rates for every trajectory: no copy per trajectory
+    m_all = mx if shared else np.broadcast_to(mx, (*lead, *mx.shape[-4:])).reshape(
+        n_lead, *mx.shape[-4:])
+    out = np.empty((n_lead, steps, r))
+    block = max(1, BLOCK_CELLS // (r * n_age))
+    for b0 in range(0, n_lead, block):
+        rows = slice(b0, min(b0 + block, n_lead))
+        for t in range(steps):
+            w_m = p[rows, t, :, MALE] + p[rows, t + 1, :, MALE]  # (B, R, A)
+            w_f = p[rows, t, :, FEMALE] + p[rows, t + 1, :, FEMALE]
+            m = m_all[t] if shared else m_all[rows, t]  # (R, 2, A) or (B, R, 2, A)
+            mixed = m[..., MALE, :] * w_m
+            mixed += m[..., FEMALE, :] * w_f
+            w_m += w_f
+            empty = w_m <= 0
+            if empty.any():  # nobody at that age: the plain mean of the two rates
+                w_m[empty] = 1.0
+                plain = 0.5 * (m[..., MALE, :] + m[..., FEMALE, :])
+                mixed[empty] = np.broadcast_to(plain, mixed.shape)[empty]
+            mixed /= w_m
+            out[rows, t] = life_expectancy_at(mixed, None, (0,), a0_rule)[..., 0]
+    return out.reshape(*lead, steps, r)
 
 
 def _life_expectancies(mx: FloatArray, lead: tuple[int, ...],
