@@ -74,7 +74,8 @@ def _parse(col: pd.Series) -> np.ndarray:
                       dtype="datetime64[D]")
 
 
-def _shift_dates(col: pd.Series, lo: int, hi: int, rng: np.random.Generator) -> np.ndarray:
+def _shift_dates(col: pd.Series, lo: int, hi: int,
+                 rng: np.random.Generator) -> pd.api.extensions.ExtensionArray:
     d = _parse(col)
     return ds(d + rng.integers(lo, hi + 1, len(d)).astype("timedelta64[D]"))
 
