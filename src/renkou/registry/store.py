@@ -46,8 +46,8 @@ class Store:
         try:
             self._con = duckdb.connect(str(self.path), read_only=read_only,
                                        config={"memory_limit": _DEFAULT_MEMORY,
-                                               "threads": _DEFAULT_THREADS,
-                                               "enable_progress_bar": False})
+                                               "threads": _DEFAULT_THREADS})
+            self._con.execute("SET enable_progress_bar = false").fetchall()
         except duckdb.Error as exc:
             raise StoreError(f"无法打开数据库 {self.path}：{exc}") from None
         self._in_tx = False
