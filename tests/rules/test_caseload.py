@@ -87,3 +87,19 @@ def test_projection_by_year_adds_up() -> None:
     # The 10 % adjustment from 2026 raises the cost per case.
     per_case = by_year["annual_cost_total"] / (by_year.filter(like="caseload").sum(axis=1))
     assert per_case.iloc[1] == pytest.approx(per_case.iloc[0] * 1.1, rel=0.02)
+
+
+def test_scheme_change_costs_exactly_the_changed_amount() -> None:
+    from renkou.rules.budget import compare_paths
+
+    a = load_assumptions()
+    base, lat = demo_base(10_000, 6, a, BASE)
+    baseline, groups = project_base("tianjin-home-care", base, lat, BASE, 2025, 2026, {}, a)
+    scenario, _ = project_base("tianjin-home-care", base, lat, BASE, 2025, 2026,
+                               {"care_amount_severe": 800}, a)
+    cmp = compare_paths(baseline, scenario)
+    severe = groups[groups["group"] == "其中重度"].groupby("year")["caseload"].sum()
+    change = cmp.groupby("year")["annual_cost_total_change"].sum()
+    # Same people and draws: the only change is 200 元 a month more for each severe case.
+    assert change.to_numpy() == pytest.approx(severe.to_numpy() * 200 * 12)
+    assert cmp["caseload_change"].abs().max() == pytest.approx(0.0)

@@ -167,6 +167,8 @@ def budget_cmd(
     seed: int = typer.Option(2025, "--seed", help="推算未登记属性的随机种子"),
     base_date: str = typer.Option("", "--base-date", help="基准日 YYYY-MM-DD（默认起始年前一年"
                                   "12月31日）"),
+    compare: bool = typer.Option(False, "--compare", help="同时按未覆盖的参数测算基准，"
+                                 "输出“与基准比较”表（方案调整的影响）"),
 ) -> None:
     """按基准人口逐年增龄与存活概率测算各年各区受益人数与年度经费（市、区分担），写出 XLSX。"""
     from renkou.rules.budget import budget_workbook, project_budget
@@ -178,12 +180,16 @@ def budget_cmd(
         raise InputError("预算输出应为 .xlsx 文件", file=str(out))
     base = _date(base_date, "--base-date") if base_date else None
     result = project_budget(scheme, db, from_year, to_year, parse_overrides(param), seed=seed,
-                            base_date=base)
+                            base_date=base, compare=compare)
     budget_workbook(result, out)
     total = result.by_year["annual_cost_total"]
     typer.echo(f"已测算 {scheme} {from_year}—{to_year} 年预算，写入 {out}；"
                f"{from_year} 年合计 {total.iloc[0] / 1e4:,.1f} 万元，"
                f"{to_year} 年合计 {total.iloc[-1] / 1e4:,.1f} 万元")
+    if result.comparison is not None:
+        diff = result.comparison.groupby("year")["annual_cost_total_change"].sum()
+        typer.echo(f"与基准相比：{from_year} 年 {diff.iloc[0] / 1e4:+,.1f} 万元，"
+                   f"{to_year} 年 {diff.iloc[-1] / 1e4:+,.1f} 万元")
 
 
 def register(app: typer.Typer) -> None:

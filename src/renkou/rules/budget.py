@@ -45,6 +45,7 @@ class BudgetResult:
     groups: pd.DataFrame
     parameters: pd.DataFrame
     assumptions: pd.DataFrame
+    comparison: pd.DataFrame | None = None
 
 
 def evaluation_date(year: int) -> dt.date:
@@ -97,10 +98,25 @@ def _params_table(scheme: str, overrides: Mapping[str, Any], years: list[int]) -
     return pd.DataFrame(rows)
 
 
+def compare_paths(baseline: pd.DataFrame, scenario: pd.DataFrame) -> pd.DataFrame:
+    """Scenario minus baseline by year, district and component (same people, same draws, so
+    the difference is the effect of the changed parameters alone)."""
+    keys = ["year", "district", "district_name", "component"]
+    vals = ["caseload", "annual_cost_total", "annual_cost_city", "annual_cost_district"]
+    m = baseline[keys + vals].merge(scenario[keys + vals], on=keys, how="outer",
+                                    suffixes=("_baseline", "_scenario")).fillna(0.0)
+    for v in vals:
+        m[f"{v}_change"] = m[f"{v}_scenario"] - m[f"{v}_baseline"]
+    return m
+
+
 def project_budget(scheme: str, db: Path | str, from_year: int, to_year: int,
                    overrides: Mapping[str, Any] | None = None, *, seed: int = 2025,
-                   base_date: dt.date | None = None) -> BudgetResult:
-    """Caseload and annual cost by year, district and payer from the registry forward."""
+                   base_date: dt.date | None = None, compare: bool = False) -> BudgetResult:
+    """Caseload and annual cost by year, district and payer from the registry forward.
+
+    With ``compare`` the path is also run without any override (the shipped parameters and
+    assumptions) and the difference is returned in :attr:`BudgetResult.comparison`."""
     if to_year < from_year:
         raise InputError("终止年不能早于起始年")
     s_over, a_over = split_overrides(scheme, overrides or {})
@@ -110,9 +126,16 @@ def project_budget(scheme: str, db: Path | str, from_year: int, to_year: int,
     by_district, groups = project_base(scheme, base, lat, base_date, from_year, to_year,
                                        s_over, assumptions)
     years = list(range(from_year, to_year + 1))
+    comparison = None
+    if compare:
+        default = load_assumptions()
+        baseline, _ = project_base(scheme, base, lat, base_date, from_year, to_year, {},
+                                   default)
+        comparison = compare_paths(baseline, by_district)
     return BudgetResult(scheme, base_date, by_district, summarise(by_district), groups,
                         _params_table(scheme, s_over, years),
-                        pd.DataFrame(assumptions.table(evaluation_date(from_year))))
+                        pd.DataFrame(assumptions.table(evaluation_date(from_year))),
+                        comparison)
 
 
 NOTES = [
@@ -143,6 +166,8 @@ def budget_workbook(result: BudgetResult, path: Path | str) -> Path:
         result.groups.round(2).to_excel(xw, sheet_name="分类人数", index=False)
         result.parameters.to_excel(xw, sheet_name="参数", index=False)
         result.assumptions.to_excel(xw, sheet_name="测算假设", index=False)
+        if result.comparison is not None:
+            result.comparison.round(2).to_excel(xw, sheet_name="与基准比较", index=False)
     return p
 
 

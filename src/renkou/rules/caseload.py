@@ -17,7 +17,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from renkou.errors import InputError
+from renkou.errors import InputError, StoreError
 from renkou.regions import tianjin_districts
 from renkou.rules.conditions import Columns
 from renkou.rules.engine import split_shares
@@ -65,7 +65,17 @@ def registry_base(db: Path | str, as_of: dt.date, seed: int,
     """Hukou population (户籍人口) of the registry on ``as_of`` with each person's latent draws."""
     from renkou.registry import Registry
 
-    reg = Registry(Path(db), read_only=True)
+    path = Path(db)
+    if not path.exists():
+        raise StoreError(f"数据库文件不存在：{path}")
+    try:
+        reg = Registry(path, read_only=True)
+    except StoreError as exc:
+        # Some store versions fail to open read-only (a DuckDB option refused on a read-only
+        # connection); a writable open only ensures tables that already exist.
+        if "尚未导入" in str(exc):
+            raise
+        reg = Registry(path)
     try:
         df = reg.persons(as_of, caliber="hukou")
     finally:
