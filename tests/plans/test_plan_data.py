@@ -662,3 +662,20 @@ def test_tianjin_departments_from_the_row_that_names_the_service(tj: Plan) -> No
         assert ind.department_basis == "task-division"
         assert set(ind.departments) == set(row.departments), code
         assert ind.departments[0] == first, code
+
+
+@pytest.mark.parametrize(("plan_code", "start", "end"), [
+    (XQ, "（三）主要目标", "三、“十四五”时期人口发展主要任务"),
+    (CQ, "第二节主要目标", "专栏1"),
+])
+def test_every_number_in_the_goals_prose_is_a_target(plan_code: str, start: str,
+                                                      end: str) -> None:
+    plan = catalog.get_plan(plan_code)
+    text = _flat(_src(plan))
+    goals = text[text.index(start):text.index(end, text.index(start))]
+    # numbers with a unit; years ("2025年") and age brackets ("16—59岁", "65岁以上") excluded
+    goals = re.sub(r"\d+—\d+岁|\d+岁(?:及)?以上|(?:19|20)\d\d年", "", goals)
+    numbers = {float(x) for x in re.findall(r"(\d+(?:\.\d+)?)(?:%|‰|岁|年|万人|左右)", goals)}
+    encoded = {v for ind in plan.indicators for t in ind.targets
+               for v in (t.value, t.low, t.high) if v is not None and t.nature == "target"}
+    assert numbers and numbers <= encoded, numbers - encoded
