@@ -166,7 +166,7 @@ def life_expectancy(mx: FloatArray, female: FloatArray | bool | None,
     return complete_columns(mx, female, a0_rule).ex[..., 0]
 
 
-def _single_year_person_years(mx: FloatArray, female: FloatArray | bool | None,
+def single_year_person_years(mx: FloatArray, female: FloatArray | bool | None,
                               a0_rule: A0Rule) -> tuple[FloatArray, FloatArray]:
     """lx and Lx of complete tables (radix 1) with as few passes over memory as possible.
 
@@ -208,13 +208,13 @@ def survival_from_person_years(L: FloatArray) -> FloatArray:
 def fast_cohort_survival(mx: FloatArray, female: FloatArray | bool | None,
                          a0_rule: A0Rule = "andreev-kingkade") -> FloatArray:
     """:func:`cohort_survival` of complete tables, computed without the full table."""
-    return survival_from_person_years(_single_year_person_years(mx, female, a0_rule)[1])
+    return survival_from_person_years(single_year_person_years(mx, female, a0_rule)[1])
 
 
 def life_expectancy_at(mx: FloatArray, female: FloatArray | bool | None, ages: tuple[int, ...],
                        a0_rule: A0Rule = "andreev-kingkade") -> FloatArray:
     """e(x) at the given exact ages of complete tables: (..., A) → (..., len(ages))."""
-    lx, L = _single_year_person_years(mx, female, a0_rule)
+    lx, L = single_year_person_years(mx, female, a0_rule)
     T = np.stack([L[..., x:].sum(axis=-1) for x in ages], axis=-1)
     lx_at = lx[..., list(ages)]
     with np.errstate(divide="ignore", invalid="ignore"):

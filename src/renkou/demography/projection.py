@@ -32,7 +32,7 @@ import numpy as np
 
 from renkou.demography.lifetable import (
     A0Rule,
-    _single_year_person_years,
+    single_year_person_years,
     survival_from_person_years,
 )
 from renkou.types import FloatArray, IntArray
@@ -313,7 +313,7 @@ def _run_block(inputs: ProjectionInputs, population: FloatArray, births: FloatAr
 
     for t in range(inputs.steps):
         p = population[:, t]
-        lx, L = _single_year_person_years(mx_all[..., t, :, :, :], female, inputs.a0_rule)
+        lx, L = single_year_person_years(mx_all[..., t, :, :, :], female, inputs.a0_rule)
         if expectancy is not None:
             # T(x) for the ages of LE_AGES from the top down, one pass over L in total.
             above = np.zeros(L.shape[:-1])
