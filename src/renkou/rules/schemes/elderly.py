@@ -16,7 +16,6 @@ import numpy.typing as npt
 import pandas as pd
 
 from renkou.errors import InputError
-from renkou.regions import tianjin_districts
 from renkou.rules.conditions import Columns
 from renkou.rules.engine import (
     Evaluation,
@@ -35,6 +34,7 @@ from renkou.rules.inputs import ColumnSpec, ParsedTable, drop_rows
 from renkou.rules.parameters import ParameterSet, load_parameters
 from renkou.types import FloatArray
 
+TIANJIN_PROVINCE = "12"
 CARE_LEVELS = ("none", "light", "moderate", "severe")
 CARE_LEVEL_NAMES = {"none": "无", "light": "轻度", "moderate": "中度", "severe": "重度"}
 ASSISTANCE = ("none", "dibao", "low_income")
@@ -70,13 +70,15 @@ MEAL_COLUMNS: tuple[ColumnSpec, ...] = tuple(
 
 
 def check_districts(table: ParsedTable) -> ParsedTable:
-    """A Tianjin hukou with a district code outside Tianjin contradicts itself: drop the row."""
+    """A Tianjin hukou with another province's code contradicts itself: drop the row. Any
+    Tianjin code (12xxxx, also the city's own 120000/120100) is accepted; budgets by district
+    use only the 16 district codes."""
     if "hukou_district" not in table.columns:
         return table
-    codes = [r.code for r in tianjin_districts()]
     d = table.columns["hukou_district"]
-    bad = table.columns["hukou_tianjin"] & (d != "") & ~np.isin(d, codes)
-    return drop_rows(table, bad, "hukou_district", "本市户籍人员的户籍区代码不是天津市的区")
+    outside = ~np.char.startswith(d.astype(str), TIANJIN_PROVINCE)
+    bad = table.columns["hukou_tianjin"] & (d != "") & outside
+    return drop_rows(table, bad, "hukou_district", "本市户籍人员的户籍区代码不在天津市")
 
 
 def prepare(table: ParsedTable, as_of: dt.date) -> dict[str, np.ndarray]:
