@@ -106,9 +106,11 @@ def elderly_columns(base: PersonBase, lat: Latent, when: dt.date, a: Mapping[str
     age = completed_years(base.birth_date, when)
     fam = family(base, lat, a)
     bands = a["age_bands"]
-    severe = _by_band(a["care_severe_share"], bands, age)
-    moderate = severe + _by_band(a["care_moderate_share"], bands, age)
-    light = moderate + _by_band(a["care_light_share"], bands, age)
+    factor = np.where(base.sex == "female", float(a["care_sex_factor_female"]),
+                      float(a["care_sex_factor_male"]))
+    severe = factor * _by_band(a["care_severe_share"], bands, age)
+    moderate = severe + factor * _by_band(a["care_moderate_share"], bands, age)
+    light = moderate + factor * _by_band(a["care_light_share"], bands, age)
     uc = lat.u["care"]
     care = np.where(uc < severe, "severe", np.where(uc < moderate, "moderate",
                     np.where(uc < light, "light", "none"))).astype(object)
