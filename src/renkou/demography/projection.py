@@ -151,14 +151,15 @@ def validate_inputs(inputs: ProjectionInputs) -> tuple[int, ...]:
     return tuple(np.broadcast_shapes(*leads))
 
 
-def period_to_cohort_counts(migrants: FloatArray) -> FloatArray:
-    """Counts by age at the move (..., A) → counts by age slot at the end of the step."""
+def period_to_cohort_counts(migrants: FloatArray, scale: float = 1.0) -> FloatArray:
+    """Counts by age at the move (..., A) → counts by age slot at the end of the step
+    (times ``scale``, folded in to save a pass over the array)."""
     m = np.asarray(migrants, dtype=np.float64)
     out = np.empty(m.shape, dtype=np.float64)
     out[..., 0] = m[..., 0]
     np.add(m[..., 1:], m[..., :-1], out=out[..., 1:])
     out[..., -1] += m[..., -1]
-    out *= 0.5
+    out *= 0.5 * scale
     return out
 
 
@@ -171,7 +172,7 @@ def period_to_cohort_rates(rates: FloatArray) -> FloatArray:
     return out
 
 
-def _prepare_moves(rates: FloatArray) -> FloatArray:
+def _prepare_moves(rates: FloatArray, scale: float = 1.0) -> FloatArray:
     """Moving rates by age at the move (..., R, R, 2, A) → net-flow matrices by end-of-step
     age slot: off the diagonal the rate of moving o → d, on it minus the exit rate of o, so
     that Σ_o P[o]·M[o, d] is the net gain of d.
@@ -183,6 +184,8 @@ def _prepare_moves(rates: FloatArray) -> FloatArray:
     diag = np.arange(r)
     m[..., diag, diag, :, :] = 0.0
     m[..., diag, diag, :, :] = -m.sum(axis=-3)
+    if scale != 1.0:
+        m *= scale
     return m
 
 
@@ -206,39 +209,29 @@ class _InternalMoves:
                                     optimize=big), dtype=np.float64)
 
 
-def _advance(c: FloatArray, s: FloatArray, mig: FloatArray | None,
-             moves: _InternalMoves | None, timing: str) -> tuple[FloatArray, FloatArray]:
+def _advance(c: FloatArray, s: FloatArray, early_mig: FloatArray | None,
+             late_mig: FloatArray | None, early_moves: _InternalMoves | None,
+             late_moves: _InternalMoves | None) -> tuple[FloatArray, FloatArray]:
     """Survivors at the end of the step and deaths, by end-of-step age slot, of the cohorts
     ``c`` with their migrants.
 
     With w the share of the step migrants are exposed to (1 start, ½ mid-year, 0 end), the
     people exposed to the step's mortality are E = c + w·(internal net at the start + external
     net migrants); the survivors are S·E plus the (1 − w) part added at the end (internal moves
-    among the survivors, external migrants); deaths are (1 − S)·E."""
-    w = {"start": 1.0, "mid-year": 0.5, "end": 0.0}[timing]
+    among the survivors, external migrants); deaths are (1 − S)·E. The ``early_*`` inputs
+    come already multiplied by w and the ``late_*`` ones by 1 − w (None when zero)."""
     exposed = c
-    late: FloatArray | None = None
-    if moves is None and mig is None:
-        pass
-    elif w == 0.5 and mig is not None:
-        half = mig * 0.5  # shared by the early and the late half
-        early = half if moves is None else half + 0.5 * moves.net(c)
+    if early_mig is not None or early_moves is not None:
+        early = np.zeros(c.shape) if early_mig is None else early_mig
+        if early_moves is not None:
+            early = early + early_moves.net(c)
         exposed = c + early
-        late = half if moves is None else half + 0.5 * moves.net(c * s)
-    else:
-        if w > 0:
-            early = np.zeros(c.shape) if mig is None else mig * w
-            if moves is not None:
-                early += w * moves.net(c)
-            exposed = c + early
-        if w < 1:
-            late = np.zeros(c.shape) if mig is None else mig * (1.0 - w)
-            if moves is not None:
-                late += (1.0 - w) * moves.net(c * s)
     survivors = exposed * s
     deaths = exposed - survivors
-    if late is not None:
-        survivors += late
+    if late_mig is not None:
+        survivors += late_mig
+    if late_moves is not None:
+        survivors += late_moves.net(c * s)
     return survivors, deaths
 
 
@@ -300,7 +293,7 @@ def _run_block(inputs: ProjectionInputs, population: FloatArray, births: FloatAr
                deaths: FloatArray, expectancy: FloatArray | None,
                arr: dict[str, FloatArray | None]) -> None:
     """Project one block of trajectories (leading axis B) in place, step by step."""
-    timing = inputs.migration_timing
+    w = {"start": 1.0, "mid-year": 0.5, "end": 0.0}[inputs.migration_timing]
     shape = (population.shape[0], *population.shape[2:])  # (B, R, 2, A)
     n_age = shape[-1]
     female = np.array([False, True])  # broadcasts against m0 of shape (..., R, 2)
@@ -332,11 +325,22 @@ def _run_block(inputs: ProjectionInputs, population: FloatArray, births: FloatAr
         cohort[..., 1:-1] = p[..., :-2]
         np.add(p[..., -2], p[..., -1], out=cohort[..., -1])
         cohort[..., 0] = 0.0
-        mig = None if mig_all is None else np.broadcast_to(
-            period_to_cohort_counts(mig_all[..., t, :, :, :]), shape)
-        moves = None if int_all is None else _InternalMoves(
-            _prepare_moves(int_all[..., t, :, :, :, :]))
-        end, d_slot = _advance(cohort, s, mig, moves, timing)
+        # Migrants by end-of-step slot, split into the part exposed to the step's mortality
+        # (weight w) and the part added at the end (1 − w); the weights are folded in.
+        mig_w = mig_1w = None
+        if mig_all is not None:
+            if w == 0.5:
+                mig_w = mig_1w = period_to_cohort_counts(mig_all[..., t, :, :, :], 0.5)
+            elif w == 1.0:
+                mig_w = period_to_cohort_counts(mig_all[..., t, :, :, :])
+            else:
+                mig_1w = period_to_cohort_counts(mig_all[..., t, :, :, :])
+        mv_w = mv_1w = None
+        if int_all is not None:
+            mv = _InternalMoves(_prepare_moves(int_all[..., t, :, :, :, :], max(w, 1 - w)))
+            mv_w = mv if w > 0 else None
+            mv_1w = mv if w < 1 else None
+        end, d_slot = _advance(cohort, s, mig_w, mig_1w, mv_w, mv_1w)
         # Births from the average of women at the start and the end of the step.
         women = p[..., FEMALE, fert] + end[..., FEMALE, fert]
         total_births = 0.5 * np.einsum("...a,...a->...", women, asfr_all[..., t, :, :])
@@ -347,8 +351,10 @@ def _run_block(inputs: ProjectionInputs, population: FloatArray, births: FloatAr
         # The newborn cohort (slot 0) is advanced on its own, now that births are known.
         cohort[..., 0] = b
         end0, d0 = _advance(cohort[..., :1], s[..., :1],
-                            None if mig is None else mig[..., :1],
-                            None if moves is None else moves.slot0(), timing)
+                            None if mig_w is None else mig_w[..., :1],
+                            None if mig_1w is None else mig_1w[..., :1],
+                            None if mv_w is None else mv_w.slot0(),
+                            None if mv_1w is None else mv_1w.slot0())
         end[..., :1] = end0
         d_slot[..., :1] = d0
         # Emigration larger than the population would leave negative people: stop at zero.
