@@ -143,7 +143,11 @@ def handles(path: Path) -> bool:
     runner, ``tests/rules/test_points_yaml.py``)."""
     from renkou.rules.schemes import SCHEME_KEYS
 
-    return str(load_case_file(path).get("scheme")) in SCHEME_KEYS
+    try:
+        doc = yaml.load(path.read_text(encoding="utf-8"), Loader=CaseLoader)
+    except yaml.YAMLError:
+        return False
+    return isinstance(doc, dict) and str(doc.get("scheme")) in SCHEME_KEYS
 
 
 def run_case_file(path: Path) -> list[CaseOutcome]:

@@ -20,8 +20,9 @@ from renkou.tables import sheet_row
 
 #: Chinese spellings accepted for the English codes of enumerated columns.
 ENUM_ALIASES = {"城镇": "urban", "农村": "rural", "乡村": "rural", "低保": "dibao",
-                "低收入": "low_income", "无": "none", "轻度": "light", "中度": "moderate",
-                "重度": "severe", "男": "male", "女": "female"}
+                "低收入": "low_income", "low-income": "low_income", "无": "none",
+                "轻度": "light", "中度": "moderate", "重度": "severe", "男": "male",
+                "女": "female"}
 
 TRUE_WORDS = ("true", "1", "是", "yes", "y", "t")
 FALSE_WORDS = ("false", "0", "否", "no", "n", "f")
