@@ -1,5 +1,5 @@
 """``renkou synth``: build the synthetic Tianjin-like city (合成城市) — department feeds and
-truth files (``--out DIR``) or a ready embedded store (``--db FILE``)."""
+truth files (``--out DIR``) or a ready embedded store (``--db FILE``), or both."""
 
 from __future__ import annotations
 
@@ -17,9 +17,9 @@ def synth(
     seed: int = typer.Option(1, "--seed", help="随机种子（同一种子结果相同）/ random seed"),
     out: Path | None = typer.Option(None, "--out", help="输出部门数据文件与真值的目录 / "
                                     "directory for feeds and truth"),
-    db: Path | None = typer.Option(None, "--db", help="直接导入到该数据库文件 / build this "
+    db: Path | None = typer.Option(None, "--db", help="导入到该数据库文件 / build this "
                                    "DuckDB store"),
-    clean: bool = typer.Option(True, "--dirt/--clean", help="是否加入脏数据 / add dirt"),
+    dirt: bool = typer.Option(True, "--dirt/--clean", help="是否加入脏数据 / add dirt"),
 ) -> None:
     """生成合成城市：部门数据文件（含脏数据）与真实口径，或直接建库。
     Generate the synthetic city: department feeds with dirt and the truth, or a store."""
@@ -34,16 +34,26 @@ def synth(
     def say(msg: str) -> None:
         typer.echo(f"[{time.perf_counter() - t0:7.1f}s] {msg}", err=True)
 
-    if out is not None:
-        say(f"生成 {persons:,} 人的合成城市（种子 {seed}）")
-        manifest = synthesize(out, persons, seed, dirt=clean, progress=say)
-        say(f"共 {manifest['people_total']:,} 人（含 2015–2024 年间死亡、迁出、出生与迁入者）")  # type: ignore[str-format]
-        say(f"已写出 {len(manifest['files']):,} 个文件、{manifest['rows_written']:,} 行到 {out}")  # type: ignore[arg-type]
-        typer.echo(str(out))
-    if db is not None and out is None:
+    if out is None:
         say(f"生成 {persons:,} 人的合成城市并导入 {db}")
-        build_demo_store(db, persons, seed, progress=say)
+        build_demo_store(Path(str(db)), persons, seed, progress=say)
         say("完成")
+        typer.echo(str(db))
+        return
+    say(f"生成 {persons:,} 人的合成城市（种子 {seed}）")
+    manifest = synthesize(out, persons, seed, dirt=dirt, progress=say)
+    say(f"共 {manifest['people_total']:,} 人（含 2015–2024 年间死亡、迁出、出生与迁入者），"  # type: ignore[str-format]
+        f"{len(manifest['files']):,} 个文件、{manifest['rows_written']:,} 行")  # type: ignore[arg-type, str-format]
+    typer.echo(str(out))
+    if db is not None:
+        from renkou.registry.ingest import ingest_directory, report_text
+        from renkou.registry.store import Store
+
+        say(f"导入 {db}")
+        db.parent.mkdir(parents=True, exist_ok=True)
+        with Store(db) as store:
+            report = ingest_directory(store, out)
+        typer.echo(report_text(report).splitlines()[0], err=True)
         typer.echo(str(db))
 
 
