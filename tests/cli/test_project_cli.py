@@ -64,6 +64,9 @@ def test_outputs_follow_the_contract(sample: Path, tmp_path: Path,
     assert s[(2021, "120111", "total")] == pytest.approx(total_2021, rel=1e-9)
     assert s[(2020, "120111", "births")] == pytest.approx(
         births[(births.year == 2020) & (births.region == 120111)].value.sum(), rel=1e-9)
+    assert s[(2020, "120111", "deaths")] == pytest.approx(
+        deaths[(deaths.year == 2020) & (deaths.region == 120111)].value.sum(), rel=1e-9)
+    assert np.isnan(s[(2025, "120111", "births")])  # no step starts in the end year
     assert not (out / "quantiles.csv").exists()
 
 
