@@ -16,7 +16,7 @@ Comparator semantics (how the plan's words map to a test on a value):
 ``cumulative_ge``     "累计…以上" — sum (or net change) over period_start..period_end ≥ value
 ``cumulative_le``     cumulative total ≤ value
 ``cumulative_approx`` cumulative total "左右" value (e.g. Xiqing "净增6万人")
-``increase``          qualitative direction without a number ("提高", "提升"): the value in
+``increase``          qualitative direction without a number ("提高", "提升", "扩大"): the value in
                       ``year`` must exceed the latest baseline; ``value`` is empty
 ``decrease``          qualitative direction "降低", "下降": below the latest baseline
 
@@ -140,7 +140,7 @@ class Baseline(_Frozen):
 
     year: int = Field(ge=1949, le=2100)
     value: float
-    # "接近一半" → approx; "超过三分之一" → gt; "控制在10/10万以下" → lt.
+    # "接近一半" → approx; "超过三分之一" → gt; "控制在10/10万以下" → le (以下 includes the number).
     comparator: BaselineComparator = "eq"
     # A cumulative baseline (e.g. "十三五" total of new urban jobs) covers a period.
     period_start: int | None = None
