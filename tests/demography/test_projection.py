@@ -235,3 +235,12 @@ def test_both_sexes_e0_lies_between_the_sexes() -> None:
     assert np.all((m < e0) & (e0 < f))
     single = summary_indicators(project(inp))
     np.testing.assert_allclose(s["e0"][0], single["e0"])
+
+
+def test_engine_and_summary_agree_on_both_sexes_e0() -> None:
+    rng = np.random.default_rng(9)
+    inp = _inputs(y=5, net_migration=rng.normal(0, 20, (5, 2, 2, A)))
+    res = project(inp)
+    from_engine = summary_indicators(res)["e0"]
+    rebuilt = summary_indicators(dataclasses.replace(res, e0_both_sexes=None))["e0"]
+    np.testing.assert_allclose(from_engine, rebuilt, rtol=1e-12)

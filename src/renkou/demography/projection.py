@@ -98,6 +98,9 @@ class ProjectionResult:
     # e0, e60, e65 (LE_AGES) of each step's life tables: (..., Y, R, 2, 3); NaN beyond the
     # open age. Computed on the way, so that summaries need not rebuild the tables.
     life_expectancy: FloatArray | None = None
+    # e0 of both sexes (..., Y, R): the life table of the sexes' rates weighted by the step's
+    # exposure (start + end population), as WPP builds its both-sex tables.
+    e0_both_sexes: FloatArray | None = None
 
 
 def _lead(shape: tuple[int, ...], core: int) -> tuple[int, ...]:
@@ -270,6 +273,7 @@ def project(inputs: ProjectionInputs) -> ProjectionResult:
     deaths = np.empty((n_lead, y_steps, r, 2, n_age), dtype=np.float64)
     e_shape_lead = n_lead if arrays["mx"][1] else 1
     expectancy = np.empty((e_shape_lead, y_steps, r, 2, len(LE_AGES)), dtype=np.float64)
+    e_both = np.empty((n_lead, y_steps, r), dtype=np.float64)
     population[:, 0] = pop_in
     block = max(1, BLOCK_CELLS // (r * 2 * n_age))
     for b0 in range(0, n_lead, block):
@@ -278,7 +282,7 @@ def project(inputs: ProjectionInputs) -> ProjectionResult:
                  for k, (a, has) in arrays.items()}
         _run_block(inputs, population[sl], births[sl], deaths[sl],
                    expectancy[sl] if arrays["mx"][1] else (expectancy if b0 == 0 else None),
-                   views)
+                   e_both[sl], views)
     years = np.arange(inputs.base_year, inputs.end_year + 1, dtype=np.int64)
     e_out = expectancy.reshape(*lead, *expectancy.shape[1:]) if arrays["mx"][1] else (
         np.broadcast_to(expectancy[0], (*lead, *expectancy.shape[1:])))
@@ -286,11 +290,11 @@ def project(inputs: ProjectionInputs) -> ProjectionResult:
         years=years, population=population.reshape(*lead, *population.shape[1:]),
         births=births.reshape(*lead, *births.shape[1:]),
         deaths=deaths.reshape(*lead, *deaths.shape[1:]), inputs=inputs,
-        life_expectancy=e_out)
+        life_expectancy=e_out, e0_both_sexes=e_both.reshape(*lead, *e_both.shape[1:]))
 
 
 def _run_block(inputs: ProjectionInputs, population: FloatArray, births: FloatArray,
-               deaths: FloatArray, expectancy: FloatArray | None,
+               deaths: FloatArray, expectancy: FloatArray | None, e_both: FloatArray,
                arr: dict[str, FloatArray | None]) -> None:
     """Project one block of trajectories (leading axis B) in place, step by step."""
     w = {"start": 1.0, "mid-year": 0.5, "end": 0.0}[inputs.migration_timing]
@@ -360,6 +364,7 @@ def _run_block(inputs: ProjectionInputs, population: FloatArray, births: FloatAr
         # Emigration larger than the population would leave negative people: stop at zero.
         np.maximum(end, 0.0, out=end)
         population[:, t + 1] = end
+        e_both[:, t] = _e0_both(mx_all[..., t, :, :, :], p, end, inputs.a0_rule)
         # Deaths by age at the start of the step (slot a+1 holds those aged a at the start).
         d = deaths[:, t]
         d[..., :-2] = d_slot[..., 1:-1]
@@ -368,3 +373,22 @@ def _run_block(inputs: ProjectionInputs, population: FloatArray, births: FloatAr
         d[..., -2] = d_slot[..., -1] * share
         d[..., -1] = d_slot[..., -1] * (1.0 - share)
         d[..., 0] += d_slot[..., 0]
+
+
+def _e0_both(mx: FloatArray, start: FloatArray, end: FloatArray, a0_rule: A0Rule
+             ) -> FloatArray:
+    """e0 of both sexes for one step: rates of the sexes weighted by start + end population
+    (..., R, 2, A) → (..., R). Ages with nobody take the plain mean of the two rates."""
+    w_m = start[..., MALE, :] + end[..., MALE, :]
+    w_f = start[..., FEMALE, :] + end[..., FEMALE, :]
+    mixed = mx[..., MALE, :] * w_m
+    mixed += mx[..., FEMALE, :] * w_f
+    w_m += w_f
+    empty = w_m <= 0
+    if empty.any():
+        w_m[empty] = 1.0
+        plain = 0.5 * (mx[..., MALE, :] + mx[..., FEMALE, :])
+        mixed[empty] = np.broadcast_to(plain, mixed.shape)[empty]
+    mixed /= w_m
+    _, L = single_year_person_years(mixed, None, a0_rule)
+    return np.asarray(L.sum(axis=-1), dtype=np.float64)  # T(0) / l(0), radix 1

@@ -79,8 +79,9 @@ def summary_indicators(result: ProjectionResult) -> dict[str, FloatArray]:
         e = _life_expectancies(np.asarray(inputs.mx, dtype=np.float64), lead, inputs.a0_rule)
         for name, values in e.items():
             out[name] = _flow(values)
-    out["e0"] = _flow(_e0_both_sexes(pop, np.asarray(inputs.mx, dtype=np.float64),
-                                     inputs.a0_rule))
+    e_both = (result.e0_both_sexes if result.e0_both_sexes is not None else
+              _e0_both_sexes(pop, np.asarray(inputs.mx, dtype=np.float64), inputs.a0_rule))
+    out["e0"] = _flow(np.broadcast_to(e_both, births.shape))
     out.update(_structure(both))
     return {k: np.asarray(out[k], dtype=np.float64) for k in SUMMARY_INDICATORS}
 
