@@ -362,8 +362,7 @@ def _run_block(inputs: ProjectionInputs, population: FloatArray, births: FloatAr
         end[..., :1] = end0
         d_slot[..., :1] = d0
         # Emigration larger than the population would leave negative people: stop at zero.
-        np.maximum(end, 0.0, out=end)
-        population[:, t + 1] = end
+        end = np.maximum(end, 0.0, out=population[:, t + 1])
         e_both[:, t] = _e0_both(mx_all[..., t, :, :, :], p, end, inputs.a0_rule)
         # Deaths by age at the start of the step (slot a+1 holds those aged a at the start).
         d = deaths[:, t]
