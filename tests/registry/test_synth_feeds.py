@@ -89,6 +89,9 @@ def test_registry_recovers_the_truth_exactly(feeds: Path, tmp_path: Path) -> Non
     db = tmp_path / "r.duckdb"
     with Store(db) as store:
         ingest_directory(store, feeds)
+        quarantined = int(str(store.scalar("SELECT count(*) FROM quarantine")))
+    manifest = json.loads((feeds / "truth" / "manifest.json").read_text("utf-8"))
+    assert quarantined == manifest["expected_quarantined"]
     from renkou.cli.main import app
 
     truth = pd.read_csv(feeds / "truth" / "calibers.csv", dtype={"region": str})
@@ -102,6 +105,17 @@ def test_registry_recovers_the_truth_exactly(feeds: Path, tmp_path: Path) -> Non
         m = want.merge(got, on=["region", "sex", "age"], how="outer", suffixes=("_t", "_r"))
         m = m.fillna(0)
         assert (m["value_t"] == m["value_r"]).all(), (as_of, caliber)
+
+    sep = pd.read_csv(feeds / "truth" / "separation.csv", dtype={"region": str})
+    for as_of, want in sep.groupby("as_of"):
+        out = tmp_path / f"sep_{as_of}.csv"
+        r = runner.invoke(app, ["registry", "separation", "--db", str(db), "--as-of", as_of,
+                                "--out", str(out)])
+        assert r.exit_code == 0, r.output
+        got = pd.read_csv(out, dtype={"region": str})
+        m = want.drop(columns="as_of").merge(got, on=["region", "kind"], how="outer",
+                                             suffixes=("_t", "_r")).fillna(0)
+        assert (m["value_t"] == m["value_r"]).all(), as_of
 
 
 def test_large_cities_are_written_in_parts_with_summed_truth(tmp_path: Path) -> None:
