@@ -345,6 +345,9 @@ def _run_block(inputs: ProjectionInputs, population: FloatArray, births: FloatAr
             mv_w = mv if w > 0 else None
             mv_1w = mv if w < 1 else None
         end, d_slot = _advance(cohort, s, mig_w, mig_1w, mv_w, mv_1w)
+        # Emigration larger than a cohort would leave negative people: stop at zero (before
+        # the women are counted for births).
+        np.maximum(end, 0.0, out=end)
         # Births from the average of women at the start and the end of the step.
         women = p[..., FEMALE, fert] + end[..., FEMALE, fert]
         total_births = 0.5 * np.einsum("...a,...a->...", women, asfr_all[..., t, :, :])
@@ -361,7 +364,6 @@ def _run_block(inputs: ProjectionInputs, population: FloatArray, births: FloatAr
                             None if mv_1w is None else mv_1w.slot0())
         end[..., :1] = end0
         d_slot[..., :1] = d0
-        # Emigration larger than the population would leave negative people: stop at zero.
         end = np.maximum(end, 0.0, out=population[:, t + 1])
         e_both[:, t] = _e0_both(mx_all[..., t, :, :, :], p, end, inputs.a0_rule)
         # Deaths by age at the start of the step (slot a+1 holds those aged a at the start).
