@@ -89,14 +89,19 @@ def rank(result: ScoreResult, pseudonym_key: bytes | None = None) -> RankResult:
     pts = result.total[idx]
     ins = a.numbers["insurance_years"][idx]
     day = a.application_date[idx].astype(np.int64)
-    # Pseudonyms only where the first three keys tie (HMAC per row is the slow part).
-    keys = pd.DataFrame({"p": pts, "i": ins, "d": day})
-    tied = keys.duplicated(keep=False).to_numpy()
+    # np.lexsort sorts by the last key first. Pseudonyms are needed only where the first three
+    # keys tie (HMAC per row is the slow part): sort without them, find equal neighbours.
+    local = np.lexsort((day, -ins, -pts))
+    same = ((pts[local][1:] == pts[local][:-1]) & (ins[local][1:] == ins[local][:-1])
+            & (day[local][1:] == day[local][:-1]))
+    tied_sorted = np.zeros(local.shape[0], dtype=bool)
+    tied_sorted[1:] |= same
+    tied_sorted[:-1] |= same
     pseudo = np.zeros(idx.shape[0], dtype=np.uint64)
-    if tied.any():
+    if tied_sorted.any():
+        tied = local[tied_sorted]
         pseudo[tied] = pseudonyms(a.applicant_id[idx[tied]], pseudonym_key)
-    # np.lexsort sorts by the last key first.
-    local = np.lexsort((pseudo, day, -ins, -pts))
+        local = np.lexsort((pseudo, day, -ins, -pts))
     order = idx[local]
     n = len(a)
     rank_of = np.zeros(n, dtype=np.int64)
