@@ -85,9 +85,16 @@ def _age_sex_shares(ref: dict[str, Any]) -> FloatArray:
     c = ref["tianjin_census2020"]
     blocks = [(0, 15, c["age_0_14"]), (15, 60, c["age_15_59"]),
               (60, 65, c["age_60_plus"] - c["age_65_plus"]), (65, MAX_AGE + 1, c["age_65_plus"])]
-    shares = np.zeros(MAX_AGE + 1)
-    for lo, hi, target in blocks:
-        shares[lo:hi] = both[lo:hi] / both[lo:hi].sum() * target
+    # Rescale China's shape by a factor that is piecewise linear in age (knots at the block
+    # centres) and solved so that each block hits its Tianjin share exactly: the blocks add up
+    # right without steps at ages 15, 60 and 65.
+    knots = np.array([7.0, 37.0, 62.0, 82.0])
+    mid = np.arange(MAX_AGE + 1) + 0.5
+    hats = np.array([np.interp(mid, knots, row) for row in np.eye(len(knots))])
+    weight = np.array([[float((both[lo:hi] * hats[k, lo:hi]).sum()) for k in range(len(knots))]
+                       for lo, hi, _ in blocks])
+    factor = np.linalg.solve(weight, np.array([target for *_, target in blocks]))
+    shares = both * (factor @ hats)
     # Male share by age follows China's pattern, with male odds scaled so the total matches.
     pm = male / both
     lo_k, hi_k = 0.5, 2.0
