@@ -80,9 +80,19 @@ def _pick_street(districts: I64, urban: Bools, t: Targets, rng: np.random.Genera
     return out
 
 
-def draw_resident_streets(n: int, t: Targets, rng: np.random.Generator) -> I64:
-    """District by census2020 weights, then urban or rural by the district's urban share."""
-    di = rng.choice(len(t.district_codes), size=n, p=t.district_weights)
+def draw_resident_streets(n: int, t: Targets, rng: np.random.Generator,
+                          age: I64 | None = None) -> I64:
+    """District by census2020 weights (given the age: older people more often in the central
+    districts), then urban or rural by the district's urban share."""
+    if age is None:
+        di = rng.choice(len(t.district_codes), size=n, p=t.district_weights)
+    else:
+        di = np.empty(n, dtype=np.int64)
+        old = age >= 60
+        di[old] = rng.choice(len(t.district_codes), size=int(old.sum()),
+                             p=t.district_weights_60_plus)
+        di[~old] = rng.choice(len(t.district_codes), size=int((~old).sum()),
+                              p=t.district_weights_under_60)
     districts = np.array(t.district_codes, dtype=np.int64)[di]
     urban = rng.random(n) < t.district_urban[di]
     return _pick_street(districts, urban, t, rng)
@@ -141,7 +151,7 @@ def draw_placement(age: I64, ref: Dates, t: Targets, rng: np.random.Generator,
                    floating_only: bool = False) -> Placement:
     """Resident street, 人户分离 category, hukou and residence streets and spell start."""
     n = len(age)
-    resident = draw_resident_streets(n, t, rng)
+    resident = draw_resident_streets(n, t, rng, age)
     sep = t.separation
     if floating_only:
         cat = np.full(n, FLOATING, dtype=np.int8)

@@ -47,6 +47,8 @@ class Targets:
     district_codes: tuple[int, ...]
     district_weights: FloatArray
     district_urban: FloatArray
+    district_weights_60_plus: FloatArray  # P(district | aged 60+)
+    district_weights_under_60: FloatArray  # P(district | under 60)
     streets: tuple[Street, ...]
     separation: dict[str, float]
     mx: FloatArray
@@ -190,6 +192,14 @@ def targets() -> Targets:
     weights = np.array([float(r.census2020 or 0) for r in districts])
     weights /= weights.sum()
     urban = np.array([float(ref["urban_share"][r.group or "outer"]) for r in districts])
+    # Older central districts, younger suburbs: P(d | 60+) and P(d | <60) mix back to the
+    # census weights exactly (tilts are centred), so district totals and city shares hold.
+    p60 = float(ref["tianjin_census2020"]["age_60_plus"])
+    tilt = np.array([(float(ref["district_60_plus"][r.code]) - p60) / (p60 * (1 - p60))
+                     for r in districts])
+    tilt -= float((weights * tilt).sum())
+    old = weights * (1 + tilt * (1 - p60))
+    young = weights * (1 - tilt * p60)
     srb = float(ref["sex_ratio_at_birth"])
     outside = ref["outside_codes"]
     ow = np.array([float(v) for v in outside.values()])
@@ -198,6 +208,8 @@ def targets() -> Targets:
         district_codes=tuple(codes),
         district_weights=weights,
         district_urban=urban,
+        district_weights_60_plus=old / old.sum(),
+        district_weights_under_60=young / young.sum(),
         streets=_streets(ref, codes),
         separation={k: float(v) for k, v in ref["separation"].items()},
         mx=_scaled_mx(ref, srb),
