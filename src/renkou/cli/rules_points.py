@@ -143,7 +143,9 @@ def simulate_cmd(
     out: Path = typer.Option(..., "--out", help="输出XLSX / output workbook"),
     quota: int | None = typer.Option(None, "--quota", help="年度落户名额（调整前后相同，"
                                      "除非调整项另设 quota）"),
-    change: list[str] = typer.Option([], "--change", help="调整项 KEY=VALUE，可重复"),
+    change: list[str] = typer.Option(
+        [], "--change", help="调整项 KEY=VALUE，可重复，如 education.points.associate=45、"
+        "social_insurance.cap=60、district_bonus.weight=2、quota=20000、threshold=100"),
     change_file: Path | None = typer.Option(None, "--change-file", help="调整项YAML文件"),
     as_of: str | None = typer.Option(None, "--as-of", help="调整生效与计分日期（默认取申请表中"
                                      "最晚的申请日期）"),
