@@ -12,12 +12,10 @@ stays, ``active = false``). Department precedence is applied in :mod:`spells`.""
 
 from __future__ import annotations
 
-import json
 import os
 import time
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from renkou.errors import InputError, StoreError
@@ -25,6 +23,13 @@ from renkou.logs import get_logger
 from renkou.registry import crypto, spells
 from renkou.registry.feeds import FeedSchema, feed_schemas, find_feed_files
 from renkou.registry.loader import as_text, file_hash, load_raw
+from renkou.registry.quarantine import (
+    BatchReport,
+    FileReport,
+    flag_after_death,
+    flag_feed,
+    report_text,
+)
 from renkou.registry.records import (
     META_COLUMNS,
     NAME_PRIORITY,
@@ -45,71 +50,15 @@ from renkou.registry.validate import (
     row_checks,
 )
 
+__all__ = ["BatchReport", "FileReport", "ensure_record_tables", "ingest_directory",
+           "report_text"]
+
 log = get_logger("registry.ingest")
 
 Progress = Callable[[str, int, int], None]  # (message, step, total steps)
 
-# Sources of a death date, in precedence order (卫健 over 公安 over 民政).
-DEATH_SOURCES = (
-    ("health_death", "death_date", "TRUE"),
-    ("police_hukou", "change_date", "change_type = 'death_cancel'"),
-    ("civil_funeral", "death_date", "TRUE"),
-)
 _EXAMPLES_PER_REASON = 3
 _ENCRYPT_CHUNK = 500_000
-
-
-@dataclass(frozen=True)
-class FileReport:
-    """What happened to one delivered file."""
-
-    file: str
-    feed: str
-    rows_read: int
-    accepted: int
-    quarantined: int
-    skipped: bool = False  # already ingested earlier (same content hash)
-    error: str = ""  # the file could not be read at all (not recorded; retried next run)
-    by_reason: dict[str, int] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class BatchReport:
-    """The batch report (批次报告): counts by file and reason, examples with masked IDs."""
-
-    batch_id: int | None
-    files: tuple[FileReport, ...]
-    examples: tuple[dict[str, object], ...]
-
-    @property
-    def rows_read(self) -> int:
-        return sum(f.rows_read for f in self.files if not f.skipped)
-
-    @property
-    def failed_files(self) -> int:
-        return sum(1 for f in self.files if f.error)
-
-    @property
-    def accepted(self) -> int:
-        return sum(f.accepted for f in self.files if not f.skipped)
-
-    @property
-    def quarantined(self) -> int:
-        return sum(f.quarantined for f in self.files if not f.skipped)
-
-    @property
-    def by_reason(self) -> dict[str, int]:
-        total: Counter[str] = Counter()
-        for f in self.files:
-            total.update(f.by_reason)
-        return dict(sorted(total.items()))
-
-    def to_json(self) -> str:
-        return json.dumps({
-            "batch_id": self.batch_id, "rows_read": self.rows_read, "accepted": self.accepted,
-            "quarantined": self.quarantined, "by_reason": self.by_reason,
-            "files": [f.__dict__ for f in self.files], "examples": list(self.examples),
-        }, ensure_ascii=False, default=str)
 
 
 def _feed_order(key: str) -> int:
@@ -191,62 +140,6 @@ def _check_file(store: Store, schema: FeedSchema, raw: str, name: str, file_idx:
     n = int(store.scalar(f"SELECT count(*) FROM {raw}"))
     store.execute(f"DROP TABLE {raw}")
     return n
-
-
-def _flag_feed(store: Store, schema: FeedSchema) -> None:
-    """Cross-row checks of the rows that passed the row checks."""
-    key = schema.key
-    # Duplicates: the same row again in this batch or already in the store.
-    store.execute(
-        f"CREATE OR REPLACE TEMP TABLE flag_{key} AS SELECT file_idx, row_no, CASE "
-        f"WHEN row_number() OVER (PARTITION BY content_hash ORDER BY file_idx, row_no) > 1 "
-        f"THEN 'duplicate' "
-        f"WHEN content_hash IN (SELECT content_hash FROM rec_{key}) THEN 'duplicate' END AS flag "
-        f"FROM cand_{key} WHERE reason IS NULL")
-    # Conflicts: same record id and 登记日期 as an earlier row (batch or store), other content.
-    store.execute(
-        f"UPDATE flag_{key} SET flag = 'conflict' FROM (SELECT c.file_idx, c.row_no, "
-        f"row_number() OVER (PARTITION BY c.record_id, c.record_date "
-        f"ORDER BY c.file_idx, c.row_no) AS k, "
-        f"(c.record_id, c.record_date) IN (SELECT (record_id, record_date) FROM rec_{key}) AS s "
-        f"FROM cand_{key} c JOIN flag_{key} f USING (file_idx, row_no) WHERE f.flag IS NULL) x "
-        f"WHERE flag_{key}.file_idx = x.file_idx AND flag_{key}.row_no = x.row_no "
-        f"AND (x.k > 1 OR x.s)")
-
-
-def _death_candidates_sql(schemas: dict[str, FeedSchema], staged: list[str]) -> str:
-    parts = []
-    for prio, (feed, col, where) in enumerate(DEATH_SOURCES):
-        if feed not in schemas:
-            continue
-        parts.append(f"SELECT pid, {col} AS death_date, {prio} AS prio, '{feed}' AS source "
-                     f"FROM rec_{feed} WHERE active AND {where}")
-        if feed not in staged:
-            continue
-        parts.append(f"SELECT c.pid, c.{col}, {prio}, '{feed}' FROM cand_{feed} c "
-                     f"JOIN flag_{feed} f USING (file_idx, row_no) WHERE f.flag IS NULL "
-                     f"AND {where}")
-    return " UNION ALL ".join(parts)
-
-
-def _flag_after_death(store: Store, schemas: dict[str, FeedSchema], keys: list[str]) -> None:
-    store.execute(
-        "CREATE OR REPLACE TEMP TABLE batch_deaths AS SELECT pid, "
-        "arg_min(death_date, (prio, death_date)) AS death_date "
-        f"FROM ({_death_candidates_sql(schemas, keys)}) GROUP BY pid")
-    for key in keys:
-        schema = schemas[key]
-        if schema.after_death_exempt_all:
-            continue
-        exempt = "FALSE"
-        if schema.after_death_exempt_field:
-            vals = ", ".join(f"'{v}'" for v in schema.after_death_exempt_values)
-            exempt = f"c.{q(schema.after_death_exempt_field)} IN ({vals})"
-        store.execute(
-            f"UPDATE flag_{key} SET flag = 'event_after_death' FROM cand_{key} c "
-            f"JOIN batch_deaths d ON c.pid = d.pid WHERE flag_{key}.flag IS NULL "
-            f"AND flag_{key}.file_idx = c.file_idx AND flag_{key}.row_no = c.row_no "
-            f"AND c._event_date > d.death_date AND NOT ({exempt})")
 
 
 def _commit_feed(store: Store, schema: FeedSchema, batch_id: int) -> None:
@@ -381,8 +274,8 @@ def ingest_directory(store: Store, directory: Path, progress: Progress | None = 
             rows_by_file[(key, path.name)] = n
         keys = sorted(staged, key=_feed_order)
         for key in keys:
-            _flag_feed(store, schemas[key])
-        _flag_after_death(store, schemas, keys) if keys else None
+            flag_feed(store, schemas[key])
+        flag_after_death(store, schemas, keys) if keys else None
         say("写入", len(files) + 1, step_total)
         store.execute("CREATE OR REPLACE TEMP TABLE new_ident (pid UBIGINT, pseudonym VARCHAR, "
                       "id_number VARCHAR, name VARCHAR, prio INTEGER)")
@@ -426,29 +319,3 @@ def ingest_directory(store: Store, directory: Path, progress: Progress | None = 
     log.info("ingest batch %s: %s rows, %s accepted, %s quarantined", batch_id,
              report.rows_read, report.accepted, report.quarantined)
     return report
-
-
-def report_text(report: BatchReport) -> str:
-    """The batch report as Chinese text (masked IDs only)."""
-    lines = [f"批次 {report.batch_id}：读取 {report.rows_read} 行，接收 {report.accepted} 行，"
-             f"隔离 {report.quarantined} 行"]
-    for f in report.files:
-        if f.skipped:
-            lines.append(f"  {f.file}：已导入过（内容相同），跳过")
-        elif f.error:
-            lines.append(f"  {f.file}：无法读取，未导入（{f.error}）")
-        else:
-            reasons = "，".join(f"{k} {v}" for k, v in f.by_reason.items()) or "无"
-            lines.append(f"  {f.file}（{f.feed}）：读取 {f.rows_read}，接收 {f.accepted}，"
-                         f"隔离 {f.quarantined}（{reasons}）")
-    if report.by_reason:
-        from renkou.registry.validate import REASON_ZH
-
-        lines.append("隔离原因：")
-        for reason, n in report.by_reason.items():
-            lines.append(f"  {reason}（{REASON_ZH.get(reason, reason)}）：{n}")
-        lines.append("示例：")
-        for ex in report.examples:
-            lines.append(f"  {ex['file']} 第 {ex['row']} 行 {ex['reason']} "
-                         f"{ex.get('field') or ''} {ex.get('id_masked') or ''}".rstrip())
-    return "\n".join(lines)
