@@ -115,12 +115,16 @@ def test_cmd(
     paths: list[Path] = typer.Argument(None, help="YAML 用例文件或目录（默认内置用例）"),
 ) -> None:
     """运行政策测试用例（YAML），报告通过与失败。"""
-    from renkou.rules.cases import case_files, run_case_file
+    from renkou.rules.cases import case_files, default_cases_dir, run_case_file
+    from renkou.rules.points.cases import is_points_case_file, run_points_case_file
 
     files = case_files(paths or None)
+    if not paths:  # the shipped points cases live beside the subsidy cases
+        files += sorted(f for f in default_cases_dir().glob("points_*.y*ml"))
     failed = total = 0
     for f in files:
-        for outcome in run_case_file(f):
+        run = run_points_case_file if is_points_case_file(f) else run_case_file
+        for outcome in run(f):
             total += 1
             if not outcome.passed:
                 failed += 1
