@@ -102,3 +102,18 @@ def test_vital_rates_are_tianjin_like(city_small) -> None:  # type: ignore[no-un
     years = 4 * len(p[p["cohort"] == "p0"])
     assert 3 / 1000 < ((birth >= lo) & (birth <= hi)).sum() / years < 9 / 1000
     assert 4 / 1000 < ((death >= lo) & (death <= hi)).sum() / years < 10 / 1000
+
+
+def test_population_path_2015_2024_like_the_revised_series(city_small) -> None:  # type: ignore[no-untyped-def]
+    # Tianjin's census-consistent series peaks in 2016 (1443万) and is ~1387万 in 2020, i.e.
+    # within a few per cent of the census; births 5.8-7.7 and deaths ~5.3-5.6 per thousand
+    # (china-stats.md §B). Bands: population within 5 %, rates 4-10 per thousand.
+    p = city_small.persons
+    born = pd.to_datetime(p["birth"]).dt.year
+    died = pd.to_datetime(p["death"]).dt.year
+    for year in range(2015, 2025):
+        st = state_at(city_small, f"{year}-07-01")
+        pop = int((st["resident"] != 0).sum())
+        assert abs(pop / 20_000 - 1) < 0.05, year
+        assert 4 < (born == year).sum() / pop * 1000 < 10, year
+        assert 4 < (died == year).sum() / pop * 1000 < 10, year

@@ -104,12 +104,12 @@ def leavers(n: int, p0: Cohort, pl0: pp.Placement, t: Targets, rng: np.random.Ge
              first_pid: int) -> tuple[Cohort, pd.DataFrame]:
     """Migrants who lived in Tianjin in 2015–2020 but left before the census."""
     years = (CENSUS - START).astype(np.int64) / 365.25
-    k = round(n * t.separation["outside_city"] * 0.06 * years)
+    k = round(n * t.separation["outside_city"] * 0.12 * years)
     leave = uniform_dates(np.full(k, START), np.full(k, CENSUS - DAY), rng)
     age = floater_ages(p0, pl0, k, rng)
     male = rng.random(k) < 0.55
     birth = pp.birth_dates_for_age(age, leave, rng)
-    arrive = np.maximum(leave - rng.integers(180, 6 * 365, k).astype("timedelta64[D]"), birth)
+    arrive = np.maximum(leave - rng.integers(180, 10 * 365, k).astype("timedelta64[D]"), birth)
     pl = pp.draw_placement(age, leave, t, rng, floating_only=True)
     pid = first_pid + np.arange(k, dtype=np.int64)
     res = residence_frame(pid, pl.residence, arrive, rng, 0.5)

@@ -177,10 +177,11 @@ def draw_placement(age: I64, ref: Dates, t: Targets, rng: np.random.Generator,
     hukou[m] = outside_codes(int(m.sum()), t, rng)
     m = cat == RECENT
     residence[m] = other_street_mixed(resident[m], 0.5, t, rng)
-    # Spell start: away >= 6 months (exponential duration, mean 5 years) or < 6 months.
+    # Spell start: away >= 6 months (exponential duration, mean 15 years, so that the 2015
+    # population is close to the 2020 one, as in the revised series) or < 6 months.
     cutoff = shift_months(ref, -6)
     away = (cat == SEP_SAME_DISTRICT) | (cat == SEP_OTHER_DISTRICT) | (cat == FLOATING)
-    days_long = np.floor(rng.exponential(5 * 365.25, size=n)).astype(np.int64)
+    days_long = np.floor(rng.exponential(15 * 365.25, size=n)).astype(np.int64)
     since = np.full(n, np.datetime64("NaT"), dtype="datetime64[D]")
     since[away] = (cutoff - days_long.astype("timedelta64[D]"))[away]
     recent_days = np.floor(rng.random(n) * (ref - cutoff).astype(np.int64)).astype(np.int64)
