@@ -120,6 +120,7 @@ def _p0_spells(co: Cohort, pl: pp.Placement, pid: I64, t: Targets,
     when = uniform_dates(np.full(len(idx), START), np.full(len(idx), CENSUS - DAY), rng)
     parts.append(hukou_frame(pid[idx], pl.hukou[idx], when, "in", frm))
     co.origin[idx] = frm
+    co.outside[idx] = frm  # hukou was outside Tianjin before the move in
     co.arrive[base | moved] = since[base | moved]
     co.arrive[born_here] = co.birth[born_here]
     co.arrive[idx] = when

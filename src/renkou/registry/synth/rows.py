@@ -253,6 +253,8 @@ def _census_rows(city: SyntheticCity, pe: _People, as_of: str, survey: str, shar
     street = np.where(res != 0, res, hk)
     here = cs(np.where(comm > 0, street * 1000 + comm, street))
     outside = city.persons["outside_code"].to_numpy()[pid]
+    if ((hk == 0) & (outside == 0)).any():
+        raise AssertionError("a person without any hukou place in the synthetic truth")
     hukou = cs(np.where(hk != 0, hk, outside))
     since = st["since"].to_numpy().astype("datetime64[D]")
     cutoff = np.datetime64(str(pd.Timestamp(as_of) - pd.DateOffset(months=6))[:10], "D")
