@@ -131,3 +131,19 @@ def test_large_cities_are_written_in_parts_with_summed_truth(tmp_path: Path) -> 
     true_rows = true_rows[true_rows["普查类型"] == "人口普查"].drop_duplicates("记录编号")
     assert true_rows["公民身份号码"].is_unique
     assert true_rows["记录编号"].is_unique
+
+
+@pytest.mark.slow
+def test_cli_builds_a_store_directly(tmp_path: Path) -> None:
+    pytest.importorskip("renkou.registry.ingest")
+    from renkou.cli.main import app
+
+    db = tmp_path / "demo.duckdb"
+    runner = CliRunner()
+    r = runner.invoke(app, ["synth", "--persons", "1000", "--seed", "2", "--db", str(db)])
+    assert r.exit_code == 0, r.output
+    out = tmp_path / "resident.csv"
+    r = runner.invoke(app, ["registry", "stats", "--db", str(db), "--as-of", "2020-11-01",
+                            "--caliber", "resident", "--by", "region", "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    assert pd.read_csv(out)["value"].sum() == 1000
