@@ -35,7 +35,7 @@ def _register_all() -> None:
             continue
         try:
             module = importlib.import_module(f"renkou.cli.{info.name}")
-        except ImportError as exc:
+        except Exception as exc:
             # One broken command group must not take the others down with it.
             typer.echo(f"警告：命令组 {info.name} 无法加载（{exc}）", err=True)
             continue
