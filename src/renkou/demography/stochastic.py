@@ -44,7 +44,12 @@ from typing import Literal
 import numpy as np
 
 from renkou.demography.lifetable import A0Rule, life_expectancy
-from renkou.demography.projection import ProjectionInputs, ProjectionResult, project
+from renkou.demography.projection import (
+    ProjectionInputs,
+    ProjectionResult,
+    project,
+    project_reduced,
+)
 from renkou.types import FloatArray, IntArray
 
 Direction = Literal[">=", ">", "<=", "<"]
@@ -250,6 +255,28 @@ def apply_paths(inputs: ProjectionInputs, paths: StochasticPaths,
     return dataclasses.replace(inputs, asfr=asfr_n, mx=mx_n, net_migration=mig)
 
 
+def shocked_inputs(inputs: ProjectionInputs, paths: StochasticPaths,
+                   settings: StochasticSettings | None = None, rows: slice = slice(None),
+                   grid: E0Grid | None = None) -> ProjectionInputs:
+    """Like :func:`apply_paths`, but the mortality and migration perturbations are handed to
+    the engine as factors (``mx_bx``/``mx_k``, ``migration_scale``) that it applies step by
+    step, so the (n, Y, R, 2, A) arrays of perturbed rates and migrants are never built.
+    Projects to the same numbers as :func:`apply_paths` (up to rounding)."""
+    st = settings or StochasticSettings()
+    asfr = np.asarray(inputs.asfr, dtype=np.float64)
+    tfr_det = asfr.sum(axis=-1)
+    ratio = np.divide(paths.tfr[rows], tfr_det, out=np.zeros_like(paths.tfr[rows]),
+                      where=tfr_det > 0)
+    mx = np.asarray(inputs.mx, dtype=np.float64)
+    bx = _mortality_bx(st, mx.shape[-1])
+    if grid is None:
+        grid = e0_grid(mx, bx, inputs.a0_rule)
+    k = k_for_e0_deviation(grid, paths.e0_deviation[rows])  # (n, Y, R, 2)
+    scale = None if inputs.net_migration is None else paths.migration_factor[rows]
+    return dataclasses.replace(inputs, asfr=asfr * ratio[..., None], mx_bx=bx, mx_k=k,
+                               migration_scale=scale)
+
+
 def simulate(inputs: ProjectionInputs, trajectories: int, seed: int, *,
              settings: StochasticSettings | None = None) -> ProjectionResult:
     """Project ``trajectories`` perturbed copies of ``inputs`` in one vectorised call.
@@ -264,49 +291,47 @@ def simulate(inputs: ProjectionInputs, trajectories: int, seed: int, *,
 
 
 def simulate_indicators(inputs: ProjectionInputs, trajectories: int, seed: int, *,
-                        settings: StochasticSettings | None = None, chunk: int = 50,
+                        settings: StochasticSettings | None = None, chunk: int | None = None,
                         workers: int = 1,
                         indicators: Callable[[ProjectionResult], dict[str, FloatArray]]
                         | None = None) -> dict[str, FloatArray]:
-    """Like :func:`simulate` but projects ``chunk`` trajectories at a time and keeps only the
-    yearly indicators (N, Y+1, R) — by default ``summary.summary_indicators``. The draws are
-    the same as :func:`simulate` with the same seed, whatever ``chunk`` and ``workers``.
+    """Like :func:`simulate` but keeps only the yearly indicators (N, Y+1, R) — by default
+    ``summary.summary_indicators`` — computed block by block
+    (:func:`~renkou.demography.projection.project_reduced`), so memory stays small whatever
+    N. The draws are the same as :func:`simulate` with the same seed, whatever ``chunk``
+    and ``workers``; so are the numbers, up to rounding.
 
-    ``workers`` > 1 runs chunks in threads: NumPy releases the GIL in its array loops, so two
-    workers use both cores of a 2-core machine (about 1.6× faster when it is otherwise idle).
+    The mortality and migration perturbations go to the engine as factors
+    (:func:`shocked_inputs`). Trajectories are split into ``workers`` parts (or parts of
+    ``chunk`` trajectories) run in threads: NumPy releases the GIL in its array loops, so two
+    workers use both cores of a 2-core machine when it is otherwise idle.
     """
     if indicators is None:
         from renkou.demography.summary import summary_indicators
         indicators = summary_indicators
-    if chunk < 1 or workers < 1:
+    if (chunk is not None and chunk < 1) or workers < 1:
         raise ValueError("chunk 和 workers 必须至少为 1")
     paths = draw_paths(inputs, trajectories, seed, settings)
     st = settings or StochasticSettings()
     mx = np.asarray(inputs.mx, dtype=np.float64)
     grid = e0_grid(mx, _mortality_bx(st, mx.shape[-1]), inputs.a0_rule)
-    slices = [slice(start, min(start + chunk, trajectories))
-              for start in range(0, trajectories, chunk)]
+    size = chunk if chunk is not None else -(-trajectories // workers)
+    slices = [slice(start, min(start + size, trajectories))
+              for start in range(0, trajectories, size)]
+    reduce = indicators
 
     def run(rows: slice) -> dict[str, FloatArray]:
-        return indicators(project(apply_paths(inputs, paths, st, rows, grid)))
+        return project_reduced(shocked_inputs(inputs, paths, st, rows, grid), reduce)
 
-    first = run(slices[0])
-    out = {name: np.empty((trajectories, *values.shape[1:]), dtype=np.float64)
-           for name, values in first.items()}
-
-    def store(rows: slice, part: dict[str, FloatArray]) -> None:
-        for name, values in part.items():
-            out[name][rows] = values
-
-    store(slices[0], first)
-    if workers == 1:
-        for rows in slices[1:]:
-            store(rows, run(rows))
+    if workers == 1 or len(slices) == 1:
+        parts = [run(rows) for rows in slices]
     else:
         with ThreadPoolExecutor(max_workers=workers) as pool:
-            for rows, part in zip(slices[1:], pool.map(run, slices[1:]), strict=True):
-                store(rows, part)
-    return out
+            parts = list(pool.map(run, slices))
+    if len(parts) == 1:
+        return parts[0]
+    return {name: np.concatenate([part[name] for part in parts], axis=0)
+            for name in parts[0]}
 
 
 def quantiles(values: FloatArray, qs: tuple[float, ...] | list[float] = DEFAULT_QUANTILES

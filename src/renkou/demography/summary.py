@@ -24,6 +24,8 @@ from renkou.demography.projection import (
 )
 from renkou.types import FloatArray
 
+AGE_GROUP = 5  # width of the age groups the structure indicators are summed over
+
 # The names the CLI writes to summary.csv, in this order.
 SUMMARY_INDICATORS: tuple[str, ...] = (
     "total", "male", "female", "births", "deaths", "natural_increase", "net_migration",
@@ -45,13 +47,12 @@ def _flow(values: FloatArray) -> FloatArray:
 def summary_indicators(result: ProjectionResult) -> dict[str, FloatArray]:
     """Yearly indicators for each region (see the module docstring for units)."""
     pop = result.population  # (..., Y+1, R, 2, A)
-    both = pop[..., MALE, :] + pop[..., FEMALE, :]  # (..., Y+1, R, A)
-    total = both.sum(axis=-1)
-    out: dict[str, FloatArray] = {
-        "total": total,
-        "male": pop[..., MALE, :].sum(axis=-1),
-        "female": pop[..., FEMALE, :].sum(axis=-1),
-    }
+    # One pass over the population: sums by five-year group, from which the totals and the
+    # structure indicators follow (the single ages are revisited only around the median).
+    grouped = np.add.reduceat(pop, np.arange(0, pop.shape[-1], AGE_GROUP), axis=-1)
+    male, female = grouped[..., MALE, :].sum(axis=-1), grouped[..., FEMALE, :].sum(axis=-1)
+    total = male + female
+    out: dict[str, FloatArray] = {"total": total, "male": male, "female": female}
     births = result.births.sum(axis=-1)  # (..., Y, R)
     deaths = result.deaths.sum(axis=(-1, -2))
     start, end = total[..., :-1, :], total[..., 1:, :]
@@ -76,26 +77,30 @@ def summary_indicators(result: ProjectionResult) -> dict[str, FloatArray]:
             out[f"e{age}_male"] = _flow(le[..., MALE, i])
             out[f"e{age}_female"] = _flow(le[..., FEMALE, i])
     else:
-        e = _life_expectancies(np.asarray(inputs.mx, dtype=np.float64), lead, inputs.a0_rule)
+        e = _life_expectancies(inputs.effective_mx(), lead, inputs.a0_rule)
         for name, values in e.items():
             out[name] = _flow(values)
     e_both = (result.e0_both_sexes if result.e0_both_sexes is not None else
-              _e0_both_sexes(pop, np.asarray(inputs.mx, dtype=np.float64), inputs.a0_rule))
+              _e0_both_sexes(pop, inputs.effective_mx(), inputs.a0_rule))
     out["e0"] = _flow(np.broadcast_to(e_both, births.shape))
-    out.update(_structure(both))
+    out.update(_structure(pop, grouped[..., MALE, :] + grouped[..., FEMALE, :], total))
     return {k: np.asarray(out[k], dtype=np.float64) for k in SUMMARY_INDICATORS}
 
 
-def _structure(both: FloatArray) -> dict[str, FloatArray]:
-    """Shares, dependency ratios and median age from one cumulative sum over age (the same
-    definitions as :mod:`renkou.demography.rates`, computed without re-summing)."""
-    cum = np.cumsum(both, axis=-1)
-    top = both.shape[-1] - 1
+def _structure(pop: FloatArray, grouped: FloatArray, total: FloatArray
+               ) -> dict[str, FloatArray]:
+    """Shares, dependency ratios and median age (the definitions of
+    :mod:`renkou.demography.rates`) from the sums of both sexes by five-year group
+    ``grouped`` (..., G) and the single-year population ``pop`` (..., 2, A)."""
+    top = pop.shape[-1] - 1
+    cum = np.cumsum(grouped, axis=-1)
 
     def upto(age: int) -> FloatArray:  # people aged 0..age
-        return np.asarray(cum[..., min(age, top)], dtype=np.float64)
+        if age >= top:
+            return total
+        assert (age + 1) % AGE_GROUP == 0
+        return np.asarray(cum[..., (age + 1) // AGE_GROUP - 1], dtype=np.float64)
 
-    total = upto(top)
     groups = {"0_14": upto(14), "15_59": upto(59) - upto(14), "15_64": upto(64) - upto(14),
               "60_plus": total - upto(59), "65_plus": total - upto(64),
               "80_plus": total - upto(79)}
@@ -108,13 +113,31 @@ def _structure(both: FloatArray) -> dict[str, FloatArray]:
     out["old_age_dependency_15_59"] = rates.safe_ratio(groups["60_plus"], groups["15_59"], 100.0)
     out["total_dependency_15_59"] = rates.safe_ratio(groups["0_14"] + groups["60_plus"],
                                                  groups["15_59"], 100.0)
-    half = total[..., None] / 2.0
-    idx = np.minimum((cum < half).sum(axis=-1), top)[..., None]
-    at = np.take_along_axis(both, idx, axis=-1)[..., 0]
-    below = np.take_along_axis(cum, idx, axis=-1)[..., 0] - at
-    frac = np.divide(half[..., 0] - below, at, out=np.zeros(at.shape), where=at > 0)
-    out["median_age"] = np.where(total > 0, idx[..., 0] + frac, np.nan)
+    out["median_age"] = _median_age(pop, cum, total)
     return out
+
+
+def _median_age(pop: FloatArray, cum: FloatArray, total: FloatArray) -> FloatArray:
+    """Median age x + (N/2 − people below x) / people aged x, where x is the first age at
+    which the cumulated population reaches N/2: found first among the five-year groups
+    (cumulated sums ``cum``), then among the single ages of that group."""
+    top = pop.shape[-1] - 1
+    half = total / 2.0
+    g = np.minimum((cum < half[..., None]).sum(axis=-1), cum.shape[-1] - 1)  # the group
+    below_group = np.where(g > 0, np.take_along_axis(
+        cum, np.maximum(g - 1, 0)[..., None], axis=-1)[..., 0], 0.0)
+    ages = g[..., None] * AGE_GROUP + np.arange(AGE_GROUP)  # (..., 5), may pass the top
+    inside = ages <= top
+    idx = np.minimum(ages, top)
+    single = (np.take_along_axis(pop[..., MALE, :], idx, axis=-1)
+              + np.take_along_axis(pop[..., FEMALE, :], idx, axis=-1)) * inside
+    run = below_group[..., None] + np.cumsum(single, axis=-1)
+    j = np.minimum((run < half[..., None]).sum(axis=-1), AGE_GROUP - 1)
+    x = np.minimum(g * AGE_GROUP + j, top)
+    at = np.take_along_axis(single, j[..., None], axis=-1)[..., 0]
+    below = np.take_along_axis(run, j[..., None], axis=-1)[..., 0] - at
+    frac = np.divide(half - below, at, out=np.zeros(at.shape), where=at > 0)
+    return np.asarray(np.where(total > 0, x + frac, np.nan), dtype=np.float64)
 
 
 def _e0_both_sexes(pop: FloatArray, mx: FloatArray, a0_rule: A0Rule) -> FloatArray:

@@ -1,0 +1,200 @@
+"""The pieces of one projection step (预测步): survival and life expectancy of the step's
+life table, migrants re-timed to end-of-step age slots, internal moves, and the advance of
+the cohorts. :mod:`renkou.demography.projection` loops these over years and blocks of
+trajectories; each works on whole (..., R, 2, A) arrays.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from renkou.demography.lifetable import (
+    A0Rule,
+    a0_rule_values,
+    single_year_person_years,
+    survival_from_person_years,
+)
+from renkou.types import FloatArray
+
+MALE, FEMALE = 0, 1
+
+
+def _a0(m0: FloatArray, female: FloatArray | None, a0_rule: A0Rule) -> FloatArray:
+    if female is None:
+        return a0_rule_values(m0, "total", a0_rule)
+    return np.asarray(np.where(female, a0_rule_values(m0, "female", a0_rule),
+                               a0_rule_values(m0, "male", a0_rule)), dtype=np.float64)
+
+
+def step_life_table(mx: FloatArray, female: FloatArray | None, a0_rule: A0Rule,
+                    ages: tuple[int, ...], survival: bool = True
+                    ) -> tuple[FloatArray | None, FloatArray]:
+    """Cohort survivorship ratios (..., A) and e(x) at ``ages`` (..., len(ages)) of complete
+    period tables with ax = ½ above age 0 — the values of :func:`survival_from_person_years`
+    and :func:`~renkou.demography.lifetable.life_expectancy_at`, in fewer passes.
+
+    With ax = ½, p(x) = (2 − m(x)) / (2 + m(x)) and L(x) = 2 l(x) / (2 + m(x)), so the ratio
+    L(a)/L(a−1) of two closed ages is (2 − m(a−1)) / (2 + m(a)) and the open slot's
+    T(ω)/T(ω−1) is (2 − m(ω−1)) / (2 m(ω) + 2 − m(ω−1)): survival needs no cumulative
+    product. Only e(x) needs l(x). Rates m ≥ 2 (q capped at 1) take the general route."""
+    m = np.asarray(mx, dtype=np.float64)
+    n = m.shape[-1]
+    num = np.subtract(2.0, m)
+    if not num[..., :-1].min() > 0:
+        lx, L = single_year_person_years(m, female, a0_rule)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            e = np.stack([L[..., x:].sum(axis=-1) / lx[..., x] if x < n
+                          else np.full(m.shape[:-1], np.nan) for x in ages], axis=-1)
+        return (survival_from_person_years(L) if survival else None), e
+    den = np.add(m, 2.0)
+    m0 = m[..., 0]
+    a0 = _a0(m0, female, a0_rule)
+    p0 = np.maximum(1.0 - m0 / (1.0 + (1.0 - a0) * m0), 0.0)  # l(1)
+    l0_years = p0 + a0 * (1.0 - p0)  # L(0) = T(0) − T(1) with l(0) = 1
+    s = None
+    if survival:
+        s = np.empty(m.shape, dtype=np.float64)
+        s[..., 0] = l0_years
+        s[..., 1] = 2.0 * p0 / (den[..., 1] * l0_years)
+        np.divide(num[..., 1:n - 2], den[..., 2:n - 1], out=s[..., 2:n - 1])
+        s[..., n - 1] = num[..., n - 2] / (2.0 * m[..., n - 1] + num[..., n - 2])
+    e = np.empty((*m.shape[:-1], len(ages)), dtype=np.float64)
+    if not ages:
+        return s, e
+    # l(1) … l(ω): the cumulative product of p(0), p(1), …, p(ω−1).
+    lx = np.empty((*m.shape[:-1], n - 1), dtype=np.float64)
+    lx[..., 0] = p0
+    np.divide(num[..., 1:n - 1], den[..., 1:n - 1], out=lx[..., 1:])
+    np.cumprod(lx, axis=-1, out=lx)
+    l_top = lx[..., n - 2]
+    # T(x) = ½ l(x) + Σ_{x<a<ω} l(a) + ½ l(ω) + l(ω)/m(ω) for 1 ≤ x < ω; T(0) = L(0) + T(1).
+    tail = l_top * (0.5 + 1.0 / m[..., n - 1])
+    inner = np.zeros(m.shape[:-1])
+    stop = n - 1  # sum l(a) for start ≤ a < stop, accumulated from the top down
+    order = sorted(range(len(ages)), key=lambda i: -ages[i])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for i in order:
+            x = ages[i]
+            if x >= n:
+                e[..., i] = np.nan
+                continue
+            if x == n - 1:
+                e[..., i] = 1.0 / m[..., n - 1]
+                continue
+            start = max(x, 1) + 1
+            if start < stop:
+                inner = inner + lx[..., start - 1:stop - 1].sum(axis=-1)
+                stop = start
+            t1 = 0.5 * lx[..., max(x, 1) - 1] + inner + tail
+            e[..., i] = (l0_years + t1) if x == 0 else t1 / lx[..., x - 1]
+    return s, e
+
+
+def period_to_cohort_counts(migrants: FloatArray, scale: float = 1.0) -> FloatArray:
+    """Counts by age at the move (..., A) → counts by age slot at the end of the step
+    (times ``scale``, folded in to save a pass over the array)."""
+    m = np.asarray(migrants, dtype=np.float64)
+    out = np.empty(m.shape, dtype=np.float64)
+    out[..., 0] = m[..., 0]
+    np.add(m[..., 1:], m[..., :-1], out=out[..., 1:])
+    out[..., -1] += m[..., -1]
+    out *= 0.5 * scale
+    return out
+
+
+def period_to_cohort_rates(rates: FloatArray) -> FloatArray:
+    """Rates by age (..., A) → rates by end-of-step age slot (mean of the two ages lived)."""
+    r = np.asarray(rates, dtype=np.float64)
+    out = r.copy()
+    out[..., 1:-1] = 0.5 * (r[..., :-2] + r[..., 1:-1])
+    out[..., -1] = 0.5 * (r[..., -2] + r[..., -1])
+    return out
+
+
+def prepare_moves(rates: FloatArray, scale: float = 1.0) -> FloatArray:
+    """Moving rates by age at the move (..., R, R, 2, A) → net-flow matrices by end-of-step
+    age slot: off the diagonal the rate of moving o → d, on it minus the exit rate of o, so
+    that Σ_o P[o]·M[o, d] is the net gain of d.
+
+    Slot rates are the mean of the two ages lived in the step (:func:`period_to_cohort_rates`);
+    what the input has on its diagonal (staying) is ignored."""
+    m = period_to_cohort_rates(rates)
+    r = m.shape[-3]
+    diag = np.arange(r)
+    m[..., diag, diag, :, :] = 0.0
+    m[..., diag, diag, :, :] = -m.sum(axis=-3)
+    if scale != 1.0:
+        m *= scale
+    return m
+
+
+class InternalMoves:
+    """Origin→destination moves of one step as net-flow matrices (..., R, R, 2, A)."""
+
+    def __init__(self, matrix: FloatArray) -> None:
+        self.matrix = matrix
+        self._stacked: FloatArray | None = None
+        if matrix.ndim == 4:
+            # Shared by all trajectories: one (R×R) matrix per sex and age, stacked for a
+            # batched matmul (about twice as fast as einsum's path here).
+            r, _, sexes, ages = matrix.shape
+            self._stacked = np.ascontiguousarray(
+                matrix.reshape(r, r, sexes * ages).transpose(2, 0, 1))
+
+    def slot0(self) -> InternalMoves:
+        return InternalMoves(self.matrix[..., :1])
+
+    def net(self, pop: FloatArray) -> FloatArray:
+        """Net internal migrants by destination: Σ_o P[o]·p[o,d] − P[d]·Σ_d' p[d,d']."""
+        if self._stacked is None or pop.shape[-1] != self.matrix.shape[-1]:
+            return np.asarray(np.einsum("...osa,...odsa->...dsa", pop, self.matrix),
+                              dtype=np.float64)
+        r, sexes, ages = pop.shape[-3:]
+        # A contiguous copy first: matmul on the strided view is slower than copy + matmul.
+        flat = np.ascontiguousarray(pop.reshape(-1, r, sexes * ages).transpose(2, 0, 1))
+        out = np.matmul(flat, self._stacked)  # (2A, B, R)
+        return np.asarray(out.transpose(1, 2, 0).reshape(pop.shape), dtype=np.float64)
+
+
+def advance(c: FloatArray, s: FloatArray, early_mig: FloatArray | None,
+            late_mig: FloatArray | None, early_moves: InternalMoves | None,
+            late_moves: InternalMoves | None) -> tuple[FloatArray, FloatArray]:
+    """Survivors at the end of the step and deaths, by end-of-step age slot, of the cohorts
+    ``c`` with their migrants.
+
+    With w the share of the step migrants are exposed to (1 start, ½ mid-year, 0 end), the
+    people exposed to the step's mortality are E = c + w·(internal net at the start + external
+    net migrants); the survivors are S·E plus the (1 − w) part added at the end (internal moves
+    among the survivors, external migrants); deaths are (1 − S)·E. The ``early_*`` inputs
+    come already multiplied by w and the ``late_*`` ones by 1 − w (None when zero)."""
+    exposed = c
+    if early_mig is not None:
+        exposed = c + early_mig
+    if early_moves is not None:
+        moved = early_moves.net(c)
+        exposed = c + moved if exposed is c else np.add(exposed, moved, out=exposed)
+    survivors = exposed * s
+    deaths = np.subtract(exposed, survivors, out=exposed) if exposed is not c else c - survivors
+    if late_mig is not None:
+        survivors += late_mig
+    if late_moves is not None:
+        survivors += late_moves.net(c * s)
+    return survivors, deaths
+
+
+def e0_both_sexes(mx: FloatArray, start: FloatArray, end: FloatArray, a0_rule: A0Rule
+                  ) -> FloatArray:
+    """e0 of both sexes for one step: rates of the sexes weighted by start + end population
+    (..., R, 2, A) → (..., R). Ages with nobody take the plain mean of the two rates."""
+    w_m = start[..., MALE, :] + end[..., MALE, :]
+    w_f = start[..., FEMALE, :] + end[..., FEMALE, :]
+    mixed = mx[..., MALE, :] * w_m
+    mixed += mx[..., FEMALE, :] * w_f
+    w_m += w_f
+    empty = w_m <= 0
+    if empty.any():
+        w_m[empty] = 1.0
+        plain = 0.5 * (mx[..., MALE, :] + mx[..., FEMALE, :])
+        mixed[empty] = np.broadcast_to(plain, mixed.shape)[empty]
+    mixed /= w_m
+    return step_life_table(mixed, None, a0_rule, (0,), survival=False)[1][..., 0]
