@@ -147,7 +147,8 @@ def _commit_feed(store: Store, schema: FeedSchema, batch_id: int) -> None:
     names = [n for n, _ in META_COLUMNS] + [c.name for c in rec_columns(schema)]
     cols = ", ".join(q(n) for n in names)
     store.execute(
-        f"INSERT INTO rec_{key} ({cols}) SELECT {cols} FROM fin_{key} WHERE flag IS NULL")
+        f"INSERT INTO rec_{key} ({cols}) SELECT {', '.join('c.' + q(n) for n in names)} "
+        f"FROM cand_{key} c JOIN flag_{key} f USING (file_idx, row_no) WHERE f.flag IS NULL")
     # Corrected re-deliveries: the latest 登记日期 of a record id is the active version.
     store.execute(
         f"UPDATE rec_{key} SET active = (rec_{key}.record_date = m.latest) FROM "
@@ -160,17 +161,19 @@ def _commit_feed(store: Store, schema: FeedSchema, batch_id: int) -> None:
         f"nullif(record_id, ''), reason, rfield, {masked_sql('_raw_' + subject.field)} "
         f"FROM cand_{key} WHERE reason IS NOT NULL")
     store.execute(
-        f"INSERT INTO quarantine SELECT {batch_id}, '{key}', file_name, row_no, "
-        f"record_id, flag, NULL, {masked_sql('_raw_' + subject.field)} FROM fin_{key} "
-        f"WHERE flag IS NOT NULL")
+        f"INSERT INTO quarantine SELECT {batch_id}, '{key}', c.file_name, c.row_no, "
+        f"c.record_id, f.flag, NULL, {masked_sql('_raw_' + subject.field)} FROM cand_{key} c "
+        f"JOIN flag_{key} f USING (file_idx, row_no) WHERE f.flag IS NOT NULL")
     # New persons (any ID field of an accepted row) for the identity table.
     for f in schema.of_type("id"):
         prio = NAME_PRIORITY.index(key) if key in NAME_PRIORITY else len(NAME_PRIORITY)
         name = "_name" if f.field == schema.subject else "''"
         store.execute(
-            f"INSERT INTO new_ident SELECT {q(pid_column(schema, f))}, "
-            f"{q('_ps_' + f.field)}, {q('_raw_' + f.field)}, {name}, {prio} "
-            f"FROM fin_{key} WHERE flag IS NULL AND {q('_raw_' + f.field)} <> ''")
+            f"INSERT INTO new_ident SELECT c.{q(pid_column(schema, f))}, "
+            f"c.{q('_ps_' + f.field)}, c.{q('_raw_' + f.field)}, {name}, {prio} "
+            f"FROM cand_{key} c "
+            f"JOIN flag_{key} fl USING (file_idx, row_no) WHERE fl.flag IS NULL "
+            f"AND c.{q('_raw_' + f.field)} <> ''")
 
 
 def _write_identity(store: Store, batch_id: int) -> None:
@@ -309,7 +312,7 @@ def ingest_directory(store: Store, directory: Path, progress: Progress | None = 
             [len(rows_by_file), report.rows_read, report.accepted, report.quarantined,
              report.to_json(), batch_id])
         for key in keys:
-            for t in ("cand", "ok", "fin"):
+            for t in ("cand", "flag"):
                 store.execute(f"DROP TABLE IF EXISTS {t}_{key}")
         _crash_test_pause()
         say("完成", step_total, step_total)

@@ -75,20 +75,24 @@ class BatchReport:
 
 
 def flag_feed(store: Store, schema: FeedSchema) -> None:
-    """Cross-row checks of the rows that passed the row checks, in one pass with window
-    functions: ``ok_<feed>`` = those rows plus ``flag`` ('duplicate': the same row again in
-    this batch or already stored; 'conflict': same record id and 登记日期 as an earlier row of
-    the batch or the store, other content; NULL: fine so far)."""
+    """Cross-row checks of the rows that passed the row checks."""
     key = schema.key
+    # Duplicates: the same row again in this batch or already in the store.
     store.execute(
-        f"CREATE OR REPLACE TEMP TABLE ok_{key} AS "
-        f"WITH a AS (SELECT *, (row_number() OVER (PARTITION BY content_hash "
-        f"ORDER BY file_idx, row_no) > 1 OR content_hash IN (SELECT content_hash FROM rec_{key})"
-        f") AS _dup FROM cand_{key} WHERE reason IS NULL) "
-        f"SELECT * EXCLUDE (_dup), CASE WHEN _dup THEN 'duplicate' "
-        f"WHEN row_number() OVER (PARTITION BY _dup, record_id, record_date "
-        f"ORDER BY file_idx, row_no) > 1 OR (record_id, record_date) IN "
-        f"(SELECT (record_id, record_date) FROM rec_{key}) THEN 'conflict' END AS flag FROM a")
+        f"CREATE OR REPLACE TEMP TABLE flag_{key} AS SELECT file_idx, row_no, CASE "
+        f"WHEN row_number() OVER (PARTITION BY content_hash ORDER BY file_idx, row_no) > 1 "
+        f"THEN 'duplicate' "
+        f"WHEN content_hash IN (SELECT content_hash FROM rec_{key}) THEN 'duplicate' END AS flag "
+        f"FROM cand_{key} WHERE reason IS NULL")
+    # Conflicts: same record id and 登记日期 as an earlier row (batch or store), other content.
+    store.execute(
+        f"UPDATE flag_{key} SET flag = 'conflict' FROM (SELECT c.file_idx, c.row_no, "
+        f"row_number() OVER (PARTITION BY c.record_id, c.record_date "
+        f"ORDER BY c.file_idx, c.row_no) AS k, "
+        f"(c.record_id, c.record_date) IN (SELECT (record_id, record_date) FROM rec_{key}) AS s "
+        f"FROM cand_{key} c JOIN flag_{key} f USING (file_idx, row_no) WHERE f.flag IS NULL) x "
+        f"WHERE flag_{key}.file_idx = x.file_idx AND flag_{key}.row_no = x.row_no "
+        f"AND (x.k > 1 OR x.s)")
 
 
 def _death_candidates_sql(schemas: dict[str, FeedSchema], staged: list[str]) -> str:
@@ -100,15 +104,13 @@ def _death_candidates_sql(schemas: dict[str, FeedSchema], staged: list[str]) -> 
                      f"FROM rec_{feed} WHERE active AND {where}")
         if feed not in staged:
             continue
-        parts.append(f"SELECT pid, {col}, {prio}, '{feed}' FROM ok_{feed} "
-                     f"WHERE flag IS NULL AND {where}")
+        parts.append(f"SELECT c.pid, c.{col}, {prio}, '{feed}' FROM cand_{feed} c "
+                     f"JOIN flag_{feed} f USING (file_idx, row_no) WHERE f.flag IS NULL "
+                     f"AND {where}")
     return " UNION ALL ".join(parts)
 
 
 def flag_after_death(store: Store, schemas: dict[str, FeedSchema], keys: list[str]) -> None:
-    """``fin_<feed>`` = ``ok_<feed>`` with 'event_after_death' added to the flags: the
-    event is dated after the person's death (resolved by department precedence over the
-    store and this batch); death, funeral and 死亡注销 rows are exempt."""
     store.execute(
         "CREATE OR REPLACE TEMP TABLE batch_deaths AS SELECT pid, "
         "arg_min(death_date, (prio, death_date)) AS death_date "
@@ -116,18 +118,16 @@ def flag_after_death(store: Store, schemas: dict[str, FeedSchema], keys: list[st
     for key in keys:
         schema = schemas[key]
         if schema.after_death_exempt_all:
-            store.execute(f"ALTER TABLE ok_{key} RENAME TO fin_{key}")
             continue
         exempt = "FALSE"
         if schema.after_death_exempt_field:
             vals = ", ".join(f"'{v}'" for v in schema.after_death_exempt_values)
-            exempt = f"o.{q(schema.after_death_exempt_field)} IN ({vals})"
+            exempt = f"c.{q(schema.after_death_exempt_field)} IN ({vals})"
         store.execute(
-            f"CREATE OR REPLACE TEMP TABLE fin_{key} AS SELECT o.* EXCLUDE (flag), "
-            f"coalesce(o.flag, CASE WHEN o._event_date > d.death_date AND NOT ({exempt}) "
-            f"THEN 'event_after_death' END) AS flag "
-            f"FROM ok_{key} o LEFT JOIN batch_deaths d ON o.pid = d.pid")
-        store.execute(f"DROP TABLE ok_{key}")
+            f"UPDATE flag_{key} SET flag = 'event_after_death' FROM cand_{key} c "
+            f"JOIN batch_deaths d ON c.pid = d.pid WHERE flag_{key}.flag IS NULL "
+            f"AND flag_{key}.file_idx = c.file_idx AND flag_{key}.row_no = c.row_no "
+            f"AND c._event_date > d.death_date AND NOT ({exempt})")
 
 
 def report_text(report: BatchReport) -> str:
