@@ -135,7 +135,13 @@ class BlockRunner:
             self._slots[t] = period_to_cohort_counts(mig.values[t], scale)
         internal = arr["internal"]
         if internal.values is not None and not internal.per_row and self._moves[t] is None:
-            self._moves[t] = InternalMoves(prepare_moves(internal.values[t], scale))
+            rates = internal.values
+            if t > 0 and np.array_equal(rates[t], rates[t - 1]):
+                # Moving rates are often held constant: one comparison instead of rebuilding
+                # the matrices.
+                self._moves[t] = self._moves[t - 1]
+            else:
+                self._moves[t] = InternalMoves(prepare_moves(rates[t], scale))
 
     def _migrants(self, rows: slice, t: int) -> FloatArray | None:
         mig = self.arr["mig"]

@@ -134,7 +134,8 @@ class InternalMoves:
     def __init__(self, matrix: FloatArray) -> None:
         self.matrix = matrix
         self._stacked: FloatArray | None = None
-        if matrix.ndim == 4:
+        self._slot0: InternalMoves | None = None
+        if matrix.ndim == 4 and matrix.shape[-1] > 1:
             # Shared by all trajectories: one (R×R) matrix per sex and age, stacked for a
             # batched matmul (about twice as fast as einsum's path here).
             r, _, sexes, ages = matrix.shape
@@ -142,7 +143,10 @@ class InternalMoves:
                 matrix.reshape(r, r, sexes * ages).transpose(2, 0, 1))
 
     def slot0(self) -> InternalMoves:
-        return InternalMoves(self.matrix[..., :1])
+        """The moves of the newborn slot alone (built once, reused by every block)."""
+        if self._slot0 is None:
+            self._slot0 = InternalMoves(self.matrix[..., :1])
+        return self._slot0
 
     def net(self, pop: FloatArray) -> FloatArray:
         """Net internal migrants by destination: Σ_o P[o]·p[o,d] − P[d]·Σ_d' p[d,d']."""
