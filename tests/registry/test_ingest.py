@@ -160,3 +160,14 @@ def test_bom_crlf_csv_and_typed_xlsx_cells(tmp_path: Path, db: Path) -> None:
         enrol = store.scalar("SELECT enrol_date FROM rec_edu_school")
     assert report.accepted == 2 and report.quarantined == 0
     assert str(enrol) == "2018-09-01"
+
+
+def test_misnamed_file_is_reported(tmp_path: Path, db: Path) -> None:
+    feed = tmp_path / "feeds"
+    feed.mkdir()
+    shutil.copy(SMALL / "hrss_employment.csv", feed / "hrss_employment.csv")
+    shutil.copy(SMALL / "edu_school.csv", feed / "学籍2020.csv")
+    with Store(db) as store:
+        report = ingest_directory(store, feed)
+    assert report.ignored == ("学籍2020.csv",)
+    assert "学籍2020.csv" in report_text(report)

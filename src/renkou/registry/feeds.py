@@ -119,6 +119,14 @@ def feed_of(path: Path) -> str | None:
     return None
 
 
+def unrecognised_files(directory: Path) -> list[Path]:
+    """Table files under ``directory`` (outside ``truth/``) whose name starts with no feed
+    key: reported so that a misnamed delivery is not silently ignored."""
+    return [p for p in sorted(directory.rglob("*"))
+            if p.is_file() and p.suffix.lower() in FEED_SUFFIXES
+            and "truth" not in p.relative_to(directory).parts and feed_of(p) is None]
+
+
 def find_feed_files(directory: Path) -> list[tuple[str, Path]]:
     """Every feed file under ``directory`` (recursively), as (feed key, path), sorted by
     feed and file name so that runs are deterministic."""

@@ -21,7 +21,12 @@ from pathlib import Path
 from renkou.errors import InputError, StoreError
 from renkou.logs import get_logger
 from renkou.registry import crypto, spells
-from renkou.registry.feeds import FeedSchema, feed_schemas, find_feed_files
+from renkou.registry.feeds import (
+    FeedSchema,
+    feed_schemas,
+    find_feed_files,
+    unrecognised_files,
+)
 from renkou.registry.loader import as_text, file_hash, load_raw
 from renkou.registry.quarantine import (
     BatchReport,
@@ -305,7 +310,8 @@ def ingest_directory(store: Store, directory: Path, progress: Progress | None = 
         examples = examples.astype(object).where(examples.notna(), None)
         report = BatchReport(batch_id, tuple(sorted(reports, key=lambda r: r.file)),
                              tuple({str(k): v for k, v in rec.items()}
-                                   for rec in examples.to_dict(orient="records")))
+                                   for rec in examples.to_dict(orient="records")),
+                             tuple(p.name for p in unrecognised_files(directory)))
         store.execute(
             "UPDATE ingest_batches SET finished_at = now(), files = ?, rows_read = ?, "
             "accepted = ?, quarantined = ?, report = ? WHERE batch_id = ?",

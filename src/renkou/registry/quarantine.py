@@ -42,6 +42,7 @@ class BatchReport:
     batch_id: int | None
     files: tuple[FileReport, ...]
     examples: tuple[dict[str, object], ...]
+    ignored: tuple[str, ...] = ()  # table files whose name matches no feed
 
     @property
     def rows_read(self) -> int:
@@ -71,6 +72,7 @@ class BatchReport:
             "batch_id": self.batch_id, "rows_read": self.rows_read, "accepted": self.accepted,
             "quarantined": self.quarantined, "by_reason": self.by_reason,
             "files": [f.__dict__ for f in self.files], "examples": list(self.examples),
+            "ignored": list(self.ignored),
         }, ensure_ascii=False, default=str)
 
 
@@ -143,6 +145,8 @@ def report_text(report: BatchReport) -> str:
             reasons = "，".join(f"{k} {v}" for k, v in f.by_reason.items()) or "无"
             lines.append(f"  {f.file}（{f.feed}）：读取 {f.rows_read}，接收 {f.accepted}，"
                          f"隔离 {f.quarantined}（{reasons}）")
+    for name in report.ignored:
+        lines.append(f"  {name}：文件名不以任何接口名开头（如 police_hukou_），未导入")
     if report.by_reason:
         lines.append("隔离原因：")
         for reason, n in report.by_reason.items():
