@@ -194,13 +194,14 @@ class BlockRunner:
             moves = InternalMoves(prepare_moves(arr["internal"].at(rows, t), max(w, 1 - w)))
         mv_w = moves if w > 0 else None
         mv_1w = moves if w < 1 else None
-        end, d_slot = advance(cohort, s, mig_w, mig_1w, mv_w, mv_1w)
+        end = population[:, t + 1]
+        _, d_slot = advance(cohort, s, mig_w, mig_1w, mv_w, mv_1w, out=end)
         # Emigration larger than a cohort would leave negative people: stop at zero (before
         # the women are counted for births).
         np.maximum(end, 0.0, out=end)
         # Births from the average of women at the start and the end of the step.
         women = p[..., FEMALE, FERTILE] + end[..., FEMALE, FERTILE]
-        total_births = 0.5 * np.einsum("...a,...a->...", women, arr["asfr"].at(rows, t))
+        total_births = 0.5 * np.vecdot(women, arr["asfr"].at(rows, t))
         srb = arr["srb"].at(rows, t)
         b = births[:, t]
         b[..., MALE] = total_births * srb / (1.0 + srb)
@@ -212,9 +213,8 @@ class BlockRunner:
                            None if mig_1w is None else mig_1w[..., :1],
                            None if mv_w is None else mv_w.slot0(),
                            None if mv_1w is None else mv_1w.slot0())
-        end[..., :1] = end0
+        np.maximum(end0, 0.0, out=end[..., :1])
         d_slot[..., :1] = d0
-        end = np.maximum(end, 0.0, out=population[:, t + 1])
         e_both[:, t] = e0_both_sexes(m, p, end, self.inputs.a0_rule)
         # Deaths by age at the start of the step (slot a+1 holds those aged a at the start).
         d = deaths[:, t]

@@ -135,7 +135,7 @@ class InternalMoves:
         self.matrix = matrix
         self._stacked: FloatArray | None = None
         self._slot0: InternalMoves | None = None
-        if matrix.ndim == 4 and matrix.shape[-1] > 1:
+        if matrix.ndim == 4:
             # Shared by all trajectories: one (R×R) matrix per sex and age, stacked for a
             # batched matmul (about twice as fast as einsum's path here).
             r, _, sexes, ages = matrix.shape
@@ -150,7 +150,7 @@ class InternalMoves:
 
     def net(self, pop: FloatArray) -> FloatArray:
         """Net internal migrants by destination: Σ_o P[o]·p[o,d] − P[d]·Σ_d' p[d,d']."""
-        if self._stacked is None or pop.shape[-1] != self.matrix.shape[-1]:
+        if self._stacked is None:
             return np.asarray(np.einsum("...osa,...odsa->...dsa", pop, self.matrix),
                               dtype=np.float64)
         r, sexes, ages = pop.shape[-3:]
@@ -162,7 +162,8 @@ class InternalMoves:
 
 def advance(c: FloatArray, s: FloatArray, early_mig: FloatArray | None,
             late_mig: FloatArray | None, early_moves: InternalMoves | None,
-            late_moves: InternalMoves | None) -> tuple[FloatArray, FloatArray]:
+            late_moves: InternalMoves | None, out: FloatArray | None = None
+            ) -> tuple[FloatArray, FloatArray]:
     """Survivors at the end of the step and deaths, by end-of-step age slot, of the cohorts
     ``c`` with their migrants.
 
@@ -170,14 +171,15 @@ def advance(c: FloatArray, s: FloatArray, early_mig: FloatArray | None,
     people exposed to the step's mortality are E = c + w·(internal net at the start + external
     net migrants); the survivors are S·E plus the (1 − w) part added at the end (internal moves
     among the survivors, external migrants); deaths are (1 − S)·E. The ``early_*`` inputs
-    come already multiplied by w and the ``late_*`` ones by 1 − w (None when zero)."""
+    come already multiplied by w and the ``late_*`` ones by 1 − w (None when zero).
+    Survivors are written to ``out`` when given."""
     exposed = c
     if early_mig is not None:
         exposed = c + early_mig
     if early_moves is not None:
         moved = early_moves.net(c)
         exposed = c + moved if exposed is c else np.add(exposed, moved, out=exposed)
-    survivors = exposed * s
+    survivors = np.multiply(exposed, s, out=out)
     deaths = np.subtract(exposed, survivors, out=exposed) if exposed is not c else c - survivors
     if late_mig is not None:
         survivors += late_mig

@@ -54,6 +54,7 @@ from renkou.types import FloatArray, IntArray
 
 Direction = Literal[">=", ">", "<=", "<"]
 DEFAULT_QUANTILES: tuple[float, ...] = (0.025, 0.1, 0.5, 0.9, 0.975)
+PART_TRAJECTORIES = 100  # trajectories whose perturbed inputs simulate_indicators holds at once
 
 # Lee–Carter b(x) for China, WPP 2024 abridged mx, periods labelled 1968–2023, fitted by
 # renkou.demography.leecarter.fit_lee_carter (Σb = 1 over the 22 groups 0, 1–4, 5–9, …, 100+).
@@ -315,23 +316,31 @@ def simulate_indicators(inputs: ProjectionInputs, trajectories: int, seed: int, 
     st = settings or StochasticSettings()
     mx = np.asarray(inputs.mx, dtype=np.float64)
     grid = e0_grid(mx, _mortality_bx(st, mx.shape[-1]), inputs.a0_rule)
-    size = chunk if chunk is not None else -(-trajectories // workers)
+    # Parts bound the per-trajectory inputs (ASFR, k, migration factors) held at once.
+    size = chunk if chunk is not None else max(1, min(PART_TRAJECTORIES,
+                                                      -(-trajectories // workers)))
     slices = [slice(start, min(start + size, trajectories))
               for start in range(0, trajectories, size)]
     reduce = indicators
+    out: dict[str, FloatArray] = {}
 
     def run(rows: slice) -> dict[str, FloatArray]:
         return project_reduced(shocked_inputs(inputs, paths, st, rows, grid), reduce)
 
+    def store(rows: slice, part: dict[str, FloatArray]) -> None:
+        for name, values in part.items():
+            if name not in out:
+                out[name] = np.empty((trajectories, *values.shape[1:]), dtype=values.dtype)
+            out[name][rows] = values
+
     if workers == 1 or len(slices) == 1:
-        parts = [run(rows) for rows in slices]
+        for rows in slices:
+            store(rows, run(rows))
     else:
         with ThreadPoolExecutor(max_workers=workers) as pool:
-            parts = list(pool.map(run, slices))
-    if len(parts) == 1:
-        return parts[0]
-    return {name: np.concatenate([part[name] for part in parts], axis=0)
-            for name in parts[0]}
+            for rows, part in zip(slices, pool.map(run, slices), strict=True):
+                store(rows, part)
+    return out
 
 
 def quantiles(values: FloatArray, qs: tuple[float, ...] | list[float] = DEFAULT_QUANTILES
