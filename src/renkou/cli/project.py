@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import typer
 
+from renkou import projection_paths as paths
 from renkou.demography.projection import ProjectionInputs, project
 from renkou.demography.variants import VARIANT_ZH, VARIANTS, apply_variant
 from renkou.errors import InputError, RenkouError
@@ -36,6 +37,27 @@ def _stochastic(inputs: ProjectionInputs, trajectories: int,
     return result
 
 
+def _apply_paths(inputs: ProjectionInputs, tfr: Path | None, e0: Path | None,
+                 migration: Path | None) -> tuple[ProjectionInputs, list[str]]:
+    """Apply the user's scenario path files in the order TFR, e0, migration."""
+    applied: list[str] = []
+    steps = (("总和生育率", tfr, paths.read_tfr_path, paths.apply_tfr_path),
+             ("预期寿命", e0, paths.read_e0_path, paths.apply_e0_path),
+             ("净迁移", migration, paths.read_migration_path, paths.apply_migration_path))
+    for name, file, read, apply in steps:
+        if file is None:
+            continue
+        path = read(file, inputs)  # type: ignore[operator]
+        for message in path.warnings:
+            typer.echo(f"警告：{message}", err=True)
+        try:
+            inputs = apply(inputs, path)  # type: ignore[operator]
+        except ValueError as exc:
+            raise InputError(f"{name}路径不能用于预测：{exc}", file=str(file)) from None
+        applied.append(f"{name} {file.name}")
+    return inputs, applied
+
+
 def project_command(
     input_dir: Path = typer.Argument(..., help="输入目录 / input directory (population.csv, "
                                      "asfr.csv, mortality.csv, srb.csv, projection.toml …)"),
@@ -45,10 +67,27 @@ def project_command(
     trajectories: int | None = typer.Option(None, "--trajectories", min=1,
                                             help="随机预测的轨迹数 / stochastic trajectories"),
     seed: int | None = typer.Option(None, "--seed", help="随机数种子 / random seed"),
+    tfr_path: Path | None = typer.Option(
+        None, "--tfr-path", help="总和生育率路径文件（year,region,value；region 可为 * 表示全部"
+        "地区），在所选方案之上替换这些年份的 TFR / TFR path file (year,region,value; region "
+        "may be * for all), replacing TFR on top of the chosen variant"),
+    e0_path: Path | None = typer.Option(
+        None, "--e0-path", help="预期寿命路径文件（year,region,sex,value），按 Brass 模型调整死亡率"
+        " / e0 path file (year,region,sex,value); mx moved by the Brass logit model"),
+    migration_path: Path | None = typer.Option(
+        None, "--migration-path", help="净迁移总量路径文件（year,region,value），按输入的年龄性别"
+        "结构分配，无结构时用 Rogers–Castro 模式 / net-migration totals path file "
+        "(year,region,value), split by the input's age–sex pattern or a Rogers–Castro profile"),
 ) -> None:
     """队列要素法人口预测：读取输入目录，写出分年龄人口、出生、死亡和汇总指标。
 
-    Cohort-component projection; see docs/methods.md for the conventions."""
+    情景路径（--tfr-path、--e0-path、--migration-path）在 --variant 之上替换所给年份的数值：
+    两个给定年份之间线性插值，最后一个给定年份之后沿用其数值，第一个给定年份之前保持方案原值。
+
+    Cohort-component projection; see docs/methods.md for the conventions. Scenario paths
+    (--tfr-path, --e0-path, --migration-path) replace the given years on top of --variant:
+    linear between given years, the last value held after them, the variant's values before
+    the first."""
     variant = {zh: en for en, zh in VARIANT_ZH.items()}.get(variant.strip(), variant.strip())
     if variant not in VARIANTS:
         raise InputError(f"未知的方案 {variant!r}，可选：{', '.join(VARIANTS)}")
@@ -62,6 +101,10 @@ def project_command(
         typer.echo(f"警告：{message}", err=True)
     try:
         inputs = apply_variant(loaded.inputs, variant)
+    except ValueError as exc:
+        raise InputError(f"输入数据不能用于预测：{exc}") from None
+    inputs, applied = _apply_paths(inputs, tfr_path, e0_path, migration_path)
+    try:
         result = project(inputs)
     except ValueError as exc:
         raise InputError(f"输入数据不能用于预测：{exc}") from None
@@ -75,6 +118,8 @@ def project_command(
     cfg = loaded.config
     typer.echo(f"预测完成：{VARIANT_ZH[variant]}（{variant}），{cfg.base_year}–{cfg.end_year} 年，"
                f"{inputs.n_regions} 个地区，开放年龄组 {inputs.open_age}+")
+    if applied:
+        typer.echo("情景路径：" + "；".join(applied))
     total0 = float(result.population[0].sum())
     total1 = float(result.population[-1].sum())
     typer.echo(f"总人口：{cfg.base_year} 年 {total0:,.0f} → {cfg.end_year} 年 {total1:,.0f}")
