@@ -67,8 +67,7 @@ def test_tfr_path_raises_births_and_is_interpolated(sample: Path, tmp_path: Path
     out2 = tmp_path / "milestones"
     assert _project(sample, out2, capsys, "--tfr-path", str(path))[0] == 0
     tfr2 = _summary(out2, "tfr")
-    np.testing.assert_allclose(float(tfr2.loc[2020, other]), float(base_tfr.loc[2020, other]),
-                               rtol=1e-6)
+    np.testing.assert_allclose(tfr2.loc[[2020], other], base_tfr.loc[[2020], other], rtol=1e-6)
     np.testing.assert_allclose(tfr2.loc[[2021, 2022, 2023, 2024], other],
                                [1.2, 1.4, 1.6, 1.6], rtol=1e-6)
     np.testing.assert_allclose(tfr2.loc[[2020, 2022, 2024], region], [2.0, 1.5, 1.0],
