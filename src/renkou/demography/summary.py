@@ -123,14 +123,18 @@ def _median_age(pop: FloatArray, cum: FloatArray, total: FloatArray) -> FloatArr
     (cumulated sums ``cum``), then among the single ages of that group."""
     top = pop.shape[-1] - 1
     half = total / 2.0
-    g = np.minimum((cum < half[..., None]).sum(axis=-1), cum.shape[-1] - 1)  # the group
-    below_group = np.where(g > 0, np.take_along_axis(
-        cum, np.maximum(g - 1, 0)[..., None], axis=-1)[..., 0], 0.0)
+    groups = cum.shape[-1]
+    g = np.minimum((cum < half[..., None]).sum(axis=-1), groups - 1)  # the group
+    # Flat indices into the contiguous arrays are much cheaper than take_along_axis.
+    rows = np.arange(g.size).reshape(g.shape)
+    flat_cum = np.ascontiguousarray(cum).reshape(-1)
+    below_group = np.where(g > 0, flat_cum[rows * groups + np.maximum(g - 1, 0)], 0.0)
     ages = g[..., None] * AGE_GROUP + np.arange(AGE_GROUP)  # (..., 5), may pass the top
     inside = ages <= top
-    idx = np.minimum(ages, top)
-    single = (np.take_along_axis(pop[..., MALE, :], idx, axis=-1)
-              + np.take_along_axis(pop[..., FEMALE, :], idx, axis=-1)) * inside
+    cell = (rows[..., None] * 2) * pop.shape[-1] + np.minimum(ages, top)
+    flat_pop = np.ascontiguousarray(pop).reshape(-1)
+    single = (flat_pop[cell + MALE * pop.shape[-1]] + flat_pop[cell + FEMALE * pop.shape[-1]]
+              ) * inside
     run = below_group[..., None] + np.cumsum(single, axis=-1)
     j = np.minimum((run < half[..., None]).sum(axis=-1), AGE_GROUP - 1)
     x = np.minimum(g * AGE_GROUP + j, top)
