@@ -4,30 +4,39 @@
   80 annual steps, with external net migration and an origin–destination matrix of internal
   moving rates by age and sex;
 * stochastic: 1,000 trajectories × 16 regions × 30 years through
-  ``stochastic.simulate_indicators`` (chunks of 100 trajectories, summary indicators kept),
-  and ``stochastic.simulate`` (the full (N, …) result) for a smaller N to show its memory.
+  ``stochastic.simulate_indicators`` (summary indicators kept), with 1 and 2 worker threads,
+  and ``stochastic.simulate`` (the full (N, …) result) for N = 200 to show its memory;
+* with ``--cli``: ``renkou project --trajectories 1000`` on the same 16-region input written
+  as CSV files, in a child process, for its peak resident memory.
 
-Reports wall time (best and median of repeats), peak traced memory (tracemalloc, the NumPy
-allocations) and the process's peak RSS, and a cProfile breakdown of where the time goes.
-Run: ``.venv/bin/python benchmarks/projection.py [--full-stochastic]``.
+Reports wall time and CPU time side by side (other jobs share this machine: the load average
+is printed before each measurement), peak traced memory (tracemalloc, NumPy's allocations)
+and the process's peak RSS, and where the time goes (CPU time per component, measured by
+wrapping the engine's functions — cProfile's overhead distorts the many short NumPy calls).
+Run: ``.venv/bin/python benchmarks/projection.py [--cli] [--repeats N]``.
 """
 
 from __future__ import annotations
 
 import argparse
-import cProfile
-import io
+import collections
+import os
 import platform
-import pstats
 import resource
 import statistics
+import subprocess
+import sys
+import tempfile
 import time
 import tracemalloc
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import partial
+from pathlib import Path
 
 import numpy as np
 
+from renkou.demography import projection_run, stochastic, summary
 from renkou.demography.assumptions import (
     build_inputs,
     gamma_fertility_pattern,
@@ -73,8 +82,14 @@ def synthetic_inputs(years: int, base_year: int = 2025) -> ProjectionInputs:
                             net_migration=inputs.net_migration, internal_rates=internal)
 
 
-def timed(fn: Callable[[], object], repeats: int) -> tuple[float, float, float, float]:
-    """(best wall s, median wall s, best CPU s, peak traced MiB).
+def load() -> str:
+    one, five, _ = os.getloadavg()
+    return f"load {one:.2f}/{five:.2f}"
+
+
+def timed(fn: Callable[[], object], repeats: int, trace: bool = True
+          ) -> tuple[list[float], list[float], float]:
+    """(wall s per run, CPU s per run, peak traced MiB).
 
     The timed runs are not traced (tracemalloc slows allocation-heavy code); one extra run
     under tracemalloc measures the peak of NumPy's allocations."""
@@ -84,58 +99,121 @@ def timed(fn: Callable[[], object], repeats: int) -> tuple[float, float, float, 
         fn()
         walls.append(time.perf_counter() - t0)
         cpus.append(time.process_time() - c0)
-    tracemalloc.start()
-    fn()
-    _, peak = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
-    return min(walls), statistics.median(walls), min(cpus), peak / 2**20
+    peak = 0
+    if trace:
+        tracemalloc.start()
+        fn()
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+    return walls, cpus, peak / 2**20
 
 
-def profile(fn: Callable[[], object], top: int = 12) -> str:
-    prof = cProfile.Profile()
-    prof.enable()
-    fn()
-    prof.disable()
-    out = io.StringIO()
-    pstats.Stats(prof, stream=out).sort_stats("tottime").print_stats(top)
-    lines = [ln for ln in out.getvalue().splitlines() if ln.strip()]
-    start = next(i for i, ln in enumerate(lines) if ln.lstrip().startswith("ncalls"))
-    return "\n".join(lines[start:start + top + 1])
+@contextmanager
+def breakdown() -> Iterator[dict[str, float]]:
+    """CPU time (thread time) spent in the engine's parts while the block runs."""
+    acc: dict[str, float] = collections.defaultdict(float)
+    targets = [(projection_run, "step_life_table", "life tables (survival, e0/e60/e65)"),
+               (projection_run, "e0_both_sexes", "both-sex e0 (exposure-weighted rates)"),
+               (projection_run, "advance", "survival, migration and internal moves"),
+               (projection_run.BlockRunner, "_mx", "Lee–Carter shock exp(b k) · mx"),
+               (projection_run.BlockRunner, "_step", "one step of a block (all of the above +)"),
+               (summary, "summary_indicators", "summary indicators"),
+               (stochastic, "e0_grid", "e0(k) grid for the mortality inversion"),
+               (stochastic, "shocked_inputs", "drawing → inputs (ASFR, k, factors)")]
+    saved = []
+    for owner, name, label in targets:
+        original = getattr(owner, name)
+        saved.append((owner, name, original))
+
+        def wrapped(*a: object, _f: Callable[..., object] = original, _l: str = label,
+                    **k: object) -> object:
+            t0 = time.thread_time()
+            try:
+                return _f(*a, **k)
+            finally:
+                acc[_l] += time.thread_time() - t0
+
+        setattr(owner, name, wrapped)
+    try:
+        yield acc
+    finally:
+        for owner, name, original in saved:
+            setattr(owner, name, original)
+
+
+def cli_memory(inputs: ProjectionInputs, trajectories: int) -> str:
+    """Peak RSS of ``renkou project --trajectories N`` on the inputs written as CSV."""
+    import dataclasses
+
+    from renkou.projection_output import write_input_directory
+    with tempfile.TemporaryDirectory() as tmp:
+        codes = tuple(d.code for d in tianjin_districts())
+        src = write_input_directory(dataclasses.replace(inputs, region_codes=codes),
+                                    Path(tmp) / "in")
+        exe = Path(sys.executable).parent / "renkou"
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        t0 = time.perf_counter()
+        subprocess.run([str(exe), "project", str(src), "--out", str(Path(tmp) / "out"),
+                        "--trajectories", str(trajectories), "--seed", "1"], check=True,
+                       stdout=subprocess.DEVNULL)
+        wall = time.perf_counter() - t0
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+        return (f"renkou project --trajectories {trajectories} ({inputs.n_regions} regions, "
+                f"{inputs.steps} years, CSV input): wall {wall:.1f} s, CPU {cpu:.1f} s, "
+                f"peak RSS {after.ru_maxrss / 1024:.0f} MiB")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--full-stochastic", action="store_true",
-                        help="also run simulate() with the full 1,000-trajectory result")
-    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--cli", action="store_true", help="also measure renkou project's RSS")
     args = parser.parse_args()
-    print(f"machine: {platform.machine()}, {platform.python_implementation()} "
-          f"{platform.python_version()}, numpy {np.__version__}")
+    cpu_name = next((ln.split(":", 1)[1].strip() for ln in
+                     Path("/proc/cpuinfo").read_text().splitlines()
+                     if ln.startswith("model name")), platform.processor())
+    print(f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; {cpu_name}, "
+          f"{os.cpu_count()} cores; CPython {platform.python_version()}, numpy {np.__version__}")
 
     det = synthetic_inputs(80)
     project(det)  # warm-up
-    best, med, cpu, peak = timed(lambda: project(det), args.repeats)
-    print(f"deterministic 16×101×2×80 with internal migration: best {best * 1000:.0f} ms, "
-          f"median {med * 1000:.0f} ms, best CPU {cpu * 1000:.0f} ms, "
+    print(f"[{load()}]")
+    walls, cpus, peak = timed(lambda: project(det), max(15, args.repeats))
+    print(f"deterministic 16×101×2×80 with internal migration: wall best "
+          f"{min(walls) * 1000:.0f} ms, median {statistics.median(walls) * 1000:.0f} ms; CPU "
+          f"best {min(cpus) * 1000:.0f} ms, median {statistics.median(cpus) * 1000:.0f} ms; "
           f"peak traced {peak:.0f} MiB")
-    print(profile(lambda: project(det)))
+    with breakdown() as acc:
+        for _ in range(10):
+            project(det)
+    for label, seconds in sorted(acc.items(), key=lambda kv: -kv[1]):
+        print(f"    {seconds * 100:6.1f} ms per run  {label}")
 
     sto = synthetic_inputs(30)
     for workers in (1, 2):
-        best, med, cpu, peak = timed(
-            partial(simulate_indicators, sto, 1000, seed=1, workers=workers), 1)
-        print(f"stochastic 1000×16×30 simulate_indicators (chunks of 50, {workers} worker(s)): "
-              f"{best:.1f} s, CPU {cpu:.1f} s, peak traced {peak:.0f} MiB")
-    print(profile(lambda: simulate_indicators(sto, 1000, seed=1)))
-    best, med, cpu, peak = timed(lambda: simulate(sto, 200, seed=1), 1)
-    print(f"stochastic 200×16×30 simulate (full result): {best:.1f} s, CPU {cpu:.1f} s, "
-          f"peak traced {peak:.0f} MiB")
-    if args.full_stochastic:
-        best, med, cpu, peak = timed(lambda: simulate(sto, 1000, seed=1), 1)
-        print(f"stochastic 1000×16×30 simulate (full result): {best:.1f} s, CPU {cpu:.1f} s, "
+        print(f"[{load()}]")
+        walls, cpus, peak = timed(
+            partial(simulate_indicators, sto, 1000, seed=1, workers=workers), args.repeats)
+        print(f"stochastic 1000×16×30 simulate_indicators, {workers} worker(s): wall best "
+              f"{min(walls):.2f} s, median {statistics.median(walls):.2f} s; CPU best "
+              f"{min(cpus):.2f} s, median {statistics.median(cpus):.2f} s; "
               f"peak traced {peak:.0f} MiB")
+    with breakdown() as acc:
+        t0 = time.process_time()
+        simulate_indicators(sto, 1000, seed=1)
+        total = time.process_time() - t0
+    print(f"  where the CPU time goes (1 worker, total {total:.2f} s):")
+    for label, seconds in sorted(acc.items(), key=lambda kv: -kv[1]):
+        print(f"    {seconds:6.2f} s  {label}")
+    print(f"[{load()}]")
+    walls, cpus, peak = timed(lambda: simulate(sto, 200, seed=1), 1)
+    print(f"stochastic 200×16×30 simulate (full result): wall {walls[0]:.1f} s, CPU "
+          f"{cpus[0]:.1f} s, peak traced {peak:.0f} MiB")
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"process peak RSS: {rss:.0f} MiB")
+    if args.cli:
+        print(f"[{load()}]")
+        print(cli_memory(sto, 1000))
 
 
 if __name__ == "__main__":

@@ -197,8 +197,8 @@ def e0_both_sexes(mx: FloatArray, start: FloatArray, end: FloatArray, a0_rule: A
     mixed = mx[..., MALE, :] * w_m
     mixed += mx[..., FEMALE, :] * w_f
     w_m += w_f
-    empty = w_m <= 0
-    if empty.any():
+    if not w_m.min() > 0:  # one reduction; the mask only when someone is missing
+        empty = w_m <= 0
         w_m[empty] = 1.0
         plain = 0.5 * (mx[..., MALE, :] + mx[..., FEMALE, :])
         mixed[empty] = np.broadcast_to(plain, mixed.shape)[empty]
