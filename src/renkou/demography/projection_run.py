@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from renkou.demography.projection import ProjectionInputs
 
 BLOCK_CELLS = 1 << 16
+SPAN_CELLS = 1 << 18  # life tables are built for this many cells at once (several steps)
 LE_AGES = (0, 60, 65)
 FERTILE = slice(15, 50)  # ages 15–49 (projection.FERTILE_AGE_MIN … FERTILE_AGE_MAX)
 _BATCHED = {"population": ("population", 3), "mx": ("mx", 4), "asfr": ("asfr", 3),
@@ -87,7 +88,7 @@ class BlockRunner:
             self.bx, self.bx_ages = unique, np.ravel(where)
         # Per-step values shared by all blocks, filled by the first block.
         steps = inputs.steps
-        self._life: list[tuple[FloatArray, FloatArray, FloatArray] | None] = [None] * steps
+        self._life: tuple[FloatArray, FloatArray, FloatArray] | None = None
         self._slots: list[FloatArray | None] = [None] * steps
         self._moves: list[InternalMoves | None] = [None] * steps
 
@@ -103,13 +104,17 @@ class BlockRunner:
         return dataclasses.replace(self.inputs, **cut)  # type: ignore[arg-type]
 
     # --- pieces of a step ------------------------------------------------------------
-    def _mx(self, rows: slice, t: int) -> FloatArray:
-        m = self.arr["mx"].at(rows, t)
-        if self.bx is None or self.arr["k"].values is None:
+    def _mx(self, rows: slice, t0: int, t1: int) -> FloatArray:
+        """Death rates of steps t0 … t1−1: (B, T, R, 2, A), or (T, R, 2, A) when shared."""
+        mx = self.arr["mx"]
+        assert mx.values is not None
+        m = mx.values[rows, t0:t1] if mx.per_row else mx.values[t0:t1]
+        k = self.arr["k"]
+        if self.bx is None or k.values is None:
             return m
         # Lee–Carter shock mx · exp(b(x) k), built block by block so that the
         # (N, Y, R, 2, A) rates of all trajectories never exist at once.
-        shock = self.bx * self.arr["k"].at(rows, t)[..., None]
+        shock = self.bx * (k.values[rows, t0:t1] if k.per_row else k.values[t0:t1])[..., None]
         np.exp(shock, out=shock)
         shocked = np.take(shock, self.bx_ages, axis=-1)
         shocked *= m
@@ -126,9 +131,6 @@ class BlockRunner:
     def _shared(self, t: int) -> None:
         """Fill what every block of step t shares, once."""
         arr, scale = self.arr, max(self.w, 1.0 - self.w)
-        if not self.mortality_per_row and self._life[t] is None:
-            m = self._mx(slice(None), t)
-            self._life[t] = (m, *self._table(m))
         mig = arr["mig"]
         if mig.values is not None and not mig.per_row and self._slots[t] is None:
             # Weighted by w (early part) or 1 − w (late part); mid-year both are ½.
@@ -159,25 +161,39 @@ class BlockRunner:
     def run(self, rows: slice, population: FloatArray, births: FloatArray,
             deaths: FloatArray, expectancy: FloatArray, e_both: FloatArray) -> None:
         """Project trajectories ``rows`` over all steps into the given arrays (leading axis
-        B = the block; ``expectancy`` has 1 there when mortality is shared)."""
+        B = the block; ``expectancy`` has 1 there when mortality is shared).
+
+        The life tables, which do not depend on the population, are built for several steps
+        at once (``SPAN_CELLS``), and so is the both-sex e0 once those steps are done: fewer,
+        larger NumPy calls."""
         population[:, 0] = self.arr["population"].values[rows] if (  # type: ignore[index]
             self.arr["population"].per_row) else self.arr["population"].values
-        for t in range(self.inputs.steps):
-            self._shared(t)
-            self._step(rows, t, population, births, deaths, expectancy, e_both)
+        steps = self.inputs.steps
+        if not self.mortality_per_row and self._life is None:
+            m_all = self._mx(slice(None), 0, steps)
+            self._life = (m_all, *self._table(m_all))
+            expectancy[0] = self._life[2]
+        span = max(1, SPAN_CELLS // max(1, population[:, 0].size))
+        for t0 in range(0, steps, span):
+            t1 = min(steps, t0 + span)
+            if self._life is not None:
+                m, s = self._life[0][t0:t1], self._life[1][t0:t1]
+                expectancy[0, t0:t1] = self._life[2][t0:t1]
+            else:
+                m = self._mx(rows, t0, t1)
+                s, expectancy[:, t0:t1] = self._table(m)
+            for t in range(t0, t1):
+                self._shared(t)
+                i = t - t0
+                self._step(rows, t, population, births, deaths,
+                           s[i] if self._life is not None else s[:, i])
+            e_both[:, t0:t1] = e0_both_sexes(m, population[:, t0:t1], population[:, t0 + 1:t1 + 1],
+                                             self.inputs.a0_rule)
 
     def _step(self, rows: slice, t: int, population: FloatArray, births: FloatArray,
-              deaths: FloatArray, expectancy: FloatArray, e_both: FloatArray) -> None:
+              deaths: FloatArray, s: FloatArray) -> None:
         w, arr = self.w, self.arr
         p = population[:, t]  # (B, R, 2, A)
-        shared = self._life[t]
-        if shared is not None:
-            m, s, e = shared
-            expectancy[0, t] = e
-        else:
-            m = self._mx(rows, t)
-            s, e = self._table(m)
-            expectancy[:, t] = e
         s = np.broadcast_to(s, p.shape)
         # The cohort entering each age slot at the end of the step, before births.
         cohort = np.empty(p.shape, dtype=np.float64)
@@ -215,7 +231,6 @@ class BlockRunner:
                            None if mv_1w is None else mv_1w.slot0())
         np.maximum(end0, 0.0, out=end[..., :1])
         d_slot[..., :1] = d0
-        e_both[:, t] = e0_both_sexes(m, p, end, self.inputs.a0_rule)
         # Deaths by age at the start of the step (slot a+1 holds those aged a at the start).
         d = deaths[:, t]
         d[..., :-2] = d_slot[..., 1:-1]
