@@ -114,9 +114,10 @@ def breakdown() -> Iterator[dict[str, float]]:
     acc: dict[str, float] = collections.defaultdict(float)
     targets = [(projection_run, "step_life_table", "life tables (survival, e0/e60/e65)"),
                (projection_run, "e0_both_sexes", "both-sex e0 (exposure-weighted rates)"),
-               (projection_run, "advance", "survival, migration and internal moves"),
                (projection_run.BlockRunner, "_mx", "Lee–Carter shock exp(b k) · mx"),
-               (projection_run.BlockRunner, "_step", "one step of a block (all of the above +)"),
+               (projection_run.BlockRunner, "_step",
+                "cohort steps (survival, migration, internal moves, births, deaths)"),
+               (projection_run, "advance", "  of which advance (survivors, moves, deaths)"),
                (summary, "summary_indicators", "summary indicators"),
                (stochastic, "e0_grid", "e0(k) grid for the mortality inversion"),
                (stochastic, "shocked_inputs", "drawing → inputs (ASFR, k, factors)")]
