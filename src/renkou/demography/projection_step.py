@@ -61,15 +61,21 @@ def step_life_table(mx: FloatArray, female: FloatArray | None, a0_rule: A0Rule,
     e = np.empty((*m.shape[:-1], len(ages)), dtype=np.float64)
     if not ages:
         return s, e
-    # l(1) … l(ω): the cumulative product of p(0), p(1), …, p(ω−1).
-    lx = np.empty((*m.shape[:-1], n - 1), dtype=np.float64)
-    lx[..., 0] = p0
-    np.divide(num[..., 1:n - 1], den[..., 1:n - 1], out=lx[..., 1:])
-    np.cumprod(lx, axis=-1, out=lx)
-    l_top = lx[..., n - 2]
+    # l(1) … l(ω): the cumulative product of p(0), p(1), …, p(ω−1), built age by age on an
+    # age-major copy — for many tables a loop of vector products is several times faster
+    # than np.cumprod along the last axis, and gives the same products.
+    lead = m.shape[:-1]
+    rows = int(np.prod(lead)) if lead else 1
+    lx = np.empty((n - 1, rows), dtype=np.float64)
+    lx[0] = np.reshape(p0, -1)
+    np.divide(num.reshape(rows, n)[:, 1:n - 1].T, den.reshape(rows, n)[:, 1:n - 1].T,
+              out=lx[1:])
+    for a in range(1, n - 1):
+        np.multiply(lx[a - 1], lx[a], out=lx[a])
+    l_top = lx[n - 2].reshape(lead)
     # T(x) = ½ l(x) + Σ_{x<a<ω} l(a) + ½ l(ω) + l(ω)/m(ω) for 1 ≤ x < ω; T(0) = L(0) + T(1).
     tail = l_top * (0.5 + 1.0 / m[..., n - 1])
-    inner = np.zeros(m.shape[:-1])
+    inner = np.zeros(lead)
     stop = n - 1  # sum l(a) for start ≤ a < stop, accumulated from the top down
     order = sorted(range(len(ages)), key=lambda i: -ages[i])
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -83,10 +89,10 @@ def step_life_table(mx: FloatArray, female: FloatArray | None, a0_rule: A0Rule,
                 continue
             start = max(x, 1) + 1
             if start < stop:
-                inner = inner + lx[..., start - 1:stop - 1].sum(axis=-1)
+                inner = inner + lx[start - 1:stop - 1].sum(axis=0).reshape(lead)
                 stop = start
-            t1 = 0.5 * lx[..., max(x, 1) - 1] + inner + tail
-            e[..., i] = (l0_years + t1) if x == 0 else t1 / lx[..., x - 1]
+            t1 = 0.5 * lx[max(x, 1) - 1].reshape(lead) + inner + tail
+            e[..., i] = (l0_years + t1) if x == 0 else t1 / lx[x - 1].reshape(lead)
     return s, e
 
 
