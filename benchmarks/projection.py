@@ -23,6 +23,7 @@ import collections
 import os
 import platform
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -152,17 +153,17 @@ def cli_memory(inputs: ProjectionInputs, trajectories: int) -> str:
         src = write_input_directory(dataclasses.replace(inputs, region_codes=codes),
                                     Path(tmp) / "in")
         exe = Path(sys.executable).parent / "renkou"
-        before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        t0 = time.perf_counter()
-        subprocess.run([str(exe), "project", str(src), "--out", str(Path(tmp) / "out"),
-                        "--trajectories", str(trajectories), "--seed", "1"], check=True,
-                       stdout=subprocess.DEVNULL)
-        wall = time.perf_counter() - t0
-        after = resource.getrusage(resource.RUSAGE_CHILDREN)
-        cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+        cmd = [str(exe), "project", str(src), "--out", str(Path(tmp) / "out"),
+               "--trajectories", str(trajectories), "--seed", "1"]
+        # GNU time reports the child's own peak RSS (getrusage of children would count the
+        # pages the child shares with this large parent right after fork).
+        timer = shutil.which("time") or "/usr/bin/time"
+        done = subprocess.run([timer, "-f", "%M %e %U %S", *cmd], check=True,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        kib, wall, user, system = done.stderr.strip().splitlines()[-1].split()
         return (f"renkou project --trajectories {trajectories} ({inputs.n_regions} regions, "
-                f"{inputs.steps} years, CSV input): wall {wall:.1f} s, CPU {cpu:.1f} s, "
-                f"peak RSS {after.ru_maxrss / 1024:.0f} MiB")
+                f"{inputs.steps} years, CSV input): wall {float(wall):.1f} s, CPU "
+                f"{float(user) + float(system):.1f} s, peak RSS {int(kib) / 1024:.0f} MiB")
 
 
 def main() -> None:
