@@ -61,7 +61,8 @@ class ProjectionInputs:
     population (..., R, 2, A); asfr (..., Y, R, 35) for ages 15–49; mx (..., Y, R, 2, A);
     srb (..., Y, R) males per female; net_migration (..., Y, R, 2, A);
     internal_rates (..., Y, R, R, 2, A) probability of moving origin → destination in the
-    step (the diagonal is ignored). Sex 0 = male, 1 = female; Y = end_year − base_year."""
+    step (the diagonal is ignored). Sex 0 = male, 1 = female; Y = end_year − base_year.
+    With ``mx_bx``/``mx_k`` set the engine uses :meth:`effective_mx`, not ``mx`` alone."""
 
     base_year: int
     end_year: int
