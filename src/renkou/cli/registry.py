@@ -59,7 +59,8 @@ def stats(
     db: Path = DB_OPTION,
     as_of: str = typer.Option(..., "--as-of", help="标准时点 YYYY-MM-DD / reference date"),
     caliber: str = typer.Option(..., "--caliber", help="hukou|resident|employed|active"),
-    by: str = typer.Option("region,sex,age", "--by", help="分组：region,sex,age 的任意子集（另可加 hukou_kind、education）"),
+    by: str = typer.Option("region,sex,age", "--by",
+                           help="分组：region,sex,age 的任意子集（另可加 hukou_kind、education）"),
     level: str = typer.Option("district", "--level", help="city|district|street"),
     out: Path = typer.Option(..., "--out", help="输出 CSV / output CSV"),
 ) -> None:
