@@ -30,6 +30,7 @@ def ingest(
     quiet: bool = typer.Option(False, "--quiet", help="不显示进度 / no progress bar"),
 ) -> None:
     """导入目录中所有部门数据文件（一个批次，全部成功或全部不写入）。"""
+    from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     from renkou.registry.ingest import ingest_directory, report_text
@@ -41,8 +42,9 @@ def ingest(
         if quiet:
             report = ingest_directory(store, directory)
         else:
+            # Progress on stderr, so that stdout carries only the batch report.
             with Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
-                          transient=True) as bar:
+                          transient=True, console=Console(stderr=True)) as bar:
                 task = bar.add_task("导入", total=1)
 
                 def progress(msg: str, step: int, total: int) -> None:
