@@ -132,20 +132,31 @@ def region_index(t: Table, column: str, regions: dict[str, int]) -> IntArray:
 
 def check_duplicates(t: Table, keys: list[str]) -> None:
     """Each key combination once. Numbers compare as numbers ("15" = "15.0"), sexes by
-    their code, other text after trimming spaces."""
-    cols = {}
+    their code, other text after trimming spaces.
+
+    The key columns are factorised and combined into one integer per row, so that a table of
+    millions of rows (internal migration) is checked without a frame of its keys."""
+    combined = np.zeros(len(t.df), dtype=np.int64)
+    span = 1
     for k in keys:
         if k in ("year", "age"):
-            cols[k] = numbers(t, k, integer=True).astype(np.int64)
+            codes, numeric = pd.factorize(numbers(t, k, integer=True))
+            size = len(numeric)
         elif k == "sex":
-            cols[k] = sex_codes(t)
+            codes, size = sex_codes(t), 2
         else:
-            cols[k] = pd.factorize(text_column(t, k))[0]
-    frame = pd.DataFrame(cols)
-    dup = frame.duplicated(keep=False).to_numpy()
+            codes, texts = pd.factorize(text_column(t, k))
+            size = len(texts)
+        size = max(size, 1)
+        span *= size
+        if span >= 2**62:  # cannot happen with the projection's tables; say so if it does
+            raise InputError("键的组合过多，无法检查重复记录", file=t.label)
+        combined *= size
+        combined += np.asarray(codes, dtype=np.int64)
+    dup = pd.Series(combined).duplicated(keep=False).to_numpy()
     if dup.any():
         first = int(np.argmax(dup))
-        same = np.nonzero((frame == frame.iloc[first]).all(axis=1).to_numpy())[0]
+        same = np.nonzero(combined == combined[first])[0]
         rows = "、".join(str(sheet_row(int(i))) for i in same[:5])
         key = "，".join(f"{k}={str(t.df[k].iloc[first]).strip()}" for k in keys)
         raise InputError(f"重复的记录（{key}）出现在第 {rows} 行", file=t.label,
