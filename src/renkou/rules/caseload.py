@@ -68,14 +68,7 @@ def registry_base(db: Path | str, as_of: dt.date, seed: int,
     path = Path(db)
     if not path.exists():
         raise StoreError(f"数据库文件不存在：{path}")
-    try:
-        reg = Registry(path, read_only=True)
-    except StoreError as exc:
-        # Some store versions fail to open read-only (a DuckDB option refused on a read-only
-        # connection); a writable open only ensures tables that already exist.
-        if "尚未导入" in str(exc):
-            raise
-        reg = Registry(path)
+    reg = Registry(path, read_only=True)
     try:
         df = reg.persons(as_of, caliber="hukou")
     finally:
