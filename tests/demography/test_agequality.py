@@ -79,7 +79,7 @@ def test_graduation_exact_for_low_degree_polynomials(method: str, degree: int) -
     # trades exactness for smoothness and only reproduces quadratics.
     x = np.arange(60, dtype=float)
     coefs = [5000.0, -40.0, 1.5, -0.02, 0.0004]
-    exact = sum(c * x**k for k, c in enumerate(coefs[: degree + 1]))
+    exact = np.sum([c * x**k for k, c in enumerate(coefs[: degree + 1])], axis=0)
     single = graduate(exact.reshape(12, 5).sum(axis=1), method,  # type: ignore[arg-type]
                       open_group=False)
     np.testing.assert_allclose(single, exact, atol=1e-6)

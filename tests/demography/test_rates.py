@@ -19,8 +19,8 @@ def test_tfr_of_wpp_rates_equals_published_tfr() -> None:
     tfr = pd.read_parquet(DATA / "tfr_annual.parquet")
     for code in (156, 840):
         f = asfr[asfr.country_code == code].pivot(index="year", columns="age", values="value")
-        published = tfr[(tfr.country_code == code) & tfr.variant.isin(["medium", "estimate"])]
-        published = published.set_index("year").value.loc[f.index]
+        rows = tfr[(tfr.country_code == code) & tfr.variant.isin(["medium", "estimate"])]
+        published = rows.set_index("year").value.loc[f.index]
         np.testing.assert_allclose(rates.total_fertility_rate(f.to_numpy()),
                                    published.to_numpy(), atol=1e-3)
 
