@@ -45,8 +45,9 @@ class FakeData:
         return {(30, "大学本科"): 10.0, (30, "高中"): 10.0, (70, "小学"): 20.0,
                 (10, "小学"): 99.0}
 
-    def urban(self, as_of: dt.date, area: str) -> tuple[float, float]:
-        return 847.0, 1000.0
+    def urban(self, as_of: dt.date, area: str, caliber: str = "resident"
+              ) -> tuple[float, float]:
+        return (847.0, 1000.0) if caliber == "resident" else (700.0, 1000.0)
 
     def separation(self, as_of: dt.date, area: str) -> Mapping[str, float]:
         total = self._pop(area)

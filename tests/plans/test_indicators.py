@@ -59,6 +59,7 @@ def test_schooling_urbanisation_separation() -> None:
     assert value("mean_schooling_15plus") == pytest.approx(10.0)
     assert value("mean_schooling_16_59") == pytest.approx(14.0)
     assert value("urbanisation_rate") == pytest.approx(84.7)
+    assert value("urbanisation_rate_hukou") == pytest.approx(70.0)
     assert value("separation_share") == pytest.approx(48.0)
     assert value("cross_district_separation_share") == pytest.approx(33.0)
 
@@ -112,7 +113,8 @@ class FrameRegistry:
                              "education": ["bachelor", "junior_college", "unknown"],
                              "value": [1, 1, 5]})
 
-    def urban_split(self, as_of: dt.date, level: str = "district") -> pd.DataFrame:
+    def urban_split(self, as_of: dt.date, level: str = "district",
+                    caliber: str = "resident") -> pd.DataFrame:
         return pd.DataFrame({"region": [self._region("120111001", level)] * 3,
                              "urban": [True, False, None], "value": [3, 1, 10]})
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from renkou.errors import InputError
 from renkou.registry import Registry
 from renkou.registry.ingest import ingest_directory
 from renkou.registry.store import Store
@@ -120,6 +121,16 @@ def test_attainment_and_urban(reg: Registry) -> None:
     assert edu[("120116", 34)] == "senior_secondary"  # P2: census 高中
     u = reg.urban_split(D1)
     assert u["value"].sum() == 7
+
+
+def test_hukou_urban_split_covers_every_registrant(reg: Registry) -> None:
+    hu = reg.urban_split(D1, level="district", caliber="hukou")
+    hukou = reg.caliber(D1, "hukou", by=("region",))
+    assert dict(zip(hu.groupby("region")["value"].sum().index,
+                    hu.groupby("region")["value"].sum(), strict=True)) == dict(
+        zip(hukou["region"], hukou["value"], strict=True))
+    with pytest.raises(InputError):
+        reg.urban_split(D1, caliber="employed")
 
 
 def test_regions_present(reg: Registry) -> None:

@@ -44,8 +44,9 @@ class IndicatorData(Protocol):
         """People by (age, education level) at a date, both sexes."""
         ...
 
-    def urban(self, as_of: dt.date, area: str) -> tuple[float, float]:
-        """(urban residents, all residents) at a date."""
+    def urban(self, as_of: dt.date, area: str, caliber: str = "resident"
+              ) -> tuple[float, float]:
+        """(urban, all) people of the caliber (resident or hukou) at a date."""
         ...
 
     def separation(self, as_of: dt.date, area: str) -> Mapping[str, float]:
@@ -309,6 +310,13 @@ def urbanisation(data: IndicatorData, area: str, year: int, extra: Mapping[str, 
                  ) -> float:
     urban, total = data.urban(year_end(year), area)
     return _safe_div(urban, total, "常住人口城镇化率") * 100.0
+
+
+def urbanisation_hukou(data: IndicatorData, area: str, year: int, extra: Mapping[str, float]
+                       ) -> float:
+    """户籍人口城镇化率: hukou registrants whose hukou street is urban ÷ all registrants."""
+    urban, total = data.urban(year_end(year), area, "hukou")
+    return _safe_div(urban, total, "户籍人口城镇化率") * 100.0
 
 
 def group_share(group: str

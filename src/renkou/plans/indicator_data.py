@@ -100,7 +100,7 @@ class RegistryData:
             elif method == "attainment":
                 df = self.registry.attainment(args[0], level=level)
             elif method == "urban_split":
-                df = self.registry.urban_split(args[0], level=level)
+                df = self.registry.urban_split(args[0], level=level, caliber=args[1])
             elif method == "separation":
                 df = self.registry.separation(args[0], level=level)
             else:  # pragma: no cover - programming error
@@ -149,10 +149,11 @@ class RegistryData:
         return {(int(a), str(e)): float(v) for a, e, v in zip(
             grouped["age"], grouped["education"], grouped["value"], strict=True)}
 
-    def urban(self, as_of: dt.date, area: str) -> tuple[float, float]:
-        """(urban, residents whose urban/rural status is known): residents of unknown status
+    def urban(self, as_of: dt.date, area: str, caliber: str = "resident"
+              ) -> tuple[float, float]:
+        """(urban, people whose urban/rural status is known): people of unknown status
         are left out of both, so that missing census answers do not lower the rate."""
-        df = _filter(self._get(("urban_split", as_of, _query_level(area))), area)
+        df = _filter(self._get(("urban_split", as_of, caliber, _query_level(area))), area)
         if df.empty or "urban" not in df.columns:
             return 0.0, 0.0
         known = df[df["urban"].notna()]

@@ -41,6 +41,7 @@ from renkou.plans.formulas import (
     tfr,
     total_population,
     urbanisation,
+    urbanisation_hukou,
     working_age_population,
     year_end,
 )
@@ -122,6 +123,9 @@ FORMULAS: dict[str, Formula] = {
                                     "Σ人数×受教育年限÷人数（16–59岁）", schooling(16, 59)),
     "urbanisation_rate": Formula("常住人口城镇化率", "%", "城镇常住人口÷常住人口×100",
                                  urbanisation),
+    "urbanisation_rate_hukou": Formula("户籍人口城镇化率", "%",
+                                       "户籍地为城镇街镇的户籍人口÷户籍人口×100",
+                                       urbanisation_hukou),
     "central_city_share": Formula("中心城区常住人口比重", "%", "中心城区六区常住人口÷全市×100",
                                   group_share("central")),
     "ring_districts_share": Formula("环城四区常住人口比重", "%", "环城四区常住人口÷全市×100",

@@ -111,7 +111,7 @@ FORMULAS: dict[str, str] = {
     "total_dependency": "总抚养比 (0–14 + 65+) / 15–64 × 100 (%)",
     "working_age_population": "15—64岁劳动年龄人口 (万人)",
     "urbanisation_rate": "常住人口城镇化率 urban share of resident population (%)",
-    "urbanisation_rate_hukou": "(*) 户籍人口城镇化率 urban share of hukou population (%)",
+    "urbanisation_rate_hukou": "户籍人口城镇化率 urban share of hukou population (%)",
     "mean_schooling_15plus": "15岁及以上人口平均受教育年限 (年)",
     "mean_schooling_16_59": "16—59岁劳动年龄人口平均受教育年限 (年)",
     "mean_schooling_20_59": "(*) 20—59岁主要劳动年龄人口平均受教育年限 (年)",

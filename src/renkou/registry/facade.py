@@ -113,11 +113,29 @@ class Registry:
                f"GROUP BY ALL HAVING region IS NOT NULL ORDER BY ALL")
         return self.store.frame(sql)
 
-    def urban_split(self, as_of: date, level: str = "district") -> pd.DataFrame:
-        """Residents by region and urban (True/False; NA when unknown)."""
+    def _hukou_urban_sql(self, d: date) -> str:
+        """Urban flag of each hukou registrant: the hukou street's urban class. A street is
+        urban by the gazetteer where it says, else when most people the census enumerated
+        living in it answered 城镇 (the criterion the primer asks to state for 户籍城镇化率)."""
+        return (f"WITH h AS ({hukou_at_sql(d)}), "
+                f"cs AS (SELECT substr(residence_code, 1, 9) AS street, "
+                f"avg(CASE WHEN urban = 'urban' THEN 1.0 ELSE 0.0 END) AS share "
+                f"FROM census_facts WHERE census_date <= {lit(d)} AND urban IS NOT NULL "
+                f"GROUP BY ALL) "
+                f"SELECT h.pid, h.street AS code, coalesce(su.urban, cs.share >= 0.5) AS urban "
+                f"FROM h LEFT JOIN street_urban su ON su.street = h.street "
+                f"LEFT JOIN cs ON cs.street = h.street")
+
+    def urban_split(self, as_of: date, level: str = "district",
+                    caliber: str = "resident") -> pd.DataFrame:
+        """Residents (or hukou registrants, ``caliber='hukou'``) by region and urban
+        (True/False; NA when unknown)."""
+        if caliber not in ("resident", "hukou"):
+            raise InputError(f"城乡划分只支持常住人口或户籍人口口径，不支持 {caliber}")
+        inner = self._urban_sql(as_of) if caliber == "resident" else self._hukou_urban_sql(as_of)
         region = region_sql("u.code", level)
         return self.store.frame(f"SELECT {region} AS region, u.urban, count(*) AS value "
-                                f"FROM ({self._urban_sql(as_of)}) u GROUP BY ALL "
+                                f"FROM ({inner}) u GROUP BY ALL "
                                 f"HAVING region IS NOT NULL ORDER BY ALL")
 
     def persons(self, as_of: date, caliber: str = "resident") -> pd.DataFrame:
