@@ -38,8 +38,9 @@ class FakeData:
         total = self.births_by_mother_age(year, area).sum()
         return np.array([total * 105 / 205, total * 100 / 205])
 
-    def deaths(self, year: int, area: str) -> FloatArray:
-        return self.population(dt.date(year, 12, 31), "resident", area) * self.mx
+    def deaths(self, year: int, area: str, caliber: str = "all") -> FloatArray:
+        pop_caliber = "hukou" if caliber == "hukou" else "resident"
+        return self.population(dt.date(year, 12, 31), pop_caliber, area) * self.mx
 
     def attainment(self, as_of: dt.date, area: str) -> Mapping[tuple[int, str], float]:
         return {(30, "大学本科"): 10.0, (30, "高中"): 10.0, (70, "小学"): 20.0,

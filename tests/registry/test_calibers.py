@@ -94,6 +94,10 @@ def test_births_deaths_flows(reg: Registry) -> None:
     assert cells(b) == {("120111", 31, "male", 1)}  # P2 (born 1990-03-03) had P5 2021-06-01
     d = reg.deaths(date(2022, 1, 1), date(2022, 12, 31))
     assert cells(d) == {("120102", "female", 72, 1)}  # 卫健 date 2022-03-01 wins
+    # P4's hukou street when dying was 120102001: a death of a 120102 registrant too.
+    dh = reg.deaths(date(2022, 1, 1), date(2022, 12, 31), caliber="hukou")
+    assert cells(dh) == {("120102", "female", 72, 1)}
+    assert reg.deaths(date(2021, 1, 1), date(2021, 12, 31), caliber="hukou").empty
     f = reg.flows(date(2020, 1, 1), date(2020, 12, 31))
     got = cells(f)
     assert ("120102", "hukou_in", "male", 50, 1) in got  # P8 into 120102

@@ -38,7 +38,10 @@ class IndicatorData(Protocol):
 
     def births_by_sex(self, year: int, area: str) -> FloatArray: ...
 
-    def deaths(self, year: int, area: str) -> FloatArray: ...
+    def deaths(self, year: int, area: str, caliber: str = "all") -> FloatArray:
+        """Deaths by sex and age: all deaths in the area, or (``hukou``) deaths of its
+        hukou registrants."""
+        ...
 
     def attainment(self, as_of: dt.date, area: str) -> Mapping[tuple[int, str], float]:
         """People by (age, education level) at a date, both sexes."""
@@ -125,19 +128,17 @@ def growth(caliber: str, pct: bool
 
 def life_expectancy(caliber: str
                      ) -> Callable[[IndicatorData, str, int, Mapping[str, float]], float]:
-    """e0 of the area. Registry deaths are counted by place and carry no caliber, so for
-    the hukou caliber they are apportioned by age and sex in proportion hukou ÷ resident
-    population: the resident rates by age and sex weighted by the hukou population. Dividing
-    all deaths by the (smaller) hukou population would overstate mortality."""
+    """e0 of the area: deaths in the area over the average resident population, or for
+    the hukou caliber deaths of the area's hukou registrants over the average hukou
+    population (户籍人口人均预期寿命, the caliber of Tianjin's 82.38 target)."""
     def f(data: IndicatorData, area: str, year: int, extra: Mapping[str, float]) -> float:
-        deaths = data.deaths(year, area)
-        resident = _avg_population(data, area, year, "resident")
         if caliber == "resident":
-            return e0_from_counts(deaths.sum(axis=0), resident.sum(axis=0))
-        hukou = _avg_population(data, area, year, caliber)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            share = np.where(resident > 0, hukou / np.where(resident > 0, resident, 1.0), 0.0)
-        return e0_from_counts((deaths * share).sum(axis=0), hukou.sum(axis=0))
+            deaths = data.deaths(year, area)
+            return e0_from_counts(deaths.sum(axis=0),
+                                  _avg_population(data, area, year, "resident").sum(axis=0))
+        deaths = data.deaths(year, area, caliber)
+        return e0_from_counts(deaths.sum(axis=0),
+                              _avg_population(data, area, year, caliber).sum(axis=0))
     return f
 
 
@@ -219,17 +220,17 @@ def _hukou_share(data: IndicatorData, area: str, year: int) -> FloatArray:
 
 def natural_increase_rate_hukou(data: IndicatorData, area: str, year: int,
                                 extra: Mapping[str, float]) -> float:
-    """户籍人口自然增长率. Registry births and deaths carry no caliber: births are apportioned
-    by the hukou share of women of the mother's age, deaths by the hukou share of their sex
-    and age (resident rates applied to the hukou population), over the average hukou
-    population. An approximation until the registry reports events by caliber."""
+    """户籍人口自然增长率: deaths of hukou registrants (the registry places them at the hukou
+    street held when dying) and births apportioned by the hukou share of women of the
+    mother's age (registry births are placed at the birthplace and carry no caliber), over
+    the average hukou population."""
     share = _hukou_share(data, area, year)
     b = float((data.births_by_mother_age(year, area) * share[1]).sum())
     known = data.births_by_mother_age(year, area).sum()
     total_births = data.births_by_sex(year, area).sum()
     if known > 0:  # births without the mother's age get the average share
         b *= total_births / known
-    d = float((data.deaths(year, area) * share).sum())
+    d = float(data.deaths(year, area, "hukou").sum())
     start = np.asarray(data.population(year_end(year - 1), "hukou", area).sum())
     end = np.asarray(data.population(year_end(year), "hukou", area).sum())
     return _defined(rates.natural_growth_rate(np.asarray(b), np.asarray(d), start, end),

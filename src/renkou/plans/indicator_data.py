@@ -95,8 +95,8 @@ class RegistryData:
                 start, end, _ = args
                 df = self.registry.births(start, end, level=level)
             elif method == "deaths":
-                start, end, _ = args
-                df = self.registry.deaths(start, end, level=level)
+                start, end, caliber, _ = args
+                df = self.registry.deaths(start, end, level=level, caliber=caliber)
             elif method == "attainment":
                 df = self.registry.attainment(args[0], level=level)
             elif method == "urban_split":
@@ -135,8 +135,10 @@ class RegistryData:
                       df["value"].astype(float).to_numpy())
         return out
 
-    def deaths(self, year: int, area: str) -> FloatArray:
-        return _sex_age_array(self._year("deaths", year, area))
+    def deaths(self, year: int, area: str, caliber: str = "all") -> FloatArray:
+        key = ("deaths", dt.date(year, 1, 1), dt.date(year, 12, 31), caliber,
+               _query_level(area))
+        return _sex_age_array(_filter(self._get(key), area))
 
     def attainment(self, as_of: dt.date, area: str) -> Mapping[tuple[int, str], float]:
         df = _filter(self._get(("attainment", as_of, _query_level(area))), area)

@@ -97,7 +97,7 @@ FORMULAS: dict[str, Formula] = {
                                "常住人口时期生命表 e0，mx=死亡数/年平均人口",
                                life_expectancy("resident")),
     "life_expectancy_hukou": Formula("户籍人口人均预期寿命", "岁",
-                                     "户籍人口时期生命表 e0（死亡数按户籍÷常住人口比例分摊）",
+                                     "户籍人口时期生命表 e0，mx=户籍人口死亡数/户籍年平均人口",
                                      life_expectancy("hukou")),
     "tfr": Formula("总和生育率", "", "15–49岁分年龄生育率之和（年平均妇女人数）", tfr),
     "srb": Formula("出生人口性别比", "女=100", "男婴数÷女婴数×100", srb),

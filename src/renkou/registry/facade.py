@@ -81,8 +81,13 @@ class Registry:
     def births(self, start: date, end: date, level: str = "district") -> pd.DataFrame:
         return _flows.births(self.store, start, end, level)
 
-    def deaths(self, start: date, end: date, level: str = "district") -> pd.DataFrame:
-        return _flows.deaths(self.store, start, end, level)
+    def deaths(self, start: date, end: date, level: str = "district",
+               caliber: str = "all") -> pd.DataFrame:
+        """Deaths by place of death, or (``caliber='hukou'``) of hukou registrants by the
+        hukou street they held when dying."""
+        if caliber not in ("all", "hukou"):
+            raise InputError(f"死亡统计只支持 all 或 hukou 口径，不支持 {caliber}")
+        return _flows.deaths(self.store, start, end, level, caliber)
 
     def flows(self, start: date, end: date, level: str = "district") -> pd.DataFrame:
         return _flows.flows(self.store, start, end, level)

@@ -27,8 +27,11 @@ def births_sql(start: date, end: date, level: str = "district") -> str:
             f"GROUP BY ALL HAVING region IS NOT NULL ORDER BY ALL")
 
 
-def deaths_sql(start: date, end: date, level: str = "district") -> str:
-    region = region_sql("coalesce(hd.place, hk.street)", level)
+def deaths_sql(start: date, end: date, level: str = "district", caliber: str = "all") -> str:
+    """Deaths by place of death (``all``), or by the hukou street held when dying
+    (``hukou``: only registrants, the numerator of hukou life expectancy)."""
+    place = "hk.street" if caliber == "hukou" else "coalesce(hd.place, hk.street)"
+    region = region_sql(place, level)
     return (f"WITH hd AS (SELECT pid, arg_max(death_place, record_date) AS place "
             f"FROM rec_health_death WHERE active GROUP BY pid) "
             f"SELECT {region} AS region, p.sex, {age_sql('p.birth_date', 'd.death_date')} AS age, "
@@ -75,9 +78,10 @@ def births(store: Store, start: date, end: date, level: str = "district") -> pd.
     return store.frame(births_sql(start, end, level))
 
 
-def deaths(store: Store, start: date, end: date, level: str = "district") -> pd.DataFrame:
+def deaths(store: Store, start: date, end: date, level: str = "district",
+           caliber: str = "all") -> pd.DataFrame:
     """Deaths in [start, end]: region, sex, age, value (age 0 = infant deaths)."""
-    return store.frame(deaths_sql(start, end, level))
+    return store.frame(deaths_sql(start, end, level, caliber))
 
 
 def flows(store: Store, start: date, end: date, level: str = "district") -> pd.DataFrame:
