@@ -56,9 +56,11 @@ class Registry:
         self._register_reference()
 
     def _derived_current(self) -> bool:
+        # Older versions lacked the denormalised person columns or the employed intervals.
         return bool(self.store.scalar(
             "SELECT count(*) FROM information_schema.columns WHERE table_name = "
-            "'hukou_spells' AND column_name = 'death_date'"))
+            "'hukou_spells' AND column_name = 'death_date'")) and self.store.table_exists(
+            "employed_spells")
 
     def _register_reference(self) -> None:
         streets = [r for r in gazetteer().regions.values()

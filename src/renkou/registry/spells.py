@@ -31,6 +31,8 @@ _DERIVED = {
                         "end_date DATE" + _PERSON,
     "school_spells": "pid UBIGINT, code VARCHAR, stage VARCHAR, start_date DATE, "
                      "end_date DATE, leave_kind VARCHAR" + _PERSON,
+    "employed_spells": "pid UBIGINT, code VARCHAR, start_date DATE, end_date DATE"
+                       + _PERSON,
     "attainment_events": "pid UBIGINT, valid_date DATE, level INTEGER, source VARCHAR",
     "census_facts": "pid UBIGINT, census_date DATE, urban VARCHAR, residence_code VARCHAR",
 }
@@ -131,6 +133,39 @@ SELECT pid, school_code AS code, stage, enrol_date AS start_date, leave_date AS 
        leave_kind FROM rec_edu_school WHERE active
 """
 
+# 就业人口 location as intervals (precomputed so the caliber is one range filter at any D).
+# The location changes only where a work spell or an employee-insurance spell starts or
+# ends (the day after its inclusive end), so it is constant on the elementary intervals
+# between consecutive such breakpoints; on each, it is the covering work spell with the latest
+# start (ties: greatest code), else the covering employee insurance spell likewise — the same
+# pick as a per-date query. A NULL start never counts; a NULL work end is open, a NULL
+# insurance end never counts (as in the per-date rule).
+EMPLOYED_SPELLS_SQL = """
+WITH src AS (
+  SELECT pid, code, start_date, end_date, 0 AS prio FROM work_spells
+  WHERE start_date IS NOT NULL
+  UNION ALL
+  SELECT pid, code, start_date, end_date, 1 FROM insurance_spells
+  WHERE scheme IN ('employee_pension', 'employee_medical') AND start_date IS NOT NULL
+    AND end_date IS NOT NULL
+), bp AS (
+  SELECT DISTINCT pid, d FROM (
+    SELECT pid, start_date AS d FROM src
+    UNION ALL
+    SELECT pid, end_date + 1 FROM src WHERE end_date IS NOT NULL)
+), el AS (
+  SELECT pid, d AS start_date, lead(d) OVER (PARTITION BY pid ORDER BY d) AS end_date FROM bp
+), picked AS (
+  SELECT e.pid, e.start_date, e.end_date,
+         arg_max(s.code, (s.start_date, s.code)) FILTER (WHERE s.prio = 0) AS emp_code,
+         arg_max(s.code, (s.start_date, s.code)) FILTER (WHERE s.prio = 1) AS ins_code
+  FROM el e JOIN src s ON s.pid = e.pid AND s.start_date <= e.start_date
+   AND (s.end_date IS NULL OR s.end_date >= e.start_date)
+  GROUP BY e.pid, e.start_date, e.end_date
+)
+SELECT pid, coalesce(emp_code, ins_code) AS code, start_date, end_date FROM picked
+"""
+
 
 def _attainment_sql() -> str:
     census = " ".join(f"WHEN '{lvl}' THEN {i}" for i, lvl in enumerate(EDUCATION_LEVELS))
@@ -174,6 +209,8 @@ def rebuild(store: Store, batch_id: int) -> None:
                       ("school_spells", SCHOOL_SPELLS_SQL)):
         store.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT s.*, p.sex, p.birth_date, "
                       f"p.death_date FROM ({sql}) s JOIN persons p USING (pid)")
+    store.execute("CREATE OR REPLACE TABLE employed_spells AS SELECT s.*, p.sex, p.birth_date, "
+                  f"p.death_date FROM ({EMPLOYED_SPELLS_SQL}) s JOIN persons p USING (pid)")
     for name, sql in (("attainment_events", _attainment_sql()),
                       ("census_facts", CENSUS_FACTS_SQL)):
         store.execute(f"CREATE OR REPLACE TABLE {name} AS {sql}")

@@ -128,19 +128,12 @@ def resident_at_sql(d: date) -> str:
 
 
 def employed_at_sql(d: date) -> str:
-    """就业人口 location: current employment registration, else employee insurance."""
+    """就业人口 location: current employment registration, else employee insurance (read
+    from ``employed_spells``, where ingest precomputed that pick as intervals)."""
     dl = lit(d)
-    pick = ("arg_max(code, (start_date, code)) AS code, any_value(sex) AS sex, "
-            "any_value(birth_date) AS birth_date")
-    return (f"WITH emp AS (SELECT pid, {pick} FROM work_spells "
-            f"WHERE start_date <= {dl} AND (end_date IS NULL OR end_date >= {dl}) "
-            f"AND {alive_where(d)} GROUP BY pid), "
-            f"ins AS (SELECT pid, {pick} FROM insurance_spells "
-            f"WHERE scheme IN ('employee_pension', 'employee_medical') "
-            f"AND start_date <= {dl} AND end_date >= {dl} AND {alive_where(d)} GROUP BY pid) "
-            f"SELECT coalesce(emp.pid, ins.pid) AS pid, coalesce(emp.code, ins.code) AS code, "
-            f"coalesce(emp.sex, ins.sex) AS sex, coalesce(emp.birth_date, ins.birth_date) "
-            f"AS birth_date FROM emp FULL OUTER JOIN ins ON emp.pid = ins.pid")
+    return (f"SELECT pid, code, sex, birth_date FROM employed_spells "
+            f"WHERE start_date <= {dl} AND (end_date IS NULL OR end_date > {dl}) "
+            f"AND {alive_where(d)}")
 
 
 def active_at_sql(d: date, window_months: int = ACTIVE_WINDOW_MONTHS) -> str:
