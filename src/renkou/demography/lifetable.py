@@ -31,6 +31,16 @@ A0_ALIASES: dict[str, str] = {"ak": "andreev-kingkade", "hmd": "andreev-kingkade
                               "coale_demeny": "coale-demeny"}
 
 
+def _by_sex(male: FloatArray, female: FloatArray, sex: LifeTableSex) -> FloatArray:
+    """The male or female value, or for ``total`` their mean (as the HMD does for both-sex
+    tables built from rates)."""
+    if sex == "male":
+        return np.asarray(male, dtype=np.float64)
+    if sex == "female":
+        return np.asarray(female, dtype=np.float64)
+    return np.asarray(0.5 * (male + female), dtype=np.float64)
+
+
 def a0_andreev_kingkade(m0: FloatArray | float, sex: LifeTableSex) -> FloatArray:
     """Average years lived in the first year by those who die in it (1a0), Andreev–Kingkade.
 
@@ -41,11 +51,7 @@ def a0_andreev_kingkade(m0: FloatArray | float, sex: LifeTableSex) -> FloatArray
                     np.where(m < 0.08307, 0.02832 + 3.26201 * m, 0.29915))
     female = np.where(m < 0.01724, 0.14903 - 2.05527 * m,
                       np.where(m < 0.06891, 0.04667 + 3.88089 * m, 0.31411))
-    if sex == "male":
-        return np.asarray(male, dtype=np.float64)
-    if sex == "female":
-        return np.asarray(female, dtype=np.float64)
-    return np.asarray(0.5 * (male + female), dtype=np.float64)
+    return _by_sex(male, female, sex)
 
 
 def a0_coale_demeny(m0: FloatArray | float, sex: LifeTableSex) -> FloatArray:
@@ -53,11 +59,7 @@ def a0_coale_demeny(m0: FloatArray | float, sex: LifeTableSex) -> FloatArray:
     m = np.asarray(m0, dtype=np.float64)
     male = np.where(m >= 0.107, 0.330, 0.045 + 2.684 * m)
     female = np.where(m >= 0.107, 0.350, 0.053 + 2.800 * m)
-    if sex == "male":
-        return np.asarray(male, dtype=np.float64)
-    if sex == "female":
-        return np.asarray(female, dtype=np.float64)
-    return np.asarray(0.5 * (male + female), dtype=np.float64)
+    return _by_sex(male, female, sex)
 
 
 def a1_4_coale_demeny(m0: FloatArray | float, sex: LifeTableSex) -> FloatArray:
@@ -65,11 +67,7 @@ def a1_4_coale_demeny(m0: FloatArray | float, sex: LifeTableSex) -> FloatArray:
     m = np.asarray(m0, dtype=np.float64)
     male = np.where(m >= 0.107, 1.352, 1.651 - 2.816 * m)
     female = np.where(m >= 0.107, 1.361, 1.522 - 1.518 * m)
-    if sex == "male":
-        return np.asarray(male, dtype=np.float64)
-    if sex == "female":
-        return np.asarray(female, dtype=np.float64)
-    return np.asarray(0.5 * (male + female), dtype=np.float64)
+    return _by_sex(male, female, sex)
 
 
 def a0_rule_values(m0: FloatArray | float, sex: LifeTableSex, rule: A0Rule) -> FloatArray:
