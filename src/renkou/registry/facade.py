@@ -60,7 +60,7 @@ class Registry:
         return bool(self.store.scalar(
             "SELECT count(*) FROM information_schema.columns WHERE table_name = "
             "'hukou_spells' AND column_name = 'death_date'")) and self.store.table_exists(
-            "employed_spells")
+            "employed_spells") and self.store.table_exists("resident_spells")
 
     def _register_reference(self) -> None:
         streets = [r for r in gazetteer().regions.values()

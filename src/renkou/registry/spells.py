@@ -31,6 +31,7 @@ _DERIVED = {
                         "end_date DATE" + _PERSON,
     "school_spells": "pid UBIGINT, code VARCHAR, stage VARCHAR, start_date DATE, "
                      "end_date DATE, leave_kind VARCHAR" + _PERSON,
+    "resident_spells": "pid UBIGINT, code VARCHAR, start_date DATE, end_date DATE" + _PERSON,
     "employed_spells": "pid UBIGINT, code VARCHAR, start_date DATE, end_date DATE"
                        + _PERSON,
     "attainment_events": "pid UBIGINT, valid_date DATE, level INTEGER, source VARCHAR",
@@ -166,6 +167,48 @@ WITH src AS (
 SELECT pid, coalesce(emp_code, ins_code) AS code, start_date, end_date FROM picked
 """
 
+# First date D with spell_start ≤ D − 6 months (the contract's 半年 rule, with DuckDB's
+# end-of-month clamping): s + 6 months, or the day after when clamping made that too early
+# (e.g. s = 08-30 → 02-28 − 6 months = 08-28 < s, so 03-01). Checked for every day
+# 1899–2040 in tests/registry/test_interval_tables.py.
+def six_months_reached(s: str) -> str:
+    c = f"({s} + INTERVAL 6 MONTH)::DATE"
+    return f"CASE WHEN ({c} - INTERVAL 6 MONTH)::DATE >= {s} THEN {c} ELSE {c} + 1 END"
+
+
+# 常住人口 location as intervals: it changes only where a hukou or residence spell starts or
+# ends, or a residence run reaches six months, so on the elementary intervals between those
+# breakpoints it is the per-date rule evaluated at the interval's start (the hukou and
+# residence spells of a person do not overlap, so each interval has at most one of each).
+RESIDENT_SPELLS_SQL = f"""
+WITH h AS (
+  SELECT pid, street, start_date, end_date FROM hukou_spells WHERE start_date IS NOT NULL
+), r AS (
+  SELECT pid, street, start_date, end_date, {six_months_reached('spell_start')} AS settled
+  FROM residence_spells WHERE start_date IS NOT NULL
+), bp AS (
+  SELECT DISTINCT pid, d FROM (
+    SELECT pid, start_date AS d FROM h UNION ALL
+    SELECT pid, end_date FROM h WHERE end_date IS NOT NULL UNION ALL
+    SELECT pid, start_date FROM r UNION ALL
+    SELECT pid, end_date FROM r WHERE end_date IS NOT NULL UNION ALL
+    SELECT pid, settled FROM r WHERE settled IS NOT NULL)
+), el AS (
+  SELECT pid, d AS start_date, lead(d) OVER (PARTITION BY pid ORDER BY d) AS end_date FROM bp
+)
+SELECT e.pid, CASE
+    WHEN r.street IS NULL THEN h.street
+    WHEN r.street = h.street THEN r.street
+    WHEN e.start_date >= r.settled THEN r.street
+    ELSE h.street END AS code, e.start_date, e.end_date
+FROM el e
+LEFT JOIN h ON h.pid = e.pid AND h.start_date <= e.start_date
+  AND (h.end_date IS NULL OR h.end_date > e.start_date)
+LEFT JOIN r ON r.pid = e.pid AND r.start_date <= e.start_date
+  AND (r.end_date IS NULL OR r.end_date > e.start_date)
+WHERE (h.pid IS NOT NULL OR r.pid IS NOT NULL) AND code IS NOT NULL
+"""
+
 
 def _attainment_sql() -> str:
     census = " ".join(f"WHEN '{lvl}' THEN {i}" for i, lvl in enumerate(EDUCATION_LEVELS))
@@ -209,6 +252,8 @@ def rebuild(store: Store, batch_id: int) -> None:
                       ("school_spells", SCHOOL_SPELLS_SQL)):
         store.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT s.*, p.sex, p.birth_date, "
                       f"p.death_date FROM ({sql}) s JOIN persons p USING (pid)")
+    store.execute("CREATE OR REPLACE TABLE resident_spells AS SELECT s.*, p.sex, p.birth_date, "
+                  f"p.death_date FROM ({RESIDENT_SPELLS_SQL}) s JOIN persons p USING (pid)")
     store.execute("CREATE OR REPLACE TABLE employed_spells AS SELECT s.*, p.sex, p.birth_date, "
                   f"p.death_date FROM ({EMPLOYED_SPELLS_SQL}) s JOIN persons p USING (pid)")
     for name, sql in (("attainment_events", _attainment_sql()),

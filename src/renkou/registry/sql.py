@@ -117,14 +117,12 @@ def resident_parts_sql(d: date) -> str:
 
 
 def resident_at_sql(d: date) -> str:
-    """常住人口 location: the street each person counts in at D (census definition)."""
-    six = months_before(d, 6)
-    return (f"SELECT pid, CASE "
-            f"WHEN residence IS NULL THEN hukou "
-            f"WHEN residence = hukou THEN residence "
-            f"WHEN spell_start <= {six} THEN residence "
-            f"ELSE hukou END AS code, sex, birth_date FROM ({resident_parts_sql(d)}) "
-            f"WHERE code IS NOT NULL")
+    """常住人口 location: the street each person counts in at D (census definition; read
+    from ``resident_spells``, where ingest precomputed the rule as intervals)."""
+    dl = lit(d)
+    return (f"SELECT pid, code, sex, birth_date FROM resident_spells "
+            f"WHERE start_date <= {dl} AND (end_date IS NULL OR end_date > {dl}) "
+            f"AND {alive_where(d)}")
 
 
 def employed_at_sql(d: date) -> str:

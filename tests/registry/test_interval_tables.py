@@ -1,0 +1,78 @@
+"""The precomputed caliber intervals (resident_spells, employed_spells) must give, at every
+date, exactly what the per-date rules of docs/registry-contract.md give when evaluated on
+the spell tables directly (the rules below are the former query-time versions)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+
+from renkou.registry import sql
+from renkou.registry.ingest import ingest_directory
+from renkou.registry.spells import six_months_reached
+from renkou.registry.store import Store
+
+
+def test_six_months_reached_is_the_first_date_of_the_half_year_rule(tmp_path: Path) -> None:
+    """For every day s in 1899–2040: T = six_months_reached(s) satisfies s ≤ T − 6 months
+    and s > (T − 1 day) − 6 months (DuckDB's clamped month arithmetic, as in the queries)."""
+    with Store(tmp_path / "t.duckdb") as store:
+        t = six_months_reached("s")
+        n, bad, clamped = store.frame(
+            f"WITH x AS (SELECT s::DATE AS s FROM range(DATE '1899-01-01', DATE '2040-01-01', "
+            f"INTERVAL 1 DAY) r(s)), y AS (SELECT s, {t} AS t FROM x) "
+            "SELECT count(*), count(*) FILTER (WHERE NOT ((t - INTERVAL 6 MONTH)::DATE >= s "
+            "AND ((t - 1) - INTERVAL 6 MONTH)::DATE < s)), "
+            "count(*) FILTER (WHERE t <> (s + INTERVAL 6 MONTH)::DATE) FROM y").iloc[0]
+    assert n == 51_499 and bad == 0
+    assert clamped > 0  # the day-after branch is exercised (e.g. 08-30, 08-31)
+
+
+def _resident_per_date(d: date) -> str:
+    six = sql.months_before(d, 6)
+    return (f"SELECT pid, CASE WHEN residence IS NULL THEN hukou "
+            f"WHEN residence = hukou THEN residence WHEN spell_start <= {six} THEN residence "
+            f"ELSE hukou END AS code, sex, birth_date FROM ({sql.resident_parts_sql(d)}) "
+            f"WHERE code IS NOT NULL")
+
+
+def _employed_per_date(d: date) -> str:
+    dl = sql.lit(d)
+    pick = ("arg_max(code, (start_date, code)) AS code, any_value(sex) AS sex, "
+            "any_value(birth_date) AS birth_date")
+    alive = sql.alive_where(d)
+    return (f"WITH emp AS (SELECT pid, {pick} FROM work_spells WHERE start_date <= {dl} "
+            f"AND (end_date IS NULL OR end_date >= {dl}) AND {alive} GROUP BY pid), "
+            f"ins AS (SELECT pid, {pick} FROM insurance_spells "
+            f"WHERE scheme IN ('employee_pension', 'employee_medical') "
+            f"AND start_date <= {dl} AND end_date >= {dl} AND {alive} GROUP BY pid) "
+            f"SELECT coalesce(emp.pid, ins.pid) AS pid, coalesce(emp.code, ins.code) AS code, "
+            f"coalesce(emp.sex, ins.sex) AS sex, coalesce(emp.birth_date, ins.birth_date) "
+            f"AS birth_date FROM emp FULL OUTER JOIN ins ON emp.pid = ins.pid")
+
+
+@pytest.mark.slow
+def test_intervals_equal_per_date_rules(tmp_path: Path) -> None:
+    synth = pytest.importorskip("renkou.registry.synth")
+    synth.write_feeds(synth.generate_city(3_000, 5), tmp_path)
+    # every 53 days over 1995–2026 plus month ends where the half-year rule clamps
+    dates = [date(1995, 1, 1) + timedelta(days=i) for i in range(0, 11_700, 53)]
+    dates += [date(2021, 2, 28), date(2021, 3, 1), date(2020, 2, 29), date(2020, 8, 31),
+              date(2020, 11, 1), date(2024, 12, 31)]
+    with Store(tmp_path / "r.duckdb") as store:
+        ingest_directory(store, tmp_path)
+        seen = {"resident": 0, "employed": 0}
+        for d in dates:
+            for caliber, ref in (("resident", _resident_per_date(d)),
+                                 ("employed", _employed_per_date(d))):
+                new = f"SELECT pid, code, sex, birth_date FROM ({sql.located_sql(caliber, d)})"
+                old = f"SELECT pid, code, sex, birth_date FROM ({ref})"
+                only_new, only_old, rows = store.frame(
+                    f"SELECT (SELECT count(*) FROM ({new} EXCEPT ALL {old})), "
+                    f"(SELECT count(*) FROM ({old} EXCEPT ALL {new})), "
+                    f"(SELECT count(*) FROM ({old}))").iloc[0]
+                assert (only_new, only_old) == (0, 0), f"{caliber} at {d}"
+                seen[caliber] += int(rows)
+    assert seen["resident"] > 100_000 and seen["employed"] > 30_000
