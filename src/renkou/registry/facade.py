@@ -80,8 +80,14 @@ class Registry:
         """人户分离: region, kind, value."""
         return separation_counts(self.store, as_of, level)
 
-    def births(self, start: date, end: date, level: str = "district") -> pd.DataFrame:
-        return _flows.births(self.store, start, end, level)
+    def births(self, start: date, end: date, level: str = "district",
+               caliber: str = "all") -> pd.DataFrame:
+        """Births by the 出生地 of the certificate, or (``caliber='hukou'``) births to
+        mothers whose hukou is in the area on the birth date: region, mother_age, sex,
+        value."""
+        if caliber not in _flows.BIRTH_CALIBERS:
+            raise InputError(f"出生统计只支持 all 或 hukou 口径，不支持 {caliber}")
+        return _flows.births(self.store, start, end, level, caliber)
 
     def deaths(self, start: date, end: date, level: str = "district",
                caliber: str = "all") -> pd.DataFrame:

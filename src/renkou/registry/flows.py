@@ -2,11 +2,12 @@
 hukou moves in and out, residence arrivals and departures — the inputs of rates and
 projections. Periods are inclusive [start, end]; ages are completed years at the event.
 
-Areas: births at the 出生地 on the birth certificate; deaths at the 死亡地 of the 卫健
-certificate, else the hukou street held when dying; hukou moves at the street registered or
-left; residence arrivals/departures at the street of the residence run (a renewal at the
-same street is not a move). At district or city level a move whose other end lies in the
-same area is internal and not counted."""
+Areas: births at the 出生地 on the birth certificate (``caliber='all'``) or at the mother's
+hukou street on the birth date (``caliber='hukou'``: births to hukou mothers, 户籍人口出生);
+deaths at the 死亡地 of the 卫健 certificate, else the hukou street held when dying; hukou
+moves at the street registered or left; residence arrivals/departures at the street of the
+residence run (a renewal at the same street is not a move). At district or city level a
+move whose other end lies in the same area is internal and not counted."""
 
 from __future__ import annotations
 
@@ -17,12 +18,29 @@ import pandas as pd
 from renkou.registry.sql import age_sql, lit, region_sql
 from renkou.registry.store import Store
 
+BIRTH_CALIBERS = ("all", "hukou")
 
-def births_sql(start: date, end: date, level: str = "district") -> str:
-    region = region_sql("b.birth_place", level)
+
+def births_sql(start: date, end: date, level: str = "district", caliber: str = "all") -> str:
+    """Births by the 出生地 of the certificate (``all``), or (``hukou``) births to mothers
+    whose hukou is in the area on the birth date — the mother's hukou spell covering that
+    date, the same rule as the hukou caliber at a date (start ≤ D < end). Births whose mother
+    is unknown or has no Tianjin hukou that day are not hukou births anywhere."""
+    if caliber not in BIRTH_CALIBERS:
+        raise ValueError(f"births caliber must be one of {BIRTH_CALIBERS}, not {caliber!r}")
+    if caliber == "hukou":
+        place = "hm.street"
+        # At most one hukou spell covers a date, so the join adds no rows.
+        join = ("JOIN hukou_spells hm ON hm.pid = b.mother_pid "
+                "AND hm.start_date <= b.birth_date "
+                "AND (hm.end_date IS NULL OR hm.end_date > b.birth_date) ")
+    else:
+        place, join = "b.birth_place", ""
+    region = region_sql(place, level)
     return (f"SELECT {region} AS region, {age_sql('m.birth_date', 'b.birth_date')} AS mother_age, "
             f"c.sex, count(DISTINCT b.pid) AS value FROM rec_health_birth b "
             f"JOIN persons c ON c.pid = b.pid LEFT JOIN persons m ON m.pid = b.mother_pid "
+            f"{join}"
             f"WHERE b.active AND b.birth_date BETWEEN {lit(start)} AND {lit(end)} "
             f"GROUP BY ALL HAVING region IS NOT NULL ORDER BY ALL")
 
@@ -73,9 +91,10 @@ def flows_sql(start: date, end: date, level: str = "district") -> str:
             f"GROUP BY ALL HAVING region IS NOT NULL ORDER BY ALL")
 
 
-def births(store: Store, start: date, end: date, level: str = "district") -> pd.DataFrame:
-    """Births in [start, end]: region, mother_age, sex, value."""
-    return store.frame(births_sql(start, end, level))
+def births(store: Store, start: date, end: date, level: str = "district",
+           caliber: str = "all") -> pd.DataFrame:
+    """Births in [start, end]: region, mother_age, sex, value (see :func:`births_sql`)."""
+    return store.frame(births_sql(start, end, level, caliber))
 
 
 def deaths(store: Store, start: date, end: date, level: str = "district",
