@@ -50,9 +50,9 @@ def _truth(c: object, year: int, caliber: str) -> pd.Series:
         m = m[cover]
         assert not m.duplicated("child").any()
         district = m["code"].to_numpy() // 1000
-    s = pd.Series(district.astype(np.int64))
-    s = s[(s >= 120000) & (s < 130000)].astype(str)
-    return s.value_counts().sort_index()
+    d = district.astype(np.int64)
+    inside = pd.Series(d[(d >= 120000) & (d < 130000)].astype(str))
+    return inside.value_counts().sort_index()
 
 
 @pytest.mark.slow
