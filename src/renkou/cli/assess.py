@@ -27,7 +27,8 @@ def assess(
     """评估规划指标完成情况（已达标/进度正常/进度滞后（预警）/未达标）并生成预警清单。"""
     from renkou.plans import get_plan
     from renkou.plans.assessment import AssessmentConfig
-    from renkou.plans.plan_assessment import assessment_frame, evaluate_registry
+    from renkou.plans.coverage import evaluate_store
+    from renkou.plans.plan_assessment import assessment_frame
     from renkou.plans.warnings import warning_list
     from renkou.tables import write_table
 
@@ -37,8 +38,9 @@ def assess(
     cfg = AssessmentConfig(approx_rel_tolerance=tolerance, lag_tolerance=lag_tolerance)
     registry = open_registry(db, read_only=True)
     try:
-        pa = evaluate_registry(registry, p, year, config=cfg, trajectories=trajectories,
-                               forward=not no_forward, scale=resolve_scale(scale, db))
+        pa, uncovered = evaluate_store(registry, p, year, config=cfg,
+                                       trajectories=trajectories, forward=not no_forward,
+                                       scale=resolve_scale(scale, db))
     finally:
         registry.close()
     frame = assessment_frame(pa)
@@ -58,6 +60,8 @@ def assess(
         wpath = out.with_name(out.stem + "-预警清单.csv")
         write_table(wframe, wpath)
         typer.echo(f"已写出评估表：{out}；预警清单：{wpath}")
+    if uncovered:
+        typer.echo(f"注意：{uncovered}；这些指标记为“数据不足”，只评估部门填报的指标。")
     if pa.scale != 1.0:
         typer.echo(f"注意：总量指标按折算系数 {pa.scale:.1f}（七普常住人口÷库内常住人口）换算。")
     counts = frame["评估结论"].value_counts()

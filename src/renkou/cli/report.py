@@ -27,7 +27,7 @@ def evaluate(
     """生成规划实施中期/终期评估报告（Word 或 HTML）。"""
     from renkou.plans import get_plan
     from renkou.plans.assessment import AssessmentConfig
-    from renkou.plans.plan_assessment import evaluate_registry
+    from renkou.plans.coverage import evaluate_store
     from renkou.reports.evaluation import build_report
 
     if stage not in ("midterm", "final"):
@@ -38,9 +38,9 @@ def evaluate(
     p = get_plan(plan)
     registry = open_registry(db, read_only=True)
     try:
-        pa = evaluate_registry(registry, p, year,
-                               config=AssessmentConfig(approx_rel_tolerance=tolerance),
-                               trajectories=trajectories, scale=resolve_scale(scale, db))
+        pa, uncovered = evaluate_store(
+            registry, p, year, config=AssessmentConfig(approx_rel_tolerance=tolerance),
+            trajectories=trajectories, scale=resolve_scale(scale, db))
         report = build_report(pa, "final" if stage == "final" else "midterm",
                               registry=registry)
     finally:
@@ -55,6 +55,8 @@ def evaluate(
         write_html(report, out)
     counts = report.status_counts()
     typer.echo(f"已生成评估报告：{out}")
+    if uncovered:
+        typer.echo(f"  注意：{uncovered}；报告中这些指标为“数据不足”。")
     typer.echo("  " + "，".join(f"{k} {v} 项" for k, v in counts.items()) +
                f"；预警 {len(report.warnings)} 项；督办任务 {len(report.flagged_tasks)} 项")
 

@@ -1,19 +1,29 @@
-"""Demo data for the plans layer (示范填报数据): the Tianjin plan with a year of reported
-indicator values and task progress, so that a fresh demo store shows an assessment at once.
+"""Demo data for the plans layer (示范填报数据): for each of the three plans a year of reported
+indicator values, task progress and (where a computed indicator needs it) childcare places,
+so that a fresh demo store shows an assessment of every plan at once.
 
 Everything written here is **synthetic demonstration data** and says so in its source
 fields ("示范数据"); the values are plausible magnitudes chosen to give a mix of statuses,
-not statistics. ``renkou demo`` (cli/serve.py) and ``make demo`` call
-:func:`seed_demo_plans` after building the demo city.
+not statistics. They live as data in ``plans/data/demo/<plan>.yaml``. ``renkou demo``
+(cli/serve.py) and ``make demo`` call :func:`seed_demo_plans` after building the demo city.
+
+The demo city is Tianjin-like: it has Tianjin's districts (西青区 among them) but no
+Chongqing people, so the Chongqing plan gets reported values and task progress only.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
 from typing import TYPE_CHECKING
 
 import pandas as pd
+import yaml
 
+from renkou.errors import ConfigError
 from renkou.plans.catalog import get_plan
 from renkou.plans.model import Plan
 from renkou.plans.storage import (
@@ -29,43 +39,49 @@ from renkou.plans.template import department_names
 if TYPE_CHECKING:
     from renkou.registry import Registry
 
-DEMO_PLAN = "tianjin-14th"
+DEMO_PLANS: tuple[str, ...] = ("tianjin-14th", "xiqing-14th", "chongqing-2016-2030")
 DEMO_SOURCE = "示范数据（renkou demo_seed）"
-
-# Reported values of the Tianjin plan by indicator code: {year: value}. The base year
-# (2020) is given where the plan states no baseline, so that directional targets
-# ("提高"/"降低") can be judged. Chosen to show every status in 2024.
-TIANJIN_REPORTED: dict[str, dict[int, float]] = {
-    "TJ14-EDU-02": {2024: 67.5},                  # ≥65 → 已达标
-    "TJ14-EDU-04": {2020: 28.0, 2024: 31.5},      # 提高 → 已达标
-    "TJ14-EDU-05": {2020: 52.0, 2024: 51.2},      # 提高 → 进度滞后
-    "TJ14-HLT-02": {2024: 9.6},                   # ≤8.5 from 10 → 进度滞后
-    "TJ14-HLT-04": {2024: 33.6},                  # 提高 → 已达标
-    "TJ14-HLT-05": {2020: 55.0, 2024: 58.3},
-    "TJ14-HLT-06": {2024: 52.7},                  # monitoring only
-    "TJ14-HLT-07": {2020: 11.8, 2024: 11.2},      # 降低 → 已达标
-    "TJ14-HLT-08": {2020: 5.6, 2024: 5.9},        # 降低 → 进度滞后
-    "TJ14-STR-03": {2020: 61.0, 2024: 63.4},
-    "TJ14-DST-07": {2020: 58.0, 2024: 60.2},
-    "TJ14-SRV-01": {2024: 92.9},                  # 93 from 92.3 → 进度正常
-    "TJ14-SRV-02": {2020: 70.0, 2024: 74.0},      # ≥80 → 进度滞后
-    "TJ14-SRV-03": {2020: 72.0, 2024: 78.5},      # ≥80 → 进度正常
-    "TJ14-SRV-04": {2021: 36.9, 2022: 35.5, 2023: 36.2, 2024: 35.8},  # 累计175 → 进度正常
-    "TJ14-SRV-05": {2024: 4.3},
-    "TJ14-SRV-07": {2020: 60.0, 2024: 86.0},      # ≥100 → 进度滞后
-    "TJ14-SRV-08": {2024: 53.0},                  # 60 from 33.7 → 进度正常
-    "TJ14-SRV-09": {2021: 100.0, 2022: 100.0, 2023: 100.0, 2024: 100.0},
-    "TJ14-SRV-10": {2020: 38.0, 2024: 44.5},
-    "TJ14-SRV-11": {2024: 100.0},
-    "TJ14-SRV-12": {2024: 85.0},
-}
-# Childcare places for under-threes per 1000 residents (the count is scaled to the demo
-# city's population, so the computed indicator shows this path).
-CHILDCARE_PER_1000 = {2020: 2.1, 2021: 2.6, 2022: 3.0, 2023: 3.4, 2024: 3.7}
 QUARTER_ENDS = ((3, 31), (6, 30), (9, 30), (12, 31))
 
 
-def reported_rows(plan: Plan, values: dict[str, dict[int, float]], stamp: dt.datetime
+@dataclass(frozen=True)
+class DemoValues:
+    """The demonstration values of one plan (示范数据): reported values by indicator code
+    and year, and childcare places per 1000 residents by year."""
+
+    plan: str
+    reported: Mapping[str, Mapping[int, float]]
+    childcare_per_1000: Mapping[int, float]
+
+
+def _years(raw: object, where: str) -> dict[int, float]:
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        raise ConfigError(f"示范数据 {where} 应为 {{年份: 数值}}")
+    try:
+        return {int(y): float(v) for y, v in raw.items()}
+    except (TypeError, ValueError):
+        raise ConfigError(f"示范数据 {where} 的年份或数值无效：{raw}") from None
+
+
+@cache
+def demo_values(plan_code: str) -> DemoValues:
+    """The demo values shipped for ``plan_code`` (plans/data/demo/<plan>.yaml)."""
+    path = resources.files("renkou.plans").joinpath("data", "demo", f"{plan_code}.yaml")
+    if not path.is_file():
+        raise ConfigError(f"没有规划 {plan_code} 的示范数据")
+    doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    if doc.get("plan") != plan_code:
+        raise ConfigError(f"示范数据文件 {plan_code}.yaml 的 plan 字段为 {doc.get('plan')}")
+    reported = {str(code): _years(by_year, f"{plan_code}:{code}")
+                for code, by_year in (doc.get("reported") or {}).items()}
+    return DemoValues(plan=plan_code, reported=reported,
+                      childcare_per_1000=_years(doc.get("childcare_per_1000"),
+                                                f"{plan_code}:childcare_per_1000"))
+
+
+def reported_rows(plan: Plan, values: Mapping[str, Mapping[int, float]], stamp: dt.datetime
                   ) -> pd.DataFrame:
     known = {i.code: i for i in plan.reported_indicators()}
     rows: list[dict[str, object]] = []
@@ -96,7 +112,8 @@ def progress_rows(plan: Plan, year: int, stamp: dt.datetime) -> pd.DataFrame:
         if i % 17 == 0:
             continue
         quarters = QUARTER_ENDS[:2] if i % 11 == 0 else QUARTER_ENDS
-        dept = task.departments[0] if task.departments else "fgw"
+        dept = (task.departments[0] if task.departments
+                else plan.lead_department or "fgw")
         for q, (m, d) in enumerate(quarters, start=1):
             if i % 5 == 0:
                 pct, status = min(100.0, 40.0 + 20.0 * q), "推进中"
@@ -121,21 +138,26 @@ def progress_rows(plan: Plan, year: int, stamp: dt.datetime) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def facility_rows(registry: Registry, area: str, stamp: dt.datetime) -> pd.DataFrame:
+def facility_rows(registry: Registry, area: str, per_1000: Mapping[int, float],
+                  stamp: dt.datetime) -> pd.DataFrame:
     """Childcare places as real-world counts: the per-1000 path × the demo city's residents
-    × its census scale (the demo city is down-scaled; see plan_assessment.census_scale)."""
+    of ``area`` × its census scale (the demo city is down-scaled; see
+    plan_assessment.census_scale). Years in which the store has no residents of the area
+    (e.g. Chongqing in the Tianjin-like demo city) get no row."""
+    from renkou.plans.indicator_data import RegistryData
     from renkou.plans.plan_assessment import census_scale
 
+    if not per_1000:
+        return pd.DataFrame()
+    data = RegistryData(registry)
     factor = census_scale(registry, area)
     rows: list[dict[str, object]] = []
-    for year, per_1000 in CHILDCARE_PER_1000.items():
-        pop = registry.caliber(dt.date(year, 12, 31), "resident", level="city",
-                               by=("region",))
-        total = float(pop["value"].sum()) if not pop.empty else 0.0
+    for year, rate in sorted(per_1000.items()):
+        total = float(data.population(dt.date(year, 12, 31), "resident", area).sum())
         if total <= 0:
             continue
         rows.append({"area": area, "kind": "childcare_places", "year": year,
-                     "value": round(per_1000 * total * factor / 1000.0), "source": DEMO_SOURCE,
+                     "value": round(rate * total * factor / 1000.0), "source": DEMO_SOURCE,
                      "recorded_at": stamp})
     return pd.DataFrame(rows)
 
@@ -149,16 +171,30 @@ def _clear(store: AppTables, table: str, column: str, value: str) -> None:
     store.write_table(table, keep, mode="replace")
 
 
-def seed_demo_plans(registry: Registry, year: int = 2024) -> None:
-    """Load the Tianjin plan's demo reports, task progress and childcare places for
-    ``year`` (and the earlier plan years where cumulative targets need them)."""
-    plan = get_plan(DEMO_PLAN)
+def seed_demo_plans(registry: Registry, year: int = 2024,
+                    plans: tuple[str, ...] = DEMO_PLANS) -> None:
+    """Load each plan's demo reports, task progress (quarterly, in ``year``) and childcare
+    places, keeping the reported values of ``year`` and earlier years (cumulative and
+    directional targets need them). Seeding again replaces the earlier demo rows."""
     stamp = dt.datetime(year + 1, 3, 1, 9, 0)
-    values = {code: {y: v for y, v in by_year.items() if y <= year}
-              for code, by_year in TIANJIN_REPORTED.items()}
-    _clear(registry, REPORTED, "source_file", "demo_seed")
-    write_app(registry, REPORTED, reported_rows(plan, values, stamp))
-    _clear(registry, TASK_PROGRESS, "source", DEMO_SOURCE)
-    write_app(registry, TASK_PROGRESS, progress_rows(plan, year, stamp))
-    _clear(registry, FACILITIES, "source", DEMO_SOURCE)
-    write_app(registry, FACILITIES, facility_rows(registry, plan.area_code, stamp))
+    reported: list[pd.DataFrame] = []
+    progress: list[pd.DataFrame] = []
+    places: list[pd.DataFrame] = []
+    for code in plans:
+        plan = get_plan(code)
+        demo = demo_values(code)
+        values = {c: {y: v for y, v in by_year.items() if y <= year}
+                  for c, by_year in demo.reported.items()}
+        reported.append(reported_rows(plan, values, stamp))
+        progress.append(progress_rows(plan, year, stamp))
+        places.append(facility_rows(
+            registry, plan.area_code,
+            {y: v for y, v in demo.childcare_per_1000.items() if y <= year}, stamp))
+    for table, column, value, frames in (
+            (REPORTED, "source_file", "demo_seed", reported),
+            (TASK_PROGRESS, "source", DEMO_SOURCE, progress),
+            (FACILITIES, "source", DEMO_SOURCE, places)):
+        _clear(registry, table, column, value)
+        rows = [f for f in frames if not f.empty]
+        if rows:
+            write_app(registry, table, pd.concat(rows, ignore_index=True))
