@@ -19,6 +19,7 @@ class FakeData:
         self.census = {r.code: float(r.census2020 or 0) for r in tianjin_districts()}
         self.mx = mx
         self.births_per_age = births_per_age
+        self.hukou_birth_share = 0.6  # births to hukou mothers ÷ all births
 
     def _pop(self, area: str) -> float:
         if area == TIANJIN:
@@ -28,15 +29,22 @@ class FakeData:
     def population(self, as_of: dt.date, caliber: str, area: str) -> FloatArray:
         return np.full((2, 101), self._pop(area) / 202.0)
 
-    def births_by_mother_age(self, year: int, area: str) -> FloatArray:
+    def births_by_mother_age(self, year: int, area: str, caliber: str = "all"
+                             ) -> FloatArray:
         out = np.zeros(101)
         women = self._pop(area) / 202.0
-        out[15:50] = self.births_per_age * women
+        out[15:50] = self.births_per_age * women * (self.hukou_birth_share
+                                                    if caliber == "hukou" else 1.0)
         return out
 
-    def births_by_sex(self, year: int, area: str) -> FloatArray:
-        total = self.births_by_mother_age(year, area).sum()
+    def births_by_sex(self, year: int, area: str, caliber: str = "all") -> FloatArray:
+        total = self.births_by_mother_age(year, area, caliber).sum()
         return np.array([total * 105 / 205, total * 100 / 205])
+
+    def flows(self, year: int, area: str) -> Mapping[str, float]:
+        total = self._pop(area)
+        return {"hukou_in": 0.01 * total, "hukou_out": 0.004 * total,
+                "residence_arrival": 0.05 * total, "residence_departure": 0.03 * total}
 
     def deaths(self, year: int, area: str, caliber: str = "all") -> FloatArray:
         pop_caliber = "hukou" if caliber == "hukou" else "resident"

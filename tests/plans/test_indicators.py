@@ -102,10 +102,25 @@ class FrameRegistry:
                 for s, (m, f) in self.rows.items() for sex, v in (("male", m), ("female", f))]
         return pd.DataFrame(recs).groupby(["region", "sex", "age"], as_index=False).sum()
 
-    def births(self, start: dt.date, end: dt.date, level: str = "district") -> pd.DataFrame:
+    def births(self, start: dt.date, end: dt.date, level: str = "district",
+               caliber: str = "all") -> pd.DataFrame:
+        if caliber == "hukou":  # one of the births has a mother with a hukou elsewhere
+            return pd.DataFrame({"region": [self._region("120111001", level)] * 2,
+                                 "mother_age": [30, None], "sex": ["male", "female"],
+                                 "value": [2, 1]})
         return pd.DataFrame({"region": [self._region("120111001", level)] * 3,
                              "mother_age": [30, None, 31], "sex": ["male", "female", "male"],
                              "value": [2, 1, 1]})
+
+    def flows(self, start: dt.date, end: dt.date, level: str = "district") -> pd.DataFrame:
+        # A move from 西青 to 南开 is a flow at district level and internal at city level.
+        if level == "city":
+            return pd.DataFrame({"region": ["120000"], "flow": ["hukou_in"], "sex": ["male"],
+                                 "age": [30], "value": [5]})
+        return pd.DataFrame({"region": [self._region(s, level) for s in
+                                        ("120111001", "120111001", "120104001")],
+                             "flow": ["hukou_in", "hukou_out", "hukou_in"],
+                             "sex": ["male"] * 3, "age": [30] * 3, "value": [5, 2, 2]})
 
     def attainment(self, as_of: dt.date, level: str = "district") -> pd.DataFrame:
         return pd.DataFrame({"region": [self._region("120111001", level)] * 3,
@@ -134,14 +149,22 @@ def test_registry_data_areas_groups_and_streets() -> None:
     # A birth without the mother's age counts by sex but not by age.
     assert data.births_by_sex(2024, "120111").sum() == 4
     assert data.births_by_mother_age(2024, "120111").sum() == 3
+    assert data.births_by_sex(2024, "120111", "hukou").sum() == 3
+    assert data.births_by_mother_age(2024, "120111", "hukou").sum() == 2
+    # Flows are asked at the area's own level: the city sees only its boundary.
+    assert data.flows(2024, "120111") == {"hukou_in": 5.0, "hukou_out": 2.0}
+    assert data.flows(2024, TIANJIN) == {"hukou_in": 5.0}
     # Unknown attainment and unknown urban status are left out of the measures.
     assert data.attainment(when, "120111") == {(30, "大学本科"): 1.0, (30, "大学专科"): 1.0}
     assert data.urban(when, "120111") == (3.0, 4.0)
 
 
 def test_hukou_variants_with_equal_calibers() -> None:
-    # FakeData has hukou = resident, so the apportioned hukou measures equal the resident ones.
-    assert value("natural_increase_rate_hukou") == pytest.approx(value("natural_increase_rate"))
+    # FakeData has hukou = resident populations and deaths, and 60 % of births to hukou
+    # mothers: births per person = 0.06 × 35 ages ÷ 202 cells, deaths 0.02 per person.
+    births = 0.06 * 35 / 202
+    assert value("natural_increase_rate") == pytest.approx((births - 0.02) * 1000)
+    assert value("natural_increase_rate_hukou") == pytest.approx((0.6 * births - 0.02) * 1000)
     assert value("life_expectancy_hukou") == pytest.approx(value("life_expectancy"))
     assert value("other_district_hukou_share") == pytest.approx(20.0)
     assert value("mean_schooling_20_59") == pytest.approx(14.0)

@@ -34,9 +34,15 @@ class IndicatorData(Protocol):
 
     def population(self, as_of: dt.date, caliber: str, area: str) -> FloatArray: ...
 
-    def births_by_mother_age(self, year: int, area: str) -> FloatArray: ...
+    def births_by_mother_age(self, year: int, area: str, caliber: str = "all"
+                             ) -> FloatArray:
+        """Births by mother's age 0…100: all births in the area, or (``hukou``) births to
+        mothers whose hukou is in the area on the birth date."""
+        ...
 
-    def births_by_sex(self, year: int, area: str) -> FloatArray: ...
+    def births_by_sex(self, year: int, area: str, caliber: str = "all") -> FloatArray:
+        """Births (male, female), caliber as :meth:`births_by_mother_age`."""
+        ...
 
     def deaths(self, year: int, area: str, caliber: str = "all") -> FloatArray:
         """Deaths by sex and age: all deaths in the area, or (``hukou``) deaths of its
@@ -54,6 +60,11 @@ class IndicatorData(Protocol):
 
     def separation(self, as_of: dt.date, area: str) -> Mapping[str, float]:
         """人户分离 residents by kind (same_district / other_district / outside_city)."""
+        ...
+
+    def flows(self, year: int, area: str) -> Mapping[str, float]:
+        """Moves across the area's boundary in the year by kind (hukou_in, hukou_out,
+        residence_arrival, residence_departure); moves within the area are not counted."""
         ...
 
 
@@ -209,27 +220,12 @@ def natural_increase_rate(data: IndicatorData, area: str, year: int,
                     "人口自然增长率")
 
 
-def _hukou_share(data: IndicatorData, area: str, year: int) -> FloatArray:
-    """Hukou ÷ resident average population by sex and age (0 where no residents)."""
-    resident = _avg_population(data, area, year, "resident")
-    hukou = _avg_population(data, area, year, "hukou")
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.asarray(np.where(resident > 0, hukou / np.where(resident > 0, resident, 1.0),
-                                   0.0), dtype=np.float64)
-
-
 def natural_increase_rate_hukou(data: IndicatorData, area: str, year: int,
                                 extra: Mapping[str, float]) -> float:
-    """户籍人口自然增长率: deaths of hukou registrants (the registry places them at the hukou
-    street held when dying) and births apportioned by the hukou share of women of the
-    mother's age (registry births are placed at the birthplace and carry no caliber), over
-    the average hukou population."""
-    share = _hukou_share(data, area, year)
-    b = float((data.births_by_mother_age(year, area) * share[1]).sum())
-    known = data.births_by_mother_age(year, area).sum()
-    total_births = data.births_by_sex(year, area).sum()
-    if known > 0:  # births without the mother's age get the average share
-        b *= total_births / known
+    """户籍人口自然增长率: births to mothers whose hukou is in the area on the birth date and
+    deaths of the area's hukou registrants (at the hukou street held when dying), over the
+    average hukou population."""
+    b = float(data.births_by_sex(year, area, "hukou").sum())
     d = float(data.deaths(year, area, "hukou").sum())
     start = np.asarray(data.population(year_end(year - 1), "hukou", area).sum())
     end = np.asarray(data.population(year_end(year), "hukou", area).sum())

@@ -92,8 +92,11 @@ class RegistryData:
                 df = self.registry.caliber(as_of, caliber, level=level,
                                            by=("region", "sex", "age"))
             elif method == "births":
+                start, end, caliber, _ = args
+                df = self.registry.births(start, end, level=level, caliber=caliber)
+            elif method == "flows":
                 start, end, _ = args
-                df = self.registry.births(start, end, level=level)
+                df = self.registry.flows(start, end, level=level)
             elif method == "deaths":
                 start, end, caliber, _ = args
                 df = self.registry.deaths(start, end, level=level, caliber=caliber)
@@ -112,12 +115,14 @@ class RegistryData:
         df = self._get(("caliber", as_of, caliber, _query_level(area)))
         return _sex_age_array(_filter(df, area))
 
-    def _year(self, method: str, year: int, area: str) -> pd.DataFrame:
-        df = self._get((method, dt.date(year, 1, 1), dt.date(year, 12, 31), _query_level(area)))
-        return _filter(df, area)
+    def _births(self, year: int, area: str, caliber: str) -> pd.DataFrame:
+        key = ("births", dt.date(year, 1, 1), dt.date(year, 12, 31), caliber,
+               _query_level(area))
+        return _filter(self._get(key), area)
 
-    def births_by_mother_age(self, year: int, area: str) -> FloatArray:
-        df = self._year("births", year, area)
+    def births_by_mother_age(self, year: int, area: str, caliber: str = "all"
+                             ) -> FloatArray:
+        df = self._births(year, area, caliber)
         # Births whose mother is not in the registry have no mother's age; they cannot enter
         # age-specific rates (they still count in SRB, IMR and the crude birth rate).
         df = df[df["mother_age"].notna()] if not df.empty else df
@@ -127,13 +132,28 @@ class RegistryData:
             np.add.at(out, age, df["value"].astype(float).to_numpy())
         return out
 
-    def births_by_sex(self, year: int, area: str) -> FloatArray:
-        df = self._year("births", year, area)
+    def births_by_sex(self, year: int, area: str, caliber: str = "all") -> FloatArray:
+        df = self._births(year, area, caliber)
         out = np.zeros(2, dtype=np.float64)
         if not df.empty:
             np.add.at(out, df["sex"].map(SEX_INDEX).to_numpy(),
                       df["value"].astype(float).to_numpy())
         return out
+
+    def flows(self, year: int, area: str) -> Mapping[str, float]:
+        """Moves across the area's boundary by kind. The query runs at the area's own level
+        (city, district or 街镇) so that moves inside it are internal; a district group is
+        the sum of its districts (moves between its members count as in and out)."""
+        level = "city" if area_level(area) == "city" else _query_level(area)
+        key = ("flows", dt.date(year, 1, 1), dt.date(year, 12, 31), level)
+        df = self._get(key)
+        if level == "city":
+            df = df[df["region"].astype(str) == area] if not df.empty else df
+        else:
+            df = _filter(df, area)
+        if df.empty:
+            return {}
+        return {str(k): float(v) for k, v in df.groupby("flow")["value"].sum().items()}
 
     def deaths(self, year: int, area: str, caliber: str = "all") -> FloatArray:
         key = ("deaths", dt.date(year, 1, 1), dt.date(year, 12, 31), caliber,

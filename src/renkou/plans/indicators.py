@@ -45,6 +45,11 @@ from renkou.plans.formulas import (
     working_age_population,
     year_end,
 )
+from renkou.plans.formulas_migration import (
+    floating_population,
+    hukou_in_migration,
+    net_migration,
+)
 
 
 @dataclass(frozen=True)
@@ -107,7 +112,8 @@ FORMULAS: dict[str, Formula] = {
     "natural_increase_rate": Formula("人口自然增长率", "‰", "出生率−死亡率",
                                      natural_increase_rate),
     "natural_increase_rate_hukou": Formula(
-        "户籍人口自然增长率", "‰", "户籍人口出生率−死亡率（出生、死亡按户籍÷常住人口比例分摊）",
+        "户籍人口自然增长率", "‰",
+        "（户籍母亲所生出生数−户籍人口死亡数）÷户籍年平均人口×1000",
         natural_increase_rate_hukou),
     "ageing_60_share": Formula("60岁及以上人口比重", "%", "60岁及以上÷常住人口×100",
                                age_share(60)),
@@ -149,6 +155,13 @@ FORMULAS: dict[str, Formula] = {
     "floating_population_share": Formula("流动人口比重", "%",
                                          "户籍在市外的人户分离人口÷常住人口×100",
                                          separation_share(("outside_city",))),
+    "floating_population": Formula("流动人口", "万人",
+                                   "户籍在市外、离开户籍地半年以上的常住人口（人户分离减市辖区内人户分离）",
+                                   floating_population),
+    "hukou_in_migration": Formula("户籍迁入人口", "万人",
+                                  "当年户籍迁入本地区的人数（区内迁移不计）", hukou_in_migration),
+    "net_migration": Formula("净迁移人口（机械增长）", "万人",
+                             "年末常住人口−上年末常住人口−(出生数−死亡数)", net_migration),
     "childcare_places_per_1000": Formula("每千人口拥有3岁以下婴幼儿托位数", "个",
                                          "托位数÷常住人口×1000", childcare_per_1000,
                                          needs=("childcare_places",)),
