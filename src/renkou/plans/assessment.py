@@ -68,6 +68,9 @@ class ForwardLook:
     projected_value: float | None
     probability: float | None = None
     method: str = ""
+    # "projection" (cohort-component, medium variant + trajectories) or "trend" (a line
+    # through the indicator's own history, renkou.plans.reported_trend — not a projection).
+    kind: str = "projection"
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,11 @@ For each indicator of the plan:
 * **baseline** — the one the plan states; when it states none, the value computed from the
   registry for the base year, marked as such;
 * **status** — :func:`renkou.plans.assessment.assess_series` on the plan's next target;
-* **forward look** — for the indicators the projection bridge covers, the medium-variant
-  value in the target year and the probability of meeting the target.
+* **forward look** — :mod:`renkou.plans.forward_look`: for the indicators the projections
+  cover (resident, hukou, joint district groups) the medium-variant value in the target
+  year and the probability of meeting the target from trajectories; for the others
+  (reported values, computed indicators outside the cohort model) a labelled linear trend
+  of the indicator's own history.
 
 Indicators without a target (monitoring only) and targets the text states as forecasts
 (``nature: projection``) are listed with their values but get no status.
@@ -25,25 +28,21 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from renkou.errors import InputError
 from renkou.plans.assessment import (
     Assessment,
     AssessmentConfig,
-    Comparator,
-    ForwardLook,
     TargetSpec,
     assess_series,
     pick_baseline,
     pick_target,
-    probability_of_meeting,
 )
 from renkou.plans.formulas import RUNNING_TOTALS, IndicatorData
+from renkou.plans.forward_look import indicator_forward
 from renkou.plans.indicators import FORMULAS, compute, is_computable, resolve
 from renkou.plans.model import Indicator, Plan
 from renkou.plans.storage import AppTables
 from renkou.plans.template import department_names, reported_values
 from renkou.regions import gazetteer
-from renkou.types import FloatArray
 
 if TYPE_CHECKING:
     from renkou.plans.projection_bridge import PlanProjection
@@ -221,12 +220,11 @@ def assess_plan(plan: Plan, year: int, *, data: IndicatorData | None = None,
                 baseline_value=stated.get(by) if by is not None else None, note=note,
                 category=ind.category, departments=depts, source=source))
             continue
-        forward = None
-        if projection is not None:
-            target = pick_target(specs, year)
-            assert target is not None
-            forward = forward_look(projection, ind, target, cfg, current=vals.get(year),
-                                   baseline=pick_baseline(stated, target, year)[1])
+        target = pick_target(specs, year)
+        assert target is not None
+        forward = indicator_forward(ind, target, year, projection=projection, values=vals,
+                                    stated=stated, config=cfg,
+                                    baseline=pick_baseline(stated, target, year)[1])
         a = assess_series(
             code=ind.code, name=ind.name_zh, unit=ind.unit, targets=specs, baselines=stated,
             values=vals, year=year, config=cfg, kind=ind.kind, category=ind.category,
@@ -248,64 +246,6 @@ def _with_reason(a: Assessment, reason: str) -> Assessment:
     from dataclasses import replace
 
     return replace(a, reason=f"{a.reason}：{reason}")
-
-
-# A running total (net change since the base year) compares like a level.
-LEVEL_OF: dict[str, Comparator] = {"cumulative_ge": "ge", "cumulative_le": "le",
-                                   "cumulative_approx": "approx"}
-
-
-def _projected(projection: PlanProjection, name: str, year: int, current: float | None
-               ) -> tuple[float | None, FloatArray | None]:
-    """Medium value and trajectory values of ``name`` in ``year``. Changes since the plan's
-    base year (net growth, growth %) are the observed value now carried forward by the
-    projected change of the resident population."""
-    if name not in ("resident_net_growth", "resident_growth_pct"):
-        return projection.value(name, year), projection.samples(name, year)
-    if current is None:
-        return None, None
-    p0 = projection.value("resident_population", projection.base_year)
-    pt = projection.value("resident_population", year)
-    traj = projection.samples("resident_population", year)
-    if p0 is None or pt is None or p0 <= 0:
-        return None, None
-    if name == "resident_net_growth":
-        return current + pt - p0, (current + traj - p0) if traj is not None else None
-    factor = 1.0 + current / 100.0
-    return ((factor * pt / p0 - 1.0) * 100.0,
-            (factor * traj / p0 - 1.0) * 100.0 if traj is not None else None)
-
-
-def forward_look(projection: PlanProjection, ind: Indicator, target: TargetSpec,
-                 config: AssessmentConfig, *, current: float | None = None,
-                 baseline: float | None = None) -> ForwardLook | None:
-    """Projected value in the target year (medium variant) and the share of trajectories
-    meeting the target. ``current`` is the observed value in the assessment year (needed for
-    changes since the base year), ``baseline`` the value "提高"/"降低" targets compare with."""
-    if not is_computable(ind.formula) or ind.area_group:
-        return None
-    name = resolve(ind.formula or "")
-    cumulative = target.comparator in ("cumulative_ge", "cumulative_le", "cumulative_approx")
-    if cumulative and name not in RUNNING_TOTALS | {"resident_net_growth"}:
-        return None  # sums of yearly values are not projected
-    medium, samples = _projected(projection, name, target.year, current)
-    if medium is None:
-        return None
-    prob = None
-    if samples is not None and len(samples):
-        if target.comparator in ("increase", "decrease"):
-            if baseline is not None:
-                up = target.comparator == "increase"
-                prob = float(sum(1 for s in samples if (s > baseline if up else s < baseline))
-                             / len(samples))
-        else:
-            spec = target
-            if cumulative:  # a running total compares like the level it is
-                spec = TargetSpec(year=target.year, comparator=LEVEL_OF[target.comparator],
-                                  value=target.value, tolerance=target.tolerance)
-            prob = probability_of_meeting(spec, list(samples), config)
-    return ForwardLook(target_year=target.year, projected_value=medium, probability=prob,
-                       method=projection.method)
 
 
 def _baseline_source(pa: PlanAssessment, a: Assessment) -> str:
@@ -333,6 +273,7 @@ def assessment_frame(pa: PlanAssessment) -> pd.DataFrame:
             "时间进度": a.expected_progress, "评估结论": a.status, "说明": a.reason,
             "目标年预测值": f.projected_value if f else None,
             "达标概率": f.probability if f else None,
+            "预测方法": f.method if f else None,
             "责任部门": "、".join(a.departments), "数据来源": a.source,
         })
     for m in pa.monitored:
@@ -375,8 +316,8 @@ def evaluate_registry(registry: Registry, plan: Plan, year: int, *,
     """Assess ``plan`` in ``year`` from a registry: computed values, the departments'
     reports stored in it, facility counts, and (``forward``) the projection of the plan
     area to its last target year. ``scale`` None = :func:`census_scale` (demo city)."""
+    from renkou.plans.forward_look import plan_projection
     from renkou.plans.indicator_data import RegistryData
-    from renkou.plans.projection_bridge import project_area
     from renkou.plans.storage import facility_counts
 
     data = RegistryData(registry)
@@ -386,11 +327,7 @@ def evaluate_registry(registry: Registry, plan: Plan, year: int, *,
     projection = None
     end = max((t.year for i in plan.indicators for t in i.assessed_targets()), default=year)
     if forward and end > year:
-        try:
-            projection = project_area(data, plan.area_code, year, end,
-                                      trajectories=trajectories, seed=seed, scale=factor)
-        except (InputError, ValueError) as exc:
-            if progress:
-                progress(f"预测未运行：{getattr(exc, 'message', exc)}")
+        projection = plan_projection(data, plan, year, end, trajectories=trajectories,
+                                     seed=seed, scale=factor, progress=progress)
     return assess_plan(plan, year, data=data, store=registry, config=config, facilities=fac,
                        projection=projection, progress=progress, scale=factor)

@@ -13,6 +13,15 @@
   − survivors of the population at the start − births + deaths, by sex and age at the end),
   averaged per year.
 
+The same holds for the **hukou population** (``caliber="hukou"``, 户籍人口预测): base = hukou
+registrants by sex and age, fertility from births to mothers whose hukou is in the area on
+the birth date, mortality from deaths of the area's hukou registrants, and net hukou
+migration as the cohort residual of the hukou population (moves in and out, settlement of
+newcomers, and births to hukou mothers whose child is registered elsewhere, all together).
+
+Flow indicators (rates of a year: TFR, SRB, birth, death and natural increase rates, e0) are
+reported for the calendar year of the step that ends on 31 December of that year.
+
 :func:`project_area` runs the medium variant (these rates held constant) and stochastic
 trajectories. Trajectories come from ``renkou.demography.stochastic.simulate`` when that
 module is present; otherwise from a simple parametric scheme documented in
@@ -23,8 +32,8 @@ migration — an uncertainty band, not a calibrated forecast distribution).
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -42,22 +51,41 @@ from renkou.types import FloatArray, IntArray
 
 FERTILE = slice(FERTILE_AGE_MIN, FERTILE_AGE_MAX + 1)
 
-# Formula name → function of the summary dict (values (..., Y+1)) giving the plan's unit.
-_SUMMARY: dict[str, Callable[[dict[str, FloatArray]], FloatArray]] = {
-    "resident_population": lambda s: s["total"] / 1e4,
-    "ageing_60_share": lambda s: s["share_60_plus"],
-    "ageing_65_share": lambda s: s["share_65_plus"],
-    "child_share": lambda s: s["share_0_14"],
-    "working_age_share": lambda s: s["share_15_64"],
-    "old_dependency": lambda s: s["old_age_dependency"],
-    "child_dependency": lambda s: s["young_dependency"],
-    "total_dependency": lambda s: s["total_dependency"],
-    "tfr": lambda s: s["tfr"],
-    "srb": lambda s: s["srb"],
-    "birth_rate": lambda s: s["cbr"],
-    "death_rate": lambda s: s["cdr"],
-    "natural_increase_rate": lambda s: s["natural_growth_rate"],
+Summary = Callable[[dict[str, FloatArray]], FloatArray]
+
+# Formula name → function of the summary dict (values (..., Y+1)) giving the plan's unit,
+# for a projection of each caliber.
+_SUMMARY: dict[str, dict[str, Summary]] = {
+    "resident": {
+        "resident_population": lambda s: s["total"] / 1e4,
+        "ageing_60_share": lambda s: s["share_60_plus"],
+        "ageing_65_share": lambda s: s["share_65_plus"],
+        "child_share": lambda s: s["share_0_14"],
+        "working_age_share": lambda s: s["share_15_64"],
+        "old_dependency": lambda s: s["old_age_dependency"],
+        "child_dependency": lambda s: s["young_dependency"],
+        "total_dependency": lambda s: s["total_dependency"],
+        "tfr": lambda s: s["tfr"],
+        "srb": lambda s: s["srb"],
+        "birth_rate": lambda s: s["cbr"],
+        "death_rate": lambda s: s["cdr"],
+        "natural_increase_rate": lambda s: s["natural_growth_rate"],
+        "life_expectancy": lambda s: s["e0"],
+    },
+    "hukou": {
+        "hukou_population": lambda s: s["total"] / 1e4,
+        "natural_increase_rate_hukou": lambda s: s["natural_growth_rate"],
+        "life_expectancy_hukou": lambda s: s["e0"],
+    },
 }
+# Rates of a year (a step of the projection) rather than states at 31 December.
+FLOWS = frozenset({"tfr", "srb", "birth_rate", "death_rate", "natural_increase_rate",
+                   "life_expectancy", "natural_increase_rate_hukou", "life_expectancy_hukou"})
+# Totals in 万人, multiplied by the census scale of a down-scaled registry.
+COUNTS = frozenset({"resident_population", "working_age_population", "hukou_population"})
+CALIBERS = ("resident", "hukou")
+_BIRTHS = {"resident": "all", "hukou": "hukou"}
+_DEATHS = {"resident": "all", "hukou": "hukou"}
 
 
 @dataclass(frozen=True)
@@ -71,6 +99,27 @@ class PlanProjection:
     trajectories: dict[str, FloatArray] | None  # formula → (N, Y+1)
     population: FloatArray  # medium population (Y+1, 2, A)
     method: str
+    # Formula → method text where it differs from ``method`` (merged projections).
+    methods: Mapping[str, str] = field(default_factory=dict)
+
+    def method_of(self, formula: str) -> str:
+        return self.methods.get(formula, self.method)
+
+    def covers(self, formula: str) -> bool:
+        return formula in self.medium
+
+    def merged(self, other: PlanProjection) -> PlanProjection:
+        """This projection with ``other``'s series added (its own series win); the
+        population and main method stay this one's. Both must share the years."""
+        if not np.array_equal(self.years, other.years):
+            raise ValueError("projections to merge must cover the same years")
+        methods = {name: other.method_of(name) for name in other.medium}
+        methods.update({name: self.method_of(name) for name in self.medium})
+        medium = {**other.medium, **self.medium}
+        traj: dict[str, FloatArray] | None = None
+        if self.trajectories is not None or other.trajectories is not None:
+            traj = {**(other.trajectories or {}), **(self.trajectories or {})}
+        return dataclasses.replace(self, medium=medium, trajectories=traj, methods=methods)
 
     def _index(self, year: int) -> int | None:
         hits = np.nonzero(self.years == year)[0]
@@ -106,10 +155,14 @@ def _pooled(num: FloatArray, den: FloatArray) -> FloatArray:
 
 
 def build_inputs(data: IndicatorData, area: str, base_year: int, end_year: int,
-                 window: int = 3) -> ProjectionInputs:
-    """ProjectionInputs for ``area`` from the registry, rates of the last ``window`` years."""
+                 window: int = 3, caliber: str = "resident") -> ProjectionInputs:
+    """ProjectionInputs for ``area`` from the registry, rates of the last ``window`` years,
+    for the resident (常住) or the hukou (户籍) population."""
     if end_year <= base_year:
         raise InputError(f"预测终止年 {end_year} 须晚于基年 {base_year}")
+    if caliber not in CALIBERS:
+        raise InputError(f"预测只支持常住人口或户籍人口口径，不支持 {caliber}")
+    what = "常住人口" if caliber == "resident" else "户籍人口"
     years = list(range(base_year - window + 1, base_year + 1))
     births_age = np.zeros(NAGES)
     births_sex = np.zeros(2)
@@ -117,11 +170,11 @@ def build_inputs(data: IndicatorData, area: str, base_year: int, end_year: int,
     exposure = np.zeros((2, NAGES))
     migration = np.zeros((2, NAGES))
     for y in years:
-        start = data.population(year_end(y - 1), "resident", area)
-        end = data.population(year_end(y), "resident", area)
-        b_sex = data.births_by_sex(y, area)
-        d = data.deaths(y, area)
-        births_age += data.births_by_mother_age(y, area)
+        start = data.population(year_end(y - 1), caliber, area)
+        end = data.population(year_end(y), caliber, area)
+        b_sex = data.births_by_sex(y, area, _BIRTHS[caliber])
+        d = data.deaths(y, area, _DEATHS[caliber])
+        births_age += data.births_by_mother_age(y, area, _BIRTHS[caliber])
         births_sex += b_sex
         deaths += d
         exposure += (start + end) / 2.0
@@ -131,9 +184,9 @@ def build_inputs(data: IndicatorData, area: str, base_year: int, end_year: int,
         survivors[:, -1] += start[:, -1]
         survivors[:, 0] = b_sex
         migration += end - survivors + d
-    pop = data.population(year_end(base_year), "resident", area)
+    pop = data.population(year_end(base_year), caliber, area)
     if pop.sum() <= 0:
-        raise InputError(f"地区 {area} 在 {base_year} 年末没有常住人口，无法预测")
+        raise InputError(f"地区 {area} 在 {base_year} 年末没有{what}，无法预测")
     asfr = _pooled(births_age, exposure[1])[FERTILE]
     mx = _pooled(deaths, exposure)
     for s in range(2):
@@ -152,12 +205,22 @@ def build_inputs(data: IndicatorData, area: str, base_year: int, end_year: int,
     )
 
 
-def _indicators(result: ProjectionResult) -> dict[str, FloatArray]:
+def indicator_series(result: ProjectionResult, caliber: str = "resident", region: int = 0
+                ) -> dict[str, FloatArray]:
+    """Series (..., Y+1) of the caliber's formulas for one region of the result; flows
+    moved to the year their step ends in (NaN in the base year)."""
     summary = summary_indicators(result)
-    out = {name: np.asarray(f(summary), dtype=np.float64)[..., 0]
-           for name, f in _SUMMARY.items()}
-    pop = result.population.sum(axis=-2)[..., 0, :]  # (..., Y+1, A)
-    out["working_age_population"] = pop[..., 15:65].sum(axis=-1) / 1e4
+    out: dict[str, FloatArray] = {}
+    for name, f in _SUMMARY[caliber].items():
+        values = np.asarray(f(summary), dtype=np.float64)[..., region]
+        if name in FLOWS:
+            shifted = np.full_like(values, np.nan)
+            shifted[..., 1:] = values[..., :-1]
+            values = shifted
+        out[name] = values
+    if caliber == "resident":
+        pop = result.population.sum(axis=-2)[..., region, :]  # (..., Y+1, A)
+        out["working_age_population"] = pop[..., 15:65].sum(axis=-1) / 1e4
     return out
 
 
@@ -182,7 +245,7 @@ def _parametric_trajectories(inputs: ProjectionInputs, n: int, seed: int
     )
 
 
-def _trajectories(inputs: ProjectionInputs, n: int, seed: int
+def stochastic_run(inputs: ProjectionInputs, n: int, seed: int
                   ) -> tuple[ProjectionResult, str]:
     try:
         from renkou.demography import stochastic
@@ -195,27 +258,27 @@ def _trajectories(inputs: ProjectionInputs, n: int, seed: int
     return project(_parametric_trajectories(inputs, n, seed)), "参数随机游走模拟"
 
 
-COUNTS = ("resident_population", "working_age_population")
-
-
 def _scaled(values: dict[str, FloatArray], factor: float) -> dict[str, FloatArray]:
     return {k: v * factor if k in COUNTS else v for k, v in values.items()}
 
 
 def project_area(data: IndicatorData, area: str, base_year: int, end_year: int, *,
                  trajectories: int = 200, seed: int = 2020, window: int = 3,
-                 scale: float = 1.0) -> PlanProjection:
-    """Medium variant and ``trajectories`` stochastic runs for ``area``; flow indicators
-    need the step after a year, so the run goes to ``end_year + 1``. ``scale`` multiplies
-    the population totals (persons per registry person)."""
-    inputs = build_inputs(data, area, base_year, end_year + 1, window)
+                 scale: float = 1.0, caliber: str = "resident") -> PlanProjection:
+    """Medium variant and ``trajectories`` stochastic runs for ``area`` (resident or hukou
+    population); flow indicators need the step after a year, so the run goes to
+    ``end_year + 1``. ``scale`` multiplies the population totals (persons per registry
+    person)."""
+    inputs = build_inputs(data, area, base_year, end_year + 1, window, caliber)
     medium = project(inputs)
     traj: dict[str, FloatArray] | None = None
-    method = "中方案（近年生育、死亡、迁移水平保持不变）"
+    what = "常住人口" if caliber == "resident" else "户籍人口"
+    method = f"{what}中方案（近年生育、死亡、迁移水平保持不变）"
     if trajectories > 0:
-        result, how = _trajectories(inputs, trajectories, seed)
-        traj = _scaled(_indicators(result), scale)
+        result, how = stochastic_run(inputs, trajectories, seed)
+        traj = _scaled(indicator_series(result, caliber), scale)
         method += f"；{trajectories}条{how}"
     return PlanProjection(area=area, base_year=base_year, years=medium.years,
-                          medium=_scaled(_indicators(medium), scale), trajectories=traj,
-                          population=medium.population[:, 0], method=method)
+                          medium=_scaled(indicator_series(medium, caliber), scale),
+                          trajectories=traj, population=medium.population[:, 0],
+                          method=method)
