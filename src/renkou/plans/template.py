@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,8 +26,10 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from renkou.errors import InputError, NotFoundError
 from renkou.plans.assessment import TargetSpec, pick_target, target_text
 from renkou.plans.catalog import departments, get_plan
+from renkou.plans.cells import parse_date, parse_number
 from renkou.plans.model import CUMULATIVE, Indicator, Plan
 from renkou.plans.storage import REPORTED, REPORTED_QUARANTINE, AppTables, read_app, write_app
+from renkou.plans.template_layout import print_setup, protect_except, wrap_and_fit
 
 SHEET = "填报表"
 INSTRUCTIONS = "填报说明"
@@ -42,7 +43,13 @@ COLUMNS = ("指标代码", "指标名称", "单位", "责任部门", "年份", "
            "填报口径", "填报值", "数据性质", "数据来源说明", "填报单位", "填报人", "填报日期",
            "备注")
 REQUIRED = ("填报值", "数据性质", "填报单位", "填报人", "填报日期")
-WIDTHS = (14, 30, 8, 22, 7, 20, 14, 18, 12, 12, 24, 18, 10, 12, 20)
+INPUTS = ("填报值", "数据性质", "数据来源说明", "填报单位", "填报人", "填报日期", "备注")
+# Column widths (character units) chosen so that the 15 columns print on one A4 landscape
+# page (Calc scales it to about 60 %); long texts wrap instead of widening their columns.
+WIDTHS = (12, 20, 7, 18, 6, 16, 11, 14, 10, 11, 18, 16, 8, 11, 14)
+# Fits A4 portrait unscaled in Calc (whose character unit is wider than Excel's).
+INSTRUCTIONS_WIDTH = 60
+WRAPPED = ("指标名称", "单位", "责任部门", "规划目标", "最近基期值", "填报口径")
 INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")
 HEAD_FILL = PatternFill("solid", fgColor="DDEBF7")
 
@@ -85,12 +92,6 @@ def write_template(plan_code: Plan | str, year: int, out: Path | str) -> Path:
     assert ws is not None
     ws.title = SHEET
     ws.append(list(f"{c}*" if c in REQUIRED else c for c in COLUMNS))
-    for i, width in enumerate(WIDTHS, start=1):
-        ws.column_dimensions[get_column_letter(i)].width = width
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
-        cell.fill = HEAD_FILL
-        cell.alignment = Alignment(wrap_text=True, vertical="center")
     for ind in indicators:
         base = ind.latest_baseline(before=year + 1)
         ws.append([ind.code, ind.name_zh, ind.unit, "、".join(department_names(ind.departments)),
@@ -99,12 +100,23 @@ def write_template(plan_code: Plan | str, year: int, out: Path | str) -> Path:
                    None, None, None, None, None, None, None])
     last = max(ws.max_row, 2)
     col = {name: get_column_letter(i) for i, name in enumerate(COLUMNS, start=1)}
+    pos = {name: i for i, name in enumerate(COLUMNS, start=1)}
+    wrap_and_fit(ws, dict(enumerate(WIDTHS, start=1)),
+                 [pos[c] for c in WRAPPED], 2, last)
+    wrap_and_fit(ws, {}, range(1, len(COLUMNS) + 1), 1, 1, min_lines=2)
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+        cell.fill = HEAD_FILL
+        cell.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
     for row in range(2, last + 1):
-        for name in ("填报值", "数据性质", "数据来源说明", "填报单位", "填报人", "填报日期",
-                     "备注"):
+        ws.cell(row, pos["年份"]).alignment = Alignment(vertical="center", horizontal="center")
+        for name in INPUTS:
             ws[f"{col[name]}{row}"].fill = INPUT_FILL
         ws[f"{col['填报日期']}{row}"].number_format = "yyyy-mm-dd"
     ws.freeze_panes = "C2"
+    print_setup(ws, landscape=True, last_col=len(COLUMNS), last_row=last, title_rows="1:1",
+                header=f"{plan.name_zh} {year}年度指标填报表")
+    protect_except(ws, [pos[name] for name in INPUTS], 2, last)
 
     lists = wb.create_sheet(LISTS)
     lists.append(["数据性质", "填报单位"])
@@ -122,10 +134,11 @@ def write_template(plan_code: Plan | str, year: int, out: Path | str) -> Path:
     value_dv.prompt = "填写数字，单位见“单位”列；百分比填写百分数的数值，如 86.5"
     value_dv.promptTitle = "填报值"
     value_dv.showInputMessage = True
-    nature_dv = DataValidation(type="list", formula1=f"={LISTS}!$A$2:$A${len(NATURES) + 1}",
+    # OOXML stores formulas without the leading "="; Excel is strict about it, Calc is not.
+    nature_dv = DataValidation(type="list", formula1=f"'{LISTS}'!$A$2:$A${len(NATURES) + 1}",
                                allow_blank=True, showErrorMessage=True,
                                errorTitle="数据性质无效", error="请从下拉列表中选择数据性质。")
-    dept_dv = DataValidation(type="list", formula1=f"={LISTS}!$B$2:$B${len(dept_names) + 1}",
+    dept_dv = DataValidation(type="list", formula1=f"'{LISTS}'!$B$2:$B${len(dept_names) + 1}",
                              allow_blank=True, showErrorMessage=True,
                              errorTitle="填报单位无效", error="请从下拉列表中选择填报单位。")
     date_dv = DataValidation(type="date", operator="between", formula1="DATE(2000,1,1)",
@@ -164,7 +177,8 @@ def _instructions(ws: Any, plan: Plan, year: int, n: int) -> None:
         "系统自动累计规划期总量；其余指标填写年末或年度数。",
         "5. 数据性质从下拉列表选择：年报正式数、统计快报数、初步统计数、估计值。",
         "6. 暂无数据的指标请保持“填报值”为空，系统记为“未填报”，不视为错误。",
-        "7. 请勿修改指标代码、年份，勿增删列；可删除与本单位无关的行。",
+        "7. 表格已保护：只有黄色单元格可以填写（可调整列宽、行高）；与本单位无关的行保持空白即可。"
+        "如需修改其他内容，可在“审阅—撤销工作表保护”后操作，但请勿修改指标代码、年份，勿增删列。",
         "8. 导入时逐行校验：通过的行入库并保留来源（文件、行号、填报单位、填报人、日期），"
         "不通过的行进入待核查清单，并注明文件、行号、列和原因，修改后可重新导入；"
         "同一指标同一年度以最后一次导入为准。",
@@ -173,11 +187,12 @@ def _instructions(ws: Any, plan: Plan, year: int, n: int) -> None:
     ]
     for line in lines:
         ws.append([line])
-    ws.column_dimensions["A"].width = 110
+    wrap_and_fit(ws, {1: INSTRUCTIONS_WIDTH}, [1], 1, ws.max_row)
     ws["A1"].font = Font(bold=True, size=14)
+    ws.row_dimensions[1].height = 24
     ws["A3"].font = Font(bold=True)
-    for row in ws.iter_rows(min_row=4):
-        row[0].alignment = Alignment(wrap_text=True)
+    print_setup(ws, landscape=False, last_col=1, last_row=ws.max_row,
+                header=f"{plan.name_zh} {year}年度指标填报表")
 
 
 def _lead_name(plan: Plan) -> str:
@@ -215,30 +230,6 @@ def _meta(wb: Any) -> dict[str, str]:
     if META not in wb.sheetnames:
         return {}
     return {str(r[0]): str(r[1]) for r in wb[META].iter_rows(values_only=True) if r and r[0]}
-
-
-def parse_number(raw: Any) -> float:
-    if isinstance(raw, bool):
-        raise ValueError("不是数字")
-    if isinstance(raw, int | float):
-        v = float(raw)
-    else:
-        text = str(raw).strip().replace("，", ",")
-        if "," in text:
-            text = text.replace(",", "")
-        v = float(text)
-    if not math.isfinite(v):
-        raise ValueError("不是有限数值")
-    return v
-
-
-def parse_date(raw: Any) -> dt.date:
-    if isinstance(raw, dt.datetime):
-        return raw.date()
-    if isinstance(raw, dt.date):
-        return raw
-    text = str(raw).strip().replace("/", "-").replace(".", "-")
-    return dt.date.fromisoformat(text[:10])
 
 
 def _plausible(ind: Indicator, value: float) -> str | None:
@@ -395,5 +386,5 @@ def rejections_json(result: ImportResult) -> str:
     return json.dumps([x.__dict__ for x in result.rejected], ensure_ascii=False)
 
 
-__all__ = ["ImportResult", "NotFoundError", "Rejection", "import_template", "quarantine",
-           "reported_values", "write_template"]
+__all__ = ["ImportResult", "NotFoundError", "Rejection", "import_template", "parse_date",
+           "parse_number", "quarantine", "reported_values", "write_template"]
