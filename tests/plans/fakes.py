@@ -7,7 +7,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from renkou.regions import TIANJIN, tianjin_districts
+from renkou.regions import TIANJIN, gazetteer, tianjin_districts
 from renkou.types import FloatArray
 
 
@@ -24,6 +24,9 @@ class FakeData:
     def _pop(self, area: str) -> float:
         if area == TIANJIN:
             return sum(self.census.values())
+        if "/" in area:  # a district group, e.g. 120000/central
+            city, group = area.split("/", 1)
+            return sum(self.census[r.code] for r in gazetteer().group_members(city, group))
         return self.census[area]
 
     def population(self, as_of: dt.date, caliber: str, area: str) -> FloatArray:
