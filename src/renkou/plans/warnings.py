@@ -5,8 +5,10 @@ path, the forward look and the time left:
 
 * status: 未达标 1.0, 进度滞后（预警） 0.6, 数据不足 0.3, 进度正常 / 已达标 0;
 * shortfall: + 0.3 × (time progress − progress achieved), clipped to [0, 1];
-* forward look: + 0.5 × (1 − probability of meeting the target) when trajectories exist;
-  + 0.3 when the medium variant misses the target and there are no trajectories;
+* forward look: + 0.5 × (1 − probability of meeting the target) when trajectories (or, for
+  the trend forward look of reported and other indicators, the residual spread) give one;
+  + 0.3 when there is a projected value but no probability and the target is not yet met;
+  reasons say whether the figure comes from the population projection or a trend line;
 * time pressure: + 0.1 × share of the period from baseline to target already elapsed.
 
 Indicators scoring 0.3 or more are listed, highest first: 红色预警 from 1.0, 橙色预警 from
@@ -65,18 +67,22 @@ def _forward_reasons(a: Assessment) -> tuple[float, list[str]]:
     reasons: list[str] = []
     score = 0.0
     unit = unit_suffix(a.unit)
+    trend = f.kind == "trend"
     if f.probability is not None:
         score += 0.5 * (1.0 - f.probability)
         if f.probability < 0.5:
-            reasons.append(f"随机预测显示{f.target_year}年达标概率仅为{f.probability:.0%}")
+            source = "按历年数据线性趋势外推（非人口预测）" if trend else "随机预测显示"
+            reasons.append(f"{source}{f.target_year}年达标概率仅为{f.probability:.0%}")
     projected = f"{format_number(f.projected_value)}{unit}"
     if a.status == MET and f.probability is not None and f.probability < 0.5:
         reasons.append(f"当前已达标，但按现有趋势{f.target_year}年预计为{projected}，存在回落风险")
     elif f.probability is None and a.status != MET:
         score += 0.3
-        reasons.append(f"按现有趋势预测{f.target_year}年为{projected}")
+        how = "按历年数据线性趋势外推" if trend else "按现有趋势预测"
+        reasons.append(f"{how}{f.target_year}年为{projected}")
     elif f.probability is not None and f.probability < 0.5:
-        reasons.append(f"按现有趋势中方案预测{f.target_year}年为{projected}（目标{a.target_text}）")
+        how = "按历年数据线性趋势外推" if trend else "按现有趋势中方案预测"
+        reasons.append(f"{how}{f.target_year}年为{projected}（目标{a.target_text}）")
     return score, reasons
 
 

@@ -205,13 +205,15 @@ def _indicator_tables(doc: DocumentObject, r: EvaluationReport) -> None:
             value = _num(a.assessed_value if a.assessed_value is not None else a.value)
             f = a.forward
             rows.append([str(n), a.name, a.unit, base, value, a.target_text, a.status,
-                         _num(f.projected_value) if f else "—",
+                         (_num(f.projected_value) + ("*" if f.kind == "trend" else ""))
+                         if f else "—",
                          _pct(f.probability) if f else "—"])
         _table(doc, header, rows, widths, fills={6: dict(STATUS_FILL)})
         doc.add_paragraph()
     _para(doc, "注：基期值括号内为年份；未在规划文本中给出的基期值取系统计算或部门填报的"
           f"{pa.plan.period_start - 1}年值。累计目标列示规划期累计值。“目标年预测”为中方案"
-          "（近年生育、死亡、迁移水平不变）预测值，“达标概率”来自随机预测。", size=9,
+          "（近年生育、死亡、迁移水平不变）预测值，“达标概率”来自随机预测；带*者为历年数据的"
+          "线性趋势外推（非人口预测），概率按残差正态分布估计。", size=9,
           indent=False)
     if pa.monitored:
         _para(doc, "监测指标（未设量化目标）", bold=True, indent=False)

@@ -166,6 +166,7 @@ def findings(pa: PlanAssessment, warnings: list[EarlyWarning], states: list[Task
             if f.probability is not None:
                 text += f"，达标概率约{f.probability:.0%}"
         out.append(text + "。")
+    out.extend(_hukou_outlook(pa))
     missing = [a.name for a in pa.assessments if a.status == NO_DATA]
     if missing:
         out.append(f"{_names(missing)}缺少{pa.year}年监测数据，需相关部门按期报送或补齐统计口径。")
@@ -180,6 +181,30 @@ def findings(pa: PlanAssessment, warnings: list[EarlyWarning], states: list[Task
         out.append(f"规划重点任务{len(states)}项，已完成{done}项，标记滞后{lag}项，"
                    f"近一季度未报告或从未报告{stale}项，平均完成进度{mean:.0f}%。")
     return out
+
+
+def _hukou_outlook(pa: PlanAssessment) -> list[str]:
+    """One sentence on the hukou indicators the hukou projection looks forward for."""
+    parts = []
+    for a in pa.assessments:
+        f = a.forward
+        if (a.name.startswith("户籍人口") and f is not None and f.kind == "projection"
+                and f.projected_value is not None):
+            text = f"{a.name}{f.target_year}年预计为{format_number(f.projected_value)}{a.unit}"
+            if f.probability is not None:
+                text += f"（达标概率约{f.probability:.0%}）"
+            parts.append(text)
+    return [f"按户籍人口预测，{'；'.join(parts)}。"] if parts else []
+
+
+def _trend_note(pa: PlanAssessment) -> list[str]:
+    """Which target-year values are trend lines, not projections (数据说明)."""
+    names = [a.name for a in pa.assessments if a.forward is not None
+             and a.forward.kind == "trend" and a.forward.projected_value is not None]
+    if not names:
+        return []
+    return [f"{_names(names, 8)}的目标年预测值为历年监测或填报数据的线性趋势外推（非人口预测；"
+            "不足3个数据点时不给出达标概率，其余按残差正态分布估计）"]
 
 
 def recommendations(pa: PlanAssessment, warnings: list[EarlyWarning],
@@ -304,7 +329,7 @@ def build_report(pa: PlanAssessment, stage: Stage, *, registry: Registry | None 
     by_dept = progress_by_department(states)
     names = {i.code: i.name_zh for i in pa.plan.indicators}
     notes = [f"{names.get(code, code)}（{code}）：{msg}"
-             for code, msg in sorted(pa.errors.items())]
+             for code, msg in sorted(pa.errors.items())] + _trend_note(pa)
     return EvaluationReport(
         plan=pa.plan, year=pa.year, stage=stage, generated=today or dt.date.today(),
         assessment=pa, warnings=tuple(warnings), tasks=tuple(states),
