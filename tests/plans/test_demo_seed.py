@@ -10,7 +10,13 @@ import pytest
 
 from renkou.plans import get_plan
 from renkou.plans.coverage import UncoveredArea, uncovered_reason
-from renkou.plans.demo_seed import DEMO_PLANS, DEMO_SOURCE, demo_values, seed_demo_plans
+from renkou.plans.demo_seed import (
+    DEMO_FILE,
+    DEMO_PLANS,
+    DEMO_SOURCE,
+    demo_values,
+    seed_demo_plans,
+)
 from renkou.plans.model import CUMULATIVE
 from renkou.plans.plan_assessment import assess_plan
 from renkou.plans.storage import FACILITIES, REPORTED, TASK_PROGRESS, MemoryTables, read_app
@@ -68,7 +74,7 @@ def test_seed_labels_every_row_and_covers_every_plan(seeded: CensusRegistry) -> 
     values = read_app(seeded, REPORTED)
     assert set(values["plan"]) == set(DEMO_PLANS)
     assert (values["source_note"] == DEMO_SOURCE).all()
-    assert (values["source_file"] == "demo_seed").all()
+    assert (values["source_file"] == DEMO_FILE).all()
     assert values["year"].max() == 2024
     progress = read_app(seeded, TASK_PROGRESS)
     assert (progress["source"] == DEMO_SOURCE).all()
@@ -139,3 +145,15 @@ def test_uncovered_area_says_why_instead_of_computing(seeded: CensusRegistry) ->
     reported = {a.indicator_code: a for a in pa.assessments if a.kind == "reported"}
     assert reported["CQ30-QUA-05"].status == "已达标"
     assert reported["CQ30-QUA-05"].value == demo_values(plan.code).reported["CQ30-QUA-05"][2024]
+
+
+def test_seed_replaces_rows_of_an_older_demo_seed() -> None:
+    """Stores seeded before the demo file label changed carry source_file "demo_seed"."""
+    reg = CensusRegistry()
+    seed_demo_plans(reg, 2024)  # type: ignore[arg-type]
+    fresh = len(read_app(reg, REPORTED))
+    old = read_app(reg, REPORTED).assign(source_file="demo_seed")
+    reg.write_table(REPORTED, old, mode="replace")
+    seed_demo_plans(reg, 2024)  # type: ignore[arg-type]
+    again = read_app(reg, REPORTED)
+    assert len(again) == fresh and (again["source_file"] == DEMO_FILE).all()

@@ -41,6 +41,10 @@ if TYPE_CHECKING:
 
 DEMO_PLANS: tuple[str, ...] = ("tianjin-14th", "xiqing-14th", "chongqing-2016-2030")
 DEMO_SOURCE = "示范数据（renkou demo_seed）"
+# Shown where a report cites the file a value came from ("…，示范数据第3行）"), so that a
+# reader of the evaluation report sees at each value that it is demonstration data.
+DEMO_FILE = "示范数据"
+LEGACY_DEMO_FILE = "demo_seed"  # stores seeded before DEMO_FILE existed
 QUARTER_ENDS = ((3, 31), (6, 30), (9, 30), (12, 31))
 
 
@@ -97,7 +101,7 @@ def reported_rows(plan: Plan, values: Mapping[str, Mapping[int, float]], stamp: 
                 "nature": "统计快报数" if year == max(by_year) else "年报正式数",
                 "department": dept, "department_name": department_names([dept])[0],
                 "reporter": "示范填报员", "reported_on": dt.date(year + 1, 2, 15),
-                "source_note": DEMO_SOURCE, "note": "", "source_file": "demo_seed",
+                "source_note": DEMO_SOURCE, "note": "", "source_file": DEMO_FILE,
                 "source_row": len(rows) + 2, "imported_at": stamp,
             })
     return pd.DataFrame(rows)
@@ -162,12 +166,12 @@ def facility_rows(registry: Registry, area: str, per_1000: Mapping[int, float],
     return pd.DataFrame(rows)
 
 
-def _clear(store: AppTables, table: str, column: str, value: str) -> None:
+def _clear(store: AppTables, table: str, column: str, values: tuple[str, ...]) -> None:
     """Drop earlier demo rows so seeding twice does not duplicate them."""
     df = read_app(store, table)
     if df.empty or column not in df.columns:
         return
-    keep = df[df[column] != value]
+    keep = df[~df[column].isin(values)]
     store.write_table(table, keep, mode="replace")
 
 
@@ -191,9 +195,9 @@ def seed_demo_plans(registry: Registry, year: int = 2024,
             registry, plan.area_code,
             {y: v for y, v in demo.childcare_per_1000.items() if y <= year}, stamp))
     for table, column, value, frames in (
-            (REPORTED, "source_file", "demo_seed", reported),
-            (TASK_PROGRESS, "source", DEMO_SOURCE, progress),
-            (FACILITIES, "source", DEMO_SOURCE, places)):
+            (REPORTED, "source_file", (DEMO_FILE, LEGACY_DEMO_FILE), reported),
+            (TASK_PROGRESS, "source", (DEMO_SOURCE,), progress),
+            (FACILITIES, "source", (DEMO_SOURCE,), places)):
         _clear(registry, table, column, value)
         rows = [f for f in frames if not f.empty]
         if rows:
