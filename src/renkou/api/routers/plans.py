@@ -41,6 +41,9 @@ class AssessmentRowOut(BaseModel):
     note: str
     projected: float | None = None
     probability: float | None = None
+    # How ``projected`` was obtained: the population projection or a trend line (not a
+    # projection) — renkou.plans.forward_look.
+    projection_method: str | None = None
     departments: list[str]
 
 
@@ -101,6 +104,7 @@ def assessment(code: str, settings: Annotated[Settings, Depends(_settings)],
         status=a.status, note=a.reason,
         projected=_round(a.forward.projected_value) if a.forward else None,
         probability=_round(a.forward.probability) if a.forward else None,
+        projection_method=a.forward.method if a.forward else None,
         departments=list(a.departments)) for a in pa.assessments]
     rows += [AssessmentRowOut(
         code=m.indicator_code, name=m.name, unit=m.unit, category=m.category, kind="computed",
