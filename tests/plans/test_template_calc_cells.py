@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
+import openpyxl
 import pytest
 
 from renkou.plans.cells import parse_date, parse_number
+from renkou.plans.template import SHEET, write_template
 
 
 @pytest.mark.parametrize(("raw", "expected"), [
@@ -41,3 +44,17 @@ def test_dates(raw: object, expected: dt.date) -> None:
 def test_bad_dates_are_refused(raw: object) -> None:
     with pytest.raises(ValueError):
         parse_date(raw)
+
+
+def test_template_cells_show_period_baselines_and_monitoring(tmp_path: Path) -> None:
+    """Baselines the plan states for a period keep their sign; no target says 仅监测."""
+    wb = openpyxl.load_workbook(write_template("xiqing-14th", 2024, tmp_path / "x.xlsx"))
+    ws = wb[SHEET]
+    header = [str(c.value).rstrip("*") for c in ws[1]]
+    rows = {r[0]: dict(zip(header, r, strict=False))
+            for r in ws.iter_rows(min_row=2, values_only=True)}
+    # "以街镇为单位适龄儿童免疫规划疫苗接种率每年保持在95%以上" (十三五)
+    assert rows["XQ14-HLT-06"]["最近基期值"] == "2016—2020年 ≥95"
+    assert rows["XQ14-HLT-06"]["规划目标"].startswith("仅监测")
+    assert rows["XQ14-EDU-01"]["最近基期值"] == "2020年 99.9"
+    assert rows["XQ14-SRV-01"]["规划目标"] == "2025年 ≥93%"

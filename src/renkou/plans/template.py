@@ -52,6 +52,7 @@ INSTRUCTIONS_WIDTH = 60
 WRAPPED = ("指标名称", "单位", "责任部门", "规划目标", "最近基期值", "填报口径")
 INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")
 HEAD_FILL = PatternFill("solid", fgColor="DDEBF7")
+BASELINE_SIGN = {"eq": "", "approx": "约", "gt": ">", "lt": "<", "ge": "≥", "le": "≤"}
 
 
 def department_names(codes: tuple[str, ...] | list[str]) -> list[str]:
@@ -70,8 +71,21 @@ def _target_cell(ind: Indicator, year: int) -> str:
     specs = [TargetSpec.from_model(t) for t in ind.assessed_targets()]
     t = pick_target(specs, year)
     if t is None:
-        return ind.qualitative_target or ""
+        return ind.qualitative_target or "仅监测（规划未设量化目标）"
     return f"{t.year}年 {target_text(t, ind.unit)}"
+
+
+def _baseline_cell(ind: Indicator, year: int) -> str:
+    """The latest baseline the plan states: a year's value, or else a period's (e.g. "“十三五”
+    期间新增就业20.75万人" or "常年为0" → "2016—2020年 20.75")."""
+    base = ind.latest_baseline(before=year + 1)
+    if base is not None:
+        return f"{base.year}年 {BASELINE_SIGN[base.comparator]}{base.value:g}"
+    periods = [b for b in ind.baselines if b.period_start is not None and b.year <= year]
+    if not periods:
+        return ""
+    b = max(periods, key=lambda x: x.year)
+    return f"{b.period_start}—{b.period_end}年 {BASELINE_SIGN[b.comparator]}{b.value:g}"
 
 
 def as_plan(plan: Plan | str) -> Plan:
@@ -93,10 +107,9 @@ def write_template(plan_code: Plan | str, year: int, out: Path | str) -> Path:
     ws.title = SHEET
     ws.append(list(f"{c}*" if c in REQUIRED else c for c in COLUMNS))
     for ind in indicators:
-        base = ind.latest_baseline(before=year + 1)
         ws.append([ind.code, ind.name_zh, ind.unit, "、".join(department_names(ind.departments)),
                    year, _target_cell(ind, year),
-                   f"{base.year}年 {base.value:g}" if base else "", reporting_basis(ind),
+                   _baseline_cell(ind, year), reporting_basis(ind),
                    None, None, None, None, None, None, None])
     last = max(ws.max_row, 2)
     col = {name: get_column_letter(i) for i, name in enumerate(COLUMNS, start=1)}
