@@ -1,11 +1,19 @@
 """Ingest of department deliveries (数据入库) with validation and quarantine.
 
 One call of :func:`ingest_directory` is one batch and one DuckDB transaction: every feed
-file of the directory is staged, checked in SQL, split into accepted and quarantined rows
+file of the directory is read, checked in SQL, split into accepted and quarantined rows
 (accepted + quarantined = rows read, always), written to the record tables, and the derived
 interval tables are rebuilt — or, if anything fails or the process is killed, nothing at all
 is written. Files already ingested (same SHA-256) are skipped, so running again after a
 crash completes the batch and running twice changes nothing.
+
+Inside the transaction the files are processed feed by feed in groups of about
+``RENKOU_INGEST_GROUP_MB`` (default 512) MB: a group is read, checked, deduplicated against
+the record table (which already holds the earlier groups, so "first delivered wins" as for
+one big pass) and written before the next group is read. The working set is one group plus
+the batch's ID map, whatever the size of the delivery. Events dated after a death are
+checked once all feeds are in (a death may arrive in a later group) and moved to the
+quarantine then.
 
 Corrections: a row whose record id exists with an earlier 登记日期 supersedes it (the old row
 stays, ``active = false``). Department precedence is applied in :mod:`spells`."""
@@ -18,7 +26,7 @@ from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
-from renkou.errors import InputError, StoreError
+from renkou.errors import InputError
 from renkou.logs import get_logger
 from renkou.registry import crypto, spells
 from renkou.registry.feeds import (
@@ -27,13 +35,13 @@ from renkou.registry.feeds import (
     find_feed_files,
     unrecognised_files,
 )
-from renkou.registry.loader import as_text, file_hash, load_raw
+from renkou.registry.loader import ROW_NO, as_text, file_hash, read_delivery
 from renkou.registry.quarantine import (
     BatchReport,
     FileReport,
-    flag_after_death,
     flag_feed,
     report_text,
+    retract_after_death,
 )
 from renkou.registry.records import (
     META_COLUMNS,
@@ -67,7 +75,10 @@ _ENCRYPT_CHUNK = 500_000
 
 
 def _feed_order(key: str) -> int:
-    order = list(feed_schemas())
+    """Feeds that name persons in precedence order first: the first accepted name of a
+    person comes from the most authoritative source (see ``_commit_group``)."""
+    order = [k for k in NAME_PRIORITY if k in feed_schemas()]
+    order += [k for k in feed_schemas() if k not in order]
     return order.index(key)
 
 
@@ -79,12 +90,11 @@ def ensure_record_tables(store: Store) -> None:
     spells.ensure_derived(store)
 
 
-def _candidates_sql(schema: FeedSchema, raw: str, file_name: str, file_idx: int,
-                    batch_id: int, delivered: dict[str, tuple[str, str]]) -> str:
-    """One pass over a loaded file: map headers to canonical text fields, parse each value
-    once, run the row checks, type the record columns and hash the row."""
+def _text_sql(schema: FeedSchema, raw: str, file_name: str, file_idx: int,
+              delivered: dict[str, tuple[str, str]]) -> str:
+    """A delivered file's columns mapped to the feed's canonical fields, as trimmed text."""
     text = [f"{file_idx} AS file_idx", "'" + file_name.replace("'", "''") + "' AS file_name",
-            f"rowid - (SELECT min(rowid) FROM {raw}) + 2 AS row_no"]
+            f"{q(ROW_NO)} AS row_no"]
     for f in schema.fields:
         if f.header in delivered:
             name, dtype = delivered[f.header]
@@ -92,6 +102,12 @@ def _candidates_sql(schema: FeedSchema, raw: str, file_name: str, file_idx: int,
             text.append(f"{'upper(' + expr + ')' if f.type == 'id' else expr} AS {q(f.field)}")
         else:
             text.append(f"'' AS {q(f.field)}")
+    return f"SELECT {', '.join(text)} FROM {raw}"
+
+
+def _candidates_sql(schema: FeedSchema, texts: list[str], batch_id: int) -> str:
+    """One pass over a group of loaded files: parse each value once (IDs through the group's
+    ID map), run the row checks, type the record columns and hash the row."""
     parsed, joins = parsed_select(schema)
     index, reason, rfield = reason_case_sql(row_checks(schema))
     ids = schema.of_type("id")
@@ -102,18 +118,18 @@ def _candidates_sql(schema: FeedSchema, raw: str, file_name: str, file_idx: int,
     out += [f"{c.expr} AS {q(c.name)}" for c in rec_columns(schema)]
     out += [f"{q(f.field)} AS {q('_raw_' + f.field)}" for f in ids]
     out += [f"{parsed_name('ps', f.field)} AS {q('_ps_' + f.field)}" for f in ids]
-    out.append(f"{q(names[0].field)} AS _name" if names else "'' AS _name")
+    out.append(f"nullif({q(names[0].field)}, '') AS _name" if names else "NULL AS _name")
     out.append(f"{parsed_name('d', schema.event_date)} AS _event_date")
     return (f"SELECT *, {content_hash_sql(schema)} AS content_hash FROM ("
             f"SELECT {', '.join(out)} FROM ("
             f"SELECT *, {index} AS _check FROM ("
             f"SELECT {', '.join(parsed)} FROM ("
-            f"SELECT {', '.join(text)} FROM {raw}) s {' '.join(joins)})))")
+            f"{' UNION ALL BY NAME '.join(texts)}) s {' '.join(joins)})))")
 
 
 def _delivered(store: Store, raw: str) -> dict[str, tuple[str, str]]:
     described = store.rows(f"SELECT column_name, column_type FROM (DESCRIBE {raw})")
-    return {str(n).strip(): (str(n), str(t)) for n, t in described}
+    return {str(n).strip(): (str(n), str(t)) for n, t in described if n != ROW_NO}
 
 
 def _id_columns_sql(schema: FeedSchema, raw: str, delivered: dict[str, tuple[str, str]],
@@ -126,40 +142,50 @@ def _id_columns_sql(schema: FeedSchema, raw: str, delivered: dict[str, tuple[str
     return out
 
 
-def _build_id_map(store: Store, id_selects: list[str]) -> None:
+def _create_id_map(store: Store) -> None:
+    """The batch's ID map (``idmap``): one row per distinct ID number met so far — check
+    result, sex and birth date in the ID, pseudonym and person key (parsed and hashed once
+    per person, not once per row: most of the ingest's speed) — and ``id_names``, the first
+    name delivered for each person (feeds run in name-precedence order, so the first is the
+    most authoritative)."""
+    store.execute("CREATE OR REPLACE TEMP TABLE idmap (x VARCHAR, ok BOOLEAN, sex VARCHAR, "
+                  "birth DATE, ps VARCHAR, pid UBIGINT)")
+    store.execute("CREATE OR REPLACE TEMP TABLE id_names (pid UBIGINT, name VARCHAR)")
+
+
+def _extend_id_map(store: Store, id_selects: list[str]) -> None:
+    """Add the group's new ID numbers to ``idmap`` and expose the group's part as
+    ``gidmap`` (the candidates join the small group map, not the whole batch's)."""
     pads: dict[str, object] = {"ipad": crypto.hmac_pads()[0], "opad": crypto.hmac_pads()[1]}
-    if not id_selects:
-        id_selects = ["SELECT '' AS x"]
-    store.execute(f"CREATE OR REPLACE TEMP TABLE idmap AS "
-                  f"{id_map_sql(id_selects, crypto.hmac_sql)}", pads)
+    union = " UNION ".join(id_selects) if id_selects else "SELECT '' AS x"
+    store.execute(f"CREATE OR REPLACE TEMP TABLE gids AS SELECT DISTINCT x FROM ({union}) "
+                  "WHERE x <> ''")
+    store.execute(
+        f"INSERT INTO idmap SELECT *, {crypto.pid_sql('ps')} FROM ("
+        f"{id_map_sql(['SELECT x FROM gids ANTI JOIN idmap USING (x)'], crypto.hmac_sql)})",
+        pads)
+    store.execute("CREATE OR REPLACE TEMP TABLE gidmap AS SELECT x, ok, sex, birth, ps "
+                  "FROM idmap SEMI JOIN gids USING (x)")
 
 
-def _check_file(store: Store, schema: FeedSchema, raw: str, name: str, file_idx: int,
-                batch_id: int, first: bool) -> int:
-    """Append the file's checked rows to ``cand_<feed>``; returns rows read."""
-    sql = _candidates_sql(schema, raw, name, file_idx, batch_id, _delivered(store, raw))
-    if first:
-        store.execute(f"CREATE OR REPLACE TEMP TABLE cand_{schema.key} AS {sql}")
-    else:
-        store.execute(f"INSERT INTO cand_{schema.key} BY NAME {sql}")
-    n = int(store.scalar(f"SELECT count(*) FROM {raw}"))
-    store.execute(f"DROP TABLE {raw}")
-    return n
+def _check_group(store: Store, schema: FeedSchema, raws: list[tuple[str, str, int]],
+                 batch_id: int) -> None:
+    """Checked candidate rows of a group of loaded files into ``cand_<feed>``."""
+    texts = [_text_sql(schema, raw, name, i, _delivered(store, raw)) for raw, name, i in raws]
+    sql = _candidates_sql(schema, texts, batch_id).replace("LEFT JOIN idmap ",
+                                                           "LEFT JOIN gidmap ")
+    store.execute(f"CREATE OR REPLACE TEMP TABLE cand_{schema.key} AS {sql}")
 
 
-def _commit_feed(store: Store, schema: FeedSchema, batch_id: int) -> None:
+def _commit_group(store: Store, schema: FeedSchema, batch_id: int) -> None:
+    """Accepted rows of the group into ``rec_<feed>``, the rest into the quarantine, and
+    the persons the accepted rows name into the ID map."""
     key = schema.key
     names = [n for n, _ in META_COLUMNS] + [c.name for c in rec_columns(schema)]
     cols = ", ".join(q(n) for n in names)
     store.execute(
         f"INSERT INTO rec_{key} ({cols}) SELECT {', '.join('c.' + q(n) for n in names)} "
         f"FROM cand_{key} c JOIN flag_{key} f USING (file_idx, row_no) WHERE f.flag IS NULL")
-    # Corrected re-deliveries: the latest 登记日期 of a record id is the active version.
-    store.execute(
-        f"UPDATE rec_{key} SET active = (rec_{key}.record_date = m.latest) FROM "
-        f"(SELECT record_id, max(record_date) AS latest FROM rec_{key} WHERE record_id IN "
-        f"(SELECT record_id FROM rec_{key} WHERE batch_id = {batch_id}) GROUP BY record_id "
-        f"HAVING count(*) > 1) m WHERE rec_{key}.record_id = m.record_id")
     subject = schema.by_field(schema.subject)
     store.execute(
         f"INSERT INTO quarantine SELECT {batch_id}, '{key}', file_name, row_no, "
@@ -169,16 +195,21 @@ def _commit_feed(store: Store, schema: FeedSchema, batch_id: int) -> None:
         f"INSERT INTO quarantine SELECT {batch_id}, '{key}', c.file_name, c.row_no, "
         f"c.record_id, f.flag, NULL, {masked_sql('_raw_' + subject.field)} FROM cand_{key} c "
         f"JOIN flag_{key} f USING (file_idx, row_no) WHERE f.flag IS NOT NULL")
-    # New persons (any ID field of an accepted row) for the identity table.
-    for f in schema.of_type("id"):
-        prio = NAME_PRIORITY.index(key) if key in NAME_PRIORITY else len(NAME_PRIORITY)
-        name = "_name" if f.field == schema.subject else "''"
+    if schema.of_type("name"):
         store.execute(
-            f"INSERT INTO new_ident SELECT c.{q(pid_column(schema, f))}, "
-            f"c.{q('_ps_' + f.field)}, c.{q('_raw_' + f.field)}, {name}, {prio} "
-            f"FROM cand_{key} c "
-            f"JOIN flag_{key} fl USING (file_idx, row_no) WHERE fl.flag IS NULL "
-            f"AND c.{q('_raw_' + f.field)} <> ''")
+            f"INSERT INTO id_names SELECT * FROM (SELECT c.pid, "
+            f"arg_min(c._name, (c.file_idx, c.row_no)) AS name FROM cand_{key} c "
+            f"JOIN flag_{key} f USING (file_idx, row_no) WHERE f.flag IS NULL "
+            f"AND c._name IS NOT NULL GROUP BY c.pid) ANTI JOIN id_names USING (pid)")
+
+
+def _mark_active(store: Store, key: str, batch_id: int) -> None:
+    """Corrected re-deliveries: the latest 登记日期 of a record id is the active version."""
+    store.execute(
+        f"UPDATE rec_{key} SET active = (rec_{key}.record_date = m.latest) FROM "
+        f"(SELECT record_id, max(record_date) AS latest FROM rec_{key} WHERE record_id IN "
+        f"(SELECT record_id FROM rec_{key} WHERE batch_id = {batch_id}) GROUP BY record_id "
+        f"HAVING count(*) > 1) m WHERE rec_{key}.record_id = m.record_id")
 
 
 def _write_identity(store: Store, batch_id: int) -> None:
@@ -186,11 +217,16 @@ def _write_identity(store: Store, batch_id: int) -> None:
     in SQL) and the encrypted 'ID<TAB>name' (the only per-person step in Python)."""
     import pyarrow as pa
 
+    # Persons named by an accepted record of this batch (any ID column: subject, mother …).
+    named = " UNION ".join(
+        f"SELECT {q(pid_column(schema, f))} AS pid FROM rec_{schema.key} "
+        f"WHERE batch_id = {batch_id}"
+        for schema in feed_schemas().values() for f in schema.of_type("id"))
     store.execute(
         "CREATE OR REPLACE TEMP TABLE ident_todo AS SELECT row_number() OVER () AS rn, * FROM "
-        "(SELECT pid, arg_min(pseudonym, prio) AS pseudonym, arg_min(id_number, prio) AS "
-        "id_number, arg_min(nullif(name, ''), prio) AS name FROM new_ident "
-        "WHERE pid NOT IN (SELECT pid FROM identity) GROUP BY pid)")
+        "(SELECT pid, arg_min(ps, x) AS pseudonym, min(x) AS id_number FROM idmap "
+        f"SEMI JOIN ({named}) b USING (pid) GROUP BY pid) ANTI JOIN identity USING (pid) "
+        "LEFT JOIN id_names USING (pid)")
     total = int(store.scalar("SELECT count(*) FROM ident_todo"))
     for lo in range(1, total + 1, _ENCRYPT_CHUNK):
         chunk = store.frame(f"SELECT pid, id_number || chr(9) || coalesce(name, '') AS pii "
@@ -223,6 +259,61 @@ def _crash_test_pause() -> None:
     time.sleep(float(seconds))
 
 
+def _groups(todo: list[tuple[str, Path, int]]) -> list[list[tuple[str, Path, int]]]:
+    """Files feed by feed (name-precedence feeds first, see ``_write_identity``), each feed's
+    files in delivery order, cut into groups of about ``RENKOU_INGEST_GROUP_MB`` MB."""
+    limit = int(os.environ.get("RENKOU_INGEST_GROUP_MB", "512")) << 20
+    groups: list[list[tuple[str, Path, int]]] = []
+    for key in sorted({k for k, _, _ in todo}, key=_feed_order):
+        current: list[tuple[str, Path, int]] = []
+        size = 0
+        for item in (t for t in todo if t[0] == key):
+            n = item[1].stat().st_size
+            if current and size + n > limit:
+                groups.append(current)
+                current, size = [], 0
+            current.append(item)
+            size += n
+        if current:
+            groups.append(current)
+    return groups
+
+
+def _ingest_group(store: Store, schema: FeedSchema, group: list[tuple[str, Path, int]],
+                  batch_id: int, reports: list[FileReport],
+                  rows_by_file: dict[str, tuple[str, int]],
+                  ) -> bool:
+    """Read, check and write one group of a feed's files; False if none could be read."""
+    raws: list[tuple[str, str, int]] = []
+    id_selects: list[str] = []
+    try:
+        for key, path, i in group:
+            try:
+                data = read_delivery(path)
+            except InputError as exc:
+                # Reported and skipped, not recorded: the next run retries the file.
+                log.warning("cannot read %s: %s", path.name, exc)
+                reports.append(FileReport(path.name, key, 0, 0, 0, error=str(exc)))
+                continue
+            raw = f"raw_{i}"
+            store.register(raw, data)
+            raws.append((raw, path.name, i))
+            rows_by_file[path.name] = (key, data.num_rows)
+            id_selects += _id_columns_sql(schema, raw, _delivered(store, raw))
+        if not raws:
+            return False
+        _extend_id_map(store, id_selects)
+        _check_group(store, schema, raws, batch_id)
+    finally:
+        for raw, _, _ in raws:
+            store.unregister(raw)
+    flag_feed(store, schema)
+    _commit_group(store, schema, batch_id)
+    for t in ("cand", "flag"):
+        store.execute(f"DROP TABLE IF EXISTS {t}_{schema.key}")
+    return True
+
+
 def ingest_directory(store: Store, directory: Path, progress: Progress | None = None,
                      ) -> BatchReport:
     """Ingest every feed file in ``directory`` as one all-or-nothing batch."""
@@ -234,94 +325,86 @@ def ingest_directory(store: Store, directory: Path, progress: Progress | None = 
         raise InputError("目录中没有可识别的部门数据文件（文件名应以接口名开头，如 "
                          "police_hukou_2020.csv）", file=str(directory))
     schemas = feed_schemas()
-    step_total = len(files) + 4
     say = progress or (lambda msg, step, total: None)
     reports: list[FileReport] = []
     with store.transaction():
         ensure_record_tables(store)
     known = {r[0] for r in store.rows("SELECT file_hash FROM ingest_files")}
-    staged: set[str] = set()
-    loaded: list[tuple[str, Path, int]] = []
-    id_selects: list[str] = []
-    rows_by_file: dict[tuple[str, str], int] = {}
+    todo: list[tuple[str, Path, int]] = []
     hashes: dict[str, str] = {}
-    # Files are loaded into temp tables before the transaction: an unreadable file is
-    # reported and skipped (not recorded, so the next run retries it) without aborting it.
     for i, (key, path) in enumerate(files):
-        say(f"读取 {path.name}", i, step_total)
+        say(f"核对 {path.name}", 0, len(files) + 3)
         digest = file_hash(path)
         if digest in known:
             reports.append(FileReport(path.name, key, 0, 0, 0, skipped=True))
             continue
-        try:
-            load_raw(store, path, f"raw_{i}")
-        except (InputError, StoreError) as exc:
-            log.warning("cannot read %s: %s", path.name, exc)
-            reports.append(FileReport(path.name, key, 0, 0, 0, error=str(exc)))
-            continue
         known.add(digest)
         hashes[path.name] = digest
-        loaded.append((key, path, i))
-        id_selects += _id_columns_sql(schemas[key], f"raw_{i}", _delivered(store, f"raw_{i}"))
-    if not loaded and not any(r.skipped for r in reports):
-        raise InputError("没有任何文件可以读取：" + "；".join(r.error for r in reports),
-                         file=str(directory))
+        todo.append((key, path, i))
+    step_total = len(todo) + 3
+    rows_by_file: dict[str, tuple[str, int]] = {}
     with store.transaction():
         batch_id = int(store.scalar("SELECT coalesce(max(batch_id), 0) + 1 FROM ingest_batches"))
         store.execute("INSERT INTO ingest_batches (batch_id, started_at, source_dir) "
                       "VALUES (?, now(), ?)", [batch_id, str(directory)])
-        say("校验", len(files), step_total)
-        _build_id_map(store, id_selects)
-        for key, path, i in loaded:
-            n = _check_file(store, schemas[key], f"raw_{i}", path.name, i, batch_id,
-                            key not in staged)
-            staged.add(key)
-            rows_by_file[(key, path.name)] = n
-        keys = sorted(staged, key=_feed_order)
+        _create_id_map(store)
+        keys: list[str] = []
+        done = 0
+        for group in _groups(todo):
+            key = group[0][0]
+            say(f"读取并校验 {key}（{len(group)} 个文件）", done, step_total)
+            if _ingest_group(store, schemas[key], group, batch_id, reports, rows_by_file):
+                keys.append(key) if key not in keys else None
+            done += len(group)
+        if not keys and not any(r.skipped for r in reports):
+            raise InputError("没有任何文件可以读取：" + "；".join(r.error for r in reports),
+                             file=str(directory))
+        say("核对死亡后事件", done, step_total)
         for key in keys:
-            flag_feed(store, schemas[key])
-        flag_after_death(store, schemas, keys) if keys else None
-        say("写入", len(files) + 1, step_total)
-        store.execute("CREATE OR REPLACE TEMP TABLE new_ident (pid UBIGINT, pseudonym VARCHAR, "
-                      "id_number VARCHAR, name VARCHAR, prio INTEGER)")
-        for key in keys:
-            _commit_feed(store, schemas[key], batch_id)
+            _mark_active(store, key, batch_id)
+        for key in retract_after_death(store, schemas, keys, batch_id):
+            _mark_active(store, key, batch_id)
+        say("写入身份信息", done + 1, step_total)
         _write_identity(store, batch_id)
-        say("生成状态表", len(files) + 2, step_total)
+        say("生成状态表", done + 2, step_total)
         spells.rebuild(store, batch_id)
-        counts = store.rows(
-            "SELECT feed, file_name, reason, count(*) FROM quarantine WHERE batch_id = ? "
-            "GROUP BY ALL", [batch_id])
-        by_file: dict[str, Counter[str]] = {}
-        for _feed, fname, reason, n in counts:
-            by_file.setdefault(fname, Counter())[reason] += int(n)
-        for (key, fname), n in rows_by_file.items():
-            reasons = by_file.get(fname, Counter())
-            quarantined = sum(reasons.values())
-            reports.append(FileReport(fname, key, n, n - quarantined, quarantined,
-                                      by_reason=dict(sorted(reasons.items()))))
-            store.execute("INSERT INTO ingest_files VALUES (?, ?, ?, ?, ?, ?, ?)",
-                          [batch_id, fname, hashes[fname], key, n, n - quarantined, quarantined])
-        examples = store.frame(
-            "SELECT feed, file_name AS file, row_no AS row, reason, field, id_masked FROM "
-            "(SELECT *, row_number() OVER (PARTITION BY reason ORDER BY file_name, row_no) k "
-            "FROM quarantine WHERE batch_id = ?) WHERE k <= ? ORDER BY reason, file, row",
-            [batch_id, _EXAMPLES_PER_REASON])
-        examples = examples.astype(object).where(examples.notna(), None)
-        report = BatchReport(batch_id, tuple(sorted(reports, key=lambda r: r.file)),
-                             tuple({str(k): v for k, v in rec.items()}
-                                   for rec in examples.to_dict(orient="records")),
-                             tuple(p.name for p in unrecognised_files(directory)))
-        store.execute(
-            "UPDATE ingest_batches SET finished_at = now(), files = ?, rows_read = ?, "
-            "accepted = ?, quarantined = ?, report = ? WHERE batch_id = ?",
-            [len(rows_by_file), report.rows_read, report.accepted, report.quarantined,
-             report.to_json(), batch_id])
-        for key in keys:
-            for t in ("cand", "flag"):
-                store.execute(f"DROP TABLE IF EXISTS {t}_{key}")
+        report = _batch_report(store, batch_id, directory, reports, rows_by_file, hashes)
         _crash_test_pause()
         say("完成", step_total, step_total)
     log.info("ingest batch %s: %s rows, %s accepted, %s quarantined", batch_id,
              report.rows_read, report.accepted, report.quarantined)
+    return report
+
+
+def _batch_report(store: Store, batch_id: int, directory: Path, reports: list[FileReport],
+                  rows_by_file: dict[str, tuple[str, int]], hashes: dict[str, str]) -> BatchReport:
+    """Count the batch by file and reason, record the files and the report."""
+    counts = store.rows(
+        "SELECT feed, file_name, reason, count(*) FROM quarantine WHERE batch_id = ? "
+        "GROUP BY ALL", [batch_id])
+    by_file: dict[str, Counter[str]] = {}
+    for _feed, fname, reason, n in counts:
+        by_file.setdefault(fname, Counter())[reason] += int(n)
+    for fname, (key, n) in rows_by_file.items():
+        reasons = by_file.get(fname, Counter())
+        quarantined = sum(reasons.values())
+        reports.append(FileReport(fname, key, n, n - quarantined, quarantined,
+                                  by_reason=dict(sorted(reasons.items()))))
+        store.execute("INSERT INTO ingest_files VALUES (?, ?, ?, ?, ?, ?, ?)",
+                      [batch_id, fname, hashes[fname], key, n, n - quarantined, quarantined])
+    examples = store.frame(
+        "SELECT feed, file_name AS file, row_no AS row, reason, field, id_masked FROM "
+        "(SELECT *, row_number() OVER (PARTITION BY reason ORDER BY file_name, row_no) k "
+        "FROM quarantine WHERE batch_id = ?) WHERE k <= ? ORDER BY reason, file, row",
+        [batch_id, _EXAMPLES_PER_REASON])
+    examples = examples.astype(object).where(examples.notna(), None)
+    report = BatchReport(batch_id, tuple(sorted(reports, key=lambda r: r.file)),
+                         tuple({str(k): v for k, v in rec.items()}
+                               for rec in examples.to_dict(orient="records")),
+                         tuple(p.name for p in unrecognised_files(directory)))
+    store.execute(
+        "UPDATE ingest_batches SET finished_at = now(), files = ?, rows_read = ?, "
+        "accepted = ?, quarantined = ?, report = ? WHERE batch_id = ?",
+        [len(rows_by_file), report.rows_read, report.accepted, report.quarantined,
+         report.to_json(), batch_id])
     return report

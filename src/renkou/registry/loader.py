@@ -12,8 +12,11 @@ import hashlib
 import tempfile
 from pathlib import Path
 
-from renkou.errors import InputError
-from renkou.registry.store import Store
+import numpy as np
+import pyarrow as pa
+
+from renkou.errors import InputError, StoreError
+from renkou.registry.store import Store, scratch_arrow
 from renkou.registry.validate import q
 from renkou.tables import read_table
 
@@ -55,36 +58,57 @@ def _transcode(path: Path, workdir: Path) -> Path:
     return out
 
 
-def load_raw(store: Store, path: Path, table: str) -> list[str]:
-    """Create temp table ``table`` with the file's columns as delivered (plus ``_row``, the
-    0-based data row in file order). Returns the delivered column names."""
+ROW_NO = "__row_no"
+
+# DuckDB's CSV options for deliveries: every value text (validation reports bad values
+# instead of the reader guessing types), short rows padded with NULL.
+_CSV_OPTIONS = ("header = true, all_varchar = true, delim = ',', quote = '\"', "
+                "escape = '\"', null_padding = true")
+
+
+def read_delivery(path: Path) -> pa.Table:
+    """One delivered file as an Arrow table: its columns as delivered plus ``__row_no``, the
+    spreadsheet row of each record (header = row 1). Read on a scratch connection, so a file
+    that cannot be read raises :class:`InputError` without touching the store's batch
+    transaction."""
     suffix = path.suffix.lower()
-    with tempfile.TemporaryDirectory(prefix="renkou-ingest-") as tmp:
-        if suffix == ".csv":
-            src = path if csv_encoding(path) == "utf-8" else _transcode(path, Path(tmp))
-            # all_varchar: validation reports bad values instead of the reader guessing types.
-            store.execute(
-                f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT * FROM read_csv(?, "
-                "header = true, all_varchar = true, delim = ',', quote = '\"', "
-                "escape = '\"', null_padding = true)", [str(src)])
-        elif suffix == ".parquet":
-            store.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT * FROM read_parquet(?)",
-                          [str(path)])
-        elif suffix == ".xlsx":
-            df = read_table(path)
-            # Date-formatted cells arrive as 'YYYY-MM-DD 00:00:00'; the feeds want the date.
-            for col in df.columns:
-                df[col] = df[col].str.replace(r"^(\d{4}-\d{2}-\d{2}) 00:00:00$", r"\1",
-                                              regex=True)
-            store.register("_xlsx_frame", df)
-            try:
-                store.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT * FROM _xlsx_frame")
-            finally:
-                store.unregister("_xlsx_frame")
-        else:
-            raise InputError(f"不支持的文件类型 {suffix}", file=path.name)
-    cols = store.rows(f"SELECT column_name, column_type FROM (DESCRIBE {table})")
-    return [str(c[0]).strip() for c in cols]
+    try:
+        with tempfile.TemporaryDirectory(prefix="renkou-ingest-") as tmp:
+            if suffix == ".csv":
+                if path.stat().st_size == 0:
+                    raise InputError("文件为空", file=path.name)
+                src = path if csv_encoding(path) == "utf-8" else _transcode(path, Path(tmp))
+                table = scratch_arrow(f"SELECT * FROM read_csv(?, {_CSV_OPTIONS})",
+                                      [str(src)])
+            elif suffix == ".parquet":
+                table = scratch_arrow("SELECT * FROM read_parquet(?)", [str(path)])
+            elif suffix == ".xlsx":
+                df = read_table(path)
+                # Date-formatted cells arrive as 'YYYY-MM-DD 00:00:00'; feeds want the date.
+                for col in df.columns:
+                    df[col] = df[col].str.replace(r"^(\d{4}-\d{2}-\d{2}) 00:00:00$", r"\1",
+                                                  regex=True)
+                table = pa.Table.from_pandas(df, preserve_index=False)
+            else:
+                raise InputError(f"不支持的文件类型 {suffix}", file=path.name)
+    except StoreError as exc:
+        raise InputError(f"无法读取文件：{str(exc).splitlines()[0]}", file=path.name) from None
+    except OSError as exc:
+        raise InputError(f"无法读取文件：{exc}", file=path.name) from None
+    rows = pa.array(np.arange(2, table.num_rows + 2, dtype=np.int64))
+    return table.append_column(ROW_NO, rows)
+
+
+def load_raw(store: Store, path: Path, table: str) -> list[str]:
+    """Create temp table ``table`` with the file's columns as delivered (plus ``__row_no``).
+    Returns the delivered column names."""
+    data = read_delivery(path)
+    store.register("_raw_delivery", data)
+    try:
+        store.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT * FROM _raw_delivery")
+    finally:
+        store.unregister("_raw_delivery")
+    return [str(c).strip() for c in data.column_names if c != ROW_NO]
 
 
 def as_text(col: str, dtype: str) -> str:

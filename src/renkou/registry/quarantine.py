@@ -10,9 +10,10 @@ import json
 from collections import Counter
 from dataclasses import dataclass, field
 
+from renkou.registry.crypto import pid_sql
 from renkou.registry.feeds import FeedSchema
 from renkou.registry.store import Store
-from renkou.registry.validate import REASON_ZH, q
+from renkou.registry.validate import REASON_ZH, masked_sql, q
 
 # Sources of a death date, in precedence order (卫健 over 公安 over 民政).
 DEATH_SOURCES = (
@@ -97,26 +98,26 @@ def flag_feed(store: Store, schema: FeedSchema) -> None:
         f"AND (x.k > 1 OR x.s)")
 
 
-def _death_candidates_sql(schemas: dict[str, FeedSchema], staged: list[str]) -> str:
+def _deaths_sql(schemas: dict[str, FeedSchema]) -> str:
     parts = []
     for prio, (feed, col, where) in enumerate(DEATH_SOURCES):
-        if feed not in schemas:
-            continue
-        parts.append(f"SELECT pid, {col} AS death_date, {prio} AS prio, '{feed}' AS source "
-                     f"FROM rec_{feed} WHERE active AND {where}")
-        if feed not in staged:
-            continue
-        parts.append(f"SELECT c.pid, c.{col}, {prio}, '{feed}' FROM cand_{feed} c "
-                     f"JOIN flag_{feed} f USING (file_idx, row_no) WHERE f.flag IS NULL "
-                     f"AND {where}")
+        if feed in schemas:
+            parts.append(f"SELECT pid, {col} AS death_date, {prio} AS prio "
+                         f"FROM rec_{feed} WHERE active AND {where}")
     return " UNION ALL ".join(parts)
 
 
-def flag_after_death(store: Store, schemas: dict[str, FeedSchema], keys: list[str]) -> None:
+def retract_after_death(store: Store, schemas: dict[str, FeedSchema], keys: list[str],
+                        batch_id: int) -> list[str]:
+    """Move this batch's records dated after the person's death (resolved by source
+    precedence over everything now stored) from the record tables to the quarantine, as
+    ``event_after_death``. Runs once every feed of the batch is written, because a death
+    may arrive after the events it invalidates. Returns the feeds that lost rows."""
     store.execute(
         "CREATE OR REPLACE TEMP TABLE batch_deaths AS SELECT pid, "
         "arg_min(death_date, (prio, death_date)) AS death_date "
-        f"FROM ({_death_candidates_sql(schemas, keys)}) GROUP BY pid")
+        f"FROM ({_deaths_sql(schemas)}) GROUP BY pid")
+    touched = []
     for key in keys:
         schema = schemas[key]
         if schema.after_death_exempt_all:
@@ -124,12 +125,27 @@ def flag_after_death(store: Store, schemas: dict[str, FeedSchema], keys: list[st
         exempt = "FALSE"
         if schema.after_death_exempt_field:
             vals = ", ".join(f"'{v}'" for v in schema.after_death_exempt_values)
-            exempt = f"c.{q(schema.after_death_exempt_field)} IN ({vals})"
+            exempt = f"r.{q(schema.after_death_exempt_field)} IN ({vals})"
+        event = q(schema.event_date)  # months are stored as their first day, as checked
         store.execute(
-            f"UPDATE flag_{key} SET flag = 'event_after_death' FROM cand_{key} c "
-            f"JOIN batch_deaths d ON c.pid = d.pid WHERE flag_{key}.flag IS NULL "
-            f"AND flag_{key}.file_idx = c.file_idx AND flag_{key}.row_no = c.row_no "
-            f"AND c._event_date > d.death_date AND NOT ({exempt})")
+            f"CREATE OR REPLACE TEMP TABLE retract AS SELECT r.file_name, r.row_no, "
+            f"r.record_id, coalesce(i.id_masked, {masked_sql('mx')}) AS id_masked "
+            f"FROM rec_{key} r JOIN batch_deaths d ON r.pid = d.pid "
+            f"LEFT JOIN identity i ON i.pid = r.pid "
+            f"LEFT JOIN (SELECT {pid_sql('ps')} AS pid, min(x) AS mx FROM idmap "
+            f"GROUP BY ALL) m ON m.pid = r.pid "
+            f"WHERE r.batch_id = {batch_id} AND r.{event} > d.death_date AND NOT ({exempt})")
+        n = int(store.scalar("SELECT count(*) FROM retract"))
+        if not n:
+            continue
+        touched.append(key)
+        store.execute(
+            f"INSERT INTO quarantine SELECT {batch_id}, '{key}', file_name, row_no, record_id, "
+            f"'event_after_death', NULL, id_masked FROM retract")
+        store.execute(
+            f"DELETE FROM rec_{key} WHERE batch_id = {batch_id} AND (file_name, row_no) IN "
+            f"(SELECT (file_name, row_no) FROM retract)")
+    return touched
 
 
 def report_text(report: BatchReport) -> str:

@@ -9,6 +9,7 @@ for an uncommitted transaction)."""
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from importlib import resources
@@ -33,6 +34,37 @@ _DEFAULT_THREADS = int(os.environ.get("RENKOU_DUCKDB_THREADS", "2"))
 def schema_sql() -> str:
     """The DDL of the registry (``schema.sql`` shipped in the package)."""
     return resources.files("renkou.registry").joinpath("schema.sql").read_text(encoding="utf-8")
+
+
+# RENKOU_PROFILE_SQL=FILE appends "seconds<TAB>statement head" per executed statement
+# (benchmarks use it to see where an ingest spends its time).
+_PROFILE = os.environ.get("RENKOU_PROFILE_SQL", "")
+
+
+def _log_statement(sql: str, seconds: float) -> None:
+    head = " ".join(sql.split())[:90]
+    with open(_PROFILE, "a", encoding="utf-8") as fh:
+        fh.write(f"{seconds:.3f}\t{head}\n")
+
+
+_SCRATCH: list[duckdb.DuckDBPyConnection] = []
+
+
+def scratch_arrow(sql: str, params: Sequence[object] | None = None) -> pa.Table:
+    """Run ``sql`` on a private in-memory DuckDB and return the result as Arrow.
+
+    The ingest reads each delivered file here, outside the batch transaction of the store:
+    in DuckDB a failed statement aborts the whole transaction, and a malformed file must
+    only be reported and skipped, not undo the batch. Raises :class:`StoreError`."""
+    if not _SCRATCH:
+        _SCRATCH.append(duckdb.connect(":memory:", config={
+            "memory_limit": os.environ.get("RENKOU_DUCKDB_SCRATCH_MEMORY", "1GB"),
+            "threads": _DEFAULT_THREADS}))
+    con = _SCRATCH[0]
+    try:
+        return con.sql(sql, params=params).to_arrow_table()
+    except duckdb.Error as exc:
+        raise StoreError(str(exc)) from exc
 
 
 class Store:
@@ -87,11 +119,14 @@ class Store:
     # -- statements -------------------------------------------------------------------------
     def execute(self, sql: str, params: Sequence[object] | dict[str, object] | None = None,
                 ) -> None:
+        t0 = time.perf_counter() if _PROFILE else 0.0
         try:
             rel = self._con.execute(sql) if params is None else self._con.execute(sql, params)
             rel.fetchall()  # DuckDB ≥ 2 wants every result consumed before the next call
         except duckdb.Error as exc:
             raise StoreError(f"数据库语句失败：{exc}") from exc
+        if _PROFILE:
+            _log_statement(sql, time.perf_counter() - t0)
 
     def frame(self, sql: str, params: Sequence[object] | dict[str, object] | None = None,
               ) -> pd.DataFrame:
