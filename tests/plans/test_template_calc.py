@@ -129,3 +129,33 @@ def test_template_prints_with_chinese_text(written: Path) -> None:
         assert word in text, word
     pages = text.count("\f")
     assert 2 <= pages <= 4, pages  # instructions + the table one page wide, 24 rows
+
+
+def test_progress_template_through_calc_imports_like_the_original(
+        tianjin: Plan, tmp_path: Path) -> None:
+    from renkou.plans.tasks import PROGRESS_SHEET, import_progress, write_progress_template
+
+    written = write_progress_template(tianjin, tmp_path / "progress.xlsx")
+    calc = _convert(written, "xlsx", tmp_path / "calc")
+    wb = openpyxl.load_workbook(calc)
+    assert wb.sheetnames[0] == PROGRESS_SHEET
+    assert {dv.type for dv in wb[PROGRESS_SHEET].data_validations.dataValidation} == {
+        "list", "decimal", "date"}
+    outcomes = []
+    for name, src in (("openpyxl", written), ("calc", calc)):
+        path = tmp_path / f"filled-{name}.xlsx"
+        shutil.copy(src, path)
+        book = openpyxl.load_workbook(path)
+        ws = book[PROGRESS_SHEET]
+        col = {str(c.value): c.column for c in ws[1]}
+        for r, (day, status, pct) in {2: (dt.date(2025, 2, 28), "推进中", 35),
+                                      3: ("2025年3月1日", "已完成", 100),
+                                      4: (dt.date(2025, 2, 28), "已完成", 80)}.items():
+            for key, value in (("报告日期", day), ("进展状态", status), ("完成百分比", pct),
+                               ("进展情况", "按计划推进"), ("填报单位", "市人社局"),
+                               ("填报人", "王五")):
+                ws.cell(r, col[key]).value = value
+        book.save(path)
+        n, bad = import_progress(MemoryTables(), tianjin, path, now=NOW)
+        outcomes.append((n, [(b.row, b.column) for b in bad]))
+    assert outcomes[0] == outcomes[1] == (2, [(4, "完成百分比")])
