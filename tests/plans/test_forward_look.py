@@ -99,3 +99,25 @@ def test_reported_indicator_gets_a_labelled_trend(tianjin: Plan) -> None:
                                 stated={2020: 72.0}, config=AssessmentConfig(),
                                 baseline=72.0)
     assert nothing is None  # the plan's baseline alone is not a history
+
+
+class AnyArea(FakeData):
+    """Every area (also outside Tianjin) holds one million people spread evenly."""
+
+    def _pop(self, area: str) -> float:
+        return 1e6
+
+
+def test_chongqing_hukou_indicators_look_forward_to_2030() -> None:
+    from renkou.plans.catalog import get_plan
+    from renkou.plans.plan_assessment import assess_plan
+
+    plan = get_plan("chongqing-2016-2030")
+    data = AnyArea()
+    proj = plan_projection(data, plan, 2023, 2030, trajectories=20)
+    assert proj is not None and proj.covers("hukou_population")
+    pa = assess_plan(plan, 2023, data=data, projection=proj)
+    hukou = pa.by_code()["CQ30-POP-01"]  # 户籍人口, 2030 target
+    assert hukou.target_year == 2030 and hukou.forward is not None
+    assert hukou.forward.kind == "projection" and "户籍人口" in hukou.forward.method
+    assert hukou.forward.projected_value == pytest.approx(100.0, rel=1e-2)  # 1e6 people
