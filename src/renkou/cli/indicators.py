@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import cast
 
 import typer
 
@@ -60,6 +61,7 @@ def compute(
     scale: str = typer.Option(None, "--scale", help=SCALE_HELP),
 ) -> None:
     """按地区和年份计算指标（数据来自人口基础信息库）。"""
+    from renkou.plans.formulas import IndicatorData
     from renkou.plans.indicator_data import RegistryData
     from renkou.plans.indicators import FORMULAS, compute_many
 
@@ -86,7 +88,14 @@ def compute(
             stored = facility_counts(registry, area).get("childcare_places", {})
             if year in stored:
                 extra["childcare_places"] = stored[year]
-        values, errors = compute_many(RegistryData(registry), names, area, year, extra)
+        from renkou.plans.coverage import UncoveredArea, uncovered_reason
+
+        # An area the store does not hold (e.g. Chongqing in the Tianjin-like demo city)
+        # gets one plain reason per indicator instead of zeros and divisions by zero.
+        reason = uncovered_reason(registry, area, year)
+        data = (RegistryData(registry) if reason is None
+                else cast("IndicatorData", UncoveredArea(reason)))
+        values, errors = compute_many(data, names, area, year, extra)
     finally:
         registry.close()
     if factor != 1.0:
