@@ -88,7 +88,8 @@ def test_plans_get_forward_looks_from_the_registry(city: tuple[object, Path]) ->
     proj = tj.projection
     assert proj is not None
     p23, p25 = proj.value("hukou_population", 2023), proj.value("hukou_population", 2025)
-    assert p23 == pytest.approx(stock) and p25 is not None
+    assert p23 is not None and p25 is not None
+    assert p23 == pytest.approx(stock)
     net = a["TJ14-POP-02"]
     assert net.value is not None and net.forward is not None
     assert net.forward.projected_value == pytest.approx(net.value + p25 - p23)
