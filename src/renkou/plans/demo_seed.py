@@ -56,6 +56,9 @@ class DemoValues:
     plan: str
     reported: Mapping[str, Mapping[int, float]]
     childcare_per_1000: Mapping[int, float]
+    # Earlier years that also get a year of quarterly task progress (the Chongqing plan is
+    # assessed at its 2020 targets as well as in the seed year).
+    progress_years: tuple[int, ...] = ()
 
 
 def _years(raw: object, where: str) -> dict[int, float]:
@@ -82,7 +85,8 @@ def demo_values(plan_code: str) -> DemoValues:
                 for code, by_year in (doc.get("reported") or {}).items()}
     return DemoValues(plan=plan_code, reported=reported,
                       childcare_per_1000=_years(doc.get("childcare_per_1000"),
-                                                f"{plan_code}:childcare_per_1000"))
+                                                f"{plan_code}:childcare_per_1000"),
+                      progress_years=tuple(int(y) for y in doc.get("progress_years") or ()))
 
 
 def reported_rows(plan: Plan, values: Mapping[str, Mapping[int, float]], stamp: dt.datetime
@@ -177,8 +181,8 @@ def _clear(store: AppTables, table: str, column: str, values: tuple[str, ...]) -
 
 def seed_demo_plans(registry: Registry, year: int = 2024,
                     plans: tuple[str, ...] = DEMO_PLANS) -> None:
-    """Load each plan's demo reports, task progress (quarterly, in ``year``) and childcare
-    places, keeping the reported values of ``year`` and earlier years (cumulative and
+    """Load each plan's demo reports, task progress (quarterly, in ``year`` and in the
+    earlier ``progress_years`` of its demo file) and childcare places, keeping the reported values of ``year`` and earlier years (cumulative and
     directional targets need them). Seeding again replaces the earlier demo rows."""
     stamp = dt.datetime(year + 1, 3, 1, 9, 0)
     reported: list[pd.DataFrame] = []
@@ -190,7 +194,8 @@ def seed_demo_plans(registry: Registry, year: int = 2024,
         values = {c: {y: v for y, v in by_year.items() if y <= year}
                   for c, by_year in demo.reported.items()}
         reported.append(reported_rows(plan, values, stamp))
-        progress.append(progress_rows(plan, year, stamp))
+        for y in sorted({year, *(y for y in demo.progress_years if y < year)}):
+            progress.append(progress_rows(plan, y, stamp))
         places.append(facility_rows(
             registry, plan.area_code,
             {y: v for y, v in demo.childcare_per_1000.items() if y <= year}, stamp))
