@@ -8,8 +8,9 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from renkou.plans import get_plan
 from renkou.plans.cells import parse_date, parse_number
-from renkou.plans.template import SHEET, write_template
+from renkou.plans.template import SHEET, reporting_units, write_template
 
 
 @pytest.mark.parametrize(("raw", "expected"), [
@@ -58,3 +59,15 @@ def test_template_cells_show_period_baselines_and_monitoring(tmp_path: Path) -> 
     assert rows["XQ14-HLT-06"]["规划目标"].startswith("仅监测")
     assert rows["XQ14-EDU-01"]["最近基期值"] == "2020年 99.9"
     assert rows["XQ14-SRV-01"]["规划目标"] == "2025年 ≥93%"
+
+
+@pytest.mark.parametrize(("plan", "own", "foreign"), [
+    ("xiqing-14th", "区卫生健康委", "市卫生健康委"),
+    ("chongqing-2016-2030", "重庆市卫生计生委", "区卫生健康委"),
+    ("tianjin-14th", "市卫生健康委", "重庆市卫生计生委"),
+])
+def test_department_lists_offer_the_plans_own_government(plan: str, own: str,
+                                                        foreign: str) -> None:
+    units = reporting_units(get_plan(plan))
+    assert own in units and foreign not in units
+    assert "各区人民政府" not in units

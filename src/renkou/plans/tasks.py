@@ -31,6 +31,7 @@ from renkou.plans.template import (
     department_names,
     parse_date,
     parse_number,
+    reporting_units,
 )
 
 STATUSES = ("未启动", "推进中", "已完成", "滞后")
@@ -341,7 +342,7 @@ def write_progress_template(plan: Plan | str, out: Path | str) -> Path:
     protect_except(ws, [pos[name] for name in inputs], 2, last)
 
     lists = wb.create_sheet("选项")
-    names = sorted({d.name_zh for d in departments().values() if d.level != "generic"})
+    names = reporting_units(p)
     lists.append(["进展状态", "填报单位"])
     for i in range(max(len(STATUSES), len(names))):
         lists.append([STATUSES[i] if i < len(STATUSES) else None,

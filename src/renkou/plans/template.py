@@ -60,6 +60,24 @@ def department_names(codes: tuple[str, ...] | list[str]) -> list[str]:
     return [depts[c].name_zh if c in depts else c for c in codes]
 
 
+def _namespace(code: str) -> str:
+    """Department codes of one government share a prefix: "xq-" 西青区, "cq-" 重庆市, none
+    for the Tianjin municipal departments."""
+    return code.split("-", 1)[0] + "-" if "-" in code else ""
+
+
+def reporting_units(plan: Plan) -> list[str]:
+    """Names offered in the 填报单位 drop-down: the departments of the plan's own government
+    (those sharing the lead department's code prefix) and any other department the plan
+    names, but not collectives ("各区人民政府") and not other cities' departments."""
+    depts = departments()
+    space = _namespace(plan.lead_department or "")
+    named = {c for ind in plan.indicators for c in ind.departments}
+    named |= {c for t in plan.tasks for c in t.departments}
+    return sorted({d.name_zh for c, d in depts.items() if d.level != "generic"
+                   and (_namespace(c) == space or c in named)})
+
+
 def reporting_basis(ind: Indicator) -> str:
     """How the value is to be reported (填报口径)."""
     if any(t.comparator in CUMULATIVE for t in ind.targets):
@@ -133,8 +151,7 @@ def write_template(plan_code: Plan | str, year: int, out: Path | str) -> Path:
 
     lists = wb.create_sheet(LISTS)
     lists.append(["数据性质", "填报单位"])
-    dept_names = sorted({n for ind in indicators for n in department_names(ind.departments)}
-                        | {d.name_zh for d in departments().values() if d.level != "generic"})
+    dept_names = reporting_units(plan)
     for i in range(max(len(NATURES), len(dept_names))):
         lists.append([NATURES[i] if i < len(NATURES) else None,
                       dept_names[i] if i < len(dept_names) else None])
