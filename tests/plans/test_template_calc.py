@@ -115,6 +115,7 @@ def test_calc_saved_copy_imports_like_the_original(written: Path, calc_saved: Pa
     pd.testing.assert_frame_equal(frame_a, frame_b)
     assert acc_a == 3  # rows 2, 3 and 5
     assert [(r, c) for r, c, _ in rej_a] == [(4, "填报值"), (6, "填报值"), (7, "数据性质")]
+    assert "小数请用小数点" in rej_a[0][2]
     assert set(frame_a["reported_on"]) == {dt.date(2025, 2, 20), dt.date(2025, 2, 18)}
 
 

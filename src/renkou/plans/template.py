@@ -346,7 +346,10 @@ def import_template(store: AppTables, path: Path | str, plan_code: Plan | str | 
         try:
             value = parse_number(cell(r, "填报值"))
         except (TypeError, ValueError):
-            reject("填报值", f"“{cell(r, '填报值')}”不是数字（不要带单位或百分号）")
+            raw = str(cell(r, "填报值"))
+            hint = ("小数请用小数点，千分位逗号须三位一组" if "," in raw or "，" in raw
+                    else "不要带单位或百分号")
+            reject("填报值", f"“{raw}”不是数字（{hint}）")
             continue
         problem = _plausible(ind, value)
         if problem:
