@@ -28,6 +28,7 @@ from renkou.plans.assessment import TargetSpec, pick_target, target_text
 from renkou.plans.catalog import departments, get_plan
 from renkou.plans.cells import parse_date, parse_number
 from renkou.plans.model import CUMULATIVE, Indicator, Plan
+from renkou.plans.reporting_units import department_names, lead_name, reporting_units
 from renkou.plans.storage import REPORTED, REPORTED_QUARANTINE, AppTables, read_app, write_app
 from renkou.plans.template_layout import print_setup, protect_except, wrap_and_fit
 
@@ -53,29 +54,6 @@ WRAPPED = ("指标名称", "单位", "责任部门", "规划目标", "最近基�
 INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")
 HEAD_FILL = PatternFill("solid", fgColor="DDEBF7")
 BASELINE_SIGN = {"eq": "", "approx": "约", "gt": ">", "lt": "<", "ge": "≥", "le": "≤"}
-
-
-def department_names(codes: tuple[str, ...] | list[str]) -> list[str]:
-    depts = departments()
-    return [depts[c].name_zh if c in depts else c for c in codes]
-
-
-def _namespace(code: str) -> str:
-    """Department codes of one government share a prefix: "xq-" 西青区, "cq-" 重庆市, none
-    for the Tianjin municipal departments."""
-    return code.split("-", 1)[0] + "-" if "-" in code else ""
-
-
-def reporting_units(plan: Plan) -> list[str]:
-    """Names offered in the 填报单位 drop-down: the departments of the plan's own government
-    (those sharing the lead department's code prefix) and any other department the plan
-    names, but not collectives ("各区人民政府") and not other cities' departments."""
-    depts = departments()
-    space = _namespace(plan.lead_department or "")
-    named = {c for ind in plan.indicators for c in ind.departments}
-    named |= {c for t in plan.tasks for c in t.departments}
-    return sorted({d.name_zh for c, d in depts.items() if d.level != "generic"
-                   and (_namespace(c) == space or c in named)})
 
 
 def reporting_basis(ind: Indicator) -> str:
@@ -213,7 +191,7 @@ def _instructions(ws: Any, plan: Plan, year: int, n: int) -> None:
         "不通过的行进入待核查清单，并注明文件、行号、列和原因，修改后可重新导入；"
         "同一指标同一年度以最后一次导入为准。",
         "",
-        f"牵头单位：{_lead_name(plan)}。导入命令：renkou indicators import 文件.xlsx",
+        f"牵头单位：{lead_name(plan)}。导入命令：renkou indicators import 文件.xlsx",
     ]
     for line in lines:
         ws.append([line])
@@ -223,12 +201,6 @@ def _instructions(ws: Any, plan: Plan, year: int, n: int) -> None:
     ws["A3"].font = Font(bold=True)
     print_setup(ws, landscape=False, last_col=1, last_row=ws.max_row,
                 header=f"{plan.name_zh} {year}年度指标填报表")
-
-
-def _lead_name(plan: Plan) -> str:
-    if plan.lead_department:
-        return department_names([plan.lead_department])[0]
-    return "发展改革部门"
 
 
 @dataclass(frozen=True)
@@ -419,5 +391,6 @@ def rejections_json(result: ImportResult) -> str:
     return json.dumps([x.__dict__ for x in result.rejected], ensure_ascii=False)
 
 
-__all__ = ["ImportResult", "NotFoundError", "Rejection", "import_template", "parse_date",
-           "parse_number", "quarantine", "reported_values", "write_template"]
+__all__ = ["ImportResult", "NotFoundError", "Rejection", "department_names", "import_template",
+           "parse_date", "parse_number", "quarantine", "reported_values", "reporting_units",
+           "write_template"]
