@@ -182,8 +182,9 @@ def _clear(store: AppTables, table: str, column: str, values: tuple[str, ...]) -
 def seed_demo_plans(registry: Registry, year: int = 2024,
                     plans: tuple[str, ...] = DEMO_PLANS) -> None:
     """Load each plan's demo reports, task progress (quarterly, in ``year`` and in the
-    earlier ``progress_years`` of its demo file) and childcare places, keeping the reported values of ``year`` and earlier years (cumulative and
-    directional targets need them). Seeding again replaces the earlier demo rows."""
+    earlier ``progress_years`` of its demo file) and childcare places, keeping the reported
+    values of ``year`` and earlier years (cumulative and directional targets need them).
+    Seeding again replaces the earlier demo rows."""
     stamp = dt.datetime(year + 1, 3, 1, 9, 0)
     reported: list[pd.DataFrame] = []
     progress: list[pd.DataFrame] = []
