@@ -183,6 +183,13 @@ def _commit_group(store: Store, schema: FeedSchema, batch_id: int) -> None:
     key = schema.key
     names = [n for n, _ in META_COLUMNS] + [c.name for c in rec_columns(schema)]
     cols = ", ".join(q(n) for n in names)
+    # Record ids delivered again (a correction, or the same id twice in this group): only
+    # these need the active version chosen again (_mark_active).
+    store.execute(
+        f"INSERT INTO corr_{key} SELECT record_id FROM (SELECT c.record_id FROM cand_{key} c "
+        f"JOIN flag_{key} f USING (file_idx, row_no) WHERE f.flag IS NULL "
+        f"GROUP BY c.record_id HAVING count(*) > 1 OR c.record_id IN "
+        f"(SELECT record_id FROM rec_{key})) ANTI JOIN corr_{key} USING (record_id)")
     store.execute(
         f"INSERT INTO rec_{key} ({cols}) SELECT {', '.join('c.' + q(n) for n in names)} "
         f"FROM cand_{key} c JOIN flag_{key} f USING (file_idx, row_no) WHERE f.flag IS NULL")
@@ -203,13 +210,14 @@ def _commit_group(store: Store, schema: FeedSchema, batch_id: int) -> None:
             f"AND c._name IS NOT NULL GROUP BY c.pid) ANTI JOIN id_names USING (pid)")
 
 
-def _mark_active(store: Store, key: str, batch_id: int) -> None:
-    """Corrected re-deliveries: the latest 登记日期 of a record id is the active version."""
+def _mark_active(store: Store, key: str) -> None:
+    """Corrected re-deliveries: the latest 登记日期 of a record id is the active version
+    (only for the record ids of ``corr_<feed>``: delivered more than once)."""
     store.execute(
         f"UPDATE rec_{key} SET active = (rec_{key}.record_date = m.latest) FROM "
-        f"(SELECT record_id, max(record_date) AS latest FROM rec_{key} WHERE record_id IN "
-        f"(SELECT record_id FROM rec_{key} WHERE batch_id = {batch_id}) GROUP BY record_id "
-        f"HAVING count(*) > 1) m WHERE rec_{key}.record_id = m.record_id")
+        f"(SELECT record_id, max(record_date) AS latest FROM rec_{key} "
+        f"SEMI JOIN corr_{key} USING (record_id) GROUP BY record_id) m "
+        f"WHERE rec_{key}.record_id = m.record_id")
 
 
 def _write_identity(store: Store, batch_id: int) -> None:
@@ -348,6 +356,8 @@ def ingest_directory(store: Store, directory: Path, progress: Progress | None = 
         store.execute("INSERT INTO ingest_batches (batch_id, started_at, source_dir) "
                       "VALUES (?, now(), ?)", [batch_id, str(directory)])
         _create_id_map(store)
+        for key in schemas:
+            store.execute(f"CREATE OR REPLACE TEMP TABLE corr_{key} (record_id VARCHAR)")
         keys: list[str] = []
         done = 0
         for group in _groups(todo):
@@ -361,9 +371,10 @@ def ingest_directory(store: Store, directory: Path, progress: Progress | None = 
                              file=str(directory))
         say("核对死亡后事件", done, step_total)
         for key in keys:
-            _mark_active(store, key, batch_id)
+            _mark_active(store, key)
+        spells.rebuild_deaths(store)
         for key in retract_after_death(store, schemas, keys, batch_id):
-            _mark_active(store, key, batch_id)
+            _mark_active(store, key)
         say("写入身份信息", done + 1, step_total)
         _write_identity(store, batch_id)
         say("生成状态表", done + 2, step_total)

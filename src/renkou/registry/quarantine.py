@@ -10,17 +10,10 @@ import json
 from collections import Counter
 from dataclasses import dataclass, field
 
-from renkou.registry.crypto import pid_sql
 from renkou.registry.feeds import FeedSchema
 from renkou.registry.store import Store
 from renkou.registry.validate import REASON_ZH, masked_sql, q
 
-# Sources of a death date, in precedence order (卫健 over 公安 over 民政).
-DEATH_SOURCES = (
-    ("health_death", "death_date", "TRUE"),
-    ("police_hukou", "change_date", "change_type = 'death_cancel'"),
-    ("civil_funeral", "death_date", "TRUE"),
-)
 
 @dataclass(frozen=True)
 class FileReport:
@@ -98,26 +91,16 @@ def flag_feed(store: Store, schema: FeedSchema) -> None:
         f"AND (x.k > 1 OR x.s)")
 
 
-def _deaths_sql(schemas: dict[str, FeedSchema]) -> str:
-    parts = []
-    for prio, (feed, col, where) in enumerate(DEATH_SOURCES):
-        if feed in schemas:
-            parts.append(f"SELECT pid, {col} AS death_date, {prio} AS prio "
-                         f"FROM rec_{feed} WHERE active AND {where}")
-    return " UNION ALL ".join(parts)
-
-
 def retract_after_death(store: Store, schemas: dict[str, FeedSchema], keys: list[str],
-                        batch_id: int) -> list[str]:
-    """Move this batch's records dated after the person's death (resolved by source
-    precedence over everything now stored) from the record tables to the quarantine, as
-    ``event_after_death``. Runs once every feed of the batch is written, because a death
-    may arrive after the events it invalidates. Returns the feeds that lost rows."""
-    store.execute(
-        "CREATE OR REPLACE TEMP TABLE batch_deaths AS SELECT pid, "
-        "arg_min(death_date, (prio, death_date)) AS death_date "
-        f"FROM ({_deaths_sql(schemas)}) GROUP BY pid")
-    touched = []
+                        batch_id: int) -> dict[str, int]:
+    """Move this batch's records dated after the person's death (the ``deaths`` table:
+    resolved by source precedence over everything now stored) from the record tables to the
+    quarantine, as ``event_after_death``. Runs once every feed of the batch is written,
+    because a death may arrive after the events it invalidates; the death records
+    themselves are exempt (feed schemas), so ``deaths`` does not change by it. Their record
+    ids are added to ``corr_<feed>`` (the active version must be chosen again). Returns
+    rows moved per feed."""
+    moved: dict[str, int] = {}
     for key in keys:
         schema = schemas[key]
         if schema.after_death_exempt_all:
@@ -129,23 +112,22 @@ def retract_after_death(store: Store, schemas: dict[str, FeedSchema], keys: list
         event = q(schema.event_date)  # months are stored as their first day, as checked
         store.execute(
             f"CREATE OR REPLACE TEMP TABLE retract AS SELECT r.file_name, r.row_no, "
-            f"r.record_id, coalesce(i.id_masked, {masked_sql('mx')}) AS id_masked "
-            f"FROM rec_{key} r JOIN batch_deaths d ON r.pid = d.pid "
-            f"LEFT JOIN identity i ON i.pid = r.pid "
-            f"LEFT JOIN (SELECT {pid_sql('ps')} AS pid, min(x) AS mx FROM idmap "
-            f"GROUP BY ALL) m ON m.pid = r.pid "
+            f"r.record_id, r.pid FROM rec_{key} r JOIN deaths d ON r.pid = d.pid "
             f"WHERE r.batch_id = {batch_id} AND r.{event} > d.death_date AND NOT ({exempt})")
         n = int(store.scalar("SELECT count(*) FROM retract"))
         if not n:
             continue
-        touched.append(key)
+        moved[key] = n
         store.execute(
-            f"INSERT INTO quarantine SELECT {batch_id}, '{key}', file_name, row_no, record_id, "
-            f"'event_after_death', NULL, id_masked FROM retract")
+            f"INSERT INTO quarantine SELECT {batch_id}, '{key}', t.file_name, t.row_no, "
+            f"t.record_id, 'event_after_death', NULL, {masked_sql('mx')} FROM retract t "
+            f"LEFT JOIN (SELECT pid, min(x) AS mx FROM idmap SEMI JOIN retract USING (pid) "
+            f"GROUP BY pid) m USING (pid)")
         store.execute(
             f"DELETE FROM rec_{key} WHERE batch_id = {batch_id} AND (file_name, row_no) IN "
             f"(SELECT (file_name, row_no) FROM retract)")
-    return touched
+        store.execute(f"INSERT INTO corr_{key} SELECT DISTINCT record_id FROM retract")
+    return moved
 
 
 def report_text(report: BatchReport) -> str:

@@ -234,10 +234,15 @@ def ensure_derived(store: Store) -> None:
         store.execute(f"CREATE TABLE IF NOT EXISTS {name} ({cols})")
 
 
+def rebuild_deaths(store: Store) -> None:
+    """``deaths``: each person's death date resolved by source precedence."""
+    store.execute(f"CREATE OR REPLACE TABLE deaths AS {DEATHS_SQL}")
+
+
 def rebuild(store: Store, batch_id: int) -> None:
     """Recompute every derived table from the active records (inside the ingest
     transaction, so readers never see a half-built state)."""
-    store.execute(f"CREATE OR REPLACE TABLE deaths AS {DEATHS_SQL}")
+    rebuild_deaths(store)
     store.execute("DELETE FROM decisions")
     store.execute(f"INSERT INTO decisions {DECISIONS_SQL.format(batch=batch_id)}")
     store.execute(
