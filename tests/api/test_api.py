@@ -97,4 +97,8 @@ def test_plans_list_and_assessment(client: TestClient) -> None:
     assert sum(a["counts"].values()) == len(a["rows"])
     resident = next(r for r in a["rows"] if r["code"] == "TJ14-POP-01")
     assert resident["value"] is not None and resident["value"] > 0
+    # Every forward look says whether it is a projection or a trend line of reported values.
+    kinds = {r["projection_kind"] for r in a["rows"] if r["projected"] is not None}
+    assert kinds <= {"projection", "trend"}
+    assert all(r["projection_method"] for r in a["rows"] if r["projected"] is not None)
     assert client.get("/api/plans/no-such-plan/assessment").status_code == 404

@@ -44,6 +44,7 @@ class AssessmentRowOut(BaseModel):
     # How ``projected`` was obtained: the population projection or a trend line (not a
     # projection) — renkou.plans.forward_look.
     projection_method: str | None = None
+    projection_kind: str | None = None  # "projection" | "trend"
     departments: list[str]
 
 
@@ -105,6 +106,7 @@ def assessment(code: str, settings: Annotated[Settings, Depends(_settings)],
         projected=_round(a.forward.projected_value) if a.forward else None,
         probability=_round(a.forward.probability) if a.forward else None,
         projection_method=a.forward.method if a.forward else None,
+        projection_kind=a.forward.kind if a.forward else None,
         departments=list(a.departments)) for a in pa.assessments]
     rows += [AssessmentRowOut(
         code=m.indicator_code, name=m.name, unit=m.unit, category=m.category, kind="computed",

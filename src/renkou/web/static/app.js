@@ -88,10 +88,12 @@ async function loadAssessment() {
     const rows = a.rows.map(r => `<tr><td>${r.code}</td><td>${r.name}</td><td>${r.target_text || ""}</td>
       <td class="num">${num(r.value)}</td><td>${r.unit || ""}</td>
       <td><span class="status ${STATUS_CLASS[r.status] || "s-none"}">${r.status}</span></td>
-      <td class="num">${num(r.projected)}</td><td class="num">${prob(r.probability)}</td>
+      <td class="num" title="${r.projection_method || ""}">${num(r.projected)}${r.projection_kind === "trend" && r.projected != null ? "*" : ""}</td><td class="num">${prob(r.probability)}</td>
       <td>${r.note || ""}</td></tr>`).join("");
     document.getElementById("assessment").innerHTML = `<p>${summary}${a.scale !== 1 ? `（总量指标按七普常住人口折算，系数 ${a.scale.toFixed(1)}）` : ""}</p>` +
-      `<table class="assess"><thead><tr><th>编号</th><th>指标</th><th>规划目标</th><th>监测值</th><th>单位</th><th>状态</th><th>目标年预测</th><th>达标概率</th><th>说明</th></tr></thead><tbody>${rows}</tbody></table>`;
+      `<table class="assess"><thead><tr><th>编号</th><th>指标</th><th>规划目标</th><th>监测值</th><th>单位</th><th>状态</th><th>目标年预测</th><th>达标概率</th><th>说明</th></tr></thead><tbody>${rows}</tbody></table>` +
+      (a.rows.some(r => r.projection_kind === "trend" && r.projected != null)
+        ? `<p class="footnote">* 按填报值线性趋势外推，非人口预测（鼠标悬停查看方法）。其余预测值来自人口预测（中方案），达标概率来自随机模拟。</p>` : "");
   } catch (e) { /* the assessment panel stays hidden when no plan data is loaded */ }
 }
 
