@@ -102,3 +102,21 @@ def test_plans_list_and_assessment(client: TestClient) -> None:
     assert kinds <= {"projection", "trend"}
     assert all(r["projection_method"] for r in a["rows"] if r["projected"] is not None)
     assert client.get("/api/plans/no-such-plan/assessment").status_code == 404
+
+
+def test_plan_of_an_area_the_store_does_not_hold_says_why(client: TestClient) -> None:
+    """The dashboard gets the coverage check too: Chongqing on the Tianjin-like demo city is
+    数据不足 with one plain reason — no 0.0, no "分母为零"."""
+    a = client.get("/api/plans/chongqing-2016-2030/assessment", params={"year": 2024}).json()
+    assert a["uncovered"] and "重庆市（500000）" in a["uncovered"]
+    assert a["scale"] == 1.0
+    computed = [r for r in a["rows"] if r["kind"] == "computed"]
+    assert computed
+    for r in computed:
+        assert r["value"] is None, r
+        assert "分母为零" not in r["note"], r
+    assessed = [r for r in computed if r["status"] != "仅监测"]
+    assert assessed and all(r["status"] == "数据不足" and a["uncovered"] in r["note"]
+                            for r in assessed)
+    tianjin = client.get("/api/plans/tianjin-14th/assessment", params={"year": 2024}).json()
+    assert tianjin["uncovered"] is None

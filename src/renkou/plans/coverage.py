@@ -3,23 +3,24 @@
 The embedded demo city is Tianjin-like: it holds Tianjin's districts (西青区 among them) but
 nobody in Chongqing. Computing the Chongqing plan's indicators on it must not produce
 numbers: every formula would divide by an empty population (or, for totals, report 0). When
-the store holds no resident or hukou population of the plan area, the assessment is run
-with :class:`UncoveredArea`, whose every query fails with one plain reason, so each computed
-indicator reads 数据不足 with that reason while the departments' reports are still assessed.
+the store holds no resident or hukou population of the plan area, the assessment
+(:func:`renkou.plans.plan_assessment.evaluate_registry`, used by the CLI, the API and the
+reports) is run with :class:`UncoveredArea`, whose every query fails with one plain
+reason, so each computed indicator reads 数据不足 with that reason while the departments'
+reports are still assessed.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, NoReturn, cast
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from renkou.errors import InputError
 from renkou.regions import gazetteer
 
 if TYPE_CHECKING:
     from renkou.plans.assessment import AssessmentConfig
-    from renkou.plans.formulas import IndicatorData
     from renkou.plans.model import Plan
     from renkou.plans.plan_assessment import PlanAssessment
     from renkou.registry import Registry
@@ -70,18 +71,10 @@ def evaluate_store(registry: Registry, plan: Plan, year: int, *,
                    config: AssessmentConfig | None = None, trajectories: int = 200,
                    forward: bool = True, scale: float | None = 1.0
                    ) -> tuple[PlanAssessment, str | None]:
-    """:func:`renkou.plans.plan_assessment.evaluate_registry` when the store covers the plan
-    area; otherwise the departments' reports assessed with every computed indicator
-    数据不足 (no projection, scale 1). Returns the assessment and the reason, if uncovered."""
-    from renkou.plans.plan_assessment import assess_plan, evaluate_registry
-    from renkou.plans.storage import facility_counts
+    """:func:`renkou.plans.plan_assessment.evaluate_registry` (which applies the coverage
+    check itself) and the reason the store does not cover the plan area, if it does not."""
+    from renkou.plans.plan_assessment import evaluate_registry
 
-    reason = uncovered_reason(registry, plan.area_code, year)
-    if reason is None:
-        return evaluate_registry(registry, plan, year, config=config,
-                                 trajectories=trajectories, forward=forward,
-                                 scale=scale), None
-    data = cast("IndicatorData", UncoveredArea(reason))
-    pa = assess_plan(plan, year, data=data, store=registry, config=config,
-                     facilities=facility_counts(registry, plan.area_code), scale=1.0)
-    return pa, reason
+    pa = evaluate_registry(registry, plan, year, config=config, trajectories=trajectories,
+                           forward=forward, scale=scale)
+    return pa, pa.uncovered

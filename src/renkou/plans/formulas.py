@@ -252,7 +252,9 @@ def age_band_share(lo: int, hi: int
 
 def working_age_population(data: IndicatorData, area: str, year: int,
                            extra: Mapping[str, float]) -> float:
+    """15—64岁劳动年龄人口 (万人); an area without residents has no value, not 0."""
     p = data.population(year_end(year), "resident", area).sum(axis=0)
+    _present(float(p.sum()), area, year)
     return float(p[15:65].sum()) * scale(extra) / 1e4
 
 

@@ -23,8 +23,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, cast
 
 import pandas as pd
 
@@ -36,6 +36,7 @@ from renkou.plans.assessment import (
     pick_baseline,
     pick_target,
 )
+from renkou.plans.coverage import UncoveredArea, uncovered_reason
 from renkou.plans.formulas import RUNNING_TOTALS, IndicatorData
 from renkou.plans.forward_look import indicator_forward
 from renkou.plans.indicators import FORMULAS, compute, is_computable, resolve
@@ -84,6 +85,9 @@ class PlanAssessment:
     config: AssessmentConfig = field(default_factory=AssessmentConfig)
     projection: PlanProjection | None = None
     scale: float = 1.0  # persons per registry person applied to totals (1 = real counts)
+    # Why nothing could be computed: the store holds no population of the plan area
+    # (renkou.plans.coverage); None when it does.
+    uncovered: str | None = None
 
     def by_code(self) -> dict[str, Assessment]:
         return {a.indicator_code: a for a in self.assessments}
@@ -243,8 +247,6 @@ def assess_plan(plan: Plan, year: int, *, data: IndicatorData | None = None,
 
 
 def _with_reason(a: Assessment, reason: str) -> Assessment:
-    from dataclasses import replace
-
     return replace(a, reason=f"{a.reason}：{reason}")
 
 
@@ -315,15 +317,26 @@ def evaluate_registry(registry: Registry, plan: Plan, year: int, *,
                       scale: float | None = 1.0) -> PlanAssessment:
     """Assess ``plan`` in ``year`` from a registry: computed values, the departments'
     reports stored in it, facility counts, and (``forward``) the projection of the plan
-    area to its last target year. ``scale`` None = :func:`census_scale` (demo city)."""
+    area to its last target year. ``scale`` None = :func:`census_scale` (demo city).
+
+    When the store holds no population of the plan area (:mod:`renkou.plans.coverage`),
+    every computed indicator is 数据不足 with that reason, only the departments' reports are
+    assessed, nothing is projected and ``uncovered`` says why — for every caller (CLI, API,
+    reports) alike."""
     from renkou.plans.forward_look import plan_projection
     from renkou.plans.indicator_data import RegistryData
     from renkou.plans.storage import facility_counts
 
-    data = RegistryData(registry)
-    factor = census_scale(registry, plan.area_code) if scale is None else scale
     fac: dict[str, Mapping[int, float]] = dict(facility_counts(registry, plan.area_code))
     fac.update(facilities or {})
+    reason = uncovered_reason(registry, plan.area_code, year)
+    if reason is not None:
+        pa = assess_plan(plan, year, data=cast("IndicatorData", UncoveredArea(reason)),
+                         store=registry, config=config, facilities=fac, progress=progress,
+                         scale=1.0)
+        return replace(pa, uncovered=reason)
+    data = RegistryData(registry)
+    factor = census_scale(registry, plan.area_code) if scale is None else scale
     projection = None
     end = max((t.year for i in plan.indicators for t in i.assessed_targets()), default=year)
     if forward and end > year:

@@ -53,6 +53,8 @@ class AssessmentOut(BaseModel):
     plan_name: str
     year: int
     scale: float
+    # Why no indicator could be computed: the store holds no population of the plan area.
+    uncovered: str | None = None
     counts: dict[str, int]
     rows: list[AssessmentRowOut]
 
@@ -116,7 +118,7 @@ def assessment(code: str, settings: Annotated[Settings, Depends(_settings)],
     for r in rows:
         counts[r.status] = counts.get(r.status, 0) + 1
     return AssessmentOut(plan=plan.code, plan_name=plan.name_zh, year=year, scale=pa.scale,
-                         counts=counts, rows=rows)
+                         uncovered=pa.uncovered, counts=counts, rows=rows)
 
 
 def warm_cache(settings: Settings, code: str = "tianjin-14th", year: int = 2024) -> None:

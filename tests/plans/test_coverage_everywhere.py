@@ -1,0 +1,110 @@
+"""The coverage check applies wherever a plan is assessed (issue #5 follow-up): inside
+``evaluate_registry``, so the CLI, the API and the reports treat an area the store does not
+hold alike; count formulas refuse an empty area instead of returning 0."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from renkou.errors import InputError
+from renkou.plans import get_plan
+from renkou.plans.coverage import evaluate_store
+from renkou.plans.demo_seed import seed_demo_plans
+from renkou.plans.formulas import working_age_population
+from renkou.plans.formulas_migration import (
+    floating_population,
+    hukou_in_migration,
+    net_migration,
+)
+from renkou.plans.indicators import FORMULAS
+from renkou.plans.plan_assessment import evaluate_registry
+from renkou.plans.storage import MemoryTables
+from renkou.regions import tianjin_districts
+from renkou.types import FloatArray
+
+
+class CensusRegistry(MemoryTables):
+    """Every Tianjin district holds its 2020 census population at every date; nobody lives
+    in Chongqing (as in the demo city)."""
+
+    def caliber(self, as_of: dt.date, caliber: str, level: str = "district",
+                by: tuple[str, ...] = ()) -> pd.DataFrame:
+        return pd.DataFrame([{"region": d.code, "sex": "male", "age": 30,
+                              "value": d.census2020} for d in tianjin_districts()])
+
+
+class Empty:
+    """An area with nobody in it (every population and event count is zero)."""
+
+    def population(self, as_of: dt.date, caliber: str, area: str) -> FloatArray:
+        return np.zeros((2, 101))
+
+    def births_by_sex(self, year: int, area: str, caliber: str = "all") -> FloatArray:
+        return np.zeros(2)
+
+    def deaths(self, year: int, area: str, caliber: str = "all") -> FloatArray:
+        return np.zeros((2, 101))
+
+    def separation(self, as_of: dt.date, area: str) -> dict[str, float]:
+        return {}
+
+    def flows(self, year: int, area: str) -> dict[str, float]:
+        return {}
+
+
+@pytest.mark.parametrize("formula", [
+    working_age_population, floating_population, hukou_in_migration, net_migration,
+    FORMULAS["resident_population"].compute, FORMULAS["hukou_population"].compute])
+def test_count_formulas_refuse_an_empty_area(formula: object) -> None:
+    with pytest.raises(InputError, match="没有"):
+        formula(Empty(), "500000", 2024, {})  # type: ignore[operator]
+
+
+def test_working_age_population_still_counts_15_to_64() -> None:
+    class Flat(Empty):
+        def population(self, as_of: dt.date, caliber: str, area: str) -> FloatArray:
+            return np.ones((2, 101))
+
+    # 50 ages × 2 sexes = 100 persons × scale 3 = 300 = 0.03万
+    assert working_age_population(Flat(), "120111", 2024,  # type: ignore[arg-type]
+                                  {"population_scale": 3.0}) == pytest.approx(0.03)
+
+
+@pytest.fixture(scope="module")
+def seeded() -> CensusRegistry:
+    reg = CensusRegistry()
+    seed_demo_plans(reg, 2024)  # type: ignore[arg-type]
+    return reg
+
+
+def test_evaluate_registry_applies_the_coverage_check(seeded: CensusRegistry) -> None:
+    plan = get_plan("chongqing-2016-2030")
+    pa = evaluate_registry(seeded, plan, 2024, trajectories=0,  # type: ignore[arg-type]
+                           scale=None)
+    assert pa.uncovered is not None and "重庆市（500000）" in pa.uncovered
+    assert pa.projection is None and pa.scale == 1.0
+    computed = {i.code for i in plan.computed_indicators()}
+    rows = [a for a in pa.assessments if a.indicator_code in computed]
+    assert rows
+    for a in rows:  # no 0.0, no "分母为零": one plain reason
+        assert a.status == "数据不足" and a.value is None, a
+        assert pa.uncovered in a.reason and "分母为零" not in a.reason, a
+    working = next(m for m in pa.monitored if m.indicator_code == "CQ30-STR-06")
+    assert working.value is None
+    reported = pa.by_code()["CQ30-QUA-05"]
+    assert reported.value is not None and reported.status != "数据不足"
+    # evaluate_store is the same assessment with the reason beside it.
+    again, reason = evaluate_store(seeded, plan, 2024, trajectories=0,  # type: ignore[arg-type]
+                                   forward=False)
+    assert reason == pa.uncovered == again.uncovered
+
+
+def test_covered_area_has_no_coverage_reason(seeded: CensusRegistry) -> None:
+    pa = evaluate_registry(seeded, get_plan("xiqing-14th"), 2024,  # type: ignore[arg-type]
+                           forward=False)
+    assert pa.uncovered is None
+    assert pa.by_code()["XQ14-POP-04"].value is not None
