@@ -12,8 +12,9 @@ Sources, in order:
    :class:`~renkou.plans.projection_bridge.PlanProjection`; each series keeps its method.
 2. **Trend** (:mod:`renkou.plans.reported_trend`): for reported indicators and computed
    ones the projection does not carry — a least-squares line through the indicator's own
-   history, labelled as such (``ForwardLook.kind == "trend"``), with a probability only from
-   3 points on.
+   history, labelled as such (``ForwardLook.kind == "trend"``), clipped to the unit's
+   natural range, with a probability (Student t, n − 2 degrees of freedom) only from 3
+   points on.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from renkou.plans.assessment import (
 from renkou.plans.formulas import RUNNING_TOTALS, IndicatorData
 from renkou.plans.indicators import is_computable, resolve
 from renkou.plans.model import Indicator, Plan
-from renkou.plans.reported_trend import LEVEL_OF, trend_forward_look
+from renkou.plans.reported_trend import LEVEL_OF, trend_forward_look, unit_bounds
 from renkou.plans.targets import CUMULATIVE
 from renkou.types import FloatArray
 
@@ -142,7 +143,7 @@ def indicator_forward(ind: Indicator, target: TargetSpec, year: int, *,
     source = "填报值" if ind.kind == "reported" else "计算值"
     return trend_forward_look(history, target, year, config=config, baseline=baseline,
                               cumulative_annual=annual, period_start=target.period_start,
-                              source=source)
+                              source=source, bounds=unit_bounds(ind.unit, ind.name_zh))
 
 
 def plan_projection(data: IndicatorData, plan: Plan, year: int, end: int, *,
