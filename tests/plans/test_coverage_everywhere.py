@@ -108,3 +108,35 @@ def test_covered_area_has_no_coverage_reason(seeded: CensusRegistry) -> None:
                            forward=False)
     assert pa.uncovered is None
     assert pa.by_code()["XQ14-POP-04"].value is not None
+
+
+def test_uncovered_area_is_one_warning_and_one_finding(seeded: CensusRegistry) -> None:
+    """Chongqing on the Tianjin-like store: the warning list and the report say once that
+    the store does not cover the area, instead of "补齐统计口径" for each computed indicator."""
+    from renkou.plans.warnings import COVERAGE_NAME, warning_list
+    from renkou.reports.evaluation import build_report
+
+    plan = get_plan("chongqing-2016-2030")
+    pa = evaluate_registry(seeded, plan, 2024, forward=False)  # type: ignore[arg-type]
+    computed = {i.code for i in plan.computed_indicators()}
+    warnings = warning_list(pa)
+    assert warnings[0].name == COVERAGE_NAME and warnings[0].rank == 1
+    assert "重庆市（500000）" in warnings[0].reasons[0]
+    assert [w.rank for w in warnings] == list(range(1, len(warnings) + 1))
+    assert not any(w.indicator_code in computed for w in warnings)
+    assert sum(COVERAGE_NAME in w.name for w in warnings) == 1
+    report = build_report(pa, "midterm", registry=seeded)  # type: ignore[arg-type]
+    text = "\n".join(report.findings + report.recommendations)
+    assert text.count("补齐") == 0
+    assert sum("未覆盖规划地区重庆市（500000）" in f for f in report.findings) == 1
+    assert sum("接入人口基础信息库" in r for r in report.recommendations) == 1
+    assert sum(pa.uncovered in n for n in report.notes) == 1  # type: ignore[operator]
+
+
+def test_covered_area_keeps_one_warning_per_indicator(seeded: CensusRegistry) -> None:
+    from renkou.plans.warnings import COVERAGE_NAME, warning_list
+
+    pa = evaluate_registry(seeded, get_plan("xiqing-14th"), 2024,  # type: ignore[arg-type]
+                           forward=False)
+    warnings = warning_list(pa)
+    assert warnings and all(w.name != COVERAGE_NAME and w.indicator_code for w in warnings)

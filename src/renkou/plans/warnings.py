@@ -13,11 +13,16 @@ path, the forward look and the time left:
 
 Indicators scoring 0.3 or more are listed, highest first: 红色预警 from 1.0, 橙色预警 from
 0.6, otherwise 黄色预警. Reasons and suggestions are written in Chinese from the data.
+
+When the store does not cover the plan area (``PlanAssessment.uncovered``), the computed
+indicators are not listed one by one (each would ask to "补齐统计口径" for the same reason):
+one entry, first, says that the store holds no population of the area, how many computed
+indicators that leaves without a value, and what to do about it.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from renkou.plans.assessment import (
     LAGGING,
@@ -116,20 +121,58 @@ def _suggestion(a: Assessment) -> str:
     return f"建议{who}{what}。" if who else f"建议{what}。"
 
 
+def uncovered_assessments(pa: PlanAssessment) -> list[Assessment]:
+    """The computed indicators left without a value because the store does not cover the
+    plan area (empty when it does)."""
+    if pa.uncovered is None:
+        return []
+    return [a for a in pa.assessments if a.kind == "computed" and a.status == NO_DATA]
+
+
+COVERAGE_NAME = "人口基础信息库未覆盖规划地区"
+
+
+def coverage_warning(pa: PlanAssessment) -> EarlyWarning | None:
+    """One entry for every computed indicator the store cannot compute for the plan area
+    (rank 0 here; :func:`warning_list` numbers it first)."""
+    gaps = uncovered_assessments(pa)
+    if not gaps:
+        return None
+    from renkou.plans.coverage import area_label
+
+    names = "、".join(a.name for a in gaps[:4]) + (f"等{len(gaps)}项" if len(gaps) > 4 else "")
+    area = area_label(pa.plan.area_code)
+    reason = (f"{pa.uncovered}：{names}由人口基础信息库计算的指标{pa.year}年均无监测值，"
+              "无法判断进度，本次只评估部门填报的指标")
+    s = max(score(a)[0] for a in gaps)
+    depts = tuple(dict.fromkeys(d for a in gaps for d in a.departments))
+    suggestion = (f"建议将{area}的户籍、居住登记、出生、死亡等人口基础信息接入人口基础信息库，"
+                  "或使用覆盖该地区的数据库重新评估。")
+    return EarlyWarning(rank=0, indicator_code="", name=COVERAGE_NAME, status=NO_DATA,
+                        level=RED if s >= 1.0 else ORANGE if s >= 0.6 else YELLOW,
+                        score=round(s, 3), reasons=(reason,), suggestion=suggestion,
+                        departments=depts)
+
+
 def warning_list(pa: PlanAssessment) -> list[EarlyWarning]:
-    """The ranked early-warning list of a plan assessment."""
+    """The ranked early-warning list of a plan assessment; an uncovered plan area is one
+    entry, first, instead of one per computed indicator."""
+    skip = {a.indicator_code for a in uncovered_assessments(pa)}
     scored: list[tuple[float, Assessment, list[str]]] = []
     for a in pa.assessments:
+        if a.indicator_code in skip:
+            continue
         s, reasons = score(a)
         if s >= LIST_FROM and reasons:
             scored.append((s, a, reasons))
     scored.sort(key=lambda x: (-x[0], x[1].indicator_code))
-    out: list[EarlyWarning] = []
-    for i, (s, a, reasons) in enumerate(scored, start=1):
+    coverage = coverage_warning(pa)
+    out: list[EarlyWarning] = [] if coverage is None else [replace(coverage, rank=1)]
+    for s, a, reasons in scored:
         level = RED if s >= 1.0 else ORANGE if s >= 0.6 else YELLOW
-        out.append(EarlyWarning(rank=i, indicator_code=a.indicator_code, name=a.name,
-                                status=a.status, level=level, score=round(s, 3),
-                                reasons=tuple(reasons), suggestion=_suggestion(a),
-                                departments=a.departments))
+        out.append(EarlyWarning(rank=len(out) + 1, indicator_code=a.indicator_code,
+                                name=a.name, status=a.status, level=level,
+                                score=round(s, 3), reasons=tuple(reasons),
+                                suggestion=_suggestion(a), departments=a.departments))
     return out
 

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 
 from renkou.plans.assessment import LAGGING, MET, MISSED, NO_DATA, ON_TRACK, format_number
+from renkou.plans.coverage import area_label
 from renkou.plans.model import Plan
 from renkou.plans.plan_assessment import PlanAssessment, evaluate_registry
 from renkou.plans.tasks import (
@@ -27,7 +28,7 @@ from renkou.plans.tasks import (
     task_states,
 )
 from renkou.plans.template import department_names
-from renkou.plans.warnings import EarlyWarning, warning_list
+from renkou.plans.warnings import EarlyWarning, uncovered_assessments, warning_list
 from renkou.types import FloatArray
 
 if TYPE_CHECKING:
@@ -167,7 +168,14 @@ def findings(pa: PlanAssessment, warnings: list[EarlyWarning], states: list[Task
                 text += f"，达标概率约{f.probability:.0%}"
         out.append(text + "。")
     out.extend(_hukou_outlook(pa))
-    missing = [a.name for a in pa.assessments if a.status == NO_DATA]
+    uncovered = {a.indicator_code for a in uncovered_assessments(pa)}
+    if pa.uncovered is not None:
+        reported = sum(1 for a in pa.assessments if a.kind == "reported")
+        out.append(f"人口基础信息库未覆盖规划地区{area_label(pa.plan.area_code)}，库中没有该地区的"
+                   f"常住或户籍人口记录，由人口基础信息库计算的{len(uncovered)}项指标均无"
+                   f"{pa.year}年监测值（数据不足）；本次只评估部门填报的{reported}项指标。")
+    missing = [a.name for a in pa.assessments
+               if a.status == NO_DATA and a.indicator_code not in uncovered]
     if missing:
         out.append(f"{_names(missing)}缺少{pa.year}年监测数据，需相关部门按期报送或补齐统计口径。")
     if warnings:
@@ -204,7 +212,22 @@ def _trend_note(pa: PlanAssessment) -> list[str]:
     if not names:
         return []
     return [f"{_names(names, 8)}的目标年预测值为历年监测或填报数据的线性趋势外推（非人口预测；"
-            "不足3个数据点时不给出达标概率，其余按残差正态分布估计）"]
+            "外推值限定在指标的取值范围内，如百分比不超过100；不足3个数据点时不给出达标概率，"
+            "其余按残差t分布（自由度为数据点数减2）估计）"]
+
+
+def _error_notes(pa: PlanAssessment) -> list[str]:
+    """Why indicators have no value (数据说明); the uncovered plan area once, not per
+    indicator."""
+    names = {i.code: i.name_zh for i in pa.plan.indicators}
+    if pa.uncovered is not None:
+        same = [names.get(c, c) for c, msg in sorted(pa.errors.items()) if msg == pa.uncovered]
+        rest = [f"{names.get(c, c)}（{c}）：{msg}" for c, msg in sorted(pa.errors.items())
+                if msg != pa.uncovered]
+        head = [f"{_names(same, 8)}（由人口基础信息库计算）：{pa.uncovered}"] if same else []
+        return head + rest
+    return [f"{names.get(code, code)}（{code}）：{msg}"
+            for code, msg in sorted(pa.errors.items())]
 
 
 def recommendations(pa: PlanAssessment, warnings: list[EarlyWarning],
@@ -218,7 +241,10 @@ def recommendations(pa: PlanAssessment, warnings: list[EarlyWarning],
     for g in lagging[:3]:
         out.append(f"督促{g.name}加快推进所牵涉的{g.tasks}项任务（其中滞后{g.lagging}项、"
                    f"需督办{g.flagged}项），下一季度报送进展和整改措施。")
-    gaps = [a for a in pa.assessments if a.status == NO_DATA]
+    # The uncovered plan area is one warning above, with its own suggestion.
+    uncovered = {a.indicator_code for a in uncovered_assessments(pa)}
+    gaps = [a for a in pa.assessments
+            if a.status == NO_DATA and a.indicator_code not in uncovered]
     if gaps:
         depts = sorted({d for a in gaps for d in a.departments})
         out.append(f"建立健全{len(gaps)}项缺数指标的数据报送机制，"
@@ -327,9 +353,7 @@ def build_report(pa: PlanAssessment, stage: Stage, *, registry: Registry | None 
     records = load_records(registry, pa.plan.code) if registry is not None else []
     states = task_states(pa.plan, records, dt.date(pa.year, 12, 31))
     by_dept = progress_by_department(states)
-    names = {i.code: i.name_zh for i in pa.plan.indicators}
-    notes = [f"{names.get(code, code)}（{code}）：{msg}"
-             for code, msg in sorted(pa.errors.items())] + _trend_note(pa)
+    notes = _error_notes(pa) + _trend_note(pa)
     return EvaluationReport(
         plan=pa.plan, year=pa.year, stage=stage, generated=today or dt.date.today(),
         assessment=pa, warnings=tuple(warnings), tasks=tuple(states),
