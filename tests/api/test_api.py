@@ -120,3 +120,12 @@ def test_plan_of_an_area_the_store_does_not_hold_says_why(client: TestClient) ->
                             for r in assessed)
     tianjin = client.get("/api/plans/tianjin-14th/assessment", params={"year": 2024}).json()
     assert tianjin["uncovered"] is None
+
+
+def test_assessment_states_both_scale_factors(client: TestClient) -> None:
+    """The demo store is down-scaled: hukou totals get their own factor (published hukou ÷
+    registry hukou), stated beside the resident one."""
+    a = client.get("/api/plans/tianjin-14th/assessment", params={"year": 2024}).json()
+    assert a["scale"] > 1 and a["hukou_scale"] > 1 and a["hukou_scale"] != a["scale"]
+    notes = "；".join(a["scale_notes"])
+    assert "常住人口类" in notes and "户籍人口类" in notes and "1108.18万" in notes

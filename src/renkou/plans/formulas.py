@@ -99,11 +99,14 @@ def _defined(x: FloatArray | float, what: str) -> float:
 Compute = Callable[[IndicatorData, str, int, Mapping[str, float]], float]
 
 
-def scale(extra: Mapping[str, float]) -> float:
-    """Persons each registry person stands for (``extra["population_scale"]``, default 1).
-    Only totals in 万人 use it; rates and shares do not depend on it. It is 1 for a real
-    registry and larger for a down-scaled synthetic city (see plan_assessment.census_scale).
-    """
+def scale(extra: Mapping[str, float], caliber: str = "resident") -> float:
+    """Persons each registry person stands for (``extra["population_scale"]``, default 1);
+    for hukou-caliber totals ``extra["hukou_scale"]`` when given (published hukou ÷ registry
+    hukou, renkou.plans.population_scale.hukou_scale), else the same. Only totals in 万人
+    use it; rates and shares do not depend on it. It is 1 for a real registry and larger
+    for a down-scaled synthetic city."""
+    if caliber == "hukou" and "hukou_scale" in extra:
+        return float(extra["hukou_scale"])
     return float(extra.get("population_scale", 1.0))
 
 
@@ -118,7 +121,7 @@ def total_population(caliber: str) -> Compute:
     def f(data: IndicatorData, area: str, year: int, extra: Mapping[str, float]) -> float:
         count = _present(float(data.population(year_end(year), caliber, area).sum()), area,
                          year)
-        return count * scale(extra) / 1e4
+        return count * scale(extra, caliber) / 1e4
     return f
 
 
@@ -133,7 +136,7 @@ def growth(caliber: str, pct: bool
                         base)
         if pct:
             return _safe_div(now - then, then, "人口增长率") * 100.0
-        return (now - then) * scale(extra) / 1e4
+        return (now - then) * scale(extra, caliber) / 1e4
     return f
 
 

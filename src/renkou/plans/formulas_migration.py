@@ -12,7 +12,8 @@
   equation, which keeps the census six-month residence rule that residence registrations
   alone do not carry. Positive = net inflow.
 
-Totals are persons × ``population_scale`` / 10 000, like every 万人 indicator.
+Totals are persons × ``population_scale`` / 10 000, like every 万人 indicator; 户籍迁入
+(hukou caliber) uses ``hukou_scale`` when given.
 """
 
 from __future__ import annotations
@@ -23,8 +24,8 @@ from renkou.errors import InputError
 from renkou.plans.formulas import IndicatorData, scale, year_end
 
 
-def _wan(count: float, extra: Mapping[str, float]) -> float:
-    return count * scale(extra) / 1e4
+def _wan(count: float, extra: Mapping[str, float], caliber: str = "resident") -> float:
+    return count * scale(extra, caliber) / 1e4
 
 
 def floating_population(data: IndicatorData, area: str, year: int,
@@ -41,7 +42,7 @@ def hukou_in_migration(data: IndicatorData, area: str, year: int,
     """户籍迁入人数 in ``year`` (万人)."""
     if float(data.population(year_end(year), "hukou", area).sum()) <= 0:
         raise InputError(f"人口基础信息库中没有地区 {area} 在 {year} 年末的户籍人口数据")
-    return _wan(float(data.flows(year, area).get("hukou_in", 0.0)), extra)
+    return _wan(float(data.flows(year, area).get("hukou_in", 0.0)), extra, "hukou")
 
 
 def net_migration(data: IndicatorData, area: str, year: int, extra: Mapping[str, float]

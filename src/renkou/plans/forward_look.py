@@ -148,10 +148,14 @@ def indicator_forward(ind: Indicator, target: TargetSpec, year: int, *,
 
 def plan_projection(data: IndicatorData, plan: Plan, year: int, end: int, *,
                     trajectories: int = 200, seed: int = 2020, scale: float = 1.0,
+                    hukou_scale: float | None = None,
                     progress: Callable[[str], None] | None = None) -> PlanProjection | None:
     """Projections of the plan area to ``end``: resident, hukou when the plan has hukou
     indicators, and the joint group projection when it has group indicators and the area
-    is a city with groups. Each that cannot run is reported through ``progress``."""
+    is a city with groups. Each that cannot run is reported through ``progress``.
+    ``scale`` multiplies resident totals, ``hukou_scale`` (default ``scale``) the hukou
+    totals."""
+    hukou_factor = scale if hukou_scale is None else hukou_scale
     from renkou.plans.group_projection import GROUP_SHARES, project_groups
     from renkou.plans.projection_bridge import project_area
     from renkou.regions import gazetteer
@@ -166,7 +170,7 @@ def plan_projection(data: IndicatorData, plan: Plan, year: int, end: int, *,
     if formulas & HUKOU_FORMULAS:
         runs.append(("户籍人口", lambda: project_area(
             data, plan.area_code, year, end, trajectories=trajectories, seed=seed,
-            scale=scale, caliber="hukou")))
+            scale=hukou_factor, caliber="hukou")))
     if (formulas & set(GROUP_SHARES) or grouped) and region is not None \
             and region.level == "city":
         runs.append(("分区组", lambda: project_groups(

@@ -41,6 +41,9 @@ from renkou.plans.formulas import RUNNING_TOTALS, IndicatorData
 from renkou.plans.forward_look import indicator_forward
 from renkou.plans.indicators import FORMULAS, compute, is_computable, resolve
 from renkou.plans.model import Indicator, Plan
+from renkou.plans.population_scale import CENSUS_DAY as CENSUS_DAY  # re-exported
+from renkou.plans.population_scale import census_scale as census_scale  # re-exported
+from renkou.plans.population_scale import hukou_scale, resident_scale
 from renkou.plans.storage import AppTables
 from renkou.plans.template import department_names, reported_values
 from renkou.regions import gazetteer
@@ -85,6 +88,11 @@ class PlanAssessment:
     config: AssessmentConfig = field(default_factory=AssessmentConfig)
     projection: PlanProjection | None = None
     scale: float = 1.0  # persons per registry person applied to totals (1 = real counts)
+    # Persons per registry hukou registrant applied to hukou-caliber totals
+    # (renkou.plans.population_scale.hukou_scale); equal to ``scale`` unless set.
+    hukou_scale: float | None = None
+    # How the factors were obtained (Chinese), for the output and the report.
+    scale_notes: tuple[str, ...] = ()
     # Why nothing could be computed: the store holds no population of the plan area
     # (renkou.plans.coverage); None when it does.
     uncovered: str | None = None
@@ -103,9 +111,11 @@ def indicator_area(plan: Plan, ind: Indicator) -> str:
 
 
 def _extra(plan: Plan, ind: Indicator, facilities: Mapping[str, Mapping[int, float]],
-           year: int, scale: float = 1.0) -> dict[str, float]:
+           year: int, scale: float = 1.0, hukou_scale: float | None = None
+           ) -> dict[str, float]:
     extra: dict[str, float] = {"base_year": float(plan.period_start - 1),
-                               "population_scale": scale}
+                               "population_scale": scale,
+                               "hukou_scale": scale if hukou_scale is None else hukou_scale}
     for t in ind.targets:
         if t.period_start is not None:
             extra["base_year"] = float(t.period_start - 1)
@@ -117,7 +127,8 @@ def _extra(plan: Plan, ind: Indicator, facilities: Mapping[str, Mapping[int, flo
 
 def computed_series(plan: Plan, data: IndicatorData, years: list[int],
                     facilities: Mapping[str, Mapping[int, float]] | None = None,
-                    progress: Callable[[str], None] | None = None, scale: float = 1.0
+                    progress: Callable[[str], None] | None = None, scale: float = 1.0,
+                    hukou_scale: float | None = None
                     ) -> tuple[dict[str, dict[int, float]], dict[str, str]]:
     """Computed indicator values by code and year; errors by code (latest year's)."""
     series: dict[str, dict[int, float]] = {}
@@ -135,7 +146,7 @@ def computed_series(plan: Plan, data: IndicatorData, years: list[int],
         for y in years:
             try:
                 vals[y] = compute(data, ind.formula, area, y,
-                                  _extra(plan, ind, fac, y, scale)).value
+                                  _extra(plan, ind, fac, y, scale, hukou_scale)).value
             except Exception as exc:  # one indicator without data must not stop the rest
                 message = getattr(exc, "message", None) or str(exc)
                 if y == years[-1]:
@@ -183,16 +194,19 @@ def assess_plan(plan: Plan, year: int, *, data: IndicatorData | None = None,
                 facilities: Mapping[str, Mapping[int, float]] | None = None,
                 projection: PlanProjection | None = None,
                 progress: Callable[[str], None] | None = None,
-                scale: float = 1.0) -> PlanAssessment:
+                scale: float = 1.0, hukou_scale: float | None = None,
+                scale_notes: tuple[str, ...] = ()) -> PlanAssessment:
     """Assess every indicator of ``plan`` in ``year``. ``scale`` multiplies population
-    totals (see :func:`census_scale`)."""
+    totals (see :func:`census_scale`), ``hukou_scale`` hukou-caliber totals (default: the
+    same as ``scale``)."""
     cfg = config or AssessmentConfig()
     base_year = plan.period_start - 1
     years = list(range(base_year, year + 1))
     series: dict[str, dict[int, float]] = {}
     errors: dict[str, str] = {}
     if data is not None:
-        series, errors = computed_series(plan, data, years, facilities, progress, scale)
+        series, errors = computed_series(plan, data, years, facilities, progress, scale,
+                                         hukou_scale)
     else:
         errors = {i.code: "未提供人口基础信息库" for i in plan.computed_indicators()}
     reported = reported_values(store, plan.code) if store is not None else None
@@ -243,7 +257,9 @@ def assess_plan(plan: Plan, year: int, *, data: IndicatorData | None = None,
                           assessments=tuple(assessments), monitored=tuple(monitored),
                           series=series, baselines=baselines,
                           computed_baselines=frozenset(computed_base), errors=errors,
-                          config=cfg, projection=projection, scale=scale)
+                          config=cfg, projection=projection, scale=scale,
+                          hukou_scale=scale if hukou_scale is None else hukou_scale,
+                          scale_notes=scale_notes)
 
 
 def _with_reason(a: Assessment, reason: str) -> Assessment:
@@ -258,8 +274,31 @@ def _baseline_source(pa: PlanAssessment, a: Assessment) -> str:
     return "规划文本"
 
 
+# Totals in 万人 multiplied by a scale factor, by caliber (formula names).
+HUKOU_TOTALS = frozenset({"hukou_population", "hukou_net_growth", "hukou_in_migration"})
+RESIDENT_TOTALS = frozenset({"resident_population", "resident_net_growth",
+                             "working_age_population", "floating_population",
+                             "net_migration"})
+
+
+def scale_of(pa: PlanAssessment, ind: Indicator) -> float | None:
+    """The factor applied to the indicator's values (None: not a scaled total)."""
+    if ind.kind != "computed" or not is_computable(ind.formula):
+        return None
+    name = resolve(ind.formula or "")
+    if name in HUKOU_TOTALS:
+        return pa.scale if pa.hukou_scale is None else pa.hukou_scale
+    if name in RESIDENT_TOTALS:
+        return pa.scale
+    return None
+
+
 def assessment_frame(pa: PlanAssessment) -> pd.DataFrame:
-    """One row per indicator (assessed first, then monitored), Chinese headers."""
+    """One row per indicator (assessed first, then monitored), Chinese headers; the
+    折算系数 column shows the factor of each scaled total when there is one."""
+    inds = {i.code: i for i in pa.plan.indicators}
+    factors = {code: scale_of(pa, ind) for code, ind in inds.items()}
+    scaled = any(f is not None and f != 1.0 for f in factors.values())
     rows: list[dict[str, object]] = []
     for a in pa.assessments:
         f = a.forward
@@ -277,6 +316,7 @@ def assessment_frame(pa: PlanAssessment) -> pd.DataFrame:
             "达标概率": f.probability if f else None,
             "预测方法": f.method if f else None,
             "责任部门": "、".join(a.departments), "数据来源": a.source,
+            **({"折算系数": factors.get(a.indicator_code)} if scaled else {}),
         })
     for m in pa.monitored:
         rows.append({
@@ -285,28 +325,10 @@ def assessment_frame(pa: PlanAssessment) -> pd.DataFrame:
             "基期年份": m.baseline_year, "基期值": m.baseline_value,
             "评估结论": "仅监测", "说明": m.note, "责任部门": "、".join(m.departments),
             "数据来源": m.source,
+            **({"折算系数": factors.get(m.indicator_code)} if scaled else {}),
         })
     # Four decimals are more than any plan states; the raw floats are noise to a reader.
     return pd.DataFrame(rows).round(4)
-
-
-CENSUS_DAY = dt.date(2020, 11, 1)
-
-
-def census_scale(registry: Registry, area: str) -> float:
-    """Persons per registry resident for a down-scaled (synthetic) city: the 七普 resident
-    population of the area (regions.yaml) ÷ the registry's residents on the census day."""
-    from renkou.plans.indicator_data import RegistryData
-
-    region = gazetteer().regions.get(area)
-    if region is None:
-        return 1.0
-    members = gazetteer().districts(area) if region.level == "city" else [region]
-    census = sum(r.census2020 or 0 for r in members)
-    counted = float(RegistryData(registry).population(CENSUS_DAY, "resident", area).sum())
-    if census <= 0 or counted <= 0:
-        return 1.0
-    return census / counted
 
 
 def evaluate_registry(registry: Registry, plan: Plan, year: int, *,
@@ -317,7 +339,9 @@ def evaluate_registry(registry: Registry, plan: Plan, year: int, *,
                       scale: float | None = 1.0) -> PlanAssessment:
     """Assess ``plan`` in ``year`` from a registry: computed values, the departments'
     reports stored in it, facility counts, and (``forward``) the projection of the plan
-    area to its last target year. ``scale`` None = :func:`census_scale` (demo city).
+    area to its last target year. ``scale`` None = "auto" (a down-scaled demo city):
+    :func:`census_scale` for totals, and for hukou-caliber totals the published hukou
+    factor (:func:`renkou.plans.population_scale.hukou_scale`); a number applies to both.
 
     When the store holds no population of the plan area (:mod:`renkou.plans.coverage`),
     every computed indicator is 数据不足 with that reason, only the departments' reports are
@@ -336,11 +360,25 @@ def evaluate_registry(registry: Registry, plan: Plan, year: int, *,
                          scale=1.0)
         return replace(pa, uncovered=reason)
     data = RegistryData(registry)
-    factor = census_scale(registry, plan.area_code) if scale is None else scale
+    factor, hukou_factor, notes = _factors(registry, plan, scale)
     projection = None
     end = max((t.year for i in plan.indicators for t in i.assessed_targets()), default=year)
     if forward and end > year:
         projection = plan_projection(data, plan, year, end, trajectories=trajectories,
-                                     seed=seed, scale=factor, progress=progress)
+                                     seed=seed, scale=factor, hukou_scale=hukou_factor,
+                                     progress=progress)
     return assess_plan(plan, year, data=data, store=registry, config=config, facilities=fac,
-                       projection=projection, progress=progress, scale=factor)
+                       projection=projection, progress=progress, scale=factor,
+                       hukou_scale=hukou_factor, scale_notes=notes)
+
+
+def _factors(registry: Registry, plan: Plan, scale: float | None
+             ) -> tuple[float, float, tuple[str, ...]]:
+    """(resident factor, hukou factor, how they were obtained)."""
+    if scale is not None:
+        note = () if scale == 1.0 else (f"总量指标按指定的折算系数{scale:g}换算",)
+        return scale, scale, note
+    resident = resident_scale(registry, plan.area_code)
+    hukou = hukou_scale(registry, plan.area_code, plan.period_start - 1, resident)
+    notes = tuple(f.describe() for f in (resident, hukou) if f.value != 1.0)
+    return resident.value, hukou.value, notes

@@ -353,7 +353,7 @@ def build_report(pa: PlanAssessment, stage: Stage, *, registry: Registry | None 
     records = load_records(registry, pa.plan.code) if registry is not None else []
     states = task_states(pa.plan, records, dt.date(pa.year, 12, 31))
     by_dept = progress_by_department(states)
-    notes = _error_notes(pa) + _trend_note(pa)
+    notes = list(pa.scale_notes) + _error_notes(pa) + _trend_note(pa)
     return EvaluationReport(
         plan=pa.plan, year=pa.year, stage=stage, generated=today or dt.date.today(),
         assessment=pa, warnings=tuple(warnings), tasks=tuple(states),

@@ -53,6 +53,10 @@ class AssessmentOut(BaseModel):
     plan_name: str
     year: int
     scale: float
+    # Persons per registry hukou registrant for hukou-caliber totals, and how both factors
+    # were obtained (renkou.plans.population_scale).
+    hukou_scale: float | None = None
+    scale_notes: list[str] = []
     # Why no indicator could be computed: the store holds no population of the plan area.
     uncovered: str | None = None
     counts: dict[str, int]
@@ -118,6 +122,7 @@ def assessment(code: str, settings: Annotated[Settings, Depends(_settings)],
     for r in rows:
         counts[r.status] = counts.get(r.status, 0) + 1
     return AssessmentOut(plan=plan.code, plan_name=plan.name_zh, year=year, scale=pa.scale,
+                         hukou_scale=pa.hukou_scale, scale_notes=list(pa.scale_notes),
                          uncovered=pa.uncovered, counts=counts, rows=rows)
 
 

@@ -1,0 +1,104 @@
+"""Hukou-caliber totals of a down-scaled registry are scaled by their own factor (published
+hukou ÷ registry hukou), not by the resident census factor (issue #5 follow-up: the demo
+西青区 read 77.8万 户籍人口 against the plan's 46.59万 baseline)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from renkou.plans import get_plan
+from renkou.plans.formulas import total_population
+from renkou.plans.plan_assessment import assessment_frame, evaluate_registry
+from renkou.plans.population_scale import (
+    hukou_scale,
+    nearest_published,
+    published_hukou,
+    resident_scale,
+)
+from renkou.plans.storage import MemoryTables
+from renkou.regions import tianjin_districts
+from renkou.types import FloatArray
+
+HUKOU_PER_RESIDENT = 0.64  # the demo city's ratio in 西青区; the real one is 0.39
+
+
+class HukouRegistry(MemoryTables):
+    """Every Tianjin district holds its census population as residents at every date and
+    0.64 hukou registrants per resident (so the resident factor is 1)."""
+
+    def caliber(self, as_of: dt.date, caliber: str, level: str = "district",
+                by: tuple[str, ...] = ()) -> pd.DataFrame:
+        share = HUKOU_PER_RESIDENT if caliber == "hukou" else 1.0
+        return pd.DataFrame([{"region": d.code, "sex": "male", "age": 30,
+                              "value": (d.census2020 or 0) * share} for d in tianjin_districts()])
+
+
+def test_published_figures_come_with_their_source() -> None:
+    xq = nearest_published("120111", 2020)
+    assert xq is not None and xq.value == 46.59 and xq.as_of == dt.date(2020, 12, 31)
+    assert "西青区人口发展" in xq.source and xq.verified
+    # Tianjin's plan states no 2020 hukou total: the 2019 communiqué figure is nearest.
+    tj = nearest_published("120000", 2020)
+    assert tj is not None and tj.value == pytest.approx(1108.18) and tj.as_of.year == 2019
+    cq = nearest_published("500000", 2015)
+    assert cq is not None and cq.value == pytest.approx(3371.84)
+    assert published_hukou("120115") == []  # 宝坻区: none found
+
+
+def test_hukou_factor_is_published_over_registry_hukou() -> None:
+    reg = HukouRegistry()
+    census = next(d.census2020 for d in tianjin_districts() if d.code == "120111")
+    assert census is not None
+    resident = resident_scale(reg, "120111")  # type: ignore[arg-type]
+    assert resident.value == pytest.approx(1.0)
+    f = hukou_scale(reg, "120111", 2020, resident)  # type: ignore[arg-type]
+    assert f.value == pytest.approx(465_900 / (census * HUKOU_PER_RESIDENT))
+    assert "46.59万" in f.basis and "西青区人口发展" in f.basis
+    # No published figure: the resident factor, and the output says so.
+    none = hukou_scale(reg, "120115", 2020, resident)  # type: ignore[arg-type]
+    assert none.value == resident.value and "沿用常住人口折算系数" in none.basis
+
+
+def test_total_formulas_use_the_factor_of_their_caliber() -> None:
+    class Flat:
+        def population(self, as_of: dt.date, caliber: str, area: str) -> FloatArray:
+            return np.full((2, 101), 1.0)
+
+    extra = {"population_scale": 70.0, "hukou_scale": 40.0}
+    assert total_population("resident")(Flat(), "120111", 2024,  # type: ignore[arg-type]
+                                        extra) == pytest.approx(202 * 70 / 1e4)
+    assert total_population("hukou")(Flat(), "120111", 2024,  # type: ignore[arg-type]
+                                     extra) == pytest.approx(202 * 40 / 1e4)
+    # Without a hukou factor both use the population scale (a real registry: 1).
+    assert total_population("hukou")(Flat(), "120111", 2024,  # type: ignore[arg-type]
+                                     {"population_scale": 70.0}) == pytest.approx(202 * 70 / 1e4)
+
+
+def test_xiqing_hukou_total_matches_the_plan_baseline() -> None:
+    """With the hukou factor the base-year 户籍人口 is the plan's 46.59万 (it would be
+    0.64 × 119.5万 = 76.5万 with the resident factor); the factor is stated."""
+    reg = HukouRegistry()
+    pa = evaluate_registry(reg, get_plan("xiqing-14th"), 2024,  # type: ignore[arg-type]
+                           forward=False, scale=None)
+    assert pa.series["XQ14-POP-01"][2020] == pytest.approx(46.59, abs=1e-9)
+    census = next(d.census2020 for d in tianjin_districts() if d.code == "120111")
+    assert census is not None
+    assert pa.series["XQ14-POP-04"][2020] == pytest.approx(census / 1e4)  # resident: 1
+    assert pa.hukou_scale is not None and pa.hukou_scale < pa.scale
+    assert any("户籍人口类" in n and "46.59万" in n for n in pa.scale_notes)
+    frame = assessment_frame(pa).set_index("指标代码")
+    assert frame.loc["XQ14-POP-01", "折算系数"] == pytest.approx(pa.hukou_scale, abs=1e-4)
+    assert frame.loc["XQ14-POP-04", "折算系数"] == pytest.approx(pa.scale, abs=1e-4)
+    assert frame["折算系数"].isna()["XQ14-DST-01"]  # a share: no factor
+
+
+def test_an_explicit_scale_applies_to_both_calibers() -> None:
+    reg = HukouRegistry()
+    pa = evaluate_registry(reg, get_plan("xiqing-14th"), 2024,  # type: ignore[arg-type]
+                           forward=False, scale=1.0)
+    assert pa.scale == pa.hukou_scale == 1.0 and pa.scale_notes == ()
+    assert "折算系数" not in assessment_frame(pa).columns
