@@ -58,6 +58,10 @@ def test_hukou_factor_is_published_over_registry_hukou() -> None:
     f = hukou_scale(reg, "120111", 2020, resident)  # type: ignore[arg-type]
     assert f.value == pytest.approx(465_900 / (census * HUKOU_PER_RESIDENT))
     assert "46.59万" in f.basis and "西青区人口发展" in f.basis
+    # Sources name the publication; links stay in the data file (reports carry none).
+    tj = hukou_scale(reg, "120000", 2020)  # type: ignore[arg-type]
+    assert "2019年国民经济和社会发展统计公报" in tj.basis and "http" not in tj.basis
+    assert nearest_published("120000", 2020).url.startswith("https://")  # type: ignore[union-attr]
     # No published figure: the resident factor, and the output says so.
     none = hukou_scale(reg, "120115", 2020, resident)  # type: ignore[arg-type]
     assert none.value == resident.value and "沿用常住人口折算系数" in none.basis

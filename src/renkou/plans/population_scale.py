@@ -42,8 +42,9 @@ class PublishedHukou:
     area: str
     as_of: dt.date
     value: float  # 万人
-    source: str
+    source: str  # the text or publication (shown in outputs)
     verified: bool  # tag V (official text) rather than V* (secondary source)
+    url: str = ""  # where it was read (kept in the data file, not printed in reports)
 
 
 @dataclass(frozen=True)
@@ -64,7 +65,8 @@ def _published() -> tuple[PublishedHukou, ...]:
     path = resources.files("renkou.plans").joinpath("data", "published-hukou.yaml")
     raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     return tuple(PublishedHukou(area=str(f["area"]), as_of=f["date"], value=float(f["value"]),
-                                source=str(f["source"]), verified=f.get("tag") == "V")
+                                source=str(f["source"]), verified=f.get("tag") == "V",
+                                url=str(f.get("url", "")))
                  for f in raw["figures"])
 
 
