@@ -184,3 +184,30 @@ def test_cumulative_counts_clip_each_future_year() -> None:
     # 2024 is still positive; 2025 and 2026 are clipped to 0.
     assert bounded.projected_value == pytest.approx(610.0 + line.value)
     assert free.projected_value < bounded.projected_value
+
+
+def test_a_trend_value_meeting_the_target_is_no_warning() -> None:
+    """XQ14-SRV-11 (医养结合服务覆盖率 ≥ 100 %): demo reports 60 (2020) and 92 (2024); the
+    two-point line reaches 100 in 2025 — that meets the target, so it is not listed just
+    because two points give no probability. A line short of 100 still is."""
+    from renkou.plans.assessment import ForwardLook, assess_series
+    from renkou.plans.plan_assessment import PlanAssessment
+    from renkou.plans.warnings import warning_list
+
+    plan = get_plan("xiqing-14th")
+    ind = next(i for i in plan.indicators if i.code == "XQ14-SRV-11")
+    specs = [TargetSpec.from_model(t) for t in ind.assessed_targets()]
+
+    def listed(projected: float) -> bool:
+        a = assess_series(code=ind.code, name=ind.name_zh, unit=ind.unit, targets=specs,
+                          baselines={2020: 60.0}, values={2020: 60.0, 2024: 92.0},
+                          year=2024, kind="reported", category=ind.category,
+                          forward=ForwardLook(2025, projected, None, kind="trend"))
+        assert a is not None and a.status != "已达标"
+        pa = PlanAssessment(plan=plan, year=2024, area=plan.area_code, assessments=(a,),
+                            monitored=(), series={}, baselines={},
+                            computed_baselines=frozenset(), errors={})
+        return any(w.indicator_code == ind.code for w in warning_list(pa))
+
+    assert not listed(100.0)
+    assert listed(96.0)

@@ -7,7 +7,8 @@ path, the forward look and the time left:
 * shortfall: + 0.3 × (time progress − progress achieved), clipped to [0, 1];
 * forward look: + 0.5 × (1 − probability of meeting the target) when trajectories (or, for
   the trend forward look of reported and other indicators, the residual spread) give one;
-  + 0.3 when there is a projected value but no probability and the target is not yet met;
+  + 0.3 when there is a projected value but no probability, the target is not yet met and
+  the projected value does not meet it either;
   reasons say whether the figure comes from the population projection or a trend line;
 * time pressure: + 0.1 × share of the period from baseline to target already elapsed.
 
@@ -31,7 +32,9 @@ from renkou.plans.assessment import (
     NO_DATA,
     ON_TRACK,
     Assessment,
+    TargetSpec,
     format_number,
+    meets,
     unit_suffix,
 )
 from renkou.plans.plan_assessment import PlanAssessment
@@ -65,7 +68,8 @@ class EarlyWarning:
     departments: tuple[str, ...]
 
 
-def _forward_reasons(a: Assessment) -> tuple[float, list[str]]:
+def _forward_reasons(a: Assessment, projected_meets: bool | None = None
+                     ) -> tuple[float, list[str]]:
     f = a.forward
     if f is None or f.projected_value is None:
         return 0.0, []
@@ -81,7 +85,7 @@ def _forward_reasons(a: Assessment) -> tuple[float, list[str]]:
     projected = f"{format_number(f.projected_value)}{unit}"
     if a.status == MET and f.probability is not None and f.probability < 0.5:
         reasons.append(f"当前已达标，但按现有趋势{f.target_year}年预计为{projected}，存在回落风险")
-    elif f.probability is None and a.status != MET:
+    elif f.probability is None and a.status != MET and projected_meets is not True:
         score += 0.3
         how = "按历年数据线性趋势外推" if trend else "按现有趋势预测"
         reasons.append(f"{how}{f.target_year}年为{projected}")
@@ -91,8 +95,10 @@ def _forward_reasons(a: Assessment) -> tuple[float, list[str]]:
     return score, reasons
 
 
-def score(a: Assessment) -> tuple[float, list[str]]:
-    """Risk score and the reasons behind it."""
+def score(a: Assessment, projected_meets: bool | None = None) -> tuple[float, list[str]]:
+    """Risk score and the reasons behind it. ``projected_meets``: whether the forward
+    look's value meets the target (None: unknown); a value without a probability that
+    meets the target is no risk."""
     s = STATUS_RISK.get(a.status, 0.0)
     reasons: list[str] = []
     unit = unit_suffix(a.unit)
@@ -107,7 +113,7 @@ def score(a: Assessment) -> tuple[float, list[str]]:
         s += 0.3 * gap
     if a.expected_progress is not None:
         s += 0.1 * min(max(a.expected_progress, 0.0), 1.0)
-    f_score, f_reasons = _forward_reasons(a)
+    f_score, f_reasons = _forward_reasons(a, projected_meets)
     s += f_score
     reasons.extend(f_reasons)
     return s, reasons
@@ -119,6 +125,20 @@ def _suggestion(a: Assessment) -> str:
     if a.status == NO_DATA:
         what = "按期报送监测数据" if a.kind == "reported" else "核实基础数据来源，补齐统计口径"
     return f"建议{who}{what}。" if who else f"建议{what}。"
+
+
+def projected_meets(pa: PlanAssessment, a: Assessment) -> bool | None:
+    """Whether the forward look's target-year value meets the indicator's target (None when
+    there is no value, no plan or no such target)."""
+    f = a.forward
+    if f is None or f.projected_value is None or pa.plan is None:
+        return None
+    ind = next((i for i in pa.plan.indicators if i.code == a.indicator_code), None)
+    target = ind.target_for(a.target_year) if ind is not None else None
+    if target is None or target.comparator == "eq":
+        return None
+    return meets(TargetSpec.from_model(target), f.projected_value, pa.config,
+                 a.baseline_value)
 
 
 def uncovered_assessments(pa: PlanAssessment) -> list[Assessment]:
@@ -162,7 +182,7 @@ def warning_list(pa: PlanAssessment) -> list[EarlyWarning]:
     for a in pa.assessments:
         if a.indicator_code in skip:
             continue
-        s, reasons = score(a)
+        s, reasons = score(a, projected_meets(pa, a))
         if s >= LIST_FROM and reasons:
             scored.append((s, a, reasons))
     scored.sort(key=lambda x: (-x[0], x[1].indicator_code))
