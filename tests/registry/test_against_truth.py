@@ -113,7 +113,9 @@ def test_one_file_per_group_gives_the_same_store(
         frames = []
         for path in (db, small):
             with Store(path, read_only=True) as store:
-                df = store.frame(f"SELECT * FROM {table}")
+                star = ("* REPLACE (CAST(content_hash AS VARCHAR) AS content_hash)"
+                        if table.startswith("rec_") else "*")
+                df = store.frame(f"SELECT {star} FROM {table}")
             if table == "identity":  # AES-GCM nonces differ run to run: compare the plain text
                 df["pii_enc"] = [decrypt(bytes(b)) for b in df["pii_enc"]]
                 assert (df["pii_enc"].str.split("\t").str[1] != "").mean() > 0.9  # named

@@ -171,3 +171,27 @@ def test_misnamed_file_is_reported(tmp_path: Path, db: Path) -> None:
         report = ingest_directory(store, feed)
     assert report.ignored == ("学籍2020.csv",)
     assert "学籍2020.csv" in report_text(report)
+
+
+def test_version_1_store_is_migrated_and_still_detects_duplicates(db: Path,
+                                                                  tmp_path: Path) -> None:
+    """A store written by schema version 1 (content hash as MD5 hex text) is migrated on
+    open; rows delivered again afterwards are still recognised as duplicates."""
+    with Store(db) as store:
+        ingest_directory(store, SMALL)
+        # Turn it back into a version-1 store: md5_number is the digest read little-endian.
+        h = "lower(lpad(hex(content_hash), 32, '0'))"
+        hexed = " || ".join(f"substr({h}, {i}, 2)" for i in range(31, 0, -2))
+        store.execute("ALTER TABLE rec_hrss_insurance ALTER content_hash SET DATA TYPE "
+                      f"VARCHAR USING {hexed}")
+        store.execute("DELETE FROM schema_version")
+        store.execute("INSERT INTO schema_version VALUES (1, now())")
+    copy = tmp_path / "again"
+    copy.mkdir()
+    shutil.copy(SMALL / "hrss_insurance.csv", copy / "hrss_insurance_resent.csv")
+    with open(copy / "hrss_insurance_resent.csv", "a", encoding="utf-8") as fh:
+        fh.write("\n")
+    with Store(db) as store:
+        assert store.scalar("SELECT max(version) FROM schema_version") == 2
+        report = ingest_directory(store, copy)
+    assert report.by_reason == {"duplicate": 2}

@@ -2,7 +2,8 @@
 
 CSV in UTF-8 is read by DuckDB's own ``read_csv`` and Parquet by ``read_parquet``; GB18030
 CSV is transcoded to UTF-8 in a streaming pass first and XLSX goes through pandas (DuckDB
-reads neither natively without extensions). Every value arrives as trimmed text, '' for
+reads neither natively without extensions). The ingest loads into its scratch database, not
+the store (see :mod:`renkou.registry.store`). Every value arrives as trimmed text, '' for
 empty, with the spreadsheet row number (header = row 1) kept for the quarantine report."""
 
 from __future__ import annotations
@@ -12,11 +13,8 @@ import hashlib
 import tempfile
 from pathlib import Path
 
-import numpy as np
-import pyarrow as pa
-
 from renkou.errors import InputError, StoreError
-from renkou.registry.store import Store, scratch_arrow
+from renkou.registry.store import Connection
 from renkou.registry.validate import q
 from renkou.tables import read_table
 
@@ -58,57 +56,52 @@ def _transcode(path: Path, workdir: Path) -> Path:
     return out
 
 
-ROW_NO = "__row_no"
-
 # DuckDB's CSV options for deliveries: every value text (validation reports bad values
 # instead of the reader guessing types), short rows padded with NULL.
 _CSV_OPTIONS = ("header = true, all_varchar = true, delim = ',', quote = '\"', "
                 "escape = '\"', null_padding = true")
 
 
-def read_delivery(path: Path) -> pa.Table:
-    """One delivered file as an Arrow table: its columns as delivered plus ``__row_no``, the
-    spreadsheet row of each record (header = row 1). Read on a scratch connection, so a file
-    that cannot be read raises :class:`InputError` without touching the store's batch
+def load_raw(con: Connection, path: Path, table: str) -> list[str]:
+    """Create table ``table`` in ``con`` with the file's columns as delivered, one row per
+    record in file order (``rowid`` + 2 is the spreadsheet row: header = row 1). Returns the
+    delivered column names. A file that cannot be read raises :class:`InputError`; use a
+    :class:`~renkou.registry.store.Scratch` connection so that this does not abort a batch
     transaction."""
     suffix = path.suffix.lower()
+    create = f"CREATE OR REPLACE TEMP TABLE {table} AS "
     try:
         with tempfile.TemporaryDirectory(prefix="renkou-ingest-") as tmp:
             if suffix == ".csv":
                 if path.stat().st_size == 0:
                     raise InputError("文件为空", file=path.name)
                 src = path if csv_encoding(path) == "utf-8" else _transcode(path, Path(tmp))
-                table = scratch_arrow(f"SELECT * FROM read_csv(?, {_CSV_OPTIONS})",
-                                      [str(src)])
+                con.execute(f"{create} SELECT * FROM read_csv(?, {_CSV_OPTIONS})", [str(src)])
             elif suffix == ".parquet":
-                table = scratch_arrow("SELECT * FROM read_parquet(?)", [str(path)])
+                con.execute(f"{create} SELECT * FROM read_parquet(?)", [str(path)])
             elif suffix == ".xlsx":
                 df = read_table(path)
                 # Date-formatted cells arrive as 'YYYY-MM-DD 00:00:00'; feeds want the date.
                 for col in df.columns:
                     df[col] = df[col].str.replace(r"^(\d{4}-\d{2}-\d{2}) 00:00:00$", r"\1",
                                                   regex=True)
-                table = pa.Table.from_pandas(df, preserve_index=False)
+                con.register("_xlsx_frame", df)
+                try:
+                    con.execute(f"{create} SELECT * FROM _xlsx_frame")
+                finally:
+                    con.unregister("_xlsx_frame")
             else:
                 raise InputError(f"不支持的文件类型 {suffix}", file=path.name)
     except StoreError as exc:
-        raise InputError(f"无法读取文件：{str(exc).splitlines()[0]}", file=path.name) from None
+        raise InputError(f"无法读取文件：{_first_line(str(exc))}", file=path.name) from None
     except OSError as exc:
         raise InputError(f"无法读取文件：{exc}", file=path.name) from None
-    rows = pa.array(np.arange(2, table.num_rows + 2, dtype=np.int64))
-    return table.append_column(ROW_NO, rows)
+    cols = con.rows(f"SELECT column_name FROM (DESCRIBE {table})")
+    return [str(c[0]).strip() for c in cols]
 
 
-def load_raw(store: Store, path: Path, table: str) -> list[str]:
-    """Create temp table ``table`` with the file's columns as delivered (plus ``__row_no``).
-    Returns the delivered column names."""
-    data = read_delivery(path)
-    store.register("_raw_delivery", data)
-    try:
-        store.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT * FROM _raw_delivery")
-    finally:
-        store.unregister("_raw_delivery")
-    return [str(c).strip() for c in data.column_names if c != ROW_NO]
+def _first_line(message: str) -> str:
+    return message.removeprefix("数据库语句失败：").splitlines()[0]
 
 
 def as_text(col: str, dtype: str) -> str:

@@ -1,7 +1,8 @@
 """Quarantine (隔离) across rows and the batch report (批次报告).
 
-Row checks live in :mod:`validate`; here are the checks that need other rows — duplicates,
-conflicts, events after the person's death — and the report of a batch: counts by file and
+Row checks live in :mod:`validate`, duplicates and conflicts in :mod:`staging`; here is the
+check of events after the person's death (which needs every feed of the batch) and the
+report of a batch: counts by file and
 reason, a few examples with masked ID numbers, as Chinese text or JSON."""
 
 from __future__ import annotations
@@ -10,9 +11,11 @@ import json
 from collections import Counter
 from dataclasses import dataclass, field
 
+import pyarrow as pa
+
 from renkou.registry.feeds import FeedSchema
 from renkou.registry.store import Store
-from renkou.registry.validate import REASON_ZH, masked_sql, q
+from renkou.registry.validate import REASON_ZH, q
 
 
 @dataclass(frozen=True)
@@ -70,37 +73,15 @@ class BatchReport:
         }, ensure_ascii=False, default=str)
 
 
-def flag_feed(store: Store, schema: FeedSchema) -> None:
-    """Cross-row checks of the rows that passed the row checks."""
-    key = schema.key
-    # Duplicates: the same row again in this batch or already in the store.
-    store.execute(
-        f"CREATE OR REPLACE TEMP TABLE flag_{key} AS SELECT file_idx, row_no, CASE "
-        f"WHEN row_number() OVER (PARTITION BY content_hash ORDER BY file_idx, row_no) > 1 "
-        f"THEN 'duplicate' "
-        f"WHEN content_hash IN (SELECT content_hash FROM rec_{key}) THEN 'duplicate' END AS flag "
-        f"FROM cand_{key} WHERE reason IS NULL")
-    # Conflicts: same record id and 登记日期 as an earlier row (batch or store), other content.
-    store.execute(
-        f"UPDATE flag_{key} SET flag = 'conflict' FROM (SELECT c.file_idx, c.row_no, "
-        f"row_number() OVER (PARTITION BY c.record_id, c.record_date "
-        f"ORDER BY c.file_idx, c.row_no) AS k, "
-        f"(c.record_id, c.record_date) IN (SELECT (record_id, record_date) FROM rec_{key}) AS s "
-        f"FROM cand_{key} c JOIN flag_{key} f USING (file_idx, row_no) WHERE f.flag IS NULL) x "
-        f"WHERE flag_{key}.file_idx = x.file_idx AND flag_{key}.row_no = x.row_no "
-        f"AND (x.k > 1 OR x.s)")
-
-
 def retract_after_death(store: Store, schemas: dict[str, FeedSchema], keys: list[str],
-                        batch_id: int) -> dict[str, int]:
+                        batch_id: int) -> dict[str, pa.Table]:
     """Move this batch's records dated after the person's death (the ``deaths`` table:
     resolved by source precedence over everything now stored) from the record tables to the
     quarantine, as ``event_after_death``. Runs once every feed of the batch is written,
     because a death may arrive after the events it invalidates; the death records
-    themselves are exempt (feed schemas), so ``deaths`` does not change by it. Their record
-    ids are added to ``corr_<feed>`` (the active version must be chosen again). Returns
-    rows moved per feed."""
-    moved: dict[str, int] = {}
+    themselves are exempt (feed schemas), so ``deaths`` does not change by it. Returns, per
+    feed that lost rows, their record ids (the active version must be chosen again)."""
+    moved: dict[str, pa.Table] = {}
     for key in keys:
         schema = schemas[key]
         if schema.after_death_exempt_all:
@@ -114,19 +95,16 @@ def retract_after_death(store: Store, schemas: dict[str, FeedSchema], keys: list
             f"CREATE OR REPLACE TEMP TABLE retract AS SELECT r.file_name, r.row_no, "
             f"r.record_id, r.pid FROM rec_{key} r JOIN deaths d ON r.pid = d.pid "
             f"WHERE r.batch_id = {batch_id} AND r.{event} > d.death_date AND NOT ({exempt})")
-        n = int(store.scalar("SELECT count(*) FROM retract"))
-        if not n:
+        if not store.scalar("SELECT count(*) FROM retract"):
             continue
-        moved[key] = n
         store.execute(
             f"INSERT INTO quarantine SELECT {batch_id}, '{key}', t.file_name, t.row_no, "
-            f"t.record_id, 'event_after_death', NULL, {masked_sql('mx')} FROM retract t "
-            f"LEFT JOIN (SELECT pid, min(x) AS mx FROM idmap SEMI JOIN retract USING (pid) "
-            f"GROUP BY pid) m USING (pid)")
+            f"t.record_id, 'event_after_death', NULL, i.id_masked FROM retract t "
+            f"LEFT JOIN identity i USING (pid)")
         store.execute(
             f"DELETE FROM rec_{key} WHERE batch_id = {batch_id} AND (file_name, row_no) IN "
             f"(SELECT (file_name, row_no) FROM retract)")
-        store.execute(f"INSERT INTO corr_{key} SELECT DISTINCT record_id FROM retract")
+        moved[key] = store.arrow("SELECT DISTINCT record_id FROM retract")
     return moved
 
 

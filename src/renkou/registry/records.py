@@ -17,7 +17,7 @@ from renkou.registry.validate import parsed_name, q
 META_COLUMNS = (
     ("batch_id", "INTEGER"), ("file_name", "VARCHAR"), ("row_no", "BIGINT"),
     ("record_id", "VARCHAR"), ("record_date", "DATE"), ("active", "BOOLEAN"),
-    ("content_hash", "VARCHAR"),
+    ("content_hash", "UHUGEINT"),  # MD5 as a 128-bit number (schema version 2)
 )
 
 # Person the row is about → name source precedence (公安 first: identity facts).
@@ -76,7 +76,7 @@ def content_hash_sql(schema: FeedSchema) -> str:
     later 登记日期 is a correction, not a duplicate."""
     parts = ["record_id", "coalesce(CAST(record_date AS VARCHAR), '')"]
     parts += [f"coalesce(CAST({q(c.name)} AS VARCHAR), '')" for c in rec_columns(schema)]
-    return f"md5(concat_ws('|', {', '.join(parts)}))"
+    return f"md5_number(concat_ws('|', {', '.join(parts)}))"
 
 
 def events_view_sql(schemas: dict[str, FeedSchema]) -> str:

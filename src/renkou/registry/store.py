@@ -4,7 +4,13 @@ This is the only module of renkou that imports ``duckdb``: every other module ha
 strings and DataFrames to :class:`Store`. The store owns the connection, transactions and
 schema creation; a whole ingest runs inside one transaction so that a killed process leaves
 the database file exactly as it was before the batch (DuckDB's write-ahead log is discarded
-for an uncommitted transaction)."""
+for an uncommitted transaction).
+
+:class:`Scratch` is a second, in-memory DuckDB for the ingest's staging work (reading files,
+checks, candidate rows). It runs outside the store's batch transaction on purpose: inside a
+transaction DuckDB keeps every dropped or replaced table until COMMIT (to be able to roll
+back), so staging there grows with the delivery; in the scratch each group's staging is
+freed when the next replaces it, and a file that fails to read only fails its statement."""
 
 from __future__ import annotations
 
@@ -22,7 +28,11 @@ import pyarrow as pa
 
 from renkou.errors import StoreError
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+# Version 2 stores the record content hash as a 128-bit number (md5_number, half the bytes
+# of the hex text and faster to compare); md5_number reads the digest little-endian.
+_HEX_TO_MD5_NUMBER = "('0x' || " + " || ".join(
+    f"substr(content_hash, {i}, 2)" for i in range(31, 0, -2)) + ")::UHUGEINT"
 
 # Memory cap for DuckDB itself; it spills to disk beyond it. A whole-batch ingest of a
 # 2-million-person delivery needs ≈ 8 GB to run without spilling (≈ 20 % faster than at
@@ -43,80 +53,20 @@ _PROFILE = os.environ.get("RENKOU_PROFILE_SQL", "")
 
 def _log_statement(sql: str, seconds: float) -> None:
     head = " ".join(sql.split())[:90]
+    try:  # resident memory after the statement (Linux), to see which step holds memory
+        rss_mb = int(Path("/proc/self/statm").read_text().split()[1]) * os.sysconf(
+            "SC_PAGE_SIZE") >> 20
+    except OSError:
+        rss_mb = -1
     with open(_PROFILE, "a", encoding="utf-8") as fh:
-        fh.write(f"{seconds:.3f}\t{head}\n")
+        fh.write(f"{seconds:.3f}\t{rss_mb}\t{head}\n")
 
 
-_SCRATCH: list[duckdb.DuckDBPyConnection] = []
+class Connection:
+    """Statements, queries and Arrow/DataFrame exchange on one DuckDB connection."""
 
+    _con: duckdb.DuckDBPyConnection
 
-def scratch_arrow(sql: str, params: Sequence[object] | None = None) -> pa.Table:
-    """Run ``sql`` on a private in-memory DuckDB and return the result as Arrow.
-
-    The ingest reads each delivered file here, outside the batch transaction of the store:
-    in DuckDB a failed statement aborts the whole transaction, and a malformed file must
-    only be reported and skipped, not undo the batch. Raises :class:`StoreError`."""
-    if not _SCRATCH:
-        _SCRATCH.append(duckdb.connect(":memory:", config={
-            "memory_limit": os.environ.get("RENKOU_DUCKDB_SCRATCH_MEMORY", "1GB"),
-            "threads": _DEFAULT_THREADS}))
-    con = _SCRATCH[0]
-    try:
-        return con.sql(sql, params=params).to_arrow_table()
-    except duckdb.Error as exc:
-        raise StoreError(str(exc)) from exc
-
-
-class Store:
-    """A connection to one registry database file (人口基础信息库 存储)."""
-
-    def __init__(self, path: Path | str, *, read_only: bool = False) -> None:
-        self.path = Path(path)
-        self.read_only = read_only
-        if read_only and not self.path.exists():
-            raise StoreError(f"数据库文件不存在：{self.path}")
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            self._con = duckdb.connect(str(self.path), read_only=read_only,
-                                       config={"memory_limit": _DEFAULT_MEMORY,
-                                               "threads": _DEFAULT_THREADS})
-            self._con.execute("SET enable_progress_bar = false").fetchall()
-        except duckdb.Error as exc:
-            raise StoreError(f"无法打开数据库 {self.path}：{exc}") from None
-        self._in_tx = False
-        if not read_only:
-            self.ensure_schema()
-
-    # -- schema -------------------------------------------------------------------------
-    def ensure_schema(self) -> None:
-        """Create missing tables; record the schema version (migrations go here)."""
-        self._con.execute(schema_sql()).fetchall()
-        current = self.scalar("SELECT max(version) FROM schema_version")
-        if current is None:
-            self.execute("INSERT INTO schema_version VALUES (?, now())", [SCHEMA_VERSION])
-        elif current > SCHEMA_VERSION:
-            raise StoreError(f"数据库结构版本 {current} 高于本程序支持的 {SCHEMA_VERSION}，"
-                             "请升级程序")
-
-    # -- transactions ---------------------------------------------------------------------
-    @contextmanager
-    def transaction(self) -> Iterator[Store]:
-        """All-or-nothing block: commit on success, roll back on any exception."""
-        if self._in_tx:
-            yield self
-            return
-        self.execute("BEGIN TRANSACTION")
-        self._in_tx = True
-        try:
-            yield self
-        except BaseException:
-            self._in_tx = False
-            self._con.execute("ROLLBACK").fetchall()
-            raise
-        self._in_tx = False
-        self.execute("COMMIT")
-
-    # -- statements -------------------------------------------------------------------------
     def execute(self, sql: str, params: Sequence[object] | dict[str, object] | None = None,
                 ) -> None:
         t0 = time.perf_counter() if _PROFILE else 0.0
@@ -137,6 +87,25 @@ class Store:
         except duckdb.Error as exc:
             raise StoreError(f"数据库查询失败：{exc}") from exc
 
+    def arrow(self, sql: str, params: Sequence[object] | None = None) -> pa.Table:
+        """Run a query and return its result as an Arrow table."""
+        t0 = time.perf_counter() if _PROFILE else 0.0
+        try:
+            table = self._con.sql(sql, params=params).to_arrow_table()
+        except duckdb.Error as exc:
+            raise StoreError(f"数据库查询失败：{exc}") from exc
+        if _PROFILE:
+            _log_statement("ARROW " + sql, time.perf_counter() - t0)
+        return table
+
+    def arrow_reader(self, sql: str, batch_rows: int) -> pa.RecordBatchReader:
+        """Stream a query's result as Arrow record batches (for copying large results from
+        one database to another without holding them whole)."""
+        try:
+            return self._con.sql(sql).to_arrow_reader(batch_rows)
+        except duckdb.Error as exc:
+            raise StoreError(f"数据库查询失败：{exc}") from exc
+
     def scalar(self, sql: str, params: Sequence[object] | dict[str, object] | None = None,
                ) -> Any:
         try:
@@ -154,12 +123,111 @@ class Store:
         except duckdb.Error as exc:
             raise StoreError(f"数据库查询失败：{exc}") from exc
 
-    def register(self, name: str, data: pd.DataFrame | pa.Table) -> None:
+    def register(self, name: str,
+                 data: pd.DataFrame | pa.Table | pa.RecordBatchReader) -> None:
         """Expose an in-memory frame to SQL under ``name`` (a view, not a copy)."""
         self._con.register(name, data)
 
     def unregister(self, name: str) -> None:
         self._con.unregister(name)
+
+    def close(self) -> None:
+        self._con.close()
+
+
+class Scratch(Connection):
+    """An in-memory DuckDB for staging (no transaction of its own: every statement commits,
+    so replaced tables are freed at once). Spills to a private temporary folder."""
+
+    def __init__(self, memory: str | None = None) -> None:
+        import tempfile
+
+        self._tmp = tempfile.TemporaryDirectory(prefix="renkou-scratch-")
+        try:
+            self._con = duckdb.connect(":memory:", config={
+                "memory_limit": memory or os.environ.get("RENKOU_DUCKDB_SCRATCH_MEMORY", "3GB"),
+                "threads": _DEFAULT_THREADS, "temp_directory": self._tmp.name})
+            self._con.execute("SET enable_progress_bar = false").fetchall()
+            # UHUGEINT (the content hash) crosses between scratch and store through Arrow.
+            self._con.execute("SET arrow_lossless_conversion = true").fetchall()
+        except duckdb.Error as exc:
+            raise StoreError(f"无法创建临时数据库：{exc}") from None
+
+    def close(self) -> None:
+        """Free the scratch database (idempotent)."""
+        super().close()
+        self._tmp.cleanup()
+
+    def __enter__(self) -> Scratch:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class Store(Connection):
+    """A connection to one registry database file (人口基础信息库 存储)."""
+
+    def __init__(self, path: Path | str, *, read_only: bool = False) -> None:
+        self.path = Path(path)
+        self.read_only = read_only
+        if read_only and not self.path.exists():
+            raise StoreError(f"数据库文件不存在：{self.path}")
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._con = duckdb.connect(str(self.path), read_only=read_only,
+                                       config={"memory_limit": _DEFAULT_MEMORY,
+                                               "threads": _DEFAULT_THREADS})
+            self._con.execute("SET enable_progress_bar = false").fetchall()
+            # UHUGEINT (the content hash) crosses between scratch and store through Arrow.
+            self._con.execute("SET arrow_lossless_conversion = true").fetchall()
+        except duckdb.Error as exc:
+            raise StoreError(f"无法打开数据库 {self.path}：{exc}") from None
+        self._in_tx = False
+        if not read_only:
+            self.ensure_schema()
+
+    # -- schema -------------------------------------------------------------------------
+    def ensure_schema(self) -> None:
+        """Create missing tables; record the schema version (migrations go here)."""
+        self._con.execute(schema_sql()).fetchall()
+        current = self.scalar("SELECT max(version) FROM schema_version")
+        if current is None:
+            self.execute("INSERT INTO schema_version VALUES (?, now())", [SCHEMA_VERSION])
+        elif current > SCHEMA_VERSION:
+            raise StoreError(f"数据库结构版本 {current} 高于本程序支持的 {SCHEMA_VERSION}，"
+                             "请升级程序")
+        elif current < SCHEMA_VERSION:
+            self._migrate(int(current))
+
+    def _migrate(self, current: int) -> None:
+        """Bring an older store to SCHEMA_VERSION in one transaction."""
+        with self.transaction():
+            if current < 2:
+                tables = self.rows("SELECT table_name FROM information_schema.columns "
+                                   "WHERE column_name = 'content_hash' AND data_type = 'VARCHAR'")
+                for (table,) in tables:
+                    self.execute(f"ALTER TABLE {table} ALTER content_hash SET DATA TYPE "
+                                 f"UHUGEINT USING {_HEX_TO_MD5_NUMBER}")
+            self.execute("INSERT INTO schema_version VALUES (?, now())", [SCHEMA_VERSION])
+
+    # -- transactions ---------------------------------------------------------------------
+    @contextmanager
+    def transaction(self) -> Iterator[Store]:
+        """All-or-nothing block: commit on success, roll back on any exception."""
+        if self._in_tx:
+            yield self
+            return
+        self.execute("BEGIN TRANSACTION")
+        self._in_tx = True
+        try:
+            yield self
+        except BaseException:
+            self._in_tx = False
+            self._con.execute("ROLLBACK").fetchall()
+            raise
+        self._in_tx = False
+        self.execute("COMMIT")
 
     def write_frame(self, table: str, df: pd.DataFrame, *, mode: str = "append") -> None:
         """Append ``df`` to ``table`` (created from the frame's columns when missing), or
@@ -187,9 +255,6 @@ class Store:
             "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [table]
         ).fetchall()
         return bool(rows and rows[0][0])
-
-    def close(self) -> None:
-        self._con.close()
 
     def __enter__(self) -> Store:
         return self

@@ -133,17 +133,17 @@ def id_map_sql(columns: list[str], pseudonym_sql: Callable[[str], str]) -> str:
             f"FROM ({union}) WHERE x <> ''")
 
 
-def parsed_select(schema: FeedSchema) -> tuple[list[str], list[str]]:
-    """Select items and joins parsing every value once: dates here, ID numbers through the
-    batch's ID map (``idmap``); the checks and typed record columns then refer to these
-    columns instead of re-parsing."""
+def parsed_select(schema: FeedSchema, id_map: str = "idmap") -> tuple[list[str], list[str]]:
+    """Select items and joins parsing every value once: dates here, ID numbers through an
+    ID map table (:func:`id_map_sql`); the checks and typed record columns then refer to
+    these columns instead of re-parsing."""
     items = ["s.*"]
     joins = []
     for f in schema.of_type("date", "month"):
         items.append(f"{typed_date_sql(f)} AS {parsed_name('d', f.field)}")
     for i, f in enumerate(schema.of_type("id")):
         m = f"m{i}"
-        joins.append(f"LEFT JOIN idmap {m} ON {m}.x = s.{q(f.field)}")
+        joins.append(f"LEFT JOIN {id_map} {m} ON {m}.x = s.{q(f.field)}")
         items.append(f"coalesce({m}.ok, FALSE) AS {parsed_name('ok', f.field)}")
         items.append(f"{m}.sex AS {parsed_name('sex', f.field)}")
         items.append(f"{m}.ps AS {parsed_name('ps', f.field)}")

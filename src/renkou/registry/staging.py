@@ -1,0 +1,263 @@
+"""Staging of delivered files (数据暂存): read, check and split one group of a feed's files.
+
+The work runs on a :class:`~renkou.registry.store.Scratch` database, outside the store's
+batch transaction (inside it DuckDB would keep every replaced staging table until COMMIT);
+the store only receives what the batch keeps — accepted records and quarantine rows — and is
+asked, read-only, which candidate rows it already holds (duplicates, conflicts, corrections).
+
+Per group (:meth:`Staging.run`):
+
+1. each file is loaded as delivered (a file that cannot be read is reported and skipped);
+2. the group's new ID numbers join the batch's ID map (check, sex, birth date, pseudonym:
+   parsed and hashed once per person, not once per row — most of the ingest's speed);
+3. every row is mapped to canonical fields, parsed once, row-checked, typed and hashed
+   (``cand``);
+4. cross-row flags: a row equal to an earlier one of the group or of the store is a
+   ``duplicate``; a row with the record id and 登记日期 of an earlier one but other content
+   is a ``conflict`` (first delivered wins, as in one pass over the whole batch);
+5. accepted rows go to ``rec_<feed>``, the others to ``quarantine``; record ids delivered
+   again are remembered (the active version is chosen at the end of the batch), and the
+   first name delivered for each person (feeds run in name-precedence order)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyarrow as pa
+
+from renkou.errors import InputError
+from renkou.logs import get_logger
+from renkou.registry import crypto
+from renkou.registry.feeds import FeedSchema
+from renkou.registry.loader import as_text, load_raw
+from renkou.registry.quarantine import FileReport
+from renkou.registry.records import META_COLUMNS, content_hash_sql, rec_columns
+from renkou.registry.store import Scratch, Store
+from renkou.registry.validate import (
+    id_map_sql,
+    masked_sql,
+    parsed_name,
+    parsed_select,
+    q,
+    reason_case_sql,
+    row_checks,
+)
+
+log = get_logger("registry.staging")
+
+_TRANSFER_ROWS = 1_000_000  # Arrow batch size from the scratch to the store
+
+
+def text_sql(schema: FeedSchema, raw: str, file_name: str, file_idx: int,
+             delivered: dict[str, tuple[str, str]]) -> str:
+    """A loaded file's columns mapped to the feed's canonical fields, as trimmed text."""
+    text = [f"{file_idx} AS file_idx", "'" + file_name.replace("'", "''") + "' AS file_name",
+            "rowid + 2 AS row_no"]
+    for f in schema.fields:
+        if f.header in delivered:
+            name, dtype = delivered[f.header]
+            expr = as_text(name, dtype)
+            text.append(f"{'upper(' + expr + ')' if f.type == 'id' else expr} AS {q(f.field)}")
+        else:
+            text.append(f"'' AS {q(f.field)}")
+    return f"SELECT {', '.join(text)} FROM {raw}"
+
+
+def candidates_sql(schema: FeedSchema, texts: list[str], batch_id: int) -> str:
+    """One pass over a group of loaded files: parse each value once (IDs through the
+    group's ID map ``gidmap``), run the row checks, type the record columns, hash the row."""
+    parsed, joins = parsed_select(schema, "gidmap")
+    index, reason, rfield = reason_case_sql(row_checks(schema))
+    names = schema.of_type("name")
+    out = ["file_idx", "file_name", "row_no", f"{reason} AS reason", f"{rfield} AS rfield",
+           f"{batch_id} AS batch_id", "record_id",
+           f"{parsed_name('d', 'record_date')} AS record_date", "TRUE AS active"]
+    out += [f"{c.expr} AS {q(c.name)}" for c in rec_columns(schema)]
+    out += [f"{q(f.field)} AS {q('_raw_' + f.field)}" for f in schema.of_type("id")]
+    out.append(f"nullif({q(names[0].field)}, '') AS _name" if names else "NULL AS _name")
+    return (f"SELECT *, {content_hash_sql(schema)} AS content_hash FROM ("
+            f"SELECT {', '.join(out)} FROM ("
+            f"SELECT *, {index} AS _check FROM ("
+            f"SELECT {', '.join(parsed)} FROM ("
+            f"{' UNION ALL BY NAME '.join(texts)}) s {' '.join(joins)})))")
+
+
+def delivered_columns(con: Scratch | Store, raw: str) -> dict[str, tuple[str, str]]:
+    """Header (trimmed) → (column name as delivered, DuckDB type)."""
+    described = con.rows(f"SELECT column_name, column_type FROM (DESCRIBE {raw})")
+    return {str(n).strip(): (str(n), str(t)) for n, t in described}
+
+
+@dataclass
+class Staging:
+    """The staging state of one batch: the scratch database with the batch's ID map, the
+    names found so far and the record ids delivered again, per feed."""
+
+    scratch: Scratch
+    store: Store
+    batch_id: int
+    rows_by_file: dict[str, tuple[str, int]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        s = self.scratch
+        s.execute("CREATE OR REPLACE TABLE idmap (x VARCHAR, ok BOOLEAN, sex VARCHAR, "
+                  "birth DATE, ps VARCHAR, pid UBIGINT)")
+        s.execute("CREATE OR REPLACE TABLE id_names (pid UBIGINT, name VARCHAR)")
+        s.execute("CREATE OR REPLACE TABLE corrections (feed VARCHAR, record_id VARCHAR)")
+
+    # -- one group ------------------------------------------------------------------------
+    def run(self, schema: FeedSchema, group: list[tuple[str, Path, int]],
+            reports: list[FileReport]) -> bool:
+        """Stage and write one group of a feed's files; False if none could be read."""
+        raws = self._load(schema, group, reports)
+        if not raws:
+            return False
+        texts = [text_sql(schema, raw, name, i, delivered_columns(self.scratch, raw))
+                 for raw, name, i in raws]
+        self._extend_id_map(schema, [raw for raw, _, _ in raws])
+        self.scratch.execute(f"CREATE OR REPLACE TABLE cand AS "
+                             f"{candidates_sql(schema, texts, self.batch_id)}")
+        for raw, _, _ in raws:
+            self.scratch.execute(f"DROP TABLE {raw}")
+        self._flag(schema)
+        self._write(schema)
+        return True
+
+    def _load(self, schema: FeedSchema, group: list[tuple[str, Path, int]],
+              reports: list[FileReport]) -> list[tuple[str, str, int]]:
+        raws = []
+        for key, path, i in group:
+            try:
+                load_raw(self.scratch, path, f"raw_{i}")
+            except InputError as exc:
+                # Reported and skipped, not recorded: the next run retries the file.
+                log.warning("cannot read %s: %s", path.name, exc)
+                reports.append(FileReport(path.name, key, 0, 0, 0, error=str(exc)))
+                continue
+            n = int(self.scratch.scalar(f"SELECT count(*) FROM raw_{i}"))
+            self.rows_by_file[path.name] = (key, n)
+            raws.append((f"raw_{i}", path.name, i))
+        return raws
+
+    def _extend_id_map(self, schema: FeedSchema, raws: list[str]) -> None:
+        """Add the group's new ID numbers to ``idmap``; ``gidmap`` = the group's part (the
+        candidates join the small group map, not the whole batch's)."""
+        s = self.scratch
+        selects = []
+        for raw in raws:
+            delivered = delivered_columns(s, raw)
+            for f in schema.of_type("id"):
+                if f.header in delivered:
+                    name, dtype = delivered[f.header]
+                    selects.append(f"SELECT upper({as_text(name, dtype)}) AS x FROM {raw}")
+        union = " UNION ".join(selects) if selects else "SELECT '' AS x"
+        s.execute(f"CREATE OR REPLACE TABLE gids AS SELECT DISTINCT x FROM ({union}) "
+                  "WHERE x <> ''")
+        pads: dict[str, object] = {"ipad": crypto.hmac_pads()[0], "opad": crypto.hmac_pads()[1]}
+        s.execute(
+            f"INSERT INTO idmap SELECT *, {crypto.pid_sql('ps')} FROM ("
+            f"{id_map_sql(['SELECT x FROM gids ANTI JOIN idmap USING (x)'], crypto.hmac_sql)})",
+            pads)
+        s.execute("CREATE OR REPLACE TABLE gidmap AS SELECT x, ok, sex, birth, ps "
+                  "FROM idmap SEMI JOIN gids USING (x)")
+
+    def _flag(self, schema: FeedSchema) -> None:
+        """Cross-row flags of the rows that passed the row checks (``flags``)."""
+        s, key = self.scratch, schema.key
+        s.execute(
+            "CREATE OR REPLACE TABLE flags AS SELECT file_idx, row_no, record_id, record_date, "
+            "content_hash, CASE WHEN row_number() OVER (PARTITION BY content_hash "
+            "ORDER BY file_idx, row_no) > 1 THEN 'duplicate' END AS flag "
+            "FROM cand WHERE reason IS NULL")
+        # What the store already holds (earlier batches and earlier groups of this batch):
+        # asked read-only, so the batch transaction holds no staging data.
+        hits = None
+        if self.store.scalar(f"SELECT count(*) > 0 FROM (SELECT 1 FROM rec_{key} LIMIT 1)"):
+            keys = s.arrow("SELECT file_idx, row_no, record_id, record_date, content_hash "
+                           "FROM flags WHERE flag IS NULL")
+            self.store.register("_keys", keys)
+            try:
+                hits = self.store.arrow(
+                    f"SELECT * FROM (SELECT file_idx, row_no, "
+                    f"content_hash IN (SELECT content_hash FROM rec_{key}) AS dup, "
+                    f"(record_id, record_date) IN (SELECT (record_id, record_date) "
+                    f"FROM rec_{key}) AS conf, "
+                    f"record_id IN (SELECT record_id FROM rec_{key}) AS seen FROM _keys) "
+                    f"WHERE dup OR conf OR seen")
+            finally:
+                self.store.unregister("_keys")
+        if hits is None:
+            hits = pa.table({"file_idx": pa.array([], pa.int32()),
+                             "row_no": pa.array([], pa.int64()),
+                             "dup": pa.array([], pa.bool_()), "conf": pa.array([], pa.bool_()),
+                             "seen": pa.array([], pa.bool_())})
+        s.register("_hits", hits)
+        try:
+            s.execute("CREATE OR REPLACE TABLE hits AS SELECT * FROM _hits")
+        finally:
+            s.unregister("_hits")
+        s.execute("UPDATE flags SET flag = 'duplicate' FROM hits h WHERE flags.flag IS NULL "
+                  "AND h.dup AND flags.file_idx = h.file_idx AND flags.row_no = h.row_no")
+        s.execute(
+            "UPDATE flags SET flag = 'conflict' FROM (SELECT f.file_idx, f.row_no, "
+            "row_number() OVER (PARTITION BY f.record_id, f.record_date "
+            "ORDER BY f.file_idx, f.row_no) AS k, coalesce(h.conf, FALSE) AS stored "
+            "FROM flags f LEFT JOIN hits h USING (file_idx, row_no) WHERE f.flag IS NULL) x "
+            "WHERE flags.file_idx = x.file_idx AND flags.row_no = x.row_no "
+            "AND (x.k > 1 OR x.stored)")
+        # Record ids delivered again (a correction, or twice in this group): only these
+        # need the active version chosen again at the end of the batch.
+        s.execute(
+            f"INSERT INTO corrections SELECT '{key}', record_id FROM (SELECT f.record_id "
+            "FROM flags f LEFT JOIN hits h USING (file_idx, row_no) WHERE f.flag IS NULL "
+            "GROUP BY f.record_id HAVING count(*) > 1 OR bool_or(coalesce(h.seen, FALSE)))")
+
+    def _write(self, schema: FeedSchema) -> None:
+        """Accepted rows into ``rec_<feed>`` (streamed), the rest into ``quarantine``."""
+        s, m, key = self.scratch, self.store, schema.key
+        names = [n for n, _ in META_COLUMNS] + [c.name for c in rec_columns(schema)]
+        cols = ", ".join(q(n) for n in names)
+        accepted = (f"SELECT {', '.join('c.' + q(n) for n in names)} FROM cand c "
+                    "JOIN flags f USING (file_idx, row_no) WHERE f.flag IS NULL")
+        m.register("_accepted", s.arrow_reader(accepted, _TRANSFER_ROWS))
+        try:
+            m.execute(f"INSERT INTO rec_{key} ({cols}) SELECT {cols} FROM _accepted")
+        finally:
+            m.unregister("_accepted")
+        subject = masked_sql("_raw_" + schema.subject)
+        quarantined = s.arrow(
+            f"SELECT {self.batch_id} AS batch_id, '{key}' AS feed, file_name, row_no, "
+            f"nullif(record_id, '') AS record_id, reason, rfield AS field, "
+            f"{subject} AS id_masked FROM cand WHERE reason IS NOT NULL UNION ALL "
+            f"SELECT {self.batch_id}, '{key}', c.file_name, c.row_no, c.record_id, f.flag, "
+            f"NULL, {subject} FROM cand c "
+            f"JOIN flags f USING (file_idx, row_no) WHERE f.flag IS NOT NULL")
+        m.register("_quarantined", quarantined)
+        try:
+            m.execute("INSERT INTO quarantine SELECT * FROM _quarantined")
+        finally:
+            m.unregister("_quarantined")
+        if schema.of_type("name"):
+            s.execute(
+                "INSERT INTO id_names SELECT * FROM (SELECT c.pid, "
+                "arg_min(c._name, c.file_idx * 4294967296 + c.row_no) AS name FROM cand c "
+                "JOIN flags f USING (file_idx, row_no) WHERE f.flag IS NULL "
+                "AND c._name IS NOT NULL GROUP BY c.pid) ANTI JOIN id_names USING (pid)")
+
+    # -- end of batch ---------------------------------------------------------------------
+    def corrections(self, key: str) -> pa.Table:
+        """Record ids of ``key`` delivered more than once (this batch or before)."""
+        return self.scratch.arrow(
+            f"SELECT DISTINCT record_id FROM corrections WHERE feed = '{key}'")
+
+    def identities(self, pids: pa.Table) -> pa.Table:
+        """pid, pseudonym, ID number and best name of the persons ``pids`` (column pid)."""
+        self.scratch.register("_pids", pids)
+        try:
+            return self.scratch.arrow(
+                "SELECT i.pid, i.pseudonym, i.id_number, n.name FROM (SELECT pid, "
+                "arg_min(ps, x) AS pseudonym, min(x) AS id_number FROM idmap "
+                "SEMI JOIN _pids USING (pid) GROUP BY pid) i LEFT JOIN id_names n USING (pid)")
+        finally:
+            self.scratch.unregister("_pids")
