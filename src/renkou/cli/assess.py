@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 import typer
 
 from renkou.cli._plans_common import SCALE_HELP, open_registry, resolve_scale
 from renkou.errors import InputError
+
+if TYPE_CHECKING:
+    from renkou.plans.plan_assessment import PlanAssessment
 
 
 def assess(
@@ -62,13 +66,20 @@ def assess(
         typer.echo(f"已写出评估表：{out}；预警清单：{wpath}")
     if uncovered:
         typer.echo(f"注意：{uncovered}；这些指标记为“数据不足”，只评估部门填报的指标。")
-    if pa.scale != 1.0:
-        typer.echo(f"注意：总量指标按折算系数 {pa.scale:.1f}（七普常住人口÷库内常住人口）换算。")
+    echo_scale_notes(pa)
     counts = frame["评估结论"].value_counts()
     typer.echo(f"{p.name_zh} {year}年评估：" + "，".join(
         f"{k} {int(v)} 项" for k, v in counts.items()))
     for w in warnings[:5]:
         typer.echo(f"  [{w.level}] {w.name}：{w.reasons[0]}")
+
+
+def echo_scale_notes(pa: PlanAssessment, indent: str = "") -> None:
+    """Print how totals were scaled (总量折算系数), one line per caliber: the resident factor
+    and the hukou factor each with its basis (renkou.plans.population_scale). Nothing for a
+    real registry (factor 1) or an uncovered area (nothing was computed)."""
+    for note in pa.scale_notes:
+        typer.echo(f"{indent}注意：{note}。")
 
 
 def register(app: typer.Typer) -> None:

@@ -66,40 +66,55 @@ def compute(
     from renkou.plans.indicators import FORMULAS, compute_many
 
     names = list(formula or [])
+    # The published hukou figure nearest the plan's base year, as ``renkou assess`` uses;
+    # without a plan the one nearest the year computed.
+    hukou_year = year
     if plan:
         from renkou.plans import get_plan
 
-        names += [i.formula for i in get_plan(plan).computed_indicators()
+        p = get_plan(plan)
+        hukou_year = p.period_start - 1
+        names += [i.formula for i in p.computed_indicators()
                   if i.formula and i.formula not in names]
     if not names:
         names = list(FORMULAS)
     extra = {"childcare_places": childcare_places} if childcare_places is not None else {}
     registry = open_registry(db, read_only=True)
     try:
-        factor = resolve_scale(scale, db)
-        if factor is None:
-            from renkou.plans.plan_assessment import census_scale
+        from renkou.plans.coverage import UncoveredArea, uncovered_reason
 
-            factor = census_scale(registry, area)
-        extra["population_scale"] = factor
+        # An area the store does not hold (e.g. Chongqing in the Tianjin-like demo city)
+        # gets one plain reason per indicator instead of zeros and divisions by zero.
+        reason = uncovered_reason(registry, area, year)
+        notes: tuple[str, ...] = ()
+        factor = resolve_scale(scale, db)
+        if factor is not None:
+            extra["population_scale"] = extra["hukou_scale"] = factor
+            if factor != 1.0:
+                notes = (f"总量指标按指定的折算系数{factor:g}换算（常住、户籍口径相同）",)
+        elif reason is None:
+            # "auto": resident totals by the census factor, hukou totals by the published
+            # hukou figure (renkou.plans.population_scale), as in ``renkou assess``.
+            from renkou.plans.population_scale import hukou_scale, resident_scale
+
+            resident = resident_scale(registry, area)
+            hukou = hukou_scale(registry, area, hukou_year, resident)
+            extra["population_scale"] = resident.value
+            extra["hukou_scale"] = hukou.value
+            notes = tuple(f.describe() for f in (resident, hukou) if f.value != 1.0)
         if childcare_places is None:
             from renkou.plans.storage import facility_counts
 
             stored = facility_counts(registry, area).get("childcare_places", {})
             if year in stored:
                 extra["childcare_places"] = stored[year]
-        from renkou.plans.coverage import UncoveredArea, uncovered_reason
-
-        # An area the store does not hold (e.g. Chongqing in the Tianjin-like demo city)
-        # gets one plain reason per indicator instead of zeros and divisions by zero.
-        reason = uncovered_reason(registry, area, year)
         data = (RegistryData(registry) if reason is None
                 else cast("IndicatorData", UncoveredArea(reason)))
         values, errors = compute_many(data, names, area, year, extra)
     finally:
         registry.close()
-    if factor != 1.0:
-        typer.echo(f"（总量指标按折算系数 {factor:.1f} 换算：七普常住人口÷库内常住人口）")
+    for note in notes:
+        typer.echo(f"注意：{note}。")
     for name in names:
         f = FORMULAS.get(name)
         label = f.name_zh if f else name

@@ -1,0 +1,138 @@
+"""The plan commands say how totals were scaled on a down-scaled store (总量折算系数): the
+resident factor and the hukou factor from a published hukou total, each with its basis, and
+``indicators compute`` applies the hukou factor to hukou totals."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+
+import pytest
+
+from renkou.cli.main import main
+from renkou.plans.population_scale import hukou_scale, resident_scale
+
+pytestmark = pytest.mark.slow
+
+XIQING = "120111"
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from renkou.plans.demo_seed import seed_demo_plans
+    from renkou.registry import Registry
+    from renkou.registry.synth import build_demo_store
+
+    db = tmp_path_factory.mktemp("scale") / "demo.duckdb"
+    build_demo_store(db, 3_000, 7)
+    registry = Registry(db)
+    try:
+        seed_demo_plans(registry, 2024)
+    finally:
+        registry.close()
+    return db
+
+
+@pytest.fixture(scope="module")
+def factors(store: Path) -> tuple[float, float]:
+    """(resident, hukou) factors of 西青区 as the plans layer computes them (base year 2020)."""
+    from renkou.registry import Registry
+
+    registry = Registry(store, read_only=True)
+    try:
+        resident = resident_scale(registry, XIQING)
+        return resident.value, hukou_scale(registry, XIQING, 2020, resident).value
+    finally:
+        registry.close()
+
+
+def _factor_lines(out: str) -> dict[str, float]:
+    found = re.findall(r"(常住|户籍)人口类总量指标按折算系数([0-9.]+)换算", out)
+    return {kind: float(value) for kind, value in found}
+
+
+def test_factors_differ_on_the_demo_city(factors: tuple[float, float]) -> None:
+    """Otherwise the tests below could not tell the two factors apart."""
+    resident, hukou = factors
+    assert resident > 1 and hukou > 1
+    assert abs(resident - hukou) / resident > 0.1
+
+
+def test_assess_prints_both_factors(store: Path, factors: tuple[float, float],
+                                    tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["assess", "--plan", "xiqing-14th", "--year", "2024", "--db", str(store),
+                 "--out", str(tmp_path / "a.csv"), "--no-forward", "--scale", "auto"]) == 0
+    out = capsys.readouterr().out
+    lines = _factor_lines(out)
+    assert lines["常住"] == pytest.approx(factors[0], abs=0.006)
+    assert lines["户籍"] == pytest.approx(factors[1], abs=0.006)
+    assert "公布的2020年末户籍人口46.59万" in out  # the basis, with the published figure
+    assert "七普常住人口÷库内常住人口" not in out  # the old single resident-factor line
+
+
+def test_assess_with_real_counts_prints_no_factor(
+        store: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["assess", "--plan", "xiqing-14th", "--year", "2024", "--db", str(store),
+                 "--out", str(tmp_path / "a.csv"), "--no-forward"]) == 0
+    assert _factor_lines(capsys.readouterr().out) == {}
+
+
+def test_assess_of_an_uncovered_plan_says_so_and_scales_nothing(
+        store: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["assess", "--plan", "chongqing-2016-2030", "--year", "2024", "--db",
+                 str(store), "--out", str(tmp_path / "a.csv"), "--no-forward",
+                 "--scale", "auto"]) == 0
+    out = capsys.readouterr().out
+    assert "没有重庆市（500000）的常住或户籍人口记录" in out
+    assert _factor_lines(out) == {}
+
+
+def test_report_prints_both_factors(store: Path, factors: tuple[float, float],
+                                    tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["report", "evaluate", "--plan", "xiqing-14th", "--year", "2024", "--db",
+                 str(store), "--out", str(tmp_path / "r.html"), "--trajectories", "0",
+                 "--scale", "auto"]) == 0
+    lines = _factor_lines(capsys.readouterr().out)
+    assert lines["常住"] == pytest.approx(factors[0], abs=0.006)
+    assert lines["户籍"] == pytest.approx(factors[1], abs=0.006)
+
+
+def _computed(out: str, formula: str) -> float:
+    m = re.search(rf"（{formula}）：([-0-9.e+]+) 万人", out)
+    assert m, out
+    return float(m.group(1))
+
+
+def test_indicators_compute_scales_hukou_totals_by_the_hukou_factor(
+        store: Path, factors: tuple[float, float], capsys: pytest.CaptureFixture[str]) -> None:
+    from renkou.plans.indicator_data import RegistryData
+    from renkou.registry import Registry
+
+    assert main(["indicators", "compute", "--year", "2024", "--area", XIQING, "--plan",
+                 "xiqing-14th", "--formula", "hukou_population", "--formula",
+                 "resident_population", "--db", str(store), "--scale", "auto"]) == 0
+    out = capsys.readouterr().out
+    assert set(_factor_lines(out)) == {"常住", "户籍"}
+    registry = Registry(store, read_only=True)
+    try:
+        data = RegistryData(registry)
+        end = dt.date(2024, 12, 31)
+        hukou = float(data.population(end, "hukou", XIQING).sum())
+        resident = float(data.population(end, "resident", XIQING).sum())
+    finally:
+        registry.close()
+    # Printed with 4 significant digits.
+    assert _computed(out, "hukou_population") == pytest.approx(hukou * factors[1] / 1e4,
+                                                               rel=1e-3)
+    assert _computed(out, "resident_population") == pytest.approx(
+        resident * factors[0] / 1e4, rel=1e-3)
+
+
+def test_indicators_compute_with_a_given_factor_uses_it_for_both(
+        store: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["indicators", "compute", "--year", "2024", "--area", XIQING, "--formula",
+                 "hukou_population", "--db", str(store), "--scale", "10"]) == 0
+    out = capsys.readouterr().out
+    assert "总量指标按指定的折算系数10换算" in out
+    assert _computed(out, "hukou_population") > 0
