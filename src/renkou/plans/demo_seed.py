@@ -9,11 +9,26 @@ not statistics. They live as data in ``plans/data/demo/<plan>.yaml``. ``renkou d
 
 The demo city is Tianjin-like: it has Tianjin's districts (西青区 among them) but no
 Chongqing people, so the Chongqing plan gets reported values and task progress only.
+
+**Every year has a value** (so that assessing 2021, 2022 or 2023 does not show 数据不足 for
+reported indicators): a demo file names the years to fill (``fill_years: [first, last]``)
+and :func:`fill_years` gives each reported indicator a value in every such year that lies
+between two known values — the file's own values and the plan's stated baseline (基期值) —
+by linear interpolation plus a small deterministic disturbance (at most
+:data:`NOISE_SHARE` of the annual change, so the trend line's residuals are not zero and its
+t probability is not a spurious 0 or 1), clipped to the unit's natural range and rounded
+like the neighbouring values (rates to at least one decimal). Values the file states are
+never changed; years outside the known values (e.g. a single 2024 value with no baseline)
+are written in the file instead.
+Filled rows are still 示范数据 and say in their note that they are interpolated.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import itertools
+import math
+import random
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -25,7 +40,8 @@ import yaml
 
 from renkou.errors import ConfigError
 from renkou.plans.catalog import get_plan
-from renkou.plans.model import Plan
+from renkou.plans.model import Indicator, Plan
+from renkou.plans.reported_trend import clip, unit_bounds
 from renkou.plans.storage import (
     FACILITIES,
     REPORTED,
@@ -46,6 +62,11 @@ DEMO_SOURCE = "示范数据（renkou demo_seed）"
 DEMO_FILE = "示范数据"
 LEGACY_DEMO_FILE = "demo_seed"  # stores seeded before DEMO_FILE existed
 QUARTER_ENDS = ((3, 31), (6, 30), (9, 30), (12, 31))
+# Largest disturbance of an interpolated value, as a share of the annual change between the
+# two known values around it: visible year-to-year wobble, never a reversal of a clear trend.
+NOISE_SHARE = 0.4
+COUNT_UNITS = frozenset({"人", "个", "家"})
+INTERPOLATED_NOTE = "示范数据：相邻两个已知值（示范值或规划基期值）之间线性插值，加小幅扰动"
 
 
 @dataclass(frozen=True)
@@ -59,6 +80,8 @@ class DemoValues:
     # Earlier years that also get a year of quarterly task progress (the Chongqing plan is
     # assessed at its 2020 targets as well as in the seed year).
     progress_years: tuple[int, ...] = ()
+    # (indicator code, year) of the values :func:`fill_years` interpolated (in ``reported``).
+    interpolated: frozenset[tuple[str, int]] = frozenset()
 
 
 def _years(raw: object, where: str) -> dict[int, float]:
@@ -83,14 +106,78 @@ def demo_values(plan_code: str) -> DemoValues:
         raise ConfigError(f"示范数据文件 {plan_code}.yaml 的 plan 字段为 {doc.get('plan')}")
     reported = {str(code): _years(by_year, f"{plan_code}:{code}")
                 for code, by_year in (doc.get("reported") or {}).items()}
+    interpolated: frozenset[tuple[str, int]] = frozenset()
+    span = doc.get("fill_years")
+    if span is not None:
+        if not (isinstance(span, list) and len(span) == 2
+                and all(isinstance(y, int) for y in span) and span[0] <= span[1]):
+            raise ConfigError(f"示范数据 {plan_code}:fill_years 应为 [起始年, 结束年]")
+        reported, interpolated = fill_years(get_plan(plan_code), reported, span[0], span[1])
     return DemoValues(plan=plan_code, reported=reported,
                       childcare_per_1000=_years(doc.get("childcare_per_1000"),
                                                 f"{plan_code}:childcare_per_1000"),
-                      progress_years=tuple(int(y) for y in doc.get("progress_years") or ()))
+                      progress_years=tuple(int(y) for y in doc.get("progress_years") or ()),
+                      interpolated=interpolated)
 
 
-def reported_rows(plan: Plan, values: Mapping[str, Mapping[int, float]], stamp: dt.datetime
-                  ) -> pd.DataFrame:
+def _decimals(*values: float) -> int:
+    """Decimals the known values are written with (0–3), for rounding filled ones alike."""
+    for d in range(4):
+        if all(math.isclose(v, round(v, d), abs_tol=1e-9) for v in values):
+            return d
+    return 3
+
+
+def anchors(ind: Indicator, values: Mapping[int, float]) -> dict[int, float]:
+    """Known values of one indicator: the demo values and the plan's stated baselines of a
+    single year (a period total such as a 十三五 sum is not a level of that year; "超过" or
+    "以下" baselines are bounds, not values). Demo values win on the same year."""
+    known = {b.year: b.value for b in ind.baselines
+             if b.period_start is None and b.comparator in ("eq", "approx")}
+    known.update(values)
+    return known
+
+
+def fill_years(plan: Plan, reported: Mapping[str, Mapping[int, float]], first: int,
+               last: int) -> tuple[dict[str, dict[int, float]], frozenset[tuple[str, int]]]:
+    """Every reported indicator of ``reported`` gets a value in each year ``first``…``last``
+    lying strictly between two known values (:func:`anchors`): the straight line between
+    them plus a disturbance of at most :data:`NOISE_SHARE` × the annual change, drawn from a
+    generator seeded by plan, indicator and year (the same values on every run), clipped to
+    the unit's range and rounded to the known values' decimals (at least one for anything but
+a count). Returns the values and the
+    (code, year) pairs filled."""
+    inds = {i.code: i for i in plan.indicators}
+    out: dict[str, dict[int, float]] = {}
+    filled: set[tuple[str, int]] = set()
+    for code, by_year in reported.items():
+        values = dict(by_year)
+        ind = inds.get(code)
+        if ind is None:  # reported_rows skips it too
+            out[code] = values
+            continue
+        known = anchors(ind, by_year)
+        years = sorted(known)
+        bounds = unit_bounds(ind.unit, ind.name_zh)
+        for lo, hi in itertools.pairwise(years):
+            slope = (known[hi] - known[lo]) / (hi - lo)
+            # Whole numbers are kept for counts; a rate written as 38 and 42 still gets one
+            # decimal, or rounding would erase the wobble and leave a perfect line.
+            digits = _decimals(known[lo], known[hi])
+            if ind.unit not in COUNT_UNITS:
+                digits = max(digits, 1)
+            for y in range(max(lo + 1, first), min(hi - 1, last) + 1):
+                rng = random.Random(f"{plan.code}:{code}:{y}")
+                line = known[lo] + slope * (y - lo)
+                wobble = NOISE_SHARE * abs(slope) * rng.uniform(-1.0, 1.0)
+                values[y] = round(clip(line + wobble, bounds), digits)
+                filled.add((code, y))
+        out[code] = dict(sorted(values.items()))
+    return out, frozenset(filled)
+
+
+def reported_rows(plan: Plan, values: Mapping[str, Mapping[int, float]], stamp: dt.datetime,
+                  interpolated: frozenset[tuple[str, int]] = frozenset()) -> pd.DataFrame:
     known = {i.code: i for i in plan.reported_indicators()}
     rows: list[dict[str, object]] = []
     for code, by_year in values.items():
@@ -105,7 +192,9 @@ def reported_rows(plan: Plan, values: Mapping[str, Mapping[int, float]], stamp: 
                 "nature": "统计快报数" if year == max(by_year) else "年报正式数",
                 "department": dept, "department_name": department_names([dept])[0],
                 "reporter": "示范填报员", "reported_on": dt.date(year + 1, 2, 15),
-                "source_note": DEMO_SOURCE, "note": "", "source_file": DEMO_FILE,
+                "source_note": DEMO_SOURCE,
+                "note": INTERPOLATED_NOTE if (code, year) in interpolated else "",
+                "source_file": DEMO_FILE,
                 "source_row": len(rows) + 2, "imported_at": stamp,
             })
     return pd.DataFrame(rows)
@@ -194,7 +283,7 @@ def seed_demo_plans(registry: Registry, year: int = 2024,
         demo = demo_values(code)
         values = {c: {y: v for y, v in by_year.items() if y <= year}
                   for c, by_year in demo.reported.items()}
-        reported.append(reported_rows(plan, values, stamp))
+        reported.append(reported_rows(plan, values, stamp, demo.interpolated))
         for y in sorted({year, *(y for y in demo.progress_years if y < year)}):
             progress.append(progress_rows(plan, y, stamp))
         places.append(facility_rows(
