@@ -47,7 +47,7 @@ from renkou.registry.records import (
     pid_column,
 )
 from renkou.registry.staging import Staging
-from renkou.registry.store import Scratch, Store
+from renkou.registry.store import DEFAULT_MEMORY, STAGING_MEMORY, Scratch, Store
 from renkou.registry.validate import masked_sql, q
 
 __all__ = ["BatchReport", "FileReport", "ensure_record_tables", "ingest_directory",
@@ -123,9 +123,7 @@ def _write_identity(store: Store, staging: Staging, batch_id: int) -> None:
         for schema in feed_schemas().values() for f in schema.of_type("id"))
     new = store.arrow(f"SELECT pid FROM (SELECT pid FROM ({named}) WHERE pid IS NOT NULL) "
                       "ANTI JOIN identity USING (pid)")
-    people = staging.identities(new)
-    for lo in range(0, people.num_rows, _ENCRYPT_CHUNK):
-        chunk = people.slice(lo, _ENCRYPT_CHUNK)
+    for chunk in staging.identities(new, _ENCRYPT_CHUNK):
         ids, names = chunk["id_number"].to_pylist(), chunk["name"].to_pylist()
         texts = [f"{i}\t{n or ''}" for i, n in zip(ids, names, strict=True)]
         table = chunk.select(["pid", "pseudonym", "id_number"]).append_column(
@@ -182,7 +180,7 @@ def ingest_directory(store: Store, directory: Path, progress: Progress | None = 
         hashes[path.name] = digest
         todo.append((key, path, i))
     step_total = len(todo) + 3
-    with Scratch() as scratch, store.transaction():
+    with Scratch() as scratch, store.memory_limit(STAGING_MEMORY), store.transaction():
         batch_id = int(store.scalar("SELECT coalesce(max(batch_id), 0) + 1 FROM ingest_batches"))
         store.execute("INSERT INTO ingest_batches (batch_id, started_at, source_dir) "
                       "VALUES (?, now(), ?)", [batch_id, str(directory)])
@@ -204,6 +202,7 @@ def ingest_directory(store: Store, directory: Path, progress: Progress | None = 
         _write_identity(store, staging, batch_id)
         rows_by_file = staging.rows_by_file
         scratch.close()  # frees the ID map before the derived tables are built
+        store.execute(f"SET memory_limit = '{DEFAULT_MEMORY}'")
         say("核对死亡后事件", done + 1, step_total)
         spells.rebuild_deaths(store)
         for key, retracted in retract_after_death(store, schemas, keys, batch_id).items():

@@ -21,6 +21,7 @@ Per group (:meth:`Staging.run`):
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -251,13 +252,16 @@ class Staging:
         return self.scratch.arrow(
             f"SELECT DISTINCT record_id FROM corrections WHERE feed = '{key}'")
 
-    def identities(self, pids: pa.Table) -> pa.Table:
-        """pid, pseudonym, ID number and best name of the persons ``pids`` (column pid)."""
-        self.scratch.register("_pids", pids)
+    def identities(self, pids: pa.Table, batch_rows: int) -> Iterator[pa.RecordBatch]:
+        """pid, pseudonym, ID number and best name of the persons ``pids`` (column pid),
+        streamed in record batches."""
+        s = self.scratch
+        s.register("_pids", pids)
         try:
-            return self.scratch.arrow(
-                "SELECT i.pid, i.pseudonym, i.id_number, n.name FROM (SELECT pid, "
-                "arg_min(ps, x) AS pseudonym, min(x) AS id_number FROM idmap "
-                "SEMI JOIN _pids USING (pid) GROUP BY pid) i LEFT JOIN id_names n USING (pid)")
+            s.execute("CREATE OR REPLACE TABLE ident_todo AS SELECT i.pid, i.pseudonym, "
+                      "i.id_number, n.name FROM (SELECT pid, arg_min(ps, x) AS pseudonym, "
+                      "min(x) AS id_number FROM idmap SEMI JOIN _pids USING (pid) "
+                      "GROUP BY pid) i LEFT JOIN id_names n USING (pid)")
         finally:
-            self.scratch.unregister("_pids")
+            s.unregister("_pids")
+        yield from s.arrow_reader("SELECT * FROM ident_todo", batch_rows)
