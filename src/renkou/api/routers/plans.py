@@ -10,6 +10,8 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel
 
 from renkou.api.deps import require_database
+from renkou.api.routers.population import DEFAULT_AS_OF
+from renkou.errors import InputError
 from renkou.plans import get_plan, list_plans
 from renkou.plans.plan_assessment import PlanAssessment, evaluate_registry
 from renkou.registry import Registry
@@ -26,6 +28,9 @@ class PlanOut(BaseModel):
     end_year: int
     indicators: int
     tasks: int
+    # The year the dashboard assesses first: the demo data's latest year (the default as-of
+    # date of the population views) within the plan period.
+    default_year: int
 
 
 class AssessmentRowOut(BaseModel):
@@ -90,9 +95,12 @@ def _assess(db: Path, code: str, year: int) -> PlanAssessment:
 
 @router.get("", response_model=list[PlanOut])
 def plans() -> list[PlanOut]:
+    latest = DEFAULT_AS_OF.year
     return [PlanOut(code=p.code, name=p.name_zh, area_code=p.area_code,
                     start_year=p.period_start, end_year=p.period_end,
-                    indicators=len(p.indicators), tasks=len(p.tasks)) for p in list_plans()]
+                    indicators=len(p.indicators), tasks=len(p.tasks),
+                    default_year=min(max(latest, p.period_start), p.period_end))
+            for p in list_plans()]
 
 
 def _round(x: float | None) -> float | None:
@@ -104,6 +112,10 @@ def assessment(code: str, settings: Annotated[Settings, Depends(_settings)],
                year: int = 2024) -> AssessmentOut:
     """Status of every indicator of the plan in ``year`` (assessed ones first)."""
     plan = get_plan(code)
+    if not plan.period_start - 1 <= year <= plan.period_end:
+        # Outside the base year … end year there is no target path to assess against.
+        raise InputError(f"评估年份应在 {plan.period_start - 1}—{plan.period_end} 年之间"
+                         f"（{plan.name_zh}），实际为 {year}")
     pa = _assess(require_database(settings), plan.code, year)
     rows = [AssessmentRowOut(
         code=a.indicator_code, name=a.name, unit=a.unit, category=a.category, kind=a.kind,

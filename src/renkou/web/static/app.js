@@ -73,28 +73,98 @@ function renderMap(a) {
   }, true);
 }
 
-const ASSESS_YEAR = 2024;
 const STATUS_CLASS = { "已达标": "s-met", "进度正常": "s-ontrack", "进度滞后（预警）": "s-warn", "未达标": "s-missed" };
+// The plan and year assessed; ?plan=xiqing-14th&year=2023 in the address picks them (so a
+// view can be bookmarked or shared), otherwise the Tianjin plan in its default year.
+const planState = { plans: [], code: null, year: null, request: 0 };
+
+function esc(text) {
+  return String(text == null ? "" : text).replace(/[&<>"']/g,
+    c => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
+}
+
+function planYears(p) {
+  const years = [];
+  for (let y = p.start_year; y <= p.end_year; y++) years.push(y);
+  return years;
+}
+
+function fillYears(p, wanted) {
+  const sel = document.getElementById("plan-year");
+  const years = planYears(p);
+  sel.innerHTML = years.map(y => `<option value="${y}">${y}年</option>`).join("");
+  planState.year = years.includes(wanted) ? wanted : p.default_year;
+  sel.value = String(planState.year);
+}
+
+function rememberInAddress() {
+  const url = new URL(window.location.href);
+  url.searchParams.set("plan", planState.code);
+  url.searchParams.set("year", String(planState.year));
+  window.history.replaceState(null, "", url.pathname + url.search);
+}
+
+async function initPlans() {
+  const plans = await getJSON("/api/plans");
+  if (!plans.length) return;
+  planState.plans = plans;
+  const params = new URLSearchParams(window.location.search);
+  const wanted = plans.find(p => p.code === params.get("plan")) ||
+    plans.find(p => p.code === "tianjin-14th") || plans[0];
+  const planSel = document.getElementById("plan");
+  // The period after the name unless the name already says it (重庆市…（2016—2030年）).
+  const period = p => (p.name.includes(String(p.start_year)) ? "" : `（${p.start_year}—${p.end_year}年）`);
+  planSel.innerHTML = plans.map(p => `<option value="${esc(p.code)}">${esc(p.name)}${period(p)}</option>`).join("");
+  planState.code = wanted.code; planSel.value = wanted.code;
+  fillYears(wanted, Number(params.get("year")));
+  planSel.onchange = () => {
+    const p = planState.plans.find(x => x.code === planSel.value);
+    planState.code = p.code; fillYears(p, planState.year); loadAssessment();
+  };
+  document.getElementById("plan-year").onchange = e => { planState.year = Number(e.target.value); loadAssessment(); };
+  document.getElementById("assessment-panel").hidden = false;
+  await loadAssessment();
+}
+
+function renderAssessment(a) {
+  document.getElementById("assessment-title").textContent = `规划指标监测 · ${a.plan_name} · ${a.year}年`;
+  const num = v => (v == null ? "—" : fmt.format(Math.round(v * 100) / 100));
+  const prob = v => (v == null ? "—" : Math.round(v * 100) + "%");
+  const summary = Object.entries(a.counts).map(([k, v]) => `${esc(k)} ${v} 项`).join("，");
+  // The store holds nobody of the plan's area (e.g. Chongqing in the Tianjin-like demo city):
+  // say so once, plainly, before the table of 数据不足.
+  const notice = a.uncovered
+    ? `<div class="notice" role="alert"><strong>数据未覆盖规划地区：</strong>${esc(a.uncovered)}。计算类指标记为“数据不足”，只评估部门填报的指标，不做人口预测。</div>`
+    : "";
+  const rows = a.rows.map(r => `<tr><td>${esc(r.code)}</td><td>${esc(r.name)}</td><td>${esc(r.target_text)}</td>
+      <td class="num">${num(r.value)}</td><td>${esc(r.unit)}</td>
+      <td><span class="status ${STATUS_CLASS[r.status] || "s-none"}">${esc(r.status)}</span></td>
+      <td class="num" title="${esc(r.projection_method)}">${num(r.projected)}${r.projection_kind === "trend" && r.projected != null ? "*" : ""}</td><td class="num">${prob(r.probability)}</td>
+      <td>${esc(r.note)}</td></tr>`).join("");
+  const trend = a.rows.some(r => r.projection_kind === "trend" && r.projected != null)
+    ? `<p class="footnote">* 按指标自身历年数值线性趋势外推，非人口预测（鼠标悬停查看方法）。其余预测值来自人口预测（中方案），达标概率来自随机模拟。</p>` : "";
+  // How totals were scaled (resident and hukou factors with their basis), from the API.
+  const notes = (a.scale_notes || []).length
+    ? `<ul class="scale-notes">${a.scale_notes.map(n => `<li>${esc(n)}。</li>`).join("")}</ul>` : "";
+  document.getElementById("assessment").innerHTML = notice + `<p>${summary}</p>` +
+    `<table class="assess"><thead><tr><th>编号</th><th>指标</th><th>规划目标</th><th>监测值</th><th>单位</th><th>状态</th><th>目标年预测</th><th>达标概率</th><th>说明</th></tr></thead><tbody>${rows}</tbody></table>` +
+    notes + trend;
+}
 
 async function loadAssessment() {
+  const request = ++planState.request;
+  const p = planState.plans.find(x => x.code === planState.code);
+  rememberInAddress();
+  document.getElementById("assessment-title").textContent = `规划指标监测 · ${p ? p.name : ""} · ${planState.year}年`;
+  document.getElementById("assessment").innerHTML = `<p class="loading">正在评估（含人口预测，首次约需数秒）…</p>`;
   try {
-    const a = await getJSON(`/api/plans/tianjin-14th/assessment?year=${ASSESS_YEAR}`);
-    const panel = document.getElementById("assessment-panel");
-    panel.hidden = false;
-    document.getElementById("assessment-title").textContent = `规划指标监测 · ${a.plan_name} · ${a.year}年`;
-    const num = v => (v == null ? "—" : fmt.format(Math.round(v * 100) / 100));
-    const prob = v => (v == null ? "—" : Math.round(v * 100) + "%");
-    const summary = Object.entries(a.counts).map(([k, v]) => `${k} ${v} 项`).join("，");
-    const rows = a.rows.map(r => `<tr><td>${r.code}</td><td>${r.name}</td><td>${r.target_text || ""}</td>
-      <td class="num">${num(r.value)}</td><td>${r.unit || ""}</td>
-      <td><span class="status ${STATUS_CLASS[r.status] || "s-none"}">${r.status}</span></td>
-      <td class="num" title="${r.projection_method || ""}">${num(r.projected)}${r.projection_kind === "trend" && r.projected != null ? "*" : ""}</td><td class="num">${prob(r.probability)}</td>
-      <td>${r.note || ""}</td></tr>`).join("");
-    document.getElementById("assessment").innerHTML = `<p>${summary}${a.scale !== 1 ? `（总量指标按七普常住人口折算，系数 ${a.scale.toFixed(1)}）` : ""}</p>` +
-      `<table class="assess"><thead><tr><th>编号</th><th>指标</th><th>规划目标</th><th>监测值</th><th>单位</th><th>状态</th><th>目标年预测</th><th>达标概率</th><th>说明</th></tr></thead><tbody>${rows}</tbody></table>` +
-      (a.rows.some(r => r.projection_kind === "trend" && r.projected != null)
-        ? `<p class="footnote">* 按填报值线性趋势外推，非人口预测（鼠标悬停查看方法）。其余预测值来自人口预测（中方案），达标概率来自随机模拟。</p>` : "");
-  } catch (e) { /* the assessment panel stays hidden when no plan data is loaded */ }
+    const a = await getJSON(`/api/plans/${encodeURIComponent(planState.code)}/assessment?year=${planState.year}`);
+    if (request === planState.request) renderAssessment(a);  // a later choice wins
+  } catch (e) {
+    if (request === planState.request) {
+      document.getElementById("assessment").innerHTML = `<p class="error">评估失败：${esc(e.message)}</p>`;
+    }
+  }
 }
 
 async function refresh() {
@@ -127,7 +197,8 @@ async function init() {
   mapChart.on("click", s => { const code = s.data && s.data.code; if (code) { regionSel.value = code; state.region = code; refresh(); } });
   window.addEventListener("resize", () => { pyramidChart.resize(); mapChart.resize(); });
   await refresh();
-  loadAssessment();
+  // The assessment panel stays hidden when no plan data is loaded.
+  initPlans().catch(() => {});
 }
 
 init().catch(e => showError(document.getElementById("cards"), e));

@@ -1,0 +1,98 @@
+"""What the dashboard's plan panel needs from the API: every plan with its period and the year
+to show first, an assessment of any plan and year in the period (with the scale notes, or
+the notice that the store does not cover the plan's area), and a clear refusal outside it."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from importlib import resources
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from renkou.api.app import create_app
+from renkou.settings import Settings
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    from renkou.plans.demo_seed import seed_demo_plans
+    from renkou.registry import Registry
+    from renkou.registry.synth import build_demo_store
+
+    db = tmp_path_factory.mktemp("dash") / "demo.duckdb"
+    build_demo_store(db, 3_000, 7)
+    registry = Registry(db)
+    try:
+        seed_demo_plans(registry, 2024)
+    finally:
+        registry.close()
+    with TestClient(create_app(Settings(env="test", db_path=db))) as c:
+        yield c
+
+
+def test_plans_give_their_period_and_a_default_year(client: TestClient) -> None:
+    plans = {p["code"]: p for p in client.get("/api/plans").json()}
+    assert (plans["xiqing-14th"]["start_year"], plans["xiqing-14th"]["end_year"]) == (2021, 2025)
+    cq = plans["chongqing-2016-2030"]
+    assert (cq["start_year"], cq["end_year"]) == (2016, 2030)
+    for p in plans.values():
+        assert p["start_year"] <= p["default_year"] <= p["end_year"]
+        assert p["default_year"] == 2024  # the demo data's year, inside every period
+
+
+def test_assessment_of_another_plan_and_year(client: TestClient) -> None:
+    a = client.get("/api/plans/xiqing-14th/assessment", params={"year": 2022}).json()
+    assert a["plan"] == "xiqing-14th" and a["year"] == 2022
+    assert a["uncovered"] is None
+    notes = "；".join(a["scale_notes"])
+    assert "常住人口类" in notes and "户籍人口类" in notes and "46.59万" in notes
+    # With a value for every demo year, no reported indicator is short of data in 2022.
+    reported = [r for r in a["rows"] if r["kind"] == "reported" and r["status"] != "仅监测"]
+    assert reported and all(r["status"] != "数据不足" for r in reported)
+
+
+def test_uncovered_plan_says_why_and_states_no_factor(client: TestClient) -> None:
+    a = client.get("/api/plans/chongqing-2016-2030/assessment", params={"year": 2020}).json()
+    assert a["year"] == 2020
+    assert a["uncovered"] and "重庆市（500000）" in a["uncovered"]
+    assert a["scale_notes"] == []
+
+
+@pytest.mark.parametrize(("code", "year", "ok"), [
+    ("xiqing-14th", 2020, True),  # the base year
+    ("xiqing-14th", 2019, False),
+    ("xiqing-14th", 2026, False),
+    ("chongqing-2016-2030", 2031, False),
+])
+def test_years_outside_the_plan_period_are_refused(client: TestClient, code: str, year: int,
+                                                   ok: bool) -> None:
+    r = client.get(f"/api/plans/{code}/assessment", params={"year": year})
+    if ok:
+        assert r.status_code == 200
+    else:
+        assert r.status_code == 422
+        assert "评估年份应在" in r.json()["message"]
+
+
+def _static(name: str) -> str:
+    return (Path(str(resources.files("renkou").joinpath("web/static"))) / name).read_text(
+        encoding="utf-8")
+
+
+def test_every_element_the_script_looks_up_is_on_the_page() -> None:
+    html = _static("index.html")
+    ids = set(re.findall(r'id="([^"]+)"', html))
+    wanted = set(re.findall(r'getElementById\("([^"]+)"\)', _static("app.js")))
+    assert {"plan", "plan-year"} <= wanted
+    assert wanted <= ids, wanted - ids
+
+
+def test_the_plan_is_not_hard_coded_any_more() -> None:
+    script = _static("app.js")
+    assert "/api/plans/tianjin-14th/assessment" not in script
+    assert "ASSESS_YEAR" not in script
