@@ -65,19 +65,26 @@ def compute(
     from renkou.plans.indicator_data import RegistryData
     from renkou.plans.indicators import FORMULAS, compute_many
 
-    names = list(formula or [])
+    # (formula, area): the --area, or for a plan indicator of a district group (e.g. 外围五区
+    # 城镇化率) the group within the plan's city, as ``renkou assess`` computes it.
+    wanted: list[tuple[str, str]] = [(f, area) for f in dict.fromkeys(formula or [])]
     # The published hukou figure nearest the plan's base year, as ``renkou assess`` uses;
     # without a plan the one nearest the year computed.
     hukou_year = year
     if plan:
         from renkou.plans import get_plan
+        from renkou.plans.plan_assessment import indicator_area
 
         p = get_plan(plan)
         hukou_year = p.period_start - 1
-        names += [i.formula for i in p.computed_indicators()
-                  if i.formula and i.formula not in names]
-    if not names:
-        names = list(FORMULAS)
+        for ind in p.computed_indicators():
+            if not ind.formula:
+                continue
+            where = indicator_area(p, ind) if ind.area_group and area == p.area_code else area
+            if (ind.formula, where) not in wanted:
+                wanted.append((ind.formula, where))
+    if not wanted:
+        wanted = [(f, area) for f in FORMULAS]
     extra = {"childcare_places": childcare_places} if childcare_places is not None else {}
     registry = open_registry(db, read_only=True)
     try:
@@ -110,19 +117,25 @@ def compute(
                 extra["childcare_places"] = stored[year]
         data = (RegistryData(registry) if reason is None
                 else cast("IndicatorData", UncoveredArea(reason)))
-        values, errors = compute_many(data, names, area, year, extra)
+        results = []
+        for where in dict.fromkeys(w for _f, w in wanted):
+            names = [f for f, w in wanted if w == where]
+            results.append((where, names, *compute_many(data, names, where, year, extra)))
     finally:
         registry.close()
     for note in notes:
         typer.echo(f"注意：{note}。")
-    for name in names:
-        f = FORMULAS.get(name)
-        label = f.name_zh if f else name
-        if name in values:
-            v = values[name]
-            typer.echo(f"{label}（{name}）：{v.value:.4g} {v.unit}  [{v.source}，{v.as_of}]")
-        else:
-            typer.echo(f"{label}（{name}）：无法计算 — {errors.get(name, '')}")
+    for where, names, values, errors in results:
+        for name in names:
+            f = FORMULAS.get(name)
+            label = f.name_zh if f else name
+            # Only a group is named: every other line is for --area.
+            tag = name if where == area else f"{name}，{where}"
+            if name in values:
+                v = values[name]
+                typer.echo(f"{label}（{tag}）：{v.value:.4g} {v.unit}  [{v.source}，{v.as_of}]")
+            else:
+                typer.echo(f"{label}（{tag}）：无法计算 — {errors.get(name, '')}")
 
 
 @indicators_app.command("facility")
