@@ -1,6 +1,7 @@
-"""The precomputed caliber intervals (resident_spells, employed_spells) must give, at every
-date, exactly what the per-date rules of docs/registry-contract.md give when evaluated on
-the spell tables directly (the rules below are the former query-time versions)."""
+"""The precomputed caliber intervals (resident_spells, employed_spells, active_spells) must
+give, at every date, exactly what the per-date rules of docs/registry-contract.md give when
+evaluated on the spell tables directly (the rules below are the former query-time
+versions)."""
 
 from __future__ import annotations
 
@@ -53,6 +54,12 @@ def _employed_per_date(d: date) -> str:
             f"AS birth_date FROM emp FULL OUTER JOIN ins ON emp.pid = ins.pid")
 
 
+def _active_by_district_per_date(d: date) -> str:
+    """The per-record 实际活动人口 rule, one row per person and district."""
+    return (f"SELECT DISTINCT pid, substr(code, 1, 6) AS code, sex, birth_date "
+            f"FROM ({sql.active_at_sql(d)}) WHERE substr(code, 1, 2) = '12'")
+
+
 @pytest.mark.slow
 def test_intervals_equal_per_date_rules(tmp_path: Path) -> None:
     synth = pytest.importorskip("renkou.registry.synth")
@@ -63,11 +70,13 @@ def test_intervals_equal_per_date_rules(tmp_path: Path) -> None:
               date(2020, 11, 1), date(2024, 12, 31)]
     with Store(tmp_path / "r.duckdb") as store:
         ingest_directory(store, tmp_path)
-        seen = {"resident": 0, "employed": 0}
+        seen = {"resident": 0, "employed": 0, "active": 0}
         for d in dates:
             for caliber, ref in (("resident", _resident_per_date(d)),
-                                 ("employed", _employed_per_date(d))):
-                new = f"SELECT pid, code, sex, birth_date FROM ({sql.located_sql(caliber, d)})"
+                                 ("employed", _employed_per_date(d)),
+                                 ("active", _active_by_district_per_date(d))):
+                new = ("SELECT pid, code, sex, birth_date FROM "
+                       f"({sql.located_sql(caliber, d, 'district')})")
                 old = f"SELECT pid, code, sex, birth_date FROM ({ref})"
                 only_new, only_old, rows = store.frame(
                     f"SELECT (SELECT count(*) FROM ({new} EXCEPT ALL {old})), "
@@ -76,3 +85,4 @@ def test_intervals_equal_per_date_rules(tmp_path: Path) -> None:
                 assert (only_new, only_old) == (0, 0), f"{caliber} at {d}"
                 seen[caliber] += int(rows)
     assert seen["resident"] > 100_000 and seen["employed"] > 30_000
+    assert seen["active"] > seen["resident"]

@@ -56,11 +56,14 @@ class Registry:
         self._register_reference()
 
     def _derived_current(self) -> bool:
-        # Older versions lacked the denormalised person columns or the employed intervals.
+        # Older versions lacked the denormalised person columns, the employed intervals or
+        # the active intervals (resident_spells.hukou_only comes with them).
         return bool(self.store.scalar(
             "SELECT count(*) FROM information_schema.columns WHERE table_name = "
-            "'hukou_spells' AND column_name = 'death_date'")) and self.store.table_exists(
-            "employed_spells") and self.store.table_exists("resident_spells")
+            "'hukou_spells' AND column_name = 'death_date'")) and bool(self.store.scalar(
+                "SELECT count(*) FROM information_schema.columns WHERE table_name = "
+                "'resident_spells' AND column_name = 'hukou_only'")) and self.store.table_exists(
+            "employed_spells") and self.store.table_exists("active_spells")
 
     def _register_reference(self) -> None:
         streets = [r for r in gazetteer().regions.values()

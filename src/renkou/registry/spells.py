@@ -31,7 +31,9 @@ _DERIVED = {
                         "end_date DATE" + _PERSON,
     "school_spells": "pid UBIGINT, code VARCHAR, stage VARCHAR, start_date DATE, "
                      "end_date DATE, leave_kind VARCHAR" + _PERSON,
-    "resident_spells": "pid UBIGINT, code VARCHAR, start_date DATE, end_date DATE" + _PERSON,
+    "resident_spells": "pid UBIGINT, code VARCHAR, start_date DATE, end_date DATE, "
+                       "hukou_only BOOLEAN" + _PERSON,
+    "active_spells": "pid UBIGINT, district VARCHAR, start_date DATE, end_date DATE" + _PERSON,
     "employed_spells": "pid UBIGINT, code VARCHAR, start_date DATE, end_date DATE"
                        + _PERSON,
     "attainment_events": "pid UBIGINT, valid_date DATE, level INTEGER, source VARCHAR",
@@ -200,13 +202,61 @@ SELECT e.pid, CASE
     WHEN r.street IS NULL THEN h.street
     WHEN r.street = h.street THEN r.street
     WHEN e.start_date >= r.settled THEN r.street
-    ELSE h.street END AS code, e.start_date, e.end_date
+    ELSE h.street END AS code, e.start_date, e.end_date, r.pid IS NULL AS hukou_only
 FROM el e
 LEFT JOIN h ON h.pid = e.pid AND h.start_date <= e.start_date
   AND (h.end_date IS NULL OR h.end_date > e.start_date)
 LEFT JOIN r ON r.pid = e.pid AND r.start_date <= e.start_date
   AND (r.end_date IS NULL OR r.end_date > e.start_date)
 WHERE (h.pid IS NOT NULL OR r.pid IS NOT NULL) AND code IS NOT NULL
+"""
+
+
+# 实际活动人口 by district as intervals (docs/registry-contract.md, window of six months): a
+# record makes its person active in its district on [start, until), where ``until`` is the
+# first date D whose window [D − 6 months, D] no longer reaches the record (the same clamped
+# month arithmetic as the per-date rule: six_months_reached of the exclusive end), and a
+# current hukou without a current residence record makes the person active at the hukou
+# street while it lasts. Overlapping intervals of a person and district are merged, so at
+# any D a person is in at most one row per district: the caliber is a range filter and a
+# count, with no DISTINCT over every record.
+ACTIVE_SPELLS_SQL = f"""
+WITH src AS (
+  SELECT pid, code, start_date,
+         CASE WHEN end_date IS NOT NULL THEN {six_months_reached('end_date')} END AS until
+  FROM residence_spells
+  UNION ALL
+  SELECT pid, code, start_date,
+         CASE WHEN end_date IS NOT NULL THEN {six_months_reached('end_date + 1')} END
+  FROM work_spells
+  UNION ALL
+  SELECT pid, code, start_date, {six_months_reached('end_date + 1')} FROM insurance_spells
+  WHERE end_date IS NOT NULL
+  UNION ALL
+  SELECT pid, code, start_date,
+         CASE WHEN end_date IS NOT NULL THEN {six_months_reached('end_date + 1')} END
+  FROM school_spells
+  UNION ALL
+  SELECT pid, code, start_date, end_date FROM resident_spells WHERE hukou_only
+), d AS (
+  SELECT pid, substr(code, 1, 6) AS district, start_date,
+         coalesce(until, DATE '9999-12-31') AS until
+  FROM src
+  WHERE start_date IS NOT NULL AND substr(code, 1, 2) = '12'
+    AND (until IS NULL OR until > start_date)
+), reach AS (
+  SELECT *, max(until) OVER (PARTITION BY pid, district ORDER BY start_date, until
+                             ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS reached
+  FROM d
+), islands AS (
+  SELECT *, sum(CASE WHEN reached IS NULL OR start_date > reached THEN 1 ELSE 0 END)
+            OVER (PARTITION BY pid, district ORDER BY start_date, until
+                  ROWS UNBOUNDED PRECEDING) AS island
+  FROM reach
+)
+SELECT pid, district, min(start_date) AS start_date,
+       nullif(max(until), DATE '9999-12-31') AS end_date
+FROM islands GROUP BY pid, district, island
 """
 
 
@@ -261,6 +311,8 @@ def rebuild(store: Store, batch_id: int) -> None:
                   f"p.death_date FROM ({RESIDENT_SPELLS_SQL}) s JOIN persons p USING (pid)")
     store.execute("CREATE OR REPLACE TABLE employed_spells AS SELECT s.*, p.sex, p.birth_date, "
                   f"p.death_date FROM ({EMPLOYED_SPELLS_SQL}) s JOIN persons p USING (pid)")
+    store.execute("CREATE OR REPLACE TABLE active_spells AS SELECT s.*, p.sex, p.birth_date, "
+                  f"p.death_date FROM ({ACTIVE_SPELLS_SQL}) s JOIN persons p USING (pid)")
     for name, sql in (("attainment_events", _attainment_sql()),
                       ("census_facts", CENSUS_FACTS_SQL)):
         store.execute(f"CREATE OR REPLACE TABLE {name} AS {sql}")

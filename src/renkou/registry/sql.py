@@ -154,10 +154,22 @@ def active_at_sql(d: date, window_months: int = ACTIVE_WINDOW_MONTHS) -> str:
             f"AND (end_date IS NULL OR end_date >= {w0}) AND {alive}")
 
 
-def located_sql(caliber: str, d: date) -> str:
+def active_by_district_sql(d: date) -> str:
+    """实际活动人口 at D from the precomputed ``active_spells`` (merged per person and
+    district): one row per person and district, as :func:`active_at_sql` de-duplicated."""
+    dl = lit(d)
+    return (f"SELECT pid, district AS code, sex, birth_date FROM active_spells "
+            f"WHERE start_date <= {dl} AND (end_date IS NULL OR end_date > {dl}) "
+            f"AND {alive_where(d)}")
+
+
+def located_sql(caliber: str, d: date, level: str = "street") -> str:
     """(pid, code, sex, birth_date) rows of the caliber at D (one per person, except
-    ``active``: one per record, de-duplicated per area by :func:`caliber_sql`)."""
+    ``active``: one per person and district at the district and city levels, else one per
+    record, de-duplicated per area by :func:`caliber_sql`)."""
     check_caliber(caliber)
+    if caliber == "active" and level in ("district", "city"):
+        return active_by_district_sql(d)
     if caliber == "hukou":
         return f"SELECT pid, street AS code, sex, birth_date FROM ({hukou_at_sql(d)})"
     if caliber == "resident":
@@ -180,10 +192,11 @@ def caliber_sql(caliber: str, d: date, level: str = "district",
     if "education" in cols:
         extra += ", coalesce(ed.education, 'unknown') AS education"
         joins += f" LEFT JOIN ({education_at_sql(d)}) ed ON ed.pid = l.pid"
-    distinct = "DISTINCT " if caliber == "active" else ""
+    # Active rows are unique per person and district already (active_spells).
+    distinct = "DISTINCT " if caliber == "active" and level != "district" else ""
     inner = (f"SELECT {distinct}l.pid, {region} AS region, l.sex, "
              f"{age_sql('l.birth_date', lit(d))} AS age{extra} "
-             f"FROM ({located_sql(caliber, d)}) l{joins}")
+             f"FROM ({located_sql(caliber, d, level)}) l{joins}")
     if not cols:
         return f"SELECT count(*) AS value FROM ({inner}) WHERE region IS NOT NULL"
     keys = ", ".join(cols)
