@@ -5,10 +5,14 @@ Measures, each phase in its own child process so that peak memory is per phase:
   2. plain load: DuckDB's own ``read_csv`` / ``read_parquet`` of the same files into tables
      (GB18030 transcoded and XLSX read through pandas exactly as the ingest must);
   3. ingest: ``renkou.registry.ingest.ingest_directory`` (validation, quarantine, record
-     tables, encryption of identities, derived interval tables — one transaction);
+     tables, encryption of identities, derived interval tables — one transaction, files
+     staged group by group on a scratch database);
   4. caliber queries by district × sex × age for the four calibers at two dates, and 人户分离.
 
 Usage: .venv/bin/python benchmarks/registry.py --persons 14000000 [--workdir DIR] [--keep]
+       .venv/bin/python benchmarks/registry.py --feeds DIR   (feeds synthesised before:
+       skips generation; the 14-million feeds take ≈ 30 min to write)
+Set RENKOU_PROFILE_SQL=FILE to log every statement's time and the process's memory.
 Targets (issue 4): ingest ≤ 3 × plain load, each caliber query ≤ 5 s, peak memory ≤ 8 GB."""
 
 from __future__ import annotations
@@ -122,6 +126,8 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--workdir", type=Path, default=None)
     ap.add_argument("--keep", action="store_true")
+    ap.add_argument("--feeds", type=Path, default=None,
+                    help="ingest these existing feeds instead of generating a city")
     ap.add_argument("--phase", default=None)
     ap.add_argument("args", nargs="*")
     a = ap.parse_args()
@@ -133,12 +139,13 @@ def main() -> None:
         print(json.dumps(fn()))
         return
     work = a.workdir or Path(tempfile.mkdtemp(prefix="renkou-bench-"))
-    feeds = work / "feeds"
+    feeds = a.feeds or work / "feeds"
     feeds.mkdir(parents=True, exist_ok=True)
     results: dict[str, object] = {"persons": a.persons, "seed": a.seed}
     print(f"工作目录 {work}", flush=True)
-    results["generate"] = _child("generate", str(a.persons), str(a.seed), str(feeds))
-    print(results["generate"], flush=True)
+    if a.feeds is None:
+        results["generate"] = _child("generate", str(a.persons), str(a.seed), str(feeds))
+        print(results["generate"], flush=True)
     results["plain"] = _child("plain", str(feeds), str(work / "plain.duckdb"))
     print(results["plain"], flush=True)
     (work / "plain.duckdb").unlink(missing_ok=True)
