@@ -72,11 +72,22 @@ def test_assess_prints_both_factors(store: Path, factors: tuple[float, float],
     assert "七普常住人口÷库内常住人口" not in out  # the old single resident-factor line
 
 
-def test_assess_with_real_counts_prints_no_factor(
-        store: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_assess_with_real_counts_prints_no_factor_but_hints_at_the_sample(
+        store: Path, factors: tuple[float, float], tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """--db without --scale reads real counts; a store holding 1 in ~70 of the census
+    residents gets a hint to pass --scale auto (not when --scale is given)."""
     assert main(["assess", "--plan", "xiqing-14th", "--year", "2024", "--db", str(store),
                  "--out", str(tmp_path / "a.csv"), "--no-forward"]) == 0
-    assert _factor_lines(capsys.readouterr().out) == {}
+    out = capsys.readouterr().out
+    assert _factor_lines(out) == {}
+    hint = re.search(r"提示：库内常住人口约为七普的1/([0-9]+)", out)
+    assert hint and int(hint.group(1)) == round(factors[0])
+    assert "--scale auto" in out
+    assert main(["assess", "--plan", "xiqing-14th", "--year", "2024", "--db", str(store),
+                 "--out", str(tmp_path / "a.csv"), "--no-forward", "--scale", "1"]) == 0
+    out = capsys.readouterr().out
+    assert _factor_lines(out) == {} and "提示" not in out
 
 
 def test_assess_of_an_uncovered_plan_says_so_and_scales_nothing(

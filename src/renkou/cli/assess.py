@@ -13,6 +13,7 @@ from renkou.errors import InputError
 
 if TYPE_CHECKING:
     from renkou.plans.plan_assessment import PlanAssessment
+    from renkou.registry import Registry
 
 
 def assess(
@@ -45,6 +46,7 @@ def assess(
         pa, uncovered = evaluate_store(registry, p, year, config=cfg,
                                        trajectories=trajectories, forward=not no_forward,
                                        scale=resolve_scale(scale, db))
+        hint = downscale_hint(registry, pa) if scale is None and db is not None else None
     finally:
         registry.close()
     frame = assessment_frame(pa)
@@ -67,6 +69,8 @@ def assess(
     if uncovered:
         typer.echo(f"注意：{uncovered}；这些指标记为“数据不足”，只评估部门填报的指标。")
     echo_scale_notes(pa)
+    if hint:
+        typer.echo(hint)
     counts = frame["评估结论"].value_counts()
     typer.echo(f"{p.name_zh} {year}年评估：" + "，".join(
         f"{k} {int(v)} 项" for k, v in counts.items()))
@@ -80,6 +84,26 @@ def echo_scale_notes(pa: PlanAssessment, indent: str = "") -> None:
     real registry (factor 1) or an uncovered area (nothing was computed)."""
     for note in pa.scale_notes:
         typer.echo(f"{indent}注意：{note}。")
+
+
+# Census residents per registry resident from which a store given with --db (real counts
+# assumed) is taken for a sample: a real registry misses far fewer than half the residents.
+DOWNSCALED_FROM = 2.0
+
+
+def downscale_hint(registry: Registry, pa: PlanAssessment) -> str | None:
+    """A hint when a store read as real counts (--db without --scale) holds far fewer
+    residents of the plan area than the census counted — a copy of the sampled demo city,
+    whose totals in 万人 then read as tiny numbers."""
+    from renkou.plans.population_scale import resident_scale
+
+    if pa.uncovered or pa.scale != 1.0:
+        return None
+    factor = resident_scale(registry, pa.area)
+    if factor.value < DOWNSCALED_FROM:
+        return None
+    return (f"提示：库内常住人口约为七普的1/{factor.value:.0f}（{factor.basis}），总量指标按库内"
+            "实际人数计；若为抽样示范库，请加 --scale auto 按七普和公布户籍人口折算。")
 
 
 def register(app: typer.Typer) -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 from renkou.cli._plans_common import SCALE_HELP, open_registry, resolve_scale
-from renkou.cli.assess import echo_scale_notes
+from renkou.cli.assess import downscale_hint, echo_scale_notes
 from renkou.errors import InputError
 
 report_app = typer.Typer(help="评估报告 / evaluation reports", no_args_is_help=True)
@@ -44,6 +44,7 @@ def evaluate(
             trajectories=trajectories, scale=resolve_scale(scale, db))
         report = build_report(pa, "final" if stage == "final" else "midterm",
                               registry=registry)
+        hint = downscale_hint(registry, pa) if scale is None and db is not None else None
     finally:
         registry.close()
     if suffix == ".docx":
@@ -59,6 +60,8 @@ def evaluate(
     if uncovered:
         typer.echo(f"  注意：{uncovered}；报告中这些指标为“数据不足”。")
     echo_scale_notes(pa, indent="  ")
+    if hint:
+        typer.echo("  " + hint)
     typer.echo("  " + "，".join(f"{k} {v} 项" for k, v in counts.items()) +
                f"；预警 {len(report.warnings)} 项；督办任务 {len(report.flagged_tasks)} 项")
 
