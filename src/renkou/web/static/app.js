@@ -92,7 +92,9 @@ function planYears(p) {
 function fillYears(p, wanted) {
   const sel = document.getElementById("plan-year");
   const years = planYears(p);
-  sel.innerHTML = years.map(y => `<option value="${y}">${y}年</option>`).join("");
+  // Years after the default one lie beyond the data the population views show (the registry
+  // has no later year-end); they stay selectable, marked, because a plan is read to its end.
+  sel.innerHTML = years.map(y => `<option value="${y}">${y}年${y > p.default_year ? "（晚于库内数据）" : ""}</option>`).join("");
   planState.year = years.includes(wanted) ? wanted : p.default_year;
   sel.value = String(planState.year);
 }
@@ -133,9 +135,13 @@ function renderAssessment(a) {
   const summary = Object.entries(a.counts).map(([k, v]) => `${esc(k)} ${v} 项`).join("，");
   // The store holds nobody of the plan's area (e.g. Chongqing in the Tianjin-like demo city):
   // say so once, plainly, before the table of 数据不足.
-  const notice = a.uncovered
+  let notice = a.uncovered
     ? `<div class="notice" role="alert"><strong>数据未覆盖规划地区：</strong>${esc(a.uncovered)}。计算类指标记为“数据不足”，只评估部门填报的指标，不做人口预测。</div>`
     : "";
+  const p = planState.plans.find(x => x.code === a.plan);
+  if (p && a.year > p.default_year) {
+    notice += `<div class="notice"><strong>评估年份晚于库内数据：</strong>人口基础信息库的数据截至${p.default_year}年末，${a.year}年的计算类指标按库内现有记录计算，不反映该年实际，仅供参考。</div>`;
+  }
   const rows = a.rows.map(r => `<tr><td>${esc(r.code)}</td><td>${esc(r.name)}</td><td>${esc(r.target_text)}</td>
       <td class="num">${num(r.value)}</td><td>${esc(r.unit)}</td>
       <td><span class="status ${STATUS_CLASS[r.status] || "s-none"}">${esc(r.status)}</span></td>
