@@ -14,6 +14,7 @@ import yaml
 
 from renkou.plans import get_plan
 from renkou.plans.demo_seed import (
+    COUNT_UNITS,
     DEMO_FILE,
     INTERPOLATED_NOTE,
     NOISE_SHARE,
@@ -68,8 +69,10 @@ def test_filled_values_stay_near_the_line_between_known_values(code: str) -> Non
         slope = (known[hi] - known[lo]) / (hi - lo)
         line = known[lo] + slope * (year - lo)
         value = demo.reported[ind_code][year]
-        # The wobble, plus half a unit of the last decimal kept (0.05 at one decimal).
-        assert abs(value - line) <= NOISE_SHARE * abs(slope) + 0.05 + 1e-9, (ind_code, year)
+        # The wobble, plus half a unit of the last decimal kept (counts: whole numbers;
+        # anything else at least one decimal).
+        rounding = 0.5 if ind.unit in COUNT_UNITS else 0.05
+        assert abs(value - line) <= NOISE_SHARE * abs(slope) + rounding + 1e-9, (ind_code, year)
         low, high = unit_bounds(ind.unit, ind.name_zh)
         assert low <= value <= high, (ind_code, year)
         off_line += not math.isclose(value, line, abs_tol=1e-9)
