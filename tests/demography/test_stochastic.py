@@ -212,3 +212,17 @@ def test_quantiles_and_exceedance() -> None:
     assert np.isnan(exceedance_probability(np.full(3, np.nan), 1.0))
     with pytest.raises(ValueError):
         exceedance_probability(values, 1.0, "=")  # type: ignore[arg-type]
+
+
+def test_flat_e0_grid_segment_gives_finite_k() -> None:
+    """Where e0 does not change along a grid segment (no deaths in a small area), the
+    inversion returns the segment's lower k instead of NaN."""
+    from renkou.demography.stochastic import E0Grid, k_for_e0_deviation
+
+    k = np.array([[-1.0, -1.0], [0.0, 0.0], [1.0, 1.0]])  # (G=3, sex=2)
+    e0 = np.array([[80.0, 85.0], [80.0, 85.0], [79.0, 84.0]])  # first segment flat
+    grid = E0Grid(k=k, e0=e0, base=np.array([80.0, 85.0]))
+    with np.errstate(all="raise"):
+        got = k_for_e0_deviation(grid, np.array([[0.0, 0.0], [-0.5, -0.5]]))
+    assert np.isfinite(got).all()
+    assert got[1] == pytest.approx([0.5, 0.5])  # the sloped segment still interpolates

@@ -227,7 +227,10 @@ def k_for_e0_deviation(grid: E0Grid, deviation: FloatArray) -> FloatArray:
 
     e_lo, e_hi = pick(grid.e0, j), pick(grid.e0, j + 1)
     k_lo, k_hi = pick(grid.k, j), pick(grid.k, j + 1)
-    w = (target - e_lo) / (e_hi - e_lo)
+    # A flat segment (e0 insensitive to k, e.g. an area without deaths) keeps k at its
+    # lower grid point instead of dividing by zero.
+    span = e_hi - e_lo
+    w = np.divide(target - e_lo, span, out=np.zeros_like(span), where=span != 0)
     return np.asarray(k_lo + w * (k_hi - k_lo), dtype=np.float64)
 
 
