@@ -6,7 +6,9 @@ import datetime as dt
 from collections.abc import Mapping
 
 import numpy as np
+import pandas as pd
 
+from renkou.plans.storage import MemoryTables
 from renkou.regions import TIANJIN, gazetteer, tianjin_districts
 from renkou.types import FloatArray
 
@@ -65,3 +67,19 @@ class FakeData:
         total = self._pop(area)
         return {"same_district": 0.15 * total, "other_district": 0.2 * total,
                 "outside_city": 0.13 * total}
+
+
+class CensusRegistry(MemoryTables):
+    """A registry stand-in: every Tianjin district holds its 2020 census population at every
+    date (so the census scale is 1); nobody lives in Chongqing, as in the demo city. Its
+    data run to ``through`` (None = no limit)."""
+
+    through: dt.date | None = None
+
+    def caliber(self, as_of: dt.date, caliber: str, level: str = "district",
+                by: tuple[str, ...] = ()) -> pd.DataFrame:
+        return pd.DataFrame([{"region": d.code, "sex": "male", "age": 30,
+                              "value": d.census2020} for d in tianjin_districts()])
+
+    def data_through(self) -> dt.date | None:
+        return self.through

@@ -7,8 +7,8 @@ from __future__ import annotations
 import datetime as dt
 
 import numpy as np
-import pandas as pd
 import pytest
+from fakes import CensusRegistry
 
 from renkou.errors import InputError
 from renkou.plans import get_plan
@@ -22,19 +22,7 @@ from renkou.plans.formulas_migration import (
 )
 from renkou.plans.indicators import FORMULAS
 from renkou.plans.plan_assessment import evaluate_registry
-from renkou.plans.storage import MemoryTables
-from renkou.regions import tianjin_districts
 from renkou.types import FloatArray
-
-
-class CensusRegistry(MemoryTables):
-    """Every Tianjin district holds its 2020 census population at every date; nobody lives
-    in Chongqing (as in the demo city)."""
-
-    def caliber(self, as_of: dt.date, caliber: str, level: str = "district",
-                by: tuple[str, ...] = ()) -> pd.DataFrame:
-        return pd.DataFrame([{"region": d.code, "sex": "male", "age": 30,
-                              "value": d.census2020} for d in tianjin_districts()])
 
 
 class Empty:
@@ -140,3 +128,21 @@ def test_covered_area_keeps_one_warning_per_indicator(seeded: CensusRegistry) ->
                            forward=False)
     warnings = warning_list(pa)
     assert warnings and all(w.name != COVERAGE_NAME and w.indicator_code for w in warnings)
+
+
+def test_year_after_the_registry_data_is_not_computed() -> None:
+    """A year the registry's data do not reach (data through 2024-12-31, assessing 2025):
+    computed indicators are 数据不足 with the date named — not an incomplete count — and the
+    projection starts from the last complete year."""
+    reg = CensusRegistry()
+    reg.through = dt.date(2024, 12, 31)
+    plan = get_plan("tianjin-14th")
+    late = evaluate_registry(reg, plan, 2025, trajectories=0,  # type: ignore[arg-type]
+                             forward=False)
+    resident = late.by_code()["TJ14-POP-01"]
+    assert resident.status == "数据不足" and resident.value is None
+    assert "库内数据截至2024年12月31日" in resident.reason
+    assert any("截至2024年12月31日" in n for n in late.scale_notes)
+    ok = evaluate_registry(reg, plan, 2024, trajectories=0,  # type: ignore[arg-type]
+                           forward=False).by_code()["TJ14-POP-01"]
+    assert ok.value is not None

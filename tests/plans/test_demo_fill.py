@@ -4,13 +4,12 @@ interpolated with a small wobble, the file's own values are kept, and an assessm
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 from importlib import resources
 
-import pandas as pd
 import pytest
 import yaml
+from fakes import CensusRegistry
 
 from renkou.plans import get_plan
 from renkou.plans.demo_seed import (
@@ -25,8 +24,7 @@ from renkou.plans.demo_seed import (
 )
 from renkou.plans.plan_assessment import assess_plan
 from renkou.plans.reported_trend import linear_trend, unit_bounds
-from renkou.plans.storage import REPORTED, MemoryTables, read_app
-from renkou.regions import tianjin_districts
+from renkou.plans.storage import REPORTED, read_app
 
 FOURTEENTH = ("tianjin-14th", "xiqing-14th")
 
@@ -115,13 +113,6 @@ def test_trend_lines_through_filled_years_are_not_perfect_fits() -> None:
     assert sum(f.sd > 0 for f in with_sd if f.sd is not None) >= 0.9 * len(with_sd)
 
 
-class CensusRegistry(MemoryTables):
-    """Every Tianjin district holds its census population at every date (no Chongqing)."""
-
-    def caliber(self, as_of: dt.date, caliber: str, level: str = "district",
-                by: tuple[str, ...] = ()) -> pd.DataFrame:
-        return pd.DataFrame([{"region": d.code, "sex": "male", "age": 30,
-                              "value": d.census2020} for d in tianjin_districts()])
 
 
 @pytest.fixture(scope="module")

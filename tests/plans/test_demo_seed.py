@@ -3,10 +3,9 @@ does not hold (the Chongqing plan on the Tianjin-like demo city)."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pandas as pd
 import pytest
+from fakes import CensusRegistry
 
 from renkou.plans import get_plan
 from renkou.plans.coverage import UncoveredArea, uncovered_reason
@@ -19,22 +18,14 @@ from renkou.plans.demo_seed import (
 )
 from renkou.plans.model import CUMULATIVE
 from renkou.plans.plan_assessment import assess_plan
-from renkou.plans.storage import FACILITIES, REPORTED, TASK_PROGRESS, MemoryTables, read_app
+from renkou.plans.storage import FACILITIES, REPORTED, TASK_PROGRESS, read_app
 from renkou.plans.tasks import load_records
-from renkou.regions import gazetteer, tianjin_districts
+from renkou.regions import gazetteer
 
 # Being turned into computed indicators by another change: they must get no reported demo.
 NOT_REPORTED = {"XQ14-POP-07", "XQ14-POP-08", "CQ30-POP-06"}
 
 
-class CensusRegistry(MemoryTables):
-    """Every Tianjin district holds its 2020 census population at every date (so the census
-    scale is 1); there is nobody in Chongqing, as in the demo city."""
-
-    def caliber(self, as_of: dt.date, caliber: str, level: str = "district",
-                by: tuple[str, ...] = ()) -> pd.DataFrame:
-        return pd.DataFrame([{"region": d.code, "sex": "male", "age": 30,
-                              "value": d.census2020} for d in tianjin_districts()])
 
 
 @pytest.fixture(scope="module")

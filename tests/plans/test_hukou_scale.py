@@ -30,6 +30,9 @@ class HukouRegistry(MemoryTables):
     """Every Tianjin district holds its census population as residents at every date and
     0.64 hukou registrants per resident (so the resident factor is 1)."""
 
+    def data_through(self) -> None:
+        return None
+
     def caliber(self, as_of: dt.date, caliber: str, level: str = "district",
                 by: tuple[str, ...] = ()) -> pd.DataFrame:
         share = HUKOU_PER_RESIDENT if caliber == "hukou" else 1.0

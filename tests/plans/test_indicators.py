@@ -87,6 +87,9 @@ class FrameRegistry:
     """Registry stand-in returning small frames in the registry's shapes (region codes at
     the requested level), to test the area handling of RegistryData."""
 
+    def data_through(self) -> None:
+        return None
+
     def __init__(self) -> None:
         self.rows = {  # street → residents aged 30 (male, female)
             "120111001": (10, 12), "120111002": (5, 5), "120101001": (7, 3),

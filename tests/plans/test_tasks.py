@@ -116,6 +116,9 @@ def test_demo_seed_gives_an_assessment_and_task_flags(tianjin: Plan) -> None:
     class FakeRegistry(MemoryTables):
         """Every district holds its 2020 census population (so the census scale is 1)."""
 
+        def data_through(self) -> None:
+            return None
+
         def caliber(self, as_of: dt.date, caliber: str, level: str = "district",
                     by: tuple[str, ...] = ()) -> pd.DataFrame:
             rows = [{"region": d.code, "sex": "male", "age": 30, "value": d.census2020}

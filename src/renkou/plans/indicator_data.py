@@ -82,11 +82,17 @@ class RegistryData:
     def __init__(self, registry: Registry) -> None:
         self.registry = registry
         self._cache: dict[tuple[Any, ...], pd.DataFrame] = {}
+        self.through = registry.data_through()
 
     def _get(self, key: tuple[Any, ...]) -> pd.DataFrame:
         if key not in self._cache:
             method, *args = key
             level = args[-1]
+            # A date after the registry's data would count an incomplete population.
+            needed = args[1] if method in ("births", "flows", "deaths") else args[0]
+            if self.through is not None and needed > self.through:
+                raise InputError(f"库内数据截至{self.through:%Y年%m月%d日}，"
+                                 f"{needed:%Y年%m月%d日}的数值无法计算")
             if method == "caliber":
                 as_of, caliber, _ = args
                 df = self.registry.caliber(as_of, caliber, level=level,

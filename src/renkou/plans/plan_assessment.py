@@ -361,10 +361,18 @@ def evaluate_registry(registry: Registry, plan: Plan, year: int, *,
         return replace(pa, uncovered=reason)
     data = RegistryData(registry)
     factor, hukou_factor, notes = _factors(registry, plan, scale)
+    # A year after the registry's data: computed indicators of that year are 数据不足
+    # (RegistryData refuses the dates) and the projection starts from the last full year.
+    base = year
+    if data.through is not None and data.through < dt.date(year, 12, 31):
+        complete = data.through.year - (data.through < dt.date(data.through.year, 12, 31))
+        base = min(year, complete)
+        notes = (*notes, f"库内数据截至{data.through:%Y年%m月%d日}：{year}年的计算指标数据不全"
+                         f"，预测自{base}年起")
     projection = None
     end = max((t.year for i in plan.indicators for t in i.assessed_targets()), default=year)
-    if forward and end > year:
-        projection = plan_projection(data, plan, year, end, trajectories=trajectories,
+    if forward and end > base:
+        projection = plan_projection(data, plan, base, end, trajectories=trajectories,
                                      seed=seed, scale=factor, hukou_scale=hukou_factor,
                                      progress=progress)
     return assess_plan(plan, year, data=data, store=registry, config=config, facilities=fac,

@@ -172,6 +172,15 @@ class Registry:
                f"ORDER BY i.pseudonym")
         return self.store.frame(sql)
 
+    def data_through(self) -> date | None:
+        """The date the registry's data run to (数据截止日期): the latest 登记日期 of the 公安
+        户籍 and 居住 registers, which define the hukou and resident populations. None for an
+        empty store. Figures for later dates would count an incomplete population."""
+        value = self.store.scalar(
+            "SELECT max(d) FROM (SELECT max(record_date) AS d FROM rec_police_hukou "
+            "UNION ALL SELECT max(record_date) FROM rec_police_residence)")
+        return value if isinstance(value, date) else None
+
     def regions_present(self) -> list[str]:
         """District codes that occur as hukou or residence places."""
         rows = self.store.rows(
