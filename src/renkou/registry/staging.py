@@ -179,13 +179,14 @@ class Staging:
                            "FROM flags WHERE flag IS NULL")
             self.store.register("_keys", keys)
             try:
+                # One join on the record id answers all three questions: the content hash
+                # covers the record id, so an equal hash implies an equal record id.
                 hits = self.store.arrow(
-                    f"SELECT * FROM (SELECT file_idx, row_no, "
-                    f"content_hash IN (SELECT content_hash FROM rec_{key}) AS dup, "
-                    f"(record_id, record_date) IN (SELECT (record_id, record_date) "
-                    f"FROM rec_{key}) AS conf, "
-                    f"record_id IN (SELECT record_id FROM rec_{key}) AS seen FROM _keys) "
-                    f"WHERE dup OR conf OR seen")
+                    f"SELECT k.file_idx, k.row_no, "
+                    f"bool_or(r.content_hash = k.content_hash) AS dup, "
+                    f"bool_or(r.record_date = k.record_date) AS conf, TRUE AS seen "
+                    f"FROM _keys k JOIN rec_{key} r USING (record_id) "
+                    f"GROUP BY k.file_idx, k.row_no")
             finally:
                 self.store.unregister("_keys")
         if hits is None:
