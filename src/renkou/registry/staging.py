@@ -180,11 +180,13 @@ class Staging:
             self.store.register("_keys", keys)
             try:
                 # One join on the record id answers all three questions: the content hash
-                # covers the record id, so an equal hash implies an equal record id.
+                # covers the record id, so an equal hash implies an equal record id. A
+                # missing 登记日期 equals a missing one, as in the group's own window.
                 hits = self.store.arrow(
                     f"SELECT k.file_idx, k.row_no, "
                     f"bool_or(r.content_hash = k.content_hash) AS dup, "
-                    f"bool_or(r.record_date = k.record_date) AS conf, TRUE AS seen "
+                    f"bool_or(r.record_date IS NOT DISTINCT FROM k.record_date) AS conf, "
+                    f"TRUE AS seen "
                     f"FROM _keys k JOIN rec_{key} r USING (record_id) "
                     f"GROUP BY k.file_idx, k.row_no")
             finally:
