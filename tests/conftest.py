@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
+
 import pytest
 
 
@@ -15,3 +18,32 @@ def _isolated_settings(tmp_path_factory: pytest.TempPathFactory,
     get_settings.cache_clear()
     yield
     get_settings.cache_clear()
+
+
+def build_seeded_store(db: Path, persons: int, seed: int) -> Path:
+    """A synthetic city of ``persons`` ingested into ``db`` with the demo plan data
+    (reported values and task progress of all three plans) seeded into it."""
+    from renkou.plans.demo_seed import seed_demo_plans
+    from renkou.registry import Registry
+    from renkou.registry.synth import build_demo_store
+
+    build_demo_store(db, persons, seed)
+    registry = Registry(db)
+    try:
+        seed_demo_plans(registry, 2024)
+    finally:
+        registry.close()
+    return db
+
+
+@pytest.fixture(scope="session")
+def seeded_store_builder() -> Callable[[Path, int, int], Path]:
+    """:func:`build_seeded_store`, for tests that need a store of another size."""
+    return build_seeded_store
+
+
+@pytest.fixture(scope="session")
+def seeded_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One 3,000-person seeded demo store shared by the slow plan, CLI and API tests
+    (read it; copy it before writing)."""
+    return build_seeded_store(tmp_path_factory.mktemp("seeded") / "demo.duckdb", 3_000, 7)

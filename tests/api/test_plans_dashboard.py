@@ -19,18 +19,8 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
-    from renkou.plans.demo_seed import seed_demo_plans
-    from renkou.registry import Registry
-    from renkou.registry.synth import build_demo_store
-
-    db = tmp_path_factory.mktemp("dash") / "demo.duckdb"
-    build_demo_store(db, 3_000, 7)
-    registry = Registry(db)
-    try:
-        seed_demo_plans(registry, 2024)
-    finally:
-        registry.close()
+def client(seeded_store: Path) -> Iterator[TestClient]:
+    db = seeded_store
     with TestClient(create_app(Settings(env="test", db_path=db))) as c:
         yield c
 

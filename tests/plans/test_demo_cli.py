@@ -17,19 +17,8 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from renkou.plans.demo_seed import seed_demo_plans
-    from renkou.registry import Registry
-    from renkou.registry.synth import build_demo_store
-
-    db = tmp_path_factory.mktemp("demo3") / "demo.duckdb"
-    build_demo_store(db, 3_000, 7)
-    registry = Registry(db)
-    try:
-        seed_demo_plans(registry, 2024)
-    finally:
-        registry.close()
-    return db
+def store(seeded_store: Path) -> Path:
+    return seeded_store
 
 
 def _assess(store: Path, plan: str, out: Path) -> pd.DataFrame:

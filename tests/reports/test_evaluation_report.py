@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -22,20 +22,10 @@ HEADINGS = ("一、总体情况", "二、主要指标完成情况", "三、人�
 
 
 @pytest.fixture(scope="module")
-def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A 5,000-person synthetic city with the Tianjin demo plan data."""
-    from renkou.plans.demo_seed import seed_demo_plans
-    from renkou.registry import Registry
-    from renkou.registry.synth import build_demo_store
-
-    db = tmp_path_factory.mktemp("report") / "demo.duckdb"
-    build_demo_store(db, 5_000, 11)
-    registry = Registry(db)
-    try:
-        seed_demo_plans(registry, 2024)
-    finally:
-        registry.close()
-    return db
+def store(tmp_path_factory: pytest.TempPathFactory,
+          seeded_store_builder: Callable[[Path, int, int], Path]) -> Path:
+    """A 5,000-person synthetic city with the demo plan data."""
+    return seeded_store_builder(tmp_path_factory.mktemp("report") / "demo.duckdb", 5_000, 11)
 
 
 @pytest.fixture(scope="module")
