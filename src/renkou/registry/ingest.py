@@ -107,15 +107,11 @@ def _mark_active(store: Store, key: str, record_ids: pa.Table) -> None:
     (only for ``record_ids``: those delivered more than once)."""
     if not record_ids.num_rows:
         return
-    store.register("_corr", record_ids)
-    try:
-        store.execute(
-            f"UPDATE rec_{key} SET active = (rec_{key}.record_date = m.latest) FROM "
-            f"(SELECT record_id, max(record_date) AS latest FROM rec_{key} "
-            f"SEMI JOIN _corr USING (record_id) GROUP BY record_id) m "
-            f"WHERE rec_{key}.record_id = m.record_id")
-    finally:
-        store.unregister("_corr")
+    store.execute_with(
+        f"UPDATE rec_{key} SET active = (rec_{key}.record_date = m.latest) FROM "
+        f"(SELECT record_id, max(record_date) AS latest FROM rec_{key} "
+        f"SEMI JOIN _data USING (record_id) GROUP BY record_id) m "
+        f"WHERE rec_{key}.record_id = m.record_id", record_ids)
 
 
 def _write_identity(store: Store, staging: Staging, batch_id: int) -> None:
@@ -133,15 +129,11 @@ def _write_identity(store: Store, staging: Staging, batch_id: int) -> None:
         texts = [f"{i}\t{n or ''}" for i, n in zip(ids, names, strict=True)]
         table = chunk.select(["pid", "pseudonym", "id_number"]).append_column(
             "pii_enc", pa.array(crypto.encrypt_many(texts), pa.binary()))
-        store.register("_ident_chunk", table)
-        try:
-            store.execute(
-                f"INSERT INTO identity SELECT pid, pseudonym, {masked_sql('id_number')}, "
-                "pii_enc, CASE WHEN (ascii(substr(id_number, 17, 1)) - 48) % 2 = 1 "
-                "THEN 'male' ELSE 'female' END, strptime(substr(id_number, 7, 8), "
-                f"'%Y%m%d')::DATE, {batch_id} FROM _ident_chunk")
-        finally:
-            store.unregister("_ident_chunk")
+        store.execute_with(
+            f"INSERT INTO identity SELECT pid, pseudonym, {masked_sql('id_number')}, "
+            "pii_enc, CASE WHEN (ascii(substr(id_number, 17, 1)) - 48) % 2 = 1 "
+            "THEN 'male' ELSE 'female' END, strptime(substr(id_number, 7, 8), "
+            f"'%Y%m%d')::DATE, {batch_id} FROM _data", table)
 
 
 def _crash_test_pause() -> None:

@@ -177,20 +177,15 @@ class Staging:
         if self.store.scalar(f"SELECT count(*) > 0 FROM (SELECT 1 FROM rec_{key} LIMIT 1)"):
             keys = s.arrow("SELECT file_idx, row_no, record_id, record_date, content_hash "
                            "FROM flags WHERE flag IS NULL")
-            self.store.register("_keys", keys)
-            try:
-                # One join on the record id answers all three questions: the content hash
-                # covers the record id, so an equal hash implies an equal record id. A
-                # missing 登记日期 equals a missing one, as in the group's own window.
-                hits = self.store.arrow(
-                    f"SELECT k.file_idx, k.row_no, "
-                    f"bool_or(r.content_hash = k.content_hash) AS dup, "
-                    f"bool_or(r.record_date IS NOT DISTINCT FROM k.record_date) AS conf, "
-                    f"TRUE AS seen "
-                    f"FROM _keys k JOIN rec_{key} r USING (record_id) "
-                    f"GROUP BY k.file_idx, k.row_no")
-            finally:
-                self.store.unregister("_keys")
+            # One join on the record id answers all three questions: the content hash
+            # covers the record id, so an equal hash implies an equal record id. A missing
+            # 登记日期 equals a missing one, as in the group's own window.
+            hits = self.store.arrow_with(
+                f"SELECT k.file_idx, k.row_no, "
+                f"bool_or(r.content_hash = k.content_hash) AS dup, "
+                f"bool_or(r.record_date IS NOT DISTINCT FROM k.record_date) AS conf, "
+                f"TRUE AS seen FROM _data k JOIN rec_{key} r USING (record_id) "
+                f"GROUP BY k.file_idx, k.row_no", keys)
         if hits is None:
             hits = pa.table({"file_idx": pa.array([], pa.int32()),
                              "row_no": pa.array([], pa.int64()),
@@ -224,11 +219,8 @@ class Staging:
         cols = ", ".join(q(n) for n in names)
         accepted = (f"SELECT {', '.join('c.' + q(n) for n in names)} FROM cand c "
                     "JOIN flags f USING (file_idx, row_no) WHERE f.flag IS NULL")
-        m.register("_accepted", s.arrow_reader(accepted, _TRANSFER_ROWS))
-        try:
-            m.execute(f"INSERT INTO rec_{key} ({cols}) SELECT {cols} FROM _accepted")
-        finally:
-            m.unregister("_accepted")
+        m.execute_with(f"INSERT INTO rec_{key} ({cols}) SELECT {cols} FROM _data",
+                       s.arrow_reader(accepted, _TRANSFER_ROWS))
         subject = masked_sql("_raw_" + schema.subject)
         quarantined = s.arrow(
             f"SELECT {self.batch_id} AS batch_id, '{key}' AS feed, file_name, row_no, "
@@ -237,11 +229,7 @@ class Staging:
             f"SELECT {self.batch_id}, '{key}', c.file_name, c.row_no, c.record_id, f.flag, "
             f"NULL, {subject} FROM cand c "
             f"JOIN flags f USING (file_idx, row_no) WHERE f.flag IS NOT NULL")
-        m.register("_quarantined", quarantined)
-        try:
-            m.execute("INSERT INTO quarantine SELECT * FROM _quarantined")
-        finally:
-            m.unregister("_quarantined")
+        m.execute_with("INSERT INTO quarantine SELECT * FROM _data", quarantined)
         if schema.of_type("name"):
             s.execute(
                 "INSERT INTO id_names SELECT * FROM (SELECT c.pid, "

@@ -34,10 +34,10 @@ SCHEMA_VERSION = 2
 _HEX_TO_MD5_NUMBER = "('0x' || " + " || ".join(
     f"substr(content_hash, {i}, 2)" for i in range(31, 0, -2)) + ")::UHUGEINT"
 
-# Memory cap for DuckDB itself; it spills to disk beyond it. The process's peak runs
-# 3–4 GB above it at 14 million persons (allocations outside DuckDB's accounting: Arrow
-# transfers, allocator slack), so 4 GB keeps it under the 8 GB budget (docs/benchmarks.md). While an ingest stages files, the store and the
-# scratch database share it (RENKOU_DUCKDB_STAGING_MEMORY + RENKOU_DUCKDB_SCRATCH_MEMORY).
+# Memory cap for DuckDB itself; it spills to disk beyond it. The process needs more than
+# DuckDB accounts for (Arrow transfers, allocator slack), so 4 GB keeps a 14-million ingest
+# under the 8 GB budget (docs/benchmarks.md). While an ingest stages files, the store and
+# the scratch database share it (RENKOU_DUCKDB_STAGING_MEMORY + _SCRATCH_MEMORY).
 DEFAULT_MEMORY = os.environ.get("RENKOU_DUCKDB_MEMORY", "4GB")
 STAGING_MEMORY = os.environ.get("RENKOU_DUCKDB_STAGING_MEMORY", "2GB")
 _DEFAULT_THREADS = int(os.environ.get("RENKOU_DUCKDB_THREADS", "2"))
@@ -132,6 +132,29 @@ class Connection:
         try:
             rel = self._con.execute(sql, params) if params is not None else self._con.execute(sql)
             return rel.fetchall()
+        except duckdb.Error as exc:
+            raise StoreError(f"数据库查询失败：{exc}") from exc
+
+    def execute_with(self, sql: str, data: pa.Table | pa.RecordBatchReader) -> None:
+        """Run ``sql``, in which the name ``_data`` reads ``data``.
+
+        DuckDB finds ``_data`` among this frame's variables (its replacement scan), so no
+        view is created: a registered view is a catalog entry, and inside a transaction
+        DuckDB keeps every dropped one — and the Arrow data it holds — until COMMIT."""
+        _data = data  # read by DuckDB's replacement scan
+        t0 = time.perf_counter() if _PROFILE else 0.0
+        try:
+            self._con.execute(sql).fetchall()
+        except duckdb.Error as exc:
+            raise StoreError(f"数据库语句失败：{exc}") from exc
+        if _PROFILE:
+            _log_statement(sql, time.perf_counter() - t0, self._duckdb_mb())
+
+    def arrow_with(self, sql: str, data: pa.Table | pa.RecordBatchReader) -> pa.Table:
+        """A query over ``_data`` (as in :meth:`execute_with`) as an Arrow table."""
+        _data = data  # read by DuckDB's replacement scan
+        try:
+            return self._con.sql(sql).to_arrow_table()
         except duckdb.Error as exc:
             raise StoreError(f"数据库查询失败：{exc}") from exc
 
