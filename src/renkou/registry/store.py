@@ -34,11 +34,12 @@ SCHEMA_VERSION = 2
 _HEX_TO_MD5_NUMBER = "('0x' || " + " || ".join(
     f"substr(content_hash, {i}, 2)" for i in range(31, 0, -2)) + ")::UHUGEINT"
 
-# Memory cap for DuckDB itself; it spills to disk beyond it. The process needs more than
-# DuckDB accounts for (Arrow transfers, allocator slack), so 4 GB keeps a 14-million ingest
-# under the 8 GB budget (docs/benchmarks.md). While an ingest stages files, the store and
-# the scratch database share it (RENKOU_DUCKDB_STAGING_MEMORY + _SCRATCH_MEMORY).
-DEFAULT_MEMORY = os.environ.get("RENKOU_DUCKDB_MEMORY", "4GB")
+# Memory cap for DuckDB itself; it spills to disk beyond it, but not every operator can:
+# at 4 GB the derived tables of a 14-million store ran out of memory; 6 GB builds them
+# and keeps the process under the 8 GB budget (docs/benchmarks.md). While an ingest stages
+# files, the store and the scratch database share less (RENKOU_DUCKDB_STAGING_MEMORY +
+# RENKOU_DUCKDB_SCRATCH_MEMORY).
+DEFAULT_MEMORY = os.environ.get("RENKOU_DUCKDB_MEMORY", "6GB")
 STAGING_MEMORY = os.environ.get("RENKOU_DUCKDB_STAGING_MEMORY", "2GB")
 _DEFAULT_THREADS = int(os.environ.get("RENKOU_DUCKDB_THREADS", "2"))
 
