@@ -47,3 +47,21 @@ def seeded_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One 3,000-person seeded demo store shared by the slow plan, CLI and API tests
     (read it; copy it before writing)."""
     return build_seeded_store(tmp_path_factory.mktemp("seeded") / "demo.duckdb", 3_000, 7)
+
+
+@pytest.fixture(scope="session")
+def ingested_city(tmp_path_factory: pytest.TempPathFactory) -> tuple[object, Path]:
+    """A 6,000-person synthetic city (seed 7): the generator's people and a registry built
+    from its feeds. Shared by the slow tests that compare registry flows with the truth
+    (read-only)."""
+    synth = pytest.importorskip("renkou.registry.synth")
+    from renkou.registry.ingest import ingest_directory
+    from renkou.registry.store import Store
+
+    out = tmp_path_factory.mktemp("city-6000")
+    city = synth.generate_city(6_000, 7)
+    synth.write_feeds(city, out)
+    db = out / "registry.duckdb"
+    with Store(db) as store:
+        ingest_directory(store, out)
+    return city, db

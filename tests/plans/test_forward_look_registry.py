@@ -15,24 +15,14 @@ from renkou.plans.catalog import get_plan
 from renkou.plans.indicator_data import RegistryData
 from renkou.plans.plan_assessment import evaluate_registry
 from renkou.registry import Registry
-from renkou.registry.ingest import ingest_directory
-from renkou.registry.store import Store
 
 pytestmark = pytest.mark.slow
-PERSONS, SEED = 6_000, 7
 XIQING = "120111"
 
 
 @pytest.fixture(scope="module")
-def city(tmp_path_factory: pytest.TempPathFactory) -> tuple[object, Path]:
-    synth = pytest.importorskip("renkou.registry.synth")
-    out = tmp_path_factory.mktemp("forward-city")
-    c = synth.generate_city(PERSONS, SEED)
-    synth.write_feeds(c, out)
-    db = out / "registry.duckdb"
-    with Store(db) as store:
-        ingest_directory(store, out)
-    return c, db
+def city(ingested_city: tuple[object, Path]) -> tuple[object, Path]:
+    return ingested_city
 
 
 def _district(codes: pd.Series) -> np.ndarray:

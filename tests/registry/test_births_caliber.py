@@ -14,23 +14,13 @@ import pytest
 from renkou.errors import InputError
 from renkou.registry import Registry
 from renkou.registry.flows import births_sql
-from renkou.registry.ingest import ingest_directory
-from renkou.registry.store import Store
 
-PERSONS, SEED = 6_000, 7
 YEARS = tuple(range(2015, 2025))
 
 
 @pytest.fixture(scope="module")
-def city(tmp_path_factory: pytest.TempPathFactory) -> tuple[object, Path]:
-    synth = pytest.importorskip("renkou.registry.synth")
-    out = tmp_path_factory.mktemp("births-city")
-    c = synth.generate_city(PERSONS, SEED)
-    synth.write_feeds(c, out)
-    db = out / "registry.duckdb"
-    with Store(db) as store:
-        ingest_directory(store, out)
-    return c, db
+def city(ingested_city: tuple[object, Path]) -> tuple[object, Path]:
+    return ingested_city
 
 
 def _truth(c: object, year: int, caliber: str) -> pd.Series:
