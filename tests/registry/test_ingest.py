@@ -11,7 +11,7 @@ import pytest
 
 from renkou.errors import InputError
 from renkou.registry.ingest import ingest_directory, report_text
-from renkou.registry.store import Store
+from renkou.registry.store import SCHEMA_VERSION, Store
 from renkou.tables import read_table
 
 SMALL = Path(__file__).parent / "data" / "small"
@@ -192,6 +192,29 @@ def test_version_1_store_is_migrated_and_still_detects_duplicates(db: Path,
     with open(copy / "hrss_insurance_resent.csv", "a", encoding="utf-8") as fh:
         fh.write("\n")
     with Store(db) as store:
-        assert store.scalar("SELECT max(version) FROM schema_version") == 2
+        assert store.scalar("SELECT max(version) FROM schema_version") == SCHEMA_VERSION
         report = ingest_directory(store, copy)
     assert report.by_reason == {"duplicate": 2}
+
+
+def test_version_2_identity_loses_its_index_and_keeps_its_rows(db: Path) -> None:
+    """Schema version 3 drops the primary key of ``identity`` (the ingest keeps pid
+    unique itself); the migration keeps every person."""
+    with Store(db) as store:
+        ingest_directory(store, SMALL)
+        persons = store.scalar("SELECT count(*) FROM identity")
+        store.execute("ALTER TABLE identity RENAME TO identity_v3")
+        store.execute("CREATE TABLE identity (pid UBIGINT PRIMARY KEY, pseudonym VARCHAR, "
+                      "id_masked VARCHAR, pii_enc BLOB, sex VARCHAR, birth_date DATE, "
+                      "first_batch INTEGER)")
+        store.execute("INSERT INTO identity SELECT * FROM identity_v3")
+        store.execute("DROP TABLE identity_v3")
+        store.execute("DELETE FROM schema_version")
+        store.execute("INSERT INTO schema_version VALUES (2, now())")
+    with Store(db) as store:
+        assert store.scalar("SELECT max(version) FROM schema_version") == SCHEMA_VERSION
+        assert store.scalar("SELECT count(*) FROM identity") == persons > 0
+        assert store.scalar("SELECT count(*) FROM duckdb_constraints() WHERE table_name = "
+                            "'identity' AND constraint_type = 'PRIMARY KEY'") == 0
+        assert store.scalar("SELECT count(*) FROM duckdb_constraints() WHERE table_name = "
+                            "'identity' AND constraint_type = 'NOT NULL'") == 7

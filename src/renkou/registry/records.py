@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from renkou.registry.crypto import pid_sql
 from renkou.registry.feeds import FeedField, FeedSchema
 from renkou.registry.validate import parsed_name, q
 
@@ -49,8 +48,7 @@ def rec_columns(schema: FeedSchema) -> list[RecColumn]:
             continue
         c = q(f.field)
         if f.type == "id":
-            expr = pid_sql(parsed_name("ps", f.field))
-            cols.append(RecColumn(pid_column(schema, f), "UBIGINT", expr))
+            cols.append(RecColumn(pid_column(schema, f), "UBIGINT", parsed_name("pid", f.field)))
         elif f.type == "sex":
             cols.append(RecColumn(f.field, "VARCHAR",
                                   f"CASE {c} WHEN '男' THEN 'male' WHEN '女' THEN 'female' END"))

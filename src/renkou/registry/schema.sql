@@ -33,8 +33,9 @@ CREATE TABLE IF NOT EXISTS ingest_files (
 );
 
 -- One row per person: the keyed pseudonym joins records; raw ID and name only encrypted.
+-- pid is unique (the ingest adds only persons not yet stored); no index, see store.py.
 CREATE TABLE IF NOT EXISTS identity (
-    pid          UBIGINT PRIMARY KEY,  -- first 64 bits of the pseudonym
+    pid          UBIGINT NOT NULL,     -- first 64 bits of the pseudonym
     pseudonym    VARCHAR NOT NULL,     -- HMAC-SHA256(pseudonym key, ID number), 32 hex
     id_masked    VARCHAR NOT NULL,     -- display form 120111********123X
     pii_enc      BLOB NOT NULL,        -- AES-256-GCM nonce || ciphertext of 'ID<TAB>name'

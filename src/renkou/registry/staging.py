@@ -102,8 +102,12 @@ class Staging:
 
     def __post_init__(self) -> None:
         s = self.scratch
-        s.execute("CREATE OR REPLACE TABLE idmap (x VARCHAR, ok BOOLEAN, sex VARCHAR, "
-                  "birth DATE, ps VARCHAR, pid UBIGINT)")
+        # The batch's ID map: ``h`` (DuckDB's 64-bit hash of x) is the look-up key of the
+        # per-group slice, so that slicing scans fixed-width columns only; the pseudonyms
+        # (needed once, for new identities) live apart in ``idps``.
+        s.execute("CREATE OR REPLACE TABLE idmap (h UBIGINT, x VARCHAR, ok BOOLEAN, "
+                  "male BOOLEAN, birth DATE, pid UBIGINT)")
+        s.execute("CREATE OR REPLACE TABLE idps (pid UBIGINT, x VARCHAR, ps VARCHAR)")
         s.execute("CREATE OR REPLACE TABLE id_names (pid UBIGINT, name VARCHAR)")
         s.execute("CREATE OR REPLACE TABLE corrections (feed VARCHAR, record_id VARCHAR)")
 
@@ -153,15 +157,24 @@ class Staging:
                     name, dtype = delivered[f.header]
                     selects.append(f"SELECT upper({as_text(name, dtype)}) AS x FROM {raw}")
         union = " UNION ".join(selects) if selects else "SELECT '' AS x"
-        s.execute(f"CREATE OR REPLACE TABLE gids AS SELECT DISTINCT x FROM ({union}) "
-                  "WHERE x <> ''")
+        s.execute(f"CREATE OR REPLACE TABLE gids AS SELECT x, hash(x) AS h FROM ("
+                  f"SELECT DISTINCT x FROM ({union}) WHERE x <> '')")
+        # Known IDs by hash (a collision only adds a row the candidates' exact join on x
+        # ignores), then the new ones by exact comparison with that slice.
+        s.execute("CREATE OR REPLACE TABLE gidmap AS SELECT x, ok, "
+                  "CASE WHEN male THEN 'male' ELSE 'female' END AS sex, birth, pid "
+                  "FROM idmap SEMI JOIN gids USING (h)")
         pads: dict[str, object] = {"ipad": crypto.hmac_pads()[0], "opad": crypto.hmac_pads()[1]}
         s.execute(
-            f"INSERT INTO idmap SELECT *, {crypto.pid_sql('ps')} FROM ("
-            f"{id_map_sql(['SELECT x FROM gids ANTI JOIN idmap USING (x)'], crypto.hmac_sql)})",
+            f"CREATE OR REPLACE TABLE newids AS SELECT x, ok, sex, birth, ps, "
+            f"{crypto.pid_sql('ps')} AS pid FROM ("
+            f"{id_map_sql(['SELECT x FROM gids ANTI JOIN gidmap USING (x)'], crypto.hmac_sql)})",
             pads)
-        s.execute("CREATE OR REPLACE TABLE gidmap AS SELECT x, ok, sex, birth, ps "
-                  "FROM idmap SEMI JOIN gids USING (x)")
+        s.execute("INSERT INTO idmap SELECT hash(x), x, ok, sex = 'male', birth, pid "
+                  "FROM newids")
+        s.execute("INSERT INTO idps SELECT pid, x, ps FROM newids")
+        s.execute("INSERT INTO gidmap SELECT x, ok, sex, birth, pid FROM newids")
+        s.execute("DROP TABLE newids")
 
     def _flag(self, schema: FeedSchema) -> None:
         """Cross-row flags of the rows that passed the row checks (``flags``)."""
@@ -251,7 +264,7 @@ class Staging:
         try:
             s.execute("CREATE OR REPLACE TABLE ident_todo AS SELECT i.pid, i.pseudonym, "
                       "i.id_number, n.name FROM (SELECT pid, arg_min(ps, x) AS pseudonym, "
-                      "min(x) AS id_number FROM idmap SEMI JOIN _pids USING (pid) "
+                      "min(x) AS id_number FROM idps SEMI JOIN _pids USING (pid) "
                       "GROUP BY pid) i LEFT JOIN id_names n USING (pid)")
         finally:
             s.unregister("_pids")

@@ -119,7 +119,7 @@ def code_valid_sql(f: FeedField) -> str:
 
 def parsed_name(kind: str, field: str) -> str:
     """Column of the parse layer: ``d`` typed date, ``ok`` ID valid, ``sex`` sex in the ID,
-    ``ps`` pseudonym of the ID."""
+    ``pid`` person key of the ID (the first 64 bits of its pseudonym)."""
     return q(f"_{kind}_{field}")
 
 
@@ -146,7 +146,7 @@ def parsed_select(schema: FeedSchema, id_map: str = "idmap") -> tuple[list[str],
         joins.append(f"LEFT JOIN {id_map} {m} ON {m}.x = s.{q(f.field)}")
         items.append(f"coalesce({m}.ok, FALSE) AS {parsed_name('ok', f.field)}")
         items.append(f"{m}.sex AS {parsed_name('sex', f.field)}")
-        items.append(f"{m}.ps AS {parsed_name('ps', f.field)}")
+        items.append(f"{m}.pid AS {parsed_name('pid', f.field)}")
         if f.field == schema.subject:
             items.append(f"{m}.birth AS _id_birth")
     return items, joins
