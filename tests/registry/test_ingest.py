@@ -218,3 +218,25 @@ def test_version_2_identity_loses_its_index_and_keeps_its_rows(db: Path) -> None
                             "'identity' AND constraint_type = 'PRIMARY KEY'") == 0
         assert store.scalar("SELECT count(*) FROM duckdb_constraints() WHERE table_name = "
                             "'identity' AND constraint_type = 'NOT NULL'") == 7
+
+
+def test_content_hashes_are_recomputed_when_duckdb_hash_changes(db: Path,
+                                                                tmp_path: Path) -> None:
+    """The stored content hashes depend on DuckDB's hash function; a store whose probe
+    value differs (as after a DuckDB upgrade) gets them recomputed before the next batch,
+    so re-delivered rows are still duplicates."""
+    with Store(db) as store:
+        ingest_directory(store, SMALL)
+        store.execute("UPDATE rec_hrss_insurance SET content_hash = 0")
+        store.execute("UPDATE store_meta SET value = 'another duckdb' "
+                      "WHERE key = 'content_hash_probe'")
+    copy = tmp_path / "again"
+    copy.mkdir()
+    shutil.copy(SMALL / "hrss_insurance.csv", copy / "hrss_insurance_resent.csv")
+    with open(copy / "hrss_insurance_resent.csv", "a", encoding="utf-8") as fh:
+        fh.write("\n")
+    with Store(db) as store:
+        report = ingest_directory(store, copy)
+        assert store.scalar("SELECT count(*) FROM rec_hrss_insurance "
+                            "WHERE content_hash = 0") == 0
+    assert report.by_reason == {"duplicate": 2}

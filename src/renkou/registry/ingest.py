@@ -24,8 +24,8 @@ from __future__ import annotations
 import os
 import time
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pyarrow as pa
@@ -42,7 +42,9 @@ from renkou.registry.quarantine import (
     retract_after_death,
 )
 from renkou.registry.records import (
+    HASH_PROBE_SQL,
     NAME_PRIORITY,
+    content_hash_sql,
     create_rec_table_sql,
     events_view_sql,
     pid_column,
@@ -76,6 +78,21 @@ def ensure_record_tables(store: Store) -> None:
         store.execute(create_rec_table_sql(schema))
     store.execute(events_view_sql(schemas))
     spells.ensure_derived(store)
+    _ensure_content_hashes(store)
+
+
+def _ensure_content_hashes(store: Store) -> None:
+    """Recompute the stored content hashes when DuckDB's hash function is not the one
+    that wrote them (an upgrade) or a migration cleared them: duplicates of earlier
+    deliveries are recognised by these hashes."""
+    probe = str(store.scalar(HASH_PROBE_SQL))
+    stored = store.scalar("SELECT value FROM store_meta WHERE key = 'content_hash_probe'")
+    if stored == probe:
+        return
+    for schema in feed_schemas().values():
+        store.execute(f"UPDATE rec_{schema.key} SET content_hash = {content_hash_sql(schema)}")
+    store.execute("DELETE FROM store_meta WHERE key = 'content_hash_probe'")
+    store.execute("INSERT INTO store_meta VALUES ('content_hash_probe', ?)", [probe])
 
 
 # Parquet holds about six times the rows of CSV per byte (synthetic feeds: ≈ 16 against

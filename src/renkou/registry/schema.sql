@@ -8,6 +8,12 @@ CREATE TABLE IF NOT EXISTS schema_version (
     applied_at  TIMESTAMP NOT NULL
 );
 
+-- Facts about the store itself (key = 'content_hash_probe': see renkou.registry.ingest).
+CREATE TABLE IF NOT EXISTS store_meta (
+    key    VARCHAR NOT NULL,
+    value  VARCHAR
+);
+
 -- One ingest run of a delivery directory; all-or-nothing.
 CREATE TABLE IF NOT EXISTS ingest_batches (
     batch_id     INTEGER PRIMARY KEY,

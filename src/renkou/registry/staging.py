@@ -181,7 +181,7 @@ class Staging:
         s, key = self.scratch, schema.key
         s.execute(
             "CREATE OR REPLACE TABLE flags AS SELECT file_idx, row_no, record_id, record_date, "
-            "content_hash, CASE WHEN row_number() OVER (PARTITION BY content_hash "
+            "content_hash, CASE WHEN row_number() OVER (PARTITION BY record_id, content_hash "
             "ORDER BY file_idx, row_no) > 1 THEN 'duplicate' END AS flag "
             "FROM cand WHERE reason IS NULL")
         # What the store already holds (earlier batches and earlier groups of this batch):
@@ -190,9 +190,9 @@ class Staging:
         if self.store.scalar(f"SELECT count(*) > 0 FROM (SELECT 1 FROM rec_{key} LIMIT 1)"):
             keys = s.arrow("SELECT file_idx, row_no, record_id, record_date, content_hash "
                            "FROM flags WHERE flag IS NULL")
-            # One join on the record id answers all three questions: the content hash
-            # covers the record id, so an equal hash implies an equal record id. A missing
-            # 登记日期 equals a missing one, as in the group's own window.
+            # One join on the record id answers all three questions (duplicate: equal
+            # content hash under the same record id). A missing 登记日期 equals a missing
+            # one, as in the group's own window.
             hits = self.store.arrow_with(
                 f"SELECT k.file_idx, k.row_no, "
                 f"bool_or(r.content_hash = k.content_hash) AS dup, "

@@ -29,12 +29,11 @@ import pyarrow as pa
 from renkou.errors import StoreError
 
 SCHEMA_VERSION = 3
-# Version 2 stores the record content hash as a 128-bit number (md5_number, half the bytes
-# of the hex text and faster to compare); md5_number reads the digest little-endian.
-# Version 3 drops the primary-key index of ``identity``: the ingest adds only persons not
-# yet stored (an anti join), and maintaining the index cost ≈ 30 s of a 14-million ingest.
-_HEX_TO_MD5_NUMBER = "('0x' || " + " || ".join(
-    f"substr(content_hash, {i}, 2)" for i in range(31, 0, -2)) + ")::UHUGEINT"
+# Version 3: the record content hash is DuckDB's 64-bit hash of the typed columns (earlier:
+# MD5 text, then MD5 as a 128-bit number); a hash changed by a DuckDB upgrade is recomputed
+# from the stored columns (``store_meta.content_hash_probe``, see renkou.registry.ingest).
+# It also drops the primary-key index of ``identity``: the ingest adds only persons not yet
+# stored (an anti join), and maintaining the index cost ≈ 30 s of a 14-million ingest.
 
 # Memory cap for DuckDB itself; it spills to disk beyond it, but not every operator can:
 # at 4 GB the derived tables of a 14-million store ran out of memory; 6 GB builds them
@@ -193,7 +192,7 @@ class Scratch(Connection):
                 "memory_limit": memory or os.environ.get("RENKOU_DUCKDB_SCRATCH_MEMORY", "2GB"),
                 "threads": _DEFAULT_THREADS, "temp_directory": self._tmp.name})
             self._con.execute("SET enable_progress_bar = false").fetchall()
-            # UHUGEINT (the content hash) crosses between scratch and store through Arrow.
+            # Unsigned and wide integers cross between scratch and store through Arrow.
             self._con.execute("SET arrow_lossless_conversion = true").fetchall()
             # Return freed memory to the system promptly (the 8 GB budget is on the process).
             self._con.execute("SET allocator_background_threads = true").fetchall()
@@ -226,7 +225,7 @@ class Store(Connection):
                                        config={"memory_limit": DEFAULT_MEMORY,
                                                "threads": _DEFAULT_THREADS})
             self._con.execute("SET enable_progress_bar = false").fetchall()
-            # UHUGEINT (the content hash) crosses between scratch and store through Arrow.
+            # Unsigned and wide integers cross between scratch and store through Arrow.
             self._con.execute("SET arrow_lossless_conversion = true").fetchall()
             # Return freed memory to the system promptly (the 8 GB budget is on the process).
             self._con.execute("SET allocator_background_threads = true").fetchall()
@@ -252,13 +251,14 @@ class Store(Connection):
     def _migrate(self, current: int) -> None:
         """Bring an older store to SCHEMA_VERSION in one transaction."""
         with self.transaction():
-            if current < 2:
-                tables = self.rows("SELECT table_name FROM information_schema.columns "
-                                   "WHERE column_name = 'content_hash' AND data_type = 'VARCHAR'")
-                for (table,) in tables:
-                    self.execute(f"ALTER TABLE {table} ALTER content_hash SET DATA TYPE "
-                                 f"UHUGEINT USING {_HEX_TO_MD5_NUMBER}")
             if current < 3:
+                tables = self.rows("SELECT table_name FROM information_schema.columns "
+                                   "WHERE column_name = 'content_hash' "
+                                   "AND data_type <> 'UBIGINT'")
+                for (table,) in tables:  # recomputed by the next ingest
+                    self.execute(f"ALTER TABLE {table} ALTER content_hash SET DATA TYPE "
+                                 "UBIGINT USING NULL")
+                self.execute("DELETE FROM store_meta WHERE key = 'content_hash_probe'")
                 self.execute("ALTER TABLE identity RENAME TO identity_v2")
                 self.execute(_table_ddl("identity"))
                 self.execute("INSERT INTO identity SELECT * FROM identity_v2")

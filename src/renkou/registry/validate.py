@@ -15,8 +15,8 @@ id_birthdate_mismatch  出生日期 differs from the birth date inside the ID nu
 unknown_division       a division code that is not a known Tianjin district/street (or,
                        where the other end of a move is allowed outside, not a province)
 date_before_birth      event dated before the person was born
-duplicate              the same record delivered again (same record id and content, or the
-                       same content under another record id)
+duplicate              the same record delivered again (same record id and the same
+                       content, 登记日期 included)
 conflict               same record id and 登记日期 as another row but different content
 event_after_death      event dated after the person's (resolved) death date
 =====================  ===============================================================
