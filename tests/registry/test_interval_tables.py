@@ -84,5 +84,16 @@ def test_intervals_equal_per_date_rules(tmp_path: Path) -> None:
                     f"(SELECT count(*) FROM ({old}))").iloc[0]
                 assert (only_new, only_old) == (0, 0), f"{caliber} at {d}"
                 seen[caliber] += int(rows)
+        # Merged intervals never overlap for one person and district (an overlap would
+        # count the person twice); identical source rows once split an island in two.
+        overlaps = store.scalar(
+            "SELECT count(*) FROM active_spells a JOIN active_spells b USING (pid, district) "
+            "WHERE a.start_date <= b.start_date AND (a.end_date IS NULL OR a.end_date > "
+            "b.start_date) AND (a.start_date, a.end_date) IS DISTINCT FROM "
+            "(b.start_date, b.end_date)")
+        duplicated = store.scalar(
+            "SELECT count(*) FROM (SELECT pid, district, start_date FROM active_spells "
+            "GROUP BY ALL HAVING count(*) > 1)")
+        assert (overlaps, duplicated) == (0, 0)
     assert seen["resident"] > 100_000 and seen["employed"] > 30_000
     assert seen["active"] > seen["resident"]

@@ -148,7 +148,9 @@ WITH src AS (
   SELECT pid, code, start_date, end_date, 0 AS prio FROM work_spells
   WHERE start_date IS NOT NULL
   UNION ALL
-  SELECT pid, code, start_date, end_date, 1 FROM insurance_spells
+  -- DISTINCT: 职工养老 and 职工医疗 usually repeat the same period; each extra row multiplies
+  -- the range join below.
+  SELECT DISTINCT pid, code, start_date, end_date, 1 FROM insurance_spells
   WHERE scheme IN ('employee_pension', 'employee_medical') AND start_date IS NOT NULL
     AND end_date IS NOT NULL
 ), bp AS (
@@ -239,7 +241,9 @@ WITH src AS (
   UNION ALL
   SELECT pid, code, start_date, end_date FROM resident_spells WHERE hukou_only
 ), d AS (
-  SELECT pid, substr(code, 1, 6) AS district, start_date,
+  -- DISTINCT: the two windows below order by (start_date, until); identical rows would be
+  -- ties that each window may order differently, splitting an island in two.
+  SELECT DISTINCT pid, substr(code, 1, 6) AS district, start_date,
          coalesce(until, DATE '9999-12-31') AS until
   FROM src
   WHERE start_date IS NOT NULL AND substr(code, 1, 2) = '12'
