@@ -162,10 +162,14 @@ class Connection:
     def arrow_with(self, sql: str, data: pa.Table | pa.RecordBatchReader) -> pa.Table:
         """A query over ``_data`` (as in :meth:`execute_with`) as an Arrow table."""
         _data = data  # read by DuckDB's replacement scan
+        t0 = time.perf_counter() if _PROFILE else 0.0
         try:
-            return self._con.sql(sql).to_arrow_table()
+            table = self._con.sql(sql).to_arrow_table()
         except duckdb.Error as exc:
             raise StoreError(f"数据库查询失败：{exc}") from exc
+        if _PROFILE:
+            _log_statement("ARROW " + sql, time.perf_counter() - t0, self._duckdb_mb())
+        return table
 
     def register(self, name: str,
                  data: pd.DataFrame | pa.Table | pa.RecordBatchReader) -> None:
