@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pyarrow as pa
 import pytest
 
 from renkou.ids import generate
@@ -65,3 +66,13 @@ def test_database_file_holds_no_raw_id_or_name(tmp_path: Path) -> None:
     for number in {n for n in ids if n}:
         assert number.encode() not in raw
     assert "王四".encode() not in raw and "张一".encode() not in raw
+
+
+def test_encrypt_array_round_trips_and_uses_fresh_nonces() -> None:
+    texts = pa.array(["120101199001011234\t张三", "1\t", "x" * 300])
+    sealed = crypto.encrypt_array(texts)
+    assert [crypto.decrypt(b) for b in sealed.to_pylist()] == texts.to_pylist()
+    again = crypto.encrypt_array(texts)
+    assert all(a != b for a, b in zip(sealed.to_pylist(), again.to_pylist(), strict=True))
+    with pytest.raises(ValueError):
+        crypto.encrypt_array(pa.array(["a", None]))

@@ -51,7 +51,7 @@ from renkou.registry.records import (
 )
 from renkou.registry.staging import Staging
 from renkou.registry.store import DEFAULT_MEMORY, STAGING_MEMORY, Scratch, Store
-from renkou.registry.validate import masked_sql, q
+from renkou.registry.validate import q
 
 __all__ = ["BatchReport", "FileReport", "ensure_record_tables", "ingest_directory",
            "report_text"]
@@ -142,16 +142,12 @@ def _write_identity(store: Store, staging: Staging, batch_id: int) -> None:
         for schema in feed_schemas().values() for f in schema.of_type("id"))
     new = store.arrow(f"SELECT pid FROM (SELECT pid FROM ({named}) WHERE pid IS NOT NULL) "
                       "ANTI JOIN identity USING (pid)")
-    for chunk in staging.identities(new, _ENCRYPT_CHUNK):
-        ids, names = chunk["id_number"].to_pylist(), chunk["name"].to_pylist()
-        texts = [f"{i}\t{n or ''}" for i, n in zip(ids, names, strict=True)]
-        table = chunk.select(["pid", "pseudonym", "id_number"]).append_column(
-            "pii_enc", pa.array(crypto.encrypt_many(texts), pa.binary()))
-        store.execute_with(
-            f"INSERT INTO identity SELECT pid, pseudonym, {masked_sql('id_number')}, "
-            "pii_enc, CASE WHEN (ascii(substr(id_number, 17, 1)) - 48) % 2 = 1 "
-            "THEN 'male' ELSE 'female' END, strptime(substr(id_number, 7, 8), "
-            f"'%Y%m%d')::DATE, {batch_id} FROM _data", table)
+    for chunk in staging.identities(new, batch_id, _ENCRYPT_CHUNK):
+        table = pa.Table.from_batches([chunk])
+        encrypted = table.set_column(table.schema.get_field_index("pii"), "pii_enc",
+                                     crypto.encrypt_array(table["pii"].combine_chunks()))
+        store.execute_with("INSERT INTO identity SELECT pid, pseudonym, id_masked, pii_enc, "
+                           "sex, birth_date, first_batch FROM _data", encrypted)
 
 
 def _crash_test_pause() -> None:

@@ -107,7 +107,7 @@ class Staging:
         # (needed once, for new identities) live apart in ``idps``.
         s.execute("CREATE OR REPLACE TABLE idmap (h UBIGINT, x VARCHAR, ok BOOLEAN, "
                   "male BOOLEAN, birth DATE, pid UBIGINT)")
-        s.execute("CREATE OR REPLACE TABLE idps (pid UBIGINT, x VARCHAR, ps VARCHAR)")
+        s.execute("CREATE OR REPLACE TABLE idps (pid UBIGINT, lo UBIGINT)")
         s.execute("CREATE OR REPLACE TABLE id_names (pid UBIGINT, name VARCHAR)")
         s.execute("CREATE OR REPLACE TABLE corrections (feed VARCHAR, record_id VARCHAR)")
 
@@ -172,27 +172,22 @@ class Staging:
             pads)
         s.execute("INSERT INTO idmap SELECT hash(x), x, ok, sex = 'male', birth, pid "
                   "FROM newids")
-        s.execute("INSERT INTO idps SELECT pid, x, ps FROM newids")
+        s.execute("INSERT INTO idps SELECT pid, ('0x' || substr(ps, 17, 16))::UBIGINT "
+                  "FROM newids WHERE ok")
         s.execute("INSERT INTO gidmap SELECT x, ok, sex, birth, pid FROM newids")
         s.execute("DROP TABLE newids")
 
     def _flag(self, schema: FeedSchema) -> None:
         """Cross-row flags of the rows that passed the row checks (``flags``)."""
         s, key = self.scratch, schema.key
-        s.execute(
-            "CREATE OR REPLACE TABLE flags AS SELECT file_idx, row_no, record_id, record_date, "
-            "content_hash, CASE WHEN row_number() OVER (PARTITION BY record_id, content_hash "
-            "ORDER BY file_idx, row_no) > 1 THEN 'duplicate' END AS flag "
-            "FROM cand WHERE reason IS NULL")
         # What the store already holds (earlier batches and earlier groups of this batch):
-        # asked read-only, so the batch transaction holds no staging data.
+        # asked read-only, so the batch transaction holds no staging data. One join on the
+        # record id answers all three questions (duplicate: equal content hash under the
+        # same record id; a missing 登记日期 equals a missing one, as in the group's window).
         hits = None
         if self.store.scalar(f"SELECT count(*) > 0 FROM (SELECT 1 FROM rec_{key} LIMIT 1)"):
             keys = s.arrow("SELECT file_idx, row_no, record_id, record_date, content_hash "
-                           "FROM flags WHERE flag IS NULL")
-            # One join on the record id answers all three questions (duplicate: equal
-            # content hash under the same record id). A missing 登记日期 equals a missing
-            # one, as in the group's own window.
+                           "FROM cand WHERE reason IS NULL")
             hits = self.store.arrow_with(
                 f"SELECT k.file_idx, k.row_no, "
                 f"bool_or(r.content_hash = k.content_hash) AS dup, "
@@ -209,21 +204,25 @@ class Staging:
             s.execute("CREATE OR REPLACE TABLE hits AS SELECT * FROM _hits")
         finally:
             s.unregister("_hits")
-        s.execute("UPDATE flags SET flag = 'duplicate' FROM hits h WHERE flags.flag IS NULL "
-                  "AND h.dup AND flags.file_idx = h.file_idx AND flags.row_no = h.row_no")
+        # A duplicate: an equal row earlier in the group or in the store. Of the rest, a
+        # conflict: the record id and 登记日期 of an earlier row (group or store) with other
+        # content — first delivered wins, as in one pass over the whole batch.
         s.execute(
-            "UPDATE flags SET flag = 'conflict' FROM (SELECT f.file_idx, f.row_no, "
-            "row_number() OVER (PARTITION BY f.record_id, f.record_date "
-            "ORDER BY f.file_idx, f.row_no) AS k, coalesce(h.conf, FALSE) AS stored "
-            "FROM flags f LEFT JOIN hits h USING (file_idx, row_no) WHERE f.flag IS NULL) x "
-            "WHERE flags.file_idx = x.file_idx AND flags.row_no = x.row_no "
-            "AND (x.k > 1 OR x.stored)")
+            "CREATE OR REPLACE TABLE flags AS WITH v AS ("
+            "SELECT c.file_idx, c.row_no, c.record_id, c.record_date, "
+            "row_number() OVER (PARTITION BY c.record_id, c.content_hash "
+            "ORDER BY c.file_idx, c.row_no) > 1 OR coalesce(h.dup, FALSE) AS dup, "
+            "coalesce(h.conf, FALSE) AS stored_conf, coalesce(h.seen, FALSE) AS seen "
+            "FROM cand c LEFT JOIN hits h USING (file_idx, row_no) WHERE c.reason IS NULL) "
+            "SELECT file_idx, row_no, 'duplicate' AS flag, record_id, seen FROM v WHERE dup "
+            "UNION ALL SELECT file_idx, row_no, CASE WHEN row_number() OVER ("
+            "PARTITION BY record_id, record_date ORDER BY file_idx, row_no) > 1 "
+            "OR stored_conf THEN 'conflict' END, record_id, seen FROM v WHERE NOT dup")
         # Record ids delivered again (a correction, or twice in this group): only these
         # need the active version chosen again at the end of the batch.
         s.execute(
-            f"INSERT INTO corrections SELECT '{key}', record_id FROM (SELECT f.record_id "
-            "FROM flags f LEFT JOIN hits h USING (file_idx, row_no) WHERE f.flag IS NULL "
-            "GROUP BY f.record_id HAVING count(*) > 1 OR bool_or(coalesce(h.seen, FALSE)))")
+            f"INSERT INTO corrections SELECT '{key}', record_id FROM flags "
+            "WHERE flag IS NULL GROUP BY record_id HAVING count(*) > 1 OR bool_or(seen)")
 
     def _write(self, schema: FeedSchema) -> None:
         """Accepted rows into ``rec_<feed>`` (streamed), the rest into ``quarantine``."""
@@ -244,11 +243,16 @@ class Staging:
             f"JOIN flags f USING (file_idx, row_no) WHERE f.flag IS NOT NULL")
         m.execute_with("INSERT INTO quarantine SELECT * FROM _data", quarantined)
         if schema.of_type("name"):
+            # Persons of the group already named are found by scanning id_names against the
+            # group's (small) hash table; an anti join would hash the whole batch's names.
             s.execute(
-                "INSERT INTO id_names SELECT * FROM (SELECT c.pid, "
+                "CREATE OR REPLACE TABLE gnames AS SELECT c.pid, "
                 "arg_min(c._name, c.file_idx * 4294967296 + c.row_no) AS name FROM cand c "
                 "JOIN flags f USING (file_idx, row_no) WHERE f.flag IS NULL "
-                "AND c._name IS NOT NULL GROUP BY c.pid) ANTI JOIN id_names USING (pid)")
+                "AND c._name IS NOT NULL GROUP BY c.pid")
+            s.execute("INSERT INTO id_names SELECT * FROM gnames ANTI JOIN "
+                      "(SELECT pid FROM id_names SEMI JOIN gnames USING (pid)) USING (pid)")
+            s.execute("DROP TABLE gnames")
 
     # -- end of batch ---------------------------------------------------------------------
     def corrections(self, key: str) -> pa.Table:
@@ -256,16 +260,25 @@ class Staging:
         return self.scratch.arrow(
             f"SELECT DISTINCT record_id FROM corrections WHERE feed = '{key}'")
 
-    def identities(self, pids: pa.Table, batch_rows: int) -> Iterator[pa.RecordBatch]:
-        """pid, pseudonym, ID number and best name of the persons ``pids`` (column pid),
-        streamed in record batches."""
+    def identities(self, pids: pa.Table, batch_id: int,
+                   batch_rows: int) -> Iterator[pa.RecordBatch]:
+        """The ``identity`` rows of the persons ``pids`` (column pid) — pid, pseudonym,
+        masked ID, sex and birth date from the ID, first batch — with ``pii`` = the text to
+        encrypt ('ID<TAB>name', the best name), streamed in record batches."""
         s = self.scratch
         s.register("_pids", pids)
         try:
-            s.execute("CREATE OR REPLACE TABLE ident_todo AS SELECT i.pid, i.pseudonym, "
-                      "i.id_number, n.name FROM (SELECT pid, arg_min(ps, x) AS pseudonym, "
-                      "min(x) AS id_number FROM idps SEMI JOIN _pids USING (pid) "
-                      "GROUP BY pid) i LEFT JOIN id_names n USING (pid)")
+            s.execute(
+                "CREATE OR REPLACE TABLE ident_todo AS SELECT i.pid, i.pseudonym, "
+                f"{masked_sql('id_number')} AS id_masked, "
+                "id_number || chr(9) || coalesce(n.name, '') AS pii, "
+                "CASE WHEN (ascii(substr(id_number, 17, 1)) - 48) % 2 = 1 "
+                "THEN 'male' ELSE 'female' END AS sex, "
+                "strptime(substr(id_number, 7, 8), '%Y%m%d')::DATE AS birth_date, "
+                f"{batch_id} AS first_batch FROM (SELECT m.pid, m.x AS id_number, "
+                "printf('%016x%016x', m.pid, p.lo) AS pseudonym FROM idmap m "
+                "JOIN idps p USING (pid) SEMI JOIN _pids USING (pid) WHERE m.ok) i "
+                "LEFT JOIN id_names n USING (pid)")
         finally:
             s.unregister("_pids")
         yield from s.arrow_reader("SELECT * FROM ident_todo", batch_rows)
