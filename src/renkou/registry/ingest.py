@@ -25,7 +25,6 @@ import os
 import time
 from collections import Counter
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pyarrow as pa
@@ -34,7 +33,7 @@ from renkou.errors import InputError
 from renkou.logs import get_logger
 from renkou.registry import crypto, spells
 from renkou.registry.feeds import feed_schemas, find_feed_files, unrecognised_files
-from renkou.registry.loader import file_hash
+from renkou.registry.prefetch import Prefetch
 from renkou.registry.quarantine import (
     BatchReport,
     FileReport,
@@ -181,42 +180,34 @@ def ingest_directory(store: Store, directory: Path, progress: Progress | None = 
     known = {r[0] for r in store.rows("SELECT file_hash FROM ingest_files")}
     hashes: dict[str, str] = {}
     step_total = len(files) + 3
-    # Files are hashed on a background thread, in delivery order, while earlier groups are
-    # staged: hashing releases the GIL, and the file is then in the page cache when DuckDB
-    # reads it (one read from disk instead of two).
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="renkou-hash") as pool, \
+    planned_groups = _groups([(key, path, i) for i, (key, path) in enumerate(files)])
+    with Prefetch([path for planned in planned_groups for _k, path, _i in planned]) as ahead, \
             Scratch() as scratch, store.memory_limit(STAGING_MEMORY), store.transaction():
-        planned_groups = _groups([(key, path, i) for i, (key, path) in enumerate(files)])
-        digests = {path: pool.submit(file_hash, path)
-                   for planned in planned_groups for _key, path, _i in planned}
-        try:
-            batch_id = int(store.scalar(
-                "SELECT coalesce(max(batch_id), 0) + 1 FROM ingest_batches"))
-            store.execute("INSERT INTO ingest_batches (batch_id, started_at, source_dir) "
-                          "VALUES (?, now(), ?)", [batch_id, str(directory)])
-            staging = Staging(scratch, store, batch_id)
-            keys: list[str] = []
-            done = 0
-            for planned in planned_groups:
-                group = []
-                for key, path, i in planned:
-                    digest = digests[path].result()
-                    if digest in known:
-                        reports.append(FileReport(path.name, key, 0, 0, 0, skipped=True))
-                        continue
-                    known.add(digest)
-                    hashes[path.name] = digest
-                    group.append((key, path, i))
-                done += len(planned) - len(group)
-                if not group:
+        batch_id = int(store.scalar("SELECT coalesce(max(batch_id), 0) + 1 FROM ingest_batches"))
+        store.execute("INSERT INTO ingest_batches (batch_id, started_at, source_dir) "
+                      "VALUES (?, now(), ?)", [batch_id, str(directory)])
+        staging = Staging(scratch, store, batch_id, prefetch=ahead)
+        keys: list[str] = []
+        done = 0
+        for planned in planned_groups:
+            group = []
+            for key, path, i in planned:
+                digest = ahead.digest(path)
+                if digest in known:
+                    ahead.skip(path)
+                    reports.append(FileReport(path.name, key, 0, 0, 0, skipped=True))
                     continue
-                key = group[0][0]
-                say(f"读取并校验 {key}（{len(group)} 个文件）", done, step_total)
-                if staging.run(schemas[key], group, reports) and key not in keys:
-                    keys.append(key)
-                done += len(group)
-        finally:
-            pool.shutdown(wait=True, cancel_futures=True)
+                known.add(digest)
+                hashes[path.name] = digest
+                group.append((key, path, i))
+            done += len(planned) - len(group)
+            if not group:
+                continue
+            key = group[0][0]
+            say(f"读取并校验 {key}（{len(group)} 个文件）", done, step_total)
+            if staging.run(schemas[key], group, reports) and key not in keys:
+                keys.append(key)
+            done += len(group)
         if not keys and not any(r.skipped for r in reports):
             raise InputError("没有任何文件可以读取：" + "；".join(r.error for r in reports),
                              file=str(directory))

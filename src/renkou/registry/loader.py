@@ -11,7 +11,10 @@ from __future__ import annotations
 import codecs
 import hashlib
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
+
+import pandas as pd
 
 from renkou.errors import InputError, StoreError
 from renkou.registry.store import Connection
@@ -62,34 +65,79 @@ _CSV_OPTIONS = ("header = true, all_varchar = true, delim = ',', quote = '\"', "
                 "escape = '\"', null_padding = true")
 
 
-def load_raw(con: Connection, path: Path, table: str) -> list[str]:
+@dataclass
+class Prepared:
+    """A delivered file made readable by DuckDB: the Python-side work of loading (a GB18030
+    CSV transcoded to a UTF-8 copy, an XLSX read into a frame), which the ingest does ahead
+    on a background thread while DuckDB checks the previous files."""
+
+    csv: Path | None = None
+    frame: pd.DataFrame | None = None
+    error: InputError | None = None
+
+    def discard(self) -> None:
+        """Delete the transcoded copy (if any)."""
+        if self.csv is not None:
+            self.csv.unlink(missing_ok=True)
+
+
+def needs_preparing(path: Path) -> bool:
+    """True for the files DuckDB cannot read as delivered (GB18030 CSV, XLSX)."""
+    suffix = path.suffix.lower()
+    if suffix == ".xlsx":
+        return True
+    try:
+        return suffix == ".csv" and path.stat().st_size > 0 and csv_encoding(path) != "utf-8"
+    except OSError:
+        return False  # reported when the file is loaded
+
+
+def prepare(path: Path, workdir: Path) -> Prepared:
+    """Transcode a GB18030 CSV into ``workdir`` or read an XLSX; a file that cannot be
+    read gives a :class:`Prepared` holding the error (raised when it is loaded)."""
+    try:
+        if path.suffix.lower() == ".xlsx":
+            df = read_table(path)
+            # Date-formatted cells arrive as 'YYYY-MM-DD 00:00:00'; feeds want the date.
+            for col in df.columns:
+                df[col] = df[col].str.replace(r"^(\d{4}-\d{2}-\d{2}) 00:00:00$", r"\1",
+                                              regex=True)
+            return Prepared(frame=df)
+        return Prepared(csv=_transcode(path, workdir))
+    except InputError as exc:
+        return Prepared(error=exc)
+    except (OSError, ValueError) as exc:
+        return Prepared(error=InputError(f"无法读取文件：{exc}", file=path.name))
+
+
+def load_raw(con: Connection, path: Path, table: str,
+             prepared: Prepared | None = None) -> list[str]:
     """Create table ``table`` in ``con`` with the file's columns as delivered, one row per
     record in file order (``rowid`` + 2 is the spreadsheet row: header = row 1). Returns the
     delivered column names. A file that cannot be read raises :class:`InputError`; use a
     :class:`~renkou.registry.store.Scratch` connection so that this does not abort a batch
-    transaction."""
+    transaction. ``prepared``: the result of :func:`prepare` for this file, if done ahead."""
     suffix = path.suffix.lower()
     create = f"CREATE OR REPLACE TEMP TABLE {table} AS "
     try:
         with tempfile.TemporaryDirectory(prefix="renkou-ingest-") as tmp:
-            if suffix == ".csv":
-                if path.stat().st_size == 0:
-                    raise InputError("文件为空", file=path.name)
-                src = path if csv_encoding(path) == "utf-8" else _transcode(path, Path(tmp))
-                con.execute(f"{create} SELECT * FROM read_csv(?, {_CSV_OPTIONS})", [str(src)])
-            elif suffix == ".parquet":
-                con.execute(f"{create} SELECT * FROM read_parquet(?)", [str(path)])
-            elif suffix == ".xlsx":
-                df = read_table(path)
-                # Date-formatted cells arrive as 'YYYY-MM-DD 00:00:00'; feeds want the date.
-                for col in df.columns:
-                    df[col] = df[col].str.replace(r"^(\d{4}-\d{2}-\d{2}) 00:00:00$", r"\1",
-                                                  regex=True)
-                con.register("_xlsx_frame", df)
+            if prepared is None and needs_preparing(path):
+                prepared = prepare(path, Path(tmp))
+            if prepared is not None and prepared.error is not None:
+                raise prepared.error
+            if prepared is not None and prepared.frame is not None:
+                con.register("_xlsx_frame", prepared.frame)
                 try:
                     con.execute(f"{create} SELECT * FROM _xlsx_frame")
                 finally:
                     con.unregister("_xlsx_frame")
+            elif suffix == ".csv":
+                if path.stat().st_size == 0:
+                    raise InputError("文件为空", file=path.name)
+                src = prepared.csv if prepared is not None and prepared.csv else path
+                con.execute(f"{create} SELECT * FROM read_csv(?, {_CSV_OPTIONS})", [str(src)])
+            elif suffix == ".parquet":
+                con.execute(f"{create} SELECT * FROM read_parquet(?)", [str(path)])
             else:
                 raise InputError(f"不支持的文件类型 {suffix}", file=path.name)
     except StoreError as exc:

@@ -32,6 +32,7 @@ from renkou.logs import get_logger
 from renkou.registry import crypto
 from renkou.registry.feeds import FeedSchema
 from renkou.registry.loader import as_text, load_raw
+from renkou.registry.prefetch import Prefetch
 from renkou.registry.quarantine import FileReport
 from renkou.registry.records import META_COLUMNS, content_hash_sql, rec_columns
 from renkou.registry.store import Scratch, Store
@@ -48,6 +49,8 @@ from renkou.registry.validate import (
 log = get_logger("registry.staging")
 
 _TRANSFER_ROWS = 1_000_000  # Arrow batch size from the scratch to the store
+# The group's accepted rows: passed the row checks and not flagged duplicate or conflict.
+_ACCEPTED = "(SELECT * FROM cand ANTI JOIN flagged USING (file_idx, row_no) WHERE reason IS NULL)"
 
 
 def text_sql(schema: FeedSchema, raw: str, file_name: str, file_idx: int,
@@ -98,6 +101,7 @@ class Staging:
     scratch: Scratch
     store: Store
     batch_id: int
+    prefetch: Prefetch | None = None  # files hashed and converted ahead (ingest)
     rows_by_file: dict[str, tuple[str, int]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -133,13 +137,17 @@ class Staging:
               reports: list[FileReport]) -> list[tuple[str, str, int]]:
         raws = []
         for key, path, i in group:
+            prepared = self.prefetch.take(path) if self.prefetch else None
             try:
-                load_raw(self.scratch, path, f"raw_{i}")
+                load_raw(self.scratch, path, f"raw_{i}", prepared)
             except InputError as exc:
                 # Reported and skipped, not recorded: the next run retries the file.
                 log.warning("cannot read %s: %s", path.name, exc)
                 reports.append(FileReport(path.name, key, 0, 0, 0, error=str(exc)))
                 continue
+            finally:
+                if self.prefetch:
+                    self.prefetch.done(prepared)
             n = int(self.scratch.scalar(f"SELECT count(*) FROM raw_{i}"))
             self.rows_by_file[path.name] = (key, n)
             raws.append((f"raw_{i}", path.name, i))
@@ -178,8 +186,8 @@ class Staging:
         s.execute("DROP TABLE newids")
 
     def _flag(self, schema: FeedSchema) -> None:
-        """Cross-row flags of the rows that passed the row checks: ``duplicate`` and
-        ``conflict`` become the reason of those rows in ``cand``."""
+        """Cross-row flags of the rows that passed the row checks: ``flagged`` holds the
+        ``duplicate`` and ``conflict`` rows."""
         s, key = self.scratch, schema.key
         # What the store already holds (earlier batches and earlier groups of this batch):
         # asked read-only, so the batch transaction holds no staging data. One join on the
@@ -207,9 +215,9 @@ class Staging:
             s.unregister("_hits")
         # A duplicate: an equal row earlier in the group or in the store. Of the rest, a
         # conflict: the record id and 登记日期 of an earlier row (group or store) with other
-        # content — first delivered wins, as in one pass over the whole batch. The few
-        # flagged rows then get their reason in ``cand`` itself, so that the accepted rows,
-        # the quarantine and the names are plain filters of ``cand`` (no join per use).
+        # content — first delivered wins, as in one pass over the whole batch. Only the few
+        # flagged rows are kept (``flagged``): the accepted rows, the names and the
+        # corrections are then ``cand`` minus a small hash table, not a join of two big ones.
         s.execute(
             "CREATE OR REPLACE TABLE flagged AS WITH v AS ("
             "SELECT c.file_idx, c.row_no, c.record_id, c.record_date, "
@@ -221,13 +229,11 @@ class Staging:
             "UNION ALL SELECT file_idx, row_no, 'conflict' FROM v WHERE NOT dup "
             "QUALIFY row_number() OVER (PARTITION BY record_id, record_date "
             "ORDER BY file_idx, row_no) > 1 OR stored_conf")
-        s.execute("UPDATE cand SET reason = f.flag FROM flagged f "
-                  "WHERE cand.file_idx = f.file_idx AND cand.row_no = f.row_no")
         # Record ids delivered again (a correction, or twice in this group): only these
         # need the active version chosen again at the end of the batch.
         s.execute(
-            f"INSERT INTO corrections SELECT '{key}', c.record_id FROM cand c "
-            "LEFT JOIN hits h USING (file_idx, row_no) WHERE c.reason IS NULL "
+            f"INSERT INTO corrections SELECT '{key}', c.record_id FROM {_ACCEPTED} c "
+            "LEFT JOIN hits h USING (file_idx, row_no) "
             "GROUP BY c.record_id HAVING count(*) > 1 OR bool_or(coalesce(h.seen, FALSE))")
 
     def _write(self, schema: FeedSchema) -> None:
@@ -235,22 +241,24 @@ class Staging:
         s, m, key = self.scratch, self.store, schema.key
         names = [n for n, _ in META_COLUMNS] + [c.name for c in rec_columns(schema)]
         cols = ", ".join(q(n) for n in names)
-        accepted = f"SELECT {cols} FROM cand WHERE reason IS NULL"
+        accepted = f"SELECT {cols} FROM {_ACCEPTED}"
         m.execute_with(f"INSERT INTO rec_{key} ({cols}) SELECT {cols} FROM _data",
                        s.arrow_reader(accepted, _TRANSFER_ROWS))
         subject = masked_sql("_raw_" + schema.subject)
         quarantined = s.arrow(
             f"SELECT {self.batch_id} AS batch_id, '{key}' AS feed, file_name, row_no, "
             f"nullif(record_id, '') AS record_id, reason, rfield AS field, "
-            f"{subject} AS id_masked FROM cand WHERE reason IS NOT NULL")
+            f"{subject} AS id_masked FROM cand WHERE reason IS NOT NULL UNION ALL "
+            f"SELECT {self.batch_id}, '{key}', c.file_name, c.row_no, c.record_id, f.flag, "
+            f"NULL, {subject} FROM cand c JOIN flagged f USING (file_idx, row_no)")
         m.execute_with("INSERT INTO quarantine SELECT * FROM _data", quarantined)
         if schema.of_type("name"):
             # Persons of the group already named are found by scanning id_names against the
             # group's (small) hash table; an anti join would hash the whole batch's names.
             s.execute(
                 "CREATE OR REPLACE TABLE gnames AS SELECT pid, "
-                "arg_min(_name, file_idx * 4294967296 + row_no) AS name FROM cand "
-                "WHERE reason IS NULL AND _name IS NOT NULL GROUP BY pid")
+                "arg_min(_name, file_idx * 4294967296 + row_no) AS name "
+                f"FROM {_ACCEPTED} WHERE _name IS NOT NULL GROUP BY pid")
             s.execute("INSERT INTO id_names SELECT * FROM gnames ANTI JOIN "
                       "(SELECT pid FROM id_names SEMI JOIN gnames USING (pid)) USING (pid)")
             s.execute("DROP TABLE gnames")
