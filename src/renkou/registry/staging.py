@@ -215,16 +215,24 @@ class Staging:
             s.unregister("_hits")
         # A duplicate: an equal row earlier in the group or in the store. Of the rest, a
         # conflict: the record id and 登记日期 of an earlier row (group or store) with other
-        # content — first delivered wins, as in one pass over the whole batch. Only the few
-        # flagged rows are kept (``flagged``): the accepted rows, the names and the
-        # corrections are then ``cand`` minus a small hash table, not a join of two big ones.
+        # content — first delivered wins, as in one pass over the whole batch. Only rows
+        # whose record id comes twice in the group or is in the store can be either, so the
+        # windows run over those few (``again``), and only flagged rows are kept
+        # (``flagged``): the accepted rows, the names and the corrections are then ``cand``
+        # minus a small hash table, not a join of two big ones.
+        s.execute("CREATE OR REPLACE TABLE multi AS SELECT record_id FROM cand "
+                  "WHERE reason IS NULL GROUP BY record_id HAVING count(*) > 1")
+        s.execute(
+            "CREATE OR REPLACE TABLE again AS SELECT c.file_idx, c.row_no, c.record_id, "
+            "c.record_date, c.content_hash, coalesce(h.dup, FALSE) AS stored_dup, "
+            "coalesce(h.conf, FALSE) AS stored_conf, h.seen IS NOT NULL AS seen "
+            "FROM cand c LEFT JOIN hits h USING (file_idx, row_no) WHERE c.reason IS NULL "
+            "AND (h.seen IS NOT NULL OR c.record_id IN (SELECT record_id FROM multi))")
         s.execute(
             "CREATE OR REPLACE TABLE flagged AS WITH v AS ("
-            "SELECT c.file_idx, c.row_no, c.record_id, c.record_date, "
-            "row_number() OVER (PARTITION BY c.record_id, c.content_hash "
-            "ORDER BY c.file_idx, c.row_no) > 1 OR coalesce(h.dup, FALSE) AS dup, "
-            "coalesce(h.conf, FALSE) AS stored_conf "
-            "FROM cand c LEFT JOIN hits h USING (file_idx, row_no) WHERE c.reason IS NULL) "
+            "SELECT file_idx, row_no, record_id, record_date, stored_conf, "
+            "row_number() OVER (PARTITION BY record_id, content_hash "
+            "ORDER BY file_idx, row_no) > 1 OR stored_dup AS dup FROM again) "
             "SELECT file_idx, row_no, 'duplicate' AS flag FROM v WHERE dup "
             "UNION ALL SELECT file_idx, row_no, 'conflict' FROM v WHERE NOT dup "
             "QUALIFY row_number() OVER (PARTITION BY record_id, record_date "
@@ -232,9 +240,9 @@ class Staging:
         # Record ids delivered again (a correction, or twice in this group): only these
         # need the active version chosen again at the end of the batch.
         s.execute(
-            f"INSERT INTO corrections SELECT '{key}', c.record_id FROM {_ACCEPTED} c "
-            "LEFT JOIN hits h USING (file_idx, row_no) "
-            "GROUP BY c.record_id HAVING count(*) > 1 OR bool_or(coalesce(h.seen, FALSE))")
+            f"INSERT INTO corrections SELECT '{key}', record_id FROM again "
+            "ANTI JOIN flagged USING (file_idx, row_no) "
+            "GROUP BY record_id HAVING count(*) > 1 OR bool_or(seen)")
 
     def _write(self, schema: FeedSchema) -> None:
         """Accepted rows into ``rec_<feed>`` (streamed), the rest into ``quarantine``."""
