@@ -25,6 +25,7 @@ import os
 import time
 from collections import Counter
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import pyarrow as pa
@@ -141,12 +142,25 @@ def _write_identity(store: Store, staging: Staging, batch_id: int) -> None:
         for schema in feed_schemas().values() for f in schema.of_type("id"))
     new = store.arrow(f"SELECT pid FROM (SELECT pid FROM ({named}) WHERE pid IS NOT NULL) "
                       "ANTI JOIN identity USING (pid)")
-    for chunk in staging.identities(new, batch_id, _ENCRYPT_CHUNK):
+    def sealed(chunk: pa.RecordBatch) -> pa.Table:
         table = pa.Table.from_batches([chunk])
-        encrypted = table.set_column(table.schema.get_field_index("pii"), "pii_enc",
-                                     crypto.encrypt_array(table["pii"].combine_chunks()))
+        return table.set_column(table.schema.get_field_index("pii"), "pii_enc",
+                                crypto.encrypt_array(table["pii"].combine_chunks()))
+
+    def insert(table: pa.Table) -> None:
         store.execute_with("INSERT INTO identity SELECT pid, pseudonym, id_masked, pii_enc, "
-                           "sex, birth_date, first_batch FROM _data", encrypted)
+                           "sex, birth_date, first_batch FROM _data", table)
+
+    # Pipelined: a chunk is encrypted (Python) while DuckDB inserts the one before.
+    with ThreadPoolExecutor(1, thread_name_prefix="renkou-seal") as pool:
+        pending: Future[pa.Table] | None = None
+        for chunk in staging.identities(new, batch_id, _ENCRYPT_CHUNK):
+            ready = pool.submit(sealed, chunk)
+            if pending is not None:
+                insert(pending.result())
+            pending = ready
+        if pending is not None:
+            insert(pending.result())
 
 
 def _crash_test_pause() -> None:
@@ -223,7 +237,8 @@ def ingest_directory(store: Store, directory: Path, progress: Progress | None = 
         for key, retracted in retract_after_death(store, schemas, keys, batch_id).items():
             _mark_active(store, key, retracted)
         say("生成状态表", done + 2, step_total)
-        spells.rebuild(store, batch_id)
+        with store.unordered_inserts():
+            spells.rebuild(store, batch_id)
         report = _batch_report(store, batch_id, directory, reports, rows_by_file, hashes)
         _crash_test_pause()
         say("完成", step_total, step_total)

@@ -119,7 +119,11 @@ class Staging:
     def run(self, schema: FeedSchema, group: list[tuple[str, Path, int]],
             reports: list[FileReport]) -> bool:
         """Stage and write one group of a feed's files; False if none could be read."""
+        # Loading keeps file order (rowid + 2 is the spreadsheet row); every later table
+        # carries the row number itself, so DuckDB may then write rows in any order.
+        self.scratch.execute("SET preserve_insertion_order = true")
         raws = self._load(schema, group, reports)
+        self.scratch.execute("SET preserve_insertion_order = false")
         if not raws:
             return False
         texts = [text_sql(schema, raw, name, i, delivered_columns(self.scratch, raw))
