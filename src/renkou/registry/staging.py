@@ -113,6 +113,8 @@ class Staging:
                   "male BOOLEAN, birth DATE, pid UBIGINT)")
         s.execute("CREATE OR REPLACE TABLE idps (pid UBIGINT, lo UBIGINT)")
         s.execute("CREATE OR REPLACE TABLE id_names (pid UBIGINT, name VARCHAR)")
+        # Persons with a valid ID and no name yet: the only ones a group may still name.
+        s.execute("CREATE OR REPLACE TABLE unnamed (pid UBIGINT)")
         s.execute("CREATE OR REPLACE TABLE corrections (feed VARCHAR, record_id VARCHAR)")
 
     # -- one group ------------------------------------------------------------------------
@@ -187,6 +189,7 @@ class Staging:
         s.execute("INSERT INTO idps SELECT pid, ('0x' || substr(ps, 17, 16))::UBIGINT "
                   "FROM newids WHERE ok")
         s.execute("INSERT INTO gidmap SELECT x, ok, sex, birth, pid FROM newids")
+        s.execute("INSERT INTO unnamed SELECT pid FROM newids WHERE ok")
         s.execute("DROP TABLE newids")
 
     def _flag(self, schema: FeedSchema) -> None:
@@ -265,14 +268,16 @@ class Staging:
             f"NULL, {subject} FROM cand c JOIN flagged f USING (file_idx, row_no)")
         m.execute_with("INSERT INTO quarantine SELECT * FROM _data", quarantined)
         if schema.of_type("name"):
-            # Persons of the group already named are found by scanning id_names against the
-            # group's (small) hash table; an anti join would hash the whole batch's names.
+            # The first accepted name of each person not named by an earlier group (feeds
+            # run in name-precedence order); ``unnamed`` shrinks as names arrive, so this
+            # never touches the whole batch's names.
             s.execute(
                 "CREATE OR REPLACE TABLE gnames AS SELECT pid, "
                 "arg_min(_name, file_idx * 4294967296 + row_no) AS name "
-                f"FROM {_ACCEPTED} WHERE _name IS NOT NULL GROUP BY pid")
-            s.execute("INSERT INTO id_names SELECT * FROM gnames ANTI JOIN "
-                      "(SELECT pid FROM id_names SEMI JOIN gnames USING (pid)) USING (pid)")
+                f"FROM {_ACCEPTED} WHERE _name IS NOT NULL "
+                "AND pid IN (SELECT pid FROM unnamed) GROUP BY pid")
+            s.execute("INSERT INTO id_names SELECT * FROM gnames")
+            s.execute("DELETE FROM unnamed WHERE pid IN (SELECT pid FROM gnames)")
             s.execute("DROP TABLE gnames")
 
     # -- end of batch ---------------------------------------------------------------------
