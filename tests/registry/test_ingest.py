@@ -186,11 +186,7 @@ def test_version_1_store_is_migrated_and_still_detects_duplicates(db: Path,
                       f"VARCHAR USING {hexed}")
         store.execute("DELETE FROM schema_version")
         store.execute("INSERT INTO schema_version VALUES (1, now())")
-    copy = tmp_path / "again"
-    copy.mkdir()
-    shutil.copy(SMALL / "hrss_insurance.csv", copy / "hrss_insurance_resent.csv")
-    with open(copy / "hrss_insurance_resent.csv", "a", encoding="utf-8") as fh:
-        fh.write("\n")
+    copy = _resent_insurance(tmp_path)
     with Store(db) as store:
         assert store.scalar("SELECT max(version) FROM schema_version") == SCHEMA_VERSION
         report = ingest_directory(store, copy)
@@ -230,13 +226,19 @@ def test_content_hashes_are_recomputed_when_duckdb_hash_changes(db: Path,
         store.execute("UPDATE rec_hrss_insurance SET content_hash = 0")
         store.execute("UPDATE store_meta SET value = 'another duckdb' "
                       "WHERE key = 'content_hash_probe'")
-    copy = tmp_path / "again"
-    copy.mkdir()
-    shutil.copy(SMALL / "hrss_insurance.csv", copy / "hrss_insurance_resent.csv")
-    with open(copy / "hrss_insurance_resent.csv", "a", encoding="utf-8") as fh:
-        fh.write("\n")
+    copy = _resent_insurance(tmp_path)
     with Store(db) as store:
         report = ingest_directory(store, copy)
         assert store.scalar("SELECT count(*) FROM rec_hrss_insurance "
                             "WHERE content_hash = 0") == 0
     assert report.by_reason == {"duplicate": 2}
+
+
+def _resent_insurance(tmp_path: Path) -> Path:
+    """A directory re-delivering the small insurance file (other bytes, same rows)."""
+    copy = tmp_path / "again"
+    copy.mkdir()
+    shutil.copy(SMALL / "hrss_insurance.csv", copy / "hrss_insurance_resent.csv")
+    with open(copy / "hrss_insurance_resent.csv", "a", encoding="utf-8") as fh:
+        fh.write("\n")
+    return copy
