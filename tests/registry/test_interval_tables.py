@@ -12,8 +12,8 @@ import pytest
 
 from renkou.registry import sql
 from renkou.registry.ingest import ingest_directory
-from renkou.registry.spells import six_months_reached
 from renkou.registry.store import Store
+from renkou.registry.sweeps import six_months_reached
 
 
 def test_six_months_reached_is_the_first_date_of_the_half_year_rule(tmp_path: Path) -> None:
@@ -97,3 +97,71 @@ def test_intervals_equal_per_date_rules(tmp_path: Path) -> None:
         assert (overlaps, duplicated) == (0, 0)
     assert seen["resident"] > 100_000 and seen["employed"] > 30_000
     assert seen["active"] > seen["resident"]
+
+
+_EMPLOYED_CASES = [
+    # (pid, kind, code, start, end): nested work spells (the outer one covers again after
+    # the inner ends), a gap filled by insurance, a same-day start where the greater code
+    # ends first (and one where it ends last), a spell ending before it starts, a repeated
+    # spell and an open work spell.
+    (1, "work", "120101001", "2020-01-01", "2020-12-31"),
+    (1, "work", "120102001", "2020-03-01", "2020-04-30"),
+    (2, "work", "120101001", "2019-01-01", "2019-06-30"),
+    (2, "ins", "120103001", "2019-01-01", "2019-12-31"),
+    (2, "work", "120104001", "2019-09-01", None),
+    (3, "work", "120101001", "2021-01-01", "2021-03-31"),
+    (3, "work", "120102001", "2021-01-01", "2021-12-31"),
+    (4, "work", "120101001", "2021-01-01", "2021-12-31"),
+    (4, "work", "120102001", "2021-01-01", "2021-03-31"),
+    (5, "work", "120101001", "2020-05-01", "2020-04-20"),
+    (5, "ins", "120105001", "2020-01-01", "2020-06-30"),
+    (6, "work", "120101001", "2020-02-01", "2020-08-31"),
+    (6, "work", "120101001", "2020-02-01", "2020-08-31"),
+    (6, "ins", "120106001", "2020-06-01", "2021-02-28"),
+    (6, "ins", "120107001", "2020-07-01", "2020-09-30"),
+]
+
+
+def test_employed_intervals_equal_the_per_date_pick_for_nested_and_tied_spells(
+        tmp_path: Path) -> None:
+    """The sweep and its fallback for nested spells give, on every day, the covering work
+    spell with the latest (start, code), else the covering employee insurance likewise."""
+    from renkou.registry import sweeps
+
+    with Store(tmp_path / "e.duckdb") as store:
+        store.execute("CREATE TABLE persons AS SELECT range::UBIGINT AS pid, 'male' AS sex, "
+                      "DATE '1980-01-01' AS birth_date, NULL::DATE AS death_date "
+                      "FROM range(1, 7)")
+        values = ", ".join(
+            f"({pid}::UBIGINT, '{code}', DATE '{start}', "
+            f"{'NULL' if end is None else repr(end)}::DATE, "
+            f"'{'employee_pension' if kind == 'ins' else kind}')"
+            for pid, kind, code, start, end in _EMPLOYED_CASES)
+        store.execute(f"CREATE TABLE src AS SELECT * FROM (VALUES {values}) "
+                      "t(pid, code, start_date, end_date, kind)")
+        store.execute("CREATE TABLE work_spells AS SELECT pid, code, start_date, end_date "
+                      "FROM src WHERE kind = 'work'")
+        store.execute("CREATE TABLE insurance_spells AS SELECT pid, code, kind AS scheme, "
+                      "start_date, end_date FROM src WHERE kind <> 'work'")
+        sweeps.rebuild_employed(store)
+        pick = "arg_max(s.code, (s.start_date, s.code))"
+        days = ("SELECT d::DATE AS d FROM range(DATE '2018-12-01', DATE '2022-03-01', "
+                "INTERVAL 1 DAY) r(d)")
+        wrong, covered = store.frame(
+            f"WITH days AS ({days}), p AS (SELECT pid FROM persons), "
+            f"rule AS (SELECT p.pid, d.d, coalesce("
+            f"(SELECT {pick} FROM work_spells s WHERE s.pid = p.pid AND s.start_date <= d.d "
+            f"AND (s.end_date IS NULL OR s.end_date >= d.d)), "
+            f"(SELECT {pick} FROM insurance_spells s WHERE s.pid = p.pid "
+            f"AND s.start_date <= d.d AND s.end_date >= d.d)) AS code FROM p, days d), "
+            "got AS (SELECT r.pid, r.d, list(e.code) AS codes FROM rule r LEFT JOIN "
+            "employed_spells e ON e.pid = r.pid AND e.start_date <= r.d AND "
+            "(e.end_date IS NULL OR e.end_date > r.d) GROUP BY r.pid, r.d) "
+            "SELECT count(*) FILTER (WHERE list_filter(g.codes, lambda c: c IS NOT NULL) "
+            "IS DISTINCT FROM CASE WHEN r.code IS NULL THEN [] ELSE [r.code] END), "
+            "count(r.code) FROM rule r JOIN got g USING (pid, d)").iloc[0]
+        nested = store.scalar("SELECT count(*) FROM information_schema.tables "
+                              "WHERE table_name LIKE 'employed_%'")
+    assert wrong == 0
+    assert covered > 2_000  # the cases cover days, not only gaps
+    assert nested == 1  # only employed_spells remains; the sweep's work tables are dropped

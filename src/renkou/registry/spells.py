@@ -15,6 +15,7 @@ Department precedence (部门优先规则) applied here, each disagreement recor
 
 from __future__ import annotations
 
+from renkou.registry import sweeps
 from renkou.registry.sql import EDUCATION_LEVELS
 from renkou.registry.store import Store
 
@@ -23,9 +24,9 @@ _DERIVED = {
     "deaths": "pid UBIGINT, death_date DATE, source VARCHAR",
     "persons": "pid UBIGINT, sex VARCHAR, birth_date DATE, death_date DATE",
     "hukou_spells": "pid UBIGINT, street VARCHAR, start_date DATE, end_date DATE, "
-                    "hukou_kind VARCHAR" + _PERSON,
+                    "hukou_kind VARCHAR, continued BOOLEAN" + _PERSON,
     "residence_spells": "pid UBIGINT, street VARCHAR, code VARCHAR, start_date DATE, "
-                        "end_date DATE, spell_start DATE" + _PERSON,
+                        "end_date DATE, spell_start DATE, continued BOOLEAN" + _PERSON,
     "work_spells": "pid UBIGINT, code VARCHAR, start_date DATE, end_date DATE" + _PERSON,
     "insurance_spells": "pid UBIGINT, code VARCHAR, scheme VARCHAR, start_date DATE, "
                         "end_date DATE" + _PERSON,
@@ -76,7 +77,8 @@ WHERE c.death_date <> d.death_date
 # Hukou location changes. A move out to elsewhere in Tianjin does not change the location
 # (the 迁入 record at the destination does); a move out of Tianjin or a cancellation ends it.
 # On one day, endings sort before new registrations, so a same-day out+in lands at the new
-# place.
+# place. ``continued``: the next event starts a new spell where this one ends (so the end
+# is not a break point of its own in renkou.registry.sweeps).
 HUKOU_SPELLS_SQL = """
 WITH ev AS (
   SELECT pid, change_date AS d, record_id, hukou_kind,
@@ -87,39 +89,43 @@ WITH ev AS (
   WHERE active AND NOT (change_type = 'hukou_out' AND coalesce(substr(other_code, 1, 2), '')
                         = '12')
 )
-SELECT pid, street, d AS start_date,
-       lead(d) OVER (PARTITION BY pid ORDER BY d, rank, record_id) AS end_date, hukou_kind
+SELECT pid, street, d AS start_date, lead(d) OVER w AS end_date, hukou_kind,
+       lead(street) OVER w IS NOT NULL AS continued
 FROM ev
+WINDOW w AS (PARTITION BY pid ORDER BY d, rank, record_id)
 QUALIFY street IS NOT NULL
 """
 
 # Residence spells: each 居住登记/签发/续签 lasts until the next residence event of the
 # person, a 居住注销, or (permits) the day after 有效期至. ``spell_start`` is the start of the
-# uninterrupted run at the same street (a renewal continues the spell; a gap breaks it).
+# uninterrupted run at the same street (a renewal continues the spell; a gap breaks it): the
+# latest run start so far, as starts only grow. Only narrow columns pass the windows (the
+# business text and the other record columns made each sort twice as slow at 14 million).
 RESIDENCE_SPELLS_SQL = """
 WITH ev AS (
-  SELECT pid, start_date AS d, business, residence_code AS code,
-         substr(residence_code, 1, 9) AS street, valid_until, record_id,
+  SELECT pid, start_date AS d, residence_code AS code, record_id,
+         CASE WHEN business IN ('residence_permit_issue', 'residence_permit_renew')
+              THEN valid_until + 1 END AS permit_end,
          CASE WHEN business = 'residence_cancel' THEN 0 ELSE 1 END AS rank
   FROM rec_police_residence WHERE active
 ), ordered AS (
-  SELECT *, lead(d) OVER (PARTITION BY pid ORDER BY d, rank, record_id) AS next_d FROM ev
+  SELECT *, lead(d) OVER w AS next_d, lead(rank) OVER w AS next_rank FROM ev
+  WINDOW w AS (PARTITION BY pid ORDER BY d, rank, record_id)
 ), sp AS (
-  SELECT pid, street, code, d AS start_date, record_id, rank,
-         least(next_d, CASE WHEN business IN ('residence_permit_issue', 'residence_permit_renew')
-                            THEN valid_until + 1 END) AS end_date
-  FROM ordered WHERE business <> 'residence_cancel'
+  SELECT pid, code, d AS start_date, record_id, least(next_d, permit_end) AS end_date,
+         coalesce(next_rank = 1 AND (permit_end IS NULL OR next_d <= permit_end), FALSE)
+           AS continued
+  FROM ordered WHERE rank = 1
 ), marked AS (
-  SELECT *, CASE WHEN lag(street) OVER w = street AND lag(end_date) OVER w = start_date
-                 THEN 0 ELSE 1 END AS new_run
-  FROM sp WINDOW w AS (PARTITION BY pid ORDER BY start_date, rank, record_id)
-), runs AS (
-  SELECT *, sum(new_run) OVER (PARTITION BY pid ORDER BY start_date, rank, record_id
-                               ROWS UNBOUNDED PRECEDING) AS run_no FROM marked
+  SELECT *, CASE WHEN substr(lag(code) OVER w, 1, 9) = substr(code, 1, 9)
+                  AND lag(end_date) OVER w = start_date THEN NULL ELSE start_date END
+              AS run_start
+  FROM sp WINDOW w AS (PARTITION BY pid ORDER BY start_date, record_id)
 )
-SELECT pid, street, code, start_date, end_date,
-       min(start_date) OVER (PARTITION BY pid, run_no) AS spell_start
-FROM runs
+SELECT pid, substr(code, 1, 9) AS street, code, start_date, end_date,
+       max(run_start) OVER (PARTITION BY pid ORDER BY start_date, record_id
+                            ROWS UNBOUNDED PRECEDING) AS spell_start, continued
+FROM marked
 """
 
 WORK_SPELLS_SQL = """
@@ -135,134 +141,6 @@ SCHOOL_SPELLS_SQL = """
 SELECT pid, school_code AS code, stage, enrol_date AS start_date, leave_date AS end_date,
        leave_kind FROM rec_edu_school WHERE active
 """
-
-# 就业人口 location as intervals (precomputed so the caliber is one range filter at any D).
-# The location changes only where a work spell or an employee-insurance spell starts or
-# ends (the day after its inclusive end), so it is constant on the elementary intervals
-# between consecutive such breakpoints; on each, it is the covering work spell with the latest
-# start (ties: greatest code), else the covering employee insurance spell likewise — the same
-# pick as a per-date query. A NULL start never counts; a NULL work end is open, a NULL
-# insurance end never counts (as in the per-date rule).
-EMPLOYED_SPELLS_SQL = """
-WITH src AS (
-  SELECT pid, code, start_date, end_date, 0 AS prio FROM work_spells
-  WHERE start_date IS NOT NULL
-  UNION ALL
-  -- DISTINCT: 职工养老 and 职工医疗 usually repeat the same period; each extra row multiplies
-  -- the range join below.
-  SELECT DISTINCT pid, code, start_date, end_date, 1 FROM insurance_spells
-  WHERE scheme IN ('employee_pension', 'employee_medical') AND start_date IS NOT NULL
-    AND end_date IS NOT NULL
-), bp AS (
-  SELECT DISTINCT pid, d FROM (
-    SELECT pid, start_date AS d FROM src
-    UNION ALL
-    SELECT pid, end_date + 1 FROM src WHERE end_date IS NOT NULL)
-), el AS (
-  SELECT pid, d AS start_date, lead(d) OVER (PARTITION BY pid ORDER BY d) AS end_date FROM bp
-), picked AS (
-  SELECT e.pid, e.start_date, e.end_date,
-         arg_max(s.code, (s.start_date, s.code)) FILTER (WHERE s.prio = 0) AS emp_code,
-         arg_max(s.code, (s.start_date, s.code)) FILTER (WHERE s.prio = 1) AS ins_code
-  FROM el e JOIN src s ON s.pid = e.pid AND s.start_date <= e.start_date
-   AND (s.end_date IS NULL OR s.end_date >= e.start_date)
-  GROUP BY e.pid, e.start_date, e.end_date
-)
-SELECT pid, coalesce(emp_code, ins_code) AS code, start_date, end_date FROM picked
-"""
-
-# First date D with spell_start ≤ D − 6 months (the contract's 半年 rule, with DuckDB's
-# end-of-month clamping): s + 6 months, or the day after when clamping made that too early
-# (e.g. s = 08-30 → 02-28 − 6 months = 08-28 < s, so 03-01). Checked for every day
-# 1899–2040 in tests/registry/test_interval_tables.py.
-def six_months_reached(s: str) -> str:
-    c = f"({s} + INTERVAL 6 MONTH)::DATE"
-    return f"CASE WHEN ({c} - INTERVAL 6 MONTH)::DATE >= {s} THEN {c} ELSE {c} + 1 END"
-
-
-# 常住人口 location as intervals: it changes only where a hukou or residence spell starts or
-# ends, or a residence run reaches six months, so on the elementary intervals between those
-# breakpoints it is the per-date rule evaluated at the interval's start (the hukou and
-# residence spells of a person do not overlap, so each interval has at most one of each).
-RESIDENT_SPELLS_SQL = f"""
-WITH h AS (
-  SELECT pid, street, start_date, end_date FROM hukou_spells WHERE start_date IS NOT NULL
-), r AS (
-  SELECT pid, street, start_date, end_date, {six_months_reached('spell_start')} AS settled
-  FROM residence_spells WHERE start_date IS NOT NULL
-), bp AS (
-  SELECT DISTINCT pid, d FROM (
-    SELECT pid, start_date AS d FROM h UNION ALL
-    SELECT pid, end_date FROM h WHERE end_date IS NOT NULL UNION ALL
-    SELECT pid, start_date FROM r UNION ALL
-    SELECT pid, end_date FROM r WHERE end_date IS NOT NULL UNION ALL
-    SELECT pid, settled FROM r WHERE settled IS NOT NULL)
-), el AS (
-  SELECT pid, d AS start_date, lead(d) OVER (PARTITION BY pid ORDER BY d) AS end_date FROM bp
-)
-SELECT e.pid, CASE
-    WHEN r.street IS NULL THEN h.street
-    WHEN r.street = h.street THEN r.street
-    WHEN e.start_date >= r.settled THEN r.street
-    ELSE h.street END AS code, e.start_date, e.end_date, r.pid IS NULL AS hukou_only
-FROM el e
-LEFT JOIN h ON h.pid = e.pid AND h.start_date <= e.start_date
-  AND (h.end_date IS NULL OR h.end_date > e.start_date)
-LEFT JOIN r ON r.pid = e.pid AND r.start_date <= e.start_date
-  AND (r.end_date IS NULL OR r.end_date > e.start_date)
-WHERE (h.pid IS NOT NULL OR r.pid IS NOT NULL) AND code IS NOT NULL
-"""
-
-
-# 实际活动人口 by district as intervals (docs/registry-contract.md, window of six months): a
-# record makes its person active in its district on [start, until), where ``until`` is the
-# first date D whose window [D − 6 months, D] no longer reaches the record (the same clamped
-# month arithmetic as the per-date rule: six_months_reached of the exclusive end), and a
-# current hukou without a current residence record makes the person active at the hukou
-# street while it lasts. Overlapping intervals of a person and district are merged, so at
-# any D a person is in at most one row per district: the caliber is a range filter and a
-# count, with no DISTINCT over every record.
-ACTIVE_SPELLS_SQL = f"""
-WITH src AS (
-  SELECT pid, code, start_date,
-         CASE WHEN end_date IS NOT NULL THEN {six_months_reached('end_date')} END AS until
-  FROM residence_spells
-  UNION ALL
-  SELECT pid, code, start_date,
-         CASE WHEN end_date IS NOT NULL THEN {six_months_reached('end_date + 1')} END
-  FROM work_spells
-  UNION ALL
-  SELECT pid, code, start_date, {six_months_reached('end_date + 1')} FROM insurance_spells
-  WHERE end_date IS NOT NULL
-  UNION ALL
-  SELECT pid, code, start_date,
-         CASE WHEN end_date IS NOT NULL THEN {six_months_reached('end_date + 1')} END
-  FROM school_spells
-  UNION ALL
-  SELECT pid, code, start_date, end_date FROM resident_spells WHERE hukou_only
-), d AS (
-  -- DISTINCT: the two windows below order by (start_date, until); identical rows would be
-  -- ties that each window may order differently, splitting an island in two.
-  SELECT DISTINCT pid, substr(code, 1, 6) AS district, start_date,
-         coalesce(until, DATE '9999-12-31') AS until
-  FROM src
-  WHERE start_date IS NOT NULL AND substr(code, 1, 2) = '12'
-    AND (until IS NULL OR until > start_date)
-), reach AS (
-  SELECT *, max(until) OVER (PARTITION BY pid, district ORDER BY start_date, until
-                             ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS reached
-  FROM d
-), islands AS (
-  SELECT *, sum(CASE WHEN reached IS NULL OR start_date > reached THEN 1 ELSE 0 END)
-            OVER (PARTITION BY pid, district ORDER BY start_date, until
-                  ROWS UNBOUNDED PRECEDING) AS island
-  FROM reach
-)
-SELECT pid, district, min(start_date) AS start_date,
-       nullif(max(until), DATE '9999-12-31') AS end_date
-FROM islands GROUP BY pid, district, island
-"""
-
 
 def _attainment_sql() -> str:
     census = " ".join(f"WHEN '{lvl}' THEN {i}" for i, lvl in enumerate(EDUCATION_LEVELS))
@@ -311,12 +189,9 @@ def rebuild(store: Store, batch_id: int) -> None:
                       ("school_spells", SCHOOL_SPELLS_SQL)):
         store.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT s.*, p.sex, p.birth_date, "
                       f"p.death_date FROM ({sql}) s JOIN persons p USING (pid)")
-    store.execute("CREATE OR REPLACE TABLE resident_spells AS SELECT s.*, p.sex, p.birth_date, "
-                  f"p.death_date FROM ({RESIDENT_SPELLS_SQL}) s JOIN persons p USING (pid)")
-    store.execute("CREATE OR REPLACE TABLE employed_spells AS SELECT s.*, p.sex, p.birth_date, "
-                  f"p.death_date FROM ({EMPLOYED_SPELLS_SQL}) s JOIN persons p USING (pid)")
-    store.execute("CREATE OR REPLACE TABLE active_spells AS SELECT s.*, p.sex, p.birth_date, "
-                  f"p.death_date FROM ({ACTIVE_SPELLS_SQL}) s JOIN persons p USING (pid)")
+    sweeps.rebuild_resident(store)
+    sweeps.rebuild_employed(store)
+    sweeps.rebuild_active(store)
     for name, sql in (("attainment_events", _attainment_sql()),
                       ("census_facts", CENSUS_FACTS_SQL)):
         store.execute(f"CREATE OR REPLACE TABLE {name} AS {sql}")
