@@ -38,10 +38,29 @@ def test_every_row_accepted_or_quarantined(db: Path) -> None:
         assert report.accepted + report.quarantined == report.rows_read
         assert report.by_reason == PLANTED
         stored = store.scalar("SELECT count(*) FROM quarantine")
-        accepted = sum(store.scalar(f"SELECT count(*) FROM rec_{f.feed}")
+        # rows quarantined after writing stay in place with active NULL (records.py)
+        accepted = sum(store.scalar(f"SELECT count(*) FROM rec_{f.feed} "
+                                    "WHERE active IS NOT NULL")
                        for f in {f.feed: f for f in report.files}.values())
     assert stored == report.quarantined
     assert accepted == report.accepted
+
+
+def test_rows_quarantined_after_writing_stay_inactive_and_do_not_count(db: Path) -> None:
+    """An event dated after a death that arrived later in the batch is quarantined; its row
+    stays in the record table with active NULL, which neither the calibers' ``WHERE
+    active`` nor a re-delivery's duplicate check sees."""
+    with Store(db) as store:
+        ingest_directory(store, SMALL)
+        moved = store.rows("SELECT feed, file_name, row_no, record_id FROM quarantine "
+                           "WHERE reason = 'event_after_death'")
+        assert len(moved) == 1
+        feed, file_name, row_no, record_id = moved[0]
+        assert store.scalar(f"SELECT count(*) FROM rec_{feed} WHERE active IS NULL") == 1
+        assert store.scalar(f"SELECT active IS NULL FROM rec_{feed} WHERE file_name = ? "
+                            "AND row_no = ?", [file_name, row_no]) is True
+        assert store.scalar("SELECT count(*) FROM events WHERE feed = ? AND record_id = ?",
+                            [feed, record_id]) == 0
 
 
 def test_quarantine_rows_point_at_the_planted_lines(db: Path) -> None:

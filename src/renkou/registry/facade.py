@@ -178,7 +178,8 @@ class Registry:
         empty store. Figures for later dates would count an incomplete population."""
         value = self.store.scalar(
             "SELECT max(d) FROM (SELECT max(record_date) AS d FROM rec_police_hukou "
-            "UNION ALL SELECT max(record_date) FROM rec_police_residence)")
+            "WHERE active IS NOT NULL UNION ALL SELECT max(record_date) "
+            "FROM rec_police_residence WHERE active IS NOT NULL)")
         return value if isinstance(value, date) else None
 
     def regions_present(self) -> list[str]:

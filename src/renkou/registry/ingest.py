@@ -14,7 +14,7 @@ table (which already holds the earlier groups, so "first delivered wins" as for 
 pass) and written before the next group is read. The working set is one group plus the
 batch's ID map, whatever the size of the delivery. Events dated after a death are checked
 once all feeds are in (a death may arrive in a later group) and moved to the quarantine
-then.
+then (marked ``active = NULL`` in their record table, see :mod:`renkou.registry.records`).
 
 Corrections: a row whose record id exists with an earlier 登记日期 supersedes it (the old row
 stays, ``active = false``). Department precedence is applied in :mod:`spells`."""
@@ -122,14 +122,16 @@ def _groups(todo: list[tuple[str, Path, int]]) -> list[list[tuple[str, Path, int
 
 def _mark_active(store: Store, key: str, record_ids: pa.Table) -> None:
     """Corrected re-deliveries: the latest 登记日期 of a record id is the active version
-    (only for ``record_ids``: those delivered more than once)."""
+    (only for ``record_ids``: those delivered more than once or retracted). Rows quarantined
+    after writing (``active`` NULL) take no part."""
     if not record_ids.num_rows:
         return
     store.execute_with(
         f"UPDATE rec_{key} SET active = (rec_{key}.record_date = m.latest) FROM "
         f"(SELECT record_id, max(record_date) AS latest FROM rec_{key} "
-        f"SEMI JOIN _data USING (record_id) GROUP BY record_id) m "
-        f"WHERE rec_{key}.record_id = m.record_id", record_ids)
+        f"SEMI JOIN _data USING (record_id) WHERE active IS NOT NULL GROUP BY record_id) m "
+        f"WHERE rec_{key}.record_id = m.record_id AND rec_{key}.active IS NOT NULL",
+        record_ids)
 
 
 def _write_identity(store: Store, staging: Staging, batch_id: int) -> None:

@@ -76,8 +76,9 @@ class BatchReport:
 def retract_after_death(store: Store, schemas: dict[str, FeedSchema], keys: list[str],
                         batch_id: int) -> dict[str, pa.Table]:
     """Move this batch's records dated after the person's death (the ``deaths`` table:
-    resolved by source precedence over everything now stored) from the record tables to the
-    quarantine, as ``event_after_death``. Runs once every feed of the batch is written,
+    resolved by source precedence over everything now stored) to the quarantine, as
+    ``event_after_death``; in the record table they stay with ``active = NULL`` (see
+    :mod:`renkou.registry.records`). Runs once every feed of the batch is written,
     because a death may arrive after the events it invalidates; the death records
     themselves are exempt (feed schemas), so ``deaths`` does not change by it. Returns, per
     feed that lost rows, their record ids (the active version must be chosen again)."""
@@ -94,7 +95,8 @@ def retract_after_death(store: Store, schemas: dict[str, FeedSchema], keys: list
         store.execute(
             f"CREATE OR REPLACE TEMP TABLE retract AS SELECT r.file_name, r.row_no, "
             f"r.record_id, r.pid FROM rec_{key} r JOIN deaths d ON r.pid = d.pid "
-            f"WHERE r.batch_id = {batch_id} AND r.{event} > d.death_date AND NOT ({exempt})")
+            f"WHERE r.batch_id = {batch_id} AND r.active IS NOT NULL "
+            f"AND r.{event} > d.death_date AND NOT ({exempt})")
         if not store.scalar("SELECT count(*) FROM retract"):
             continue
         store.execute(
@@ -102,8 +104,8 @@ def retract_after_death(store: Store, schemas: dict[str, FeedSchema], keys: list
             f"t.record_id, 'event_after_death', NULL, i.id_masked FROM retract t "
             f"LEFT JOIN identity i USING (pid)")
         store.execute(
-            f"DELETE FROM rec_{key} WHERE batch_id = {batch_id} AND (file_name, row_no) IN "
-            f"(SELECT (file_name, row_no) FROM retract)")
+            f"UPDATE rec_{key} SET active = NULL WHERE batch_id = {batch_id} "
+            f"AND (file_name, row_no) IN (SELECT (file_name, row_no) FROM retract)")
         moved[key] = store.arrow("SELECT DISTINCT record_id FROM retract")
     return moved
 

@@ -201,7 +201,8 @@ class Staging:
         # record id answers all three questions (duplicate: equal content hash under the
         # same record id; a missing 登记日期 equals a missing one, as in the group's window).
         hits = None
-        if self.store.scalar(f"SELECT count(*) > 0 FROM (SELECT 1 FROM rec_{key} LIMIT 1)"):
+        if self.store.scalar(f"SELECT count(*) > 0 FROM (SELECT 1 FROM rec_{key} "
+                             "WHERE active IS NOT NULL LIMIT 1)"):
             keys = s.arrow("SELECT file_idx, row_no, record_id, record_date, content_hash "
                            "FROM cand WHERE reason IS NULL")
             hits = self.store.arrow_with(
@@ -209,7 +210,7 @@ class Staging:
                 f"bool_or(r.content_hash = k.content_hash) AS dup, "
                 f"bool_or(r.record_date IS NOT DISTINCT FROM k.record_date) AS conf, "
                 f"TRUE AS seen FROM _data k JOIN rec_{key} r USING (record_id) "
-                f"GROUP BY k.file_idx, k.row_no", keys)
+                f"WHERE r.active IS NOT NULL GROUP BY k.file_idx, k.row_no", keys)
         if hits is None:
             hits = pa.table({"file_idx": pa.array([], pa.int32()),
                              "row_no": pa.array([], pa.int64()),
