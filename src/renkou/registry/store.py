@@ -39,7 +39,10 @@ SCHEMA_VERSION = 3
 # at 4 GB the derived tables of a 14-million store ran out of memory; 6 GB builds them
 # and keeps the process under the 8 GB budget (docs/benchmarks.md). While an ingest stages
 # files, the store and the scratch database share less (RENKOU_DUCKDB_STAGING_MEMORY +
-# RENKOU_DUCKDB_SCRATCH_MEMORY).
+# RENKOU_DUCKDB_SCRATCH_MEMORY). The scratch holds the batch's ID map (≈ 1 GB at 14 million
+# persons) beside a group's files: at 2 GB it spilled the map and every group's slice of it
+# read from disk (≈ 15 s of a 14-million ingest).
+SCRATCH_MEMORY = os.environ.get("RENKOU_DUCKDB_SCRATCH_MEMORY", "3584MB")
 DEFAULT_MEMORY = os.environ.get("RENKOU_DUCKDB_MEMORY", "6GB")
 STAGING_MEMORY = os.environ.get("RENKOU_DUCKDB_STAGING_MEMORY", "2GB")
 _DEFAULT_THREADS = int(os.environ.get("RENKOU_DUCKDB_THREADS", "2"))
@@ -193,7 +196,7 @@ class Scratch(Connection):
         self._tmp = tempfile.TemporaryDirectory(prefix="renkou-scratch-")
         try:
             self._con = duckdb.connect(":memory:", config={
-                "memory_limit": memory or os.environ.get("RENKOU_DUCKDB_SCRATCH_MEMORY", "2GB"),
+                "memory_limit": memory or SCRATCH_MEMORY,
                 "threads": _DEFAULT_THREADS, "temp_directory": self._tmp.name})
             self._con.execute("SET enable_progress_bar = false").fetchall()
             # Unsigned and wide integers cross between scratch and store through Arrow.
