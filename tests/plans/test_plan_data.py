@@ -15,14 +15,8 @@ import pytest
 from renkou.cli.main import main
 from renkou.errors import InputError, NotFoundError
 from renkou.plans import catalog
-from renkou.plans.model import (
-    APPROX_TOLERANCE_ENV,
-    DEFAULT_APPROX_TOLERANCE,
-    FORMULAS,
-    Indicator,
-    Plan,
-    Target,
-)
+from renkou.plans.model import Indicator, Plan, Target
+from renkou.plans.vocabulary import APPROX_TOLERANCE_ENV, DEFAULT_APPROX_TOLERANCE, FORMULAS
 
 TJ = "tianjin-14th"
 XQ = "xiqing-14th"

@@ -331,7 +331,7 @@ def _tasks(doc: DocumentObject, r: EvaluationReport) -> None:
 
 def method_notes(r: EvaluationReport) -> list[str]:
     cfg = r.assessment.config
-    from renkou.plans.model import default_approx_tolerance
+    from renkou.plans.vocabulary import default_approx_tolerance
 
     tol = cfg.approx_rel_tolerance if cfg.approx_rel_tolerance is not None else \
         default_approx_tolerance()
