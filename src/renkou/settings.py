@@ -42,6 +42,16 @@ class Settings(BaseSettings):
     pseudonym_key: SecretStr | None = None
     demo_persons: int = Field(default=200_000, ge=1_000)
     demo_seed: int = 2020
+    # The jurisdiction (data/jurisdictions/<key>.yaml) a new store is built for; a store that
+    # already holds data keeps the one it records.
+    jurisdiction: str = "tianjin"
+    # DuckDB resources: the store's memory limit, the limits of the two databases an ingest
+    # validates in (staging, scratch), worker threads, and the size of one ingest group.
+    duckdb_memory: str = "6GB"
+    duckdb_staging_memory: str = "2GB"
+    duckdb_scratch_memory: str = "3584MB"
+    duckdb_threads: int = Field(default=2, ge=1)
+    ingest_group_mb: int = Field(default=512, ge=1)
 
     @classmethod
     def settings_customise_sources(
