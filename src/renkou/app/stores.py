@@ -1,0 +1,50 @@
+"""Opening a store and describing it: the one place that answers "does the database exist?"."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from renkou.errors import StoreError
+from renkou.jurisdictions import Jurisdiction
+from renkou.registry import Registry
+
+
+def open_registry(db: Path, *, read_only: bool = True) -> Registry:
+    """The registry stored in ``db``; a clear error when the file does not exist."""
+    if read_only and not Path(db).exists():
+        raise StoreError(f"数据库文件不存在：{db}")
+    return Registry(Path(db), read_only=read_only)
+
+
+@contextmanager
+def registry_at(db: Path, *, read_only: bool = True) -> Iterator[Registry]:
+    """:func:`open_registry` as a context manager that always closes the store."""
+    registry = open_registry(db, read_only=read_only)
+    try:
+        yield registry
+    finally:
+        registry.close()
+
+
+@dataclass(frozen=True)
+class StoreSummary:
+    """What a store is: whose population it holds, how it was built and up to when."""
+
+    jurisdiction: Jurisdiction
+    synthetic: bool  # built by ``renkou synth`` (示范数据), not from department records
+    data_through: dt.date | None
+
+    @property
+    def default_as_of(self) -> dt.date:
+        """The date queries default to: the last day with data, else the census day."""
+        return self.data_through or self.jurisdiction.census_date
+
+
+def describe(registry: Registry) -> StoreSummary:
+    prov = registry.provenance()
+    return StoreSummary(jurisdiction=registry.jurisdiction(), synthetic=prov.synthetic,
+                        data_through=registry.data_through())
