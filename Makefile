@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 DEVSTAMP := $(VENV)/.installed-dev
 DATA ?= data
 
-.PHONY: demo test lint typecheck unit slow bench clean
+.PHONY: browser demo test lint typecheck unit slow bench clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -32,7 +32,14 @@ typecheck: $(DEVSTAMP)
 unit: $(DEVSTAMP)
 	$(BIN)/pytest -q -m "not slow"
 
-test: $(DEVSTAMP)
+# Browser tests drive Debian's Chromium through Playwright (no browser download); the Word
+# report is checked as PDF through LibreOffice. Installed only where apt is available as root.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 \
+	  && (apt-get update -q && apt-get install -y -q chromium fonts-wqy-microhei libreoffice-writer-nogui) \
+	  || echo "chromium 未安装：浏览器测试将报告缺少依赖"; }
+
+test: $(DEVSTAMP) browser
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/mypy
 	$(BIN)/pytest -q
