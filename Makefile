@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 DEVSTAMP := $(VENV)/.installed-dev
 DATA ?= data
 
-.PHONY: browser demo test lint typecheck unit slow bench clean
+.PHONY: system-deps demo test lint typecheck unit slow bench clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -34,12 +34,12 @@ unit: $(DEVSTAMP)
 
 # Browser tests drive Debian's Chromium through Playwright (no browser download); the Word
 # report is checked as PDF through LibreOffice. Installed only where apt is available as root.
-browser:
-	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 \
-	  && (apt-get update -q && apt-get install -y -q chromium fonts-wqy-microhei libreoffice-writer-nogui) \
-	  || echo "chromium 未安装：浏览器测试将报告缺少依赖"; }
+system-deps:
+	@{ command -v chromium && command -v soffice && command -v pdftotext; } >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 \
+	  && (apt-get update -q && apt-get install -y -q chromium fonts-wqy-microhei libreoffice-writer-nogui libreoffice-calc-nogui poppler-utils) \
+	  || echo "未能安装 chromium、LibreOffice 或 poppler：相关测试将失败"; }
 
-test: $(DEVSTAMP) browser
+test: $(DEVSTAMP) system-deps
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/mypy
 	$(BIN)/pytest -q
