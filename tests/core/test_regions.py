@@ -1,4 +1,16 @@
-from renkou.regions import TIANJIN, XIQING, gazetteer, tianjin_districts, xiqing_streets
+from renkou.jurisdictions import get_jurisdiction
+from renkou.regions import gazetteer
+
+TIANJIN = get_jurisdiction("tianjin").code
+XIQING = get_jurisdiction("xiqing").code
+
+
+def tianjin_districts():  # type: ignore[no-untyped-def]
+    return list(get_jurisdiction("tianjin").areas)
+
+
+def xiqing_streets():  # type: ignore[no-untyped-def]
+    return list(get_jurisdiction("xiqing").areas)
 
 
 def test_tianjin_has_16_districts_in_order() -> None:
@@ -21,7 +33,7 @@ def test_tianjin_groups() -> None:
 
 
 def test_census_totals_sum_to_published_city_total() -> None:
-    # 七普: 13,866,009 (NBS 公报第三号; shared/data/china-stats.md §A1)
+    # 七普: 13,866,009 (NBS 公报第三号)
     assert sum(r.census2020 or 0 for r in tianjin_districts()) == 13_866_009
 
 
