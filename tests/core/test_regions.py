@@ -1,15 +1,15 @@
 from renkou.jurisdictions import get_jurisdiction
-from renkou.regions import gazetteer
+from renkou.regions import Region, gazetteer
 
 TIANJIN = get_jurisdiction("tianjin").code
 XIQING = get_jurisdiction("xiqing").code
 
 
-def tianjin_districts():  # type: ignore[no-untyped-def]
+def tianjin_districts() -> list[Region]:
     return list(get_jurisdiction("tianjin").areas)
 
 
-def xiqing_streets():  # type: ignore[no-untyped-def]
+def xiqing_streets() -> list[Region]:
     return list(get_jurisdiction("xiqing").areas)
 
 
