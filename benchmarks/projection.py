@@ -147,7 +147,7 @@ def cli_memory(inputs: ProjectionInputs, trajectories: int) -> str:
     """Peak RSS of ``renkou project --trajectories N`` on the inputs written as CSV."""
     import dataclasses
 
-    from renkou.projection_output import write_input_directory
+    from renkou.projection.output import write_input_directory
     with tempfile.TemporaryDirectory() as tmp:
         codes = tuple(d.code for d in tianjin_districts())
         src = write_input_directory(dataclasses.replace(inputs, region_codes=codes),

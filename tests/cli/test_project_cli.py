@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from renkou.cli.main import main
-from renkou.projection_sample import write_sample_inputs
+from renkou.projection.sample import write_sample_inputs
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "project_sample"
 REQUIRED_INDICATORS = {"total", "births", "deaths", "tfr", "e0_male", "e0_female", "share_0_14",
@@ -253,7 +253,7 @@ def test_cli_reproduces_wpp_through_files(tmp_path: Path,
                                           capsys: pytest.CaptureFixture[str]) -> None:
     """India's WPP 2024 medium variant written as an input directory (steps labelled by
     their start year, calendar-year rates averaged) and run through the CLI."""
-    from renkou.projection_output import write_input_directory
+    from renkou.projection.output import write_input_directory
 
     wpp = _wpp_module()
     inputs = wpp.wpp_inputs(356)
@@ -268,8 +268,8 @@ def test_cli_reproduces_wpp_through_files(tmp_path: Path,
 
 
 def test_input_directory_round_trip(tmp_path: Path) -> None:
-    from renkou.projection_io import load_projection
-    from renkou.projection_output import write_input_directory
+    from renkou.projection.io import load_projection
+    from renkou.projection.output import write_input_directory
 
     first = load_projection(SAMPLE).inputs
     again = load_projection(write_input_directory(first, tmp_path / "copy")).inputs

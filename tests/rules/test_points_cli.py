@@ -82,7 +82,7 @@ def test_simulate_errors(pool: Path, tmp_path: Path) -> None:
 
 def test_simulate_with_a_projection(pool: Path, tmp_path: Path,
                                     capsys: pytest.CaptureFixture[str]) -> None:
-    from renkou.projection_sample import SAMPLE_REGIONS, write_sample_inputs
+    from renkou.projection.sample import SAMPLE_REGIONS, write_sample_inputs
 
     proj = tmp_path / "proj"
     write_sample_inputs(proj)

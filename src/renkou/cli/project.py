@@ -3,59 +3,12 @@ directory, and ``renkou project-sample`` to write an example input directory."""
 
 from __future__ import annotations
 
-import importlib
 from pathlib import Path
 
-import numpy as np
 import typer
 
-from renkou import projection_paths as paths
-from renkou.demography.projection import ProjectionInputs, project
-from renkou.demography.variants import VARIANT_ZH, VARIANTS, apply_variant
-from renkou.errors import InputError, RenkouError
-from renkou.projection_io import load_projection
-from renkou.projection_output import write_outputs
-from renkou.projection_sample import write_sample_inputs
-from renkou.types import FloatArray
-
-
-def _stochastic(inputs: ProjectionInputs, trajectories: int,
-                seed: int) -> dict[str, FloatArray]:
-    """Summary indicators (N, Y+1, R) of N stochastic trajectories (demography-2's module),
-    projected in chunks so that memory stays bounded."""
-    try:
-        module = importlib.import_module("renkou.demography.stochastic")
-    except ImportError:
-        raise RenkouError("随机预测模块（renkou.demography.stochastic）尚未提供，"
-                          "暂不能使用 --trajectories") from None
-    try:
-        # Two worker threads: NumPy releases the GIL, so both cores of the server are used.
-        result: dict[str, FloatArray] = module.simulate_indicators(inputs, trajectories, seed,
-                                                                  workers=2)
-    except ValueError as exc:
-        raise InputError(f"随机预测失败：{exc}") from None
-    return result
-
-
-def _apply_paths(inputs: ProjectionInputs, tfr: Path | None, e0: Path | None,
-                 migration: Path | None) -> tuple[ProjectionInputs, list[str]]:
-    """Apply the user's scenario path files in the order TFR, e0, migration."""
-    applied: list[str] = []
-    steps = (("总和生育率", tfr, paths.read_tfr_path, paths.apply_tfr_path),
-             ("预期寿命", e0, paths.read_e0_path, paths.apply_e0_path),
-             ("净迁移", migration, paths.read_migration_path, paths.apply_migration_path))
-    for name, file, read, apply in steps:
-        if file is None:
-            continue
-        path = read(file, inputs)  # type: ignore[operator]
-        for message in path.warnings:
-            typer.echo(f"警告：{message}", err=True)
-        try:
-            inputs = apply(inputs, path)  # type: ignore[operator]
-        except ValueError as exc:
-            raise InputError(f"{name}路径不能用于预测：{exc}", file=str(file)) from None
-        applied.append(f"{name} {file.name}")
-    return inputs, applied
+from renkou.app.projection import ScenarioPaths, run_projection, write_sample
+from renkou.demography.variants import VARIANTS
 
 
 def project_command(
@@ -88,42 +41,20 @@ def project_command(
     (--tfr-path, --e0-path, --migration-path) replace the given years on top of --variant:
     linear between given years, the last value held after them, the variant's values before
     the first."""
-    variant = {zh: en for en, zh in VARIANT_ZH.items()}.get(variant.strip(), variant.strip())
-    if variant not in VARIANTS:
-        raise InputError(f"未知的方案 {variant!r}，可选：{', '.join(VARIANTS)}")
-    if out.resolve() == input_dir.resolve():
-        raise InputError("输出目录不能与输入目录相同（会覆盖输入的 population.csv）",
-                         file=str(out))
-    if seed is not None and trajectories is None:
-        raise InputError("--seed 只能与 --trajectories 一起使用")
-    loaded = load_projection(input_dir)
-    for message in loaded.warnings:
+    run = run_projection(input_dir, out, variant=variant, trajectories=trajectories, seed=seed,
+                         scenario=ScenarioPaths(tfr_path, e0_path, migration_path))
+    for message in run.warnings:
         typer.echo(f"警告：{message}", err=True)
-    try:
-        inputs = apply_variant(loaded.inputs, variant)
-    except ValueError as exc:
-        raise InputError(f"输入数据不能用于预测：{exc}") from None
-    inputs, applied = _apply_paths(inputs, tfr_path, e0_path, migration_path)
-    try:
-        result = project(inputs)
-    except ValueError as exc:
-        raise InputError(f"输入数据不能用于预测：{exc}") from None
-    stochastic = None
-    if trajectories is not None:
-        if seed is None:
-            seed = int(np.random.SeedSequence().entropy % (2**31))  # type: ignore[operator]
-            typer.echo(f"随机数种子 seed = {seed}（用 --seed {seed} 可重现）", err=True)
-        stochastic = _stochastic(inputs, trajectories, seed)
-    written = write_outputs(result, out, stochastic)
-    cfg = loaded.config
-    typer.echo(f"预测完成：{VARIANT_ZH[variant]}（{variant}），{cfg.base_year}–{cfg.end_year} 年，"
-               f"{inputs.n_regions} 个地区，开放年龄组 {inputs.open_age}+")
-    if applied:
-        typer.echo("情景路径：" + "；".join(applied))
-    total0 = float(result.population[0].sum())
-    total1 = float(result.population[-1].sum())
-    typer.echo(f"总人口：{cfg.base_year} 年 {total0:,.0f} → {cfg.end_year} 年 {total1:,.0f}")
-    for p in written:
+    if run.seed_drawn:
+        typer.echo(f"随机数种子 seed = {run.seed}（用 --seed {run.seed} 可重现）", err=True)
+    cfg = run.config
+    typer.echo(f"预测完成：{run.variant_name}（{run.variant}），{cfg.base_year}–{cfg.end_year} 年，"
+               f"{run.inputs.n_regions} 个地区，开放年龄组 {run.inputs.open_age}+")
+    if run.applied:
+        typer.echo("情景路径：" + "；".join(run.applied))
+    typer.echo(f"总人口：{cfg.base_year} 年 {run.total_start:,.0f} → {cfg.end_year} 年 "
+               f"{run.total_end:,.0f}")
+    for p in run.written:
         typer.echo(f"已写入 {p}")
 
 
@@ -133,9 +64,7 @@ def sample_command(
     end_year: int = typer.Option(2035, "--end-year", help="终年 / end year"),
 ) -> None:
     """写出一个可直接运行的预测输入样例（合成数据）。 Write a sample input directory."""
-    if end_year <= base_year:
-        raise InputError("--end-year 必须晚于 --base-year")
-    d = write_sample_inputs(out_dir, base_year, end_year)
+    d = write_sample(out_dir, base_year, end_year)
     typer.echo(f"已写入样例输入目录 {d}（合成数据，仅示范格式）")
     typer.echo(f"运行：renkou project {d} --out <输出目录>")
 

@@ -170,7 +170,7 @@ def simulate_cmd(
         raise InputError("请至少给出一个 --change KEY=VALUE 或 --change-file")
     inputs = None
     if projection is not None:
-        from renkou.projection_io import load_projection  # only needed with --projection
+        from renkou.projection.io import load_projection  # only needed with --projection
 
         loaded = load_projection(projection)
         for message in loaded.warnings:

@@ -31,7 +31,7 @@ from renkou.demography.migration_profile import age_profile, distribute_net_migr
 from renkou.demography.projection import ProjectionInputs
 from renkou.demography.variants import with_e0_path, with_migration_path, with_tfr_path
 from renkou.errors import InputError
-from renkou.projection_tables import (
+from renkou.projection.tables import (
     Table,
     lookup,
     numbers,

@@ -17,6 +17,16 @@ from renkou.types import FloatArray, IntArray
 SEX_CODES: dict[str, int] = {"male": 0, "m": 0, "男": 0, "男性": 0, "1": 0,
                              "female": 1, "f": 1, "女": 1, "女性": 1, "2": 1}
 SEX_NAMES = ("male", "female")
+#: The tables of an input directory and their columns.
+TABLES: dict[str, tuple[str, ...]] = {
+    "population": ("region", "sex", "age", "value"),
+    "asfr": ("year", "region", "age", "value"),
+    "mortality": ("year", "region", "sex", "age", "value"),
+    "srb": ("year", "region", "value"),
+    "migration": ("year", "region", "sex", "age", "value"),
+    "internal_migration": ("year", "origin", "destination", "sex", "age", "value"),
+}
+OPTIONAL_TABLES = ("migration", "internal_migration")
 
 
 @dataclass

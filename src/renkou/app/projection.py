@@ -1,0 +1,164 @@
+"""Projections (人口预测): run one from an input directory, write a sample input directory,
+and build projection inputs for an area from a registry.
+
+The numerics are :mod:`renkou.demography`; the file contract is :mod:`renkou.projection`;
+the registry-to-inputs bridge is :mod:`renkou.plans.projection_bridge` (the same one the
+plan assessment's forward look uses)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from renkou.demography.projection import ProjectionInputs, ProjectionResult, project
+from renkou.demography.stochastic import simulate_indicators
+from renkou.demography.variants import VARIANT_ZH, VARIANTS, apply_variant
+from renkou.errors import InputError
+from renkou.plans.indicator_data import RegistryData
+from renkou.plans.projection_bridge import build_inputs
+from renkou.projection import paths
+from renkou.projection.config import ProjectionConfig
+from renkou.projection.io import load_projection
+from renkou.projection.output import write_outputs
+from renkou.projection.sample import write_sample_inputs
+from renkou.registry import Registry
+from renkou.types import FloatArray
+
+# Two worker threads: NumPy releases the GIL, so both cores of the server are used.
+STOCHASTIC_WORKERS = 2
+
+
+@dataclass(frozen=True)
+class ScenarioPaths:
+    """Scenario path files applied on top of the variant, in the order TFR, e0, migration."""
+
+    tfr: Path | None = None
+    e0: Path | None = None
+    migration: Path | None = None
+
+
+@dataclass(frozen=True)
+class ProjectionRun:
+    """What a run did and wrote."""
+
+    config: ProjectionConfig
+    variant: str
+    inputs: ProjectionInputs
+    result: ProjectionResult
+    written: tuple[Path, ...]
+    applied: tuple[str, ...]  # scenario paths applied, "总和生育率 tfr.csv" …
+    warnings: tuple[str, ...]  # about the inputs and the path files
+    seed: int | None  # the seed of the stochastic run (drawn when none was given)
+    seed_drawn: bool = False
+    stochastic: dict[str, FloatArray] | None = field(default=None, repr=False)
+
+    @property
+    def variant_name(self) -> str:
+        return VARIANT_ZH[self.variant]
+
+    @property
+    def total_start(self) -> float:
+        return float(self.result.population[0].sum())
+
+    @property
+    def total_end(self) -> float:
+        return float(self.result.population[-1].sum())
+
+
+def resolve_variant(variant: str) -> str:
+    """A variant key from its key or Chinese name (中方案 → medium)."""
+    v = variant.strip()
+    v = {zh: en for en, zh in VARIANT_ZH.items()}.get(v, v)
+    if v not in VARIANTS:
+        raise InputError(f"未知的方案 {variant!r}，可选：{', '.join(VARIANTS)}")
+    return v
+
+
+_PathStep = tuple[str, Path | None, Callable[..., paths.ScenarioPath],
+                  Callable[[ProjectionInputs, paths.ScenarioPath], ProjectionInputs]]
+
+
+def apply_scenario_paths(inputs: ProjectionInputs, scenario: ScenarioPaths
+                         ) -> tuple[ProjectionInputs, list[str], list[str]]:
+    """The inputs with the scenario paths applied; the names applied and the warnings."""
+    applied: list[str] = []
+    warnings: list[str] = []
+    steps: tuple[_PathStep, ...] = (
+        ("总和生育率", scenario.tfr, paths.read_tfr_path, paths.apply_tfr_path),
+        ("预期寿命", scenario.e0, paths.read_e0_path, paths.apply_e0_path),
+        ("净迁移", scenario.migration, paths.read_migration_path, paths.apply_migration_path))
+    for name, file, read, apply in steps:
+        if file is None:
+            continue
+        path = read(file, inputs)
+        warnings.extend(path.warnings)
+        try:
+            inputs = apply(inputs, path)
+        except ValueError as exc:
+            raise InputError(f"{name}路径不能用于预测：{exc}", file=str(file)) from None
+        applied.append(f"{name} {file.name}")
+    return inputs, applied, warnings
+
+
+def stochastic_indicators(inputs: ProjectionInputs, trajectories: int, seed: int
+                          ) -> dict[str, FloatArray]:
+    """Summary indicators (N, Y+1, R) of N stochastic trajectories, projected in chunks so
+    that memory stays bounded."""
+    try:
+        return simulate_indicators(inputs, trajectories, seed, workers=STOCHASTIC_WORKERS)
+    except ValueError as exc:
+        raise InputError(f"随机预测失败：{exc}") from None
+
+
+def run_projection(input_dir: Path, out_dir: Path, *, variant: str = "medium",
+                   trajectories: int | None = None, seed: int | None = None,
+                   scenario: ScenarioPaths | None = None) -> ProjectionRun:
+    """Read ``input_dir``, project the variant (with scenario paths on top), optionally
+    ``trajectories`` stochastic runs, and write the results to ``out_dir``."""
+    key = resolve_variant(variant)
+    if Path(out_dir).resolve() == Path(input_dir).resolve():
+        raise InputError("输出目录不能与输入目录相同（会覆盖输入的 population.csv）",
+                         file=str(out_dir))
+    if seed is not None and trajectories is None:
+        raise InputError("--seed 只能与 --trajectories 一起使用")
+    loaded = load_projection(input_dir)
+    warnings = list(loaded.warnings)
+    try:
+        inputs = apply_variant(loaded.inputs, key)
+    except ValueError as exc:
+        raise InputError(f"输入数据不能用于预测：{exc}") from None
+    inputs, applied, path_warnings = apply_scenario_paths(inputs, scenario or ScenarioPaths())
+    warnings += path_warnings
+    try:
+        result = project(inputs)
+    except ValueError as exc:
+        raise InputError(f"输入数据不能用于预测：{exc}") from None
+    stochastic = None
+    drawn = False
+    if trajectories is not None:
+        if seed is None:
+            seed = int(np.random.SeedSequence().entropy % (2**31))  # type: ignore[operator]
+            drawn = True
+        stochastic = stochastic_indicators(inputs, trajectories, seed)
+    written = write_outputs(result, out_dir, stochastic)
+    return ProjectionRun(config=loaded.config, variant=key, inputs=inputs, result=result,
+                         written=tuple(written), applied=tuple(applied),
+                         warnings=tuple(warnings), seed=seed, seed_drawn=drawn,
+                         stochastic=stochastic)
+
+
+def write_sample(out_dir: Path, base_year: int = 2020, end_year: int = 2035) -> Path:
+    """A runnable sample input directory (synthetic data)."""
+    if end_year <= base_year:
+        raise InputError("--end-year 必须晚于 --base-year")
+    return write_sample_inputs(out_dir, base_year, end_year)
+
+
+def registry_inputs(registry: Registry, area: str, base_year: int, end_year: int, *,
+                    window: int = 3, caliber: str = "resident") -> ProjectionInputs:
+    """Projection inputs for ``area`` from the registry's counts: the base population at the
+    end of ``base_year`` and the rates of the last ``window`` years held constant."""
+    return build_inputs(RegistryData(registry), area, base_year, end_year, window, caliber)
