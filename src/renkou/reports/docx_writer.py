@@ -24,7 +24,7 @@ from docx.table import Table
 
 from renkou.plans.assessment import LAGGING, MET, MISSED, NO_DATA, ON_TRACK, format_number
 from renkou.reports import charts
-from renkou.reports.evaluation import STAGE_ZH, EvaluationReport
+from renkou.reports.evaluation import DEMO_MARK, STAGE_ZH, EvaluationReport
 
 BODY_FONT = "宋体"
 HEAD_FONT = "黑体"
@@ -183,6 +183,9 @@ def _title_page(doc: DocumentObject, r: EvaluationReport) -> None:
           align=WD_ALIGN_PARAGRAPH.CENTER, indent=False)
     _para(doc, "（由 renkou 人口发展规划监测系统根据人口基础信息库和部门填报数据生成）",
           size=10, align=WD_ALIGN_PARAGRAPH.CENTER, indent=False)
+    if r.demo_notice:
+        _para(doc, r.demo_notice, bold=True, size=11, align=WD_ALIGN_PARAGRAPH.CENTER,
+              indent=False)
     doc.paragraphs[-1].add_run().add_break(WD_BREAK.PAGE)
 
 
@@ -203,6 +206,8 @@ def _indicator_tables(doc: DocumentObject, r: EvaluationReport) -> None:
             base = (f"{_num(a.baseline_value)}\n{a.baseline_year}年"
                     if a.baseline_value is not None else "—")
             value = _num(a.assessed_value if a.assessed_value is not None else a.value)
+            if r.is_demo(a.indicator_code) and value != "—":
+                value += f"\n（{DEMO_MARK}）"
             f = a.forward
             rows.append([str(n), a.name, a.unit, base, value, a.target_text, a.status,
                          (_num(f.projected_value) + ("*" if f.kind == "trend" else ""))
@@ -217,7 +222,8 @@ def _indicator_tables(doc: DocumentObject, r: EvaluationReport) -> None:
           indent=False)
     if pa.monitored:
         _para(doc, "监测指标（未设量化目标）", bold=True, indent=False)
-        rows = [[m.name, m.unit, _num(m.value), m.note] for m in pa.monitored]
+        rows = [[m.name, m.unit, _num(m.value) + (f"\n（{DEMO_MARK}）" if r.is_demo(
+            m.indicator_code) and m.value is not None else ""), m.note] for m in pa.monitored]
         _table(doc, ["指标", "单位", f"{r.year}年", "说明"], rows, [4.0, 1.6, 2.0, 8.2])
     reasons = [a for a in pa.assessments if a.status in (LAGGING, MISSED, NO_DATA)]
     if reasons:
@@ -271,6 +277,8 @@ def write_docx(r: EvaluationReport, out: Path | str) -> Path:
         _heading(doc, f"{next(sections)}、{text}", 1)
 
     h1("总体情况")
+    if r.demo_notice:
+        _para(doc, r.demo_notice, bold=True)
     for line in r.findings:
         _para(doc, line)
     h1("主要指标完成情况")

@@ -3,12 +3,15 @@ print, built from a plan assessment, the warning list and task supervision.
 
 Findings (摘要) and recommendations (建议) are generated from the data: counts by status,
 the indicators behind each status, the forward look, and the tasks flagged by supervision.
+The report is given what it shows (the assessment, task records, the population by age and
+sex); it reads no store itself — :mod:`renkou.app.reports` gathers them.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
@@ -16,10 +19,12 @@ import numpy as np
 
 from renkou.plans.assessment import LAGGING, MET, MISSED, NO_DATA, ON_TRACK, format_number
 from renkou.plans.coverage import area_label
-from renkou.plans.model import Plan
-from renkou.plans.plan_assessment import PlanAssessment, evaluate_registry
+from renkou.plans.indicators import is_computable, resolve
+from renkou.plans.model import Indicator, Plan
+from renkou.plans.plan_assessment import PlanAssessment
 from renkou.plans.tasks import (
     GroupProgress,
+    ProgressRecord,
     TaskState,
     flagged,
     load_records,
@@ -29,20 +34,23 @@ from renkou.plans.tasks import (
 )
 from renkou.plans.template import department_names
 from renkou.plans.warnings import EarlyWarning, uncovered_assessments, warning_list
-from renkou.types import FloatArray
 
 if TYPE_CHECKING:
-    from renkou.plans.assessment import AssessmentConfig
-    from renkou.registry import Registry
+    from renkou.plans.assessment import Assessment
+    from renkou.plans.storage import AppTables
 
 Stage = Literal["midterm", "final"]
 STAGE_ZH = {"midterm": "中期评估", "final": "终期评估"}
 STATUS_ORDER = (MET, ON_TRACK, LAGGING, MISSED, NO_DATA)
-# Formulas drawn as "trajectory vs target path" when the plan has them, in this order.
+# Formulas drawn first as "trajectory vs target path" when the plan has them, in this
+# order; the plan's other computed indicators follow in the plan's own order.
 CHART_FORMULAS = ("resident_population", "life_expectancy_hukou", "life_expectancy", "imr",
-                  "urbanisation_rate", "mean_schooling_16_59", "binhai_share",
-                  "central_city_share", "ageing_65_share", "tfr", "srb",
+                  "urbanisation_rate", "mean_schooling_16_59", "ageing_65_share", "tfr", "srb",
                   "childcare_places_per_1000")
+RESIDENT_TOTAL = "resident_population"
+HUKOU_TOTAL = "hukou_population"
+# Marks a value that is demo data (示范数据), in the report and beside demo reported values.
+DEMO_MARK = "示范数据"
 
 
 @dataclass(frozen=True)
@@ -111,6 +119,10 @@ class EvaluationReport:
     fan: FanChart | None = None
     pyramid: Pyramid | None = None
     notes: tuple[str, ...] = field(default_factory=tuple)
+    # The store was built by the synthesiser: every figure is demo data (示范数据).
+    synthetic: bool = False
+    # Indicators whose values come from demo reported data (示范填报数据).
+    demo_values: frozenset[str] = frozenset()
 
     @property
     def title(self) -> str:
@@ -126,9 +138,38 @@ class EvaluationReport:
             return department_names([self.plan.lead_department])[0]
         return "发展改革部门"
 
+    @property
+    def demo_notice(self) -> str | None:
+        """The 示范数据 notice, when any figure of the report is demo data."""
+        if self.synthetic:
+            return (f"{DEMO_MARK}：本报告的人口基础信息库为 renkou 合成的模拟人口（按普查总量"
+                    "校准），部门填报值亦为示范值，仅供演示，不代表真实情况。")
+        if self.demo_values:
+            return (f"{DEMO_MARK}：标注“{DEMO_MARK}”的指标值为示范填报数据，"
+                    "不是部门实际报送的数值。")
+        return None
+
+    def is_demo(self, code: str) -> bool:
+        """Whether the indicator's value is demo data (shown with 示范数据 beside it)."""
+        return code in self.demo_values
+
     def status_counts(self) -> dict[str, int]:
         c = Counter(a.status for a in self.assessment.assessments)
         return {s: c.get(s, 0) for s in STATUS_ORDER}
+
+
+def _formula_of(ind: Indicator) -> str | None:
+    return resolve(ind.formula or "") if is_computable(ind.formula) else None
+
+
+def total_assessment(pa: PlanAssessment, formula: str) -> Assessment | None:
+    """The assessment of the plan area's total population of one caliber (the indicator
+    computed by ``formula`` for the whole plan area, not for a group of areas)."""
+    by_code = pa.by_code()
+    for ind in pa.plan.indicators:
+        if not ind.area_group and _formula_of(ind) == formula and ind.code in by_code:
+            return by_code[ind.code]
+    return None
 
 
 def _names(items: list[str], limit: int = 6) -> str:
@@ -156,7 +197,7 @@ def findings(pa: PlanAssessment, warnings: list[EarlyWarning], states: list[Task
         names = [a.name for a in pa.assessments if a.status == status]
         if names:
             out.append(f"{lead}{_names(names)}。")
-    pop = next((a for a in pa.assessments if a.name.startswith("常住人口")), None)
+    pop = total_assessment(pa, RESIDENT_TOTAL)
     if pop is not None and pop.value is not None:
         text = (f"{pa.year}年末常住人口{format_number(pop.value)}{pop.unit}，"
                 f"规划目标{pop.target_text}（{pop.target_year}年）")
@@ -194,9 +235,11 @@ def findings(pa: PlanAssessment, warnings: list[EarlyWarning], states: list[Task
 def _hukou_outlook(pa: PlanAssessment) -> list[str]:
     """One sentence on the hukou indicators the hukou projection looks forward for."""
     parts = []
+    hukou = {i.code for i in pa.plan.indicators
+             if not i.area_group and (_formula_of(i) or "").startswith("hukou_")}
     for a in pa.assessments:
         f = a.forward
-        if (a.name.startswith("户籍人口") and f is not None and f.kind == "projection"
+        if (a.indicator_code in hukou and f is not None and f.kind == "projection"
                 and f.projected_value is not None):
             text = f"{a.name}{f.target_year}年预计为{format_number(f.projected_value)}{a.unit}"
             if f.probability is not None:
@@ -275,9 +318,10 @@ def _trajectory(pa: PlanAssessment, code: str) -> TrajectoryChart | None:
 
 def _charts(pa: PlanAssessment) -> list[TrajectoryChart]:
     order = {f: i for i, f in enumerate(CHART_FORMULAS)}
-    inds = sorted((i for i in pa.plan.computed_indicators()
-                   if i.formula in order and not i.area_group),
-                  key=lambda i: order[i.formula or ""])
+    computed = [i for i in pa.plan.computed_indicators()
+                if _formula_of(i) is not None and not i.area_group]
+    inds = sorted(computed, key=lambda i: (order.get(_formula_of(i) or "", len(order)),
+                                           computed.index(i)))
     out: list[TrajectoryChart] = []
     for ind in inds:
         chart = _trajectory(pa, ind.code)
@@ -290,7 +334,7 @@ def _fan(pa: PlanAssessment) -> FanChart | None:
     proj = pa.projection
     if proj is None:
         return None
-    pop = next((a for a in pa.assessments if a.name.startswith("常住人口")), None)
+    pop = total_assessment(pa, RESIDENT_TOTAL)
     fan = proj.fan("resident_population", (0.05, 0.25, 0.5, 0.75, 0.95))
     if fan is None:
         return None
@@ -317,17 +361,12 @@ def _target_value(plan: Plan, code: str, year: int) -> float | None:
     return target.value if target else None
 
 
-def _pyramid(registry: Registry | None, pa: PlanAssessment) -> Pyramid | None:
-    if registry is None:
-        return None
-    from renkou.plans.indicator_data import RegistryData
-
-    try:
-        pop: FloatArray = RegistryData(registry).population(
-            dt.date(pa.year, 12, 31), "resident", pa.plan.area_code)
-    except Exception:  # the area may be outside the registry (e.g. Chongqing)
-        return None
-    if pop.sum() <= 0:
+def population_pyramid(pa: PlanAssessment, male: Sequence[float], female: Sequence[float]
+                       ) -> Pyramid | None:
+    """The pyramid of the plan area in the assessment year (residents by sex and single age,
+    the last age open) with the projected outline of the plan's last year; None when the
+    population is empty."""
+    if sum(male) + sum(female) <= 0:
         return None
     proj = pa.projection
     p_year = None
@@ -341,19 +380,30 @@ def _pyramid(registry: Registry | None, pa: PlanAssessment) -> Pyramid | None:
         pm = tuple(float(x) for x in proj.population[idx, 0])
         pf = tuple(float(x) for x in proj.population[idx, 1])
     return Pyramid(title=f"{pa.plan.area_name}常住人口年龄结构", year=pa.year,
-                   male=tuple(float(x) for x in pop[0]),
-                   female=tuple(float(x) for x in pop[1]), projected_year=p_year,
+                   male=tuple(float(x) for x in male),
+                   female=tuple(float(x) for x in female), projected_year=p_year,
                    projected_male=pm, projected_female=pf)
 
 
-def build_report(pa: PlanAssessment, stage: Stage, *, registry: Registry | None = None,
-                 today: dt.date | None = None) -> EvaluationReport:
-    """The report model of an existing plan assessment (tasks read from ``registry``)."""
+def build_report(pa: PlanAssessment, stage: Stage, *,
+                 records: Sequence[ProgressRecord] | None = None,
+                 population: tuple[Sequence[float], Sequence[float]] | None = None,
+                 scale_notes: Sequence[str] = (), synthetic: bool = False,
+                 demo_values: Collection[str] = (), today: dt.date | None = None,
+                 registry: AppTables | None = None) -> EvaluationReport:
+    """The report model of an existing plan assessment.
+
+    ``records`` are the plan's task progress reports (read from the app tables
+    ``registry`` when not given); ``population`` the plan area's residents (male, female)
+    by single age in the assessment year, for the pyramid; ``scale_notes`` how totals of a
+    sampled store were scaled; ``synthetic`` whether the store is a synthetic city and
+    ``demo_values`` the indicators whose values are demo reported data (both say 示范数据)."""
     warnings = warning_list(pa)
-    records = load_records(registry, pa.plan.code) if registry is not None else []
-    states = task_states(pa.plan, records, dt.date(pa.year, 12, 31))
+    if records is None:
+        records = load_records(registry, pa.plan.code) if registry is not None else []
+    states = task_states(pa.plan, list(records), dt.date(pa.year, 12, 31))
     by_dept = progress_by_department(states)
-    notes = list(pa.scale_notes) + _error_notes(pa) + _trend_note(pa)
+    notes = list(scale_notes) + _error_notes(pa) + _trend_note(pa)
     return EvaluationReport(
         plan=pa.plan, year=pa.year, stage=stage, generated=today or dt.date.today(),
         assessment=pa, warnings=tuple(warnings), tasks=tuple(states),
@@ -361,13 +411,7 @@ def build_report(pa: PlanAssessment, stage: Stage, *, registry: Registry | None 
         flagged_tasks=tuple(flagged(states)),
         findings=tuple(findings(pa, warnings, states, stage)),
         recommendations=tuple(recommendations(pa, warnings, by_dept)),
-        trajectories=tuple(_charts(pa)), fan=_fan(pa), pyramid=_pyramid(registry, pa),
-        notes=tuple(notes))
-
-
-def evaluate(registry: Registry, plan: Plan, year: int, stage: Stage, *,
-             config: AssessmentConfig | None = None, trajectories: int = 200
-             ) -> EvaluationReport:
-    """Assess ``plan`` in ``year`` from the registry and build the report model."""
-    pa = evaluate_registry(registry, plan, year, config=config, trajectories=trajectories)
-    return build_report(pa, stage, registry=registry)
+        trajectories=tuple(_charts(pa)), fan=_fan(pa),
+        pyramid=population_pyramid(pa, *population) if population is not None else None,
+        notes=tuple(notes), synthetic=synthetic,
+        demo_values=frozenset(demo_values))

@@ -1,0 +1,116 @@
+"""Assess a plan from a store (规划实施评估): the one use case behind ``renkou assess``, the
+API's plan pages and the evaluation report.
+
+Defaults come from the store and the plan: the plan is the first plan of the store's
+jurisdiction, the year the store's last full year of data clipped to the plan period.
+Totals are scaled to census totals only when the store says it is a sample (a synthetic
+store); a real registry is read as real counts."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from renkou.app.stores import open_registry
+from renkou.errors import InputError, NotFoundError
+from renkou.jurisdictions import Jurisdiction
+from renkou.plans import Plan, get_plan
+from renkou.plans.assessment import AssessmentConfig
+from renkou.plans.plan_assessment import PlanAssessment, evaluate_registry
+from renkou.registry import Registry
+
+Scale = float | Literal["auto"] | None
+StoreRef = Registry | Path | str
+
+
+@dataclass(frozen=True)
+class AssessmentResult:
+    """A plan assessed from a store, with what the reader must be told beside it."""
+
+    assessment: PlanAssessment
+    # How totals of a sampled store were scaled to census totals (Chinese, one per caliber).
+    scale_notes: tuple[str, ...]
+    # Why the store cannot compute the plan's indicators (it holds nobody of the plan area).
+    uncovered: str | None
+    synthetic: bool  # the store was built by the synthesiser (示范数据)
+    jurisdiction: Jurisdiction
+
+    @property
+    def plan(self) -> Plan:
+        return self.assessment.plan
+
+    @property
+    def year(self) -> int:
+        return self.assessment.year
+
+
+@contextmanager
+def store_registry(store: StoreRef) -> Iterator[Registry]:
+    """The registry given, or the store at a path opened read-only and closed afterwards."""
+    if isinstance(store, Registry):
+        yield store
+        return
+    registry = open_registry(Path(store), read_only=True)
+    try:
+        yield registry
+    finally:
+        registry.close()
+
+
+def default_plan(jurisdiction: Jurisdiction) -> str:
+    """The plan a store is assessed against when none is named."""
+    if not jurisdiction.plans:
+        raise NotFoundError(f"{jurisdiction.name}没有配置规划，请用 --plan 指定")
+    return jurisdiction.plans[0]
+
+
+def last_full_year(data_through: dt.date | None, fallback: int) -> int:
+    """The last calendar year the store's data cover to its end (31 December)."""
+    if data_through is None:
+        return fallback
+    return data_through.year - (data_through < dt.date(data_through.year, 12, 31))
+
+
+def default_year(registry: Registry, plan: Plan) -> int:
+    """The store's last full year of data, clipped to the plan period."""
+    year = last_full_year(registry.data_through(), registry.jurisdiction().census_date.year)
+    return min(max(year, plan.period_start), plan.period_end)
+
+
+def scale_arg(scale: Scale, synthetic: bool) -> float | None:
+    """The factor handed to the assessment: None = scaled to census totals (the sample
+    wrapper), a number = that factor for every total (1 = real counts)."""
+    if scale == "auto":
+        return None
+    if scale is None:
+        return None if synthetic else 1.0
+    if scale <= 0:
+        raise InputError(f"折算系数应为正数，实际为 {scale:g}")
+    return float(scale)
+
+
+def assess(registry: StoreRef, plan_code: str | None = None, year: int | None = None, *,
+           config: AssessmentConfig | None = None, trajectories: int = 200,
+           forward: bool = True, progress: Callable[[str], None] | None = None,
+           scale: Scale = None) -> AssessmentResult:
+    """Assess ``plan_code`` (default: the store jurisdiction's first plan) in ``year``
+    (default: the store's last full year of data within the plan period).
+
+    ``scale`` overrides how totals are read: None follows the store (a synthetic store is
+    scaled to census totals, a real one is not), ``"auto"`` scales to census totals, a
+    number multiplies every total by it."""
+    with store_registry(registry) as reg:
+        jurisdiction = reg.jurisdiction()
+        synthetic = reg.provenance().synthetic
+        plan = get_plan(plan_code or default_plan(jurisdiction))
+        when = default_year(reg, plan) if year is None else year
+        pa = evaluate_registry(reg, plan, when, config=config, trajectories=trajectories,
+                               forward=forward, progress=progress,
+                               scale=scale_arg(scale, synthetic))
+    return AssessmentResult(assessment=pa, scale_notes=tuple(pa.scale_notes),
+                            uncovered=pa.uncovered, synthetic=synthetic,
+                            jurisdiction=jurisdiction)

@@ -1,0 +1,76 @@
+"""The demo store (示范库): a synthetic city of one jurisdiction, ingested through the
+registry's own ingest and seeded with demo reported data — the one place it is built.
+
+The demo store of jurisdiction K lives at ``data_dir / "demo-K.duckdb"``. It is built under
+a temporary name and renamed at the end, so an interrupted build never leaves a half store
+that a later run would reuse."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from renkou.jurisdictions import get_jurisdiction
+from renkou.registry import Registry
+from renkou.settings import Settings
+
+Progress = Callable[[str], None]
+
+
+def demo_path(data_dir: Path, jurisdiction: str) -> Path:
+    """Where the demo store of ``jurisdiction`` (key, code or name) lives."""
+    return Path(data_dir) / f"demo-{get_jurisdiction(jurisdiction).key}.duckdb"
+
+
+def seed_demo_reports(registry: Registry) -> None:
+    """Seed the demo reported data (部门填报示范数据) up to the store's last full year."""
+    from renkou.app.assessment import last_full_year
+    from renkou.plans.demo_seed import seed_demo_plans
+
+    census_year = registry.jurisdiction().census_date.year
+    seed_demo_plans(registry, last_full_year(registry.data_through(), census_year))
+
+
+def build_demo(data_dir: Path, *, jurisdiction: str, persons: int, seed: int,
+               force: bool = False, progress: Progress | None = None) -> Path:
+    """Build the demo store of ``jurisdiction`` once (``force``: again) and return its path."""
+    from renkou.registry.synth import build_demo_store
+
+    key = get_jurisdiction(jurisdiction).key
+    db = demo_path(data_dir, key)
+    if db.exists() and not force:
+        if progress:
+            progress(f"复用已构建的示范数据库：{db}")
+        return db
+    db.parent.mkdir(parents=True, exist_ok=True)
+    tmp = db.with_name(f".{db.stem}.building.duckdb")
+    _remove(tmp)
+    if progress:
+        progress(f"正在构建示范数据库（{key}，{persons:,} 人，种子 {seed}）：{db}")
+    build_demo_store(tmp, persons, seed, jurisdiction=key)
+    registry = Registry(tmp)
+    try:
+        seed_demo_reports(registry)
+    finally:
+        registry.close()
+    _remove(db)
+    tmp.replace(db)
+    if progress:
+        progress(f"示范数据库已构建：{db}")
+    return db
+
+
+def _remove(db: Path) -> None:
+    """A store file and the write-ahead log DuckDB may leave beside it."""
+    db.unlink(missing_ok=True)
+    db.with_name(db.name + ".wal").unlink(missing_ok=True)
+
+
+def default_store(settings: Settings, *, progress: Progress | None = None) -> Path:
+    """The store a command without ``--db`` reads: ``settings.db_path`` when set, else the
+    demo store of ``settings.jurisdiction``, built on first use."""
+    if settings.db_path is not None:
+        return settings.db_path
+    return build_demo(settings.data_dir, jurisdiction=settings.jurisdiction,
+                      persons=settings.demo_persons, seed=settings.demo_seed,
+                      progress=progress)
