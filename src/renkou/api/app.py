@@ -10,6 +10,7 @@ from fastapi.staticfiles import StaticFiles
 
 from renkou import __version__
 from renkou.api.routers import ids, meta, plans, population, regions
+from renkou.app.dashboard import Dashboard
 from renkou.errors import RenkouError
 from renkou.settings import Settings, get_settings
 
@@ -22,6 +23,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="renkou 人口发展规划监测", version=__version__,
                   docs_url="/api/docs", openapi_url="/api/openapi.json", redoc_url=None)
     app.state.settings = settings or get_settings()
+    # Store summaries and plan assessments, kept per store version for this application.
+    app.state.dashboard = Dashboard()
 
     @app.exception_handler(RenkouError)
     async def _domain_error(_: Request, exc: RenkouError) -> JSONResponse:

@@ -1,11 +1,50 @@
-"""Output schemas of the public API. Storage schemas live in the registry; input schemas
-beside their routers. No schema here carries a full ID number."""
+"""Schemas of the public API: input schemas first, then every output schema. Storage schemas
+live in the registry. No schema here carries a full ID number."""
 
 from __future__ import annotations
 
 import datetime as dt
 
 from pydantic import BaseModel, Field
+
+# ---- input ----------------------------------------------------------------------------------
+
+
+class IdCheckIn(BaseModel):
+    number: str = Field(min_length=15, max_length=18)
+
+
+# ---- output ---------------------------------------------------------------------------------
+
+
+class AreaGroupOut(BaseModel):
+    key: str
+    name: str
+    members: list[str]
+
+
+class JurisdictionOut(BaseModel):
+    """The government the served store belongs to (辖区)."""
+
+    key: str
+    code: str
+    name: str
+    level: str = Field(description="city = 直辖市, district = 区")
+    area_level: str = Field(description="district = 区县, street = 街镇")
+    groups: list[AreaGroupOut]
+    plans: list[str]
+    map_url: str | None = Field(description="区县边界（GeoJSON）；无则为 null，页面以条形图展示")
+    census_date: dt.date
+
+
+class MetaOut(BaseModel):
+    version: str
+    jurisdiction: JurisdictionOut
+    synthetic: bool = Field(description="库内数据为合成示范数据（renkou synth）")
+    data_through: dt.date | None
+    default_as_of: dt.date
+    as_of_choices: list[dt.date]
+    calibers: dict[str, str]
 
 
 class RegionOut(BaseModel):
@@ -26,6 +65,7 @@ class PyramidOut(BaseModel):
     as_of: dt.date
     region: str
     region_name: str
+    level: str
     ages: list[int] = Field(description="0..100, 100 = 100岁及以上")
     male: list[int]
     female: list[int]
@@ -55,15 +95,54 @@ class SeparationRowOut(BaseModel):
     outside_city: int
 
 
-class MetaOut(BaseModel):
-    version: str
-    default_as_of: dt.date
-    as_of_choices: list[dt.date]
-    calibers: dict[str, str]
+class PlanOut(BaseModel):
+    code: str
+    name: str
+    area_code: str
+    start_year: int
+    end_year: int
+    indicators: int
+    tasks: int
+    # The year the dashboard assesses first: the store's last data year within the period.
+    default_year: int
+    # Issued by the government of the store's jurisdiction (the page offers these first).
+    own: bool
 
 
-class IdCheckIn(BaseModel):
-    number: str = Field(min_length=15, max_length=18)
+class AssessmentRowOut(BaseModel):
+    code: str
+    name: str
+    unit: str
+    category: str
+    kind: str
+    value: float | None
+    target_year: int | None
+    target_text: str
+    status: str
+    note: str
+    projected: float | None = None
+    probability: float | None = None
+    # How ``projected`` was obtained: the population projection or a trend line (not a
+    # projection) — renkou.plans.forward_look.
+    projection_method: str | None = None
+    projection_kind: str | None = None  # "projection" | "trend"
+    departments: list[str]
+    demo: bool = Field(default=False, description="数值为示范填报数据（非部门真实填报）")
+
+
+class AssessmentOut(BaseModel):
+    plan: str
+    plan_name: str
+    year: int
+    scale: float
+    # Persons per registry hukou registrant for hukou-caliber totals, and how both factors
+    # were obtained (renkou.plans.population_scale).
+    hukou_scale: float | None = None
+    scale_notes: list[str] = []
+    # Why no indicator could be computed: the store holds no population of the plan area.
+    uncovered: str | None = None
+    counts: dict[str, int]
+    rows: list[AssessmentRowOut]
 
 
 class IdCheckOut(BaseModel):

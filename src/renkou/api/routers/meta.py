@@ -1,22 +1,30 @@
-"""Service metadata and health."""
+"""Service metadata (the served store's jurisdiction and dates) and health."""
 
 from __future__ import annotations
-
-import datetime as dt
 
 from fastapi import APIRouter
 
 from renkou import __version__
-from renkou.api.routers.population import CALIBER_NAMES, DEFAULT_AS_OF
-from renkou.api.schemas import MetaOut
+from renkou.api.deps import SummaryDep
+from renkou.api.schemas import AreaGroupOut, JurisdictionOut, MetaOut
+from renkou.app.population import CALIBER_NAMES
 
 router = APIRouter(prefix="/api", tags=["meta"])
 
 
 @router.get("/meta", response_model=MetaOut)
-def meta() -> MetaOut:
-    return MetaOut(version=__version__, default_as_of=DEFAULT_AS_OF,
-                   as_of_choices=[dt.date(2020, 11, 1), DEFAULT_AS_OF], calibers=CALIBER_NAMES)
+def meta(summary: SummaryDep) -> MetaOut:
+    j = summary.jurisdiction
+    out = JurisdictionOut(
+        key=j.key, code=j.code, name=j.name, level=j.level, area_level=j.area_level,
+        groups=[AreaGroupOut(key=g.key, name=g.name, members=list(g.members))
+                for g in j.groups.values()],
+        plans=list(j.plans), map_url=f"/static/geo/{j.map_file}" if j.map_file else None,
+        census_date=j.census_date)
+    choices = sorted({j.census_date, summary.default_as_of})
+    return MetaOut(version=__version__, jurisdiction=out, synthetic=summary.synthetic,
+                   data_through=summary.data_through, default_as_of=summary.default_as_of,
+                   as_of_choices=choices, calibers=CALIBER_NAMES)
 
 
 @router.get("/health")

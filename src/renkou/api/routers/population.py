@@ -1,98 +1,56 @@
-"""Population by caliber: pyramids and area totals (人口金字塔、分区人口)."""
+"""Population by caliber: pyramids, area totals and 人户分离 of the served jurisdiction."""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 
-from renkou.api.deps import get_registry
+from renkou.api.deps import RegistryDep, SummaryDep
 from renkou.api.schemas import AreaValueOut, AreaValuesOut, PyramidOut, SeparationRowOut
-from renkou.errors import InputError
-from renkou.regions import TIANJIN, gazetteer
-from renkou.registry import Registry
+from renkou.app import population
+from renkou.app.population import Caliber
+from renkou.types import OPEN_AGE
 
 router = APIRouter(prefix="/api/population", tags=["population"])
 
-CALIBER_NAMES = {
-    "hukou": "户籍人口",
-    "resident": "常住人口",
-    "employed": "就业人口",
-    "active": "实际活动人口",
-}
-DEFAULT_AS_OF = dt.date(2024, 12, 31)
-OPEN_AGE = 100
-
-Caliber = Literal["hukou", "resident", "employed", "active"]
-
-
-def _region_name(code: str) -> str:
-    region = gazetteer().regions.get(code)
-    return region.name if region else code
+AreaCode = Annotated[str | None, Query(pattern=r"^\d{6}(\d{3})?$",
+                                       description="默认为辖区本身")]
 
 
 @router.get("/pyramid", response_model=PyramidOut)
-def pyramid(
-    registry: Annotated[Registry, Depends(get_registry)],
-    caliber: Caliber = "resident",
-    as_of: dt.date = DEFAULT_AS_OF,
-    region: Annotated[str, Query(pattern=r"^\d{6}(\d{3})?$")] = TIANJIN,
-) -> PyramidOut:
-    """Single-year age–sex counts for the city, one district or one 街镇."""
-    level = "city" if region == TIANJIN else ("street" if len(region) == 9 else "district")
-    by = ("sex", "age") if level == "city" else ("region", "sex", "age")
-    df = registry.caliber(as_of, caliber, level=level, by=by)
-    if level != "city":
-        df = df[df["region"] == region]
-    male = [0] * (OPEN_AGE + 1)
-    female = [0] * (OPEN_AGE + 1)
-    for sex, age, value in zip(df["sex"], df["age"], df["value"], strict=True):
-        target = male if sex == "male" else female
-        target[min(int(age), OPEN_AGE)] += int(value)
-    return PyramidOut(
-        caliber=caliber, caliber_name=CALIBER_NAMES[caliber], as_of=as_of, region=region,
-        region_name=_region_name(region), ages=list(range(OPEN_AGE + 1)), male=male,
-        female=female, total=sum(male) + sum(female),
-    )
+def pyramid(registry: RegistryDep, summary: SummaryDep, caliber: Caliber = "resident",
+            as_of: dt.date | None = None, region: AreaCode = None) -> PyramidOut:
+    """Single-year age–sex counts of the jurisdiction or one of its areas (as of the store's
+    data date unless given)."""
+    p = population.pyramid(registry, summary.jurisdiction, caliber,
+                           as_of or summary.default_as_of, region)
+    return PyramidOut(caliber=p.caliber, caliber_name=p.caliber_name, as_of=p.as_of,
+                      region=p.area, region_name=p.area_name, level=p.level,
+                      ages=list(range(OPEN_AGE + 1)), male=list(p.male), female=list(p.female),
+                      total=p.total)
 
 
 @router.get("/areas", response_model=AreaValuesOut)
-def areas(
-    registry: Annotated[Registry, Depends(get_registry)],
-    caliber: Caliber = "resident",
-    as_of: dt.date = DEFAULT_AS_OF,
-    level: Literal["district", "street"] = "district",
-    parent: str | None = None,
-) -> AreaValuesOut:
-    """Totals by district (or by 街镇 of one district) for the choropleth."""
-    df = registry.caliber(as_of, caliber, level=level, by=("region",))
-    counts = {str(r): int(v) for r, v in zip(df["region"], df["value"], strict=True)}
-    if level == "district":
-        codes = [r.code for r in gazetteer().districts(TIANJIN)]
-    else:
-        if parent is None:
-            raise InputError("按街镇汇总时须指定 parent（所属区代码）")
-        known = [r.code for r in gazetteer().streets(parent)]
-        codes = known or sorted(c for c in counts if c.startswith(parent))
-    rows = [AreaValueOut(code=c, name=_region_name(c), value=counts.get(c, 0)) for c in codes]
-    return AreaValuesOut(caliber=caliber, caliber_name=CALIBER_NAMES[caliber], as_of=as_of,
-                         level=level, total=sum(r.value for r in rows), areas=rows)
+def areas(registry: RegistryDep, summary: SummaryDep, caliber: Caliber = "resident",
+          as_of: dt.date | None = None,
+          level: Literal["district", "street"] | None = None,
+          parent: str | None = None) -> AreaValuesOut:
+    """Totals by the jurisdiction's areas (or by 街镇 of one district) for the map."""
+    a = population.area_values(registry, summary.jurisdiction, caliber,
+                               as_of or summary.default_as_of, level=level, parent=parent)
+    return AreaValuesOut(caliber=a.caliber, caliber_name=a.caliber_name, as_of=a.as_of,
+                         level=a.level, total=a.total,
+                         areas=[AreaValueOut(code=x.code, name=x.name, value=x.value)
+                                for x in a.areas])
 
 
 @router.get("/separation", response_model=list[SeparationRowOut])
-def separation(
-    registry: Annotated[Registry, Depends(get_registry)],
-    as_of: dt.date = DEFAULT_AS_OF,
-) -> list[SeparationRowOut]:
-    """人户分离 by district of residence and kind."""
-    df = registry.separation(as_of, level="district")
-    out: list[SeparationRowOut] = []
-    for d in gazetteer().districts(TIANJIN):
-        sub = df[df["region"] == d.code]
-        kinds = {str(k): int(v) for k, v in zip(sub["kind"], sub["value"], strict=True)}
-        out.append(SeparationRowOut(code=d.code, name=d.name,
-                                    same_district=kinds.get("same_district", 0),
-                                    other_district=kinds.get("other_district", 0),
-                                    outside_city=kinds.get("outside_city", 0)))
-    return out
+def separation(registry: RegistryDep, summary: SummaryDep,
+               as_of: dt.date | None = None) -> list[SeparationRowOut]:
+    """人户分离 by area of residence and kind."""
+    rows = population.separation(registry, summary.jurisdiction, as_of or summary.default_as_of)
+    return [SeparationRowOut(code=r.code, name=r.name, same_district=r.same_district,
+                             other_district=r.other_district, outside_city=r.outside_city)
+            for r in rows]

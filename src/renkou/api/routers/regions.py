@@ -1,31 +1,28 @@
-"""Regions (行政区划) and the groupings the plans use."""
+"""The served jurisdiction's areas (行政区划) and the groups its plans use."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter
 
+from renkou.api.deps import SummaryDep
 from renkou.api.schemas import RegionOut
-from renkou.regions import Region, gazetteer
+from renkou.app import population
+from renkou.app.population import AreaInfo
 
 router = APIRouter(prefix="/api/regions", tags=["regions"])
 
 
-def _out(r: Region) -> RegionOut:
-    g = gazetteer()
-    group_name = None
-    if r.group and r.parent and r.parent in g.groups:
-        group_name = g.group_name(r.parent, r.group)
-    return RegionOut(code=r.code, name=r.name, level=r.level, parent=r.parent, group=r.group,
-                     group_name=group_name, census2020=r.census2020)
+def _out(a: AreaInfo) -> RegionOut:
+    return RegionOut(code=a.code, name=a.name, level=a.level, parent=a.parent, group=a.group,
+                     group_name=a.group_name, census2020=a.census2020)
 
 
 @router.get("", response_model=list[RegionOut])
-def list_regions(parent: str | None = None) -> list[RegionOut]:
-    g = gazetteer()
-    regions = g.children(parent) if parent else sorted(g.regions.values(), key=lambda r: r.order)
-    return [_out(r) for r in regions]
+def list_regions(summary: SummaryDep, parent: str | None = None) -> list[RegionOut]:
+    """The jurisdiction's areas, or the divisions under ``parent``."""
+    return [_out(a) for a in population.areas(summary.jurisdiction, parent)]
 
 
 @router.get("/{code}", response_model=RegionOut)
-def get_region(code: str) -> RegionOut:
-    return _out(gazetteer().get(code))
+def get_region(code: str, summary: SummaryDep) -> RegionOut:
+    return _out(population.area(summary.jurisdiction, code))

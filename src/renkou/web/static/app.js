@@ -1,11 +1,12 @@
-// renkou dashboard: pyramid and district map from the JSON API. No outside addresses.
+// renkou dashboard: the served store's jurisdiction, pyramid, area map (or bar chart) and plan
+// assessment, all from the JSON API. No outside addresses.
 "use strict";
 
-const state = { caliber: "resident", asOf: null, region: "120000" };
+const state = { caliber: "resident", asOf: null, region: null, meta: null };
 const fmt = new Intl.NumberFormat("zh-CN");
 const pyramidChart = echarts.init(document.getElementById("pyramid"));
-const mapChart = echarts.init(document.getElementById("map"));
-let districtNames = {};
+const areaChart = echarts.init(document.getElementById("map"));
+let areaNames = {};
 
 async function getJSON(url) {
   const res = await fetch(url);
@@ -18,7 +19,7 @@ async function getJSON(url) {
 }
 
 function showError(el, err) {
-  el.innerHTML = `<p style="color:#991b1b">数据加载失败：${err.message}</p>`;
+  el.innerHTML = `<p class="error">数据加载失败：${esc(err.message)}</p>`;
 }
 
 function pct(x) { return (100 * x).toFixed(2) + "%"; }
@@ -37,13 +38,13 @@ function renderCards(p) {
     ["性别比（女=100）", (100 * p.male.reduce((a, b) => a + b, 0) / (p.female.reduce((a, b) => a + b, 0) || 1)).toFixed(2)],
   ];
   document.getElementById("cards").innerHTML = cards
-    .map(([k, v]) => `<div class="card"><div class="k">${k}</div><div class="v">${v}</div></div>`).join("");
+    .map(([k, v]) => `<div class="card"><div class="k">${esc(k)}</div><div class="v">${v}</div></div>`).join("");
 }
 
 function renderPyramid(p) {
   document.getElementById("pyramid-title").textContent =
     `人口金字塔 · ${p.region_name} · ${p.caliber_name} · ${p.as_of}`;
-  const ages = p.ages.map(a => (a === 100 ? "100+" : String(a)));
+  const ages = p.ages.map((a, i) => (i === p.ages.length - 1 ? `${a}+` : String(a)));
   pyramidChart.setOption({
     textStyle: { fontFamily: "RenkouSans, Microsoft YaHei, sans-serif" },
     tooltip: { trigger: "axis", axisPointer: { type: "shadow" },
@@ -59,23 +60,45 @@ function renderPyramid(p) {
   }, true);
 }
 
-function renderMap(a) {
-  document.getElementById("map-title").textContent = `各区${a.caliber_name} · ${a.as_of}（合计 ${fmt.format(a.total)} 人）`;
+// What the areas are called: 街镇 of a district deployment, else 区 or 区县.
+function areaWord(j) {
+  if (j.area_level === "street") return "各街镇";
+  return Object.values(areaNames).every(n => n.endsWith("区")) ? "各区" : "各区县";
+}
+
+function renderAreas(a) {
+  const j = state.meta.jurisdiction;
+  document.getElementById("map-title").textContent =
+    `${areaWord(j)}${a.caliber_name} · ${a.as_of}（合计 ${fmt.format(a.total)} 人）`;
   const values = a.areas.map(x => x.value);
-  mapChart.setOption({
+  const base = {
     textStyle: { fontFamily: "RenkouSans, Microsoft YaHei, sans-serif" },
     tooltip: { trigger: "item", formatter: s => `${s.name}<br>${a.caliber_name}：${fmt.format(s.value || 0)} 人` },
-    visualMap: { min: Math.min(...values), max: Math.max(...values), left: 10, bottom: 10, text: ["多", "少"],
-      calculable: true, inRange: { color: ["#fff5eb", "#fdae6b", "#e6550d", "#7f2704"] } },
-    series: [{ type: "map", map: "tianjin", roam: true, nameProperty: "name",
-      label: { show: true, fontSize: 10 },
-      data: a.areas.map(x => ({ name: x.name, value: x.value, code: x.code })) }],
-  }, true);
+  };
+  if (j.map_url) {
+    areaChart.setOption(Object.assign(base, {
+      visualMap: { min: Math.min(...values), max: Math.max(...values), left: 10, bottom: 10, text: ["多", "少"],
+        calculable: true, inRange: { color: ["#fff5eb", "#fdae6b", "#e6550d", "#7f2704"] } },
+      series: [{ type: "map", map: j.key, roam: true, nameProperty: "name",
+        label: { show: true, fontSize: 10 },
+        data: a.areas.map(x => ({ name: x.name, value: x.value, code: x.code })) }],
+    }), true);
+    return;
+  }
+  // No shapes for these areas: a bar chart, first area at the top.
+  const rows = a.areas.slice().reverse();
+  areaChart.setOption(Object.assign(base, {
+    grid: { left: 10, right: 60, top: 10, bottom: 30, containLabel: true },
+    xAxis: { type: "value", axisLabel: { formatter: v => fmt.format(v) } },
+    yAxis: { type: "category", data: rows.map(x => x.name), axisTick: { show: false } },
+    series: [{ type: "bar", data: rows.map(x => ({ value: x.value, code: x.code })),
+      itemStyle: { color: "#e6550d" }, label: { show: true, position: "right", formatter: s => fmt.format(s.value) } }],
+  }), true);
 }
 
 const STATUS_CLASS = { "已达标": "s-met", "进度正常": "s-ontrack", "进度滞后（预警）": "s-warn", "未达标": "s-missed" };
-// The plan and year assessed; ?plan=xiqing-14th&year=2023 in the address picks them (so a
-// view can be bookmarked or shared), otherwise the Tianjin plan in its default year.
+// The plan and year assessed; ?plan=<code>&year=<year> in the address picks them (so a view
+// can be bookmarked or shared), otherwise the jurisdiction's own plan in its default year.
 const planState = { plans: [], code: null, year: null, request: 0 };
 
 function esc(text) {
@@ -112,7 +135,7 @@ async function initPlans() {
   planState.plans = plans;
   const params = new URLSearchParams(window.location.search);
   const wanted = plans.find(p => p.code === params.get("plan")) ||
-    plans.find(p => p.code === "tianjin-14th") || plans[0];
+    plans.find(p => p.own) || plans[0];
   const planSel = document.getElementById("plan");
   // The period after the name unless the name already says it (重庆市…（2016—2030年）).
   const period = p => (p.name.includes(String(p.start_year)) ? "" : `（${p.start_year}—${p.end_year}年）`);
@@ -133,8 +156,8 @@ function renderAssessment(a) {
   const num = v => (v == null ? "—" : fmt.format(Math.round(v * 100) / 100));
   const prob = v => (v == null ? "—" : Math.round(v * 100) + "%");
   const summary = Object.entries(a.counts).map(([k, v]) => `${esc(k)} ${v} 项`).join("，");
-  // The store holds nobody of the plan's area (e.g. Chongqing in the Tianjin-like demo city):
-  // say so once, plainly, before the table of 数据不足.
+  // The store holds nobody of the plan's area (another jurisdiction's plan): say so once,
+  // plainly, before the table of 数据不足.
   let notice = a.uncovered
     ? `<div class="notice" role="alert"><strong>数据未覆盖规划地区：</strong>${esc(a.uncovered)}。计算类指标记为“数据不足”，只评估部门填报的指标，不做人口预测。</div>`
     : "";
@@ -143,7 +166,7 @@ function renderAssessment(a) {
     notice += `<div class="notice"><strong>评估年份晚于库内数据：</strong>人口基础信息库的数据截至${p.default_year}年末，${a.year}年的计算类指标按库内现有记录计算，不反映该年实际，仅供参考。</div>`;
   }
   const rows = a.rows.map(r => `<tr><td>${esc(r.code)}</td><td>${esc(r.name)}</td><td>${esc(r.target_text)}</td>
-      <td class="num">${num(r.value)}</td><td>${esc(r.unit)}</td>
+      <td class="num">${num(r.value)}${r.demo ? ' <span class="demo-tag" title="部门填报值为示范数据">示范数据</span>' : ""}</td><td>${esc(r.unit)}</td>
       <td><span class="status ${STATUS_CLASS[r.status] || "s-none"}">${esc(r.status)}</span></td>
       <td class="num" title="${esc(r.projection_method)}">${num(r.projected)}${r.projection_kind === "trend" && r.projected != null ? "*" : ""}</td><td class="num">${prob(r.probability)}</td>
       <td>${esc(r.note)}</td></tr>`).join("");
@@ -178,30 +201,43 @@ async function refresh() {
   try {
     const [p, a] = await Promise.all([
       getJSON(`/api/population/pyramid?${q}&region=${state.region}`),
-      getJSON(`/api/population/areas?${q}&level=district`),
+      getJSON(`/api/population/areas?${q}`),
     ]);
-    renderCards(p); renderPyramid(p); renderMap(a);
+    renderCards(p); renderPyramid(p); renderAreas(a);
   } catch (e) { showError(document.getElementById("cards"), e); }
 }
 
 async function init() {
-  const [meta, geo, regions] = await Promise.all([
-    getJSON("/api/meta"), getJSON("/static/geo/tianjin-districts.geojson"), getJSON("/api/regions?parent=120000"),
-  ]);
-  echarts.registerMap("tianjin", geo);
+  const [meta, regions] = await Promise.all([getJSON("/api/meta"), getJSON("/api/regions")]);
+  state.meta = meta;
+  const j = meta.jurisdiction;
+  regions.forEach(r => { areaNames[r.code] = r.name; });
+  document.getElementById("title").textContent = `${j.name}人口发展监测`;
+  document.title = `${j.name}人口发展规划监测 · renkou`;
+  document.getElementById("demo-badge").hidden = !meta.synthetic;
+  document.getElementById("demo-note").hidden = !meta.synthetic;
+  document.getElementById("map-note").hidden = !j.map_url;
+  if (j.map_url) {
+    const geo = await getJSON(j.map_url);
+    // Join the shapes to the areas by division code: the page shows the jurisdiction's names.
+    geo.features.forEach(f => { if (areaNames[f.id]) f.properties.name = areaNames[f.id]; });
+    echarts.registerMap(j.key, geo);
+  }
   const asof = document.getElementById("asof");
   asof.innerHTML = meta.as_of_choices.map(d => `<option value="${d}">${d}</option>`).join("");
   state.asOf = meta.default_as_of; asof.value = state.asOf;
   const regionSel = document.getElementById("region");
-  regions.forEach(r => { districtNames[r.code] = r.name; regionSel.insertAdjacentHTML("beforeend", `<option value="${r.code}">${r.name}</option>`); });
+  regionSel.innerHTML = `<option value="${esc(j.code)}">${esc(j.name)}</option>` +
+    regions.map(r => `<option value="${esc(r.code)}">${esc(r.name)}</option>`).join("");
+  state.region = j.code;
   asof.onchange = () => { state.asOf = asof.value; refresh(); };
   regionSel.onchange = () => { state.region = regionSel.value; refresh(); };
   document.querySelectorAll("#caliber button").forEach(b => b.onclick = () => {
     document.querySelectorAll("#caliber button").forEach(x => x.classList.toggle("on", x === b));
     state.caliber = b.dataset.caliber; refresh();
   });
-  mapChart.on("click", s => { const code = s.data && s.data.code; if (code) { regionSel.value = code; state.region = code; refresh(); } });
-  window.addEventListener("resize", () => { pyramidChart.resize(); mapChart.resize(); });
+  areaChart.on("click", s => { const code = s.data && s.data.code; if (code) { regionSel.value = code; state.region = code; refresh(); } });
+  window.addEventListener("resize", () => { pyramidChart.resize(); areaChart.resize(); });
   await refresh();
   // The assessment panel stays hidden when no plan data is loaded.
   initPlans().catch(() => {});

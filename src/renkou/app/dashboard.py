@@ -1,0 +1,193 @@
+"""What the dashboard reads from one store, kept per store version.
+
+Assessing a plan runs population projections and takes seconds, and describing a store scans
+its record tables, so both are kept per store file and modification time: a rebuilt or newly
+ingested store is read afresh. One :class:`Dashboard` lives as long as the web application
+that holds it."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from renkou.app.stores import StoreSummary, describe, registry_at
+from renkou.errors import InputError, NotFoundError
+from renkou.plans import Plan, get_plan, list_plans
+from renkou.plans.plan_assessment import PlanAssessment, evaluate_registry
+
+# Trajectories of the stochastic projection behind each 达标概率 on the page: fewer than a
+# report's, so that the first view of a plan takes seconds, not minutes.
+DASHBOARD_TRAJECTORIES = 100
+
+
+@dataclass(frozen=True)
+class PlanChoice:
+    """A plan the page offers, with the year it assesses first."""
+
+    plan: Plan
+    default_year: int
+    own: bool  # issued by the government of the store's jurisdiction
+
+
+def last_data_year(summary: StoreSummary) -> int:
+    """The latest year the store has data for (its data date, else its census year)."""
+    return summary.default_as_of.year
+
+
+def default_year(plan: Plan, summary: StoreSummary) -> int:
+    """The store's last data year, kept inside the plan period."""
+    return min(max(last_data_year(summary), plan.period_start), plan.period_end)
+
+
+def check_year(plan: Plan, year: int) -> None:
+    if not plan.period_start - 1 <= year <= plan.period_end:
+        # Outside the base year … end year there is no target path to assess against.
+        raise InputError(f"评估年份应在 {plan.period_start - 1}—{plan.period_end} 年之间"
+                         f"（{plan.name_zh}），实际为 {year}")
+
+
+def default_plan(summary: StoreSummary) -> Plan:
+    """The first plan of the store's jurisdiction."""
+    codes = summary.jurisdiction.plans
+    if not codes:
+        raise NotFoundError(f"{summary.jurisdiction.name}没有配置规划")
+    return get_plan(codes[0])
+
+
+def plan_choices(summary: StoreSummary) -> list[PlanChoice]:
+    """Every plan, the jurisdiction's own first (in the order the jurisdiction lists them)."""
+    own = summary.jurisdiction.plans
+    plans = sorted(list_plans(), key=lambda p: (own.index(p.code) if p.code in own
+                                                else len(own)))
+    return [PlanChoice(plan=p, default_year=default_year(p, summary), own=p.code in own)
+            for p in plans]
+
+
+# What the source of demo reported values says (renkou.plans.demo_seed).
+DEMO_SOURCE = "示范数据"
+# Status of an indicator shown without a target (仅监测指标).
+MONITORED = "仅监测"
+
+
+@dataclass(frozen=True)
+class IndicatorRow:
+    """One line of the page's assessment table."""
+
+    code: str
+    name: str
+    unit: str
+    category: str
+    kind: str
+    value: float | None
+    target_year: int | None
+    target_text: str
+    status: str
+    note: str
+    departments: tuple[str, ...]
+    projected: float | None = None
+    probability: float | None = None
+    projection_method: str | None = None
+    projection_kind: str | None = None
+    demo: bool = False  # the value is demo reported data (示范填报数据), not a department's
+
+
+@dataclass(frozen=True)
+class PlanView:
+    """A plan assessed in one year, as the page shows it."""
+
+    plan: Plan
+    year: int
+    rows: tuple[IndicatorRow, ...]
+    uncovered: str | None
+    scale: float
+    hukou_scale: float | None
+    scale_notes: tuple[str, ...]
+
+    @property
+    def counts(self) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for r in self.rows:
+            out[r.status] = out.get(r.status, 0) + 1
+        return out
+
+
+def _round(x: float | None) -> float | None:
+    return None if x is None else round(float(x), 4)
+
+
+def plan_view(pa: PlanAssessment) -> PlanView:
+    """Assessed indicators first, then those only monitored."""
+    rows = [IndicatorRow(
+        code=a.indicator_code, name=a.name, unit=a.unit, category=a.category, kind=a.kind,
+        value=_round(a.value), target_year=a.target_year, target_text=a.target_text,
+        status=a.status, note=a.reason, departments=tuple(a.departments),
+        projected=_round(a.forward.projected_value) if a.forward else None,
+        probability=_round(a.forward.probability) if a.forward else None,
+        projection_method=a.forward.method if a.forward else None,
+        projection_kind=a.forward.kind if a.forward else None,
+        demo=a.kind == "reported" and DEMO_SOURCE in a.source) for a in pa.assessments]
+    rows += [IndicatorRow(
+        code=m.indicator_code, name=m.name, unit=m.unit, category=m.category, kind="computed",
+        value=_round(m.value), target_year=None, target_text="", status=MONITORED, note=m.note,
+        departments=tuple(m.departments)) for m in pa.monitored]
+    return PlanView(plan=pa.plan, year=pa.year, rows=tuple(rows), uncovered=pa.uncovered,
+                    scale=pa.scale, hukou_scale=pa.hukou_scale, scale_notes=pa.scale_notes)
+
+
+class Dashboard:
+    """Store summaries and plan assessments, computed once per store version."""
+
+    def __init__(self, *, trajectories: int = DASHBOARD_TRAJECTORIES) -> None:
+        self.trajectories = trajectories
+        self._summaries: dict[tuple[str, float], StoreSummary] = {}
+        self._assessments: dict[tuple[str, float, str, int], PlanView] = {}
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def _version(db: Path) -> tuple[str, float]:
+        return str(Path(db).resolve()), Path(db).stat().st_mtime
+
+    def summary(self, db: Path) -> StoreSummary:
+        key = self._version(db)
+        hit = self._summaries.get(key)
+        if hit is None:
+            with registry_at(db) as registry:
+                hit = describe(registry)
+            self._summaries[key] = hit
+        return hit
+
+    def assessment(self, db: Path, plan_code: str | None = None,
+                   year: int | None = None) -> PlanView:
+        """The plan (default: the jurisdiction's) assessed in ``year`` (default: the store's
+        last data year within the plan period)."""
+        summary = self.summary(db)
+        plan = get_plan(plan_code) if plan_code else default_plan(summary)
+        year = default_year(plan, summary) if year is None else year
+        check_year(plan, year)
+        key = (*self._version(db), plan.code, year)
+        # One lock: two requests for the same plan must not both run its projections.
+        with self._lock:
+            hit = self._assessments.get(key)
+            if hit is None:
+                with registry_at(db) as registry:
+                    hit = plan_view(evaluate_registry(registry, plan, year,
+                                                      trajectories=self.trajectories,
+                                                      scale=None))
+                self._assessments[key] = hit
+        return hit
+
+    def warm(self, db: Path) -> threading.Thread | None:
+        """Assess the jurisdiction's plan in the background so the first page view is quick."""
+        if not Path(db).exists():
+            return None
+
+        def run() -> None:
+            try:
+                self.assessment(db)
+            except Exception:  # the request path reports errors properly; warming may fail
+                return
+
+        thread = threading.Thread(target=run, name="warm-assessment", daemon=True)
+        thread.start()
+        return thread

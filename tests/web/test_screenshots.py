@@ -1,0 +1,132 @@
+"""The page in a real browser on a Tianjin, a Chongqing and a Xiqing store: the header names
+the store's jurisdiction, the areas are drawn (map, or bar chart where no shapes ship), the plan
+table is filled, nothing is fetched from outside the machine, and a screenshot of each is kept
+in test-artifacts/screenshots/."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import uvicorn
+
+from renkou.api.app import create_app
+from renkou.jurisdictions import get_jurisdiction
+from renkou.settings import Settings
+
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+PERSONS = 3_000
+SEED = 5
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+@pytest.fixture(scope="module")
+def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("web-stores")
+
+
+def _store(data_dir: Path, key: str) -> Path:
+    from renkou.app.demo import build_demo
+
+    return build_demo(data_dir, jurisdiction=key, persons=PERSONS, seed=SEED)
+
+
+class _Server:
+    """uvicorn on a free localhost port in a thread."""
+
+    def __init__(self, db: Path) -> None:
+        self.port = _free_port()
+        app = create_app(Settings(env="test", db_path=db))
+        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port,
+                                                    log_level="warning"))
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def __enter__(self) -> _Server:
+        self.thread.start()
+        deadline = time.monotonic() + 30
+        while not self.server.started:
+            assert time.monotonic() < deadline, "uvicorn did not start"
+            time.sleep(0.05)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    # A missing browser is a failure, not a skip: the page is part of the product.
+    assert CHROMIUM.is_file(), (f"找不到 {CHROMIUM}：请安装 Debian 的 chromium 与 "
+                                "fonts-wqy-microhei（make system-deps）")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+@pytest.mark.parametrize("key", ["tianjin", "chongqing", "xiqing"])
+def test_page_of_each_jurisdiction(key: str, data_dir: Path, browser: object) -> None:
+    from playwright.sync_api import Browser
+
+    assert isinstance(browser, Browser)
+    j = get_jurisdiction(key)
+    db = _store(data_dir, key)
+    with _Server(db) as server:
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        requests: list[str] = []
+        errors: list[str] = []
+        page.on("request", lambda r: requests.append(r.url))
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(server.base + "/")
+        page.wait_for_selector("#cards .card", timeout=60_000)
+        assert page.inner_text("#title") == f"{j.name}人口发展监测"
+        # The area chart holds one entry per area of the jurisdiction: a choropleth where
+        # the jurisdiction ships shapes, a bar chart where it does not.
+        kind = "map" if j.map_file else "bar"
+        drawn = page.wait_for_function(
+            """kind => {
+                 const c = echarts.getInstanceByDom(document.getElementById("map"));
+                 const s = c && c.getOption().series;
+                 return s && s.length && s[0].type === kind ? s[0].data.length : 0;
+               }""", arg=kind, timeout=60_000).json_value()
+        assert drawn == len(j.areas)
+        if j.map_file:
+            # Every area found its shape (the map's regions carry the areas' names).
+            named = page.evaluate(
+                "key => echarts.getMap(key).geoJSON.features.map(f => f.properties.name)",
+                j.key)
+            assert sorted(named) == sorted(a.name for a in j.areas)
+        assert page.is_visible("#demo-badge")  # synthetic store
+        # The plan table (assessment with projections) of the jurisdiction's own plan.
+        page.wait_for_selector("#assessment table.assess", timeout=600_000)
+        assert page.input_value("#plan") == j.plans[0]
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / f"{key}.png"), full_page=True)
+        page.close()
+    outside = [u for u in requests if not u.startswith(server.base)]
+    assert not outside, outside
+    assert not errors, errors
