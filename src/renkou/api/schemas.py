@@ -134,10 +134,8 @@ class AssessmentOut(BaseModel):
     plan: str
     plan_name: str
     year: int
-    scale: float
-    # Persons per registry hukou registrant for hukou-caliber totals, and how both factors
-    # were obtained (renkou.plans.population_scale).
-    hukou_scale: float | None = None
+    # How the totals of a sampled (synthetic) store were scaled to census totals, one note per
+    # caliber with its factor and basis; empty for a real registry.
     scale_notes: list[str] = []
     # Why no indicator could be computed: the store holds no population of the plan area.
     uncovered: str | None = None

@@ -11,10 +11,11 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
+from renkou.app.assessment import AssessmentResult, assess, default_plan, last_full_year
+from renkou.app.reports import demo_values
 from renkou.app.stores import StoreSummary, describe, registry_at
-from renkou.errors import InputError, NotFoundError
+from renkou.errors import InputError
 from renkou.plans import Plan, get_plan, list_plans
-from renkou.plans.plan_assessment import PlanAssessment, evaluate_registry
 
 # Trajectories of the stochastic projection behind each 达标概率 on the page: fewer than a
 # report's, so that the first view of a plan takes seconds, not minutes.
@@ -30,14 +31,10 @@ class PlanChoice:
     own: bool  # issued by the government of the store's jurisdiction
 
 
-def last_data_year(summary: StoreSummary) -> int:
-    """The latest year the store has data for (its data date, else its census year)."""
-    return summary.default_as_of.year
-
-
 def default_year(plan: Plan, summary: StoreSummary) -> int:
-    """The store's last data year, kept inside the plan period."""
-    return min(max(last_data_year(summary), plan.period_start), plan.period_end)
+    """The store's last full year of data, kept inside the plan period."""
+    year = last_full_year(summary.data_through, summary.jurisdiction.census_date.year)
+    return min(max(year, plan.period_start), plan.period_end)
 
 
 def check_year(plan: Plan, year: int) -> None:
@@ -45,14 +42,6 @@ def check_year(plan: Plan, year: int) -> None:
         # Outside the base year … end year there is no target path to assess against.
         raise InputError(f"评估年份应在 {plan.period_start - 1}—{plan.period_end} 年之间"
                          f"（{plan.name_zh}），实际为 {year}")
-
-
-def default_plan(summary: StoreSummary) -> Plan:
-    """The first plan of the store's jurisdiction."""
-    codes = summary.jurisdiction.plans
-    if not codes:
-        raise NotFoundError(f"{summary.jurisdiction.name}没有配置规划")
-    return get_plan(codes[0])
 
 
 def plan_choices(summary: StoreSummary) -> list[PlanChoice]:
@@ -64,8 +53,6 @@ def plan_choices(summary: StoreSummary) -> list[PlanChoice]:
             for p in plans]
 
 
-# What the source of demo reported values says (renkou.plans.demo_seed).
-DEMO_SOURCE = "示范数据"
 # Status of an indicator shown without a target (仅监测指标).
 MONITORED = "仅监测"
 
@@ -100,8 +87,7 @@ class PlanView:
     year: int
     rows: tuple[IndicatorRow, ...]
     uncovered: str | None
-    scale: float
-    hukou_scale: float | None
+    # How a sampled (synthetic) store's totals were scaled to census totals.
     scale_notes: tuple[str, ...]
 
     @property
@@ -116,8 +102,10 @@ def _round(x: float | None) -> float | None:
     return None if x is None else round(float(x), 4)
 
 
-def plan_view(pa: PlanAssessment) -> PlanView:
+def plan_view(result: AssessmentResult) -> PlanView:
     """Assessed indicators first, then those only monitored."""
+    pa = result.assessment
+    demo = demo_values(pa)
     rows = [IndicatorRow(
         code=a.indicator_code, name=a.name, unit=a.unit, category=a.category, kind=a.kind,
         value=_round(a.value), target_year=a.target_year, target_text=a.target_text,
@@ -126,13 +114,14 @@ def plan_view(pa: PlanAssessment) -> PlanView:
         probability=_round(a.forward.probability) if a.forward else None,
         projection_method=a.forward.method if a.forward else None,
         projection_kind=a.forward.kind if a.forward else None,
-        demo=a.kind == "reported" and DEMO_SOURCE in a.source) for a in pa.assessments]
+        demo=a.indicator_code in demo) for a in pa.assessments]
     rows += [IndicatorRow(
         code=m.indicator_code, name=m.name, unit=m.unit, category=m.category, kind="computed",
         value=_round(m.value), target_year=None, target_text="", status=MONITORED, note=m.note,
-        departments=tuple(m.departments)) for m in pa.monitored]
-    return PlanView(plan=pa.plan, year=pa.year, rows=tuple(rows), uncovered=pa.uncovered,
-                    scale=pa.scale, hukou_scale=pa.hukou_scale, scale_notes=pa.scale_notes)
+        departments=tuple(m.departments), demo=m.indicator_code in demo)
+        for m in pa.monitored]
+    return PlanView(plan=pa.plan, year=pa.year, rows=tuple(rows), uncovered=result.uncovered,
+                    scale_notes=result.scale_notes)
 
 
 class Dashboard:
@@ -162,7 +151,7 @@ class Dashboard:
         """The plan (default: the jurisdiction's) assessed in ``year`` (default: the store's
         last data year within the plan period)."""
         summary = self.summary(db)
-        plan = get_plan(plan_code) if plan_code else default_plan(summary)
+        plan = get_plan(plan_code or default_plan(summary.jurisdiction))
         year = default_year(plan, summary) if year is None else year
         check_year(plan, year)
         key = (*self._version(db), plan.code, year)
@@ -170,10 +159,7 @@ class Dashboard:
         with self._lock:
             hit = self._assessments.get(key)
             if hit is None:
-                with registry_at(db) as registry:
-                    hit = plan_view(evaluate_registry(registry, plan, year,
-                                                      trajectories=self.trajectories,
-                                                      scale=None))
+                hit = plan_view(assess(db, plan.code, year, trajectories=self.trajectories))
                 self._assessments[key] = hit
         return hit
 

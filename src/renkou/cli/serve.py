@@ -1,4 +1,5 @@
-"""``renkou serve`` and ``renkou demo``: the dashboard (仪表盘) and the embedded demo city."""
+"""``renkou serve`` and ``renkou demo``: the dashboard (仪表盘) of one store, and the synthetic
+demo store of a jurisdiction (built once by :func:`renkou.app.demo.build_demo`)."""
 
 from __future__ import annotations
 
@@ -6,77 +7,64 @@ from pathlib import Path
 
 import typer
 
-from renkou.settings import get_settings
+from renkou.settings import Settings, get_settings
 
 
-def _serve(host: str, port: int, db: Path | None) -> None:
+def _say(text: str) -> None:
+    typer.echo(text, err=True)
+
+
+def _serve(settings: Settings, db: Path, host: str, port: int) -> None:
     import uvicorn
 
     from renkou.api.app import create_app
 
-    settings = get_settings()
-    if db is not None:
-        settings = settings.model_copy(update={"db_path": db})
-    from renkou.api.routers.plans import warm_cache
-
-    warm_cache(settings)
+    app = create_app(settings.model_copy(update={"db_path": db}))
+    app.state.dashboard.warm(db)
     typer.echo(f"仪表盘地址 dashboard: http://{host}:{port}/  （Ctrl+C 退出）")
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+    uvicorn.run(app, host=host, port=port, log_level="warning")
 
 
 def serve(
     host: str = typer.Option(None, help="监听地址 / host (default from settings)"),
     port: int = typer.Option(None, help="端口 / port (default 8000)"),
-    db: Path = typer.Option(None, help="DuckDB 数据库文件 / store file"),
+    db: Path = typer.Option(None, help="DuckDB 数据库文件 / store file (默认为示范库)"),
 ) -> None:
-    """启动网页仪表盘与 API。 Serve the dashboard and the JSON API."""
-    s = get_settings()
-    _serve(host or s.host, port or s.port, db)
+    """启动网页仪表盘与 API。 Serve the dashboard and the JSON API for one store."""
+    from renkou.app.demo import default_store
+    from renkou.errors import StoreError
 
-
-def build_demo(data_dir: Path, persons: int, seed: int, *, force: bool = False) -> Path:
-    """Build the embedded demo store once; later runs reuse it."""
-    from renkou.registry.synth import build_demo_store
-
-    db = data_dir / "renkou.duckdb"
-    if db.exists() and not force:
-        typer.echo(f"复用已构建的示范数据 reuse demo store: {db}")
-        return db
-    data_dir.mkdir(parents=True, exist_ok=True)
-    tmp = db.with_suffix(".building.duckdb")
-    tmp.unlink(missing_ok=True)
-    typer.echo(f"正在构建示范城市（{persons:,} 人，种子 {seed}）… building demo city")
-    build_demo_store(tmp, persons, seed)
-    try:
-        from renkou.plans.demo_seed import seed_demo_plans
-        from renkou.registry import Registry
-    except ImportError:  # plans layer not installed in this build
-        pass
-    else:
-        registry = Registry(tmp)
-        try:
-            seed_demo_plans(registry, 2024)
-        finally:
-            registry.close()
-    # Rename last, so an interrupted build never leaves a half store that later runs reuse.
-    tmp.replace(db)
-    typer.echo(f"示范数据已构建 demo store built: {db}")
-    return db
+    settings = get_settings()
+    if db is not None and not db.exists():
+        raise StoreError(f"数据库文件不存在：{db}")
+    path = db if db is not None else default_store(settings, progress=_say)
+    _serve(settings, path, host or settings.host, port or settings.port)
 
 
 def demo(
-    data_dir: Path = typer.Option(Path("data"), "--data-dir", help="数据目录 / data folder"),
-    persons: int = typer.Option(200_000, help="示范城市人数 / persons in the demo city"),
-    seed: int = typer.Option(2020, help="随机种子 / seed"),
+    jurisdiction: str = typer.Option(None, "--jurisdiction",
+                                     help="辖区 / jurisdiction: tianjin, chongqing, xiqing"),
+    data_dir: Path = typer.Option(None, "--data-dir", help="数据目录 / data folder"),
+    persons: int = typer.Option(None, help="示范数据人数 / persons in the demo city"),
+    seed: int = typer.Option(None, help="随机种子 / seed"),
     rebuild: bool = typer.Option(False, help="重新构建 / rebuild the store"),
     no_serve: bool = typer.Option(False, "--no-serve", help="只构建不启动 / build only"),
-    host: str = typer.Option("127.0.0.1"),
-    port: int = typer.Option(8000),
+    host: str = typer.Option(None, help="监听地址 / host"),
+    port: int = typer.Option(None, help="端口 / port"),
 ) -> None:
-    """构建内置示范城市并启动仪表盘。 Build the demo city (once) and serve the dashboard."""
-    db = build_demo(data_dir, persons, seed, force=rebuild)
+    """构建辖区的示范数据库（合成数据）并启动仪表盘。 Build a jurisdiction's demo store (once)
+    and serve the dashboard."""
+    from renkou.app.demo import build_demo
+
+    settings = get_settings()
+    db = build_demo(data_dir or settings.data_dir,
+                    jurisdiction=jurisdiction or settings.jurisdiction,
+                    persons=persons or settings.demo_persons,
+                    seed=settings.demo_seed if seed is None else seed,
+                    force=rebuild, progress=_say)
+    typer.echo(str(db))
     if not no_serve:
-        _serve(host, port, db)
+        _serve(settings, db, host or settings.host, port or settings.port)
 
 
 def register(app: typer.Typer) -> None:

@@ -38,7 +38,6 @@ def assessment(code: str, db: DatabaseDep, dashboard: DashboardDep,
 
 def _out(v: PlanView) -> AssessmentOut:
     return AssessmentOut(
-        plan=v.plan.code, plan_name=v.plan.name_zh, year=v.year, scale=v.scale,
-        hukou_scale=v.hukou_scale, scale_notes=list(v.scale_notes), uncovered=v.uncovered,
-        counts=v.counts,
+        plan=v.plan.code, plan_name=v.plan.name_zh, year=v.year,
+        scale_notes=list(v.scale_notes), uncovered=v.uncovered, counts=v.counts,
         rows=[AssessmentRowOut.model_validate(r, from_attributes=True) for r in v.rows])
