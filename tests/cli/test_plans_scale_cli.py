@@ -1,6 +1,7 @@
 """The plan commands say how totals were scaled on a down-scaled store (总量折算系数): the
 resident factor and the hukou factor from a published hukou total, each with its basis, and
-``indicators compute`` applies the hukou factor to hukou totals."""
+``indicators compute`` applies the hukou factor to hukou totals. A store built by the
+synthesiser is a sample and is scaled without asking; ``--scale`` overrides."""
 
 from __future__ import annotations
 
@@ -61,18 +62,18 @@ def test_assess_prints_both_factors(store: Path, factors: tuple[float, float],
     assert "七普常住人口÷库内常住人口" not in out  # the old single resident-factor line
 
 
-def test_assess_with_real_counts_prints_no_factor_but_hints_at_the_sample(
+def test_a_sampled_store_is_scaled_without_asking_and_scale_1_reads_real_counts(
         store: Path, factors: tuple[float, float], tmp_path: Path,
         capsys: pytest.CaptureFixture[str]) -> None:
-    """--db without --scale reads real counts; a store holding 1 in ~70 of the census
-    residents gets a hint to pass --scale auto (not when --scale is given)."""
+    """The store says it is a sample (built by the synthesiser): without --scale its totals
+    are scaled by both factors; --scale 1 reads the store as real counts, with no factor."""
     assert main(["assess", "--plan", "xiqing-14th", "--year", "2024", "--db", str(store),
                  "--out", str(tmp_path / "a.csv"), "--no-forward"]) == 0
     out = capsys.readouterr().out
-    assert _factor_lines(out) == {}
-    hint = re.search(r"提示：库内常住人口约为七普的1/([0-9]+)", out)
-    assert hint and int(hint.group(1)) == round(factors[0])
-    assert "--scale auto" in out
+    lines = _factor_lines(out)
+    assert lines["常住"] == pytest.approx(factors[0], abs=0.006)
+    assert lines["户籍"] == pytest.approx(factors[1], abs=0.006)
+    assert "示范数据" in out
     assert main(["assess", "--plan", "xiqing-14th", "--year", "2024", "--db", str(store),
                  "--out", str(tmp_path / "a.csv"), "--no-forward", "--scale", "1"]) == 0
     out = capsys.readouterr().out

@@ -1,76 +1,54 @@
-"""Helpers shared by the plan commands (indicators, assess, report, tasks): opening the
-registry named by ``--db`` or the embedded demo store, built on first use."""
+"""What the plan commands (assess, indicators, report, tasks) share: the store a command
+reads (``--db``, else the configured store or the demo store of the configured
+jurisdiction, built on first use) and the ``--scale`` override."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import typer
 
-from renkou.errors import StoreError
+from renkou.app.assessment import Scale
+from renkou.app.demo import default_store
+from renkou.app.stores import open_registry
+from renkou.errors import InputError, StoreError
+from renkou.registry import Registry
 from renkou.settings import get_settings
 
-if TYPE_CHECKING:
-    from renkou.registry import Registry
+DB_HELP = "数据库文件（默认：配置的数据库，或所配置辖区的示范库）/ store file"
+PLAN_HELP = "规划代码，如 chongqing-2016-2030（默认：库所属辖区的第一个规划）"
+SCALE_HELP = ("总量折算系数：默认按库的来源（合成示范库按七普和公布户籍人口折算，真实库不折算）；"
+              "auto 强制折算，或一个正数 / persons per registry person for totals")
 
 
-def demo_database() -> Path:
-    """The embedded demo store; built (with the demo plan data) when missing."""
-    settings = get_settings()
-    db = settings.database
-    if db.exists():
+def store_path(db: Path | None) -> Path:
+    """The store named by ``--db`` (which must exist), else the default store."""
+    if db is not None:
+        if not db.exists():
+            raise StoreError(f"数据库文件不存在：{db}")
         return db
-    if db == settings.data_dir / "renkou.duckdb":
-        from renkou.cli.serve import build_demo
-
-        return build_demo(settings.data_dir, settings.demo_persons, settings.demo_seed)
-    from renkou.registry.synth import build_demo_store
-
-    typer.echo(f"正在构建示范数据库 building demo store: {db}", err=True)
-    db.parent.mkdir(parents=True, exist_ok=True)
-    build_demo_store(db, settings.demo_persons, settings.demo_seed)
-    _seed(db)
-    return db
+    return default_store(get_settings(), progress=lambda line: typer.echo(line, err=True))
 
 
-def _seed(db: Path) -> None:
-    from renkou.plans.demo_seed import seed_demo_plans
-    from renkou.registry import Registry
-
-    registry = Registry(db)
-    try:
-        seed_demo_plans(registry, 2024)
-    finally:
-        registry.close()
+def open_store(db: Path | None, *, read_only: bool = False) -> Registry:
+    return open_registry(store_path(db), read_only=read_only)
 
 
-def open_registry(db: Path | None, *, read_only: bool = False) -> Registry:
-    """The registry at ``db``, or the demo store when ``db`` is None."""
-    from renkou.registry import Registry
-
-    path = db if db is not None else demo_database()
-    if db is not None and not db.exists():
-        raise StoreError(f"数据库文件不存在：{db}")
-    return Registry(path, read_only=read_only)
-
-
-SCALE_HELP = ("总量折算系数：auto 按七普常住人口折算（抽样规模的示范库默认），或一个数；"
-              "指定 --db 时默认 1 / persons per registry person for totals")
-
-
-def resolve_scale(text: str | None, db: Path | None) -> float | None:
-    """None means "auto" (census_scale); the demo store is a down-scaled city."""
-    from renkou.errors import InputError
-
+def parse_scale(text: str | None) -> Scale:
+    """``--scale``: None (follow the store), ``auto`` or a positive number."""
     if text is None:
-        return None if db is None else 1.0
-    if text.strip().lower() == "auto":
         return None
+    if text.strip().lower() == "auto":
+        return "auto"
     try:
         value = float(text)
     except ValueError:
         raise InputError(f"--scale 应为 auto 或正数，实际为 {text}") from None
     if value <= 0:
-        raise InputError(f"--scale 应为正数，实际为 {value}")
+        raise InputError(f"--scale 应为正数，实际为 {value:g}")
     return value
+
+
+def echo_notes(notes: tuple[str, ...], indent: str = "") -> None:
+    for note in notes:
+        typer.echo(f"{indent}注意：{note}。")

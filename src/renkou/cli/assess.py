@@ -3,24 +3,26 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import pandas as pd
 import typer
 
-from renkou.cli._plans_common import SCALE_HELP, open_registry, resolve_scale
+from renkou.cli._plans_common import (
+    DB_HELP,
+    PLAN_HELP,
+    SCALE_HELP,
+    echo_notes,
+    parse_scale,
+    store_path,
+)
 from renkou.errors import InputError
-
-if TYPE_CHECKING:
-    from renkou.plans.plan_assessment import PlanAssessment
-    from renkou.registry import Registry
 
 
 def assess(
-    plan: str = typer.Option(..., "--plan", help="规划代码，如 tianjin-14th / plan code"),
-    year: int = typer.Option(..., "--year", help="评估年份 / year assessed"),
     out: Path = typer.Option(..., "--out", help="输出 .csv 或 .xlsx / output table"),
-    db: Path = typer.Option(None, "--db", help="数据库文件（默认内置示范库）/ store file"),
+    plan: str = typer.Option(None, "--plan", help=PLAN_HELP),
+    year: int = typer.Option(None, "--year", help="评估年份（默认：库内数据的最后完整年度）"),
+    db: Path = typer.Option(None, "--db", help=DB_HELP),
     tolerance: float = typer.Option(None, "--tolerance",
                                     help="“左右”目标的相对容差（默认 0.01，即 ±1%）"),
     lag_tolerance: float = typer.Option(0.10, "--lag-tolerance",
@@ -30,25 +32,18 @@ def assess(
     scale: str = typer.Option(None, "--scale", help=SCALE_HELP),
 ) -> None:
     """评估规划指标完成情况（已达标/进度正常/进度滞后（预警）/未达标）并生成预警清单。"""
-    from renkou.plans import get_plan
+    from renkou.app.assessment import assess as assess_plan
     from renkou.plans.assessment import AssessmentConfig
-    from renkou.plans.coverage import evaluate_store
     from renkou.plans.plan_assessment import assessment_frame
     from renkou.plans.warnings import warning_list
     from renkou.tables import write_table
 
     if out.suffix.lower() not in (".csv", ".xlsx"):
         raise InputError("输出文件须为 .csv 或 .xlsx", file=str(out))
-    p = get_plan(plan)
     cfg = AssessmentConfig(approx_rel_tolerance=tolerance, lag_tolerance=lag_tolerance)
-    registry = open_registry(db, read_only=True)
-    try:
-        pa, uncovered = evaluate_store(registry, p, year, config=cfg,
-                                       trajectories=trajectories, forward=not no_forward,
-                                       scale=resolve_scale(scale, db))
-        hint = downscale_hint(registry, pa) if scale is None and db is not None else None
-    finally:
-        registry.close()
+    result = assess_plan(store_path(db), plan, year, config=cfg, trajectories=trajectories,
+                         forward=not no_forward, scale=parse_scale(scale))
+    pa = result.assessment
     frame = assessment_frame(pa)
     warnings = warning_list(pa)
     wframe = pd.DataFrame([{
@@ -66,44 +61,16 @@ def assess(
         wpath = out.with_name(out.stem + "-预警清单.csv")
         write_table(wframe, wpath)
         typer.echo(f"已写出评估表：{out}；预警清单：{wpath}")
-    if uncovered:
-        typer.echo(f"注意：{uncovered}；这些指标记为“数据不足”，只评估部门填报的指标。")
-    echo_scale_notes(pa)
-    if hint:
-        typer.echo(hint)
+    if result.synthetic:
+        typer.echo("注意：该库为合成的示范数据（示范数据），数值仅供演示。")
+    if result.uncovered:
+        typer.echo(f"注意：{result.uncovered}；这些指标记为“数据不足”，只评估部门填报的指标。")
+    echo_notes(result.scale_notes)
     counts = frame["评估结论"].value_counts()
-    typer.echo(f"{p.name_zh} {year}年评估：" + "，".join(
+    typer.echo(f"{pa.plan.name_zh} {pa.year}年评估：" + "，".join(
         f"{k} {int(v)} 项" for k, v in counts.items()))
     for w in warnings[:5]:
         typer.echo(f"  [{w.level}] {w.name}：{w.reasons[0]}")
-
-
-def echo_scale_notes(pa: PlanAssessment, indent: str = "") -> None:
-    """Print how totals were scaled (总量折算系数), one line per caliber: the resident factor
-    and the hukou factor each with its basis (renkou.plans.population_scale). Nothing for a
-    real registry (factor 1) or an uncovered area (nothing was computed)."""
-    for note in pa.scale_notes:
-        typer.echo(f"{indent}注意：{note}。")
-
-
-# Census residents per registry resident from which a store given with --db (real counts
-# assumed) is taken for a sample: a real registry misses far fewer than half the residents.
-DOWNSCALED_FROM = 2.0
-
-
-def downscale_hint(registry: Registry, pa: PlanAssessment) -> str | None:
-    """A hint when a store read as real counts (--db without --scale) holds far fewer
-    residents of the plan area than the census counted — a copy of the sampled demo city,
-    whose totals in 万人 then read as tiny numbers."""
-    from renkou.plans.population_scale import resident_scale
-
-    if pa.uncovered or pa.scale != 1.0:
-        return None
-    factor = resident_scale(registry, pa.area)
-    if factor.value < DOWNSCALED_FROM:
-        return None
-    return (f"提示：库内常住人口约为七普的1/{factor.value:.0f}（{factor.basis}），总量指标按库内"
-            "实际人数计；若为抽样示范库，请加 --scale auto 按七普和公布户籍人口折算。")
 
 
 def register(app: typer.Typer) -> None:

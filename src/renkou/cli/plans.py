@@ -10,8 +10,15 @@ from rich.console import Console
 from rich.table import Table
 
 from renkou.errors import InputError
-from renkou.plans import catalog
-from renkou.plans.model import Indicator, Plan
+from renkou.plans import (
+    Indicator,
+    Plan,
+    departments,
+    get_plan,
+    list_plans,
+    unverified_quotes,
+)
+from renkou.plans.catalog import plan_quotes
 
 plans_app = typer.Typer(help="人口发展规划：指标、目标、任务与责任部门 / plans as data",
                         no_args_is_help=True)
@@ -38,7 +45,7 @@ def _console() -> Console:
 
 
 def _dept_names(codes: tuple[str, ...]) -> str:
-    depts = catalog.departments()
+    depts = departments()
     return "、".join(depts[c].name_zh if c in depts else c for c in codes)
 
 
@@ -105,7 +112,7 @@ def list_cmd(
     fmt: Format = typer.Option(Format.table, "--format", "-f", help="table 或 json"),
 ) -> None:
     """列出已内置的规划。 List the plans shipped with renkou."""
-    plans = catalog.list_plans()
+    plans = list_plans()
     if fmt is Format.json:
         typer.echo(json.dumps([
             {"code": p.code, "name_zh": p.name_zh, "name_en": p.name_en,
@@ -133,7 +140,7 @@ def show_cmd(
     part: Part = typer.Option(Part.all, "--part", help="all / indicators / tasks / figures"),
 ) -> None:
     """显示一个规划的指标、目标、任务和责任部门。 Show one plan."""
-    p = catalog.get_plan(plan)
+    p = get_plan(plan)
     if fmt is Format.json:
         data = p.model_dump(mode="json")
         if part is not Part.all:
@@ -149,7 +156,7 @@ def departments_cmd(
     fmt: Format = typer.Option(Format.table, "--format", "-f", help="table 或 json"),
 ) -> None:
     """列出责任部门。 List the departments named by the plans."""
-    depts = catalog.departments()
+    depts = departments()
     if fmt is Format.json:
         typer.echo(json.dumps([d.model_dump(mode="json") for d in depts.values()],
                               ensure_ascii=False, indent=2))
@@ -167,9 +174,9 @@ def departments_cmd(
 def check_cmd() -> None:
     """核对每条引文是否逐字出现在规划原文中。 Check every quote against the source texts."""
     bad: list[str] = []
-    for p in catalog.list_plans():
-        problems = catalog.unverified_quotes(p)
-        n = len(catalog.plan_quotes(p)) + sum(len(t.measures) for t in p.tasks)
+    for p in list_plans():
+        problems = unverified_quotes(p)
+        n = len(plan_quotes(p)) + sum(len(t.measures) for t in p.tasks)
         typer.echo(f"{p.code}：核对 {n} 条引文与举措，{len(problems)} 条未找到")
         bad += [f"{p.code} {x}" for x in problems]
     if bad:

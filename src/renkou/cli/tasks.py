@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from renkou.cli._plans_common import open_registry
+from renkou.cli._plans_common import DB_HELP, open_store
 from renkou.errors import InputError
 
 tasks_app = typer.Typer(help="规划重点任务进展与督办 / task supervision", no_args_is_help=True)
@@ -33,7 +33,7 @@ def report(
     reporter: str = typer.Option(..., "--reporter", help="填报人"),
     evidence: str = typer.Option("", "--evidence", help="佐证材料（文号、链接、台账编号）"),
     date: str = typer.Option(None, "--date", help="报告日期 YYYY-MM-DD（默认今天）"),
-    db: Path = typer.Option(None, "--db", help="数据库文件（默认内置示范库）"),
+    db: Path = typer.Option(None, "--db", help=DB_HELP),
 ) -> None:
     """记录一条任务进展。"""
     from renkou.plans import get_plan
@@ -42,7 +42,7 @@ def report(
     p = get_plan(plan)
     rec = validate_record(p, task, _date(date), status, percent, narrative, evidence,
                           department, reporter)
-    registry = open_registry(db)
+    registry = open_store(db)
     try:
         record_progress(registry, rec)
     finally:
@@ -55,13 +55,13 @@ def import_(
     file: Path = typer.Argument(..., help="进展表 .xlsx/.csv（列：任务编号、报告日期、进展状态、"
                                           "完成百分比、进展情况、佐证材料、填报单位、填报人）"),
     plan: str = typer.Option(..., "--plan", help="规划代码 / plan code"),
-    db: Path = typer.Option(None, "--db", help="数据库文件（默认内置示范库）"),
+    db: Path = typer.Option(None, "--db", help=DB_HELP),
 ) -> None:
     """从Excel导入任务进展：逐行通过或隔离。"""
     from renkou.plans import get_plan
     from renkou.plans.tasks import import_progress
 
-    registry = open_registry(db)
+    registry = open_store(db)
     try:
         n, bad = import_progress(registry, get_plan(plan), file)
     finally:
@@ -91,7 +91,7 @@ def status_(
     as_of: str = typer.Option(None, "--as-of", help="截至日期 YYYY-MM-DD（默认今天）"),
     by: str = typer.Option("department", "--by", help="department（按部门）或 section（按章节）"),
     out: Path = typer.Option(None, "--out", help="另存每项任务状态 .csv/.xlsx"),
-    db: Path = typer.Option(None, "--db", help="数据库文件（默认内置示范库）"),
+    db: Path = typer.Option(None, "--db", help=DB_HELP),
 ) -> None:
     """显示任务进展：按部门或章节汇总，并列出督办提示。"""
     from renkou.plans import get_plan
@@ -107,7 +107,7 @@ def status_(
     if by not in ("department", "section"):
         raise InputError("--by 应为 department 或 section")
     p = get_plan(plan)
-    registry = open_registry(db)
+    registry = open_store(db, read_only=True)
     try:
         records = load_records(registry, p.code)
     finally:

@@ -193,7 +193,8 @@ def _indicator_tables(doc: DocumentObject, r: EvaluationReport) -> None:
     pa = r.assessment
     header = ["序号", "指标", "单位", "基期值", f"{r.year}年", "规划目标", "评估结论",
               "目标年预测", "达标概率"]
-    widths = [0.8, 3.2, 1.2, 2.0, 1.6, 2.6, 2.0, 1.6, 1.2]
+    # The value column holds "示范数据" on its own line under a demo value.
+    widths = [0.8, 3.0, 1.2, 2.0, 1.9, 2.4, 2.0, 1.6, 1.2]
     n = 0
     for cat in CATEGORIES:
         items = [a for a in pa.assessments if a.category == cat]
@@ -207,7 +208,7 @@ def _indicator_tables(doc: DocumentObject, r: EvaluationReport) -> None:
                     if a.baseline_value is not None else "—")
             value = _num(a.assessed_value if a.assessed_value is not None else a.value)
             if r.is_demo(a.indicator_code) and value != "—":
-                value += f"\n（{DEMO_MARK}）"
+                value += f"\n{DEMO_MARK}"
             f = a.forward
             rows.append([str(n), a.name, a.unit, base, value, a.target_text, a.status,
                          (_num(f.projected_value) + ("*" if f.kind == "trend" else ""))
@@ -222,7 +223,7 @@ def _indicator_tables(doc: DocumentObject, r: EvaluationReport) -> None:
           indent=False)
     if pa.monitored:
         _para(doc, "监测指标（未设量化目标）", bold=True, indent=False)
-        rows = [[m.name, m.unit, _num(m.value) + (f"\n（{DEMO_MARK}）" if r.is_demo(
+        rows = [[m.name, m.unit, _num(m.value) + (f"\n{DEMO_MARK}" if r.is_demo(
             m.indicator_code) and m.value is not None else ""), m.note] for m in pa.monitored]
         _table(doc, ["指标", "单位", f"{r.year}年", "说明"], rows, [4.0, 1.6, 2.0, 8.2])
     reasons = [a for a in pa.assessments if a.status in (LAGGING, MISSED, NO_DATA)]
