@@ -124,6 +124,8 @@ def test_page_of_each_jurisdiction(key: str, data_dir: Path, browser: object) ->
         # The plan table (assessment with projections) of the jurisdiction's own plan.
         page.wait_for_selector("#assessment table.assess", timeout=600_000)
         assert page.input_value("#plan") == j.plans[0]
+        # Demo reported values say so beside the value.
+        assert page.locator("#assessment td .demo-tag").count() > 0
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SCREENSHOTS / f"{key}.png"), full_page=True)
         page.close()

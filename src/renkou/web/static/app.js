@@ -79,8 +79,10 @@ function renderAreas(a) {
     areaChart.setOption(Object.assign(base, {
       visualMap: { min: Math.min(...values), max: Math.max(...values), left: 10, bottom: 10, text: ["多", "少"],
         calculable: true, inRange: { color: ["#fff5eb", "#fdae6b", "#e6550d", "#7f2704"] } },
+      // Small central areas crowd each other: a label that would overlap is hidden (hover
+      // or zoom shows it).
       series: [{ type: "map", map: j.key, roam: true, nameProperty: "name",
-        label: { show: true, fontSize: 10 },
+        label: { show: true, fontSize: 10 }, labelLayout: { hideOverlap: true },
         data: a.areas.map(x => ({ name: x.name, value: x.value, code: x.code })) }],
     }), true);
     return;
