@@ -43,7 +43,7 @@ def serve(
 
 def demo(
     jurisdiction: str = typer.Option(None, "--jurisdiction",
-                                     help="辖区 / jurisdiction: tianjin, chongqing, xiqing"),
+                                     help="辖区键 / jurisdiction key (默认 RENKOU_JURISDICTION)"),
     data_dir: Path = typer.Option(None, "--data-dir", help="数据目录 / data folder"),
     persons: int = typer.Option(None, help="示范数据人数 / persons in the demo city"),
     seed: int = typer.Option(None, help="随机种子 / seed"),

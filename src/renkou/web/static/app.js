@@ -139,7 +139,7 @@ async function initPlans() {
   const wanted = plans.find(p => p.code === params.get("plan")) ||
     plans.find(p => p.own) || plans[0];
   const planSel = document.getElementById("plan");
-  // The period after the name unless the name already says it (重庆市…（2016—2030年）).
+  // The period after the name unless the name already says it (…（2016—2030年）).
   const period = p => (p.name.includes(String(p.start_year)) ? "" : `（${p.start_year}—${p.end_year}年）`);
   planSel.innerHTML = plans.map(p => `<option value="${esc(p.code)}">${esc(p.name)}${period(p)}</option>`).join("");
   planState.code = wanted.code; planSel.value = wanted.code;
