@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 from renkou.errors import InputError
+from renkou.jurisdictions import get_jurisdiction
 from renkou.registry import Registry
 from renkou.registry.flows import births_sql
 
@@ -75,8 +76,10 @@ def test_hukou_births_are_a_strict_part_of_all(city: tuple[object, Path]) -> Non
 
 def test_births_caliber_is_checked() -> None:
     with pytest.raises(ValueError):
-        births_sql(date(2021, 1, 1), date(2021, 12, 31), caliber="resident")
-    assert "hm.street" in births_sql(date(2021, 1, 1), date(2021, 12, 31), caliber="hukou")
+        births_sql(date(2021, 1, 1), date(2021, 12, 31), caliber="resident",
+                   jurisdiction=get_jurisdiction("tianjin"))
+    assert "hm.street" in births_sql(date(2021, 1, 1), date(2021, 12, 31), caliber="hukou",
+                                     jurisdiction=get_jurisdiction("tianjin"))
 
 
 def test_registry_refuses_unknown_birth_caliber(tmp_path: Path) -> None:

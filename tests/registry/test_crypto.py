@@ -17,11 +17,20 @@ from renkou.tables import read_table
 SMALL = Path(__file__).parent / "data" / "small"
 
 
+def keys() -> crypto.Keys:
+    from renkou.settings import get_settings
+
+    return crypto.Keys.from_settings(get_settings())
+
+
 def test_roundtrip_and_random_nonce() -> None:
-    a, b = crypto.encrypt("120101198005100117\t张一"), crypto.encrypt("120101198005100117\t张一")
+    k = keys()
+    text = "120101198005100117\t张一"
+    a, b = crypto.encrypt(text, k), crypto.encrypt(text, k)
     assert a != b
-    assert crypto.decrypt(a) == "120101198005100117\t张一"
-    assert [crypto.decrypt(x) for x in crypto.encrypt_many(["a", "b"]) if x] == ["a", "b"]
+    assert crypto.decrypt(a, k) == "120101198005100117\t张一"
+    assert [crypto.decrypt(x, k) for x in crypto.encrypt_many(["a", "b"], k) if x] == ["a", "b"]
+    assert "dev" not in repr(k)  # key material never printed
 
 
 def test_wrong_key_cannot_decrypt(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -29,12 +38,12 @@ def test_wrong_key_cannot_decrypt(monkeypatch: pytest.MonkeyPatch) -> None:
 
     from renkou.settings import get_settings
 
-    blob = crypto.encrypt("secret")
+    blob = crypto.encrypt("secret", keys())
     monkeypatch.setenv("RENKOU_ENCRYPTION_KEY", "another-key")
     get_settings.cache_clear()
     try:
         with pytest.raises(InvalidTag):
-            crypto.decrypt(blob)
+            crypto.decrypt(blob, keys())
     finally:
         monkeypatch.delenv("RENKOU_ENCRYPTION_KEY")
         get_settings.cache_clear()
@@ -45,13 +54,14 @@ def test_sql_hmac_equals_python(tmp_path: Path) -> None:
     n = 50
     ids = generate(np.array(["120111"] * n), np.full(n, np.datetime64("1990-01-01")),
                    np.array(["male", "female"] * (n // 2)), rng)
-    ipad, opad = crypto.hmac_pads()
+    k = keys()
+    ipad, opad = crypto.hmac_pads(k)
     with Store(tmp_path / "c.duckdb") as store:
         sql = crypto.hmac_sql("$id")
         got = [store.scalar(f"SELECT {sql}", {"id": str(i), "ipad": ipad, "opad": opad})
                for i in ids]
         pids = [store.scalar(f"SELECT {crypto.pid_sql(repr(p))}") for p in got]
-    assert got == [crypto.pseudonym(str(i)) for i in ids]
+    assert got == [crypto.pseudonym(str(i), k) for i in ids]
     assert pids == [crypto.pid_of(p) for p in got]
 
 
@@ -60,7 +70,7 @@ def test_database_file_holds_no_raw_id_or_name(tmp_path: Path) -> None:
     with Store(db) as store:
         ingest_directory(store, SMALL)
         blob = store.scalar("SELECT pii_enc FROM identity WHERE id_masked LIKE '120102%'")
-        assert crypto.decrypt(blob).endswith("\t王四")
+        assert crypto.decrypt(blob, keys()).endswith("\t王四")
     raw = db.read_bytes()
     ids = read_table(SMALL / "police_hukou_2020.csv")["公民身份号码"]
     for number in {n for n in ids if n}:
@@ -70,9 +80,10 @@ def test_database_file_holds_no_raw_id_or_name(tmp_path: Path) -> None:
 
 def test_encrypt_array_round_trips_and_uses_fresh_nonces() -> None:
     texts = pa.array(["120101199001011234\t张三", "1\t", "x" * 300])
-    sealed = crypto.encrypt_array(texts)
-    assert [crypto.decrypt(b) for b in sealed.to_pylist()] == texts.to_pylist()
-    again = crypto.encrypt_array(texts)
+    k = keys()
+    sealed = crypto.encrypt_array(texts, k)
+    assert [crypto.decrypt(b, k) for b in sealed.to_pylist()] == texts.to_pylist()
+    again = crypto.encrypt_array(texts, k)
     assert all(a != b for a, b in zip(sealed.to_pylist(), again.to_pylist(), strict=True))
     with pytest.raises(ValueError):
-        crypto.encrypt_array(pa.array(["a", None]))
+        crypto.encrypt_array(pa.array(["a", None]), k)

@@ -11,6 +11,7 @@ import pytest
 
 from renkou import ids
 from renkou.errors import InputError
+from renkou.jurisdictions import get_jurisdiction
 from renkou.registry import sql
 from renkou.registry.store import Store
 from renkou.registry.validate import id_valid_sql
@@ -49,7 +50,8 @@ def test_age_sql(tmp_path: Path, birth: str, at: str, age: int) -> None:
 def test_region_levels(tmp_path: Path) -> None:
     with Store(tmp_path / "s.duckdb") as store:
         def r(code: str, level: str) -> object:
-            return store.scalar(f"SELECT {sql.region_sql('x', level)} FROM (SELECT ? AS x)",
+            j = get_jurisdiction("tianjin")
+            return store.scalar(f"SELECT {sql.region_sql('x', level, j)} FROM (SELECT ? AS x)",
                                 [code])
         assert r("120111001", "district") == "120111"
         assert r("120111001002", "street") == "120111001"
@@ -65,11 +67,12 @@ def test_six_months_before_clamps_like_duckdb(tmp_path: Path) -> None:
 
 
 def test_builders_validate_inputs() -> None:
+    j = get_jurisdiction("tianjin")
     with pytest.raises(InputError):
-        sql.caliber_sql("tourists", date(2020, 1, 1))
+        sql.caliber_sql("tourists", date(2020, 1, 1), jurisdiction=j)
     with pytest.raises(InputError):
-        sql.caliber_sql("hukou", date(2020, 1, 1), level="province")
+        sql.caliber_sql("hukou", date(2020, 1, 1), level="province", jurisdiction=j)
     with pytest.raises(InputError):
-        sql.caliber_sql("hukou", date(2020, 1, 1), by=("income",))
-    s = sql.caliber_sql("resident", date(2020, 11, 1), by=("sex", "region"))
+        sql.caliber_sql("hukou", date(2020, 1, 1), by=("income",), jurisdiction=j)
+    s = sql.caliber_sql("resident", date(2020, 11, 1), by=("sex", "region"), jurisdiction=j)
     assert "GROUP BY region, sex" in s and "DATE '2020-11-01'" in s

@@ -9,8 +9,9 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from renkou.registry.facade import Registry
+    from renkou.registry.origin import Provenance, record_origin
 
-__all__ = ["Registry"]
+__all__ = ["Provenance", "Registry", "record_origin"]
 
 
 def __getattr__(name: str) -> Any:
@@ -19,4 +20,8 @@ def __getattr__(name: str) -> Any:
         from renkou.registry.facade import Registry
 
         return Registry
+    if name in ("Provenance", "record_origin"):
+        from renkou.registry import origin
+
+        return getattr(origin, name)
     raise AttributeError(name)

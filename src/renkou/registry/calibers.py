@@ -7,16 +7,19 @@ from datetime import date
 
 import pandas as pd
 
+from renkou.jurisdictions import Jurisdiction
 from renkou.registry.sql import BY_COLUMNS, caliber_sql, check_by
 from renkou.registry.store import Store
 
 
 def caliber_counts(store: Store, as_of: date, caliber: str, level: str = "district",
-                   by: tuple[str, ...] = BY_COLUMNS) -> pd.DataFrame:
+                   by: tuple[str, ...] = BY_COLUMNS, *,
+                   jurisdiction: Jurisdiction) -> pd.DataFrame:
     """Counts of ``caliber`` at ``as_of``: columns ``by`` (subset of region, sex, age, in
-    that order) and ``value``; age is completed years, 100 = 100 and over."""
+    that order) and ``value`` over the jurisdiction's areas; age is completed years,
+    OPEN_AGE (100) = 100 and over."""
     cols = check_by(by)
-    df = store.frame(caliber_sql(caliber, as_of, level, cols))
+    df = store.frame(caliber_sql(caliber, as_of, level, cols, jurisdiction=jurisdiction))
     if "age" in df.columns:
         df["age"] = df["age"].astype("int64")
     df["value"] = df["value"].astype("int64")

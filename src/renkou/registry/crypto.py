@@ -1,9 +1,10 @@
 """Personal data at rest (个人信息保护): encryption of ID numbers and names, keyed pseudonyms.
 
 * The raw citizen ID number and the name are stored only encrypted, with AES-256-GCM under
-  the key from ``get_settings().encryption_key_bytes()`` (never in the repository).
-* Records of one person are joined by a keyed pseudonym, HMAC-SHA256 with
-  ``pseudonym_key_bytes()``. The same HMAC is computed inside DuckDB during ingest
+  the encryption key of :class:`Keys` (``Settings.encryption_key_bytes()``, never in the
+  repository).
+* Records of one person are joined by a keyed pseudonym, HMAC-SHA256 with the pseudonym
+  key (``Settings.pseudonym_key_bytes()``). The same HMAC is computed inside DuckDB during ingest
   (:func:`hmac_sql`) so that millions of rows never pass through Python one by one.
 * Display uses :func:`renkou.ids.mask`."""
 
@@ -14,6 +15,7 @@ import hashlib
 import hmac
 import os
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
@@ -21,14 +23,30 @@ import pyarrow.compute as pc
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from renkou.errors import ConfigError
-from renkou.settings import get_settings
+from renkou.settings import Settings
 
 _NONCE = 12
 PSEUDONYM_HEX = 32  # 128 bits of the HMAC kept as the pseudonym
 
 
-def _aes_key() -> bytes:
-    material = get_settings().encryption_key_bytes()
+@dataclass(frozen=True, repr=False)
+class Keys:
+    """The two secrets of the store: ``encryption`` (urlsafe-base64 material of a 32-byte
+    AES key) and ``pseudonym`` (the HMAC key). Passed in; never read from the environment."""
+
+    encryption: bytes
+    pseudonym: bytes
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Keys:
+        return cls(settings.encryption_key_bytes(), settings.pseudonym_key_bytes())
+
+    def __repr__(self) -> str:  # never print key material
+        return "Keys(…)"
+
+
+def _aes_key(keys: Keys) -> bytes:
+    material = keys.encryption
     try:
         key = base64.urlsafe_b64decode(material)
     except ValueError as exc:
@@ -38,19 +56,15 @@ def _aes_key() -> bytes:
     return key
 
 
-def _pseudonym_key() -> bytes:
-    return get_settings().pseudonym_key_bytes()
-
-
-def encrypt(text: str) -> bytes:
+def encrypt(text: str, keys: Keys) -> bytes:
     """Encrypt one value: 12-byte random nonce followed by the GCM ciphertext and tag."""
     nonce = os.urandom(_NONCE)
-    return nonce + AESGCM(_aes_key()).encrypt(nonce, text.encode("utf-8"), None)
+    return nonce + AESGCM(_aes_key(keys)).encrypt(nonce, text.encode("utf-8"), None)
 
 
-def encrypt_many(texts: Sequence[str | None]) -> list[bytes | None]:
+def encrypt_many(texts: Sequence[str | None], keys: Keys) -> list[bytes | None]:
     """Encrypt many values with one cipher object (None stays None)."""
-    aes = AESGCM(_aes_key())
+    aes = AESGCM(_aes_key(keys))
     nonces = os.urandom(_NONCE * len(texts))
     out: list[bytes | None] = []
     for i, t in enumerate(texts):
@@ -62,13 +76,13 @@ def encrypt_many(texts: Sequence[str | None]) -> list[bytes | None]:
     return out
 
 
-def encrypt_array(texts: pa.Array) -> pa.Array:
+def encrypt_array(texts: pa.Array, keys: Keys) -> pa.Array:
     """Encrypt every value of an Arrow string array (no nulls) into an Arrow binary array,
     each value as in :func:`encrypt`. The ciphertexts are written into one buffer: building
     the Arrow array from Python bytes objects would cost as much as the encryption."""
     if texts.null_count:
         raise ValueError("encrypt_array: null values")
-    aes = AESGCM(_aes_key())
+    aes = AESGCM(_aes_key(keys))
     values = texts.cast(pa.binary()).to_pylist()
     nonces = os.urandom(_NONCE * len(values))
     seal = aes.encrypt
@@ -85,19 +99,19 @@ def encrypt_array(texts: pa.Array) -> pa.Array:
                                  [None, pa.py_buffer(offsets), pa.py_buffer(b"".join(parts))])
 
 
-def decrypt(blob: bytes) -> str:
+def decrypt(blob: bytes, keys: Keys) -> str:
     """Decrypt a value written by :func:`encrypt` (raises when the key is wrong)."""
-    return AESGCM(_aes_key()).decrypt(blob[:_NONCE], blob[_NONCE:], None).decode("utf-8")
+    return AESGCM(_aes_key(keys)).decrypt(blob[:_NONCE], blob[_NONCE:], None).decode("utf-8")
 
 
-def pseudonym(id_number: str) -> str:
+def pseudonym(id_number: str, keys: Keys) -> str:
     """Keyed pseudonym of an ID number (upper-cased, stripped): 32 hex characters."""
     n = id_number.strip().upper().encode("utf-8")
-    return hmac.new(_pseudonym_key(), n, hashlib.sha256).hexdigest()[:PSEUDONYM_HEX]
+    return hmac.new(keys.pseudonym, n, hashlib.sha256).hexdigest()[:PSEUDONYM_HEX]
 
 
-def pseudonyms(numbers: Iterable[str]) -> list[str]:
-    return [pseudonym(n) for n in numbers]
+def pseudonyms(numbers: Iterable[str], keys: Keys) -> list[str]:
+    return [pseudonym(n, keys) for n in numbers]
 
 
 def pid_of(pseudonym_hex: str) -> int:
@@ -105,9 +119,9 @@ def pid_of(pseudonym_hex: str) -> int:
     return int(pseudonym_hex[:16], 16)
 
 
-def hmac_pads() -> tuple[bytes, bytes]:
+def hmac_pads(keys: Keys) -> tuple[bytes, bytes]:
     """The HMAC inner and outer padded keys (RFC 2104) for the SQL implementation."""
-    key = _pseudonym_key()
+    key = keys.pseudonym
     if len(key) > 64:
         key = hashlib.sha256(key).digest()
     key = key.ljust(64, b"\x00")

@@ -1,5 +1,9 @@
 """The registry as seen by higher layers (人口基础信息库接口): the web dashboard, indicator
-engine and rules engine call :class:`Registry` and never touch DuckDB themselves."""
+engine and rules engine call :class:`Registry` and never touch DuckDB themselves.
+
+A store serves one jurisdiction (:meth:`Registry.jurisdiction`, recorded by its first
+ingest): every area query counts the jurisdiction's areas — level ``city`` the whole
+jurisdiction (its code), ``district`` 6-digit county codes, ``street`` 9-digit 街镇 codes."""
 
 from __future__ import annotations
 
@@ -10,9 +14,11 @@ from pathlib import Path
 import pandas as pd
 
 from renkou.errors import InputError, StoreError
+from renkou.jurisdictions import Jurisdiction
 from renkou.regions import gazetteer
 from renkou.registry import flows as _flows
 from renkou.registry.calibers import caliber_counts
+from renkou.registry.origin import Provenance, store_jurisdiction, store_provenance
 from renkou.registry.separation import separation_counts
 from renkou.registry.sql import (
     BY_COLUMNS,
@@ -28,6 +34,7 @@ from renkou.registry.sql import (
     resident_at_sql,
 )
 from renkou.registry.store import Store
+from renkou.settings import Settings
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
@@ -35,8 +42,11 @@ _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 class Registry:
     """Population base registry (人口基础信息库) on one DuckDB file."""
 
-    def __init__(self, db_path: Path, *, read_only: bool = False) -> None:
-        self.store = Store(db_path, read_only=read_only)
+    def __init__(self, db_path: Path, *, read_only: bool = False,
+                 settings: Settings | None = None) -> None:
+        # settings None: the process's settings (read when the store is opened).
+        self.store = Store(db_path, read_only=read_only, settings=settings)
+        self.settings = self.store.settings
         if not read_only:
             from renkou.registry import spells
             from renkou.registry.ingest import ensure_record_tables
@@ -44,7 +54,7 @@ class Registry:
             with self.store.transaction():
                 ensure_record_tables(self.store)
                 if not self._derived_current():  # built by an older version: rebuild
-                    spells.rebuild(self.store, 0)
+                    spells.rebuild(self.store, 0, self.jurisdiction())
         elif not self.store.table_exists("persons"):
             self.store.close()
             raise StoreError(f"数据库 {db_path} 尚未导入任何数据"
@@ -73,15 +83,26 @@ class Registry:
         }) if streets else pd.DataFrame({"street": pd.Series([], dtype=str),
                                          "urban": pd.Series([], dtype=bool)}))
 
+    # -- what the store is ------------------------------------------------------------------
+    def jurisdiction(self) -> Jurisdiction:
+        """The jurisdiction the store serves (recorded by its first ingest; a store built by
+        an older version, or still empty, reads as ``settings.jurisdiction``)."""
+        return store_jurisdiction(self.store)
+
+    def provenance(self) -> Provenance:
+        """How the store's data came about (synthetic city or department records)."""
+        return store_provenance(self.store)
+
     # -- calibers ---------------------------------------------------------------------------
     def caliber(self, as_of: date, caliber: str, level: str = "district",
                 by: tuple[str, ...] = BY_COLUMNS) -> pd.DataFrame:
         """Columns ``by`` + value; sex 'male'/'female'; age int, 100 = 100+."""
-        return caliber_counts(self.store, as_of, caliber, level, tuple(by))
+        return caliber_counts(self.store, as_of, caliber, level, tuple(by),
+                              jurisdiction=self.jurisdiction())
 
     def separation(self, as_of: date, level: str = "district") -> pd.DataFrame:
         """人户分离: region, kind, value."""
-        return separation_counts(self.store, as_of, level)
+        return separation_counts(self.store, as_of, level, jurisdiction=self.jurisdiction())
 
     def births(self, start: date, end: date, level: str = "district",
                caliber: str = "all") -> pd.DataFrame:
@@ -90,7 +111,8 @@ class Registry:
         value."""
         if caliber not in _flows.BIRTH_CALIBERS:
             raise InputError(f"出生统计只支持 all 或 hukou 口径，不支持 {caliber}")
-        return _flows.births(self.store, start, end, level, caliber)
+        return _flows.births(self.store, start, end, level, caliber,
+                             jurisdiction=self.jurisdiction())
 
     def deaths(self, start: date, end: date, level: str = "district",
                caliber: str = "all") -> pd.DataFrame:
@@ -98,10 +120,11 @@ class Registry:
         hukou street they held when dying."""
         if caliber not in ("all", "hukou"):
             raise InputError(f"死亡统计只支持 all 或 hukou 口径，不支持 {caliber}")
-        return _flows.deaths(self.store, start, end, level, caliber)
+        return _flows.deaths(self.store, start, end, level, caliber,
+                             jurisdiction=self.jurisdiction())
 
     def flows(self, start: date, end: date, level: str = "district") -> pd.DataFrame:
-        return _flows.flows(self.store, start, end, level)
+        return _flows.flows(self.store, start, end, level, jurisdiction=self.jurisdiction())
 
     def _education_sql(self, d: date) -> str:
         return education_at_sql(d)
@@ -121,7 +144,7 @@ class Registry:
     def attainment(self, as_of: date, level: str = "district") -> pd.DataFrame:
         """Residents by region, sex, age and education (census answer raised by later
         graduations; 'unknown' when neither source has it)."""
-        region = region_sql("r.code", level)
+        region = region_sql("r.code", level, self.jurisdiction())
         sql = (f"SELECT {region} AS region, p.sex, {age_sql('p.birth_date', lit(as_of))} AS age, "
                f"coalesce(e.education, 'unknown') AS education, count(*) AS value "
                f"FROM ({resident_at_sql(as_of)}) r JOIN persons p USING (pid) "
@@ -149,7 +172,7 @@ class Registry:
         if caliber not in ("resident", "hukou"):
             raise InputError(f"城乡划分只支持常住人口或户籍人口口径，不支持 {caliber}")
         inner = self._urban_sql(as_of) if caliber == "resident" else self._hukou_urban_sql(as_of)
-        region = region_sql("u.code", level)
+        region = region_sql("u.code", level, self.jurisdiction())
         return self.store.frame(f"SELECT {region} AS region, u.urban, count(*) AS value "
                                 f"FROM ({inner}) u GROUP BY ALL "
                                 f"HAVING region IS NOT NULL ORDER BY ALL")

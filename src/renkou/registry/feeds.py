@@ -18,7 +18,9 @@ import yaml
 from renkou.errors import ConfigError
 
 FIELD_TYPES = ("text", "id", "name", "sex", "date", "month", "code", "enum")
-CODE_SCOPES = ("tianjin_street", "tianjin_street_or_community", "tianjin_any", "any")
+# Where a code field's codes may lie: in one of the jurisdiction's areas as a street (9
+# digits), a street or community (9 or 12), at any level (6, 9, 12), or ``any``: also outside.
+CODE_SCOPES = ("inside_street", "inside_street_or_community", "inside_any", "any")
 FEED_SUFFIXES = (".csv", ".xlsx", ".parquet")
 
 

@@ -15,17 +15,19 @@ from datetime import date
 
 import pandas as pd
 
+from renkou.jurisdictions import Jurisdiction
 from renkou.registry.sql import age_sql, lit, region_sql
 from renkou.registry.store import Store
 
 BIRTH_CALIBERS = ("all", "hukou")
 
 
-def births_sql(start: date, end: date, level: str = "district", caliber: str = "all") -> str:
+def births_sql(start: date, end: date, level: str = "district", caliber: str = "all", *,
+               jurisdiction: Jurisdiction) -> str:
     """Births by the 出生地 of the certificate (``all``), or (``hukou``) births to mothers
     whose hukou is in the area on the birth date — the mother's hukou spell covering that
     date, the same rule as the hukou caliber at a date (start ≤ D < end). Births whose mother
-    is unknown or has no Tianjin hukou that day are not hukou births anywhere."""
+    is unknown or has no hukou in the jurisdiction that day are not hukou births anywhere."""
     if caliber not in BIRTH_CALIBERS:
         raise ValueError(f"births caliber must be one of {BIRTH_CALIBERS}, not {caliber!r}")
     if caliber == "hukou":
@@ -36,7 +38,7 @@ def births_sql(start: date, end: date, level: str = "district", caliber: str = "
                 "AND (hm.end_date IS NULL OR hm.end_date > b.birth_date) ")
     else:
         place, join = "b.birth_place", ""
-    region = region_sql(place, level)
+    region = region_sql(place, level, jurisdiction)
     return (f"SELECT {region} AS region, {age_sql('m.birth_date', 'b.birth_date')} AS mother_age, "
             f"c.sex, count(DISTINCT b.pid) AS value FROM rec_health_birth b "
             f"JOIN persons c ON c.pid = b.pid LEFT JOIN persons m ON m.pid = b.mother_pid "
@@ -45,11 +47,12 @@ def births_sql(start: date, end: date, level: str = "district", caliber: str = "
             f"GROUP BY ALL HAVING region IS NOT NULL ORDER BY ALL")
 
 
-def deaths_sql(start: date, end: date, level: str = "district", caliber: str = "all") -> str:
+def deaths_sql(start: date, end: date, level: str = "district", caliber: str = "all", *,
+               jurisdiction: Jurisdiction) -> str:
     """Deaths by place of death (``all``), or by the hukou street held when dying
     (``hukou``: only registrants, the numerator of hukou life expectancy)."""
     place = "hk.street" if caliber == "hukou" else "coalesce(hd.place, hk.street)"
-    region = region_sql(place, level)
+    region = region_sql(place, level, jurisdiction)
     return (f"WITH hd AS (SELECT pid, arg_max(death_place, record_date) AS place "
             f"FROM rec_health_death WHERE active GROUP BY pid) "
             f"SELECT {region} AS region, p.sex, {age_sql('p.birth_date', 'd.death_date')} AS age, "
@@ -71,10 +74,11 @@ def _runs_sql() -> str:
             "FROM runs WINDOW w AS (PARTITION BY pid ORDER BY run_start)")
 
 
-def flows_sql(start: date, end: date, level: str = "district") -> str:
+def flows_sql(start: date, end: date, level: str = "district", *,
+              jurisdiction: Jurisdiction) -> str:
     s, e = lit(start), lit(end)
-    here = region_sql("x.code", level)
-    there = region_sql("x.other", level)
+    here = region_sql("x.code", level, jurisdiction)
+    there = region_sql("x.other", level, jurisdiction)
     moves = (
         f"SELECT pid, 'hukou_in' AS flow, change_date AS d, hukou_code AS code, "
         f"other_code AS other FROM rec_police_hukou WHERE active AND change_type = 'hukou_in' "
@@ -92,17 +96,18 @@ def flows_sql(start: date, end: date, level: str = "district") -> str:
 
 
 def births(store: Store, start: date, end: date, level: str = "district",
-           caliber: str = "all") -> pd.DataFrame:
+           caliber: str = "all", *, jurisdiction: Jurisdiction) -> pd.DataFrame:
     """Births in [start, end]: region, mother_age, sex, value (see :func:`births_sql`)."""
-    return store.frame(births_sql(start, end, level, caliber))
+    return store.frame(births_sql(start, end, level, caliber, jurisdiction=jurisdiction))
 
 
 def deaths(store: Store, start: date, end: date, level: str = "district",
-           caliber: str = "all") -> pd.DataFrame:
+           caliber: str = "all", *, jurisdiction: Jurisdiction) -> pd.DataFrame:
     """Deaths in [start, end]: region, sex, age, value (age 0 = infant deaths)."""
-    return store.frame(deaths_sql(start, end, level, caliber))
+    return store.frame(deaths_sql(start, end, level, caliber, jurisdiction=jurisdiction))
 
 
-def flows(store: Store, start: date, end: date, level: str = "district") -> pd.DataFrame:
+def flows(store: Store, start: date, end: date, level: str = "district", *,
+          jurisdiction: Jurisdiction) -> pd.DataFrame:
     """Moves in [start, end]: region, flow, sex, age, value."""
-    return store.frame(flows_sql(start, end, level))
+    return store.frame(flows_sql(start, end, level, jurisdiction=jurisdiction))

@@ -8,13 +8,19 @@ is written. Files already ingested (same SHA-256) are skipped, so running again 
 crash completes the batch and running twice changes nothing.
 
 Inside the transaction the files are processed feed by feed in groups of about
-``RENKOU_INGEST_GROUP_MB`` (default 512) MB, staged on a scratch database
+``settings.ingest_group_mb`` (default 512) MB, staged on a scratch database
 (:mod:`renkou.registry.staging`): a group is read, checked, deduplicated against the record
 table (which already holds the earlier groups, so "first delivered wins" as for one big
 pass) and written before the next group is read. The working set is one group plus the
 batch's ID map, whatever the size of the delivery. Events dated after a death are checked
 once all feeds are in (a death may arrive in a later group) and moved to the quarantine
 then (marked ``active = NULL`` in their record table, see :mod:`renkou.registry.records`).
+
+A batch is ingested for one jurisdiction (``jurisdiction``, else the one of the directory's
+``synthetic.json``, else ``settings.jurisdiction``): its division codes are checked against
+that jurisdiction's areas, the store records it on its first batch, and a batch for another
+jurisdiction than the store's is refused before anything is written
+(:mod:`renkou.registry.origin`).
 
 Corrections: a row whose record id exists with an earlier 登记日期 supersedes it (the old row
 stays, ``active = false``). Department precedence is applied in :mod:`spells`."""
@@ -34,6 +40,12 @@ from renkou.errors import InputError
 from renkou.logs import get_logger
 from renkou.registry import crypto, spells
 from renkou.registry.feeds import feed_schemas, find_feed_files, unrecognised_files
+from renkou.registry.origin import (
+    batch_jurisdiction,
+    check_store_accepts,
+    holds_data,
+    record_batch_origin,
+)
 from renkou.registry.prefetch import Prefetch
 from renkou.registry.quarantine import (
     BatchReport,
@@ -50,8 +62,9 @@ from renkou.registry.records import (
     pid_column,
 )
 from renkou.registry.staging import Staging
-from renkou.registry.store import DEFAULT_MEMORY, STAGING_MEMORY, Scratch, Store
+from renkou.registry.store import Store
 from renkou.registry.validate import q
+from renkou.settings import Settings
 
 __all__ = ["BatchReport", "FileReport", "ensure_record_tables", "ingest_directory",
            "report_text"]
@@ -100,10 +113,11 @@ def _ensure_content_hashes(store: Store) -> None:
 _SIZE_WEIGHT = {".parquet": 6}
 
 
-def _groups(todo: list[tuple[str, Path, int]]) -> list[list[tuple[str, Path, int]]]:
+def _groups(todo: list[tuple[str, Path, int]], group_mb: int,
+            ) -> list[list[tuple[str, Path, int]]]:
     """Files feed by feed (name-precedence feeds first), each feed's files in delivery
-    order, cut into groups of about ``RENKOU_INGEST_GROUP_MB`` MB of CSV-equivalent size."""
-    limit = int(os.environ.get("RENKOU_INGEST_GROUP_MB", "512")) << 20
+    order, cut into groups of about ``group_mb`` MB of CSV-equivalent size."""
+    limit = int(group_mb) << 20
     groups: list[list[tuple[str, Path, int]]] = []
     for key in sorted({k for k, _, _ in todo}, key=_feed_order):
         current: list[tuple[str, Path, int]] = []
@@ -134,7 +148,8 @@ def _mark_active(store: Store, key: str, record_ids: pa.Table) -> None:
         record_ids)
 
 
-def _write_identity(store: Store, staging: Staging, batch_id: int) -> None:
+def _write_identity(store: Store, staging: Staging, batch_id: int,
+                    keys: crypto.Keys) -> None:
     """Store persons not yet known that an accepted record of this batch names (any ID
     column: subject, mother …): pseudonym, masked ID, sex and birth date from the ID (all
     in SQL) and the encrypted 'ID<TAB>name' (the only per-person step in Python)."""
@@ -147,7 +162,7 @@ def _write_identity(store: Store, staging: Staging, batch_id: int) -> None:
     def sealed(chunk: pa.RecordBatch) -> pa.Table:
         table = pa.Table.from_batches([chunk])
         return table.set_column(table.schema.get_field_index("pii"), "pii_enc",
-                                crypto.encrypt_array(table["pii"].combine_chunks()))
+                                crypto.encrypt_array(table["pii"].combine_chunks(), keys))
 
     def insert(table: pa.Table) -> None:
         store.execute_with("INSERT INTO identity SELECT pid, pseudonym, id_masked, pii_enc, "
@@ -168,7 +183,9 @@ def _write_identity(store: Store, staging: Staging, batch_id: int) -> None:
 def _crash_test_pause() -> None:
     """Crash tests only: with RENKOU_TEST_PAUSE_INGEST=<seconds>, wait inside the batch
     transaction after everything is written but before COMMIT, announcing it by creating
-    the file named in RENKOU_TEST_PAUSE_MARK, so a test can kill the process there."""
+    the file named in RENKOU_TEST_PAUSE_MARK, so a test can kill the process there. Read
+    from the environment at call time on purpose: the test drives a real ``renkou registry
+    ingest`` process, and the environment is its only channel into that process."""
     seconds = os.environ.get("RENKOU_TEST_PAUSE_INGEST")
     if not seconds:
         return
@@ -178,12 +195,18 @@ def _crash_test_pause() -> None:
     time.sleep(float(seconds))
 
 
-def ingest_directory(store: Store, directory: Path, progress: Progress | None = None,
+def ingest_directory(store: Store, directory: Path, progress: Progress | None = None, *,
+                     jurisdiction: str | None = None, settings: Settings | None = None,
                      ) -> BatchReport:
-    """Ingest every feed file in ``directory`` as one all-or-nothing batch."""
+    """Ingest every feed file in ``directory`` as one all-or-nothing batch for
+    ``jurisdiction`` (a key; default: the directory's ``synthetic.json``, else the settings'
+    jurisdiction). ``settings``: resources and keys (default: the store's)."""
     directory = Path(directory)
     if not directory.is_dir():
         raise InputError("目录不存在", file=str(directory))
+    settings = settings if settings is not None else store.settings
+    j, marker = batch_jurisdiction(directory, jurisdiction, settings.jurisdiction)
+    check_store_accepts(store, j, directory)
     files = find_feed_files(directory)
     if not files:
         raise InputError("目录中没有可识别的部门数据文件（文件名应以接口名开头，如 "
@@ -191,18 +214,23 @@ def ingest_directory(store: Store, directory: Path, progress: Progress | None = 
     schemas = feed_schemas()
     say = progress or (lambda msg, step, total: None)
     reports: list[FileReport] = []
+    secrets = crypto.Keys.from_settings(settings)
     with store.transaction():
         ensure_record_tables(store)
     known = {r[0] for r in store.rows("SELECT file_hash FROM ingest_files")}
     hashes: dict[str, str] = {}
     step_total = len(files) + 3
-    planned_groups = _groups([(key, path, i) for i, (key, path) in enumerate(files)])
+    planned_groups = _groups([(key, path, i) for i, (key, path) in enumerate(files)],
+                             settings.ingest_group_mb)
     with Prefetch([path for planned in planned_groups for _k, path, _i in planned]) as ahead, \
-            Scratch() as scratch, store.memory_limit(STAGING_MEMORY), store.transaction():
+            store.scratch() as scratch, store.memory_limit(settings.duckdb_staging_memory), \
+            store.transaction():
+        first = not holds_data(store)
         batch_id = int(store.scalar("SELECT coalesce(max(batch_id), 0) + 1 FROM ingest_batches"))
         store.execute("INSERT INTO ingest_batches (batch_id, started_at, source_dir) "
                       "VALUES (?, now(), ?)", [batch_id, str(directory)])
-        staging = Staging(scratch, store, batch_id, prefetch=ahead)
+        record_batch_origin(store, j, marker, first=first)
+        staging = Staging(scratch, store, batch_id, j, secrets, prefetch=ahead)
         keys: list[str] = []
         done = 0
         for planned in planned_groups:
@@ -230,17 +258,17 @@ def ingest_directory(store: Store, directory: Path, progress: Progress | None = 
         say("写入身份信息", done, step_total)
         for key in keys:
             _mark_active(store, key, staging.corrections(key))
-        _write_identity(store, staging, batch_id)
+        _write_identity(store, staging, batch_id, secrets)
         rows_by_file = staging.rows_by_file
         scratch.close()  # frees the ID map before the derived tables are built
-        store.execute(f"SET memory_limit = '{DEFAULT_MEMORY}'")
+        store.restore_memory_limit()
         say("核对死亡后事件", done + 1, step_total)
         spells.rebuild_deaths(store)
         for key, retracted in retract_after_death(store, schemas, keys, batch_id).items():
             _mark_active(store, key, retracted)
         say("生成状态表", done + 2, step_total)
         with store.unordered_inserts():
-            spells.rebuild(store, batch_id)
+            spells.rebuild(store, batch_id, j)
         report = _batch_report(store, batch_id, directory, reports, rows_by_file, hashes)
         _crash_test_pause()
         say("完成", step_total, step_total)

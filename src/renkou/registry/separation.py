@@ -2,8 +2,9 @@
 
 NBS measures it at the street (街镇) level: residents whose residence street differs from
 their hukou street and who have been away six months or more. Kinds: ``same_district``,
-``other_district`` (hukou in another Tianjin district) and ``outside_city`` (hukou outside
-Tianjin, i.e. 流动人口). 市辖区内人户分离 = same_district + other_district."""
+``other_district`` (hukou in another district of the jurisdiction) and ``outside_city``
+(hukou outside the jurisdiction, i.e. 流动人口).
+市辖区内人户分离 = same_district + other_district."""
 
 from __future__ import annotations
 
@@ -11,14 +12,16 @@ from datetime import date
 
 import pandas as pd
 
+from renkou.jurisdictions import Jurisdiction
 from renkou.registry.sql import separation_sql
 from renkou.registry.store import Store
 
 KINDS = ("same_district", "other_district", "outside_city")
 
 
-def separation_counts(store: Store, as_of: date, level: str = "district") -> pd.DataFrame:
+def separation_counts(store: Store, as_of: date, level: str = "district", *,
+                      jurisdiction: Jurisdiction) -> pd.DataFrame:
     """Columns region (residence area), kind, value."""
-    df = store.frame(separation_sql(as_of, level))
+    df = store.frame(separation_sql(as_of, level, jurisdiction=jurisdiction))
     df["value"] = df["value"].astype("int64")
     return df.reset_index(drop=True)

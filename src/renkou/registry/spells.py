@@ -15,9 +15,10 @@ Department precedence (部门优先规则) applied here, each disagreement recor
 
 from __future__ import annotations
 
+from renkou.jurisdictions import Jurisdiction
 from renkou.registry import sweeps
-from renkou.registry.sql import EDUCATION_LEVELS
-from renkou.registry.store import Store
+from renkou.registry.sql import EDUCATION_LEVELS, inside_sql
+from renkou.registry.store import SqlStep, Store
 
 _PERSON = ", sex VARCHAR, birth_date DATE, death_date DATE"
 _DERIVED = {
@@ -74,20 +75,21 @@ FROM (
 WHERE c.death_date <> d.death_date
 """
 
-# Hukou location changes. A move out to elsewhere in Tianjin does not change the location
-# (the 迁入 record at the destination does); a move out of Tianjin or a cancellation ends it.
+# Hukou location changes. A move out to elsewhere in the jurisdiction does not change the
+# location (the 迁入 record at the destination does); a move out of the jurisdiction or a
+# cancellation ends it (``{inside}``: the prefix comparison of the other end's code).
 # On one day, endings sort before new registrations, so a same-day out+in lands at the new
 # place. ``continued``: the next event starts a new spell where this one ends (so the end
 # is not a break point of its own in renkou.registry.sweeps).
-HUKOU_SPELLS_SQL = """
+_HUKOU_SPELLS_SQL = """
 WITH ev AS (
   SELECT pid, change_date AS d, record_id, hukou_kind,
          CASE WHEN change_type IN ('birth_register', 'hukou_in', 'hukou_register')
               THEN hukou_code END AS street,
          CASE WHEN change_type IN ('hukou_out', 'death_cancel') THEN 0 ELSE 1 END AS rank
   FROM rec_police_hukou
-  WHERE active AND NOT (change_type = 'hukou_out' AND coalesce(substr(other_code, 1, 2), '')
-                        = '12')
+  WHERE active AND NOT (change_type = 'hukou_out'
+                        AND coalesce({inside}, FALSE))
 )
 SELECT pid, street, d AS start_date, lead(d) OVER w AS end_date, hukou_kind,
        lead(street) OVER w IS NOT NULL AS continued
@@ -95,6 +97,13 @@ FROM ev
 WINDOW w AS (PARTITION BY pid ORDER BY d, rank, record_id)
 QUALIFY street IS NOT NULL
 """
+
+
+
+def hukou_spells_sql(jurisdiction: Jurisdiction) -> str:
+    """Hukou spells of the jurisdiction's registrants (:data:`_HUKOU_SPELLS_SQL`)."""
+    return _HUKOU_SPELLS_SQL.format(inside=inside_sql("other_code", jurisdiction))
+
 
 # Residence spells: each 居住登记/签发/续签 lasts until the next residence event of the
 # person, a 居住注销, or (permits) the day after 有效期至. ``spell_start`` is the start of the
@@ -166,32 +175,44 @@ def ensure_derived(store: Store) -> None:
         store.execute(f"CREATE TABLE IF NOT EXISTS {name} ({cols})")
 
 
-def rebuild_deaths(store: Store) -> None:
+def deaths_step() -> SqlStep:
     """``deaths``: each person's death date resolved by source precedence."""
-    store.execute(f"CREATE OR REPLACE TABLE deaths AS {DEATHS_SQL}")
+    return SqlStep("deaths", f"CREATE OR REPLACE TABLE deaths AS {DEATHS_SQL}")
 
 
-def rebuild(store: Store, batch_id: int) -> None:
-    """Recompute every derived table from the active records (inside the ingest
-    transaction, so readers never see a half-built state)."""
-    rebuild_deaths(store)
-    store.execute("DELETE FROM decisions")
-    store.execute(f"INSERT INTO decisions {DECISIONS_SQL.format(batch=batch_id)}")
-    store.execute(
-        "CREATE OR REPLACE TABLE persons AS SELECT i.pid, i.sex, i.birth_date, d.death_date "
-        "FROM identity i LEFT JOIN deaths d USING (pid)")
+def rebuild_deaths(store: Store) -> None:
+    store.run_steps([deaths_step()])
+
+
+def rebuild_steps(batch_id: int, jurisdiction: Jurisdiction) -> list[SqlStep]:
+    """The statements recomputing every derived table from the active records, in order."""
+    steps = [deaths_step(),
+             SqlStep("decisions: clear", "DELETE FROM decisions"),
+             SqlStep("decisions", f"INSERT INTO decisions "
+                                  f"{DECISIONS_SQL.format(batch=int(batch_id))}"),
+             SqlStep("persons", "CREATE OR REPLACE TABLE persons AS SELECT i.pid, i.sex, "
+                                "i.birth_date, d.death_date FROM identity i "
+                                "LEFT JOIN deaths d USING (pid)")]
     # Interval tables carry sex, birth and death of the person (denormalised), so that a
     # caliber is a filter on one table plus at most one join, even at 14 million persons.
-    for name, sql in (("hukou_spells", HUKOU_SPELLS_SQL),
+    for name, sql in (("hukou_spells", hukou_spells_sql(jurisdiction)),
                       ("residence_spells", RESIDENCE_SPELLS_SQL),
                       ("work_spells", WORK_SPELLS_SQL),
                       ("insurance_spells", INSURANCE_SPELLS_SQL),
                       ("school_spells", SCHOOL_SPELLS_SQL)):
-        store.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT s.*, p.sex, p.birth_date, "
-                      f"p.death_date FROM ({sql}) s JOIN persons p USING (pid)")
-    sweeps.rebuild_resident(store)
-    sweeps.rebuild_employed(store)
-    sweeps.rebuild_active(store)
+        steps.append(SqlStep(name, f"CREATE OR REPLACE TABLE {name} AS SELECT s.*, p.sex, "
+                                   f"p.birth_date, p.death_date FROM ({sql}) s "
+                                   f"JOIN persons p USING (pid)"))
+    steps += sweeps.resident_steps()
+    steps += sweeps.employed_steps()
+    steps += sweeps.active_steps(jurisdiction)
     for name, sql in (("attainment_events", _attainment_sql()),
                       ("census_facts", CENSUS_FACTS_SQL)):
-        store.execute(f"CREATE OR REPLACE TABLE {name} AS {sql}")
+        steps.append(SqlStep(name, f"CREATE OR REPLACE TABLE {name} AS {sql}"))
+    return steps
+
+
+def rebuild(store: Store, batch_id: int, jurisdiction: Jurisdiction) -> None:
+    """Recompute every derived table from the active records (inside the ingest
+    transaction, so readers never see a half-built state)."""
+    store.run_steps(rebuild_steps(batch_id, jurisdiction))

@@ -7,9 +7,12 @@ Definitions follow docs/registry-contract.md ("Calibers at reference date D").""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from renkou.errors import InputError
+from renkou.jurisdictions import Jurisdiction
+from renkou.types import OPEN_AGE
 
 CALIBERS = ("hukou", "resident", "employed", "active")
 LEVELS = ("city", "district", "street")
@@ -18,9 +21,8 @@ BY_COLUMNS = ("region", "sex", "age")
 EXTRA_BY = ("hukou_kind", "education")
 EDUCATION_LEVELS = ("none", "primary", "junior_secondary", "senior_secondary",
                     "junior_college", "bachelor", "postgraduate")
-MAX_AGE = 100
 ACTIVE_WINDOW_MONTHS = 6
-TIANJIN_CODE = "120000"
+_DIGITS = re.compile(r"[0-9]+")
 
 
 def lit(d: date) -> str:
@@ -54,22 +56,36 @@ def check_by(by: tuple[str, ...] | list[str]) -> tuple[str, ...]:
     return tuple(b for b in BY_COLUMNS + EXTRA_BY if b in by)
 
 
-def region_sql(code: str, level: str) -> str:
-    """Area of a division code at ``level``; NULL when the code is outside Tianjin or (for
-    streets) not at least 9 digits."""
+def _digits(text: str) -> str:
+    if not _DIGITS.fullmatch(text):
+        raise InputError(f"区划代码无效：{text!r}")
+    return text
+
+
+def inside_sql(code: str, jurisdiction: Jurisdiction) -> str:
+    """The division code ``code`` (an SQL expression) lies inside the jurisdiction: a
+    prefix comparison (the province digits of a city, the whole code of a district)."""
+    prefix = _digits(jurisdiction.prefix)
+    return f"substr({code}, 1, {len(prefix)}) = '{prefix}'"
+
+
+def region_sql(code: str, level: str, jurisdiction: Jurisdiction) -> str:
+    """Area of a division code at ``level`` — ``city``: the whole jurisdiction (its code),
+    ``district``: the 6-digit county code, ``street``: the 9-digit 街镇 code; NULL when the
+    code is outside the jurisdiction or (for streets) not at least 9 digits."""
     check_level(level)
-    inside = f"substr({code}, 1, 2) = '12'"
+    inside = inside_sql(code, jurisdiction)
     if level == "city":
-        return f"CASE WHEN {inside} THEN '{TIANJIN_CODE}' END"
+        return f"CASE WHEN {inside} THEN '{_digits(jurisdiction.code)}' END"
     if level == "district":
         return f"CASE WHEN {inside} THEN substr({code}, 1, 6) END"
     return f"CASE WHEN {inside} AND length({code}) >= 9 THEN substr({code}, 1, 9) END"
 
 
 def age_sql(birth: str, at: str) -> str:
-    """Completed years at ``at`` (an SQL date expression), capped at 100 (= 100+)."""
+    """Completed years at ``at`` (an SQL date expression), capped at OPEN_AGE (= 100+)."""
     num = "(year({d}) * 10000 + month({d}) * 100 + day({d}))"
-    return f"least({MAX_AGE}, ({num.format(d=at)} - {num.format(d=birth)}) // 10000)"
+    return f"least({OPEN_AGE}, ({num.format(d=at)} - {num.format(d=birth)}) // 10000)"
 
 
 def alive_sql(d: date) -> str:
@@ -180,11 +196,12 @@ def located_sql(caliber: str, d: date, level: str = "street") -> str:
 
 
 def caliber_sql(caliber: str, d: date, level: str = "district",
-                by: tuple[str, ...] = BY_COLUMNS) -> str:
-    """Counts of the caliber at D by any subset of region, sex, age (columns by + value).
-    Each person counts once per area (active may count a person in several areas)."""
+                by: tuple[str, ...] = BY_COLUMNS, *, jurisdiction: Jurisdiction) -> str:
+    """Counts of the caliber at D by any subset of region, sex, age (columns by + value)
+    in the jurisdiction's areas. Each person counts once per area (active may count a
+    person in several areas)."""
     cols = check_by(by)
-    region = region_sql("l.code", level)
+    region = region_sql("l.code", level, jurisdiction)
     extra, joins = "", ""
     if "hukou_kind" in cols:
         extra += ", coalesce(hk.hukou_kind, 'none') AS hukou_kind"
@@ -204,11 +221,12 @@ def caliber_sql(caliber: str, d: date, level: str = "district",
             f"GROUP BY {keys} ORDER BY {keys}")
 
 
-def separation_sql(d: date, level: str = "district") -> str:
+def separation_sql(d: date, level: str = "district", *, jurisdiction: Jurisdiction) -> str:
     """人户分离 at D: residents living away (≥ six months) from their hukou street, by the
-    residence area at ``level`` and kind (same_district, other_district, outside_city)."""
+    residence area at ``level`` and kind (same_district, other_district, outside_city: no
+    hukou in the jurisdiction)."""
     six = months_before(d, 6)
-    region = region_sql("residence", level)
+    region = region_sql("residence", level, jurisdiction)
     return (f"SELECT {region} AS region, CASE "
             f"WHEN hukou IS NULL THEN 'outside_city' "
             f"WHEN substr(hukou, 1, 6) = substr(residence, 1, 6) THEN 'same_district' "

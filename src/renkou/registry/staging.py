@@ -28,6 +28,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from renkou.errors import InputError
+from renkou.jurisdictions import Jurisdiction
 from renkou.logs import get_logger
 from renkou.registry import crypto
 from renkou.registry.feeds import FeedSchema
@@ -69,11 +70,13 @@ def text_sql(schema: FeedSchema, raw: str, file_name: str, file_idx: int,
     return f"SELECT {', '.join(text)} FROM {raw}"
 
 
-def candidates_sql(schema: FeedSchema, texts: list[str], batch_id: int) -> str:
+def candidates_sql(schema: FeedSchema, texts: list[str], batch_id: int,
+                   jurisdiction: Jurisdiction) -> str:
     """One pass over a group of loaded files: parse each value once (IDs through the
-    group's ID map ``gidmap``), run the row checks, type the record columns, hash the row."""
+    group's ID map ``gidmap``), run the row checks (division codes against the
+    jurisdiction), type the record columns, hash the row."""
     parsed, joins = parsed_select(schema, "gidmap")
-    index, reason, rfield = reason_case_sql(row_checks(schema))
+    index, reason, rfield = reason_case_sql(row_checks(schema, jurisdiction))
     names = schema.of_type("name")
     out = ["file_idx", "file_name", "row_no", f"{reason} AS reason", f"{rfield} AS rfield",
            f"{batch_id} AS batch_id", "record_id",
@@ -102,6 +105,8 @@ class Staging:
     scratch: Scratch
     store: Store
     batch_id: int
+    jurisdiction: Jurisdiction  # division codes are checked against its areas
+    keys: crypto.Keys  # the pseudonym key hashes the ID numbers
     prefetch: Prefetch | None = None  # files hashed and converted ahead (ingest)
     rows_by_file: dict[str, tuple[str, int]] = field(default_factory=dict)
 
@@ -132,7 +137,7 @@ class Staging:
                  for raw, name, i in raws]
         self._extend_id_map(schema, [raw for raw, _, _ in raws])
         self.scratch.execute(f"CREATE OR REPLACE TABLE cand AS "
-                             f"{candidates_sql(schema, texts, self.batch_id)}")
+                             f"{candidates_sql(schema, texts, self.batch_id, self.jurisdiction)}")
         for raw, _, _ in raws:
             self.scratch.execute(f"DROP TABLE {raw}")
         self._flag(schema)
@@ -178,7 +183,8 @@ class Staging:
         s.execute("CREATE OR REPLACE TABLE gidmap AS SELECT x, ok, "
                   "CASE WHEN male THEN 'male' ELSE 'female' END AS sex, birth, pid "
                   "FROM idmap SEMI JOIN gids USING (h)")
-        pads: dict[str, object] = {"ipad": crypto.hmac_pads()[0], "opad": crypto.hmac_pads()[1]}
+        ipad, opad = crypto.hmac_pads(self.keys)
+        pads: dict[str, object] = {"ipad": ipad, "opad": opad}
         s.execute(
             f"CREATE OR REPLACE TABLE newids AS SELECT x, ok, sex, birth, ps, "
             f"{crypto.pid_sql('ps')} AS pid FROM ("

@@ -18,6 +18,7 @@ import os
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,10 @@ import pandas as pd
 import pyarrow as pa
 
 from renkou.errors import StoreError
+from renkou.logs import get_logger
+from renkou.settings import Settings, get_settings
+
+log = get_logger("registry.store")
 
 SCHEMA_VERSION = 3
 # Version 3: the record content hash is DuckDB's 64-bit hash of the typed columns (earlier:
@@ -35,17 +40,22 @@ SCHEMA_VERSION = 3
 # It also drops the primary-key index of ``identity``: the ingest adds only persons not yet
 # stored (an anti join), and maintaining the index cost ≈ 30 s of a 14-million ingest.
 
-# Memory cap for DuckDB itself; it spills to disk beyond it, but not every operator can:
-# at 4 GB the derived tables of a 14-million store ran out of memory; 6 GB builds them
-# and keeps the process under the 8 GB budget (docs/benchmarks.md). While an ingest stages
-# files, the store and the scratch database share less (RENKOU_DUCKDB_STAGING_MEMORY +
-# RENKOU_DUCKDB_SCRATCH_MEMORY). The scratch holds the batch's ID map (≈ 1 GB at 14 million
-# persons) beside a group's files: at 2 GB it spilled the map and every group's slice of it
-# read from disk (≈ 15 s of a 14-million ingest).
-SCRATCH_MEMORY = os.environ.get("RENKOU_DUCKDB_SCRATCH_MEMORY", "3584MB")
-DEFAULT_MEMORY = os.environ.get("RENKOU_DUCKDB_MEMORY", "6GB")
-STAGING_MEMORY = os.environ.get("RENKOU_DUCKDB_STAGING_MEMORY", "2GB")
-_DEFAULT_THREADS = int(os.environ.get("RENKOU_DUCKDB_THREADS", "2"))
+# DuckDB's resources come from :class:`renkou.settings.Settings` (``duckdb_memory``,
+# ``duckdb_staging_memory``, ``duckdb_scratch_memory``, ``duckdb_threads``), passed in when a
+# store is opened. Why those defaults: DuckDB spills beyond its memory cap, but not every
+# operator can; at 4 GB the derived tables of a 14-million store ran out of memory, 6 GB
+# builds them and keeps the process under the 8 GB budget (docs/benchmarks.md). While an
+# ingest stages files, the store and the scratch database share less (2 GB + 3584 MB): the
+# scratch holds the batch's ID map (≈ 1 GB at 14 million persons) beside a group's files; at
+# 2 GB it spilled the map and every group's slice of it read from disk (≈ 15 s).
+
+
+@dataclass(frozen=True)
+class SqlStep:
+    """One named statement of an ordered build (staging, interval tables, sweeps)."""
+
+    name: str
+    sql: str
 
 
 def _table_ddl(table: str) -> str:
@@ -60,19 +70,16 @@ def schema_sql() -> str:
     return resources.files("renkou.registry").joinpath("schema.sql").read_text(encoding="utf-8")
 
 
-# RENKOU_PROFILE_SQL=FILE appends "seconds<TAB>statement head" per executed statement
-# (benchmarks use it to see where an ingest spends its time).
-_PROFILE = os.environ.get("RENKOU_PROFILE_SQL", "")
-
-
-def _log_statement(sql: str, seconds: float, duckdb_mb: str = "") -> None:
+def _log_statement(profile: Path, sql: str, seconds: float, duckdb_mb: str = "") -> None:
+    """Append "seconds<TAB>resident MB<TAB>statement head<TAB>DuckDB MB" to ``profile``
+    (benchmarks use it to see where an ingest spends its time and memory)."""
     head = " ".join(sql.split())[:90]
     try:  # resident memory after the statement (Linux), to see which step holds memory
         rss_mb = int(Path("/proc/self/statm").read_text().split()[1]) * os.sysconf(
             "SC_PAGE_SIZE") >> 20
     except OSError:
         rss_mb = -1
-    with open(_PROFILE, "a", encoding="utf-8") as fh:
+    with profile.open("a", encoding="utf-8") as fh:
         fh.write(f"{seconds:.3f}\t{rss_mb}\t{head}\t{duckdb_mb}\n")
 
 
@@ -80,17 +87,26 @@ class Connection:
     """Statements, queries and Arrow/DataFrame exchange on one DuckDB connection."""
 
     _con: duckdb.DuckDBPyConnection
+    # A file that receives one line per executed statement (None: no profiling).
+    profile: Path | None = None
 
     def execute(self, sql: str, params: Sequence[object] | dict[str, object] | None = None,
                 ) -> None:
-        t0 = time.perf_counter() if _PROFILE else 0.0
+        t0 = time.perf_counter() if self.profile else 0.0
         try:
             rel = self._con.execute(sql) if params is None else self._con.execute(sql, params)
             rel.fetchall()  # DuckDB ≥ 2 wants every result consumed before the next call
         except duckdb.Error as exc:
             raise StoreError(f"数据库语句失败：{exc}") from exc
-        if _PROFILE:
-            _log_statement(sql, time.perf_counter() - t0, self._duckdb_mb())
+        if self.profile:
+            _log_statement(self.profile, sql, time.perf_counter() - t0, self._duckdb_mb())
+
+    def run_steps(self, steps: Sequence[SqlStep]) -> None:
+        """Execute an ordered build, logging each step's name and time."""
+        for step in steps:
+            t0 = time.perf_counter()
+            self.execute(step.sql)
+            log.debug("%s: %.3f s", step.name, time.perf_counter() - t0)
 
     def _duckdb_mb(self) -> str:
         """DuckDB's own memory accounting (MB in use / MB spilled), for the profile log."""
@@ -113,13 +129,13 @@ class Connection:
 
     def arrow(self, sql: str, params: Sequence[object] | None = None) -> pa.Table:
         """Run a query and return its result as an Arrow table."""
-        t0 = time.perf_counter() if _PROFILE else 0.0
+        t0 = time.perf_counter() if self.profile else 0.0
         try:
             table = self._con.sql(sql, params=params).to_arrow_table()
         except duckdb.Error as exc:
             raise StoreError(f"数据库查询失败：{exc}") from exc
-        if _PROFILE:
-            _log_statement("ARROW " + sql, time.perf_counter() - t0)
+        if self.profile:
+            _log_statement(self.profile, "ARROW " + sql, time.perf_counter() - t0)
         return table
 
     def arrow_reader(self, sql: str, batch_rows: int) -> pa.RecordBatchReader:
@@ -154,24 +170,25 @@ class Connection:
         view is created: a registered view is a catalog entry, and inside a transaction
         DuckDB keeps every dropped one — and the Arrow data it holds — until COMMIT."""
         _data = data  # read by DuckDB's replacement scan
-        t0 = time.perf_counter() if _PROFILE else 0.0
+        t0 = time.perf_counter() if self.profile else 0.0
         try:
             self._con.execute(sql).fetchall()
         except duckdb.Error as exc:
             raise StoreError(f"数据库语句失败：{exc}") from exc
-        if _PROFILE:
-            _log_statement(sql, time.perf_counter() - t0, self._duckdb_mb())
+        if self.profile:
+            _log_statement(self.profile, sql, time.perf_counter() - t0, self._duckdb_mb())
 
     def arrow_with(self, sql: str, data: pa.Table | pa.RecordBatchReader) -> pa.Table:
         """A query over ``_data`` (as in :meth:`execute_with`) as an Arrow table."""
         _data = data  # read by DuckDB's replacement scan
-        t0 = time.perf_counter() if _PROFILE else 0.0
+        t0 = time.perf_counter() if self.profile else 0.0
         try:
             table = self._con.sql(sql).to_arrow_table()
         except duckdb.Error as exc:
             raise StoreError(f"数据库查询失败：{exc}") from exc
-        if _PROFILE:
-            _log_statement("ARROW " + sql, time.perf_counter() - t0, self._duckdb_mb())
+        if self.profile:
+            _log_statement(self.profile, "ARROW " + sql, time.perf_counter() - t0,
+                           self._duckdb_mb())
         return table
 
     def register(self, name: str,
@@ -190,14 +207,16 @@ class Scratch(Connection):
     """An in-memory DuckDB for staging (no transaction of its own: every statement commits,
     so replaced tables are freed at once). Spills to a private temporary folder."""
 
-    def __init__(self, memory: str | None = None) -> None:
+    def __init__(self, memory: str = "1GB", threads: int = 1, *,
+                 profile: Path | None = None) -> None:
         import tempfile
 
+        self.profile = profile
         self._tmp = tempfile.TemporaryDirectory(prefix="renkou-scratch-")
         try:
             self._con = duckdb.connect(":memory:", config={
-                "memory_limit": memory or SCRATCH_MEMORY,
-                "threads": _DEFAULT_THREADS, "temp_directory": self._tmp.name})
+                "memory_limit": memory, "threads": threads,
+                "temp_directory": self._tmp.name})
             self._con.execute("SET enable_progress_bar = false").fetchall()
             # Unsigned and wide integers cross between scratch and store through Arrow.
             self._con.execute("SET arrow_lossless_conversion = true").fetchall()
@@ -221,16 +240,20 @@ class Scratch(Connection):
 class Store(Connection):
     """A connection to one registry database file (人口基础信息库 存储)."""
 
-    def __init__(self, path: Path | str, *, read_only: bool = False) -> None:
+    def __init__(self, path: Path | str, *, read_only: bool = False,
+                 settings: Settings | None = None, profile: Path | None = None) -> None:
         self.path = Path(path)
         self.read_only = read_only
+        # None: the process's settings, read now (never at import time).
+        self.settings = settings if settings is not None else get_settings()
+        self.profile = profile
         if read_only and not self.path.exists():
             raise StoreError(f"数据库文件不存在：{self.path}")
         self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
             self._con = duckdb.connect(str(self.path), read_only=read_only,
-                                       config={"memory_limit": DEFAULT_MEMORY,
-                                               "threads": _DEFAULT_THREADS})
+                                       config={"memory_limit": self.settings.duckdb_memory,
+                                               "threads": self.settings.duckdb_threads})
             self._con.execute("SET enable_progress_bar = false").fetchall()
             # Unsigned and wide integers cross between scratch and store through Arrow.
             self._con.execute("SET arrow_lossless_conversion = true").fetchall()
@@ -335,7 +358,16 @@ class Store(Connection):
         try:
             yield self
         finally:
-            self.execute(f"SET memory_limit = '{DEFAULT_MEMORY}'")
+            self.restore_memory_limit()
+
+    def restore_memory_limit(self) -> None:
+        """Back to the store's own memory limit (``settings.duckdb_memory``)."""
+        self.execute(f"SET memory_limit = '{self.settings.duckdb_memory}'")
+
+    def scratch(self) -> Scratch:
+        """A scratch database for an ingest's staging, sized by the store's settings."""
+        return Scratch(self.settings.duckdb_scratch_memory, self.settings.duckdb_threads,
+                       profile=self.profile)
 
     def __enter__(self) -> Store:
         return self

@@ -10,7 +10,9 @@ every table against the per-date rules of docs/registry-contract.md."""
 
 from __future__ import annotations
 
-from renkou.registry.store import Store
+from renkou.jurisdictions import Jurisdiction
+from renkou.registry.sql import inside_sql
+from renkou.registry.store import SqlStep, Store
 
 _FAR = "DATE '9999-12-31'"  # an open end, so that "end > D" needs no NULL case
 _NONE = "DATE '0001-01-01'"  # sorts a pure break point before starts on the same day
@@ -145,11 +147,12 @@ SELECT pid, coalesce(emp_code, ins_code) AS code, start_date, end_date FROM pick
 # exclusive end); a current hukou without a current residence record makes the person
 # active at the hukou street while it lasts. Overlapping intervals of a person and district
 # are merged into islands, so at any D a person is in at most one row per district.
+# Records outside the jurisdiction (``{inside}``: its prefix comparison) take no part.
 # Islands in one pass: a row starts an island when it begins after every earlier row's
 # ``until`` (``reached``); the island ends at the next island start's ``reached`` (or the
 # partition's last ``until``). Ties in the order cannot split an island: of identical rows,
 # only the first can start one, and island starts are strictly increasing.
-ACTIVE_SPELLS_SQL = f"""
+_ACTIVE_SPELLS_SQL = f"""
 WITH src AS (
   SELECT pid, code, start_date,
          CASE WHEN end_date IS NOT NULL THEN {six_months_reached('end_date')} END AS until
@@ -170,7 +173,7 @@ WITH src AS (
 ), d AS (
   SELECT pid, substr(code, 1, 6) AS district, start_date, coalesce(until, {_FAR}) AS until
   FROM src
-  WHERE start_date IS NOT NULL AND substr(code, 1, 2) = '12'
+  WHERE start_date IS NOT NULL AND {{inside}}
     AND (until IS NULL OR until > start_date)
 ), reach AS (
   SELECT pid, district, start_date,
@@ -189,24 +192,46 @@ _WITH_PERSON = ("CREATE OR REPLACE TABLE {name} AS SELECT s.*, p.sex, p.birth_da
                 "p.death_date FROM ({sql}) s JOIN persons p USING (pid)")
 
 
-def rebuild_resident(store: Store) -> None:
+def active_spells_sql(jurisdiction: Jurisdiction) -> str:
+    return _ACTIVE_SPELLS_SQL.format(inside=inside_sql("code", jurisdiction))
+
+
+def resident_steps() -> list[SqlStep]:
     """``resident_spells`` from ``hukou_spells`` and ``residence_spells``."""
-    store.execute(_WITH_PERSON.format(name="resident_spells", sql=RESIDENT_SPELLS_SQL))
+    return [SqlStep("resident_spells",
+                    _WITH_PERSON.format(name="resident_spells", sql=RESIDENT_SPELLS_SQL))]
 
 
-def rebuild_employed(store: Store) -> None:
-    """``employed_spells`` from ``work_spells`` and ``insurance_spells``."""
-    store.execute(f"CREATE OR REPLACE TEMP TABLE employed_swept AS {EMPLOYED_SWEEP_SQL}")
-    store.execute("CREATE OR REPLACE TEMP TABLE employed_nested AS "
-                  "SELECT DISTINCT pid FROM employed_swept WHERE outlived")
+def employed_steps() -> list[SqlStep]:
+    """``employed_spells`` from ``work_spells`` and ``insurance_spells``: the sweep, then
+    the general pick for the persons with nested spells."""
     sql = ("SELECT pid, code, start_date, end_date FROM employed_swept "
            "ANTI JOIN employed_nested USING (pid) "
            f"UNION ALL SELECT * FROM ({EMPLOYED_NESTED_SQL})")
-    store.execute(_WITH_PERSON.format(name="employed_spells", sql=sql))
-    store.execute("DROP TABLE employed_swept")
-    store.execute("DROP TABLE employed_nested")
+    return [
+        SqlStep("employed: sweep",
+                f"CREATE OR REPLACE TEMP TABLE employed_swept AS {EMPLOYED_SWEEP_SQL}"),
+        SqlStep("employed: nested", "CREATE OR REPLACE TEMP TABLE employed_nested AS "
+                                    "SELECT DISTINCT pid FROM employed_swept WHERE outlived"),
+        SqlStep("employed_spells", _WITH_PERSON.format(name="employed_spells", sql=sql)),
+        SqlStep("employed: drop sweep", "DROP TABLE employed_swept"),
+        SqlStep("employed: drop nested", "DROP TABLE employed_nested"),
+    ]
 
 
-def rebuild_active(store: Store) -> None:
+def active_steps(jurisdiction: Jurisdiction) -> list[SqlStep]:
     """``active_spells`` from the residence, work, insurance, school and resident tables."""
-    store.execute(_WITH_PERSON.format(name="active_spells", sql=ACTIVE_SPELLS_SQL))
+    return [SqlStep("active_spells", _WITH_PERSON.format(
+        name="active_spells", sql=active_spells_sql(jurisdiction)))]
+
+
+def rebuild_resident(store: Store) -> None:
+    store.run_steps(resident_steps())
+
+
+def rebuild_employed(store: Store) -> None:
+    store.run_steps(employed_steps())
+
+
+def rebuild_active(store: Store, jurisdiction: Jurisdiction) -> None:
+    store.run_steps(active_steps(jurisdiction))

@@ -12,8 +12,8 @@ bad_id_check           ID number malformed, impossible birth part or wrong check
 date_in_future         event dated after its own 登记日期, or any date after today
 id_sex_mismatch        性别 (or 男方/女方, 母亲/父亲) contradicts the ID's sequence digit
 id_birthdate_mismatch  出生日期 differs from the birth date inside the ID number
-unknown_division       a division code that is not a known Tianjin district/street (or,
-                       where the other end of a move is allowed outside, not a province)
+unknown_division       a division code not in one of the jurisdiction's areas (or, where
+                       the other end of a move may lie outside, not another province's)
 date_before_birth      event dated before the person was born
 duplicate              the same record delivered again (same record id and the same
                        content, 登记日期 included)
@@ -26,7 +26,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from renkou.regions import TIANJIN, gazetteer
+from renkou.jurisdictions import CODE_LENGTH, Jurisdiction
+from renkou.regions import gazetteer
 from renkou.registry.feeds import FeedField, FeedSchema
 
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -98,23 +99,38 @@ def masked_sql(col: str) -> str:
             f" ELSE repeat('*', length({c})) END")
 
 
-def code_valid_sql(f: FeedField) -> str:
-    """Division-code check by the field's scope (Tianjin district codes and 2-digit province
-    codes from the gazetteer, inlined as constant lists)."""
+def inside_sql(c: str, j: Jurisdiction) -> str:
+    """``c`` (a quoted column) lies in one of the jurisdiction's areas: its district or
+    county (6 digits) for a province-level city, its 街镇 (9 digits) for a district — a
+    constant list, so the check stays one hash look-up per row. A district's own 6-digit
+    code (e.g. its social-insurance bureau) is inside too, though in none of its 街镇."""
+    n = CODE_LENGTH[j.area_level]
+    areas = ", ".join(f"'{a}'" for a in j.area_codes)
+    inside = f"substr({c}, 1, {n}) IN ({areas})"
+    return f"({inside} OR {c} = '{j.code}')" if n > len(j.code) else inside
+
+
+def outside_sql(c: str, j: Jurisdiction) -> str:
+    """``c`` lies outside the jurisdiction, in a known province (GB/T 2260)."""
+    provinces = ", ".join(f"'{p}'" for p in sorted(gazetteer().provinces))
+    return (f"substr({c}, 1, {len(j.prefix)}) <> '{j.prefix}' "
+            f"AND substr({c}, 1, 2) IN ({provinces})")
+
+
+def code_valid_sql(f: FeedField, j: Jurisdiction) -> str:
+    """Division-code check by the field's scope, against the jurisdiction's areas (and,
+    for scope ``any``, the provinces of the gazetteer), inlined as constant lists."""
     c = q(f.field)
-    tj_list = ", ".join(f"'{r.code}'" for r in gazetteer().districts(TIANJIN))
-    prov_list = ", ".join(f"'{p}'" for p in sorted(gazetteer().provinces))
-    tj = f"substr({c}, 1, 6) IN ({tj_list})"
+    inside = inside_sql(c, j)
     digits = f"regexp_full_match({c}, '[0-9]+')"
-    if f.scope == "tianjin_street":
-        return f"({digits} AND length({c}) = 9 AND {tj})"
-    if f.scope == "tianjin_street_or_community":
-        return f"({digits} AND length({c}) IN (9, 12) AND {tj})"
-    if f.scope == "tianjin_any":
-        return f"({digits} AND length({c}) IN (6, 9, 12) AND {tj})"
-    # 'any': inside Tianjin at any level, or another province's 6-digit (or longer) code.
-    return (f"({digits} AND length({c}) IN (6, 9, 12) AND ({tj} OR (substr({c}, 1, 2) <> '12'"
-            f" AND substr({c}, 1, 2) IN ({prov_list}))))")
+    if f.scope == "inside_street":
+        return f"({digits} AND length({c}) = 9 AND {inside})"
+    if f.scope == "inside_street_or_community":
+        return f"({digits} AND length({c}) IN (9, 12) AND {inside})"
+    if f.scope == "inside_any":
+        return f"({digits} AND length({c}) IN (6, 9, 12) AND {inside})"
+    # 'any': inside at any level, or another province's 6-digit (or longer) code.
+    return (f"({digits} AND length({c}) IN (6, 9, 12) AND ({inside} OR ({outside_sql(c, j)})))")
 
 
 def parsed_name(kind: str, field: str) -> str:
@@ -152,7 +168,7 @@ def parsed_select(schema: FeedSchema, id_map: str = "idmap") -> tuple[list[str],
     return items, joins
 
 
-def row_checks(schema: FeedSchema) -> list[tuple[str, str, str]]:
+def row_checks(schema: FeedSchema, j: Jurisdiction) -> list[tuple[str, str, str]]:
     """Ordered (condition, reason, field) triples over the parse layer; a row fails at the
     first true condition. A column absent from the file is '' in every row."""
     checks: list[tuple[str, str, str]] = []
@@ -194,7 +210,7 @@ def row_checks(schema: FeedSchema) -> list[tuple[str, str, str]]:
             checks.append((f"{q(f.field)} <> '' AND {parsed_name('d', f.field)} <> _id_birth",
                            "id_birthdate_mismatch", f.field))
     for f in schema.of_type("code"):
-        checks.append((f"{q(f.field)} <> '' AND NOT {code_valid_sql(f)}", "unknown_division",
+        checks.append((f"{q(f.field)} <> '' AND NOT {code_valid_sql(f, j)}", "unknown_division",
                        f.field))
     if schema.event_date != "birth_date" or schema.subject != "child_id":
         checks.append((f"{ev} < _id_birth", "date_before_birth", schema.event_date))
