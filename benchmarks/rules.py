@@ -103,12 +103,14 @@ def main() -> None:
                     print(f"  with CSV read + write, explain={explain}: {t1 - t0:.2f} s "
                           f"(OUT.csv {size:,.0f} MB)")
     if args.budget:
+        from renkou.jurisdictions import get_jurisdiction
         from renkou.rules.budget import demo_base, project_base
         from renkou.rules.caseload import load_assumptions
 
         a = load_assumptions()
         base_date = dt.date(2024, 12, 31)
-        base, lat = demo_base(args.budget, 7, a, base_date)
+        base, lat = demo_base(args.budget, 7, a, base_date,
+                              jurisdiction=get_jurisdiction("tianjin"))
         for key, _ in cases:
             t0 = time.perf_counter()
             project_base(key, base, lat, base_date, 2025, 2035, {}, a)

@@ -8,11 +8,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from renkou.jurisdictions import get_jurisdiction
 from renkou.rules.budget import demo_base, project_base, summarise
 from renkou.rules.caseload import base_from_frame, load_assumptions, scheme_costs
 from renkou.rules.imputation import PersonBase, gompertz_survival
 
 BASE = dt.date(2024, 12, 31)
+TIANJIN = get_jurisdiction("tianjin")
 
 
 def test_remaining_life_expectancy_at_60_is_plausible() -> None:
@@ -37,14 +39,14 @@ def test_base_from_registry_frame_keeps_tianjin_hukou_and_imputes_unknown_urban(
                        "birth_date": ["1940-01-01", "1950-05-05", "1930-03-03"],
                        "hukou_district": ["120101", None, "120116"],
                        "urban": [True, pd.NA, pd.NA]})
-    base, lat = base_from_frame(df, BASE, 1, load_assumptions())
+    base, lat = base_from_frame(df, BASE, 1, load_assumptions(), TIANJIN)
     assert base.district.tolist() == ["120101", "120116"]
     assert base.urban[0] and len(lat.u["care"]) == 2
 
 
 def test_costs_follow_amounts_and_shares() -> None:
     a = load_assumptions()
-    base, lat = demo_base(20_000, 3, a, BASE)
+    base, lat = demo_base(20_000, 3, a, BASE, jurisdiction=TIANJIN)
     when = dt.date(2025, 7, 1)
     costs, groups = scheme_costs("tianjin-home-care", base, lat, when, np.ones(base.n), {}, a)
     total = costs["annual_cost_total"].sum()
@@ -65,7 +67,7 @@ def test_costs_follow_amounts_and_shares() -> None:
 
 
 def test_more_uptake_means_more_meal_cost() -> None:
-    base, lat = demo_base(20_000, 4, load_assumptions(), BASE)
+    base, lat = demo_base(20_000, 4, load_assumptions(), BASE, jurisdiction=TIANJIN)
     when = dt.date(2025, 7, 1)
     low, _ = scheme_costs("tianjin-meal", base, lat, when, np.ones(base.n), {},
                           load_assumptions({"meal_uptake": 0.1}))
@@ -77,7 +79,7 @@ def test_more_uptake_means_more_meal_cost() -> None:
 
 def test_projection_by_year_adds_up() -> None:
     a = load_assumptions()
-    base, lat = demo_base(10_000, 5, a, BASE)
+    base, lat = demo_base(10_000, 5, a, BASE, jurisdiction=TIANJIN)
     by_district, _ = project_base("family-planning-assistance", base, lat, BASE, 2025, 2027,
                                   {"fp_annual_adjustment_rate": 0.1}, a)
     by_year = summarise(by_district)
@@ -93,7 +95,7 @@ def test_scheme_change_costs_exactly_the_changed_amount() -> None:
     from renkou.rules.budget import compare_paths
 
     a = load_assumptions()
-    base, lat = demo_base(10_000, 6, a, BASE)
+    base, lat = demo_base(10_000, 6, a, BASE, jurisdiction=TIANJIN)
     baseline, groups = project_base("tianjin-home-care", base, lat, BASE, 2025, 2026, {}, a)
     scenario, _ = project_base("tianjin-home-care", base, lat, BASE, 2025, 2026,
                                {"care_amount_severe": 800}, a)

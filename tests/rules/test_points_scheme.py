@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from importlib import resources
 from pathlib import Path
 
 import pytest
@@ -35,12 +36,13 @@ def test_sample_is_labelled_and_every_value_cites_a_source() -> None:
 
 
 def test_the_target_is_quoted_from_the_plan() -> None:
-    plan = (Path("/work/shared/seeds/tianjin-14th-fyp-population-plan.txt"))
+    # The plan's text as shipped with the package (plans/data/sources).
+    plan = resources.files("renkou").joinpath(
+        "plans/data/sources/tianjin-14th-fyp-population-plan.txt")
     t = load_scheme().targets["hukou_net_growth"]
     assert (t.value, t.from_year, t.to_year) == (800_000, 2021, 2025)
-    if plan.exists():
-        assert "户籍人口净增长80万人以上" in plan.read_text(encoding="utf-8")
-        assert "户籍人口净增长80万人以上" in t.source
+    assert "户籍人口净增长80万人以上" in plan.read_text(encoding="utf-8")
+    assert "户籍人口净增长80万人以上" in t.source
 
 
 def test_values_are_dated() -> None:

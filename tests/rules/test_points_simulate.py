@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from renkou.errors import InputError
-from renkou.regions import tianjin_districts
+from renkou.jurisdictions import get_jurisdiction
 from renkou.rules.points.applicants import generate_applicants
 from renkou.rules.points.columns import ApplicantTable, parse_applicants
 from renkou.rules.points.inflow import hukou_effect, settled_inflow
@@ -74,8 +74,7 @@ def test_inflow_array_matches_the_admitted(pool: ApplicantTable) -> None:
     idx = np.flatnonzero(ranked.admitted)
     women = int((pool.sex[idx] == 1).sum())
     assert inflow.array[1, :, 1, :].sum() == women
-    binhai = tianjin_districts().index(next(d for d in tianjin_districts()
-                                            if d.code == "120116"))
+    binhai = get_jurisdiction("tianjin").area_codes.index("120116")
     assert inflow.array[1, binhai].sum() == int((np.array(pool.district_codes)[
         pool.district[idx]] == "120116").sum())
     ages = ranked.score.age[idx]
@@ -90,13 +89,14 @@ def test_inflow_array_matches_the_admitted(pool: ApplicantTable) -> None:
 
 
 def _projection_inputs(base: int, end: int, regions: int):  # type: ignore[no-untyped-def]
-    projection = pytest.importorskip("renkou.demography.projection")
+    from renkou.demography import projection
+
     y, a = end - base, 101
     pop = np.full((regions, 2, a), 1000.0)
     asfr = np.full((y, regions, projection.N_FERTILE), 0.04)
     mx = np.full((y, regions, 2, a), 0.01)
     srb = np.full((y, regions), 1.06)
-    codes = tuple(d.code for d in tianjin_districts())
+    codes = tuple(d.code for d in get_jurisdiction("tianjin").areas)
     return projection.ProjectionInputs(base_year=base, end_year=end, population=pop,
                                        asfr=asfr, mx=mx, srb=srb, region_codes=codes)
 

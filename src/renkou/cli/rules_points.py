@@ -13,24 +13,23 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import typer
 
+from renkou.cli.rules import rules_app
 from renkou.errors import InputError
 from renkou.rules.points.applicants import generate_applicants
 from renkou.rules.points.columns import ApplicantTable, RowProblem, parse_applicants
 from renkou.rules.points.inflow import hukou_effect
-from renkou.rules.points.loader import load_changes, load_scheme, parse_change_args
+from renkou.rules.points.loader import (
+    load_changes,
+    load_scheme,
+    parse_change_args,
+    scheme_jurisdiction,
+)
 from renkou.rules.points.rank import rank
 from renkou.rules.points.scheme import SAMPLE_SCHEME, PointsScheme
 from renkou.rules.points.score import score
 from renkou.rules.points.simulate import Simulation, simulate
+from renkou.settings import get_settings
 from renkou.tables import read_table, write_table
-
-try:  # the `renkou rules` group belongs to cli/rules.py; attach to it when it is there
-    from renkou.cli.rules import rules_app
-
-    _OWN_GROUP = False
-except ImportError:  # pragma: no cover - only before cli/rules.py exists
-    rules_app = typer.Typer(help="政策规则计算 / rules as code", no_args_is_help=True)
-    _OWN_GROUP = True
 
 points_app = typer.Typer(
     help="积分落户：计分、排名、方案调整模拟、模拟申请人 / points-based hukou settlement",
@@ -61,7 +60,8 @@ def _report(problems: list[RowProblem], file: str) -> None:
 def _load(applicants: Path, scheme_name: str) -> tuple[ApplicantTable, PointsScheme]:
     scheme = load_scheme(scheme_name)
     df = read_table(applicants)
-    table, problems = parse_applicants(df, file=str(applicants), city=scheme.city)
+    table, problems = parse_applicants(df, file=str(applicants),
+                                       jurisdiction=scheme_jurisdiction(scheme))
     _report(problems, str(applicants))
     bad_rows = len({p.row for p in problems})
     if len(table) == 0:
@@ -130,7 +130,7 @@ def rank_cmd(
     when = _date(as_of, "--as-of")
     table, scheme = _load(applicants, scheme_name)
     scheme = _with_admission(scheme, when, quota, threshold)
-    ranked = rank(score(table, scheme, when))
+    ranked = rank(score(table, scheme, when), get_settings().pseudonym_key_bytes())
     _write(ranked.columns(), out)
     typer.echo(f"候选 {ranked.order.shape[0]} 人，名额 {ranked.quota or '不限'}，"
                f"获准 {ranked.n_admitted} 人，最低获准积分 {ranked.cutoff_points}，"
@@ -192,7 +192,8 @@ def simulate_cmd(
             raise InputError("--settle-to 不能早于 --settle-from")
         settle_years = tuple(range(first, last + 1))
     sim = simulate(table, scheme, when, changes, source=source, base_year=base_year,
-                   end_year=end_year, settle_years=settle_years)
+                   end_year=end_year, settle_years=settle_years,
+                   pseudonym_key=get_settings().pseudonym_key_bytes())
     sheets = {
         "summary": sim.summary(),
         "admitted-instead": sim.people("admitted_instead"),
@@ -260,14 +261,14 @@ def generate_cmd(
     seed: int = typer.Option(2021, "--seed", help="随机种子 / random seed"),
     out: Path = typer.Option(..., "--out", help="输出文件（CSV/XLSX/Parquet）"),
     as_of: str = typer.Option("2021-12-31", "--as-of", help="申请截止日期（年龄按此计算）"),
+    scheme_name: str = SchemeOpt,
 ) -> None:
-    """生成示例城市（天津）的模拟积分落户申请人表（有种子，可复现）。"""
-    df = generate_applicants(n, seed, _date(as_of, "--as-of"))
+    """按积分方案所属辖区及其模拟申请人假设（applicant_pool），生成模拟积分落户申请人表
+    （有种子，可复现）。"""
+    df = generate_applicants(n, seed, _date(as_of, "--as-of"), load_scheme(scheme_name))
     write_table(df, out)
     typer.echo(f"已生成 {n} 名模拟申请人（种子 {seed}）→ {out}")
 
 
 def register(app: typer.Typer) -> None:
     rules_app.add_typer(points_app, name="points")
-    if _OWN_GROUP:
-        app.add_typer(rules_app, name="rules")

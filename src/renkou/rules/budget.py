@@ -15,13 +15,15 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from renkou.errors import InputError
+from renkou.jurisdictions import Jurisdiction
 from renkou.rules.caseload import (
+    budget_districts,
     floor_age,
     load_assumptions,
     registry_base,
@@ -32,6 +34,9 @@ from renkou.rules.imputation import Latent, PersonBase, gompertz_survival
 from renkou.rules.inputs import completed_years
 from renkou.rules.parameters import ParameterSet
 from renkou.rules.schemes import get_scheme
+
+if TYPE_CHECKING:
+    from renkou.registry import Registry
 
 
 @dataclass(frozen=True)
@@ -110,7 +115,7 @@ def compare_paths(baseline: pd.DataFrame, scenario: pd.DataFrame) -> pd.DataFram
     return m
 
 
-def project_budget(scheme: str, db: Path | str, from_year: int, to_year: int,
+def project_budget(scheme: str, registry: Registry, from_year: int, to_year: int,
                    overrides: Mapping[str, Any] | None = None, *, seed: int = 2025,
                    base_date: dt.date | None = None, compare: bool = False) -> BudgetResult:
     """Caseload and annual cost by year, district and payer from the registry forward.
@@ -119,10 +124,11 @@ def project_budget(scheme: str, db: Path | str, from_year: int, to_year: int,
     assumptions) and the difference is returned in :attr:`BudgetResult.comparison`."""
     if to_year < from_year:
         raise InputError("终止年不能早于起始年")
+    get_scheme(scheme).require(registry.jurisdiction())
     s_over, a_over = split_overrides(scheme, overrides or {})
     assumptions = load_assumptions(a_over)
     base_date = base_date or dt.date(from_year - 1, 12, 31)
-    base, lat = registry_base(db, base_date, seed, assumptions)
+    base, lat = registry_base(registry, base_date, seed, assumptions)
     by_district, groups = project_base(scheme, base, lat, base_date, from_year, to_year,
                                        s_over, assumptions)
     years = list(range(from_year, to_year + 1))
@@ -171,13 +177,12 @@ def budget_workbook(result: BudgetResult, path: Path | str) -> Path:
     return p
 
 
-def demo_base(n: int, seed: int, assumptions: ParameterSet, as_of: dt.date
-              ) -> tuple[PersonBase, Latent]:
-    """A synthetic hukou population (ages 40–100, all districts) for tests and benchmarks."""
-    from renkou.regions import tianjin_districts
-
+def demo_base(n: int, seed: int, assumptions: ParameterSet, as_of: dt.date, *,
+              jurisdiction: Jurisdiction) -> tuple[PersonBase, Latent]:
+    """A synthetic hukou population (ages 40–100, all districts of ``jurisdiction``) for
+    tests and benchmarks."""
     rng = np.random.default_rng(seed)
-    codes = np.array([r.code for r in tianjin_districts()], dtype=object)
+    codes = np.array(list(budget_districts(jurisdiction)), dtype=object)
     days = rng.integers(40 * 365, 100 * 365, n)
     birth = np.datetime64(as_of, "D") - days.astype("timedelta64[D]")
     base = PersonBase(district=rng.choice(codes, n), sex=rng.choice(

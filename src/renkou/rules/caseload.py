@@ -10,15 +10,15 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from renkou.errors import InputError, StoreError
-from renkou.regions import tianjin_districts
+from renkou.errors import InputError
+from renkou.jurisdictions import Jurisdiction
+from renkou.regions import gazetteer
 from renkou.rules.conditions import Columns
 from renkou.rules.engine import split_shares
 from renkou.rules.imputation import (
@@ -29,8 +29,11 @@ from renkou.rules.imputation import (
     resolve_urban,
 )
 from renkou.rules.parameters import ParameterSet, load_parameters
-from renkou.rules.schemes import SCHEME_KEYS, get_scheme
+from renkou.rules.schemes import get_scheme
 from renkou.types import FloatArray
+
+if TYPE_CHECKING:
+    from renkou.registry import Registry
 
 ASSUMPTIONS = "caseload-assumptions"
 MONTHS = 12
@@ -60,27 +63,26 @@ def split_overrides(scheme: str, overrides: Mapping[str, Any]
             {k: v for k, v in overrides.items() if k in assumption_names})
 
 
-def registry_base(db: Path | str, as_of: dt.date, seed: int,
+def budget_districts(jurisdiction: Jurisdiction) -> dict[str, str]:
+    """The districts (code → name) caseloads are counted by: a city's districts, or the
+    district itself for a district deployment (whose areas are its 街镇)."""
+    if jurisdiction.area_level == "district":
+        return {a.code: a.name for a in jurisdiction.areas}
+    return {jurisdiction.code: jurisdiction.name}
+
+
+def registry_base(registry: Registry, as_of: dt.date, seed: int,
                   assumptions: ParameterSet) -> tuple[PersonBase, Latent]:
     """Hukou population (户籍人口) of the registry on ``as_of`` with each person's latent draws."""
-    from renkou.registry import Registry
-
-    path = Path(db)
-    if not path.exists():
-        raise StoreError(f"数据库文件不存在：{path}")
-    reg = Registry(path, read_only=True)
-    try:
-        df = reg.persons(as_of, caliber="hukou")
-    finally:
-        reg.store.close()
-    return base_from_frame(df, as_of, seed, assumptions)
+    df = registry.persons(as_of, caliber="hukou")
+    return base_from_frame(df, as_of, seed, assumptions, registry.jurisdiction())
 
 
-def base_from_frame(df: pd.DataFrame, as_of: dt.date, seed: int, assumptions: ParameterSet
-                    ) -> tuple[PersonBase, Latent]:
+def base_from_frame(df: pd.DataFrame, as_of: dt.date, seed: int, assumptions: ParameterSet,
+                    jurisdiction: Jurisdiction) -> tuple[PersonBase, Latent]:
     """Build the base from ``Registry.persons`` columns (sex, birth_date, hukou_district, urban);
-    rows without a Tianjin hukou district are left out."""
-    codes = {r.code for r in tianjin_districts()}
+    rows without a hukou district of ``jurisdiction`` are left out."""
+    codes = set(budget_districts(jurisdiction))
     district = df["hukou_district"].astype(object).where(df["hukou_district"].notna(), "")
     keep = district.isin(codes).to_numpy(dtype=bool)
     df = df.loc[keep]
@@ -96,8 +98,9 @@ def base_from_frame(df: pd.DataFrame, as_of: dt.date, seed: int, assumptions: Pa
     return base, lat
 
 
-def _names() -> dict[str, str]:
-    return {r.code: r.name for r in tianjin_districts()}
+def _names(codes: npt.NDArray[np.object_]) -> dict[str, str]:
+    gaz = gazetteer()
+    return {str(c): gaz.regions[c].name for c in set(codes.tolist()) if c in gaz.regions}
 
 
 def _aggregate(district: npt.NDArray[np.object_], weights: FloatArray,
@@ -105,7 +108,7 @@ def _aggregate(district: npt.NDArray[np.object_], weights: FloatArray,
                                       FloatArray]]) -> pd.DataFrame:
     """Sum caseload and annual costs by district for each (name, mask, city, district,
     unallocated) component; costs are annual per person."""
-    names = _names()
+    names = _names(district)
     frames = []
     for name, mask, city, dist, unalloc in components:
         w = np.where(mask, weights, 0.0)
@@ -147,10 +150,9 @@ def scheme_costs(scheme: str, base: PersonBase, lat: Latent, when: dt.date,
     from renkou.rules.schemes.family_planning import evaluate_fp, load_fp_parameters
 
     a = assumptions.at(when)
-    if scheme not in SCHEME_KEYS:
-        raise InputError(f"没有名为 {scheme} 的项目")
-    if scheme == "family-planning-assistance":
-        fp = load_fp_parameters(scheme_overrides)
+    engine = get_scheme(scheme).engine
+    if engine == "family-planning":
+        fp = load_fp_parameters(scheme_overrides, scheme)
         from renkou.rules.schemes.family_planning import with_dynamic_adjustment
 
         fp = with_dynamic_adjustment(fp, when.year)
@@ -165,8 +167,8 @@ def scheme_costs(scheme: str, base: PersonBase, lat: Latent, when: dt.date,
         labels = {"death": "独生子女死亡家庭", "disabled": "独生子女伤残家庭"}
         return (_aggregate(base.district, weights, comps),
                 _groups(base.district, weights, groups, labels))
-    if scheme == "tianjin-home-care":
-        care_p, _ = load_care_parameters(scheme_overrides)
+    if engine == "elderly-care":
+        care_p, _ = load_care_parameters(scheme, scheme_overrides)
         wage = float(care_p["minimum_wage_monthly"].at(when))
         cols = elderly_columns(base, lat, when, a, wage)
         r_care = evaluate_care(cols, base.n, when, care_p)
@@ -182,7 +184,7 @@ def scheme_costs(scheme: str, base: PersonBase, lat: Latent, when: dt.date,
                                         "severe": "其中重度"}[level]
         return (_aggregate(base.district, weights, comps),
                 _groups(base.district, weights, groups, labels))
-    meal_p = load_meal_parameters(scheme_overrides)
+    meal_p = load_meal_parameters(scheme, scheme_overrides)
     wage = float(meal_p["minimum_wage_monthly"].at(when))
     cols = elderly_columns(base, lat, when, a, wage)
     r_meal = evaluate_meal(cols, base.n, when, meal_p)
@@ -209,19 +211,21 @@ def scheme_costs(scheme: str, base: PersonBase, lat: Latent, when: dt.date,
 
 
 def floor_age(scheme: str) -> int:
-    return FP_FLOOR if scheme == "family-planning-assistance" else ELDERLY_FLOOR
+    return FP_FLOOR if get_scheme(scheme).engine == "family-planning" else ELDERLY_FLOOR
 
 
-def registry_caseload(scheme: str, db: Path | str, as_of: dt.date,
+def registry_caseload(scheme: str, registry: Registry, as_of: dt.date,
                       overrides: Mapping[str, Any] | None = None, *, seed: int = 2025
                       ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Caseload, monthly and annual cost by district and component of ``scheme`` on
-    ``as_of``, and caseload by district and group (groups overlap)."""
+    ``as_of``, and caseload by district and group (groups overlap). A scheme of another
+    jurisdiction than the store's is refused."""
     from renkou.rules.inputs import completed_years
 
+    get_scheme(scheme).require(registry.jurisdiction())
     s_over, a_over = split_overrides(scheme, overrides or {})
     assumptions = load_assumptions(a_over)
-    base, lat = registry_base(db, as_of, seed, assumptions)
+    base, lat = registry_base(registry, as_of, seed, assumptions)
     old = completed_years(base.birth_date, as_of) >= floor_age(scheme)
     base, lat = base.subset(old), lat.subset(old)
     costs, by_group = scheme_costs(scheme, base, lat, as_of, np.ones(base.n), s_over,

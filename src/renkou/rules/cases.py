@@ -141,13 +141,13 @@ def run_case(scheme: str, defaults: Mapping[str, Any], case: Mapping[str, Any]) 
 def handles(path: Path) -> bool:
     """Whether a case file belongs to one of these schemes (points cases have their own
     runner, ``tests/rules/test_points_yaml.py``)."""
-    from renkou.rules.schemes import SCHEME_KEYS
+    from renkou.rules.schemes import scheme_keys
 
     try:
         doc = yaml.load(path.read_text(encoding="utf-8"), Loader=CaseLoader)
     except yaml.YAMLError:
         return False
-    return isinstance(doc, dict) and str(doc.get("scheme")) in SCHEME_KEYS
+    return isinstance(doc, dict) and str(doc.get("scheme")) in scheme_keys()
 
 
 def run_case_file(path: Path) -> list[CaseOutcome]:

@@ -1,23 +1,24 @@
-"""Synthetic applicant pool (积分落户申请人模拟样本) for the demo city, seeded.
+"""Synthetic applicant pool (积分落户申请人模拟样本) for a points scheme, seeded.
 
-The distributions are plausible assumptions for a Tianjin-like city, not published figures:
-Tianjin settles most graduates with a bachelor's degree or more through the “海河英才” talent
-programme, so the points pool leans towards 大专 and below; ages cluster in the early thirties;
-insurance and residence years grow with age; the work districts follow 2020 census resident
-population tilted towards the ring districts and 滨海新区 (where migrants concentrate); origin
-provinces follow the usual pattern of migrants to Tianjin (河北 first, then 山东, 河南 and the
-north-east). Change them here, not in the scoring code."""
+The distributions are plausible assumptions, not published figures. Education, titles, skills
+and awards lean towards 大专 and below (graduates with a bachelor's degree or more mostly
+settle through talent programmes, not points); ages cluster in the early thirties; insurance
+and residence years grow with age. Work districts follow the 2020 census residents of the
+scheme's jurisdiction tilted by area group, and origin provinces follow shares — both from
+the scheme's ``applicant_pool`` section. Change them there, not in the scoring code."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
 
 from renkou.errors import InputError
-from renkou.regions import gazetteer
 from renkou.rules.points.columns import COLUMNS
+from renkou.rules.points.loader import load_scheme, scheme_jurisdiction
+from renkou.rules.points.scheme import PointsScheme
 
 # Shares (sum to one) — assumptions, see module docstring.
 EDUCATION_SHARES: dict[str, float] = {
@@ -30,13 +31,6 @@ SKILL_SHARES: dict[str, float] = {"none": 0.75, "5": 0.05, "4": 0.08, "3": 0.08,
                                   "1": 0.01}
 AWARD_SHARES: dict[str, float] = {"none": 0.96, "district": 0.03, "city": 0.009,
                                   "national": 0.001}
-ORIGIN_SHARES: dict[str, float] = {
-    "13": 0.30, "37": 0.12, "41": 0.11, "23": 0.07, "14": 0.05, "34": 0.05, "15": 0.04,
-    "21": 0.04, "22": 0.03, "32": 0.03, "51": 0.03, "62": 0.02, "42": 0.02, "11": 0.02,
-    "43": 0.01, "61": 0.01, "36": 0.01, "50": 0.01, "44": 0.01, "33": 0.01,
-}
-# Migrants concentrate outside the central city: multipliers on 2020 resident population.
-DISTRICT_TILT: dict[str, float] = {"central": 0.6, "ring": 1.3, "binhai": 1.6, "outer": 0.8}
 MALE_SHARE = 0.55
 PERMIT_SHARE = 0.92
 SHORTAGE_SHARE = 0.12
@@ -44,17 +38,25 @@ DISHONEST_SHARE = 0.01
 VIOLATION_RATE = 0.05  # mean administrative penalties per applicant (Poisson)
 
 
-def _choice(rng: np.random.Generator, shares: dict[str, float], n: int) -> np.ndarray:
+def _choice(rng: np.random.Generator, shares: Mapping[str, float], n: int) -> np.ndarray:
     keys = np.array(list(shares), dtype=object)
     p = np.array(list(shares.values()), dtype=np.float64)
     return keys[rng.choice(len(keys), size=n, p=p / p.sum())]
 
 
 def generate_applicants(n: int, seed: int = 2021, as_of: dt.date = dt.date(2021, 12, 31),
-                        city: str = "120000") -> pd.DataFrame:
-    """``n`` synthetic applicants as text columns (:data:`COLUMNS`), as read from a CSV."""
+                        scheme: PointsScheme | None = None) -> pd.DataFrame:
+    """``n`` synthetic applicants as text columns (:data:`COLUMNS`), as read from a CSV, for
+    ``scheme`` (default: the shipped sample scheme)."""
     if n < 1:
         raise InputError("申请人数必须为正整数")
+    scheme = scheme or load_scheme()
+    pool = scheme.applicant_pool
+    if not pool.get("origin_shares"):
+        raise InputError(f"积分方案 {scheme.key} 没有 applicant_pool.origin_shares，"
+                         "无法生成模拟申请人")
+    origin_shares = {str(k): float(v) for k, v in pool["origin_shares"].items()}
+    tilt = {str(k): float(v) for k, v in (pool.get("area_group_tilt") or {}).items()}
     rng = np.random.default_rng(seed)
     age = np.clip(np.round(rng.gamma(9.0, 1.5, n) + 19.0), 18, 59).astype(np.int64)
     day_in_year = rng.integers(0, 365, n)
@@ -70,8 +72,8 @@ def generate_applicants(n: int, seed: int = 2021, as_of: dt.date = dt.date(2021,
         permit, np.round(np.minimum(insurance + rng.normal(0.5, 1.0, n), work_years).clip(0)
                          * 12) / 12, 0.0)
 
-    districts = gazetteer().districts(city)
-    weights = np.array([(d.census2020 or 1) * DISTRICT_TILT.get(d.group or "", 1.0)
+    districts = scheme_jurisdiction(scheme).areas
+    weights = np.array([(d.census2020 or 1) * tilt.get(d.group or "", 1.0)
                         for d in districts])
     district_codes = np.array([d.code for d in districts], dtype=object)
     district = district_codes[rng.choice(len(districts), size=n, p=weights / weights.sum())]
@@ -91,7 +93,7 @@ def generate_applicants(n: int, seed: int = 2021, as_of: dt.date = dt.date(2021,
         "shortage_occupation": np.where(rng.random(n) < SHORTAGE_SHARE, "true", "false"),
         "award": _choice(rng, AWARD_SHARES, n),
         "district": district,
-        "origin_province": _choice(rng, ORIGIN_SHARES, n),
+        "origin_province": _choice(rng, origin_shares, n),
         "violations": rng.poisson(VIOLATION_RATE, n).astype(str),
         "dishonest": np.where(rng.random(n) < DISHONEST_SHARE, "true", "false"),
         "application_date": application.astype(str),

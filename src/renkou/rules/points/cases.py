@@ -32,7 +32,7 @@ import pandas as pd
 from renkou.errors import RenkouError
 from renkou.rules.cases import CaseOutcome, load_case_file
 from renkou.rules.points.columns import COLUMNS, parse_applicants
-from renkou.rules.points.loader import load_scheme
+from renkou.rules.points.loader import load_scheme, scheme_jurisdiction
 from renkou.rules.points.rank import rank
 from renkou.rules.points.scheme import PointsScheme
 from renkou.rules.points.score import score
@@ -83,7 +83,7 @@ def run_points_case(base: PointsScheme, defaults: Mapping[str, Any],
     try:
         as_of = _date(case["as_of"])
         table, problems = parse_applicants(_table([case.get("input") or {}], defaults, as_of),
-                                           file=name)
+                                           file=name, jurisdiction=scheme_jurisdiction(base))
         if "error_column" in case:
             cols = {p.column for p in problems}
             ok = case["error_column"] in cols
@@ -117,7 +117,7 @@ def run_points_ranking(base: PointsScheme, defaults: Mapping[str, Any],
     try:
         as_of = _date(case["as_of"])
         table, problems = parse_applicants(_table(case.get("applicants") or [], defaults, as_of),
-                                           file=name)
+                                           file=name, jurisdiction=scheme_jurisdiction(base))
         if problems:
             return CaseOutcome(name, False, "；".join(str(p) for p in problems))
         ranked = rank(score(table, _scheme(base, case, as_of), as_of, explain=False),

@@ -39,7 +39,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from renkou.errors import InputError
+from renkou.jurisdictions import Jurisdiction
 from renkou.regions import gazetteer
+from renkou.rules.points.loader import sample_jurisdiction
 from renkou.tables import require_columns, sheet_row
 from renkou.types import BoolArray, FloatArray
 
@@ -188,8 +190,8 @@ def _province_lookup() -> dict[str, str]:
     return out
 
 
-def _district_lookup(city: str) -> tuple[tuple[str, ...], dict[str, int]]:
-    districts = gazetteer().districts(city)
+def _district_lookup(jurisdiction: Jurisdiction) -> tuple[tuple[str, ...], dict[str, int]]:
+    districts = jurisdiction.areas
     codes = tuple(d.code for d in districts)
     out: dict[str, int] = {}
     for i, d in enumerate(districts):
@@ -200,8 +202,10 @@ def _district_lookup(city: str) -> tuple[tuple[str, ...], dict[str, int]]:
 
 
 def parse_applicants(df: pd.DataFrame, file: str = "申请人表",
-                     city: str = "120000") -> tuple[ApplicantTable, list[RowProblem]]:
-    """Validate an applicant table read as text (``renkou.tables.read_table``).
+                     jurisdiction: Jurisdiction | None = None
+                     ) -> tuple[ApplicantTable, list[RowProblem]]:
+    """Validate an applicant table read as text (``renkou.tables.read_table``); districts are
+    the areas of ``jurisdiction`` (default: that of the shipped sample scheme).
 
     Returns the valid rows and one problem per invalid cell; a row with any problem is left
     out. Missing columns are an :class:`InputError` for the whole file."""
@@ -265,7 +269,7 @@ def parse_applicants(df: pd.DataFrame, file: str = "申请人表",
         report(~(is_true | is_false), c, "应为 true 或 false")
         flags[c] = is_true
 
-    district_codes, district_map = _district_lookup(city)
+    district_codes, district_map = _district_lookup(jurisdiction or sample_jurisdiction())
     district, district_missing = _lookup(text["district"], district_map)
     report(district_missing, "district",
            f"不是本市的区（应为区划代码或区名，如 {district_codes[0]}）")

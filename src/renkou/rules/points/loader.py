@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 
 from renkou.errors import InputError, NotFoundError
+from renkou.jurisdictions import Jurisdiction, get_jurisdiction
 from renkou.rules.parameters import Parameter, parameter_from_mapping
 from renkou.rules.points.scheme import (
     KINDS,
@@ -112,8 +113,26 @@ def parse_scheme(raw: dict[str, Any], where: str = "积分方案") -> PointsSche
         sample=bool(raw.get("sample", False)), notice=str(raw.get("notice", "")).strip(),
         indicators=indicators, admission=admission, groups=groups, targets=targets,
         motivation=tuple(str(m) for m in raw.get("motivation", [])),
-        city=str(raw.get("city", "120000")),
+        jurisdiction=_jurisdiction_key(raw, where),
+        applicant_pool=dict(raw.get("applicant_pool") or {}),
     )
+
+
+def _jurisdiction_key(raw: dict[str, Any], where: str) -> str:
+    """The scheme's jurisdiction, which must be declared and known."""
+    key = raw.get("jurisdiction")
+    if not key:
+        raise InputError(f"{where}：积分方案须声明 jurisdiction（适用辖区，如 tianjin）")
+    return get_jurisdiction(str(key)).key
+
+
+def scheme_jurisdiction(scheme: PointsScheme) -> Jurisdiction:
+    return get_jurisdiction(scheme.jurisdiction)
+
+
+def sample_jurisdiction() -> Jurisdiction:
+    """The jurisdiction of the shipped sample scheme (the default for applicant tables)."""
+    return scheme_jurisdiction(load_scheme())
 
 
 def load_scheme(name_or_path: str | Path = SAMPLE_SCHEME) -> PointsScheme:

@@ -26,7 +26,6 @@ import numpy.typing as npt
 import pandas as pd
 
 from renkou.rules.points.score import ScoreResult
-from renkou.settings import get_settings
 from renkou.types import BoolArray
 
 IntArray = npt.NDArray[np.int64]
@@ -70,16 +69,16 @@ class RankResult:
         return pd.DataFrame(self.columns())
 
 
-def pseudonyms(ids: npt.NDArray[np.object_], key: bytes | None = None) -> npt.NDArray[np.uint64]:
+def pseudonyms(ids: npt.NDArray[np.object_], key: bytes) -> npt.NDArray[np.uint64]:
     """Keyed pseudonyms of applicant ids: the first 64 bits of HMAC-SHA256, as integers (their
     order is the order of the hex digests, up to a 1-in-2⁶⁴ collision)."""
-    k = key if key is not None else get_settings().pseudonym_key_bytes()
-    return np.array([int.from_bytes(hmac.digest(k, str(i).encode(), "sha256")[:8], "big")
+    return np.array([int.from_bytes(hmac.digest(key, str(i).encode(), "sha256")[:8], "big")
                      for i in ids], dtype=np.uint64)
 
 
-def rank(result: ScoreResult, pseudonym_key: bytes | None = None) -> RankResult:
-    """Rank the candidates and admit up to the quota in force on the score's date."""
+def rank(result: ScoreResult, pseudonym_key: bytes) -> RankResult:
+    """Rank the candidates and admit up to the quota in force on the score's date;
+    ``pseudonym_key`` (the deployment's pseudonym key) orders full ties."""
     rules = result.scheme.admission
     a = result.applicants
     candidate = result.eligible.copy()

@@ -20,6 +20,7 @@ Points are ``weight × raw``, clipped to ``[-cap, cap]``. Indicators sharing a `
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
@@ -118,7 +119,9 @@ class PointsScheme:
     groups: dict[str, Group]
     targets: dict[str, Target]
     motivation: tuple[str, ...] = ()
-    city: str = "120000"
+    jurisdiction: str = ""  # key of the jurisdiction the scheme is for (tianjin …)
+    # Assumptions of the synthetic applicant pool (area_group_tilt, origin_shares).
+    applicant_pool: Mapping[str, Any] = field(default_factory=dict)
 
     def indicator(self, key: str) -> Indicator:
         for ind in self.indicators:

@@ -163,8 +163,8 @@ def _labels(a: ApplicantTable, age: IntArray,
 def simulate(applicants: ApplicantTable, scheme: PointsScheme, as_of: dt.date,
              changes: dict[str, str | float | int | None], source: str = "",
              base_year: int = 2020, end_year: int = 2035,
-             settle_years: tuple[int, ...] | None = None,
-             pseudonym_key: bytes | None = None) -> Simulation:
+             settle_years: tuple[int, ...] | None = None, *,
+             pseudonym_key: bytes) -> Simulation:
     """Rank the pool under the scheme in force on ``as_of`` and under the scheme with
     ``changes`` taking effect that day; compare, and turn both admitted cohorts into yearly
     hukou in-migration for ``base_year``–``end_year`` (see :mod:`.inflow`)."""

@@ -1,8 +1,9 @@
-"""Tianjin home-care (居家养老服务（护理）补贴) and meal (助餐补贴) subsidies, 规划专栏3.
+"""Home-care (居家养老服务（护理）补贴) and meal (助餐补贴) subsidies for older people.
 
-The rule files ``tianjin_home_care.yaml`` and ``tianjin_meal.yaml`` hold the groups, the
-conditions with the wording they encode, and every amount and share as dated parameters; this
-module turns the evaluated groups into amounts, payer shares and explanations."""
+A rule file (engine ``elderly-care`` or ``elderly-meal``, e.g. Tianjin's 规划专栏3) holds the
+groups, the conditions with the wording they encode, every amount and share as dated
+parameters, and the jurisdiction it applies to; this module turns the evaluated groups into
+amounts, payer shares and explanations."""
 
 from __future__ import annotations
 
@@ -15,7 +16,8 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from renkou.errors import InputError
+from renkou.errors import ConfigError, InputError
+from renkou.jurisdictions import Jurisdiction
 from renkou.rules.conditions import Columns
 from renkou.rules.engine import (
     Evaluation,
@@ -34,7 +36,6 @@ from renkou.rules.inputs import ColumnSpec, ParsedTable, drop_rows
 from renkou.rules.parameters import ParameterSet, load_parameters
 from renkou.types import FloatArray
 
-TIANJIN_PROVINCE = "12"
 CARE_LEVELS = ("none", "light", "moderate", "severe")
 CARE_LEVEL_NAMES = {"none": "无", "light": "轻度", "moderate": "中度", "severe": "重度"}
 ASSISTANCE = ("none", "dibao", "low_income")
@@ -69,16 +70,18 @@ MEAL_COLUMNS: tuple[ColumnSpec, ...] = tuple(
                   "social_assistance", "care_level", "in_institution", "meal_applied"))
 
 
-def check_districts(table: ParsedTable) -> ParsedTable:
-    """A Tianjin hukou with another province's code contradicts itself: drop the row. Any
-    Tianjin code (12xxxx, also the city's own 120000/120100) is accepted; budgets by district
-    use only the 16 district codes."""
-    if "hukou_district" not in table.columns:
+def check_districts(table: ParsedTable, jurisdiction: Jurisdiction | None) -> ParsedTable:
+    """A local hukou (column ``hukou_tianjin``: 本市户籍) with a code outside the jurisdiction
+    contradicts itself: drop the row. Any code inside (its prefix, also the city's own code)
+    is accepted; budgets by district use only its area codes. Without a jurisdiction (a
+    national scheme evaluated for no particular one) codes are not checked."""
+    if "hukou_district" not in table.columns or jurisdiction is None:
         return table
     d = table.columns["hukou_district"]
-    outside = ~np.char.startswith(d.astype(str), TIANJIN_PROVINCE)
+    outside = ~np.char.startswith(d.astype(str), jurisdiction.prefix)
     bad = table.columns["hukou_tianjin"] & (d != "") & outside
-    return drop_rows(table, bad, "hukou_district", "本市户籍人员的户籍区代码不在天津市")
+    return drop_rows(table, bad, "hukou_district",
+                     f"本市户籍人员的户籍区代码不在{jurisdiction.name}")
 
 
 def prepare(table: ParsedTable, as_of: dt.date) -> dict[str, np.ndarray]:
@@ -90,16 +93,21 @@ def prepare(table: ParsedTable, as_of: dt.date) -> dict[str, np.ndarray]:
     return cols
 
 
-def load_care_parameters(overrides: Mapping[str, Any] | None = None
+def load_care_parameters(scheme: str, overrides: Mapping[str, Any] | None = None
                          ) -> tuple[ParameterSet, ParameterSet]:
-    """Parameter sets (home-care, meal) with ``overrides`` applied wherever the name occurs."""
-    care, meal = apply_overrides((load_parameters("tianjin-home-care"),
-                                  load_parameters("tianjin-meal")), overrides or {})
+    """Parameter sets (home-care, meal) of the care scheme ``scheme`` (its file names the meal
+    rules it pays beside, ``meal_rules``) with ``overrides`` applied wherever the name occurs."""
+    care = load_parameters(scheme)
+    meal_rules = care.extra.get("meal_rules")
+    if not meal_rules:
+        raise ConfigError(f"规则文件 {care.files[-1]} 缺少 meal_rules（同时计算的助餐规则）")
+    care, meal = apply_overrides((care, load_parameters(str(meal_rules))), overrides or {})
     return care, meal
 
 
-def load_meal_parameters(overrides: Mapping[str, Any] | None = None) -> ParameterSet:
-    return apply_overrides((load_parameters("tianjin-meal"),), overrides or {})[0]
+def load_meal_parameters(scheme: str, overrides: Mapping[str, Any] | None = None
+                         ) -> ParameterSet:
+    return apply_overrides((load_parameters(scheme),), overrides or {})[0]
 
 
 def apply_overrides(sets: tuple[ParameterSet, ...], overrides: Mapping[str, Any]

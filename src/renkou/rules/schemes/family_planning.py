@@ -47,8 +47,12 @@ FP_COLUMNS: tuple[ColumnSpec, ...] = (
 CATEGORY_NAMES = {"death": "独生子女死亡家庭", "disabled": "独生子女伤残家庭"}
 
 
-def load_fp_parameters(overrides: Mapping[str, Any] | None = None) -> ParameterSet:
-    return load_parameters("family-planning-assistance").with_overrides(overrides or {})
+FP_SCHEME = "family-planning-assistance"
+
+
+def load_fp_parameters(overrides: Mapping[str, Any] | None = None, scheme: str = FP_SCHEME
+                       ) -> ParameterSet:
+    return load_parameters(scheme).with_overrides(overrides or {})
 
 
 def with_dynamic_adjustment(params: ParameterSet, to_year: int) -> ParameterSet:
