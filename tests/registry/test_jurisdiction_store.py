@@ -5,6 +5,8 @@ batch without writing anything."""
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from datetime import date
 from pathlib import Path
 
@@ -249,3 +251,29 @@ def test_record_origin(tmp_path: Path) -> None:
         assert reg.jurisdiction().key == "xiqing"
     with Registry(db, read_only=True) as reg, pytest.raises(StoreError):
         record_origin(reg, "xiqing", synthetic=True)
+
+
+def renkou(*args: str) -> subprocess.CompletedProcess[str]:
+    exe = str(Path(sys.executable).parent / "renkou")
+    return subprocess.run([exe, *args], capture_output=True, text=True, timeout=120)
+
+
+@pytest.mark.slow
+def test_cli_ingest_for_a_jurisdiction_and_refusal_of_another(tmp_path: Path) -> None:
+    chongqing_feeds(tmp_path / "feeds")
+    db = tmp_path / "cq.duckdb"
+    r = renkou("registry", "ingest", "--quiet", "--db", str(db), "--jurisdiction", "chongqing",
+               str(tmp_path / "feeds"))
+    assert r.returncode == 0, r.stderr
+    out = tmp_path / "c.csv"
+    r = renkou("registry", "stats", "--db", str(db), "--as-of", "2020-11-01", "--caliber",
+               "resident", "--by", "region", "--level", "city", "--out", str(out))
+    assert r.returncode == 0, r.stderr
+    assert pd.read_csv(out, dtype={"region": str}).to_dict("records") == [
+        {"region": "500000", "value": 3}]
+    raw = db.read_bytes()
+    r = renkou("registry", "ingest", "--quiet", "--db", str(db), str(SMALL))
+    assert r.returncode == 2 and "未写入" in r.stderr
+    assert db.read_bytes() == raw
+    q = renkou("registry", "quality", "--db", str(db))
+    assert q.returncode == 0 and "chongqing" in q.stdout

@@ -27,20 +27,25 @@ def _date(text: str) -> date:
 def ingest(
     directory: Path = typer.Argument(..., help="部门数据目录 / directory of feed files"),
     db: Path = DB_OPTION,
+    jurisdiction: str | None = typer.Option(
+        None, "--jurisdiction", help="辖区（tianjin、chongqing、xiqing…）；默认取目录中 "
+        "synthetic.json 的辖区，否则 RENKOU_JURISDICTION / jurisdiction of the feeds"),
     quiet: bool = typer.Option(False, "--quiet", help="不显示进度 / no progress bar"),
 ) -> None:
-    """导入目录中所有部门数据文件（一个批次，全部成功或全部不写入）。"""
+    """导入目录中所有部门数据文件（一个批次，全部成功或全部不写入）。
+    数据库记录首个批次的辖区；其他辖区的数据将被拒绝。"""
     from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     from renkou.registry.ingest import ingest_directory, report_text
     from renkou.registry.store import Store
+    from renkou.settings import get_settings
 
     if not directory.is_dir():
         raise InputError("目录不存在", file=str(directory))
-    with Store(db) as store:
+    with Store(db, settings=get_settings()) as store:
         if quiet:
-            report = ingest_directory(store, directory)
+            report = ingest_directory(store, directory, jurisdiction=jurisdiction)
         else:
             # Progress on stderr, so that stdout carries only the batch report.
             with Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
@@ -50,7 +55,8 @@ def ingest(
                 def progress(msg: str, step: int, total: int) -> None:
                     bar.update(task, description=msg, completed=step, total=total)
 
-                report = ingest_directory(store, directory, progress)
+                report = ingest_directory(store, directory, progress,
+                                          jurisdiction=jurisdiction)
     typer.echo(report_text(report))
     if report.rows_read == 0 and all(not f.skipped for f in report.files):
         raise InputError("没有读到任何数据行", file=str(directory))
@@ -66,12 +72,12 @@ def stats(
     level: str = typer.Option("district", "--level", help="city|district|street"),
     out: Path = typer.Option(..., "--out", help="输出 CSV / output CSV"),
 ) -> None:
-    """按统计口径计算某一时点的人口数，写出 region,sex,age,value。"""
-    from renkou.registry.facade import Registry
+    """按统计口径计算某一时点的人口数（数据库所属辖区的各区域），写出 region,sex,age,value。"""
+    from renkou.app.stores import registry_at
     from renkou.tables import write_table
 
     cols = tuple(c.strip() for c in by.split(",") if c.strip())
-    with Registry(db, read_only=True) as reg:
+    with registry_at(db) as reg:
         df = reg.caliber(_date(as_of), caliber, level=level, by=cols)
     write_table(df, out)
     typer.echo(f"已写出 {out}：{len(df)} 行，合计 {int(df['value'].sum()) if len(df) else 0} 人")
@@ -85,10 +91,10 @@ def separation(
     out: Path = typer.Option(..., "--out", help="输出 CSV"),
 ) -> None:
     """人户分离人数：按居住地区和类型（same_district/other_district/outside_city）。"""
-    from renkou.registry.facade import Registry
+    from renkou.app.stores import registry_at
     from renkou.tables import write_table
 
-    with Registry(db, read_only=True) as reg:
+    with registry_at(db) as reg:
         df = reg.separation(_date(as_of), level=level)
     write_table(df, out)
     typer.echo(f"已写出 {out}：{len(df)} 行，合计 {int(df['value'].sum()) if len(df) else 0} 人")
@@ -97,16 +103,14 @@ def separation(
 @registry_app.command("quality")
 def quality(db: Path = DB_OPTION) -> None:
     """数据质量：隔离记录按原因汇总、记录完整性、部门冲突裁决。"""
+    from renkou.app.stores import registry_at
     from renkou.registry.quality import quality_summary
-    from renkou.registry.store import Store
     from renkou.registry.validate import REASON_ZH
 
-    if not db.exists():
-        raise InputError("数据库文件不存在", file=str(db))
-    with Store(db, read_only=True) as store:
-        if not store.table_exists("persons"):
-            raise InputError("数据库尚未导入任何数据", file=str(db))
-        q = quality_summary(store)
+    with registry_at(db) as reg:
+        q = quality_summary(reg.store)
+        j = reg.jurisdiction()
+    typer.echo(f"辖区：{j.name}（{j.key}）")
     typer.echo(f"批次 {q.batches} 个；读取 {q.rows_read} 行，接收 {q.accepted} 行，"
                f"隔离 {q.quarantined} 行"
                f"（{q.quarantined / q.rows_read:.2%}）" if q.rows_read else "尚无导入批次")
