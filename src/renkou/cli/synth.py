@@ -1,5 +1,6 @@
-"""``renkou synth``: build the synthetic Tianjin-like city (合成城市) — department feeds and
-truth files (``--out DIR``) or a ready embedded store (``--db FILE``), or both."""
+"""``renkou synth``: build the synthetic city (合成城市) of a jurisdiction — department feeds,
+truth files and ``synthetic.json`` (``--out DIR``) or a ready embedded store (``--db FILE``),
+or both."""
 
 from __future__ import annotations
 
@@ -19,29 +20,37 @@ def synth(
                                     "directory for feeds and truth"),
     db: Path | None = typer.Option(None, "--db", help="导入到该数据库文件 / build this "
                                    "DuckDB store"),
+    jurisdiction: str | None = typer.Option(
+        None, "--jurisdiction", help="辖区（tianjin、chongqing、xiqing…）；默认取设置 "
+        "RENKOU_JURISDICTION / jurisdiction (default from settings)"),
     dirt: bool = typer.Option(True, "--dirt/--clean", help="是否加入脏数据 / add dirt"),
 ) -> None:
     """生成合成城市：部门数据文件（含脏数据）与真实口径，或直接建库。
     Generate the synthetic city: department feeds with dirt and the truth, or a store."""
+    from renkou.jurisdictions import get_jurisdiction
     from renkou.registry.synth import build_demo_store, synthesize
+    from renkou.settings import get_settings
 
     if persons < 100:
         raise InputError("--persons 至少为 100")
     if out is None and db is None:
         raise InputError("请指定 --out 目录或 --db 数据库文件")
+    settings = get_settings()
+    j = get_jurisdiction(jurisdiction or settings.jurisdiction)
     t0 = time.perf_counter()
 
     def say(msg: str) -> None:
         typer.echo(f"[{time.perf_counter() - t0:7.1f}s] {msg}", err=True)
 
     if out is None:
-        say(f"生成 {persons:,} 人的合成城市并导入 {db}")
-        build_demo_store(Path(str(db)), persons, seed, progress=say)
+        say(f"生成{j.name} {persons:,} 人的合成城市并导入 {db}")
+        build_demo_store(Path(str(db)), persons, seed, jurisdiction=j.key, settings=settings,
+                         progress=say)
         say("完成")
         typer.echo(str(db))
         return
-    say(f"生成 {persons:,} 人的合成城市（种子 {seed}）")
-    manifest = synthesize(out, persons, seed, dirt=dirt, progress=say)
+    say(f"生成{j.name} {persons:,} 人的合成城市（种子 {seed}）")
+    manifest = synthesize(out, persons, seed, dirt=dirt, progress=say, jurisdiction=j.key)
     say(f"共 {manifest['people_total']:,} 人（含 2015–2024 年间死亡、迁出、出生与迁入者），"  # type: ignore[str-format]
         f"{len(manifest['files']):,} 个文件、{manifest['rows_written']:,} 行")  # type: ignore[arg-type, str-format]
     typer.echo(str(out))
@@ -51,8 +60,8 @@ def synth(
 
         say(f"导入 {db}")
         db.parent.mkdir(parents=True, exist_ok=True)
-        with Store(db) as store:
-            report = ingest_directory(store, out)
+        with Store(db, settings=settings) as store:
+            report = ingest_directory(store, out, jurisdiction=j.key, settings=settings)
         typer.echo(report_text(report).splitlines()[0], err=True)
         typer.echo(str(db))
 

@@ -19,7 +19,7 @@ from renkou.registry.synth.dates import (
     uniform_dates,
     ymd,
 )
-from renkou.registry.synth.targets import Targets
+from renkou.registry.synth.targets import INSIDE_MIN, Targets
 
 I64 = npt.NDArray[np.int64]
 DAY = np.timedelta64(1, "D")
@@ -27,15 +27,14 @@ FAR = np.datetime64("2200-01-01", "D")
 
 STAGES_ZH = ("学前", "小学", "初中", "高中", "中职", "大专", "本科", "研究生")
 LEAVE_ZH = ("毕业", "转学", "退学")
-UNIVERSITY_DISTRICTS = (120104, 120111, 120112, 120103, 120110, 120116)
 
 
 def _workplace(home: I64, t: Targets, rng: np.random.Generator) -> I64:
     n = len(home)
-    codes = np.array(t.district_codes, dtype=np.int64)
-    w = t.district_weights * np.where((codes < 120110) | (codes == 120116), 1.5, 1.0)
+    codes = np.array(t.area_codes, dtype=np.int64)
+    w = t.area_weights * t.area_work_pull
     other = codes[rng.choice(len(codes), size=n, p=w / w.sum())]
-    home_d = np.where(home >= 100_000_000, home // 1000, other)
+    home_d = np.where(home >= INSIDE_MIN, t.area_of(home), other)
     district = np.where(rng.random(n) < 0.6, home_d, other)
     return pp._pick_street(district, rng.random(n) < 0.85, t, rng)
 
@@ -100,7 +99,7 @@ def _resident_pension(persons: pd.DataFrame, home: I64, arrive: Dates, leave: Da
     lo = np.maximum(np.maximum(shift_years(birth, 60), np.where(np.isnat(arrive), FAR, arrive)),
                     START)
     hi = np.minimum(_present_until(persons, leave), END)
-    who = np.flatnonzero((rng.random(n) < 0.25) & (lo <= hi) & (home >= 100_000_000))
+    who = np.flatnonzero((rng.random(n) < 0.25) & (lo <= hi) & (home >= INSIDE_MIN))
     return pd.DataFrame({"pid": who.astype(np.int64), "code": home[who] // 1000,
                          "scheme": np.int8(2), "start_month": month_index(lo[who]),
                          "end_month": month_index(hi[who])})
@@ -124,7 +123,7 @@ def school_spells(persons: pd.DataFrame, home: I64, arrive: Dates, leave: Dates,
         (6, tertiary == 6, 12, 4), (7, (tertiary == 6) & (u[4] < 0.2), 16, 3),
     ]
     until = _present_until(persons, leave)
-    uni = np.array(UNIVERSITY_DISTRICTS, dtype=np.int64)
+    uni = np.array(t.university_areas, dtype=np.int64)
     out = []
     for stage, takes, off, dur in plan:
         start = from_ymd(y6 + off, np.full(n, 9), np.full(n, 1))

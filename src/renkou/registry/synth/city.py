@@ -1,7 +1,8 @@
 """The synthetic city (合成城市): frozen frames of people and their true 2015–2024 histories.
 
-``generate_city(persons, seed)`` builds a Tianjin-like city whose resident population
-(常住人口) on 2020-11-01 is exactly ``persons`` people with the census structure, plus the
+``generate_city(persons, seed, jurisdiction=K)`` builds a city like jurisdiction K
+(``renkou.jurisdictions``) whose resident population (常住人口) on 2020-11-01 is exactly
+``persons`` people with its census structure, plus the
 people who died, left or arrived between 2015 and 2024 and the children born after the
 census. The frames are the *truth*: feeds are written from them (with dirt on top) and the
 caliber truth file is computed from them."""
@@ -16,8 +17,8 @@ import pandas as pd
 
 @dataclass(frozen=True)
 class SyntheticCity:
-    """True records of the synthetic city. Codes are integers (9-digit 街镇; 6-digit counties
-    outside Tianjin); dates are ``datetime64[D]`` (NaT = open / none).
+    """True records of the synthetic city. Codes are integers (9-digit 街镇 inside the
+    jurisdiction; 6-digit counties outside it); dates are ``datetime64[D]`` (NaT = open / none).
 
     - ``persons``: pid, id_number, name, male, birth, death, outside_code (hukou county of
       migrants, 0 if none), education (index of EDUCATION_ZH at the census, -1 none),
@@ -45,14 +46,17 @@ class SyntheticCity:
     seed: int
     size: int
     part: int = 0  # index of this part when a large city is generated in parts
+    jurisdiction: str = "tianjin"  # key of the jurisdiction (renkou.jurisdictions)
 
 
 def generate_city(persons: int, seed: int, part: int = 0,
-                  taken_ids: np.ndarray | None = None) -> SyntheticCity:
-    """Build the city: ``persons`` residents on 2020-11-01, deterministic by ``seed``.
+                  taken_ids: np.ndarray | None = None, *,
+                  jurisdiction: str = "tianjin") -> SyntheticCity:
+    """Build the city of ``jurisdiction`` (a key of ``renkou.jurisdictions``): ``persons``
+    residents on 2020-11-01, deterministic by ``seed``.
 
     Large cities are built in parts (``renkou.registry.synth.synthesize``): part k > 0 uses
     its own random stream and avoids the ID numbers in ``taken_ids`` (``people.id_keys``)."""
     from renkou.registry.synth.history import simulate
 
-    return simulate(persons, seed, part, taken_ids)
+    return simulate(persons, seed, part, taken_ids, jurisdiction)

@@ -19,7 +19,6 @@ from renkou.registry.synth.dates import (
 from renkou.registry.synth.spells import (
     DAY,
     I64,
-    TIANJIN_MIN,
     Cohort,
     deaths_between,
     hukou_frame,
@@ -27,7 +26,7 @@ from renkou.registry.synth.spells import (
     origin_for,
     residence_frame,
 )
-from renkou.registry.synth.targets import Targets
+from renkou.registry.synth.targets import INSIDE_MIN, Targets
 
 
 def ghosts(n: int, t: Targets, rng: np.random.Generator, first_pid: int
@@ -43,7 +42,7 @@ def ghosts(n: int, t: Targets, rng: np.random.Generator, first_pid: int
     birth = pp.birth_dates_for_age(age, death, rng)
     pl = pp.draw_placement(age, death, t, rng)
     pid = first_pid + np.arange(k, dtype=np.int64)
-    tj = pl.hukou >= TIANJIN_MIN
+    tj = pl.hukou >= INSIDE_MIN
     origin = origin_for(pl.hukou, t, rng)
     since = hukou_since(birth, origin, pl.hukou, rng)
     hk = hukou_frame(pid[tj], pl.hukou[tj], since[tj], "register")
@@ -65,7 +64,7 @@ def floater_ages(p0: Cohort, pl: pp.Placement, k: int, rng: np.random.Generator)
 
 def arrivals(n: int, p0: Cohort, pl0: pp.Placement, t: Targets, rng: np.random.Generator,
               first_pid: int) -> tuple[Cohort, pd.DataFrame]:
-    """Migrants arriving from outside Tianjin from six months before the census on."""
+    """Migrants arriving from outside the jurisdiction from six months before the census on."""
     cutoff = shift_months(np.array([CENSUS]), -6)[0]
     years = (END - cutoff).astype(np.int64) / 365.25
     k = round(n * t.separation["outside_city"] * 0.055 * years)
@@ -84,7 +83,7 @@ def arrivals(n: int, p0: Cohort, pl0: pp.Placement, t: Targets, rng: np.random.G
 
 def settlers(n: int, t: Targets, rng: np.random.Generator, first_pid: int
               ) -> tuple[Cohort, pd.DataFrame]:
-    """People given a Tianjin hukou directly after the census (人才引进, 积分落户)."""
+    """People given a hukou inside the jurisdiction right after the census (人才引进, 积分落户)."""
     years = (END - CENSUS).astype(np.int64) / 365.25
     k = round(n * 0.003 * years)
     when = uniform_dates(np.full(k, CENSUS + DAY), np.full(k, END), rng)
@@ -102,7 +101,7 @@ def settlers(n: int, t: Targets, rng: np.random.Generator, first_pid: int
 
 def leavers(n: int, p0: Cohort, pl0: pp.Placement, t: Targets, rng: np.random.Generator,
              first_pid: int) -> tuple[Cohort, pd.DataFrame]:
-    """Migrants who lived in Tianjin in 2015–2020 but left before the census."""
+    """Migrants who lived in the jurisdiction in 2015–2020 but left before the census."""
     years = (CENSUS - START).astype(np.int64) / 365.25
     k = round(n * t.separation["outside_city"] * 0.12 * years)
     leave = uniform_dates(np.full(k, START), np.full(k, CENSUS - DAY), rng)

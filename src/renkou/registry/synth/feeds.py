@@ -25,6 +25,7 @@ from renkou.registry.synth.city import SyntheticCity, generate_city
 from renkou.registry.synth.dates import END
 from renkou.registry.synth.people import id_keys
 from renkou.registry.synth.rows import PREFIX, ds, true_rows
+from renkou.registry.synth.targets import Targets, targets
 from renkou.registry.synth.truth import separation_at, truth_calibers
 
 DIRT_RATE = 0.005  # share of a feed's rows per dirt kind
@@ -50,6 +51,7 @@ FORMATS = {"police_hukou": ("csv", "utf-8", True), "police_residence": ("csv", "
            "hrss_insurance": ("parquet", "", True), "stats_census": ("csv", "utf-8", False)}
 XLSX_MAX_ROWS = 50_000  # larger yearly files fall back to CSV (openpyxl is slow)
 _CHECK = "0123456789X"
+MARKER = "synthetic.json"  # provenance beside the feeds (docs/registry-contract.md)
 
 
 def _pick(n: int, rng: np.random.Generator, rate: float = DIRT_RATE,
@@ -80,10 +82,22 @@ def _shift_dates(col: pd.Series, lo: int, hi: int,
     return ds(d + rng.integers(lo, hi + 1, len(d)).astype("timedelta64[D]"))
 
 
+def _nth_street(t: Targets, district: np.ndarray, nth: np.ndarray) -> np.ndarray:
+    """The ``nth`` (1-based) street of each county in code order."""
+    out = np.zeros(len(district), dtype=np.int64)
+    for d in np.unique(district):
+        codes = np.array(sorted(s.code for s in t.streets if s.district == d), dtype=np.int64)
+        sel = district == d
+        out[sel] = codes[np.minimum(nth[sel], len(codes)) - 1]
+    return out
+
+
 def add_dirt(feeds: dict[str, pd.DataFrame], city: SyntheticCity, rng: np.random.Generator
              ) -> tuple[dict[str, pd.DataFrame], dict[str, dict[str, int]]]:
     """Return feeds with dirt (column ``_file`` tags late and corrected rows) and counts."""
     death = city.persons["death"].to_numpy().astype("datetime64[D]")
+    t = targets(city.jurisdiction)
+    unknown_code = t.unknown_division
     counts: dict[str, dict[str, int]] = {}
     out: dict[str, pd.DataFrame] = {}
     for key, df in feeds.items():
@@ -125,8 +139,8 @@ def add_dirt(feeds: dict[str, pd.DataFrame], city: SyntheticCity, rng: np.random
 
         def unknown(x: pd.DataFrame, cc: str = cc) -> None:
             v = x[cc].to_numpy().astype(str)
-            x[cc] = np.where(np.char.str_len(v) >= 9, "129901" + np.char.zfill(
-                rng.integers(1, 999, len(v)).astype(str), 3), "129901")
+            x[cc] = np.where(np.char.str_len(v) >= 9, unknown_code + np.char.zfill(
+                rng.integers(1, 999, len(v)).astype(str), 3), unknown_code)
         copies(_pick(n, rng), "unknown_division", unknown)
         ev = EVENT_COL[key]
         if key in ("police_residence", "hrss_employment", "edu_school"):
@@ -192,9 +206,10 @@ def add_dirt(feeds: dict[str, pd.DataFrame], city: SyntheticCity, rng: np.random
             # A valid but wrong street of the same district (first delivery).
             alt = (v.astype(np.int64) // 1000) if key != "police_residence" else \
                 np.array([int(s[:9]) for s in v]) // 1000
-            wrong[cc] = (alt * 1000 + rng.integers(1, 4, len(v))).astype(str)
+            wrong[cc] = _nth_street(t, alt, rng.integers(1, 4, len(v))).astype(str)
             same = wrong[cc].to_numpy() == np.array([s[:9] for s in v])
-            wrong.loc[same, cc] = (alt[same] * 1000 + 4).astype(str)
+            wrong.loc[same, cc] = _nth_street(t, alt[same], np.full(int(same.sum()), 4)
+                                              ).astype(str)
             fixed_date = rec[rows] + rng.integers(10, 30, len(rows)).astype("timedelta64[D]")
             df.loc[df.index[rows], "登记日期"] = ds(np.minimum(fixed_date, END))
             df.loc[df.index[rows], "_file"] = "corrected"
@@ -279,9 +294,11 @@ def _truth_of(city: SyntheticCity) -> tuple[pd.DataFrame, pd.DataFrame]:
     return truth_calibers(city), sep
 
 
-def _finish(out: Path, seed: int, persons: int, people: int, truth: pd.DataFrame,
-            sep: pd.DataFrame, files: dict[str, dict[str, object]], true_counts: dict[str, int],
-            counts: dict[str, dict[str, int]]) -> dict[str, object]:
+def _finish(out: Path, jurisdiction: str, seed: int, persons: int, people: int,
+            truth: pd.DataFrame, sep: pd.DataFrame, files: dict[str, dict[str, object]],
+            true_counts: dict[str, int], counts: dict[str, dict[str, int]]) -> dict[str, object]:
+    (out / MARKER).write_text(json.dumps(
+        {"jurisdiction": jurisdiction, "persons": persons, "seed": seed}), encoding="utf-8")
     truth.to_csv(out / "truth" / "calibers.csv", index=False, lineterminator="\n")
     sep.to_csv(out / "truth" / "separation.csv", index=False, lineterminator="\n")
     dirty: dict[str, int] = {}
@@ -289,7 +306,8 @@ def _finish(out: Path, seed: int, persons: int, people: int, truth: pd.DataFrame
         for k, v in c.items():
             dirty[k] = dirty.get(k, 0) + v
     manifest: dict[str, object] = {
-        "seed": seed, "persons": persons, "people_total": people,
+        "jurisdiction": jurisdiction, "seed": seed, "persons": persons,
+        "people_total": people,
         "files": dict(sorted(files.items())),
         "rows_written": sum(int(str(f["rows"])) for f in files.values()),
         "true_rows": true_counts,
@@ -307,15 +325,16 @@ def _finish(out: Path, seed: int, persons: int, people: int, truth: pd.DataFrame
 
 def write_feeds(city: SyntheticCity, out_dir: Path | str, *, dirt: bool = True,
                 progress: Callable[[str], None] | None = None) -> dict[str, object]:
-    """Write every feed of ``city`` into ``out_dir`` plus ``truth/``; returns the manifest."""
+    """Write every feed of ``city`` into ``out_dir`` plus ``truth/`` and ``synthetic.json``;
+    returns the manifest."""
     out = Path(out_dir)
     (out / "truth").mkdir(parents=True, exist_ok=True)
     say = progress or (lambda _m: None)
     files, true_counts, counts = _write_part(city, out, dirt, say)
     say("计算真实口径 computing truth")
     truth, sep = _truth_of(city)
-    return _finish(out, city.seed, city.size, len(city.persons), truth, sep, files,
-                   true_counts, counts)
+    return _finish(out, city.jurisdiction, city.seed, city.size, len(city.persons), truth, sep,
+                   files, true_counts, counts)
 
 
 PART_SIZE = 1_000_000  # residents per part of a large city (bounds memory to ~3.5 GB)
@@ -323,11 +342,12 @@ PART_SIZE = 1_000_000  # residents per part of a large city (bounds memory to ~3
 
 def synthesize(out_dir: Path | str, persons: int, seed: int, *, dirt: bool = True,
                progress: Callable[[str], None] | None = None,
-               part_size: int = PART_SIZE) -> dict[str, object]:
-    """Generate and write a city of any size in parts of at most ``part_size`` residents.
+               part_size: int = PART_SIZE, jurisdiction: str = "tianjin") -> dict[str, object]:
+    """Generate and write the city of ``jurisdiction`` of any size in parts of at most
+    ``part_size`` residents.
 
     A city that fits in one part is exactly ``write_feeds(generate_city(persons, seed))``.
-    Larger cities are built as independent parts (each a full Tianjin-like mini-city with
+    Larger cities are built as independent parts (each a full mini-city of the jurisdiction with
     its own random stream and distinct ID numbers), written as ``*_pNN`` files; the truth
     is the sum of the parts' truths."""
     out = Path(out_dir)
@@ -344,7 +364,8 @@ def synthesize(out_dir: Path | str, persons: int, seed: int, *, dirt: bool = Tru
     people = 0
     for part, size in enumerate(sizes):
         say(f"第 {part + 1}/{k} 部分：生成 {size:,} 人 part {part + 1}/{k}")
-        city = generate_city(size, seed, part, taken if part else None)
+        city = generate_city(size, seed, part, taken if part else None,
+                             jurisdiction=jurisdiction)
         people += len(city.persons)
         if k > 1:
             taken = np.unique(np.concatenate([taken, id_keys(
@@ -373,4 +394,5 @@ def synthesize(out_dir: Path | str, persons: int, seed: int, *, dirt: bool = Tru
                                   else col, kind="stable").reset_index(drop=True)
         sep = (pd.concat(seps).groupby(["as_of", "region", "kind"], sort=True)["value"].sum()
                .reset_index())
-    return _finish(out, seed, persons, people, truth, sep, files, true_counts, counts)
+    return _finish(out, targets(jurisdiction).key, seed, persons, people, truth, sep, files,
+                   true_counts, counts)

@@ -30,7 +30,6 @@ from renkou.registry.synth.dates import (
 from renkou.registry.synth.spells import (
     DAY,
     I64,
-    TIANJIN_MIN,
     Cohort,
     deaths_between,
     hukou_frame,
@@ -38,7 +37,7 @@ from renkou.registry.synth.spells import (
     origin_for,
     residence_frame,
 )
-from renkou.registry.synth.targets import Targets, targets
+from renkou.registry.synth.targets import INSIDE_MIN, Targets, targets
 
 
 def _census_population(n: int, rng: np.random.Generator, t: Targets,
@@ -85,8 +84,8 @@ def _census_population(n: int, rng: np.random.Generator, t: Targets,
     resident[away_fresh] = hukou[away_fresh]
     pl = pp.Placement(resident, hukou, residence, cat, since)
     origin = origin_for(hukou, t, rng)
-    origin[kids] = np.where(hukou[kids] >= TIANJIN_MIN, hukou[kids] // 1000, hukou[kids])
-    outside = np.where(hukou < TIANJIN_MIN, hukou, 0)
+    origin[kids] = np.where(hukou[kids] >= INSIDE_MIN, hukou[kids] // 1000, hukou[kids])
+    outside = np.where(hukou < INSIDE_MIN, hukou, 0)
     pid = first_pid + np.arange(n, dtype=np.int64)
     co = Cohort("p0", male, birth, np.full(n, NAT), origin, outside, residence,
                  np.full(n, NAT), np.full(n, NAT))
@@ -98,7 +97,7 @@ def _p0_spells(co: Cohort, pl: pp.Placement, pid: I64, t: Targets,
                rng: np.random.Generator) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Hukou spells (with moves before the census) and residence spells of the census people."""
     n = len(pid)
-    tj = pl.hukou >= TIANJIN_MIN
+    tj = pl.hukou >= INSIDE_MIN
     age15 = completed_age(co.birth, START)
     r = rng.random(n)
     born_here = tj & (co.birth >= START)
@@ -120,7 +119,7 @@ def _p0_spells(co: Cohort, pl: pp.Placement, pid: I64, t: Targets,
     when = uniform_dates(np.full(len(idx), START), np.full(len(idx), CENSUS - DAY), rng)
     parts.append(hukou_frame(pid[idx], pl.hukou[idx], when, "in", frm))
     co.origin[idx] = frm
-    co.outside[idx] = frm  # hukou was outside Tianjin before the move in
+    co.outside[idx] = frm  # hukou was outside the jurisdiction before the move in
     co.arrive[base | moved] = since[base | moved]
     co.arrive[born_here] = co.birth[born_here]
     co.arrive[idx] = when
@@ -234,7 +233,7 @@ def _post_census_births(co: Cohort, pl: pp.Placement, pid: I64, t: Targets,
     male = rng.random(k) < t.srb / (1 + t.srb)
     cpid = first_pid + np.arange(k, dtype=np.int64)
     hukou = pl.hukou[m]
-    tj = hukou >= TIANJIN_MIN
+    tj = hukou >= INSIDE_MIN
     origin = np.where(tj, hukou // 1000, hukou)
     hz = t.mx[0, np.where(male, 0, 1)]
     years = (END - birth).astype(np.int64) / 365.25
@@ -252,13 +251,15 @@ def _post_census_births(co: Cohort, pl: pp.Placement, pid: I64, t: Targets,
     return kids, stayers, hk, res, births
 
 
-def simulate(n: int, seed: int, part: int = 0, taken: I64 | None = None) -> SyntheticCity:
-    """Generate the whole city (see module docstring). ``part`` > 0 draws an independent
-    part of a larger city (its own random stream); ``taken`` are ID keys already used."""
+def simulate(n: int, seed: int, part: int, taken: I64 | None, jurisdiction: str
+             ) -> SyntheticCity:
+    """Generate the whole city of a jurisdiction (see module docstring). ``part`` > 0 draws an
+    independent part of a larger city (its own random stream); ``taken`` are ID keys already
+    used."""
     if n < 100:
         raise ValueError("persons must be at least 100")
     rng = np.random.default_rng(seed if part == 0 else [seed, part])
-    t = targets()
+    t = targets(jurisdiction)
     p0, pl0, kid_mother = _census_population(n, rng, t, 0)
     pid0 = np.arange(n, dtype=np.int64)
     hk0, res0 = _p0_spells(p0, pl0, pid0, t, rng)
@@ -305,4 +306,4 @@ def simulate(n: int, seed: int, part: int = 0, taken: I64 | None = None) -> Synt
         residence=residence.sort_values(["pid", "start"], kind="stable").reset_index(drop=True),
         employment=employment, insurance=insurance, school=school, marriage=marriage,
         births=births.sort_values("child", kind="stable").reset_index(drop=True),
-        seed=seed, size=n, part=part)
+        seed=seed, size=n, part=part, jurisdiction=t.key)

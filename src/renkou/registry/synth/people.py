@@ -14,14 +14,15 @@ import pandas as pd
 
 from renkou import ids
 from renkou.registry.synth.dates import Dates, completed_age, shift_months, shift_years
-from renkou.registry.synth.targets import MAX_AGE, Targets
+from renkou.registry.synth.targets import Targets
+from renkou.types import OPEN_AGE
 
 # 人户分离 categories of a person at their reference date.
 SAME = 0  # lives at the hukou street
 SEP_SAME_DISTRICT = 1  # another street of the hukou district, away >= 6 months
-SEP_OTHER_DISTRICT = 2  # hukou in another Tianjin district, away >= 6 months
-FLOATING = 3  # hukou outside Tianjin, away >= 6 months (流动人口)
-RECENT = 4  # Tianjin hukou, moved to another street less than six months ago
+SEP_OTHER_DISTRICT = 2  # hukou in another district of the jurisdiction, away >= 6 months
+FLOATING = 3  # hukou outside the jurisdiction, away >= 6 months (流动人口)
+RECENT = 4  # hukou inside, moved to another street less than six months ago
 
 I64 = npt.NDArray[np.int64]
 Bools = npt.NDArray[np.bool_]
@@ -36,7 +37,7 @@ _SURNAME_W = np.linspace(3.0, 0.3, len(_SURNAMES))
 @dataclass(frozen=True)
 class Placement:
     """Where people are at their reference date: codes as integers (9-digit 街镇, or a
-    6-digit county code outside Tianjin for the hukou of migrants)."""
+    6-digit county code outside the jurisdiction for the hukou of migrants)."""
 
     resident: I64  # street where the census counts them
     hukou: I64  # hukou street, or outside county code
@@ -46,7 +47,7 @@ class Placement:
 
 
 def draw_age_sex(n: int, rng: np.random.Generator, t: Targets) -> tuple[I64, Bools]:
-    """Completed age (0…MAX_AGE) and sex (True = male) from the target single-year shares."""
+    """Completed age (0…OPEN_AGE) and sex (True = male) from the target single-year shares."""
     p = t.age_sex.ravel()  # (age, sex) row-major: index = age * 2 + sex
     cell = rng.choice(len(p), size=n, p=p / p.sum())
     return (cell // 2).astype(np.int64), (cell % 2 == 0)
@@ -54,7 +55,7 @@ def draw_age_sex(n: int, rng: np.random.Generator, t: Targets) -> tuple[I64, Boo
 
 def birth_dates_for_age(age: I64, ref: Dates, rng: np.random.Generator) -> Dates:
     """A birth date giving completed age ``age`` at ``ref``. The open group 100+ spreads 100–104."""
-    age = age + np.where(age >= MAX_AGE, rng.integers(0, 5, size=len(age)), 0)
+    age = age + np.where(age >= OPEN_AGE, rng.integers(0, 5, size=len(age)), 0)
     lo = shift_years(ref, -(age + 1))
     hi = shift_years(ref, -age)
     span = (hi - lo).astype(np.int64)
@@ -62,16 +63,16 @@ def birth_dates_for_age(age: I64, ref: Dates, rng: np.random.Generator) -> Dates
     return lo + off.astype("timedelta64[D]")
 
 
-def _pick_street(districts: I64, urban: Bools, t: Targets, rng: np.random.Generator) -> I64:
-    """A street of each district, urban or rural as asked (falls back when a district has none)."""
-    out = np.zeros(len(districts), dtype=np.int64)
-    u = rng.random(len(districts))
-    for d in t.district_codes:
+def _pick_street(areas: I64, urban: Bools, t: Targets, rng: np.random.Generator) -> I64:
+    """A street of each area, urban or rural as asked (falls back when an area has none)."""
+    out = np.zeros(len(areas), dtype=np.int64)
+    u = rng.random(len(areas))
+    for d in t.area_codes:
         streets = t.streets_of(d)
         urb = np.array([s.code for s in streets if s.urban], dtype=np.int64)
         rur = np.array([s.code for s in streets if not s.urban], dtype=np.int64)
         allc = np.array([s.code for s in streets], dtype=np.int64)
-        sel = districts == d
+        sel = areas == d
         for mask, pool in ((sel & urban, urb if len(urb) else allc),
                            (sel & ~urban, rur if len(rur) else allc)):
             k = int(mask.sum())
@@ -82,34 +83,36 @@ def _pick_street(districts: I64, urban: Bools, t: Targets, rng: np.random.Genera
 
 def draw_resident_streets(n: int, t: Targets, rng: np.random.Generator,
                           age: I64 | None = None) -> I64:
-    """District by census2020 weights (given the age: older people more often in the central
-    districts), then urban or rural by the district's urban share."""
+    """Area by census2020 weights (given the age: older people more often in the central
+    districts), then urban or rural by the area's urban share."""
     if age is None:
-        di = rng.choice(len(t.district_codes), size=n, p=t.district_weights)
+        di = rng.choice(len(t.area_codes), size=n, p=t.area_weights)
     else:
         di = np.empty(n, dtype=np.int64)
         old = age >= 60
-        di[old] = rng.choice(len(t.district_codes), size=int(old.sum()),
-                             p=t.district_weights_60_plus)
-        di[~old] = rng.choice(len(t.district_codes), size=int((~old).sum()),
-                              p=t.district_weights_under_60)
-    districts = np.array(t.district_codes, dtype=np.int64)[di]
-    urban = rng.random(n) < t.district_urban[di]
-    return _pick_street(districts, urban, t, rng)
+        di[old] = rng.choice(len(t.area_codes), size=int(old.sum()),
+                             p=t.area_weights_60_plus)
+        di[~old] = rng.choice(len(t.area_codes), size=int((~old).sum()),
+                              p=t.area_weights_under_60)
+    areas = np.array(t.area_codes, dtype=np.int64)[di]
+    urban = rng.random(n) < t.area_urban[di]
+    return _pick_street(areas, urban, t, rng)
 
 
 def other_street(current: I64, same_district: bool, t: Targets,
                  rng: np.random.Generator) -> I64:
     """A street different from ``current``: in the same district, or in another district
-    (weighted by population, the central city twice as likely as a hukou place)."""
+    (weighted by population and the area's pull as a hukou place)."""
     n = len(current)
+    if t.street_level:
+        return _other_area_street(current, t, rng)
     cur_d = current // 1000
     if same_district:
         d = cur_d
     else:
-        w = t.district_weights * np.array([2.0 if c < 120110 else 1.0 for c in t.district_codes])
+        w = t.area_weights * t.area_hukou_pull
         w = w / w.sum()
-        codes = np.array(t.district_codes, dtype=np.int64)
+        codes = np.array(t.area_codes, dtype=np.int64)
         d = codes[rng.choice(len(codes), size=n, p=w)]
         clash = d == cur_d
         while clash.any():
@@ -119,6 +122,20 @@ def other_street(current: I64, same_district: bool, t: Targets,
     clash = out == current
     while clash.any():
         out[clash] = _pick_street(d[clash], rng.random(int(clash.sum())) < 0.5, t, rng)
+        clash = out == current
+    return out
+
+
+def _other_area_street(current: I64, t: Targets, rng: np.random.Generator) -> I64:
+    """Another area of a jurisdiction whose areas are single streets (all in one district),
+    by population and pull."""
+    codes = np.array(t.area_codes, dtype=np.int64)
+    w = t.area_weights * t.area_hukou_pull
+    w = w / w.sum()
+    out = codes[rng.choice(len(codes), size=len(current), p=w)]
+    clash = out == current
+    while clash.any():
+        out[clash] = codes[rng.choice(len(codes), size=int(clash.sum()), p=w)]
         clash = out == current
     return out
 
@@ -138,13 +155,11 @@ def outside_codes(n: int, t: Targets, rng: np.random.Generator) -> I64:
     return codes[rng.choice(len(codes), size=n, p=t.outside_weights)]
 
 
-def _floating_weight(age: I64, district: I64) -> npt.NDArray[np.float64]:
+def _floating_weight(age: I64, street: I64, t: Targets) -> npt.NDArray[np.float64]:
     by_age = np.select([age < 15, age < 18, age < 30, age < 45, age < 60],
                        [0.7, 0.6, 1.6, 1.4, 0.8], 0.35)
-    by_district = np.where(district < 120110, 0.6,
-                           np.where(district == 120116, 1.4,
-                                    np.where(district <= 120113, 1.3, 0.8)))
-    return np.asarray(by_age * by_district, dtype=np.float64)
+    by_area = t.area_floating[t.area_index(t.area_of(street))]
+    return np.asarray(by_age * by_area, dtype=np.float64)
 
 
 def draw_placement(age: I64, ref: Dates, t: Targets, rng: np.random.Generator,
@@ -156,7 +171,7 @@ def draw_placement(age: I64, ref: Dates, t: Targets, rng: np.random.Generator,
     if floating_only:
         cat = np.full(n, FLOATING, dtype=np.int8)
     else:
-        w = _floating_weight(age, resident // 1000)
+        w = _floating_weight(age, resident, t)
         p_float = np.clip(w / w.mean() * sep["outside_city"], 0, 0.9)
         u = rng.random(n)
         rest = 1 - sep["outside_city"]

@@ -260,7 +260,7 @@ def _census_rows(city: SyntheticCity, pe: _People, as_of: str, survey: str, shar
     cutoff = np.datetime64(str(pd.Timestamp(as_of) - pd.DateOffset(months=6))[:10], "D")
     away = np.select([res == 0, since > cutoff], ["未离开", "不满半年"], "半年以上")
     edu = city.persons["education"].to_numpy()[pid]
-    urban = {s.code: s.urban for s in targets().streets}
+    urban = {s.code: s.urban for s in targets(city.jurisdiction).streets}
     is_urban = np.array([urban.get(int(c), True) for c in street])
     return pd.DataFrame({
         "普查类型": survey, "标准时点": as_of, "公民身份号码": pe.id[pid], "姓名": pe.name[pid],

@@ -21,11 +21,10 @@ from renkou.registry.synth.dates import (
     shift_years,
     uniform_dates,
 )
-from renkou.registry.synth.targets import Targets
+from renkou.registry.synth.targets import INSIDE_MIN, Targets
 
 I64 = npt.NDArray[np.int64]
 DAY = np.timedelta64(1, "D")
-TIANJIN_MIN = 100_000_000  # 9-digit street codes; smaller codes are counties outside Tianjin
 
 
 @dataclass
@@ -37,7 +36,7 @@ class Cohort:
     birth: Dates
     death: Dates
     origin: I64  # division code encoded in the ID number
-    outside: I64  # hukou county outside Tianjin (0 if none)
+    outside: I64  # hukou county outside the jurisdiction (0 if none)
     home: I64  # street used for school and work (residence at the reference date)
     arrive: Dates
     leave: Dates
@@ -98,12 +97,12 @@ def deaths_between(t: Targets, male: npt.NDArray[np.bool_], birth: Dates, lo: Da
 
 
 def origin_for(hukou: I64, t: Targets, rng: np.random.Generator) -> I64:
-    """Division code in the ID: mostly the hukou district, some another district or outside."""
+    """Division code in the ID: mostly the hukou county, some another county or outside."""
     n = len(hukou)
     r = rng.random(n)
     codes = np.array(t.district_codes, dtype=np.int64)
-    out = np.where(hukou >= TIANJIN_MIN, hukou // 1000, hukou)
-    tj = hukou >= TIANJIN_MIN
+    out = np.where(hukou >= INSIDE_MIN, hukou // 1000, hukou)
+    tj = hukou >= INSIDE_MIN
     other = codes[rng.integers(0, len(codes), n)]
     outside = pp.outside_codes(n, t, rng)
     return np.where(tj & (r < 0.1), other, np.where(tj & (r < 0.2), outside, out))
