@@ -14,7 +14,7 @@ from renkou.demography.leecarter import (
     forecast_rates,
     simulate_kt,
 )
-from renkou.demography.mortality_model import life_expectancy_at_birth
+from renkou.demography.lifetable import life_expectancy_at_birth
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "wpp2024"
 

@@ -9,12 +9,8 @@ import pandas as pd
 import pytest
 
 from renkou.demography.leecarter import fit_lee_carter
-from renkou.demography.lifetable import life_expectancy, life_table
-from renkou.demography.mortality_model import (
-    brass_mx,
-    life_expectancy_at_birth,
-    mx_for_e0,
-)
+from renkou.demography.lifetable import life_expectancy, life_expectancy_at_birth, life_table
+from renkou.demography.mortality_model import brass_mx, mx_for_e0
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "wpp2024"
 ABRIDGED = [0, 1, *range(5, 101, 5)]

@@ -11,10 +11,10 @@ import pytest
 from renkou.demography.lifetable import (
     life_expectancy_at,
     single_year_person_years,
+    step_life_table,
     survival_from_person_years,
 )
 from renkou.demography.projection import ProjectionInputs, project, project_reduced
-from renkou.demography.projection_step import step_life_table
 from renkou.demography.stochastic import apply_paths, draw_paths, shocked_inputs
 from renkou.demography.summary import summary_indicators
 

@@ -35,7 +35,7 @@ from renkou.demography.migration_profile import (
 )
 from renkou.demography.mortality_model import Method, mx_for_e0
 from renkou.demography.projection import N_FERTILE, ProjectionInputs
-from renkou.types import FloatArray
+from renkou.types import OPEN_AGE, FloatArray
 
 Interpolation = Literal["linear", "logistic"]
 FERTILE_AGES = np.arange(15, 50)
@@ -170,7 +170,7 @@ def mx_from_e0_path(standard_mx: FloatArray, e0_path: FloatArray, *, female: boo
     return mx_for_e0(std, path, female=female, method=method, bx=bx)
 
 
-def migration_from_totals(totals: FloatArray, *, open_age: int = 100,
+def migration_from_totals(totals: FloatArray, *, open_age: int = OPEN_AGE,
                           profile: RogersCastro | str | FloatArray = "fundamental",
                           male_share: FloatArray | float = 0.5) -> FloatArray:
     """Net migrants (..., 2, A) from totals (...) spread by a Rogers–Castro profile (or any

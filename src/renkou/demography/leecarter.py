@@ -31,6 +31,7 @@ from typing import Literal
 
 import numpy as np
 
+from renkou.demography.lifetable import life_expectancy_at_birth
 from renkou.types import FloatArray
 
 Refit = Literal["none", "deaths", "e0"]
@@ -168,8 +169,6 @@ def fit_lee_carter(
             raise ValueError("refit='e0' 需要提供观测的 e0")
         target_e0 = np.asarray(e0, dtype=np.float64)
         if e0_of is None:
-            # Imported here: mortality_model itself builds on this module.
-            from renkou.demography.mortality_model import life_expectancy_at_birth
             table_ages = None if np.array_equal(ags, np.arange(ags.size)) else ags
 
             def default_e0(m: FloatArray) -> FloatArray:

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from renkou.types import FloatArray
+from renkou.types import OPEN_AGE, FloatArray
 
 
 @dataclass(frozen=True)
@@ -93,7 +93,7 @@ def standard_schedule(name: str) -> RogersCastro:
                          f"{'、'.join(STANDARD_SCHEDULES)}）") from None
 
 
-def age_profile(schedule: RogersCastro | str, open_age: int = 100, *,
+def age_profile(schedule: RogersCastro | str, open_age: int = OPEN_AGE, *,
                 population: FloatArray | None = None) -> FloatArray:
     """Shares by single age 0 … ``open_age`` (the last one open), summing to 1.
 

@@ -36,42 +36,14 @@ from renkou.demography.lifetable import (
     A0Rule,
     LifeTableSex,
     a0_rule_values,
-    a1_4_coale_demeny,
+    interval_widths,
+    life_expectancy_at_birth,
+    separation_factors,
     table_columns,
 )
 from renkou.types import FloatArray
 
 Method = Literal["brass", "lee-carter"]
-
-
-def _widths(n_ages: int, ages: FloatArray | list[int] | None) -> FloatArray:
-    if ages is None:
-        return np.ones(n_ages, dtype=np.float64)
-    a = np.asarray(ages, dtype=np.float64)
-    if a.shape != (n_ages,) or a[0] != 0 or np.any(np.diff(a) <= 0):
-        raise ValueError("ages 须从 0 开始递增，且与死亡率的年龄数一致")
-    return np.append(np.diff(a), 1.0)
-
-
-def _ax(mx: FloatArray, widths: FloatArray, sex: LifeTableSex, a0_rule: A0Rule) -> FloatArray:
-    """Separation factors as renkou.demography.lifetable uses them (n/2; rules at 0, 1–4)."""
-    ax = np.broadcast_to(widths / 2.0, mx.shape).copy()
-    m0 = mx[..., 0]
-    if widths[0] == 1.0:
-        ax[..., 0] = a0_rule_values(m0, sex, a0_rule)
-        if widths.shape[0] > 2 and widths[1] == 4.0:
-            ax[..., 1] = a1_4_coale_demeny(m0, sex)
-    return ax
-
-
-def life_expectancy_at_birth(mx: FloatArray, *, sex: LifeTableSex = "total",
-                             ages: FloatArray | list[int] | None = None,
-                             a0_rule: A0Rule = "andreev-kingkade") -> FloatArray:
-    """e0 of (..., A) rates: complete table without ``ages``, abridged with 0, 1, 5, …."""
-    m = np.asarray(mx, dtype=np.float64)
-    widths = _widths(m.shape[-1], ages)
-    return np.asarray(table_columns(m, widths, _ax(m, widths, sex, a0_rule)).ex[..., 0],
-                      dtype=np.float64)
 
 
 def _resolve_sex(sex: LifeTableSex | None, female: bool | None) -> LifeTableSex:
@@ -85,8 +57,8 @@ def brass_mx(standard_mx: FloatArray, alpha: FloatArray | float, beta: FloatArra
              a0_rule: A0Rule = "andreev-kingkade") -> FloatArray:
     """The rates of the Brass logit transform ``Y = α + β Y_s`` of a standard schedule."""
     std = np.asarray(standard_mx, dtype=np.float64)
-    widths = _widths(std.shape[-1], ages)
-    cols = table_columns(std, widths, _ax(std, widths, sex, a0_rule))
+    widths = interval_widths(std.shape[-1], ages)
+    cols = table_columns(std, widths, separation_factors(std, widths, sex, a0_rule))
     ls = np.clip(cols.lx[..., 1:], 1e-300, 1.0 - 1e-16)
     y_std = 0.5 * np.log((1.0 - ls) / ls)
     a = np.asarray(alpha, dtype=np.float64)[..., None]

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from renkou.demography.lifetable import step_life_table
 from renkou.demography.projection_step import (
     FEMALE,
     MALE,
@@ -24,7 +25,6 @@ from renkou.demography.projection_step import (
     e0_both_sexes,
     period_to_cohort_counts,
     prepare_moves,
-    step_life_table,
 )
 from renkou.types import FloatArray
 

@@ -8,92 +8,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from renkou.demography.lifetable import (
-    A0Rule,
-    a0_rule_values,
-    single_year_person_years,
-    survival_from_person_years,
-)
+from renkou.demography.lifetable import A0Rule, step_life_table
 from renkou.types import FloatArray
 
 MALE, FEMALE = 0, 1
-
-
-def _a0(m0: FloatArray, female: FloatArray | None, a0_rule: A0Rule) -> FloatArray:
-    if female is None:
-        return a0_rule_values(m0, "total", a0_rule)
-    return np.asarray(np.where(female, a0_rule_values(m0, "female", a0_rule),
-                               a0_rule_values(m0, "male", a0_rule)), dtype=np.float64)
-
-
-def step_life_table(mx: FloatArray, female: FloatArray | None, a0_rule: A0Rule,
-                    ages: tuple[int, ...], survival: bool = True
-                    ) -> tuple[FloatArray | None, FloatArray]:
-    """Cohort survivorship ratios (..., A) and e(x) at ``ages`` (..., len(ages)) of complete
-    period tables with ax = ½ above age 0 — the values of :func:`survival_from_person_years`
-    and :func:`~renkou.demography.lifetable.life_expectancy_at`, in fewer passes.
-
-    With ax = ½, p(x) = (2 − m(x)) / (2 + m(x)) and L(x) = 2 l(x) / (2 + m(x)), so the ratio
-    L(a)/L(a−1) of two closed ages is (2 − m(a−1)) / (2 + m(a)) and the open slot's
-    T(ω)/T(ω−1) is (2 − m(ω−1)) / (2 m(ω) + 2 − m(ω−1)): survival needs no cumulative
-    product. Only e(x) needs l(x). Rates m ≥ 2 (q capped at 1) take the general route."""
-    m = np.asarray(mx, dtype=np.float64)
-    n = m.shape[-1]
-    num = np.subtract(2.0, m)
-    if not num[..., :-1].min() > 0:
-        lx, L = single_year_person_years(m, female, a0_rule)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            e = np.stack([L[..., x:].sum(axis=-1) / lx[..., x] if x < n
-                          else np.full(m.shape[:-1], np.nan) for x in ages], axis=-1)
-        return (survival_from_person_years(L) if survival else None), e
-    den = np.add(m, 2.0)
-    m0 = m[..., 0]
-    a0 = _a0(m0, female, a0_rule)
-    p0 = np.maximum(1.0 - m0 / (1.0 + (1.0 - a0) * m0), 0.0)  # l(1)
-    l0_years = p0 + a0 * (1.0 - p0)  # L(0) = T(0) − T(1) with l(0) = 1
-    s = None
-    if survival:
-        s = np.empty(m.shape, dtype=np.float64)
-        s[..., 0] = l0_years
-        s[..., 1] = 2.0 * p0 / (den[..., 1] * l0_years)
-        np.divide(num[..., 1:n - 2], den[..., 2:n - 1], out=s[..., 2:n - 1])
-        s[..., n - 1] = num[..., n - 2] / (2.0 * m[..., n - 1] + num[..., n - 2])
-    e = np.empty((*m.shape[:-1], len(ages)), dtype=np.float64)
-    if not ages:
-        return s, e
-    # l(1) … l(ω): the cumulative product of p(0), p(1), …, p(ω−1), built age by age on an
-    # age-major copy — for many tables a loop of vector products is several times faster
-    # than np.cumprod along the last axis, and gives the same products.
-    lead = m.shape[:-1]
-    rows = int(np.prod(lead)) if lead else 1
-    lx = np.empty((n - 1, rows), dtype=np.float64)
-    lx[0] = np.reshape(p0, -1)
-    np.divide(num.reshape(rows, n)[:, 1:n - 1].T, den.reshape(rows, n)[:, 1:n - 1].T,
-              out=lx[1:])
-    for a in range(1, n - 1):
-        np.multiply(lx[a - 1], lx[a], out=lx[a])
-    l_top = lx[n - 2].reshape(lead)
-    # T(x) = ½ l(x) + Σ_{x<a<ω} l(a) + ½ l(ω) + l(ω)/m(ω) for 1 ≤ x < ω; T(0) = L(0) + T(1).
-    tail = l_top * (0.5 + 1.0 / m[..., n - 1])
-    inner = np.zeros(lead)
-    stop = n - 1  # sum l(a) for start ≤ a < stop, accumulated from the top down
-    order = sorted(range(len(ages)), key=lambda i: -ages[i])
-    with np.errstate(divide="ignore", invalid="ignore"):
-        for i in order:
-            x = ages[i]
-            if x >= n:
-                e[..., i] = np.nan
-                continue
-            if x == n - 1:
-                e[..., i] = 1.0 / m[..., n - 1]
-                continue
-            start = max(x, 1) + 1
-            if start < stop:
-                inner = inner + lx[start - 1:stop - 1].sum(axis=0).reshape(lead)
-                stop = start
-            t1 = 0.5 * lx[max(x, 1) - 1].reshape(lead) + inner + tail
-            e[..., i] = (l0_years + t1) if x == 0 else t1 / lx[x - 1].reshape(lead)
-    return s, e
 
 
 def period_to_cohort_counts(migrants: FloatArray, scale: float = 1.0) -> FloatArray:
