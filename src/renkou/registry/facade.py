@@ -19,20 +19,15 @@ from renkou.regions import gazetteer
 from renkou.registry import flows as _flows
 from renkou.registry.calibers import caliber_counts
 from renkou.registry.origin import Provenance, store_jurisdiction, store_provenance
-from renkou.registry.separation import separation_counts
-from renkou.registry.sql import (
-    BY_COLUMNS,
-    age_sql,
-    alive_sql,
-    education_at_sql,
-    employed_at_sql,
-    hukou_at_sql,
-    lit,
-    located_sql,
-    region_sql,
-    residence_at_sql,
-    resident_at_sql,
+from renkou.registry.queries import (
+    DATA_THROUGH_SQL,
+    REGIONS_PRESENT_SQL,
+    attainment_sql,
+    persons_sql,
+    urban_split_sql,
 )
+from renkou.registry.separation import separation_counts
+from renkou.registry.sql import BY_COLUMNS
 from renkou.registry.store import Store
 from renkou.settings import Settings
 
@@ -126,91 +121,31 @@ class Registry:
     def flows(self, start: date, end: date, level: str = "district") -> pd.DataFrame:
         return _flows.flows(self.store, start, end, level, jurisdiction=self.jurisdiction())
 
-    def _education_sql(self, d: date) -> str:
-        return education_at_sql(d)
-
-    def _urban_sql(self, d: date) -> str:
-        """Urban (城镇) flag of each resident: the latest census answer given at the street
-        the person now counts in, else the gazetteer's flag of that street."""
-        return (f"WITH res AS ({resident_at_sql(d)}), "
-                f"cen AS (SELECT pid, arg_max(urban, census_date) AS urban, "
-                f"arg_max(substr(residence_code, 1, 9), census_date) AS street "
-                f"FROM census_facts WHERE census_date <= {lit(d)} GROUP BY pid) "
-                f"SELECT res.pid, res.code, coalesce(CASE WHEN cen.street = substr(res.code, 1, 9) "
-                f"THEN cen.urban = 'urban' END, su.urban) AS urban FROM res "
-                f"LEFT JOIN cen USING (pid) LEFT JOIN street_urban su "
-                f"ON su.street = substr(res.code, 1, 9)")
-
     def attainment(self, as_of: date, level: str = "district") -> pd.DataFrame:
         """Residents by region, sex, age and education (census answer raised by later
         graduations; 'unknown' when neither source has it)."""
-        region = region_sql("r.code", level, self.jurisdiction())
-        sql = (f"SELECT {region} AS region, p.sex, {age_sql('p.birth_date', lit(as_of))} AS age, "
-               f"coalesce(e.education, 'unknown') AS education, count(*) AS value "
-               f"FROM ({resident_at_sql(as_of)}) r JOIN persons p USING (pid) "
-               f"LEFT JOIN ({self._education_sql(as_of)}) e USING (pid) "
-               f"GROUP BY ALL HAVING region IS NOT NULL ORDER BY ALL")
-        return self.store.frame(sql)
-
-    def _hukou_urban_sql(self, d: date) -> str:
-        """Urban flag of each hukou registrant: the hukou street's urban class. A street is
-        urban by the gazetteer where it says, else when most people the census enumerated
-        living in it answered 城镇 (the criterion the primer asks to state for 户籍城镇化率)."""
-        return (f"WITH h AS ({hukou_at_sql(d)}), "
-                f"cs AS (SELECT substr(residence_code, 1, 9) AS street, "
-                f"avg(CASE WHEN urban = 'urban' THEN 1.0 ELSE 0.0 END) AS share "
-                f"FROM census_facts WHERE census_date <= {lit(d)} AND urban IS NOT NULL "
-                f"GROUP BY ALL) "
-                f"SELECT h.pid, h.street AS code, coalesce(su.urban, cs.share >= 0.5) AS urban "
-                f"FROM h LEFT JOIN street_urban su ON su.street = h.street "
-                f"LEFT JOIN cs ON cs.street = h.street")
+        return self.store.frame(attainment_sql(as_of, level, self.jurisdiction()))
 
     def urban_split(self, as_of: date, level: str = "district",
                     caliber: str = "resident") -> pd.DataFrame:
         """Residents (or hukou registrants, ``caliber='hukou'``) by region and urban
         (True/False; NA when unknown)."""
-        if caliber not in ("resident", "hukou"):
-            raise InputError(f"城乡划分只支持常住人口或户籍人口口径，不支持 {caliber}")
-        inner = self._urban_sql(as_of) if caliber == "resident" else self._hukou_urban_sql(as_of)
-        region = region_sql("u.code", level, self.jurisdiction())
-        return self.store.frame(f"SELECT {region} AS region, u.urban, count(*) AS value "
-                                f"FROM ({inner}) u GROUP BY ALL "
-                                f"HAVING region IS NOT NULL ORDER BY ALL")
+        return self.store.frame(urban_split_sql(as_of, level, caliber, self.jurisdiction()))
 
     def persons(self, as_of: date, caliber: str = "resident") -> pd.DataFrame:
         """One row per person of the caliber at ``as_of`` (pseudonyms only, never IDs)."""
-        d = lit(as_of)
-        sql = (f"WITH sel AS (SELECT DISTINCT pid FROM ({located_sql(caliber, as_of)})), "
-               f"h AS ({hukou_at_sql(as_of)}), r AS ({residence_at_sql(as_of)}), "
-               f"res AS ({resident_at_sql(as_of)}), emp AS ({employed_at_sql(as_of)}), "
-               f"u AS ({self._urban_sql(as_of)}), e AS ({self._education_sql(as_of)}) "
-               f"SELECT i.pseudonym, p.sex, p.birth_date, {age_sql('p.birth_date', d)} AS age, "
-               f"substr(h.street, 1, 6) AS hukou_district, h.street AS hukou_street, "
-               f"substr(r.street, 1, 6) AS residence_district, r.street AS residence_street, "
-               f"substr(res.code, 1, 6) AS resident_district, u.urban, e.education, "
-               f"emp.pid IS NOT NULL AS employed "
-               f"FROM sel JOIN ({alive_sql(as_of)}) p USING (pid) JOIN identity i USING (pid) "
-               f"LEFT JOIN h USING (pid) LEFT JOIN r USING (pid) LEFT JOIN res USING (pid) "
-               f"LEFT JOIN emp USING (pid) LEFT JOIN u USING (pid) LEFT JOIN e USING (pid) "
-               f"ORDER BY i.pseudonym")
-        return self.store.frame(sql)
+        return self.store.frame(persons_sql(as_of, caliber))
 
     def data_through(self) -> date | None:
         """The date the registry's data run to (数据截止日期): the latest 登记日期 of the 公安
         户籍 and 居住 registers, which define the hukou and resident populations. None for an
         empty store. Figures for later dates would count an incomplete population."""
-        value = self.store.scalar(
-            "SELECT max(d) FROM (SELECT max(record_date) AS d FROM rec_police_hukou "
-            "WHERE active IS NOT NULL UNION ALL SELECT max(record_date) "
-            "FROM rec_police_residence WHERE active IS NOT NULL)")
+        value = self.store.scalar(DATA_THROUGH_SQL)
         return value if isinstance(value, date) else None
 
     def regions_present(self) -> list[str]:
         """District codes that occur as hukou or residence places."""
-        rows = self.store.rows(
-            "SELECT DISTINCT substr(street, 1, 6) AS d FROM hukou_spells UNION "
-            "SELECT DISTINCT substr(street, 1, 6) FROM residence_spells ORDER BY 1")
-        return [str(r[0]) for r in rows if r[0]]
+        return [str(r[0]) for r in self.store.rows(REGIONS_PRESENT_SQL) if r[0]]
 
     # -- generic storage for higher layers --------------------------------------------------
     @staticmethod
