@@ -12,7 +12,9 @@ Measures, each phase in its own child process so that peak memory is per phase:
 Usage: .venv/bin/python benchmarks/registry.py --persons 14000000 [--workdir DIR] [--keep]
        .venv/bin/python benchmarks/registry.py --feeds DIR   (feeds synthesised before:
        skips generation; the 14-million feeds take ≈ 30 min to write)
-Set RENKOU_PROFILE_SQL=FILE to log every statement's time and the process's memory.
+       add --profile FILE to log every ingest statement's time and the process's memory.
+DuckDB's memory, threads and the ingest group size come from the settings (RENKOU_DUCKDB_*,
+RENKOU_INGEST_GROUP_MB).
 Targets (issue 4): ingest ≤ 3 × plain load, each caliber query ≤ 5 s, peak memory ≤ 8 GB."""
 
 from __future__ import annotations
@@ -82,12 +84,12 @@ def phase_plain(feeds: Path, db: Path) -> dict[str, object]:
             "cpu_s": _cpu_s()}
 
 
-def phase_ingest(feeds: Path, db: Path) -> dict[str, object]:
+def phase_ingest(feeds: Path, db: Path, profile: Path | None = None) -> dict[str, object]:
     from renkou.registry.ingest import ingest_directory
     from renkou.registry.store import Store
 
     t0 = time.perf_counter()
-    with Store(db) as store:
+    with Store(db, profile=profile) as store:
         report = ingest_directory(store, feeds)
     return {"ingest_s": time.perf_counter() - t0, "rows": report.rows_read,
             "accepted": report.accepted, "quarantined": report.quarantined,
@@ -128,13 +130,15 @@ def main() -> None:
     ap.add_argument("--keep", action="store_true")
     ap.add_argument("--feeds", type=Path, default=None,
                     help="ingest these existing feeds instead of generating a city")
+    ap.add_argument("--profile", type=Path, default=None,
+                    help="append each ingest statement's time and memory to this file")
     ap.add_argument("--phase", default=None)
     ap.add_argument("args", nargs="*")
     a = ap.parse_args()
     if a.phase:
         fn = {"generate": lambda: phase_generate(int(a.args[0]), int(a.args[1]), Path(a.args[2])),
               "plain": lambda: phase_plain(Path(a.args[0]), Path(a.args[1])),
-              "ingest": lambda: phase_ingest(Path(a.args[0]), Path(a.args[1])),
+              "ingest": lambda: phase_ingest(Path(a.args[0]), Path(a.args[1]), a.profile),
               "query": lambda: phase_query(Path(a.args[0]))}[a.phase]
         print(json.dumps(fn()))
         return
@@ -149,7 +153,8 @@ def main() -> None:
     results["plain"] = _child("plain", str(feeds), str(work / "plain.duckdb"))
     print(results["plain"], flush=True)
     (work / "plain.duckdb").unlink(missing_ok=True)
-    results["ingest"] = _child("ingest", str(feeds), str(work / "registry.duckdb"))
+    profile = ["--profile", str(a.profile.resolve())] if a.profile else []
+    results["ingest"] = _child("ingest", *profile, str(feeds), str(work / "registry.duckdb"))
     print(results["ingest"], flush=True)
     results["query"] = _child("query", str(work / "registry.duckdb"))
     print(results["query"], flush=True)
