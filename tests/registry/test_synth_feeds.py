@@ -147,3 +147,43 @@ def test_cli_builds_a_store_directly(tmp_path: Path) -> None:
                             "--caliber", "resident", "--by", "region", "--out", str(out)])
     assert r.exit_code == 0, r.output
     assert pd.read_csv(out)["value"].sum() == 1000
+
+
+def test_synth_cli_takes_the_jurisdiction_and_marks_the_directory(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from renkou.cli.main import app
+    from renkou.settings import get_settings
+
+    runner = CliRunner()
+    r = runner.invoke(app, ["synth", "--jurisdiction", "xiqing", "--persons", "800", "--seed",
+                            "2", "--out", str(tmp_path / "x")])
+    assert r.exit_code == 0, r.output
+    assert json.loads((tmp_path / "x" / "synthetic.json").read_text("utf-8")) == {
+        "jurisdiction": "xiqing", "persons": 800, "seed": 2}
+    truth = pd.read_csv(tmp_path / "x" / "truth" / "calibers.csv", dtype={"region": str})
+    assert truth["region"].str.fullmatch(r"120111\d{3}").all()
+    monkeypatch.setenv("RENKOU_JURISDICTION", "chongqing")
+    get_settings.cache_clear()
+    r = runner.invoke(app, ["synth", "--persons", "800", "--seed", "2", "--out",
+                            str(tmp_path / "c")])
+    assert r.exit_code == 0, r.output
+    marker = json.loads((tmp_path / "c" / "synthetic.json").read_text("utf-8"))
+    assert marker["jurisdiction"] == "chongqing"
+    census = pd.concat([read_table(p) for p in (tmp_path / "c").glob("stats_census_all*.csv")])
+    here = census[~census["记录编号"].str.contains("X")]["现住地行政区划代码"].astype(str)
+    assert here.str.startswith("50").all()
+    r = runner.invoke(app, ["synth", "--jurisdiction", "atlantis", "--persons", "800",
+                            "--out", str(tmp_path / "a")])
+    assert r.exit_code != 0
+
+
+def test_no_jurisdiction_is_written_into_the_generator() -> None:
+    import re
+    from importlib import resources
+
+    folder = resources.files("renkou").joinpath("registry/synth")
+    named = re.compile(r"天津|重庆|西青|Tianjin|Chongqing|Xiqing|\b(?:12|50)0\d{3}\b|'12'|\"12\"")
+    for entry in folder.iterdir():
+        if entry.name.endswith(".py"):
+            text = entry.read_text("utf-8")
+            assert not named.search(text), (entry.name, named.search(text))

@@ -1,4 +1,5 @@
-"""Structure of the synthetic city's census-day population against Tianjin's 七普 figures."""
+"""Structure of the synthetic city's census-day population against each jurisdiction's 七普
+figures (Tianjin, Chongqing, Xiqing)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import pandas as pd
 import pytest
 
 from renkou import ids
-from renkou.regions import tianjin_districts
+from renkou.jurisdictions import get_jurisdiction
 from renkou.registry.synth import generate_city, state_at
 from renkou.registry.synth.targets import life_expectancy, targets
 
@@ -31,19 +32,20 @@ def test_census_structure_within_half_a_point(city_200k) -> None:  # type: ignor
     res = st[st["resident"] != 0]
     assert len(res) == 200_000
     age, male = res["age"].to_numpy(), res["male"].to_numpy()
-    c = targets().census
+    c = targets("tianjin").census
     assert abs((age >= 60).mean() - c["age_60_plus"]) < TOL
     assert abs((age >= 65).mean() - c["age_65_plus"]) < TOL
     assert abs((age < 15).mean() - c["age_0_14"]) < TOL
     assert abs(male.mean() - c["male_share"]) < TOL
     dep = (age >= 65).sum() / ((age >= 15) & (age < 65)).sum()
     assert abs(dep - 0.2056) < TOL
-    urban = {s.code: s.urban for s in targets().streets}
+    urban = {s.code: s.urban for s in targets("tianjin").streets}
     is_urban = np.array([urban[int(x)] for x in res["resident"].to_numpy()])
     assert abs(is_urban.mean() - c["urbanisation"]) < TOL
     shares = pd.Series(res["resident"].to_numpy() // 1000).value_counts(normalize=True)
-    total = sum(r.census2020 or 0 for r in tianjin_districts())
-    for r in tianjin_districts():
+    districts = get_jurisdiction("tianjin").areas
+    total = sum(r.census2020 or 0 for r in districts)
+    for r in districts:
         assert abs(shares.get(int(r.code), 0.0) - (r.census2020 or 0) / total) < TOL, r.name
     # Districts differ in age as the census says (60+: 滨海 17.15 %, 西青 16.47 %, 河北 30.98 %,
     # 红桥 30.73 %); ±1.5 points allows for sampling and the re-centring of the assumed others.
@@ -78,7 +80,7 @@ def test_separation_shares_as_the_plan_states(city_small) -> None:  # type: igno
 
 
 def test_schedules_are_plausible() -> None:
-    t = targets()
+    t = targets("tianjin")
     assert 0.9 <= t.asfr.sum() <= 1.1  # TFR
     wm = t.srb / (1 + t.srb)
     e0 = wm * life_expectancy(t.mx[:, 0]) + (1 - wm) * life_expectancy(t.mx[:, 1])
@@ -117,3 +119,97 @@ def test_population_path_2015_2024_like_the_revised_series(city_small) -> None: 
         assert abs(pop / 20_000 - 1) < 0.05, year
         assert 4 < (born == year).sum() / pop * 1000 < 10, year
         assert 4 < (died == year).sum() / pop * 1000 < 10, year
+
+
+@pytest.fixture(scope="module")
+def chongqing():  # type: ignore[no-untyped-def]
+    return generate_city(30_000, 3, jurisdiction="chongqing")
+
+
+@pytest.fixture(scope="module")
+def xiqing():  # type: ignore[no-untyped-def]
+    return generate_city(30_000, 3, jurisdiction="xiqing")
+
+
+def _residents(city) -> pd.DataFrame:  # type: ignore[no-untyped-def]
+    st = state_at(city, CENSUS)
+    return st[st["resident"] != 0]
+
+
+def _structure_within(res: pd.DataFrame, key: str, tol: float) -> None:
+    j = get_jurisdiction(key)
+    t = targets(key)
+    age, male = res["age"].to_numpy(), res["male"].to_numpy()
+    c = t.census
+    for name, share in (("age_0_14", (age < 15).mean()), ("age_60_plus", (age >= 60).mean()),
+                        ("age_65_plus", (age >= 65).mean()), ("male_share", male.mean())):
+        assert abs(share - c[name]) < tol, name
+    # The jurisdiction file's published figures are the ones calibrated to.
+    for name in ("age_0_14", "age_60_plus", "male_share"):
+        assert c[name] == j.census_value(name), name
+    urban = {s.code: s.urban for s in t.streets}
+    assert abs(np.mean([urban[int(x)] for x in res["resident"]]) - c["urbanisation"]) < tol
+
+
+def test_chongqing_like_city_has_chongqings_census_structure(chongqing) -> None:  # type: ignore[no-untyped-def]
+    res = _residents(chongqing)
+    assert len(res) == 30_000
+    _structure_within(res, "chongqing", 0.01)
+    j = get_jurisdiction("chongqing")
+    district = res["resident"].to_numpy() // 1000
+    assert set(district) <= {int(c) for c in j.area_codes}
+    assert len(set(district)) == 38
+    shares = pd.Series(district).value_counts(normalize=True)
+    # 中心城区 10,343,462 (32.27 %) and 主城都市区 21,122,370 (65.90 %) of 32,054,159.
+    main = [int(m) for m in j.group("main").members]
+    west = [int(m) for m in j.group("west").members]
+    assert abs(shares.reindex(main).sum() - 10_343_462 / 32_054_159) < 0.01
+    assert abs(shares.reindex(main + west).sum() - 21_122_370 / 32_054_159) < 0.01
+    total = sum(j.area_census().values())
+    assert total == j.census_population
+    for code, size in j.area_census().items():
+        assert abs(shares.get(int(code), 0.0) - size / total) < 0.006, code
+
+
+def test_chongqing_migrants_hold_hukou_outside_the_city(chongqing) -> None:  # type: ignore[no-untyped-def]
+    st = state_at(chongqing, CENSUS)
+    res = st[st["resident"] != 0]
+    outside = chongqing.persons.set_index("pid")["outside_code"].reindex(res.index)
+    floating = res["hukou"].to_numpy() == 0
+    codes = outside.to_numpy()[floating]
+    assert floating.mean() > 0.03
+    assert not any(str(c).startswith("50") for c in codes)
+    assert all(len(str(c)) == 6 for c in codes)
+
+
+def test_xiqing_city_lives_in_its_ten_jie_zhen(xiqing) -> None:  # type: ignore[no-untyped-def]
+    res = _residents(xiqing)
+    assert len(res) == 30_000
+    _structure_within(res, "xiqing", 0.01)
+    j = get_jurisdiction("xiqing")
+    streets = res["resident"].to_numpy()
+    assert {str(s) for s in streets} == set(j.area_codes)
+    # 赤龙南街道 15,507 of 1,195,124 (七普).
+    assert abs((streets == 120111003).mean() - 15_507 / 1_195_124) < 0.004
+
+
+def test_xiqing_hukou_in_other_tianjin_districts_is_outside(xiqing) -> None:  # type: ignore[no-untyped-def]
+    st = state_at(xiqing, CENSUS)
+    res = st[st["resident"] != 0]
+    assert set(res.loc[res["hukou"] != 0, "hukou"] // 1000) == {120111}
+    outside = xiqing.persons.set_index("pid")["outside_code"].reindex(res.index)
+    codes = {str(c) for c in outside[res["hukou"] == 0]}
+    other_tianjin = {c for c in codes if c.startswith("12")}
+    assert other_tianjin and "120111" not in other_tianjin
+    # Most residents of the district hold a hukou elsewhere (户籍 well under half of 常住).
+    assert (res["hukou"] == 0).mean() > 0.5
+
+
+def test_every_jurisdiction_reaches_its_mortality_and_fertility_levels() -> None:
+    for key in ("chongqing", "xiqing"):
+        t = targets(key)
+        wm = t.srb / (1 + t.srb)
+        e0 = wm * life_expectancy(t.mx[:, 0]) + (1 - wm) * life_expectancy(t.mx[:, 1])
+        assert 76 < e0 < 83, key
+        assert 0.8 < t.asfr.sum() < 1.5, key
+        assert abs(t.age_sex.sum() - 1) < 1e-9

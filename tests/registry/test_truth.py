@@ -59,3 +59,37 @@ def test_separation_kinds(city) -> None:  # type: ignore[no-untyped-def]
     assert np.isclose(share.sum(), share["same_district"] + share["other_district"]
                       + share["outside_city"])
     assert 0.2 < share["outside_city"] < 0.3
+
+
+def test_truth_regions_are_the_jurisdictions_areas() -> None:
+    from renkou.jurisdictions import get_jurisdiction
+
+    for key in ("chongqing", "xiqing"):
+        city = generate_city(3_000, 4, jurisdiction=key)
+        areas = set(get_jurisdiction(key).area_codes)
+        for d in ("2020-11-01", "2024-12-31"):
+            t = calibers_at(city, d)
+            assert set(t["region"]) <= areas, key
+            assert set(t["region"]) == areas or key == "chongqing", key
+            assert t[t["caliber"] == "resident"]["value"].sum() > 0
+            s = separation_at(city, d)
+            assert set(s["region"]) <= areas
+        census_day = calibers_at(city, "2020-11-01")
+        assert census_day[census_day["caliber"] == "resident"]["value"].sum() == 3_000
+
+
+def test_street_level_employment_counts_registrations_only() -> None:
+    # Insurance names a county, not a 街镇: in a district deployment only employment
+    # registrations locate a worker, so employed <= people with a current registration.
+    city = generate_city(3_000, 4, jurisdiction="xiqing")
+    d = "2024-12-31"
+    st = state_at(city, d)
+    t = calibers_at(city, d)
+    e = city.employment[city.employment["registered"]]
+    start = e["start"].to_numpy().astype("datetime64[D]")
+    end = e["end"].to_numpy().astype("datetime64[D]")
+    when = np.datetime64(d)
+    current = e[(start <= when) & (np.isnat(end) | (end >= when))]
+    registered = current["pid"][current["pid"].isin(st.index)].nunique()
+    assert t[t["caliber"] == "employed"]["value"].sum() == registered
+    assert not city.insurance.empty
