@@ -1,6 +1,7 @@
-"""Rules as code (政策规则计算): evaluate a people table, caseload and budget from a registry.
+"""Rules as code (政策规则计算): evaluate a people table, caseload and budget from a registry,
+and the points-based settlement scheme (score, rank, simulate a change).
 
-Each function takes a registry or the path of its store. A scheme that exists for one
+Store-based functions take a registry or the path of its store. A scheme that exists for one
 jurisdiction only (Tianjin's 专栏3 subsidies) is refused on another jurisdiction's store."""
 
 from __future__ import annotations
@@ -15,10 +16,20 @@ from typing import Any
 import pandas as pd
 
 from renkou.app.stores import registry_at
+from renkou.errors import InputError
 from renkou.jurisdictions import Jurisdiction
+from renkou.projection.io import load_projection
 from renkou.registry import Registry
 from renkou.rules.budget import BudgetResult, project_budget
 from renkou.rules.caseload import registry_caseload
+from renkou.rules.points.applicants import generate_applicants
+from renkou.rules.points.columns import ApplicantTable, RowProblem, parse_applicants
+from renkou.rules.points.inflow import HukouEffect, hukou_effect
+from renkou.rules.points.loader import load_scheme, scheme_jurisdiction
+from renkou.rules.points.rank import RankResult, rank
+from renkou.rules.points.scheme import SAMPLE_SCHEME, PointsScheme
+from renkou.rules.points.score import ScoreResult, score
+from renkou.rules.points.simulate import Simulation, simulate
 from renkou.rules.schemes import PeopleRun, run_people
 from renkou.tables import read_table
 
@@ -80,3 +91,118 @@ def budget(store: StoreRef, scheme: str, from_year: int, to_year: int,
     with _registry(store) as registry:
         return project_budget(scheme, registry, from_year, to_year, overrides, seed=seed,
                               base_date=base_date, compare=compare)
+
+
+# ---------------------------------------------------------------------------------------
+# Points-based hukou settlement (积分落户)
+
+
+@dataclass(frozen=True)
+class Applicants:
+    """A validated applicant table and the scheme it is scored under."""
+
+    table: ApplicantTable
+    scheme: PointsScheme
+    problems: tuple[RowProblem, ...]  # invalid cells; their rows are left out
+
+    @property
+    def skipped_rows(self) -> int:
+        return len({p.row for p in self.problems})
+
+
+def load_applicants(path: Path, scheme_name: str = SAMPLE_SCHEME) -> Applicants:
+    """Read and validate an applicant table against the scheme's jurisdiction."""
+    scheme = load_scheme(scheme_name)
+    table, problems = parse_applicants(read_table(path), file=str(path),
+                                       jurisdiction=scheme_jurisdiction(scheme))
+    if len(table) == 0:
+        raise InputError("没有有效的申请人记录", file=str(path))
+    return Applicants(table, scheme, tuple(problems))
+
+
+def with_admission(scheme: PointsScheme, as_of: dt.date, quota: int | None = None,
+                   threshold: float | None = None) -> PointsScheme:
+    """The scheme with the quota and minimum score replaced from ``as_of``."""
+    changes: dict[str, str | float | int | None] = {}
+    if quota is not None:
+        if quota < 0:
+            raise InputError("--quota 不能为负数")
+        changes["quota"] = quota
+    if threshold is not None:
+        changes["threshold"] = threshold
+    if not changes:
+        return scheme
+    return scheme.with_changes(changes, as_of, "命令行参数（--quota/--threshold）")
+
+
+def points_score(applicants: Applicants, as_of: dt.date, *, explain: bool = True
+                 ) -> ScoreResult:
+    return score(applicants.table, applicants.scheme, as_of, explain=explain)
+
+
+def points_rank(applicants: Applicants, as_of: dt.date, *, pseudonym_key: bytes,
+                quota: int | None = None, threshold: float | None = None) -> RankResult:
+    """Rank under the scheme in force on ``as_of`` (quota and threshold replaced if given)."""
+    scheme = with_admission(applicants.scheme, as_of, quota, threshold)
+    return rank(score(applicants.table, scheme, as_of), pseudonym_key)
+
+
+@dataclass(frozen=True)
+class PointsSimulation:
+    """A scheme change simulated, and its effect on a hukou projection when one was given."""
+
+    simulation: Simulation
+    as_of: dt.date
+    projection: tuple[HukouEffect, HukouEffect] | None  # baseline, changed
+    projection_regions: tuple[str, ...] = ()
+    projection_warnings: tuple[str, ...] = ()
+
+
+def points_simulate(applicants: Applicants, changes: Mapping[str, str | float | int | None],
+                    *, pseudonym_key: bytes, source: str = "", as_of: dt.date | None = None,
+                    quota: int | None = None, settle_from: int | None = None,
+                    settle_to: int | None = None, base_year: int = 2020,
+                    end_year: int = 2035, projection_dir: Path | None = None
+                    ) -> PointsSimulation:
+    """Rank the pool before and after ``changes``; the settled inflow by year, and with a
+    projection input directory (``renkou project`` format; its years win) the projected
+    hukou population with each inflow. Without ``as_of`` the scoring date is the latest
+    application date (the day the application window closed)."""
+    if not changes:
+        raise InputError("请至少给出一个 --change KEY=VALUE 或 --change-file")
+    inputs = None
+    warnings: tuple[str, ...] = ()
+    if projection_dir is not None:
+        loaded = load_projection(projection_dir)
+        inputs, warnings = loaded.inputs, tuple(loaded.warnings)
+        base_year, end_year = inputs.base_year, inputs.end_year
+    table = applicants.table
+    when = as_of or table.application_date.max().astype("datetime64[D]").item()
+    scheme = with_admission(applicants.scheme, when, quota, None)
+    settle_years = None
+    if settle_from is not None or settle_to is not None:
+        target = scheme.targets.get("hukou_net_growth")
+        first = settle_from if settle_from is not None else (
+            target.from_year if target else when.year)
+        last = settle_to if settle_to is not None else end_year - 1
+        if last < first:
+            raise InputError("--settle-to 不能早于 --settle-from")
+        settle_years = tuple(range(first, last + 1))
+    sim = simulate(table, scheme, when, dict(changes), source=source, base_year=base_year,
+                   end_year=end_year, settle_years=settle_years, pseudonym_key=pseudonym_key)
+    effects = None
+    if inputs is not None:
+        try:
+            effects = (hukou_effect(inputs, sim.baseline_inflow, other_districts="drop"),
+                       hukou_effect(inputs, sim.changed_inflow, other_districts="drop"))
+        except ValueError as exc:
+            raise InputError(f"预测失败：{exc}") from None
+    return PointsSimulation(sim, when, effects,
+                            tuple(inputs.region_codes) if inputs is not None else (),
+                            warnings)
+
+
+def sample_applicants(n: int, seed: int, as_of: dt.date, scheme_name: str = SAMPLE_SCHEME
+                      ) -> pd.DataFrame:
+    """A seeded synthetic applicant pool for the scheme's jurisdiction."""
+    return generate_applicants(n, seed, as_of, load_scheme(scheme_name))

@@ -13,23 +13,25 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import typer
 
+from renkou.app.rules import (
+    Applicants,
+    PointsSimulation,
+    load_applicants,
+    points_rank,
+    points_score,
+    points_simulate,
+    sample_applicants,
+)
 from renkou.cli.rules import rules_app
 from renkou.errors import InputError
-from renkou.rules.points.applicants import generate_applicants
-from renkou.rules.points.columns import ApplicantTable, RowProblem, parse_applicants
-from renkou.rules.points.inflow import hukou_effect
+from renkou.rules.points.columns import RowProblem
 from renkou.rules.points.loader import (
     load_changes,
-    load_scheme,
     parse_change_args,
-    scheme_jurisdiction,
 )
-from renkou.rules.points.rank import rank
-from renkou.rules.points.scheme import SAMPLE_SCHEME, PointsScheme
-from renkou.rules.points.score import score
-from renkou.rules.points.simulate import Simulation, simulate
+from renkou.rules.points.scheme import SAMPLE_SCHEME
 from renkou.settings import get_settings
-from renkou.tables import read_table, write_table
+from renkou.tables import write_table
 
 points_app = typer.Typer(
     help="积分落户：计分、排名、方案调整模拟、模拟申请人 / points-based hukou settlement",
@@ -57,20 +59,15 @@ def _report(problems: list[RowProblem], file: str) -> None:
         typer.echo(f"警告：另有 {len(problems) - MAX_SHOWN_PROBLEMS} 处错误未显示", err=True)
 
 
-def _load(applicants: Path, scheme_name: str) -> tuple[ApplicantTable, PointsScheme]:
-    scheme = load_scheme(scheme_name)
-    df = read_table(applicants)
-    table, problems = parse_applicants(df, file=str(applicants),
-                                       jurisdiction=scheme_jurisdiction(scheme))
-    _report(problems, str(applicants))
-    bad_rows = len({p.row for p in problems})
-    if len(table) == 0:
-        raise InputError("没有有效的申请人记录", file=str(applicants))
-    if bad_rows:
-        typer.echo(f"已跳过 {bad_rows} 行无效记录，其余 {len(table)} 行继续计算", err=True)
-    if scheme.sample:
-        typer.echo(f"注意：{scheme.notice}", err=True)
-    return table, scheme
+def _load(path: Path, scheme_name: str) -> Applicants:
+    applicants = load_applicants(path, scheme_name)
+    _report(list(applicants.problems), str(path))
+    if applicants.skipped_rows:
+        typer.echo(f"已跳过 {applicants.skipped_rows} 行无效记录，其余 {len(applicants.table)} "
+                   "行继续计算", err=True)
+    if applicants.scheme.sample:
+        typer.echo(f"注意：{applicants.scheme.notice}", err=True)
+    return applicants
 
 
 def _write(columns: dict[str, Any], out: Path) -> None:
@@ -85,20 +82,6 @@ def _write(columns: dict[str, Any], out: Path) -> None:
     pacsv.write_csv(table, out, pacsv.WriteOptions(quoting_style="needed"))
 
 
-def _with_admission(scheme: PointsScheme, as_of: dt.date, quota: int | None,
-                    threshold: float | None) -> PointsScheme:
-    changes: dict[str, str | float | int | None] = {}
-    if quota is not None:
-        if quota < 0:
-            raise InputError("--quota 不能为负数")
-        changes["quota"] = quota
-    if threshold is not None:
-        changes["threshold"] = threshold
-    if not changes:
-        return scheme
-    return scheme.with_changes(changes, as_of, "命令行参数（--quota/--threshold）")
-
-
 @points_app.command("score")
 def score_cmd(
     applicants: Path = ApplicantsOpt,
@@ -109,10 +92,10 @@ def score_cmd(
 ) -> None:
     """按计分日期有效的方案为每位申请人计分，并给出逐项说明。"""
     when = _date(as_of, "--as-of")
-    table, scheme = _load(applicants, scheme_name)
-    result = score(table, scheme, when, explain=not no_explain)
+    pool = _load(applicants, scheme_name)
+    result = points_score(pool, when, explain=not no_explain)
     _write(result.columns(), out)
-    typer.echo(f"已计分 {len(table)} 人（符合准入条件 {int(result.eligible.sum())} 人），"
+    typer.echo(f"已计分 {len(pool.table)} 人（符合准入条件 {int(result.eligible.sum())} 人），"
                f"平均 {float(result.total.mean()):.1f} 分 → {out}")
 
 
@@ -128,9 +111,9 @@ def rank_cmd(
     """按积分排名并按名额确定获准落户人员（同分依次比较：积分 → 社保缴纳年限 → 申请日期 →
     匿名编号）。"""
     when = _date(as_of, "--as-of")
-    table, scheme = _load(applicants, scheme_name)
-    scheme = _with_admission(scheme, when, quota, threshold)
-    ranked = rank(score(table, scheme, when), get_settings().pseudonym_key_bytes())
+    ranked = points_rank(_load(applicants, scheme_name), when, quota=quota,
+                         threshold=threshold,
+                         pseudonym_key=get_settings().pseudonym_key_bytes())
     _write(ranked.columns(), out)
     typer.echo(f"候选 {ranked.order.shape[0]} 人，名额 {ranked.quota or '不限'}，"
                f"获准 {ranked.n_admitted} 人，最低获准积分 {ranked.cutoff_points}，"
@@ -166,34 +149,16 @@ def simulate_cmd(
     if change_file is not None:
         changes, source = load_changes(change_file)
     changes.update(parse_change_args(change))
-    if not changes:
-        raise InputError("请至少给出一个 --change KEY=VALUE 或 --change-file")
-    inputs = None
-    if projection is not None:
-        from renkou.projection.io import load_projection  # only needed with --projection
-
-        loaded = load_projection(projection)
-        for message in loaded.warnings:
-            typer.echo(f"警告：{message}", err=True)
-        inputs = loaded.inputs
-        base_year, end_year = inputs.base_year, inputs.end_year
-    table, scheme = _load(applicants, scheme_name)
-    # Without --as-of, score on the day the application window closed (the latest filing).
-    when = (_date(as_of, "--as-of") if as_of
-            else table.application_date.max().astype("datetime64[D]").item())
-    scheme = _with_admission(scheme, when, quota, None)
-    settle_years = None
-    if settle_from is not None or settle_to is not None:
-        target = scheme.targets.get("hukou_net_growth")
-        first = settle_from if settle_from is not None else (
-            target.from_year if target else when.year)
-        last = settle_to if settle_to is not None else end_year - 1
-        if last < first:
-            raise InputError("--settle-to 不能早于 --settle-from")
-        settle_years = tuple(range(first, last + 1))
-    sim = simulate(table, scheme, when, changes, source=source, base_year=base_year,
-                   end_year=end_year, settle_years=settle_years,
-                   pseudonym_key=get_settings().pseudonym_key_bytes())
+    if out.suffix.lower() != ".xlsx":
+        raise InputError("输出文件应为 .xlsx", file=str(out))
+    run = points_simulate(
+        _load(applicants, scheme_name), changes, source=source,
+        as_of=_date(as_of, "--as-of") if as_of else None, quota=quota,
+        settle_from=settle_from, settle_to=settle_to, base_year=base_year, end_year=end_year,
+        projection_dir=projection, pseudonym_key=get_settings().pseudonym_key_bytes())
+    for message in run.projection_warnings:
+        typer.echo(f"警告：{message}", err=True)
+    sim = run.simulation
     sheets = {
         "summary": sim.summary(),
         "admitted-instead": sim.people("admitted_instead"),
@@ -201,11 +166,9 @@ def simulate_cmd(
         "composition": sim.composition(),
         "inflow": _inflow_sheet(sim.baseline_inflow.frame(), sim.changed_inflow.frame()),
     }
-    if inputs is not None:
-        sheets["projection"] = _projection_sheet(inputs, sim)
+    if run.projection is not None:
+        sheets["projection"] = _projection_sheet(run)
     out.parent.mkdir(parents=True, exist_ok=True)
-    if out.suffix.lower() != ".xlsx":
-        raise InputError("输出文件应为 .xlsx", file=str(out))
     with pd.ExcelWriter(out, engine="openpyxl") as writer:
         for name, frame in sheets.items():
             frame.to_excel(writer, sheet_name=name, index=False)
@@ -218,16 +181,14 @@ def simulate_cmd(
                    f"（{t.changed_share:.1%}）")
 
 
-def _projection_sheet(inputs: Any, sim: Simulation) -> pd.DataFrame:
+def _projection_sheet(run: PointsSimulation) -> pd.DataFrame:
     """Projected registered population without points settlement and with the baseline and
     the changed settled inflow (districts outside the projection are left out and said so)."""
-    try:
-        base = hukou_effect(inputs, sim.baseline_inflow, other_districts="drop")
-        changed = hukou_effect(inputs, sim.changed_inflow, other_districts="drop")
-    except ValueError as exc:
-        raise InputError(f"预测失败：{exc}") from None
+    assert run.projection is not None
+    base, changed = run.projection
+    sim = run.simulation
     if base.left_out or changed.left_out:
-        typer.echo(f"注意：预测只覆盖 {', '.join(inputs.region_codes)}，其他区的落户人员"
+        typer.echo(f"注意：预测只覆盖 {', '.join(run.projection_regions)}，其他区的落户人员"
                    f"（调整前 {base.left_out:,.0f} 人，调整后 {changed.left_out:,.0f} 人）"
                    "未计入预测", err=True)
     frame = pd.DataFrame({
@@ -265,7 +226,7 @@ def generate_cmd(
 ) -> None:
     """按积分方案所属辖区及其模拟申请人假设（applicant_pool），生成模拟积分落户申请人表
     （有种子，可复现）。"""
-    df = generate_applicants(n, seed, _date(as_of, "--as-of"), load_scheme(scheme_name))
+    df = sample_applicants(n, seed, _date(as_of, "--as-of"), scheme_name)
     write_table(df, out)
     typer.echo(f"已生成 {n} 名模拟申请人（种子 {seed}）→ {out}")
 
