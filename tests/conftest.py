@@ -20,25 +20,20 @@ def _isolated_settings(tmp_path_factory: pytest.TempPathFactory,
     get_settings.cache_clear()
 
 
-def build_seeded_store(db: Path, persons: int, seed: int) -> Path:
-    """A synthetic city of ``persons`` ingested into ``db`` with the demo plan data
-    (reported values and task progress of all three plans) seeded into it."""
-    from renkou.plans.demo_seed import seed_demo_plans
-    from renkou.registry import Registry
-    from renkou.registry.synth import build_demo_store
+def build_seeded_store(data_dir: Path, persons: int, seed: int, *,
+                       jurisdiction: str = "tianjin") -> Path:
+    """The demo store of ``jurisdiction`` built in ``data_dir`` by the application's one
+    demo builder: a synthetic city of ``persons`` with the demo plan data (reported values
+    and task progress) seeded into it."""
+    from renkou.app.demo import build_demo
 
-    build_demo_store(db, persons, seed)
-    registry = Registry(db)
-    try:
-        seed_demo_plans(registry, 2024)
-    finally:
-        registry.close()
-    return db
+    return build_demo(data_dir, jurisdiction=jurisdiction, persons=persons, seed=seed)
 
 
 @pytest.fixture(scope="session")
-def seeded_store_builder() -> Callable[[Path, int, int], Path]:
-    """:func:`build_seeded_store`, for tests that need a store of another size."""
+def seeded_store_builder() -> Callable[..., Path]:
+    """:func:`build_seeded_store`, for tests that need a store of another size or
+    jurisdiction."""
     return build_seeded_store
 
 
@@ -46,7 +41,7 @@ def seeded_store_builder() -> Callable[[Path, int, int], Path]:
 def seeded_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One 3,000-person seeded demo store shared by the slow plan, CLI and API tests
     (read it; copy it before writing)."""
-    return build_seeded_store(tmp_path_factory.mktemp("seeded") / "demo.duckdb", 3_000, 7)
+    return build_seeded_store(tmp_path_factory.mktemp("seeded"), 3_000, 7)
 
 
 @pytest.fixture(scope="session")
@@ -54,7 +49,7 @@ def ingested_city(tmp_path_factory: pytest.TempPathFactory) -> tuple[object, Pat
     """A 6,000-person synthetic city (seed 7): the generator's people and a registry built
     from its feeds. Shared by the slow tests that compare registry flows with the truth
     (read-only)."""
-    synth = pytest.importorskip("renkou.registry.synth")
+    from renkou.registry import synth
     from renkou.registry.ingest import ingest_directory
     from renkou.registry.store import Store
 

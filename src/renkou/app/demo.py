@@ -47,7 +47,7 @@ def build_demo(data_dir: Path, *, jurisdiction: str, persons: int, seed: int,
     _remove(tmp)
     if progress:
         progress(f"正在构建示范数据库（{key}，{persons:,} 人，种子 {seed}）：{db}")
-    build_demo_store(tmp, persons, seed, jurisdiction=key)
+    build_demo_store(tmp, persons, seed, jurisdiction=key, progress=progress)
     registry = Registry(tmp)
     try:
         seed_demo_reports(registry)
