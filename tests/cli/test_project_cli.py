@@ -312,3 +312,29 @@ def test_death_rates_per_thousand_are_caught(sample: Path, tmp_path: Path,
     df.to_csv(sample / "mortality.csv", index=False)
     rc, _, err = _run(["project", str(sample), "--out", str(tmp_path / "o")], capsys)
     assert rc == 2 and "mortality.csv" in err and "‰" in err
+
+
+@pytest.mark.slow
+def test_projection_inputs_from_a_registry(ingested_city: tuple[object, Path]) -> None:
+    """The application service builds inputs from the store's counts: the base population
+    is the store's residents of the area at the end of the base year, and the run goes on
+    from there."""
+    import datetime as dt
+
+    from renkou.app.projection import registry_inputs
+    from renkou.app.stores import registry_at
+    from renkou.demography.projection import project
+
+    _, db = ingested_city
+    with registry_at(db) as registry:
+        inputs = registry_inputs(registry, "120111", 2023, 2030)
+        residents = registry.caliber(dt.date(2023, 12, 31), "resident", level="district",
+                                     by=("region",))
+    expected = float(residents.loc[residents["region"].astype(str) == "120111",
+                                   "value"].sum())
+    assert inputs.region_codes == ("120111",)
+    assert (inputs.base_year, inputs.end_year) == (2023, 2030)
+    assert float(inputs.population.sum()) == pytest.approx(expected)
+    assert 0.5 < float(inputs.asfr[0, 0].sum()) < 3.0  # a TFR, from the store's births
+    result = project(inputs)
+    assert result.population.shape[0] == 2030 - 2023 + 1

@@ -5,7 +5,7 @@ refused with a message naming both."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -85,3 +85,27 @@ def test_evaluating_tianjin_rules_for_chongqing_is_refused() -> None:
     with pytest.raises(InputError, match="仅适用于天津市，当前数据库属于重庆市"):
         run_people("tianjin-meal", _person("500103"), AS_OF,
                    jurisdiction=get_jurisdiction("chongqing"))
+
+
+@pytest.mark.slow
+def test_cli_refuses_tianjin_subsidies_on_a_chongqing_demo_store(
+        tmp_path_factory: pytest.TempPathFactory, seeded_store_builder: Callable[..., Path],
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from renkou.cli.main import main
+
+    db = seeded_store_builder(tmp_path_factory.mktemp("cq"), 2_000, 3, jurisdiction="chongqing")
+    out = tmp_path / "caseload.csv"
+    rc = main(["rules", "caseload", "--scheme", "tianjin-home-care", "--db", str(db),
+               "--as-of", "2024-12-31", "--out", str(out)])
+    err = capsys.readouterr().err
+    assert rc == 2 and not out.exists()
+    assert "仅适用于天津市，当前数据库属于重庆市" in err
+    rc = main(["rules", "budget", "--scheme", "tianjin-meal", "--db", str(db), "--from", "2025",
+               "--to", "2026", "--out", str(tmp_path / "budget.xlsx")])
+    assert rc == 2 and "当前数据库属于重庆市" in capsys.readouterr().err
+    # A national scheme runs, by Chongqing's districts.
+    rc = main(["rules", "caseload", "--scheme", "family-planning-assistance", "--db", str(db),
+               "--as-of", "2024-12-31", "--out", str(out)])
+    assert rc == 0, capsys.readouterr().err
+    costs = pd.read_csv(out, dtype={"district": str})
+    assert len(costs) > 0 and costs["district"].str.startswith("50").all()
