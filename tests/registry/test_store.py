@@ -74,3 +74,37 @@ def test_registry_app_tables_and_empty_store(tmp_path: Path) -> None:
         assert list(events.columns)[:3] == ["pid", "event", "valid_date"]
     with pytest.raises(StoreError):
         Registry(tmp_path / "missing.duckdb", read_only=True)
+
+
+def test_run_steps_in_order_with_bound_params(tmp_path: Path) -> None:
+    from renkou.registry.store import SqlStep
+
+    steps = [SqlStep("create", "CREATE TABLE t (x INTEGER)"),
+             SqlStep("insert", "INSERT INTO t VALUES ($v)", {"v": 41}),
+             SqlStep("raise", "UPDATE t SET x = x + 1")]
+    profile = tmp_path / "profile.tsv"
+    with Store(tmp_path / "s.duckdb", profile=profile) as store:
+        store.run_steps(steps)
+        assert store.scalar("SELECT x FROM t") == 42
+    assert "41" not in repr(steps[1])  # bound values (key material) are never printed
+    logged = [line.split("\t")[2] for line in profile.read_text().splitlines()]
+    assert [s for s in logged if s.startswith(("CREATE TABLE t", "INSERT INTO t", "UPDATE t"))
+            ] == ["CREATE TABLE t (x INTEGER)", "INSERT INTO t VALUES ($v)",
+                  "UPDATE t SET x = x + 1"]
+
+
+def test_resources_come_from_the_settings_passed_in(tmp_path: Path) -> None:
+    from renkou.settings import Settings
+
+    settings = Settings(duckdb_memory="512MB", duckdb_threads=1,
+                        duckdb_scratch_memory="256MB")
+    limit = "SELECT current_setting('memory_limit')"
+    with Store(tmp_path / "s.duckdb", settings=settings) as store:
+        assert store.scalar("SELECT current_setting('threads')") == 1
+        assert store.scalar(limit) == "488.2 MiB"  # 512 MB as DuckDB reports it
+        with store.memory_limit("256MB"):
+            assert store.scalar(limit) == "244.1 MiB"
+        assert store.scalar(limit) == "488.2 MiB"
+        with store.scratch() as scratch:
+            assert scratch.scalar(limit) == "244.1 MiB"
+            assert scratch.scalar("SELECT current_setting('threads')") == 1

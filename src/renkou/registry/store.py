@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -52,10 +52,12 @@ SCHEMA_VERSION = 3
 
 @dataclass(frozen=True)
 class SqlStep:
-    """One named statement of an ordered build (staging, interval tables, sweeps)."""
+    """One named statement of an ordered build (staging, interval tables, sweeps);
+    ``params`` are bound, not printed (they may hold key material)."""
 
     name: str
     sql: str
+    params: Mapping[str, object] | None = field(default=None, repr=False)
 
 
 def _table_ddl(table: str) -> str:
@@ -105,7 +107,7 @@ class Connection:
         """Execute an ordered build, logging each step's name and time."""
         for step in steps:
             t0 = time.perf_counter()
-            self.execute(step.sql)
+            self.execute(step.sql, None if step.params is None else dict(step.params))
             log.debug("%s: %.3f s", step.name, time.perf_counter() - t0)
 
     def _duckdb_mb(self) -> str:
