@@ -28,8 +28,8 @@ def ingest(
     directory: Path = typer.Argument(..., help="部门数据目录 / directory of feed files"),
     db: Path = DB_OPTION,
     jurisdiction: str | None = typer.Option(
-        None, "--jurisdiction", help="辖区（tianjin、chongqing、xiqing…）；默认取目录中 "
-        "synthetic.json 的辖区，否则 RENKOU_JURISDICTION / jurisdiction of the feeds"),
+        None, "--jurisdiction", help="数据所属辖区（辖区配置的键）；默认取目录中 synthetic.json "
+        "的辖区，否则 RENKOU_JURISDICTION / jurisdiction of the feeds"),
     quiet: bool = typer.Option(False, "--quiet", help="不显示进度 / no progress bar"),
 ) -> None:
     """导入目录中所有部门数据文件（一个批次，全部成功或全部不写入）。

@@ -43,7 +43,7 @@ CREATE TABLE IF NOT EXISTS ingest_files (
 CREATE TABLE IF NOT EXISTS identity (
     pid          UBIGINT NOT NULL,     -- first 64 bits of the pseudonym
     pseudonym    VARCHAR NOT NULL,     -- HMAC-SHA256(pseudonym key, ID number), 32 hex
-    id_masked    VARCHAR NOT NULL,     -- display form 120111********123X
+    id_masked    VARCHAR NOT NULL,     -- display form: first 6, ********, last 4
     pii_enc      BLOB NOT NULL,        -- AES-256-GCM nonce || ciphertext of 'ID<TAB>name'
     sex          VARCHAR NOT NULL,     -- from the ID number (authoritative)
     birth_date   DATE NOT NULL,        -- from the ID number (authoritative)
