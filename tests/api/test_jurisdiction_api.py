@@ -118,3 +118,15 @@ def test_xiqing_population_by_street(xiqing: TestClient) -> None:
     assert xiqing.get("/api/population/areas", params={"level": "district"}).status_code == 422
     plans = xiqing.get("/api/plans").json()
     assert plans[0]["code"] == "xiqing-14th"
+
+
+@pytest.mark.slow
+def test_chongqing_plan_assessed_by_default(chongqing: TestClient) -> None:
+    m = chongqing.get("/api/meta").json()
+    a = chongqing.get("/api/plans/assessment").json()
+    assert a["plan"] == "chongqing-2016-2030" and a["uncovered"] is None
+    assert a["year"] == dt.date.fromisoformat(m["default_as_of"]).year
+    resident = next(r for r in a["rows"] if r["name"] == "常住人口")
+    assert resident["value"] is not None and resident["value"] > 0
+    # The synthetic store is scaled to the census total, and says so.
+    assert any("常住人口类" in n for n in a["scale_notes"])
