@@ -51,6 +51,7 @@ from renkou.demography.projection import (
     project_reduced,
 )
 from renkou.demography.stochastic_calibration import ar1_sd, calibrate_ar1, sd_from_bounds
+from renkou.demography.summary import summary_indicators
 from renkou.types import FloatArray, IntArray
 
 Direction = Literal[">=", ">", "<=", "<"]
@@ -317,7 +318,6 @@ def simulate_indicators(inputs: ProjectionInputs, trajectories: int, seed: int, 
     workers use both cores of a 2-core machine when it is otherwise idle.
     """
     if indicators is None:
-        from renkou.demography.summary import summary_indicators
         indicators = summary_indicators
     if (chunk is not None and chunk < 1) or workers < 1:
         raise ValueError("chunk 和 workers 必须至少为 1")

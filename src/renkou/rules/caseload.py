@@ -28,8 +28,20 @@ from renkou.rules.imputation import (
     family_planning_columns,
     resolve_urban,
 )
+from renkou.rules.inputs import completed_years
 from renkou.rules.parameters import ParameterSet, load_parameters
 from renkou.rules.schemes import get_scheme
+from renkou.rules.schemes.elderly import (
+    evaluate_care,
+    evaluate_meal,
+    load_care_parameters,
+    load_meal_parameters,
+)
+from renkou.rules.schemes.family_planning import (
+    evaluate_fp,
+    load_fp_parameters,
+    with_dynamic_adjustment,
+)
 from renkou.types import FloatArray
 
 if TYPE_CHECKING:
@@ -141,20 +153,10 @@ def scheme_costs(scheme: str, base: PersonBase, lat: Latent, when: dt.date,
                  assumptions: ParameterSet) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Caseload and annual cost by district and component, and caseload by group, of scheme
     ``scheme`` on ``when`` for the (weighted) people of ``base``."""
-    from renkou.rules.schemes.elderly import (
-        evaluate_care,
-        evaluate_meal,
-        load_care_parameters,
-        load_meal_parameters,
-    )
-    from renkou.rules.schemes.family_planning import evaluate_fp, load_fp_parameters
-
     a = assumptions.at(when)
     engine = get_scheme(scheme).engine
     if engine == "family-planning":
         fp = load_fp_parameters(scheme_overrides, scheme)
-        from renkou.rules.schemes.family_planning import with_dynamic_adjustment
-
         fp = with_dynamic_adjustment(fp, when.year)
         cols: Columns = family_planning_columns(base, lat, when, a,
                                                 fp["fp_born_on_or_after"].at(when))
@@ -220,8 +222,6 @@ def registry_caseload(scheme: str, registry: Registry, as_of: dt.date,
     """Caseload, monthly and annual cost by district and component of ``scheme`` on
     ``as_of``, and caseload by district and group (groups overlap). A scheme of another
     jurisdiction than the store's is refused."""
-    from renkou.rules.inputs import completed_years
-
     get_scheme(scheme).require(registry.jurisdiction())
     s_over, a_over = split_overrides(scheme, overrides or {})
     assumptions = load_assumptions(a_over)

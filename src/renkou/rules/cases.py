@@ -33,7 +33,7 @@ import pandas as pd
 import yaml
 
 from renkou.errors import ConfigError, RenkouError
-from renkou.rules.schemes import run_people
+from renkou.rules.schemes import run_people, scheme_keys
 
 TOLERANCE = 0.005
 
@@ -141,8 +141,6 @@ def run_case(scheme: str, defaults: Mapping[str, Any], case: Mapping[str, Any]) 
 def handles(path: Path) -> bool:
     """Whether a case file belongs to one of these schemes (points cases have their own
     runner, ``tests/rules/test_points_yaml.py``)."""
-    from renkou.rules.schemes import scheme_keys
-
     try:
         doc = yaml.load(path.read_text(encoding="utf-8"), Loader=CaseLoader)
     except yaml.YAMLError:

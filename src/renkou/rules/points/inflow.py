@@ -19,12 +19,12 @@ calendar year c go into the step labelled c."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
 
+from renkou.demography.projection import ProjectionInputs, project
 from renkou.errors import InputError
 from renkou.regions import gazetteer
 from renkou.rules.points.rank import RankResult
@@ -144,7 +144,7 @@ class HukouEffect:
         return out
 
 
-def hukou_effect(inputs: Any, inflow: SettledInflow,
+def hukou_effect(inputs: ProjectionInputs, inflow: SettledInflow,
                  other_districts: str = "error") -> HukouEffect:
     """Run the projection of the **registered** population with and without the inflow.
 
@@ -154,10 +154,6 @@ def hukou_effect(inputs: Any, inflow: SettledInflow,
     births to, and deaths of, the settled people over the horizon. Settlements in districts
     the projection does not cover are an error, or with ``other_districts="drop"`` left out
     and counted in :attr:`HukouEffect.left_out`."""
-    from dataclasses import replace
-
-    from renkou.demography.projection import project  # imported late: optional layer below
-
     if (inputs.base_year, inputs.end_year) != (inflow.base_year, inflow.end_year):
         raise InputError(f"落户迁入的年份 {inflow.base_year}–{inflow.end_year} 与预测 "
                          f"{inputs.base_year}–{inputs.end_year} 不一致")

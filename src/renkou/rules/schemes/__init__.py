@@ -21,8 +21,11 @@ import pandas as pd
 
 from renkou.errors import ConfigError, InputError, NotFoundError
 from renkou.jurisdictions import Jurisdiction, get_jurisdiction
+from renkou.rules.engine import money
 from renkou.rules.inputs import ColumnSpec, ParsedTable, RowError, parse_table
 from renkou.rules.parameters import ParameterSet, data_dir, load_parameters, load_yaml
+from renkou.rules.schemes import elderly as e
+from renkou.rules.schemes import family_planning as f
 
 #: ``jurisdiction`` of a scheme that applies anywhere (a national scheme).
 ANY_JURISDICTION = "any"
@@ -72,8 +75,6 @@ class _Spec:
 
 
 def _elderly_care(s: _Spec) -> Scheme:
-    from renkou.rules.schemes import elderly as e
-
     def params(o: Mapping[str, Any]) -> tuple[ParameterSet, ...]:
         return e.load_care_parameters(s.key, o)
 
@@ -89,8 +90,6 @@ def _elderly_care(s: _Spec) -> Scheme:
 
 
 def _elderly_meal(s: _Spec) -> Scheme:
-    from renkou.rules.schemes import elderly as e
-
     def run(t: ParsedTable, d: dt.date, o: Mapping[str, Any], x: bool) -> pd.DataFrame:
         return e.meal_frame(t, d, e.load_meal_parameters(s.key, o), x)
 
@@ -101,11 +100,8 @@ def _elderly_meal(s: _Spec) -> Scheme:
 
 
 def _family_planning(s: _Spec) -> Scheme:
-    from renkou.rules.schemes import family_planning as f
-    from renkou.rules.schemes.elderly import check_districts
-
     def check(t: ParsedTable, j: Jurisdiction | None) -> ParsedTable:
-        return check_districts(f.check_grades(t), j)
+        return e.check_districts(f.check_grades(t), j)
 
     def run(t: ParsedTable, d: dt.date, o: Mapping[str, Any], x: bool) -> pd.DataFrame:
         return f.fp_frame(t, d, f.load_fp_parameters(o, s.key), x)
@@ -160,8 +156,6 @@ def get_scheme(key: str) -> Scheme:
 
 def format_money(values: np.ndarray) -> np.ndarray:
     """Amounts as text ("600", "1.2"), written once per distinct value."""
-    from renkou.rules.engine import money
-
     inv, uniq = pd.factorize(np.asarray(values, dtype=float))
     return np.array([money(v) for v in uniq], dtype=object)[inv]
 

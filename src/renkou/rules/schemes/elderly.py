@@ -32,7 +32,7 @@ from renkou.rules.engine import (
     split_shares,
     used_conditions,
 )
-from renkou.rules.inputs import ColumnSpec, ParsedTable, drop_rows
+from renkou.rules.inputs import ColumnSpec, ParsedTable, completed_years, drop_rows
 from renkou.rules.parameters import ParameterSet, load_parameters
 from renkou.types import FloatArray
 
@@ -86,8 +86,6 @@ def check_districts(table: ParsedTable, jurisdiction: Jurisdiction | None) -> Pa
 
 def prepare(table: ParsedTable, as_of: dt.date) -> dict[str, np.ndarray]:
     """Input columns plus ``age`` in completed years on ``as_of``."""
-    from renkou.rules.inputs import completed_years
-
     cols = dict(table.columns)
     cols["age"] = completed_years(cols["birth_date"], as_of)
     return cols
