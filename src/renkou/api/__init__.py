@@ -1,2 +1,2 @@
-"""HTTP layer (FastAPI): thin routers over the registry, plans and rules. The only package
-that knows about HTTP; domain errors become status codes here."""
+"""HTTP layer (FastAPI): thin routers over the application services (renkou.app). The only
+package that knows about HTTP; domain errors become status codes here."""
