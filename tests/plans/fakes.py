@@ -8,17 +8,26 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from renkou.plans.storage import MemoryTables
-from renkou.regions import TIANJIN, gazetteer, tianjin_districts
+from renkou.jurisdictions import Jurisdiction, get_jurisdiction
+from renkou.plans import MemoryTables, group_of
+from renkou.registry import Provenance
 from renkou.types import FloatArray
+
+TIANJIN_STORE = get_jurisdiction("tianjin")
+TIANJIN = TIANJIN_STORE.code
+
+
+def tianjin_census() -> dict[str, float]:
+    """Census residents of each Tianjin district."""
+    return {code: float(n) for code, n in TIANJIN_STORE.area_census().items()}
 
 
 class FakeData:
-    """Every Tianjin district holds ``scale`` × its 2020 census population, spread evenly
-    over single ages 0…100 and both sexes; vital events are set per test."""
+    """Every Tianjin district holds its 2020 census population, spread evenly over single
+    ages 0…100 and both sexes; vital events are set per test."""
 
     def __init__(self, mx: float = 0.02, births_per_age: float = 0.06) -> None:
-        self.census = {r.code: float(r.census2020 or 0) for r in tianjin_districts()}
+        self.census = tianjin_census()
         self.mx = mx
         self.births_per_age = births_per_age
         self.hukou_birth_share = 0.6  # births to hukou mothers ÷ all births
@@ -26,9 +35,9 @@ class FakeData:
     def _pop(self, area: str) -> float:
         if area == TIANJIN:
             return sum(self.census.values())
-        if "/" in area:  # a district group, e.g. 120000/central
-            city, group = area.split("/", 1)
-            return sum(self.census[r.code] for r in gazetteer().group_members(city, group))
+        group = group_of(area)
+        if group is not None:  # an area group of the jurisdiction, e.g. group:central
+            return sum(self.census[c] for c in TIANJIN_STORE.group(group).members)
         return self.census[area]
 
     def population(self, as_of: dt.date, caliber: str, area: str) -> FloatArray:
@@ -69,17 +78,50 @@ class FakeData:
                 "outside_city": 0.13 * total}
 
 
-class CensusRegistry(MemoryTables):
-    """A registry stand-in: every Tianjin district holds its 2020 census population at every
-    date (so the census scale is 1); nobody lives in Chongqing, as in the demo city. Its
+class NoEventsRegistry(MemoryTables):
+    """The registry queries a stand-in does not fill: no births, deaths, moves, attainment,
+    urban status or separation (empty frames, as a store without such records returns)."""
+
+    def births(self, start: dt.date, end: dt.date, level: str = "district",
+               caliber: str = "all") -> pd.DataFrame:
+        return pd.DataFrame()
+
+    def deaths(self, start: dt.date, end: dt.date, level: str = "district",
+               caliber: str = "all") -> pd.DataFrame:
+        return pd.DataFrame()
+
+    def flows(self, start: dt.date, end: dt.date, level: str = "district") -> pd.DataFrame:
+        return pd.DataFrame()
+
+    def attainment(self, as_of: dt.date, level: str = "district") -> pd.DataFrame:
+        return pd.DataFrame()
+
+    def urban_split(self, as_of: dt.date, level: str = "district",
+                    caliber: str = "resident") -> pd.DataFrame:
+        return pd.DataFrame()
+
+    def separation(self, as_of: dt.date, level: str = "district") -> pd.DataFrame:
+        return pd.DataFrame()
+
+
+class CensusRegistry(NoEventsRegistry):
+    """A registry stand-in for a Tianjin store: every district holds its 2020 census
+    population at every date (so the census factor is 1); nobody lives in Chongqing. Its
     data run to ``through`` (None = no limit)."""
 
     through: dt.date | None = None
+    synthetic: bool = True
 
     def caliber(self, as_of: dt.date, caliber: str, level: str = "district",
                 by: tuple[str, ...] = ()) -> pd.DataFrame:
-        return pd.DataFrame([{"region": d.code, "sex": "male", "age": 30,
-                              "value": d.census2020} for d in tianjin_districts()])
+        return pd.DataFrame([{"region": code, "sex": "male", "age": 30, "value": n}
+                             for code, n in tianjin_census().items()])
 
     def data_through(self) -> dt.date | None:
         return self.through
+
+    def jurisdiction(self) -> Jurisdiction:
+        return TIANJIN_STORE
+
+    def provenance(self) -> Provenance:
+        return Provenance(synthetic=self.synthetic)

@@ -1,6 +1,6 @@
-"""The coverage check applies wherever a plan is assessed (issue #5 follow-up): inside
-``evaluate_registry``, so the CLI, the API and the reports treat an area the store does not
-hold alike; count formulas refuse an empty area instead of returning 0."""
+"""The coverage check applies wherever a plan is assessed: inside ``evaluate_registry``, so
+the CLI, the API and the reports treat an area the store does not hold alike; count
+formulas refuse an empty area instead of returning 0."""
 
 from __future__ import annotations
 
@@ -10,10 +10,11 @@ import numpy as np
 import pytest
 from fakes import CensusRegistry
 
+from renkou.app.demo_reports import seed_demo_plans
+from renkou.app.sample import SampledData, ScaleFactor
 from renkou.errors import InputError
-from renkou.plans import get_plan
-from renkou.plans.coverage import evaluate_store
-from renkou.plans.demo_seed import seed_demo_plans
+from renkou.plans import FormulaContext, get_plan
+from renkou.plans.coverage import uncovered_reason
 from renkou.plans.formulas import working_age_population
 from renkou.plans.formulas_migration import (
     floating_population,
@@ -49,7 +50,7 @@ class Empty:
     FORMULAS["resident_population"].compute, FORMULAS["hukou_population"].compute])
 def test_count_formulas_refuse_an_empty_area(formula: object) -> None:
     with pytest.raises(InputError, match="没有"):
-        formula(Empty(), "500000", 2024, {})  # type: ignore[operator]
+        formula(Empty(), "500000", 2024, FormulaContext())  # type: ignore[operator]
 
 
 def test_working_age_population_still_counts_15_to_64() -> None:
@@ -57,9 +58,11 @@ def test_working_age_population_still_counts_15_to_64() -> None:
         def population(self, as_of: dt.date, caliber: str, area: str) -> FloatArray:
             return np.ones((2, 101))
 
-    # 50 ages × 2 sexes = 100 persons × scale 3 = 300 = 0.03万
-    assert working_age_population(Flat(), "120111", 2024,  # type: ignore[arg-type]
-                                  {"population_scale": 3.0}) == pytest.approx(0.03)
+    # 50 ages × 2 sexes = 100 persons × factor 3 = 300 = 0.03万
+    sampled = SampledData(Flat(), ScaleFactor(3.0, "resident", ""),  # type: ignore[arg-type]
+                          ScaleFactor(3.0, "hukou", ""))
+    assert working_age_population(sampled, "120111", 2024,
+                                  FormulaContext()) == pytest.approx(0.03)
 
 
 @pytest.fixture(scope="module")
@@ -71,10 +74,9 @@ def seeded() -> CensusRegistry:
 
 def test_evaluate_registry_applies_the_coverage_check(seeded: CensusRegistry) -> None:
     plan = get_plan("chongqing-2016-2030")
-    pa = evaluate_registry(seeded, plan, 2024, trajectories=0,  # type: ignore[arg-type]
-                           scale=None)
+    pa = evaluate_registry(seeded, plan, 2024, trajectories=0)  # type: ignore[arg-type]
     assert pa.uncovered is not None and "重庆市（500000）" in pa.uncovered
-    assert pa.projection is None and pa.scale == 1.0
+    assert pa.projection is None
     computed = {i.code for i in plan.computed_indicators()}
     rows = [a for a in pa.assessments if a.indicator_code in computed]
     assert rows
@@ -85,10 +87,9 @@ def test_evaluate_registry_applies_the_coverage_check(seeded: CensusRegistry) ->
     assert working.value is None
     reported = pa.by_code()["CQ30-QUA-05"]
     assert reported.value is not None and reported.status != "数据不足"
-    # evaluate_store is the same assessment with the reason beside it.
-    again, reason = evaluate_store(seeded, plan, 2024, trajectories=0,  # type: ignore[arg-type]
-                                   forward=False)
-    assert reason == pa.uncovered == again.uncovered
+    # The reason is the coverage check's, made once inside the assessment.
+    reason = uncovered_reason(seeded, plan.area_code, 2024)  # type: ignore[arg-type]
+    assert reason == pa.uncovered
 
 
 def test_covered_area_has_no_coverage_reason(seeded: CensusRegistry) -> None:
@@ -142,7 +143,7 @@ def test_year_after_the_registry_data_is_not_computed() -> None:
     resident = late.by_code()["TJ14-POP-01"]
     assert resident.status == "数据不足" and resident.value is None
     assert "库内数据截至2024年12月31日" in resident.reason
-    assert any("截至2024年12月31日" in n for n in late.scale_notes)
+    assert any("截至2024年12月31日" in n for n in late.notes)
     ok = evaluate_registry(reg, plan, 2024, trajectories=0,  # type: ignore[arg-type]
                            forward=False).by_code()["TJ14-POP-01"]
     assert ok.value is not None

@@ -9,9 +9,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from renkou.app.demo_reports import demo_values
 from renkou.cli.main import main
 from renkou.plans import get_plan
-from renkou.plans.demo_seed import demo_values
 
 pytestmark = pytest.mark.slow
 

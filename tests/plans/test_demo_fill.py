@@ -11,8 +11,7 @@ import pytest
 import yaml
 from fakes import CensusRegistry
 
-from renkou.plans import get_plan
-from renkou.plans.demo_seed import (
+from renkou.app.demo_reports import (
     COUNT_UNITS,
     DEMO_FILE,
     INTERPOLATED_NOTE,
@@ -22,6 +21,7 @@ from renkou.plans.demo_seed import (
     fill_years,
     seed_demo_plans,
 )
+from renkou.plans import get_plan
 from renkou.plans.plan_assessment import assess_plan
 from renkou.plans.reported_trend import linear_trend, unit_bounds
 from renkou.plans.storage import REPORTED, read_app

@@ -7,15 +7,15 @@ import pandas as pd
 import pytest
 from fakes import CensusRegistry
 
-from renkou.plans import get_plan
-from renkou.plans.coverage import UncoveredArea, uncovered_reason
-from renkou.plans.demo_seed import (
+from renkou.app.demo_reports import (
     DEMO_FILE,
-    DEMO_PLANS,
     DEMO_SOURCE,
+    demo_plans,
     demo_values,
     seed_demo_plans,
 )
+from renkou.plans import get_plan
+from renkou.plans.coverage import UncoveredArea, uncovered_reason
 from renkou.plans.model import CUMULATIVE
 from renkou.plans.plan_assessment import assess_plan
 from renkou.plans.storage import FACILITIES, REPORTED, TASK_PROGRESS, read_app
@@ -35,7 +35,7 @@ def seeded() -> CensusRegistry:
     return reg
 
 
-@pytest.mark.parametrize("code", DEMO_PLANS)
+@pytest.mark.parametrize("code", demo_plans())
 def test_demo_values_are_reported_indicators_of_their_plan(code: str) -> None:
     plan = get_plan(code)
     reported = {i.code: i for i in plan.reported_indicators()}
@@ -63,14 +63,14 @@ def test_xiqing_title_counts_add_up() -> None:
 
 def test_seed_labels_every_row_and_covers_every_plan(seeded: CensusRegistry) -> None:
     values = read_app(seeded, REPORTED)
-    assert set(values["plan"]) == set(DEMO_PLANS)
+    assert set(values["plan"]) == set(demo_plans())
     assert (values["source_note"] == DEMO_SOURCE).all()
     assert (values["source_file"] == DEMO_FILE).all()
     assert values["year"].max() == 2024
     progress = read_app(seeded, TASK_PROGRESS)
     assert (progress["source"] == DEMO_SOURCE).all()
     assert progress["evidence"].str.startswith("示范数据").all()
-    for code in DEMO_PLANS:
+    for code in demo_plans():
         plan = get_plan(code)
         mine = values[values["plan"] == code]
         assert (mine["area"] == plan.area_code).all()

@@ -4,18 +4,20 @@ on a small registry built by hand (the balancing equation against the records)."
 from __future__ import annotations
 
 import pytest
-from fakes import FakeData
+from fakes import TIANJIN, FakeData
 
+from renkou.app.sample import SampledData, ScaleFactor
 from renkou.errors import InputError
+from renkou.plans import FormulaContext
 from renkou.plans import indicators as ind
 from renkou.plans.catalog import get_plan
-from renkou.regions import TIANJIN
 
 XIQING = "120111"
 
 
-def value(formula: str, area: str = XIQING, **extra: float) -> float:
-    return ind.compute(FakeData(), formula, area, 2024, extra).value
+
+def value(formula: str, area: str = XIQING) -> float:
+    return ind.compute(FakeData(), formula, area, 2024, FormulaContext()).value
 
 
 def test_floating_population_is_separation_from_outside_the_city() -> None:
@@ -23,7 +25,9 @@ def test_floating_population_is_separation_from_outside_the_city() -> None:
     # FakeData: 13 % of residents live away from a hukou outside the city, 20 % from a
     # hukou in another district (市辖区内人户分离, not floating).
     assert value("floating_population") == pytest.approx(0.13 * people / 1e4)
-    assert value("floating_population", population_scale=70.0) == pytest.approx(
+    sampled = SampledData(FakeData(), ScaleFactor(70.0, "resident", ""),
+                          ScaleFactor(40.0, "hukou", ""))
+    assert ind.compute(sampled, "floating_population", XIQING, 2024).value == pytest.approx(
         0.13 * people * 70 / 1e4)
     assert value("floating_population") / value("resident_population") * 100 == pytest.approx(
         value("floating_population_share"))

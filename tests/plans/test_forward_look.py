@@ -6,15 +6,14 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from fakes import FakeData
+from fakes import TIANJIN, TIANJIN_STORE, FakeData
 
 from renkou.plans import indicators as ind
 from renkou.plans.assessment import AssessmentConfig, TargetSpec
 from renkou.plans.forward_look import indicator_forward, plan_projection
-from renkou.plans.group_projection import GROUP_SHARES, city_parts, project_groups
+from renkou.plans.group_projection import GROUP_SHARES, jurisdiction_parts, project_groups
 from renkou.plans.model import Plan
 from renkou.plans.projection_bridge import build_inputs, project_area
-from renkou.regions import TIANJIN
 
 
 def test_hukou_inputs_use_births_to_hukou_mothers() -> None:
@@ -41,18 +40,20 @@ def test_hukou_projection_continues_the_observed_rates() -> None:
 
 
 def test_groups_partition_the_city() -> None:
-    labels = [label for label, _ in city_parts(TIANJIN)]
-    assert sorted(labels) == sorted(GROUP_SHARES.values())
+    labels = [label for label, _ in jurisdiction_parts(TIANJIN_STORE)]
+    # Every district is in one of the four groups, and each group has its share formula.
+    assert sorted(labels) == sorted(TIANJIN_STORE.groups)
+    assert set(labels) <= set(GROUP_SHARES.values())
 
 
 def test_joint_group_projection_keeps_census_shares_and_shares_draws() -> None:
-    g = project_groups(FakeData(), TIANJIN, 2024, 2030, trajectories=60, seed=3)
+    g = project_groups(FakeData(), TIANJIN_STORE, 2024, 2030, trajectories=60, seed=3)
     # 七普 shares (shared/data/china-stats.md §A1), published to two decimals.
     for formula, census in (("central_city_share", 29.26), ("binhai_share", 14.91),
                             ("ring_districts_share", 28.05), ("outer_districts_share", 27.78)):
         assert g.value(formula, 2030) == pytest.approx(census, abs=0.006)
     assert g.trajectories is not None
-    total = sum(g.trajectories[f] for f in GROUP_SHARES)
+    total = sum(g.trajectories[f] for f in GROUP_SHARES if f in g.trajectories)
     np.testing.assert_allclose(total, 100.0)  # shares of one simulated future
     # One fertility draw for the whole city: the groups' TFR moves identically.
     np.testing.assert_allclose(g.trajectories["tfr@central"][:, 1:],

@@ -1,6 +1,6 @@
-"""Hukou-caliber totals of a down-scaled registry are scaled by their own factor (published
-hukou ÷ registry hukou), not by the resident census factor (issue #5 follow-up: the demo
-西青区 read 77.8万 户籍人口 against the plan's 46.59万 baseline)."""
+"""Totals of a sampled store are scaled by the factor of their caliber: hukou totals by
+published hukou ÷ registry hukou, not by the resident census factor (a sample whose hukou
+share differs from the real one would otherwise misread 户籍人口 against the plan)."""
 
 from __future__ import annotations
 
@@ -9,35 +9,41 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 import pytest
+from fakes import TIANJIN_STORE, NoEventsRegistry, tianjin_census
 
-from renkou.plans import get_plan
-from renkou.plans.formulas import total_population
-from renkou.plans.plan_assessment import assessment_frame, evaluate_registry
-from renkou.plans.population_scale import (
+from renkou.app.sample import (
+    SampledData,
+    ScaleFactor,
     hukou_scale,
     nearest_published,
+    plan_sample,
     published_hukou,
     resident_scale,
+    with_factor_column,
 )
-from renkou.plans.storage import MemoryTables
-from renkou.regions import tianjin_districts
+from renkou.jurisdictions import Jurisdiction
+from renkou.plans import assessment_frame, evaluate_registry, get_plan
+from renkou.plans.formulas import total_population
 from renkou.types import FloatArray
 
-HUKOU_PER_RESIDENT = 0.64  # the demo city's ratio in 西青区; the real one is 0.39
+HUKOU_PER_RESIDENT = 0.64  # a sample's ratio in 西青区; the real one is 0.39
 
 
-class HukouRegistry(MemoryTables):
+class HukouRegistry(NoEventsRegistry):
     """Every Tianjin district holds its census population as residents at every date and
     0.64 hukou registrants per resident (so the resident factor is 1)."""
 
     def data_through(self) -> None:
         return None
 
+    def jurisdiction(self) -> Jurisdiction:
+        return TIANJIN_STORE
+
     def caliber(self, as_of: dt.date, caliber: str, level: str = "district",
                 by: tuple[str, ...] = ()) -> pd.DataFrame:
         share = HUKOU_PER_RESIDENT if caliber == "hukou" else 1.0
-        return pd.DataFrame([{"region": d.code, "sex": "male", "age": 30,
-                              "value": (d.census2020 or 0) * share} for d in tianjin_districts()])
+        return pd.DataFrame([{"region": code, "sex": "male", "age": 30, "value": n * share}
+                             for code, n in tianjin_census().items()])
 
 
 def test_published_figures_come_with_their_source() -> None:
@@ -54,8 +60,7 @@ def test_published_figures_come_with_their_source() -> None:
 
 def test_hukou_factor_is_published_over_registry_hukou() -> None:
     reg = HukouRegistry()
-    census = next(d.census2020 for d in tianjin_districts() if d.code == "120111")
-    assert census is not None
+    census = tianjin_census()["120111"]
     resident = resident_scale(reg, "120111")  # type: ignore[arg-type]
     assert resident.value == pytest.approx(1.0)
     f = hukou_scale(reg, "120111", 2020, resident)  # type: ignore[arg-type]
@@ -75,37 +80,45 @@ def test_total_formulas_use_the_factor_of_their_caliber() -> None:
         def population(self, as_of: dt.date, caliber: str, area: str) -> FloatArray:
             return np.full((2, 101), 1.0)
 
-    extra = {"population_scale": 70.0, "hukou_scale": 40.0}
-    assert total_population("resident")(Flat(), "120111", 2024,  # type: ignore[arg-type]
-                                        extra) == pytest.approx(202 * 70 / 1e4)
-    assert total_population("hukou")(Flat(), "120111", 2024,  # type: ignore[arg-type]
-                                     extra) == pytest.approx(202 * 40 / 1e4)
-    # Without a hukou factor both use the population scale (a real registry: 1).
-    assert total_population("hukou")(Flat(), "120111", 2024,  # type: ignore[arg-type]
-                                     {"population_scale": 70.0}) == pytest.approx(202 * 70 / 1e4)
+    def sample(resident: float, hukou: float) -> SampledData:
+        return SampledData(Flat(), ScaleFactor(resident, "resident", ""),  # type: ignore[arg-type]
+                           ScaleFactor(hukou, "hukou", ""))
+
+    resident_total, hukou_total = total_population("resident"), total_population("hukou")
+    from renkou.plans import FormulaContext
+
+    ctx = FormulaContext()
+    assert resident_total(sample(70, 40), "120111", 2024, ctx) == pytest.approx(202 * 70 / 1e4)
+    assert hukou_total(sample(70, 40), "120111", 2024, ctx) == pytest.approx(202 * 40 / 1e4)
+    # One factor for both calibers (a given --scale): both use it; a real registry: 1.
+    assert hukou_total(sample(70, 70), "120111", 2024, ctx) == pytest.approx(202 * 70 / 1e4)
+    assert hukou_total(Flat(), "120111", 2024, ctx) == pytest.approx(202 / 1e4)  # type: ignore[arg-type]
 
 
 def test_xiqing_hukou_total_matches_the_plan_baseline() -> None:
     """With the hukou factor the base-year 户籍人口 is the plan's 46.59万 (it would be
     0.64 × 119.5万 = 76.5万 with the resident factor); the factor is stated."""
     reg = HukouRegistry()
-    pa = evaluate_registry(reg, get_plan("xiqing-14th"), 2024,  # type: ignore[arg-type]
-                           forward=False, scale=None)
+    plan = get_plan("xiqing-14th")
+    sample = plan_sample(reg, plan)  # type: ignore[arg-type]
+    pa = evaluate_registry(reg, plan, 2024, data=sample,  # type: ignore[arg-type]
+                           forward=False)
     assert pa.series["XQ14-POP-01"][2020] == pytest.approx(46.59, abs=1e-9)
-    census = next(d.census2020 for d in tianjin_districts() if d.code == "120111")
-    assert census is not None
+    census = tianjin_census()["120111"]
     assert pa.series["XQ14-POP-04"][2020] == pytest.approx(census / 1e4)  # resident: 1
-    assert pa.hukou_scale is not None and pa.hukou_scale < pa.scale
-    assert any("户籍人口类" in n and "46.59万" in n for n in pa.scale_notes)
-    frame = assessment_frame(pa).set_index("指标代码")
-    assert frame.loc["XQ14-POP-01", "折算系数"] == pytest.approx(pa.hukou_scale, abs=1e-4)
-    assert frame.loc["XQ14-POP-04", "折算系数"] == pytest.approx(pa.scale, abs=1e-4)
+    assert sample.hukou.value < sample.resident.value
+    assert any("户籍人口类" in n and "46.59万" in n for n in sample.notes)
+    frame = with_factor_column(assessment_frame(pa), plan, sample).set_index("指标代码")
+    assert frame.loc["XQ14-POP-01", "折算系数"] == pytest.approx(sample.hukou.value, abs=1e-4)
+    assert frame.loc["XQ14-POP-04", "折算系数"] == pytest.approx(sample.resident.value,
+                                                              abs=1e-4)
     assert frame["折算系数"].isna()["XQ14-DST-01"]  # a share: no factor
 
 
 def test_an_explicit_scale_applies_to_both_calibers() -> None:
     reg = HukouRegistry()
-    pa = evaluate_registry(reg, get_plan("xiqing-14th"), 2024,  # type: ignore[arg-type]
-                           forward=False, scale=1.0)
-    assert pa.scale == pa.hukou_scale == 1.0 and pa.scale_notes == ()
-    assert "折算系数" not in assessment_frame(pa).columns
+    plan = get_plan("xiqing-14th")
+    sample = plan_sample(reg, plan, 1.0)  # type: ignore[arg-type]
+    pa = evaluate_registry(reg, plan, 2024, data=sample, forward=False)  # type: ignore[arg-type]
+    assert sample.resident.value == sample.hukou.value == 1.0 and sample.notes == ()
+    assert "折算系数" not in with_factor_column(assessment_frame(pa), plan, sample).columns

@@ -8,13 +8,16 @@ import pandas as pd
 import pytest
 from fakes import FakeData
 
-from renkou.errors import InputError
+from renkou.errors import InputError, NotFoundError
+from renkou.jurisdictions import Jurisdiction, get_jurisdiction
+from renkou.plans import FormulaContext, group_area
 from renkou.plans import indicators as ind
-from renkou.regions import TIANJIN, tianjin_districts
+
+TIANJIN = get_jurisdiction("tianjin").code
 
 
-def value(formula: str, area: str = TIANJIN, **extra: float) -> float:
-    return ind.compute(FakeData(), formula, area, 2024, extra).value
+def value(formula: str, area: str = TIANJIN, **context: float) -> float:
+    return ind.compute(FakeData(), formula, area, 2024, FormulaContext(**context)).value
 
 
 def test_central_and_binhai_shares_reproduce_census_2020() -> None:
@@ -67,7 +70,7 @@ def test_schooling_urbanisation_separation() -> None:
 def test_childcare_needs_facility_count() -> None:
     with pytest.raises(InputError):
         value("childcare_places_per_1000")
-    pop = sum(r.census2020 or 0 for r in tianjin_districts())
+    pop = get_jurisdiction("tianjin").census_population
     assert value("childcare_places_per_1000", childcare_places=4.5 * pop / 1000) == (
         pytest.approx(4.5))
 
@@ -89,6 +92,9 @@ class FrameRegistry:
 
     def data_through(self) -> None:
         return None
+
+    def jurisdiction(self) -> Jurisdiction:
+        return get_jurisdiction("tianjin")
 
     def __init__(self) -> None:
         self.rows = {  # street → residents aged 30 (male, female)
@@ -142,13 +148,19 @@ def test_registry_data_areas_groups_and_streets() -> None:
 
     data = RegistryData(FrameRegistry())  # type: ignore[arg-type]
     when = dt.date(2024, 12, 31)
-    assert area_level("120000/outer") == "group" and area_level("120111001") == "street"
+    tianjin = get_jurisdiction("tianjin")
+    outer = group_area("outer")
+    assert area_level(outer, tianjin) == "group"
+    assert area_level("120111001", tianjin) == "street"
     assert data.population(when, "resident", TIANJIN).sum() == 62
     assert data.population(when, "resident", "120111").sum() == 32
     assert data.population(when, "resident", "120111002").sum() == 10
     # 外围五区 = 武清 宝坻 宁河 静海 蓟州: here 武清 8 + 宝坻 12.
-    assert data.population(when, "resident", "120000/outer").sum() == 20
-    assert data.population(when, "resident", "120000/outer")[1, 30] == 10
+    assert data.population(when, "resident", outer).sum() == 20
+    assert data.population(when, "resident", outer)[1, 30] == 10
+    # A group the store's jurisdiction does not have is refused with its name.
+    with pytest.raises(NotFoundError, match="main"):
+        data.population(when, "resident", group_area("main"))
     # A birth without the mother's age counts by sex but not by age.
     assert data.births_by_sex(2024, "120111").sum() == 4
     assert data.births_by_mother_age(2024, "120111").sum() == 3

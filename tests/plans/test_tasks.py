@@ -106,30 +106,14 @@ def test_import_progress_file(tianjin: Plan, tmp_path: Path) -> None:
 
 
 def test_demo_seed_gives_an_assessment_and_task_flags(tianjin: Plan) -> None:
-    from fakes import FakeData
+    from fakes import CensusRegistry, FakeData
 
-    from renkou.plans.demo_seed import seed_demo_plans
+    from renkou.app.demo_reports import seed_demo_plans
     from renkou.plans.plan_assessment import assess_plan
     from renkou.plans.storage import facility_counts
-    from renkou.regions import tianjin_districts
 
-    class FakeRegistry(MemoryTables):
-        """Every district holds its 2020 census population (so the census scale is 1)."""
-
-        def data_through(self) -> None:
-            return None
-
-        def caliber(self, as_of: dt.date, caliber: str, level: str = "district",
-                    by: tuple[str, ...] = ()) -> pd.DataFrame:
-            rows = [{"region": d.code, "sex": "male", "age": 30, "value": d.census2020}
-                    for d in tianjin_districts()]
-            df = pd.DataFrame(rows)
-            if level == "city":
-                df = df.assign(region="120000").groupby(["region", "sex", "age"],
-                                                          as_index=False).sum()
-            return df
-
-    reg = FakeRegistry()
+    # Every district holds its 2020 census population (so the census factor is 1).
+    reg = CensusRegistry()
     seed_demo_plans(reg, 2024)  # type: ignore[arg-type]
     seed_demo_plans(reg, 2024)  # type: ignore[arg-type]  # idempotent
     places = facility_counts(reg, "120000")["childcare_places"]

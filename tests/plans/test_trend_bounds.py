@@ -8,9 +8,9 @@ import math
 
 import pytest
 
+from renkou.app.demo_reports import demo_values
 from renkou.plans import get_plan
 from renkou.plans.assessment import AssessmentConfig, TargetSpec
-from renkou.plans.demo_seed import demo_values
 from renkou.plans.forward_look import indicator_forward
 from renkou.plans.reported_trend import (
     UNBOUNDED,

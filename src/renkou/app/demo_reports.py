@@ -1,14 +1,14 @@
-"""Demo data for the plans layer (示范填报数据): for each of the three plans a year of reported
-indicator values, task progress and (where a computed indicator needs it) childcare places,
-so that a fresh demo store shows an assessment of every plan at once.
+"""Demo reported data (示范填报数据): for each plan of a demo store's jurisdiction, years of
+reported indicator values, task progress and (where a computed indicator needs it) childcare
+places, so that a fresh demo store shows an assessment of its plans at once.
 
-Everything written here is **synthetic demonstration data** and says so in its source
-fields ("示范数据"); the values are plausible magnitudes chosen to give a mix of statuses,
-not statistics. They live as data in ``plans/data/demo/<plan>.yaml``. ``renkou demo``
-(cli/serve.py) and ``make demo`` call :func:`seed_demo_plans` after building the demo city.
-
-The demo city is Tianjin-like: it has Tianjin's districts (西青区 among them) but no
-Chongqing people, so the Chongqing plan gets reported values and task progress only.
+Everything written here is **synthetic demonstration data** and says so: reported rows carry
+:data:`renkou.plans.DEMO_MARK` (示范数据) as their source file and source note, task progress
+and facility counts as their source, and the reporter is 示范填报员 — so every page and report
+marks a value from them as 示范数据 (``Assessment.demo``). The values are plausible
+magnitudes chosen to give a mix of statuses, not statistics; they live as data in the plans
+package (``data/demo/<plan>.yaml``). :func:`seed_demo_reports` seeds the plans of the
+store's jurisdiction up to the store's last full year of data.
 
 **Every year has a value** (so that assessing 2021, 2022 or 2023 does not show 数据不足 for
 reported indicators): a demo file names the years to fill (``fill_years: [first, last]``)
@@ -18,8 +18,7 @@ by linear interpolation plus a small deterministic disturbance (at most
 :data:`NOISE_SHARE` of the annual change, so the trend line's residuals are not zero and its
 t probability is not a spurious 0 or 1), clipped to the unit's natural range and rounded
 like the neighbouring values (rates to at least one decimal). Values the file states are
-never changed; years outside the known values (e.g. a single 2024 value with no baseline)
-are written in the file instead.
+never changed; years outside the known values are written in the file instead.
 Filled rows are still 示范数据 and say in their note that they are interpolated.
 """
 
@@ -38,29 +37,34 @@ from typing import TYPE_CHECKING
 import pandas as pd
 import yaml
 
+from renkou.app.sample import resident_scale
 from renkou.errors import ConfigError
-from renkou.plans.catalog import get_plan
-from renkou.plans.model import Indicator, Plan
-from renkou.plans.reported_trend import clip, unit_bounds
-from renkou.plans.storage import (
+from renkou.plans import (
+    DEMO_MARK,
     FACILITIES,
     REPORTED,
     TASK_PROGRESS,
     AppTables,
+    Indicator,
+    Plan,
+    RegistryData,
+    get_plan,
     read_app,
     write_app,
 )
+from renkou.plans.reported_trend import clip, unit_bounds
+from renkou.plans.storage import LEGACY_DEMO_FILE
 from renkou.plans.template import department_names
 
 if TYPE_CHECKING:
     from renkou.registry import Registry
 
-DEMO_PLANS: tuple[str, ...] = ("tianjin-14th", "xiqing-14th", "chongqing-2016-2030")
-DEMO_SOURCE = "示范数据（renkou demo_seed）"
+DEMO_SOURCE = f"{DEMO_MARK}（renkou 示范库）"
 # Shown where a report cites the file a value came from ("…，示范数据第3行）"), so that a
 # reader of the evaluation report sees at each value that it is demonstration data.
-DEMO_FILE = "示范数据"
-LEGACY_DEMO_FILE = "demo_seed"  # stores seeded before DEMO_FILE existed
+DEMO_FILE = DEMO_MARK
+# Task progress and facility rows of earlier seeds (replaced when seeding again).
+LEGACY_DEMO_SOURCE = "示范数据（renkou demo_seed）"
 QUARTER_ENDS = ((3, 31), (6, 30), (9, 30), (12, 31))
 # Largest disturbance of an interpolated value, as a share of the annual change between the
 # two known values around it: visible year-to-year wobble, never a reversal of a clear trend.
@@ -97,7 +101,7 @@ def _years(raw: object, where: str) -> dict[int, float]:
 
 @cache
 def demo_values(plan_code: str) -> DemoValues:
-    """The demo values shipped for ``plan_code`` (plans/data/demo/<plan>.yaml)."""
+    """The demo values shipped for ``plan_code`` (data/demo/<plan>.yaml of the plans)."""
     path = resources.files("renkou.plans").joinpath("data", "demo", f"{plan_code}.yaml")
     if not path.is_file():
         raise ConfigError(f"没有规划 {plan_code} 的示范数据")
@@ -237,17 +241,14 @@ def progress_rows(plan: Plan, year: int, stamp: dt.datetime) -> pd.DataFrame:
 
 def facility_rows(registry: Registry, area: str, per_1000: Mapping[int, float],
                   stamp: dt.datetime) -> pd.DataFrame:
-    """Childcare places as real-world counts: the per-1000 path × the demo city's residents
-    of ``area`` × its census scale (the demo city is down-scaled; see
-    plan_assessment.census_scale). Years in which the store has no residents of the area
-    (e.g. Chongqing in the Tianjin-like demo city) get no row."""
-    from renkou.plans.indicator_data import RegistryData
-    from renkou.plans.plan_assessment import census_scale
-
+    """Childcare places as real-world counts: the per-1000 path × the store's residents of
+    ``area`` × its census factor (a demo store is a sample; see
+    :func:`renkou.app.sample.resident_scale`). Years in which the store has no residents of
+    the area (a plan of another jurisdiction) get no row."""
     if not per_1000:
         return pd.DataFrame()
     data = RegistryData(registry)
-    factor = census_scale(registry, area)
+    factor = resident_scale(registry, area).value
     rows: list[dict[str, object]] = []
     for year, rate in sorted(per_1000.items()):
         total = float(data.population(dt.date(year, 12, 31), "resident", area).sum())
@@ -268,17 +269,38 @@ def _clear(store: AppTables, table: str, column: str, values: tuple[str, ...]) -
     store.write_table(table, keep, mode="replace")
 
 
-def seed_demo_plans(registry: Registry, year: int = 2024,
-                    plans: tuple[str, ...] = DEMO_PLANS) -> None:
+@cache
+def demo_plans() -> tuple[str, ...]:
+    """Every plan with shipped demo values."""
+    folder = resources.files("renkou.plans").joinpath("data", "demo")
+    return tuple(sorted(p.name.removesuffix(".yaml") for p in folder.iterdir()
+                        if p.name.endswith(".yaml")))
+
+
+def seed_demo_reports(registry: Registry) -> int:
+    """Seed the demo reported data of the plans of the store's jurisdiction up to the store's
+    last full year of data (its census year when it holds none); returns that year."""
+    jurisdiction = registry.jurisdiction()
+    through = registry.data_through()
+    year = jurisdiction.census_date.year if through is None else (
+        through.year - (through < dt.date(through.year, 12, 31)))
+    plans = tuple(p for p in jurisdiction.plans if p in demo_plans())
+    seed_demo_plans(registry, year, plans)
+    return year
+
+
+def seed_demo_plans(registry: Registry, year: int, plans: tuple[str, ...] | None = None
+                    ) -> None:
     """Load each plan's demo reports, task progress (quarterly, in ``year`` and in the
     earlier ``progress_years`` of its demo file) and childcare places, keeping the reported
     values of ``year`` and earlier years (cumulative and directional targets need them).
-    Seeding again replaces the earlier demo rows."""
+    Seeding again replaces the earlier demo rows. ``plans`` None: every plan with demo
+    values."""
     stamp = dt.datetime(year + 1, 3, 1, 9, 0)
     reported: list[pd.DataFrame] = []
     progress: list[pd.DataFrame] = []
     places: list[pd.DataFrame] = []
-    for code in plans:
+    for code in demo_plans() if plans is None else plans:
         plan = get_plan(code)
         demo = demo_values(code)
         values = {c: {y: v for y, v in by_year.items() if y <= year}
@@ -291,8 +313,8 @@ def seed_demo_plans(registry: Registry, year: int = 2024,
             {y: v for y, v in demo.childcare_per_1000.items() if y <= year}, stamp))
     for table, column, value, frames in (
             (REPORTED, "source_file", (DEMO_FILE, LEGACY_DEMO_FILE), reported),
-            (TASK_PROGRESS, "source", (DEMO_SOURCE,), progress),
-            (FACILITIES, "source", (DEMO_SOURCE,), places)):
+            (TASK_PROGRESS, "source", (DEMO_SOURCE, LEGACY_DEMO_SOURCE), progress),
+            (FACILITIES, "source", (DEMO_SOURCE, LEGACY_DEMO_SOURCE), places)):
         _clear(registry, table, column, value)
         rows = [f for f in frames if not f.empty]
         if rows:

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 from renkou.plans.targets import (
@@ -97,7 +97,9 @@ class Assessment:
     departments: tuple[str, ...] = ()
     source: str = ""
     forward: ForwardLook | None = None
-    extra: Mapping[str, float] = field(default_factory=dict)
+    # The value comes from demonstration reports (示范数据), not from a department: every
+    # page and report says so beside it.
+    demo: bool = False
 
 
 def expected_on_path(baseline_year: int, baseline_value: float, target: TargetSpec, year: int

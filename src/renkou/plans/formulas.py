@@ -1,8 +1,11 @@
 """Formulas of the computable plan indicators (指标计算公式), one function per indicator.
 
-Each function takes the data source (:class:`IndicatorData`), an area code, a year and extra
-inputs (e.g. a facility count) and returns the value in the plan's unit. Counts come from the
-registry, rates and life tables from the demography core (``renkou.demography``). Conventions
+Each function takes the data source (:class:`IndicatorData`), an area, a year and the
+:class:`FormulaContext` (the plan's base year, facility counts) and returns the value in the
+plan's unit. An area is a division code or an area group of the store's jurisdiction
+(:func:`renkou.plans.areas.group_area`). Counts are read as the data source gives them: a
+sampled store is scaled to census totals by wrapping its data source, never here. Counts
+come from the registry, rates and life tables from the demography core. Conventions
 (domain primer, NBS): rates per year over the average population (mean of the populations at
 the end of the previous year and at the end of the year); structure indicators on the
 population at the end of the year (31 Dec); the resident (常住) caliber unless the name says
@@ -13,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
@@ -20,11 +24,20 @@ import numpy as np
 from renkou.demography import rates
 from renkou.demography.lifetable import life_table
 from renkou.errors import InputError
-from renkou.regions import TIANJIN, gazetteer
-from renkou.types import FloatArray
+from renkou.plans.areas import group_area
+from renkou.types import OPEN_AGE, FloatArray
 
-OPEN_AGE = 100
 NAGES = OPEN_AGE + 1
+
+
+@dataclass(frozen=True)
+class FormulaContext:
+    """What a formula needs besides the data source: the end of ``base_year`` is the base of
+    changes "since the plan began"; ``childcare_places`` the real count of 托位 in the area
+    and year (a facility count departments report)."""
+
+    base_year: int | None = None
+    childcare_places: float | None = None
 
 
 class IndicatorData(Protocol):
@@ -96,18 +109,7 @@ def _defined(x: FloatArray | float, what: str) -> float:
 # -- formulas -------------------------------------------------------------------------
 
 
-Compute = Callable[[IndicatorData, str, int, Mapping[str, float]], float]
-
-
-def scale(extra: Mapping[str, float], caliber: str = "resident") -> float:
-    """Persons each registry person stands for (``extra["population_scale"]``, default 1);
-    for hukou-caliber totals ``extra["hukou_scale"]`` when given (published hukou ÷ registry
-    hukou, renkou.plans.population_scale.hukou_scale), else the same. Only totals in 万人
-    use it; rates and shares do not depend on it. It is 1 for a real registry and larger
-    for a down-scaled synthetic city."""
-    if caliber == "hukou" and "hukou_scale" in extra:
-        return float(extra["hukou_scale"])
-    return float(extra.get("population_scale", 1.0))
+Compute = Callable[[IndicatorData, str, int, FormulaContext], float]
 
 
 def _present(count: float, area: str, year: int) -> float:
@@ -118,34 +120,38 @@ def _present(count: float, area: str, year: int) -> float:
 
 
 def total_population(caliber: str) -> Compute:
-    def f(data: IndicatorData, area: str, year: int, extra: Mapping[str, float]) -> float:
+    def population_total(data: IndicatorData, area: str, year: int, ctx: FormulaContext
+                         ) -> float:
         count = _present(float(data.population(year_end(year), caliber, area).sum()), area,
                          year)
-        return count * scale(extra, caliber) / 1e4
-    return f
+        return count / 1e4
+    return population_total
 
 
 def growth(caliber: str, pct: bool
-            ) -> Callable[[IndicatorData, str, int, Mapping[str, float]], float]:
-    """Change since the end of the base year (``extra["base_year"]``, default 2020): 万人,
-    or per cent of the base-year population."""
-    def f(data: IndicatorData, area: str, year: int, extra: Mapping[str, float]) -> float:
-        base = int(extra.get("base_year", 2020))
+            ) -> Compute:
+    """Change since the end of the base year (``ctx.base_year``): 万人, or per cent of the
+    base-year population."""
+    def change_since_base(data: IndicatorData, area: str, year: int, ctx: FormulaContext
+                          ) -> float:
+        if ctx.base_year is None:
+            raise InputError("计算较基期的增长需要基期年份（规划期起始年的上一年）")
+        base = ctx.base_year
         now = _present(float(data.population(year_end(year), caliber, area).sum()), area, year)
         then = _present(float(data.population(year_end(base), caliber, area).sum()), area,
                         base)
         if pct:
             return _safe_div(now - then, then, "人口增长率") * 100.0
-        return (now - then) * scale(extra, caliber) / 1e4
-    return f
+        return (now - then) / 1e4
+    return change_since_base
 
 
 def life_expectancy(caliber: str
-                     ) -> Callable[[IndicatorData, str, int, Mapping[str, float]], float]:
+                     ) -> Compute:
     """e0 of the area: deaths in the area over the average resident population, or for
     the hukou caliber deaths of the area's hukou registrants over the average hukou
     population (户籍人口人均预期寿命, the caliber of Tianjin's 82.38 target)."""
-    def f(data: IndicatorData, area: str, year: int, extra: Mapping[str, float]) -> float:
+    def e0_of_area(data: IndicatorData, area: str, year: int, ctx: FormulaContext) -> float:
         if caliber == "resident":
             deaths = data.deaths(year, area)
             return e0_from_counts(deaths.sum(axis=0),
@@ -153,7 +159,7 @@ def life_expectancy(caliber: str
         deaths = data.deaths(year, area, caliber)
         return e0_from_counts(deaths.sum(axis=0),
                               _avg_population(data, area, year, caliber).sum(axis=0))
-    return f
+    return e0_of_area
 
 
 def e0_from_counts(deaths: FloatArray, exposure: FloatArray) -> float:
@@ -178,7 +184,7 @@ def e0_from_counts(deaths: FloatArray, exposure: FloatArray) -> float:
 RUNNING_TOTALS = frozenset({"hukou_net_growth", "resident_net_growth"})
 
 
-def tfr(data: IndicatorData, area: str, year: int, extra: Mapping[str, float]) -> float:
+def tfr(data: IndicatorData, area: str, year: int, ctx: FormulaContext) -> float:
     births = data.births_by_mother_age(year, area)[15:50]
     women = _avg_population(data, area, year)[1][15:50]
     if women.sum() <= 0:
@@ -188,12 +194,12 @@ def tfr(data: IndicatorData, area: str, year: int, extra: Mapping[str, float]) -
     return _defined(rates.total_fertility_rate(asfr), "总和生育率")
 
 
-def srb(data: IndicatorData, area: str, year: int, extra: Mapping[str, float]) -> float:
+def srb(data: IndicatorData, area: str, year: int, ctx: FormulaContext) -> float:
     b = data.births_by_sex(year, area)
     return _defined(rates.sex_ratio_at_birth(b[0], b[1]), "出生人口性别比")
 
 
-def imr(data: IndicatorData, area: str, year: int, extra: Mapping[str, float]) -> float:
+def imr(data: IndicatorData, area: str, year: int, ctx: FormulaContext) -> float:
     infant = data.deaths(year, area)[:, 0].sum()
     births = data.births_by_sex(year, area).sum()
     return _defined(rates.infant_mortality_rate(infant, births), "婴儿死亡率")
@@ -205,18 +211,18 @@ def _pop_ends(data: IndicatorData, area: str, year: int) -> tuple[FloatArray, Fl
     return start, end
 
 
-def birth_rate(data: IndicatorData, area: str, year: int, extra: Mapping[str, float]) -> float:
+def birth_rate(data: IndicatorData, area: str, year: int, ctx: FormulaContext) -> float:
     b = data.births_by_sex(year, area).sum()
     return _defined(rates.crude_birth_rate(b, *_pop_ends(data, area, year)), "出生率")
 
 
-def death_rate(data: IndicatorData, area: str, year: int, extra: Mapping[str, float]) -> float:
+def death_rate(data: IndicatorData, area: str, year: int, ctx: FormulaContext) -> float:
     d = data.deaths(year, area).sum()
     return _defined(rates.crude_death_rate(d, *_pop_ends(data, area, year)), "死亡率")
 
 
 def natural_increase_rate(data: IndicatorData, area: str, year: int,
-                          extra: Mapping[str, float]) -> float:
+                          ctx: FormulaContext) -> float:
     b = data.births_by_sex(year, area).sum()
     d = data.deaths(year, area).sum()
     return _defined(rates.natural_growth_rate(b, d, *_pop_ends(data, area, year)),
@@ -224,7 +230,7 @@ def natural_increase_rate(data: IndicatorData, area: str, year: int,
 
 
 def natural_increase_rate_hukou(data: IndicatorData, area: str, year: int,
-                                extra: Mapping[str, float]) -> float:
+                                ctx: FormulaContext) -> float:
     """户籍人口自然增长率: births to mothers whose hukou is in the area on the birth date and
     deaths of the area's hukou registrants (at the hukou street held when dying), over the
     average hukou population."""
@@ -236,34 +242,36 @@ def natural_increase_rate_hukou(data: IndicatorData, area: str, year: int,
                     "户籍人口自然增长率")
 
 
-def age_share(lo: int) -> Callable[[IndicatorData, str, int, Mapping[str, float]], float]:
+def age_share(lo: int) -> Compute:
     key = {60: "share_60_plus", 65: "share_65_plus", 80: "share_80_plus"}[lo]
 
-    def f(data: IndicatorData, area: str, year: int, extra: Mapping[str, float]) -> float:
+    def share_aged(data: IndicatorData, area: str, year: int, ctx: FormulaContext) -> float:
         p = data.population(year_end(year), "resident", area).sum(axis=0)
         return _defined(rates.age_shares(p)[key], "老龄化比重")
-    return f
+    return share_aged
 
 
 def age_band_share(lo: int, hi: int
-                    ) -> Callable[[IndicatorData, str, int, Mapping[str, float]], float]:
-    def f(data: IndicatorData, area: str, year: int, extra: Mapping[str, float]) -> float:
+                    ) -> Compute:
+    def share_of_band(data: IndicatorData, area: str, year: int, ctx: FormulaContext
+                      ) -> float:
         p = data.population(year_end(year), "resident", area).sum(axis=0)
         return _safe_div(float(p[lo:hi + 1].sum()), float(p.sum()), "年龄组比重") * 100.0
-    return f
+    return share_of_band
 
 
 def working_age_population(data: IndicatorData, area: str, year: int,
-                           extra: Mapping[str, float]) -> float:
+                           ctx: FormulaContext) -> float:
     """15—64岁劳动年龄人口 (万人); an area without residents has no value, not 0."""
     p = data.population(year_end(year), "resident", area).sum(axis=0)
     _present(float(p.sum()), area, year)
-    return float(p[15:65].sum()) * scale(extra) / 1e4
+    return float(p[15:65].sum()) / 1e4
 
 
 def tertiary_share(lo: int, hi: int | None
-              ) -> Callable[[IndicatorData, str, int, Mapping[str, float]], float]:
-    def f(data: IndicatorData, area: str, year: int, extra: Mapping[str, float]) -> float:
+              ) -> Compute:
+    def share_tertiary(data: IndicatorData, area: str, year: int, ctx: FormulaContext
+                       ) -> float:
         counts = data.attainment(year_end(year), area)
         num = den = 0.0
         for (age, level), n in counts.items():
@@ -273,22 +281,24 @@ def tertiary_share(lo: int, hi: int | None
             if level in ("大学专科", "大学本科", "研究生"):
                 num += n
         return _safe_div(num, den, "大专及以上学历比重") * 100.0
-    return f
+    return share_tertiary
 
 
-def dependency(kind: str) -> Callable[[IndicatorData, str, int, Mapping[str, float]], float]:
-    def f(data: IndicatorData, area: str, year: int, extra: Mapping[str, float]) -> float:
+def dependency(kind: str) -> Compute:
+    def dependency_ratio(data: IndicatorData, area: str, year: int, ctx: FormulaContext
+                         ) -> float:
         p = data.population(year_end(year), "resident", area).sum(axis=0)
         dep = rates.dependency_ratios(p, "15-64")
         return _defined({"child": dep.young, "old": dep.old, "total": dep.total}[kind], "抚养比")
-    return f
+    return dependency_ratio
 
 
 def schooling(lo: int, hi: int | None
-               ) -> Callable[[IndicatorData, str, int, Mapping[str, float]], float]:
-    def f(data: IndicatorData, area: str, year: int, extra: Mapping[str, float]) -> float:
+               ) -> Compute:
+    def years_of_schooling(data: IndicatorData, area: str, year: int, ctx: FormulaContext
+                           ) -> float:
         return mean_years_of_schooling(data.attainment(year_end(year), area), lo, hi)
-    return f
+    return years_of_schooling
 
 
 def mean_years_of_schooling(counts: Mapping[tuple[int, str], float], lo: int, hi: int | None
@@ -308,13 +318,13 @@ def mean_years_of_schooling(counts: Mapping[tuple[int, str], float], lo: int, hi
         raise InputError(f"未知的受教育程度：{exc}") from None
 
 
-def urbanisation(data: IndicatorData, area: str, year: int, extra: Mapping[str, float]
+def urbanisation(data: IndicatorData, area: str, year: int, ctx: FormulaContext
                  ) -> float:
     urban, total = data.urban(year_end(year), area)
     return _safe_div(urban, total, "常住人口城镇化率") * 100.0
 
 
-def urbanisation_hukou(data: IndicatorData, area: str, year: int, extra: Mapping[str, float]
+def urbanisation_hukou(data: IndicatorData, area: str, year: int, ctx: FormulaContext
                        ) -> float:
     """户籍人口城镇化率: hukou registrants whose hukou street is urban ÷ all registrants."""
     urban, total = data.urban(year_end(year), area, "hukou")
@@ -322,33 +332,32 @@ def urbanisation_hukou(data: IndicatorData, area: str, year: int, extra: Mapping
 
 
 def group_share(group: str
-                 ) -> Callable[[IndicatorData, str, int, Mapping[str, float]], float]:
-    def f(data: IndicatorData, area: str, year: int, extra: Mapping[str, float]) -> float:
-        city = area if gazetteer().get(area).level == "city" else TIANJIN
-        members = gazetteer().group_members(city, group)
-        if not members:
-            raise InputError(f"{city} 没有定义分区组 {group}")
+                 ) -> Compute:
+    """Residents of the jurisdiction's area group ``group`` ÷ residents of ``area`` (the
+    whole jurisdiction) × 100."""
+    def share_of_group(data: IndicatorData, area: str, year: int, ctx: FormulaContext
+                       ) -> float:
         when = year_end(year)
-        part = sum(float(data.population(when, "resident", r.code).sum()) for r in members)
-        total = float(data.population(when, "resident", city).sum())
+        part = float(data.population(when, "resident", group_area(group)).sum())
+        total = float(data.population(when, "resident", area).sum())
         return _safe_div(part, total, "分区人口比重") * 100.0
-    return f
+    return share_of_group
 
 
 def separation_share(kinds: tuple[str, ...]
-                ) -> Callable[[IndicatorData, str, int, Mapping[str, float]], float]:
-    def f(data: IndicatorData, area: str, year: int, extra: Mapping[str, float]) -> float:
+                ) -> Compute:
+    def share_separated(data: IndicatorData, area: str, year: int, ctx: FormulaContext
+                        ) -> float:
         when = year_end(year)
         sep = data.separation(when, area)
         total = float(data.population(when, "resident", area).sum())
         return _safe_div(sum(float(sep.get(k, 0.0)) for k in kinds), total, "人户分离比重") * 100
-    return f
+    return share_separated
 
 
-def childcare_per_1000(data: IndicatorData, area: str, year: int, extra: Mapping[str, float]
+def childcare_per_1000(data: IndicatorData, area: str, year: int, ctx: FormulaContext
                        ) -> float:
-    if "childcare_places" not in extra:
+    if ctx.childcare_places is None:
         raise InputError("计算每千人口托位数需要提供托位数（childcare_places）")
-    # Places are real counts; a down-scaled registry's residents are scaled to match.
-    total = float(data.population(year_end(year), "resident", area).sum()) * scale(extra)
-    return _safe_div(float(extra["childcare_places"]), total, "每千人口托位数") * 1000.0
+    total = float(data.population(year_end(year), "resident", area).sum())
+    return _safe_div(ctx.childcare_places, total, "每千人口托位数") * 1000.0

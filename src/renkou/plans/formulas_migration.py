@@ -12,40 +12,37 @@
   equation, which keeps the census six-month residence rule that residence registrations
   alone do not carry. Positive = net inflow.
 
-Totals are persons × ``population_scale`` / 10 000, like every 万人 indicator; 户籍迁入
-(hukou caliber) uses ``hukou_scale`` when given.
+Totals are persons / 10 000, like every 万人 indicator.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 from renkou.errors import InputError
-from renkou.plans.formulas import IndicatorData, scale, year_end
+from renkou.plans.formulas import FormulaContext, IndicatorData, year_end
 
 
-def _wan(count: float, extra: Mapping[str, float], caliber: str = "resident") -> float:
-    return count * scale(extra, caliber) / 1e4
+def _wan(count: float) -> float:
+    return count / 1e4
 
 
 def floating_population(data: IndicatorData, area: str, year: int,
-                        extra: Mapping[str, float]) -> float:
+                        ctx: FormulaContext) -> float:
     """流动人口 at the end of ``year`` (万人)."""
     when = year_end(year)
     if float(data.population(when, "resident", area).sum()) <= 0:
         raise InputError(f"人口基础信息库中没有地区 {area} 在 {year} 年末的常住人口数据")
-    return _wan(float(data.separation(when, area).get("outside_city", 0.0)), extra)
+    return _wan(float(data.separation(when, area).get("outside_city", 0.0)))
 
 
 def hukou_in_migration(data: IndicatorData, area: str, year: int,
-                       extra: Mapping[str, float]) -> float:
+                       ctx: FormulaContext) -> float:
     """户籍迁入人数 in ``year`` (万人)."""
     if float(data.population(year_end(year), "hukou", area).sum()) <= 0:
         raise InputError(f"人口基础信息库中没有地区 {area} 在 {year} 年末的户籍人口数据")
-    return _wan(float(data.flows(year, area).get("hukou_in", 0.0)), extra, "hukou")
+    return _wan(float(data.flows(year, area).get("hukou_in", 0.0)))
 
 
-def net_migration(data: IndicatorData, area: str, year: int, extra: Mapping[str, float]
+def net_migration(data: IndicatorData, area: str, year: int, ctx: FormulaContext
                   ) -> float:
     """净迁移 (resident) in ``year`` (万人): ΔP − (B − D)."""
     start = float(data.population(year_end(year - 1), "resident", area).sum())
@@ -54,4 +51,4 @@ def net_migration(data: IndicatorData, area: str, year: int, extra: Mapping[str,
         raise InputError(f"人口基础信息库中没有地区 {area} 在 {year - 1}—{year} 年末的常住人口数据")
     births = float(data.births_by_sex(year, area).sum())
     deaths = float(data.deaths(year, area).sum())
-    return _wan(end - start - births + deaths, extra)
+    return _wan(end - start - births + deaths)

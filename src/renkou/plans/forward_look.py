@@ -20,9 +20,8 @@ Sources, in order:
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING
 
-from renkou.errors import InputError
+from renkou.jurisdictions import jurisdiction_of_plan
 from renkou.plans.assessment import (
     AssessmentConfig,
     ForwardLook,
@@ -30,14 +29,13 @@ from renkou.plans.assessment import (
     probability_of_meeting,
 )
 from renkou.plans.formulas import RUNNING_TOTALS, IndicatorData
-from renkou.plans.indicators import is_computable, resolve
+from renkou.plans.group_projection import GROUP_SHARES, group_key, project_groups
+from renkou.plans.indicators import NO_DATA_ERRORS, is_computable, no_data_reason, resolve
 from renkou.plans.model import Indicator, Plan
+from renkou.plans.projection_bridge import PlanProjection, project_area
 from renkou.plans.reported_trend import LEVEL_OF, trend_forward_look, unit_bounds
 from renkou.plans.targets import CUMULATIVE
 from renkou.types import FloatArray
-
-if TYPE_CHECKING:
-    from renkou.plans.projection_bridge import PlanProjection
 
 # Changes since the plan's base year → (the total they change, per cent or 万人).
 CHANGES: dict[str, tuple[str, bool]] = {
@@ -56,8 +54,6 @@ def projection_key(ind: Indicator) -> str | None:
         return None
     name = resolve(ind.formula or "")
     if ind.area_group:
-        from renkou.plans.group_projection import group_key
-
         return group_key(name, ind.area_group)
     return name
 
@@ -147,42 +143,34 @@ def indicator_forward(ind: Indicator, target: TargetSpec, year: int, *,
 
 
 def plan_projection(data: IndicatorData, plan: Plan, year: int, end: int, *,
-                    trajectories: int = 200, seed: int = 2020, scale: float = 1.0,
-                    hukou_scale: float | None = None,
+                    trajectories: int = 200, seed: int = 2020,
                     progress: Callable[[str], None] | None = None) -> PlanProjection | None:
     """Projections of the plan area to ``end``: resident, hukou when the plan has hukou
-    indicators, and the joint group projection when it has group indicators and the area
-    is a city with groups. Each that cannot run is reported through ``progress``.
-    ``scale`` multiplies resident totals, ``hukou_scale`` (default ``scale``) the hukou
-    totals."""
-    hukou_factor = scale if hukou_scale is None else hukou_scale
-    from renkou.plans.group_projection import GROUP_SHARES, project_groups
-    from renkou.plans.projection_bridge import project_area
-    from renkou.regions import gazetteer
-
+    indicators, and the joint projection of the area groups when it has group indicators
+    and the area is its jurisdiction, which has groups. Each that cannot run is reported
+    through ``progress``."""
     formulas = {resolve(i.formula or "") for i in plan.computed_indicators()
                 if is_computable(i.formula) and i.assessed_targets()}
     grouped = any(i.area_group for i in plan.computed_indicators() if i.assessed_targets())
-    region = gazetteer().regions.get(plan.area_code)
+    jurisdiction = jurisdiction_of_plan(plan.code)
     runs: list[tuple[str, Callable[[], PlanProjection]]] = [
         ("常住人口", lambda: project_area(data, plan.area_code, year, end,
-                                      trajectories=trajectories, seed=seed, scale=scale))]
+                                      trajectories=trajectories, seed=seed))]
     if formulas & HUKOU_FORMULAS:
         runs.append(("户籍人口", lambda: project_area(
             data, plan.area_code, year, end, trajectories=trajectories, seed=seed,
-            scale=hukou_factor, caliber="hukou")))
-    if (formulas & set(GROUP_SHARES) or grouped) and region is not None \
-            and region.level == "city":
+            caliber="hukou")))
+    if (formulas & set(GROUP_SHARES) or grouped) and jurisdiction.groups \
+            and jurisdiction.code == plan.area_code:
         runs.append(("分区组", lambda: project_groups(
-            data, plan.area_code, year, end, trajectories=trajectories, seed=seed,
-            scale=scale)))
+            data, jurisdiction, year, end, trajectories=trajectories, seed=seed)))
     out: PlanProjection | None = None
     for what, run in runs:
         try:
             p = run()
-        except (InputError, ValueError) as exc:
+        except NO_DATA_ERRORS as exc:
             if progress:
-                progress(f"{what}预测未运行：{getattr(exc, 'message', exc)}")
+                progress(f"{what}预测未运行：{no_data_reason(exc)}")
             continue
         out = p if out is None else out.merged(p)
     return out

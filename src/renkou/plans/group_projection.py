@@ -1,10 +1,10 @@
-"""Joint projection of a city's district groups (分区组联合预测): the forward look of the
-group shares (中心城区、环城四区、外围五区、滨海新区常住人口占全市比重).
+"""Joint projection of a jurisdiction's area groups (分区组联合预测): the forward look of the
+group shares (e.g. 中心城区、环城四区、外围五区、滨海新区; 主城区 — 常住人口占全市比重).
 
-Each group of the city (``groups`` of regions.yaml; a district in no group is a part of its
-own) is one region of a single multi-region projection. Its inputs are built for the group
-exactly as :func:`renkou.plans.projection_bridge.build_inputs` builds them for an area
-(base population, pooled fertility and mortality, cohort-residual net migration of the last
+Each area group of the jurisdiction (an area in no group is a part of its own) is one
+region of a single multi-region projection. Its inputs are built for the group exactly as
+:func:`renkou.plans.projection_bridge.build_inputs` builds them for an area (base
+population, pooled fertility and mortality, cohort-residual net migration of the last
 years — moves between groups are inside those residuals). The medium variant holds the
 rates constant; the share of a group in a year is its projected total ÷ the sum over all
 parts × 100.
@@ -23,15 +23,15 @@ from __future__ import annotations
 import numpy as np
 
 from renkou.demography.projection import ProjectionInputs, project
+from renkou.jurisdictions import Jurisdiction
+from renkou.plans.areas import group_area
 from renkou.plans.formulas import IndicatorData
 from renkou.plans.projection_bridge import (
-    COUNTS,
     PlanProjection,
     build_inputs,
     indicator_series,
     stochastic_run,
 )
-from renkou.regions import gazetteer
 from renkou.types import FloatArray
 
 # Share formulas of the indicator engine → the group they measure.
@@ -40,6 +40,7 @@ GROUP_SHARES: dict[str, str] = {
     "ring_districts_share": "ring",
     "outer_districts_share": "outer",
     "binhai_share": "binhai",
+    "main_urban_share": "main",
 }
 
 
@@ -48,13 +49,12 @@ def group_key(formula: str, group: str) -> str:
     return f"{formula}@{group}"
 
 
-def city_parts(city: str) -> list[tuple[str, str]]:
-    """(label, area code) of the parts the city is projected in: its groups, then the
-    districts that belong to no group."""
-    districts = gazetteer().districts(city)
-    groups = sorted({r.group for r in districts if r.group})
-    parts = [(g, f"{city}/{g}") for g in groups]
-    parts += [(r.code, r.code) for r in districts if not r.group]
+def jurisdiction_parts(jurisdiction: Jurisdiction) -> list[tuple[str, str]]:
+    """(label, area) of the parts the jurisdiction is projected in: its area groups, then
+    the areas that belong to no group."""
+    grouped = {m for g in jurisdiction.groups.values() for m in g.members}
+    parts = [(key, group_area(key)) for key in sorted(jurisdiction.groups)]
+    parts += [(code, code) for code in jurisdiction.area_codes if code not in grouped]
     return parts
 
 
@@ -88,20 +88,20 @@ def _shares(population: FloatArray, labels: list[str]) -> dict[str, FloatArray]:
 
 
 def _series(result_population: FloatArray, result_indicators: list[dict[str, FloatArray]],
-            labels: list[str], scale: float) -> dict[str, FloatArray]:
+            labels: list[str]) -> dict[str, FloatArray]:
     out = _shares(result_population, labels)
     for label, values in zip(labels, result_indicators, strict=True):
         for name, v in values.items():
-            out[group_key(name, label)] = v * scale if name in COUNTS else v
+            out[group_key(name, label)] = v
     return out
 
 
-def project_groups(data: IndicatorData, city: str, base_year: int, end_year: int, *,
-                   trajectories: int = 200, seed: int = 2020, window: int = 3,
-                   scale: float = 1.0) -> PlanProjection:
-    """Joint projection of the city's groups to ``end_year`` (+1 for the flows): the group
-    shares and every resident series of each group (``group_key``)."""
-    parts = city_parts(city)
+def project_groups(data: IndicatorData, jurisdiction: Jurisdiction, base_year: int,
+                   end_year: int, *, trajectories: int = 200, seed: int = 2020,
+                   window: int = 3) -> PlanProjection:
+    """Joint projection of the jurisdiction's area groups to ``end_year`` (+1 for the
+    flows): the group shares and every resident series of each group (``group_key``)."""
+    parts = jurisdiction_parts(jurisdiction)
     labels = [label for label, _ in parts]
     inputs = joint_inputs(data, [area for _, area in parts], base_year, end_year + 1, window)
     medium = project(inputs)
@@ -113,10 +113,10 @@ def project_groups(data: IndicatorData, city: str, base_year: int, end_year: int
         result, how = stochastic_run(inputs, trajectories, seed)
         traj = _series(result.population,
                        [indicator_series(result, "resident", region=i) for i in range(len(labels))],
-                       labels, scale)
+                       labels)
         method += (f"；{trajectories}条{how}，各组共用同一随机抽样"
                    "（生育、死亡全市共同冲击，迁移冲击区间相关0.5）")
-    return PlanProjection(area=city, base_year=base_year, years=medium.years,
-                          medium=_series(medium.population, per_region, labels, scale),
+    return PlanProjection(area=jurisdiction.code, base_year=base_year, years=medium.years,
+                          medium=_series(medium.population, per_region, labels),
                           trajectories=traj, population=medium.population.sum(axis=1),
                           method=method)

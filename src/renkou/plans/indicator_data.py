@@ -1,8 +1,9 @@
 """The registry as the indicator engine sees it (指标计算数据源): arrays for one area.
 
 Wraps ``renkou.registry.Registry`` (which returns data frames by region) and hands the engine
-(2, 101) age–sex arrays and small mappings for a city, district or 街镇. City values are sums
-of the city's districts, as the registry contract requires. Queries are cached per instance
+(2, 101) age–sex arrays and small mappings for the store's jurisdiction, one of its area
+groups, a district or a 街镇. Values of the jurisdiction and of a group are sums of their
+areas, as the registry contract requires. Queries are cached per instance
 because group shares ask for every district at the same date.
 """
 
@@ -16,9 +17,11 @@ import numpy as np
 import pandas as pd
 
 from renkou.errors import InputError
-from renkou.plans.formulas import NAGES, OPEN_AGE
+from renkou.jurisdictions import Jurisdiction
+from renkou.plans.areas import group_of
+from renkou.plans.formulas import NAGES
 from renkou.regions import gazetteer
-from renkou.types import FloatArray
+from renkou.types import OPEN_AGE, FloatArray
 
 if TYPE_CHECKING:
     from renkou.registry import Registry
@@ -31,39 +34,51 @@ EDUCATION_ZH = {"none": "未上过学", "primary": "小学", "junior_secondary":
                 "junior_college": "大学专科", "bachelor": "大学本科", "postgraduate": "研究生"}
 
 
-def area_level(area: str) -> str:
-    """city | group | district | street, from the code. A group is written
-    ``CITY/group`` (e.g. ``120000/outer`` = 外围五区, groups of regions.yaml)."""
-    if "/" in area:
+def area_level(area: str, jurisdiction: Jurisdiction) -> str:
+    """whole | group | district | street: the jurisdiction itself, one of its area groups
+    (``group:<key>``), a county-level code or a 街镇 code. Another province-level city is
+    "whole" too (it holds no one of this store's jurisdiction, so it reads as empty)."""
+    if area == jurisdiction.code:
+        return "whole"
+    if group_of(area) is not None:
         return "group"
     if len(area) == 9:
         return "street"
     region = gazetteer().regions.get(area)
     if region is not None and region.level == "city":
-        return "city"
+        return "whole"
     if len(area) == 6:
         return "district"
     raise InputError(f"无法识别的地区代码 {area}（应为6位区县或9位街镇代码）")
 
 
-def _filter(df: pd.DataFrame, area: str) -> pd.DataFrame:
+def group_members(area: str, jurisdiction: Jurisdiction) -> tuple[str, ...]:
+    """Division codes of a group area (NotFoundError naming the jurisdiction if unknown)."""
+    key = group_of(area)
+    assert key is not None
+    return jurisdiction.group(key).members
+
+
+def _filter(df: pd.DataFrame, area: str, jurisdiction: Jurisdiction) -> pd.DataFrame:
     if "region" not in df.columns:
         return df
     regions = df["region"].astype(str)
-    level = area_level(area)
-    if level == "city":
+    level = area_level(area, jurisdiction)
+    if level == "whole":
+        if area == jurisdiction.code:
+            return df[regions.map(jurisdiction.contains).astype(bool)]
         return df[regions.str.startswith(area[:2])]
     if level == "group":
-        city, group = area.split("/", 1)
-        members = {r.code for r in gazetteer().group_members(city, group)}
-        if not members:
-            raise InputError(f"{city} 没有定义分区组 {group}")
-        return df[regions.isin(members)]
+        return df[regions.isin(set(group_members(area, jurisdiction)))]
     return df[regions == area]
 
 
-def _query_level(area: str) -> str:
-    return "street" if area_level(area) == "street" else "district"
+def _query_level(area: str, jurisdiction: Jurisdiction) -> str:
+    level = area_level(area, jurisdiction)
+    if level == "group":
+        members = group_members(area, jurisdiction)
+        return "street" if any(len(m) == 9 for m in members) else "district"
+    return "street" if level == "street" else "district"
 
 
 def _sex_age_array(df: pd.DataFrame, age_col: str = "age") -> FloatArray:
@@ -83,6 +98,13 @@ class RegistryData:
         self.registry = registry
         self._cache: dict[tuple[Any, ...], pd.DataFrame] = {}
         self.through = registry.data_through()
+        self.jurisdiction = registry.jurisdiction()
+
+    def _filter(self, df: pd.DataFrame, area: str) -> pd.DataFrame:
+        return _filter(df, area, self.jurisdiction)
+
+    def _level(self, area: str) -> str:
+        return _query_level(area, self.jurisdiction)
 
     def _get(self, key: tuple[Any, ...]) -> pd.DataFrame:
         if key not in self._cache:
@@ -118,13 +140,13 @@ class RegistryData:
         return self._cache[key]
 
     def population(self, as_of: dt.date, caliber: str, area: str) -> FloatArray:
-        df = self._get(("caliber", as_of, caliber, _query_level(area)))
-        return _sex_age_array(_filter(df, area))
+        df = self._get(("caliber", as_of, caliber, self._level(area)))
+        return _sex_age_array(self._filter(df, area))
 
     def _births(self, year: int, area: str, caliber: str) -> pd.DataFrame:
         key = ("births", dt.date(year, 1, 1), dt.date(year, 12, 31), caliber,
-               _query_level(area))
-        return _filter(self._get(key), area)
+               self._level(area))
+        return self._filter(self._get(key), area)
 
     def births_by_mother_age(self, year: int, area: str, caliber: str = "all"
                              ) -> FloatArray:
@@ -150,24 +172,25 @@ class RegistryData:
         """Moves across the area's boundary by kind. The query runs at the area's own level
         (city, district or 街镇) so that moves inside it are internal; a district group is
         the sum of its districts (moves between its members count as in and out)."""
-        level = "city" if area_level(area) == "city" else _query_level(area)
+        whole = area_level(area, self.jurisdiction) == "whole"
+        level = "city" if whole else self._level(area)
         key = ("flows", dt.date(year, 1, 1), dt.date(year, 12, 31), level)
         df = self._get(key)
         if level == "city":
             df = df[df["region"].astype(str) == area] if not df.empty else df
         else:
-            df = _filter(df, area)
+            df = self._filter(df, area)
         if df.empty:
             return {}
         return {str(k): float(v) for k, v in df.groupby("flow")["value"].sum().items()}
 
     def deaths(self, year: int, area: str, caliber: str = "all") -> FloatArray:
         key = ("deaths", dt.date(year, 1, 1), dt.date(year, 12, 31), caliber,
-               _query_level(area))
-        return _sex_age_array(_filter(self._get(key), area))
+               self._level(area))
+        return _sex_age_array(self._filter(self._get(key), area))
 
     def attainment(self, as_of: dt.date, area: str) -> Mapping[tuple[int, str], float]:
-        df = _filter(self._get(("attainment", as_of, _query_level(area))), area)
+        df = self._filter(self._get(("attainment", as_of, self._level(area))), area)
         if df.empty:
             return {}
         df = df.assign(education=df["education"].map(
@@ -181,7 +204,7 @@ class RegistryData:
               ) -> tuple[float, float]:
         """(urban, people whose urban/rural status is known): people of unknown status
         are left out of both, so that missing census answers do not lower the rate."""
-        df = _filter(self._get(("urban_split", as_of, caliber, _query_level(area))), area)
+        df = self._filter(self._get(("urban_split", as_of, caliber, self._level(area))), area)
         if df.empty or "urban" not in df.columns:
             return 0.0, 0.0
         known = df[df["urban"].notna()]
@@ -189,7 +212,7 @@ class RegistryData:
         return float(known.loc[flag, "value"].sum()), float(known["value"].sum())
 
     def separation(self, as_of: dt.date, area: str) -> Mapping[str, float]:
-        df = _filter(self._get(("separation", as_of, _query_level(area))), area)
+        df = self._filter(self._get(("separation", as_of, self._level(area))), area)
         if df.empty:
             return {}
         return {str(k): float(v) for k, v in df.groupby("kind")["value"].sum().items()}

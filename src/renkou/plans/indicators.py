@@ -2,7 +2,7 @@
 
 Counts come from the registry (:class:`IndicatorData`, implemented over
 ``renkou.registry.Registry`` by :class:`RegistryData`); rates and life tables come from the
-demography core. Formulas follow shared/domain-primer.md (NBS conventions):
+demography core. Formulas follow the NBS conventions:
 
 * rates per year use the **average population** of the year = mean of the populations at
   the end of the previous year and at the end of the year (31 Dec);
@@ -16,11 +16,12 @@ Each value carries its source and reference date (:class:`IndicatorValue`).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from renkou.errors import InputError
+from renkou.errors import InputError, RenkouError
 from renkou.plans.formulas import (
+    Compute,
+    FormulaContext,
     IndicatorData,
     age_band_share,
     age_share,
@@ -73,8 +74,9 @@ class Formula:
     name_zh: str
     unit: str
     method: str
-    compute: Callable[[IndicatorData, str, int, Mapping[str, float]], float]
-    needs: tuple[str, ...] = field(default_factory=tuple)  # extra inputs, e.g. facility counts
+    compute: Compute
+    # Context the formula cannot do without (FormulaContext fields), e.g. facility counts.
+    needs: tuple[str, ...] = field(default_factory=tuple)
 
 
 FORMULAS: dict[str, Formula] = {
@@ -140,6 +142,8 @@ FORMULAS: dict[str, Formula] = {
                                      group_share("outer")),
     "binhai_share": Formula("滨海新区常住人口比重", "%", "滨海新区常住人口÷全市×100",
                             group_share("binhai")),
+    "main_urban_share": Formula("主城区常住人口比重", "%", "主城区常住人口÷全市×100",
+                                group_share("main")),
     "separation_share": Formula("人户分离人口比重", "%", "人户分离人口（街镇口径）÷常住人口×100",
                                 separation_share(("same_district", "other_district",
                                              "outside_city"))),
@@ -197,18 +201,29 @@ def is_computable(formula: str | None) -> bool:
 
 
 def compute(data: IndicatorData, formula: str, area: str, year: int,
-            extra: Mapping[str, float] | None = None, *, source: str = "registry"
+            context: FormulaContext | None = None, *, source: str = "registry"
             ) -> IndicatorValue:
-    """Compute one indicator for an area (city / district / 街镇 code) and year."""
+    """Compute one indicator for an area (a division code or an area group) and year."""
     name = resolve(formula)
     f = FORMULAS[name]
-    value = f.compute(data, area, year, extra or {})
+    value = f.compute(data, area, year, context or FormulaContext())
     return IndicatorValue(formula=name, area=area, year=year, value=float(value), unit=f.unit,
                           source=source, as_of=year_end(year), method=f.method)
 
 
+# What "this indicator has no value here" looks like: a domain error (no data, an unknown
+# group) or a degenerate life table (ValueError from the demography core). Anything else is
+# a programming error and propagates.
+NO_DATA_ERRORS: tuple[type[Exception], ...] = (RenkouError, ValueError)
+
+
+def no_data_reason(exc: Exception) -> str:
+    """The Chinese reason of a no-data error."""
+    return exc.message if isinstance(exc, RenkouError) else str(exc)
+
+
 def compute_many(data: IndicatorData, formulas: list[str], area: str, year: int,
-                 extra: Mapping[str, float] | None = None, *, source: str = "registry"
+                 context: FormulaContext | None = None, *, source: str = "registry"
                  ) -> tuple[dict[str, IndicatorValue], dict[str, str]]:
     """Compute several formulas; returns (values by formula, error message by formula) so
     that one indicator without data does not stop the others."""
@@ -216,9 +231,7 @@ def compute_many(data: IndicatorData, formulas: list[str], area: str, year: int,
     errors: dict[str, str] = {}
     for formula in formulas:
         try:
-            values[formula] = compute(data, formula, area, year, extra, source=source)
-        except InputError as exc:
-            errors[formula] = exc.message
-        except ValueError as exc:  # life table on degenerate input
-            errors[formula] = str(exc)
+            values[formula] = compute(data, formula, area, year, context, source=source)
+        except NO_DATA_ERRORS as exc:
+            errors[formula] = no_data_reason(exc)
     return values, errors

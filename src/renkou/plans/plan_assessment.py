@@ -28,7 +28,10 @@ from typing import TYPE_CHECKING, cast
 
 import pandas as pd
 
+from renkou.jurisdictions import jurisdiction_of_plan
+from renkou.plans.areas import group_area
 from renkou.plans.assessment import (
+    NO_DATA,
     Assessment,
     AssessmentConfig,
     TargetSpec,
@@ -37,16 +40,20 @@ from renkou.plans.assessment import (
     pick_target,
 )
 from renkou.plans.coverage import UncoveredArea, uncovered_reason
-from renkou.plans.formulas import RUNNING_TOTALS, IndicatorData
-from renkou.plans.forward_look import indicator_forward
-from renkou.plans.indicators import FORMULAS, compute, is_computable, resolve
+from renkou.plans.formulas import RUNNING_TOTALS, FormulaContext, IndicatorData
+from renkou.plans.forward_look import indicator_forward, plan_projection
+from renkou.plans.indicator_data import RegistryData
+from renkou.plans.indicators import (
+    FORMULAS,
+    NO_DATA_ERRORS,
+    compute,
+    is_computable,
+    no_data_reason,
+    resolve,
+)
 from renkou.plans.model import Indicator, Plan
-from renkou.plans.population_scale import CENSUS_DAY as CENSUS_DAY  # re-exported
-from renkou.plans.population_scale import census_scale as census_scale  # re-exported
-from renkou.plans.population_scale import hukou_scale, resident_scale
-from renkou.plans.storage import AppTables
+from renkou.plans.storage import AppTables, facility_counts, is_demo_report
 from renkou.plans.template import department_names, reported_values
-from renkou.regions import gazetteer
 
 if TYPE_CHECKING:
     from renkou.plans.projection_bridge import PlanProjection
@@ -68,6 +75,7 @@ class MonitoredValue:
     category: str = ""
     departments: tuple[str, ...] = ()
     source: str = ""
+    demo: bool = False  # the value comes from demonstration reports (示范数据)
 
 
 @dataclass(frozen=True)
@@ -87,12 +95,9 @@ class PlanAssessment:
     errors: Mapping[str, str]  # indicator code → why it has no value
     config: AssessmentConfig = field(default_factory=AssessmentConfig)
     projection: PlanProjection | None = None
-    scale: float = 1.0  # persons per registry person applied to totals (1 = real counts)
-    # Persons per registry hukou registrant applied to hukou-caliber totals
-    # (renkou.plans.population_scale.hukou_scale); equal to ``scale`` unless set.
-    hukou_scale: float | None = None
-    # How the factors were obtained (Chinese), for the output and the report.
-    scale_notes: tuple[str, ...] = ()
+    # What the reader must know about the values (Chinese), e.g. that the store's data end
+    # before the assessment year.
+    notes: tuple[str, ...] = ()
     # Why nothing could be computed: the store holds no population of the plan area
     # (renkou.plans.coverage); None when it does.
     uncovered: str | None = None
@@ -102,33 +107,30 @@ class PlanAssessment:
 
 
 def indicator_area(plan: Plan, ind: Indicator) -> str:
-    """Area code the indicator is computed for: the plan area or a group within it
-    (``CITY/group``, understood by :class:`renkou.plans.indicator_data.RegistryData`)."""
+    """The area the indicator is computed for: the plan area, or an area group of the
+    plan's jurisdiction (NotFoundError when the jurisdiction has no such group)."""
     if ind.area_group:
-        city = gazetteer().city_of(plan.area_code) or plan.area_code
-        return f"{city}/{ind.area_group}"
+        return group_area(jurisdiction_of_plan(plan.code).group(ind.area_group).key)
     return plan.area_code
 
 
-def _extra(plan: Plan, ind: Indicator, facilities: Mapping[str, Mapping[int, float]],
-           year: int, scale: float = 1.0, hukou_scale: float | None = None
-           ) -> dict[str, float]:
-    extra: dict[str, float] = {"base_year": float(plan.period_start - 1),
-                               "population_scale": scale,
-                               "hukou_scale": scale if hukou_scale is None else hukou_scale}
+def formula_context(plan: Plan, ind: Indicator,
+                    facilities: Mapping[str, Mapping[int, float]], year: int
+                    ) -> FormulaContext:
+    """The context of one indicator in one year: the base year (the year before the plan
+    period, or before the period of a target counted over its own span) and the year's
+    childcare places when departments have reported them."""
+    base = plan.period_start - 1
     for t in ind.targets:
         if t.period_start is not None:
-            extra["base_year"] = float(t.period_start - 1)
-    places = facilities.get("childcare_places", {})
-    if year in places:
-        extra["childcare_places"] = places[year]
-    return extra
+            base = t.period_start - 1
+    return FormulaContext(base_year=base,
+                          childcare_places=facilities.get("childcare_places", {}).get(year))
 
 
 def computed_series(plan: Plan, data: IndicatorData, years: list[int],
                     facilities: Mapping[str, Mapping[int, float]] | None = None,
-                    progress: Callable[[str], None] | None = None, scale: float = 1.0,
-                    hukou_scale: float | None = None
+                    progress: Callable[[str], None] | None = None
                     ) -> tuple[dict[str, dict[int, float]], dict[str, str]]:
     """Computed indicator values by code and year; errors by code (latest year's)."""
     series: dict[str, dict[int, float]] = {}
@@ -146,11 +148,10 @@ def computed_series(plan: Plan, data: IndicatorData, years: list[int],
         for y in years:
             try:
                 vals[y] = compute(data, ind.formula, area, y,
-                                  _extra(plan, ind, fac, y, scale, hukou_scale)).value
-            except Exception as exc:  # one indicator without data must not stop the rest
-                message = getattr(exc, "message", None) or str(exc)
+                                  formula_context(plan, ind, fac, y)).value
+            except NO_DATA_ERRORS as exc:  # one indicator without data must not stop the rest
                 if y == years[-1]:
-                    errors[ind.code] = message
+                    errors[ind.code] = no_data_reason(exc)
         series[ind.code] = vals
     return series, errors
 
@@ -168,25 +169,27 @@ def reported_series(plan: Plan, store: AppTables | None, df: pd.DataFrame | None
     return out
 
 
-def _source(ind: Indicator, year: int, reported: pd.DataFrame | None) -> str:
-    """Where the value comes from: the registry and formula, or the report's provenance."""
+def _source(ind: Indicator, year: int, reported: pd.DataFrame | None) -> tuple[str, bool]:
+    """Where the value comes from — the registry and formula, or the report's provenance —
+    and whether it is demonstration data (示范数据)."""
     if ind.kind == "computed":
         name = (FORMULAS[resolve(ind.formula or "")].method if is_computable(ind.formula)
                 else "")
-        return f"人口基础信息库（{year}-12-31口径）；{name}"
+        return f"人口基础信息库（{year}-12-31口径）；{name}", False
     if reported is None:
-        return "部门填报"
+        return "部门填报", False
     df = reported
     if df.empty:
-        return "部门填报（未报）"
+        return "部门填报（未报）", False
     row = df[(df["indicator_code"] == ind.code) & (df["year"] == year)]
     if row.empty:
-        return "部门填报（本年未报）"
+        return "部门填报（本年未报）", False
     r = row.iloc[-1]
     on = r["reported_on"]
     on_text = on.date().isoformat() if isinstance(on, pd.Timestamp | dt.datetime) else str(on)
     return (f"{r['department_name']}填报（{r['nature']}，{r['reporter']}，{on_text}，"
-            f"{r['source_file']}第{int(r['source_row'])}行）")
+            f"{r['source_file']}第{int(r['source_row'])}行）",
+            is_demo_report(r.get("source_file", "")))
 
 
 def assess_plan(plan: Plan, year: int, *, data: IndicatorData | None = None,
@@ -194,19 +197,16 @@ def assess_plan(plan: Plan, year: int, *, data: IndicatorData | None = None,
                 facilities: Mapping[str, Mapping[int, float]] | None = None,
                 projection: PlanProjection | None = None,
                 progress: Callable[[str], None] | None = None,
-                scale: float = 1.0, hukou_scale: float | None = None,
-                scale_notes: tuple[str, ...] = ()) -> PlanAssessment:
-    """Assess every indicator of ``plan`` in ``year``. ``scale`` multiplies population
-    totals (see :func:`census_scale`), ``hukou_scale`` hukou-caliber totals (default: the
-    same as ``scale``)."""
+                notes: tuple[str, ...] = ()) -> PlanAssessment:
+    """Assess every indicator of ``plan`` in ``year`` from ``data`` (computed indicators)
+    and the departments' reports in ``store``."""
     cfg = config or AssessmentConfig()
     base_year = plan.period_start - 1
     years = list(range(base_year, year + 1))
     series: dict[str, dict[int, float]] = {}
     errors: dict[str, str] = {}
     if data is not None:
-        series, errors = computed_series(plan, data, years, facilities, progress, scale,
-                                         hukou_scale)
+        series, errors = computed_series(plan, data, years, facilities, progress)
     else:
         errors = {i.code: "未提供人口基础信息库" for i in plan.computed_indicators()}
     reported = reported_values(store, plan.code) if store is not None else None
@@ -223,7 +223,7 @@ def assess_plan(plan: Plan, year: int, *, data: IndicatorData | None = None,
             computed_base.add(ind.code)
         baselines[ind.code] = stated
         depts = tuple(department_names(ind.departments))
-        source = _source(ind, year, reported)
+        source, demo = _source(ind, year, reported)
         specs = [TargetSpec.from_model(t) for t in ind.assessed_targets()]
         if not specs:
             by = max((y for y in stated if y <= year), default=None)
@@ -236,7 +236,7 @@ def assess_plan(plan: Plan, year: int, *, data: IndicatorData | None = None,
                 indicator_code=ind.code, name=ind.name_zh, unit=ind.unit, year=year,
                 value=vals.get(year), baseline_year=by,
                 baseline_value=stated.get(by) if by is not None else None, note=note,
-                category=ind.category, departments=depts, source=source))
+                category=ind.category, departments=depts, source=source, demo=demo))
             continue
         target = pick_target(specs, year)
         assert target is not None
@@ -250,16 +250,14 @@ def assess_plan(plan: Plan, year: int, *, data: IndicatorData | None = None,
             values_are_cumulative=is_computable(ind.formula)
             and resolve(ind.formula or "") in RUNNING_TOTALS)
         if a is not None:
-            if a.status == "数据不足" and ind.code in errors:
+            if a.status == NO_DATA and ind.code in errors:
                 a = _with_reason(a, errors[ind.code])
-            assessments.append(a)
+            assessments.append(replace(a, demo=demo))
     return PlanAssessment(plan=plan, year=year, area=plan.area_code,
                           assessments=tuple(assessments), monitored=tuple(monitored),
                           series=series, baselines=baselines,
                           computed_baselines=frozenset(computed_base), errors=errors,
-                          config=cfg, projection=projection, scale=scale,
-                          hukou_scale=scale if hukou_scale is None else hukou_scale,
-                          scale_notes=scale_notes)
+                          config=cfg, projection=projection, notes=notes)
 
 
 def _with_reason(a: Assessment, reason: str) -> Assessment:
@@ -274,31 +272,9 @@ def _baseline_source(pa: PlanAssessment, a: Assessment) -> str:
     return "规划文本"
 
 
-# Totals in 万人 multiplied by a scale factor, by caliber (formula names).
-HUKOU_TOTALS = frozenset({"hukou_population", "hukou_net_growth", "hukou_in_migration"})
-RESIDENT_TOTALS = frozenset({"resident_population", "resident_net_growth",
-                             "working_age_population", "floating_population",
-                             "net_migration"})
-
-
-def scale_of(pa: PlanAssessment, ind: Indicator) -> float | None:
-    """The factor applied to the indicator's values (None: not a scaled total)."""
-    if ind.kind != "computed" or not is_computable(ind.formula):
-        return None
-    name = resolve(ind.formula or "")
-    if name in HUKOU_TOTALS:
-        return pa.scale if pa.hukou_scale is None else pa.hukou_scale
-    if name in RESIDENT_TOTALS:
-        return pa.scale
-    return None
-
-
 def assessment_frame(pa: PlanAssessment) -> pd.DataFrame:
-    """One row per indicator (assessed first, then monitored), Chinese headers; the
-    折算系数 column shows the factor of each scaled total when there is one."""
-    inds = {i.code: i for i in pa.plan.indicators}
-    factors = {code: scale_of(pa, ind) for code, ind in inds.items()}
-    scaled = any(f is not None and f != 1.0 for f in factors.values())
+    """One row per indicator (assessed first, then monitored), Chinese headers; 示范数据
+    says which values come from demonstration reports."""
     rows: list[dict[str, object]] = []
     for a in pa.assessments:
         f = a.forward
@@ -316,7 +292,7 @@ def assessment_frame(pa: PlanAssessment) -> pd.DataFrame:
             "达标概率": f.probability if f else None,
             "预测方法": f.method if f else None,
             "责任部门": "、".join(a.departments), "数据来源": a.source,
-            **({"折算系数": factors.get(a.indicator_code)} if scaled else {}),
+            "示范数据": "是" if a.demo else "",
         })
     for m in pa.monitored:
         rows.append({
@@ -324,69 +300,50 @@ def assessment_frame(pa: PlanAssessment) -> pd.DataFrame:
             "类别": m.category, "评估年份": m.year, "监测值": m.value,
             "基期年份": m.baseline_year, "基期值": m.baseline_value,
             "评估结论": "仅监测", "说明": m.note, "责任部门": "、".join(m.departments),
-            "数据来源": m.source,
-            **({"折算系数": factors.get(m.indicator_code)} if scaled else {}),
+            "数据来源": m.source, "示范数据": "是" if m.demo else "",
         })
     # Four decimals are more than any plan states; the raw floats are noise to a reader.
     return pd.DataFrame(rows).round(4)
 
 
 def evaluate_registry(registry: Registry, plan: Plan, year: int, *,
+                      data: IndicatorData | None = None,
                       config: AssessmentConfig | None = None, trajectories: int = 200,
                       forward: bool = True, seed: int = 2020,
                       facilities: Mapping[str, Mapping[int, float]] | None = None,
-                      progress: Callable[[str], None] | None = None,
-                      scale: float | None = 1.0) -> PlanAssessment:
-    """Assess ``plan`` in ``year`` from a registry: computed values, the departments'
-    reports stored in it, facility counts, and (``forward``) the projection of the plan
-    area to its last target year. ``scale`` None = "auto" (a down-scaled demo city):
-    :func:`census_scale` for totals, and for hukou-caliber totals the published hukou
-    factor (:func:`renkou.plans.population_scale.hukou_scale`); a number applies to both.
+                      progress: Callable[[str], None] | None = None) -> PlanAssessment:
+    """Assess ``plan`` in ``year`` from a registry: computed values (from ``data``, by
+    default the registry's counts as they are), the departments' reports stored in it,
+    facility counts, and (``forward``) the projection of the plan area to its last target
+    year. A sampled store is read through a data source that scales its counts, which the
+    application layer passes as ``data``.
 
     When the store holds no population of the plan area (:mod:`renkou.plans.coverage`),
     every computed indicator is 数据不足 with that reason, only the departments' reports are
     assessed, nothing is projected and ``uncovered`` says why — for every caller (CLI, API,
     reports) alike."""
-    from renkou.plans.forward_look import plan_projection
-    from renkou.plans.indicator_data import RegistryData
-    from renkou.plans.storage import facility_counts
-
     fac: dict[str, Mapping[int, float]] = dict(facility_counts(registry, plan.area_code))
     fac.update(facilities or {})
     reason = uncovered_reason(registry, plan.area_code, year)
     if reason is not None:
         pa = assess_plan(plan, year, data=cast("IndicatorData", UncoveredArea(reason)),
-                         store=registry, config=config, facilities=fac, progress=progress,
-                         scale=1.0)
+                         store=registry, config=config, facilities=fac, progress=progress)
         return replace(pa, uncovered=reason)
-    data = RegistryData(registry)
-    factor, hukou_factor, notes = _factors(registry, plan, scale)
+    source = data if data is not None else RegistryData(registry)
+    notes: tuple[str, ...] = ()
     # A year after the registry's data: computed indicators of that year are 数据不足
     # (RegistryData refuses the dates) and the projection starts from the last full year.
     base = year
-    if data.through is not None and data.through < dt.date(year, 12, 31):
-        complete = data.through.year - (data.through < dt.date(data.through.year, 12, 31))
+    through = registry.data_through()
+    if through is not None and through < dt.date(year, 12, 31):
+        complete = through.year - (through < dt.date(through.year, 12, 31))
         base = min(year, complete)
-        notes = (*notes, f"库内数据截至{data.through:%Y年%m月%d日}：{year}年的计算指标数据不全"
-                         f"，预测自{base}年起")
+        notes = (f"库内数据截至{through:%Y年%m月%d日}：{year}年的计算指标数据不全，"
+                 f"预测自{base}年起",)
     projection = None
     end = max((t.year for i in plan.indicators for t in i.assessed_targets()), default=year)
     if forward and end > base:
-        projection = plan_projection(data, plan, base, end, trajectories=trajectories,
-                                     seed=seed, scale=factor, hukou_scale=hukou_factor,
-                                     progress=progress)
-    return assess_plan(plan, year, data=data, store=registry, config=config, facilities=fac,
-                       projection=projection, progress=progress, scale=factor,
-                       hukou_scale=hukou_factor, scale_notes=notes)
-
-
-def _factors(registry: Registry, plan: Plan, scale: float | None
-             ) -> tuple[float, float, tuple[str, ...]]:
-    """(resident factor, hukou factor, how they were obtained)."""
-    if scale is not None:
-        note = () if scale == 1.0 else (f"总量指标按指定的折算系数{scale:g}换算",)
-        return scale, scale, note
-    resident = resident_scale(registry, plan.area_code)
-    hukou = hukou_scale(registry, plan.area_code, plan.period_start - 1, resident)
-    notes = tuple(f.describe() for f in (resident, hukou) if f.value != 1.0)
-    return resident.value, hukou.value, notes
+        projection = plan_projection(source, plan, base, end, trajectories=trajectories,
+                                     seed=seed, progress=progress)
+    return assess_plan(plan, year, data=source, store=registry, config=config,
+                       facilities=fac, projection=projection, progress=progress, notes=notes)

@@ -81,8 +81,6 @@ _SUMMARY: dict[str, dict[str, Summary]] = {
 # Rates of a year (a step of the projection) rather than states at 31 December.
 FLOWS = frozenset({"tfr", "srb", "birth_rate", "death_rate", "natural_increase_rate",
                    "life_expectancy", "natural_increase_rate_hukou", "life_expectancy_hukou"})
-# Totals in 万人, multiplied by the census scale of a down-scaled registry.
-COUNTS = frozenset({"resident_population", "working_age_population", "hukou_population"})
 CALIBERS = ("resident", "hukou")
 _BIRTHS = {"resident": "all", "hukou": "hukou"}
 _DEATHS = {"resident": "all", "hukou": "hukou"}
@@ -258,17 +256,12 @@ def stochastic_run(inputs: ProjectionInputs, n: int, seed: int
     return project(_parametric_trajectories(inputs, n, seed)), "参数随机游走模拟"
 
 
-def _scaled(values: dict[str, FloatArray], factor: float) -> dict[str, FloatArray]:
-    return {k: v * factor if k in COUNTS else v for k, v in values.items()}
-
-
 def project_area(data: IndicatorData, area: str, base_year: int, end_year: int, *,
                  trajectories: int = 200, seed: int = 2020, window: int = 3,
-                 scale: float = 1.0, caliber: str = "resident") -> PlanProjection:
+                 caliber: str = "resident") -> PlanProjection:
     """Medium variant and ``trajectories`` stochastic runs for ``area`` (resident or hukou
     population); flow indicators need the step after a year, so the run goes to
-    ``end_year + 1``. ``scale`` multiplies the population totals (persons per registry
-    person)."""
+    ``end_year + 1``."""
     inputs = build_inputs(data, area, base_year, end_year + 1, window, caliber)
     medium = project(inputs)
     traj: dict[str, FloatArray] | None = None
@@ -276,9 +269,9 @@ def project_area(data: IndicatorData, area: str, base_year: int, end_year: int, 
     method = f"{what}中方案（近年生育、死亡、迁移水平保持不变）"
     if trajectories > 0:
         result, how = stochastic_run(inputs, trajectories, seed)
-        traj = _scaled(indicator_series(result, caliber), scale)
+        traj = indicator_series(result, caliber)
         method += f"；{trajectories}条{how}"
     return PlanProjection(area=area, base_year=base_year, years=medium.years,
-                          medium=_scaled(indicator_series(medium, caliber), scale),
+                          medium=indicator_series(medium, caliber),
                           trajectories=traj, population=medium.population[:, 0],
                           method=method)

@@ -26,6 +26,10 @@ REPORTED_QUARANTINE = "app_reported_quarantine"
 TASK_PROGRESS = "app_task_progress"
 TASK_QUARANTINE = "app_task_quarantine"
 FACILITIES = "app_facility_counts"
+# Reported rows written as demonstration data carry this as their source file (and their
+# source note starts with it), so that every value from them is shown as 示范数据.
+DEMO_MARK = "示范数据"
+LEGACY_DEMO_FILE = "demo_seed"  # stores seeded before DEMO_MARK was the source file
 
 
 class AppTables(Protocol):
@@ -84,3 +88,8 @@ def facility_counts(store: AppTables, area: str) -> dict[str, dict[int, float]]:
     for kind, year, value in zip(mine["kind"], mine["year"], mine["value"], strict=True):
         out.setdefault(str(kind), {})[int(year)] = float(value)
     return out
+
+
+def is_demo_report(source_file: object) -> bool:
+    """Whether a reported row with this ``source_file`` is demonstration data."""
+    return str(source_file) in (DEMO_MARK, LEGACY_DEMO_FILE)
