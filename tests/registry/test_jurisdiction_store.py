@@ -253,6 +253,20 @@ def test_record_origin(tmp_path: Path) -> None:
         record_origin(reg, "xiqing", synthetic=True)
 
 
+def test_origin_recorded_before_the_first_batch_is_kept(tmp_path: Path) -> None:
+    chongqing_feeds(tmp_path / "feeds")
+    db = tmp_path / "d.duckdb"
+    with Store(db) as store:
+        record_origin(store, "chongqing", synthetic=True, persons=5, seed=3)
+        with pytest.raises(InputError):  # recorded, though still empty
+            ingest_directory(store, SMALL)
+        ingest_directory(store, tmp_path / "feeds", jurisdiction="chongqing")
+    with Registry(db, read_only=True) as reg:
+        assert reg.jurisdiction().key == "chongqing"
+        assert reg.provenance() == Provenance(synthetic=True, persons=5, seed=3)
+        assert reg.caliber(date(2020, 11, 1), "hukou", by=()).iloc[0]["value"] == 2
+
+
 def renkou(*args: str) -> subprocess.CompletedProcess[str]:
     exe = str(Path(sys.executable).parent / "renkou")
     return subprocess.run([exe, *args], capture_output=True, text=True, timeout=120)

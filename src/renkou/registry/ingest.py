@@ -206,7 +206,7 @@ def ingest_directory(store: Store, directory: Path, progress: Progress | None = 
         raise InputError("目录不存在", file=str(directory))
     settings = settings if settings is not None else store.settings
     j, marker = batch_jurisdiction(directory, jurisdiction, settings.jurisdiction)
-    check_store_accepts(store, j, directory)
+    check_store_accepts(store, j, directory, default=settings.jurisdiction)
     files = find_feed_files(directory)
     if not files:
         raise InputError("目录中没有可识别的部门数据文件（文件名应以接口名开头，如 "

@@ -78,10 +78,10 @@ def holds_data(store: Store) -> bool:
         store.scalar("SELECT count(*) > 0 FROM ingest_batches"))
 
 
-def store_jurisdiction(store: Store) -> Jurisdiction:
+def store_jurisdiction(store: Store, default: str | None = None) -> Jurisdiction:
     """The jurisdiction the store serves: the recorded one, else (an empty store, or one
-    built by an older version) the settings' jurisdiction."""
-    return get_jurisdiction(recorded_key(store) or store.settings.jurisdiction)
+    built by an older version) ``default``, else the store's settings' jurisdiction."""
+    return get_jurisdiction(recorded_key(store) or default or store.settings.jurisdiction)
 
 
 def store_provenance(store: Store) -> Provenance:
@@ -107,12 +107,14 @@ def batch_jurisdiction(directory: Path, given: str | None, default: str,
     return get_jurisdiction(marker.jurisdiction if marker else default), marker
 
 
-def check_store_accepts(store: Store, j: Jurisdiction, directory: Path | None = None) -> None:
-    """Refuse a batch for another jurisdiction than the store's (nothing is written)."""
+def check_store_accepts(store: Store, j: Jurisdiction, directory: Path | None = None, *,
+                        default: str | None = None) -> None:
+    """Refuse a batch for another jurisdiction than the store's (nothing is written);
+    ``default``: what a store with data but none recorded is read as."""
     recorded = recorded_key(store)
     if recorded is None and not holds_data(store):
         return  # a new store takes the jurisdiction of its first batch
-    own = store_jurisdiction(store)
+    own = store_jurisdiction(store, default)
     if own.key != j.key:
         raise InputError(f"数据库 {store.path.name} 属于{own.name}（{own.key}），不能导入"
                          f"{j.name}（{j.key}）的数据；本批次未写入任何内容",
@@ -128,11 +130,13 @@ def _write_meta(store: Store, values: dict[str, str]) -> None:
 def record_batch_origin(store: Store, j: Jurisdiction, marker: SyntheticMarker | None,
                         *, first: bool) -> None:
     """Inside an ingest transaction: record the jurisdiction when none is recorded yet and,
-    on the store's first batch, the provenance (synthetic when ``marker``)."""
+    on the store's first batch, the provenance (synthetic when ``marker``) unless recorded
+    before (:func:`record_origin`)."""
+    meta = _meta(store)
     values: dict[str, str] = {}
-    if recorded_key(store) is None:
+    if "jurisdiction" not in meta:
         values["jurisdiction"] = j.key
-    if first:
+    if first and "synthetic" not in meta:
         values["synthetic"] = "true" if marker is not None else "false"
         if marker is not None and marker.persons is not None:
             values["persons"] = str(marker.persons)
