@@ -199,9 +199,9 @@ class Indicator(_Frozen):
     # Engine function for computed indicators (a key of FORMULAS); None when reported.
     formula: str | None = None
     population_basis: PopulationBasis | None = None
-    # Computed over a group of the plan area rather than the whole of it (a group key of
-    # regions.yaml, e.g. "outer" for 外围五区), or over a named sub-area (e.g. a function
-    # zone) described in ``notes``.
+    # Computed over an area group of the plan's jurisdiction rather than the whole of it (a
+    # group key of its jurisdiction file, e.g. "outer" for 外围五区), or over a named
+    # sub-area (e.g. a function zone) described in ``notes``.
     area_group: str | None = None
     baselines: tuple[Baseline, ...] = ()
     targets: tuple[Target, ...] = ()

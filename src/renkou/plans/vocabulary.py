@@ -22,7 +22,7 @@ TargetNature = Literal["target", "projection"]
 # (任务分工清单), the plan text itself, or — when the text names no one — the department
 # whose statutory remit (职能) covers the indicator. The last is our assignment, flagged.
 DepartmentBasis = Literal["task-division", "plan-text", "mandate"]
-PopulationBasis = Literal["resident", "registered"]
+PopulationBasis = Literal["resident", "hukou"]
 FigureKind = Literal["achievement", "standard", "amount", "planning", "projection", "context"]
 DepartmentLevel = Literal["city", "district", "generic"]
 
@@ -65,7 +65,7 @@ def default_approx_tolerance() -> float:
 # unit. Names marked (*) were not yet in the engine when the plan data were written.
 FORMULAS: dict[str, str] = {
     "resident_population": "常住人口 resident population at year end (万人)",
-    "hukou_population": "户籍人口 registered (hukou) population at year end (万人)",
+    "hukou_population": "户籍人口 hukou population at year end (万人)",
     "hukou_net_growth": "户籍人口净增长 hukou population change over the period (万人)",
     "resident_net_growth": "常住人口净增 resident population change over the period (万人)",
     "hukou_growth_pct": "户籍人口增长率 hukou population change over the period (%)",
@@ -102,5 +102,6 @@ FORMULAS: dict[str, str] = {
     "ring_districts_share": "环城四区常住人口占全市比重 (%)",
     "outer_districts_share": "外围五区常住人口占全市比重 (%)",
     "binhai_share": "滨海新区常住人口占全市比重 (%)",
+    "main_urban_share": "主城区常住人口占全市比重 (%)",
     "childcare_places_per_1000": "每千人口3岁以下婴幼儿托位数 (needs a facility count, 个)",
 }
