@@ -3,17 +3,12 @@ tests do not depend on the other plans being present."""
 
 from __future__ import annotations
 
-import sys
 from importlib import resources
-from pathlib import Path
 
 import pytest
 
 from renkou.plans.catalog import load_plan_file
 from renkou.plans.model import Plan
-
-# Shared helpers (fakes.py) live next to the tests.
-sys.path.insert(0, str(Path(__file__).parent))
 
 
 @pytest.fixture(scope="session")

@@ -153,10 +153,10 @@ def test_net_change_values_are_not_summed() -> None:
 def test_plan_assessment_on_hand_built_data(tianjin) -> None:  # type: ignore[no-untyped-def]
     """The whole Tianjin plan on the even-age fake city: computed indicators get values and
     statuses, group indicators use their group, reported ones without reports are 数据不足."""
-    from fakes import FakeData
-
     from renkou.plans.plan_assessment import assess_plan, assessment_frame
     from renkou.plans.projection_bridge import project_area
+
+    from .fakes import FakeData
 
     data = FakeData()
     proj = project_area(data, "120000", 2024, 2025, trajectories=50)
@@ -178,9 +178,9 @@ def test_plan_assessment_on_hand_built_data(tianjin) -> None:  # type: ignore[no
 
 
 def test_stationary_projection_stays_put() -> None:
-    from fakes import FakeData
-
     from renkou.plans.projection_bridge import project_area
+
+    from .fakes import FakeData
 
     p = project_area(FakeData(), "120000", 2024, 2030, trajectories=0)
     # Even ages with births = deaths-consistent residual migration: the total holds to 0.1 %.

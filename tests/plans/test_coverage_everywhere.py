@@ -8,7 +8,6 @@ import datetime as dt
 
 import numpy as np
 import pytest
-from fakes import CensusRegistry
 
 from renkou.app.demo_reports import seed_demo_plans
 from renkou.app.sample import SampledData, ScaleFactor
@@ -24,6 +23,8 @@ from renkou.plans.formulas_migration import (
 from renkou.plans.indicators import FORMULAS
 from renkou.plans.plan_assessment import evaluate_registry
 from renkou.types import FloatArray
+
+from .fakes import CensusRegistry
 
 
 class Empty:

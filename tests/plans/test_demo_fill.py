@@ -9,7 +9,6 @@ from importlib import resources
 
 import pytest
 import yaml
-from fakes import CensusRegistry
 
 from renkou.app.demo_reports import (
     COUNT_UNITS,
@@ -25,6 +24,8 @@ from renkou.plans import get_plan
 from renkou.plans.plan_assessment import assess_plan
 from renkou.plans.reported_trend import linear_trend, unit_bounds
 from renkou.plans.storage import REPORTED, read_app
+
+from .fakes import CensusRegistry
 
 FOURTEENTH = ("tianjin-14th", "xiqing-14th")
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from fakes import CensusRegistry
 
 from renkou.app.demo_reports import (
     DEMO_FILE,
@@ -21,6 +20,8 @@ from renkou.plans.plan_assessment import assess_plan
 from renkou.plans.storage import FACILITIES, REPORTED, TASK_PROGRESS, read_app
 from renkou.plans.tasks import load_records
 from renkou.regions import gazetteer
+
+from .fakes import CensusRegistry
 
 # Being turned into computed indicators by another change: they must get no reported demo.
 NOT_REPORTED = {"XQ14-POP-07", "XQ14-POP-08", "CQ30-POP-06"}

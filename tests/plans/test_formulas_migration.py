@@ -4,13 +4,14 @@ on a small registry built by hand (the balancing equation against the records)."
 from __future__ import annotations
 
 import pytest
-from fakes import TIANJIN, FakeData
 
 from renkou.app.sample import SampledData, ScaleFactor
 from renkou.errors import InputError
 from renkou.plans import FormulaContext
 from renkou.plans import indicators as ind
 from renkou.plans.catalog import get_plan
+
+from .fakes import TIANJIN, FakeData
 
 XIQING = "120111"
 

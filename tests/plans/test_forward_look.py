@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from fakes import TIANJIN, TIANJIN_STORE, FakeData
 
 from renkou.plans import indicators as ind
 from renkou.plans.assessment import AssessmentConfig, TargetSpec
@@ -14,6 +13,8 @@ from renkou.plans.forward_look import indicator_forward, plan_projection
 from renkou.plans.group_projection import GROUP_SHARES, jurisdiction_parts, project_groups
 from renkou.plans.model import Plan
 from renkou.plans.projection_bridge import build_inputs, project_area
+
+from .fakes import TIANJIN, TIANJIN_STORE, FakeData
 
 
 def test_hukou_inputs_use_births_to_hukou_mothers() -> None:

@@ -9,7 +9,6 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 import pytest
-from fakes import TIANJIN_STORE, NoEventsRegistry, tianjin_census
 
 from renkou.app.sample import (
     SampledData,
@@ -25,6 +24,8 @@ from renkou.jurisdictions import Jurisdiction
 from renkou.plans import assessment_frame, evaluate_registry, get_plan
 from renkou.plans.formulas import total_population
 from renkou.types import FloatArray
+
+from .fakes import TIANJIN_STORE, NoEventsRegistry, tianjin_census
 
 HUKOU_PER_RESIDENT = 0.64  # a sample's ratio in 西青区; the real one is 0.39
 

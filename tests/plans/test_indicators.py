@@ -6,12 +6,13 @@ import datetime as dt
 
 import pandas as pd
 import pytest
-from fakes import FakeData
 
 from renkou.errors import InputError, NotFoundError
 from renkou.jurisdictions import Jurisdiction, get_jurisdiction
 from renkou.plans import FormulaContext, group_area
 from renkou.plans import indicators as ind
+
+from .fakes import FakeData
 
 TIANJIN = get_jurisdiction("tianjin").code
 

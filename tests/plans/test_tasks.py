@@ -106,11 +106,11 @@ def test_import_progress_file(tianjin: Plan, tmp_path: Path) -> None:
 
 
 def test_demo_seed_gives_an_assessment_and_task_flags(tianjin: Plan) -> None:
-    from fakes import CensusRegistry, FakeData
-
     from renkou.app.demo_reports import seed_demo_plans
     from renkou.plans.plan_assessment import assess_plan
     from renkou.plans.storage import facility_counts
+
+    from .fakes import CensusRegistry, FakeData
 
     # Every district holds its 2020 census population (so the census factor is 1).
     reg = CensusRegistry()

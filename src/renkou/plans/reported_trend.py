@@ -19,7 +19,7 @@ projection**, only the straight line through the indicator's own history.
   independent and normal with the residual variance s² = Σe²/(n − 2); the prediction of a
   new value at year T has standard error se = s·√(1 + 1/n + (T − x̄)²/Sxx) (for a sum of m
   future years: s·√(m + m²/n + (Σ(x_j − x̄))²/Sxx)), and (v − v̂)/se has a **Student t
-  distribution with n − 2 degrees of freedom** (:mod:`renkou.plans.student_t`; with 3
+  distribution with n − 2 degrees of freedom** (:func:`t_cdf`, ``scipy.stats.t``; with 3
   points that is the Cauchy distribution, wide on purpose). The probability is that of the
   t distribution, **censored at the bounds** (the mass beyond a bound sits on the bound,
   where the clipped value lies), falling where the target is met — so a line heading past
@@ -35,9 +35,16 @@ import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+from scipy.stats import t as student_t
+
 from renkou.plans.assessment import AssessmentConfig, ForwardLook, TargetSpec, meets
-from renkou.plans.student_t import t_cdf
 from renkou.plans.targets import CUMULATIVE, Comparator, approx_tolerance
+
+
+def t_cdf(t: float, df: int) -> float:
+    """P(T ≤ t) for Student's t with ``df`` degrees of freedom."""
+    return float(student_t.cdf(t, df))
+
 
 MIN_POINTS = 2
 MIN_POINTS_PROBABILITY = 3
