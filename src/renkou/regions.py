@@ -106,7 +106,7 @@ def gazetteer() -> Gazetteer:
         order += 1
         regions[s["code"]] = Region(
             s["code"], s["name"], "street", s["district"], order, kind=s["kind"],
-            urban=s.get("urban"), aliases=(s["short"],),
+            urban=s.get("urban"), aliases=(s["short"],), census2020=s.get("census2020"),
         )
     return Gazetteer(provinces={str(k): v for k, v in raw["provinces"].items()},
                      regions=regions, groups=groups)

@@ -33,6 +33,10 @@ def test_chongqing_38_areas_in_four_groups() -> None:
     assert len(cq.group("main").members) == 9
     assert cq.census_population == 32_054_159
     assert cq.map_file == "chongqing-districts.geojson"
+    # Each of the 38 has a census figure (published or labelled as assumed in regions.yaml),
+    # and together they make the published city total.
+    assert len(cq.area_census()) == 38
+    assert sum(cq.area_census().values()) == 32_054_159
 
 
 def test_xiqing_is_a_district_deployment_of_streets() -> None:
@@ -40,6 +44,7 @@ def test_xiqing_is_a_district_deployment_of_streets() -> None:
     assert (xq.level, xq.area_level, xq.prefix) == ("district", "street", "120111")
     assert len(xq.areas) == 10 and all(len(a.code) == 9 for a in xq.areas)
     assert xq.map_file is None
+    assert sum(xq.area_census().values()) == xq.census_population == 1_195_124
     assert xq.contains("120111100") and not xq.contains("120104")
 
 
