@@ -1,8 +1,9 @@
-"""Benchmark of plan assessment and the evaluation report (issue 5).
+"""Benchmark of plan assessment and the evaluation report.
 
-Times, on a demo store (the embedded one, or ``--db``): the assessment of the Tianjin plan in
-2024 without and with the forward look (200 trajectories), the report model, the Word file and
-the HTML file. Reports wall and CPU seconds and the process's peak RSS.
+Times, on a demo store (built here, or ``--db``): the assessment of the store jurisdiction's
+first plan in its last full year of data without and with the forward look (200
+trajectories), the report model, the Word file and the HTML file. Reports wall and CPU
+seconds and the process's peak RSS.
 Run: ``.venv/bin/python benchmarks/plans_assess.py [--db FILE] [--persons N]``.
 """
 
@@ -33,9 +34,9 @@ def main() -> None:
     ap.add_argument("--persons", type=int, default=200_000)
     args = ap.parse_args()
 
-    from renkou.plans import get_plan
-    from renkou.plans.demo_seed import seed_demo_plans
-    from renkou.plans.plan_assessment import evaluate_registry
+    from renkou.app.demo_reports import seed_demo_reports
+    from renkou.app.sample import store_data
+    from renkou.plans import evaluate_registry, get_plan
     from renkou.registry import Registry
     from renkou.reports.docx_writer import write_docx
     from renkou.reports.evaluation import build_report
@@ -52,15 +53,18 @@ def main() -> None:
         timed(f"build demo store ({args.persons:,} persons)",
               lambda: build_demo_store(db, args.persons, 2020))
         reg = Registry(db)
-        timed("seed demo plan data", lambda: seed_demo_plans(reg, 2024))
+        timed("seed demo plan data", lambda: seed_demo_reports(reg))
         reg.close()
-    plan = get_plan("tianjin-14th")
     reg = Registry(db, read_only=True)
     try:
+        plan = get_plan(reg.jurisdiction().plans[0])
+        through = reg.data_through()
+        year = min(plan.period_end, through.year - 1 if through else plan.period_start)
+        data = store_data(reg, plan.area_code, plan.period_start - 1)
         timed("assess, no forward look", lambda: evaluate_registry(
-            reg, plan, 2024, forward=False, scale=None))
+            reg, plan, year, data=data, forward=False))
         pa = timed("assess + projection (200 trajectories)", lambda: evaluate_registry(
-            reg, plan, 2024, trajectories=200, scale=None))
+            reg, plan, year, data=data, trajectories=200))
         report = timed("report model", lambda: build_report(pa, "midterm", registry=reg))
     finally:
         reg.close()

@@ -7,8 +7,8 @@ from importlib import resources
 
 import pytest
 
-from renkou.plans.catalog import load_plan_file
-from renkou.plans.model import Plan
+from renkou.plans.model.catalog import load_plan_file
+from renkou.plans.model.plan import Plan
 
 
 @pytest.fixture(scope="session")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from renkou.plans.assessment import (
+from renkou.plans.assessment.status import (
     LAGGING,
     MET,
     MISSED,
@@ -153,8 +153,8 @@ def test_net_change_values_are_not_summed() -> None:
 def test_plan_assessment_on_hand_built_data(tianjin) -> None:  # type: ignore[no-untyped-def]
     """The whole Tianjin plan on the even-age fake city: computed indicators get values and
     statuses, group indicators use their group, reported ones without reports are 数据不足."""
-    from renkou.plans.plan_assessment import assess_plan, assessment_frame
-    from renkou.plans.projection_bridge import project_area
+    from renkou.plans.assessment.plan import assess_plan, assessment_frame
+    from renkou.plans.assessment.projection_bridge import project_area
 
     from .fakes import FakeData
 
@@ -178,7 +178,7 @@ def test_plan_assessment_on_hand_built_data(tianjin) -> None:  # type: ignore[no
 
 
 def test_stationary_projection_stays_put() -> None:
-    from renkou.plans.projection_bridge import project_area
+    from renkou.plans.assessment.projection_bridge import project_area
 
     from .fakes import FakeData
 
@@ -189,9 +189,9 @@ def test_stationary_projection_stays_put() -> None:
 
 
 def test_warning_list_ranks_missed_before_lagging() -> None:
-    from renkou.plans.assessment import ForwardLook
-    from renkou.plans.plan_assessment import PlanAssessment
-    from renkou.plans.warnings import ORANGE, RED, warning_list
+    from renkou.plans.assessment.plan import PlanAssessment
+    from renkou.plans.assessment.status import ForwardLook
+    from renkou.plans.assessment.warnings import ORANGE, RED, warning_list
 
     def make(code: str, value: float, year: int, prob: float | None):  # type: ignore[no-untyped-def]
         return assess_series(code=code, name=code, unit="岁", targets=[E0],

@@ -13,15 +13,15 @@ from renkou.app.demo_reports import seed_demo_plans
 from renkou.app.sample import SampledData, ScaleFactor
 from renkou.errors import InputError
 from renkou.plans import FormulaContext, get_plan
-from renkou.plans.coverage import uncovered_reason
-from renkou.plans.formulas import working_age_population
-from renkou.plans.formulas_migration import (
+from renkou.plans.assessment.coverage import uncovered_reason
+from renkou.plans.assessment.plan import evaluate_registry
+from renkou.plans.formulas.engine import FORMULAS
+from renkou.plans.formulas.measures import working_age_population
+from renkou.plans.formulas.migration import (
     floating_population,
     hukou_in_migration,
     net_migration,
 )
-from renkou.plans.indicators import FORMULAS
-from renkou.plans.plan_assessment import evaluate_registry
 from renkou.types import FloatArray
 
 from .fakes import CensusRegistry
@@ -103,7 +103,7 @@ def test_covered_area_has_no_coverage_reason(seeded: CensusRegistry) -> None:
 def test_uncovered_area_is_one_warning_and_one_finding(seeded: CensusRegistry) -> None:
     """Chongqing on the Tianjin-like store: the warning list and the report say once that
     the store does not cover the area, instead of "补齐统计口径" for each computed indicator."""
-    from renkou.plans.warnings import COVERAGE_NAME, warning_list
+    from renkou.plans.assessment.warnings import COVERAGE_NAME, warning_list
     from renkou.reports.evaluation import build_report
 
     plan = get_plan("chongqing-2016-2030")
@@ -124,7 +124,7 @@ def test_uncovered_area_is_one_warning_and_one_finding(seeded: CensusRegistry) -
 
 
 def test_covered_area_keeps_one_warning_per_indicator(seeded: CensusRegistry) -> None:
-    from renkou.plans.warnings import COVERAGE_NAME, warning_list
+    from renkou.plans.assessment.warnings import COVERAGE_NAME, warning_list
 
     pa = evaluate_registry(seeded, get_plan("xiqing-14th"), 2024,  # type: ignore[arg-type]
                            forward=False)

@@ -21,8 +21,8 @@ from renkou.app.demo_reports import (
     seed_demo_plans,
 )
 from renkou.plans import get_plan
-from renkou.plans.plan_assessment import assess_plan
-from renkou.plans.reported_trend import linear_trend, unit_bounds
+from renkou.plans.assessment.plan import assess_plan
+from renkou.plans.assessment.reported_trend import linear_trend, unit_bounds
 from renkou.plans.storage import REPORTED, read_app
 
 from .fakes import CensusRegistry

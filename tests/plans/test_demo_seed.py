@@ -14,11 +14,11 @@ from renkou.app.demo_reports import (
     seed_demo_plans,
 )
 from renkou.plans import get_plan
-from renkou.plans.coverage import UncoveredArea, uncovered_reason
-from renkou.plans.model import CUMULATIVE
-from renkou.plans.plan_assessment import assess_plan
+from renkou.plans.assessment.coverage import UncoveredArea, uncovered_reason
+from renkou.plans.assessment.plan import assess_plan
+from renkou.plans.assessment.tasks import load_records
+from renkou.plans.model.plan import CUMULATIVE
 from renkou.plans.storage import FACILITIES, REPORTED, TASK_PROGRESS, read_app
-from renkou.plans.tasks import load_records
 from renkou.regions import gazetteer
 
 from .fakes import CensusRegistry

@@ -8,8 +8,8 @@ import pytest
 from renkou.app.sample import SampledData, ScaleFactor
 from renkou.errors import InputError
 from renkou.plans import FormulaContext
-from renkou.plans import indicators as ind
-from renkou.plans.catalog import get_plan
+from renkou.plans.formulas import engine as ind
+from renkou.plans.model.catalog import get_plan
 
 from .fakes import TIANJIN, FakeData
 

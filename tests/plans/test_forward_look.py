@@ -7,12 +7,16 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from renkou.plans import indicators as ind
-from renkou.plans.assessment import AssessmentConfig, TargetSpec
-from renkou.plans.forward_look import indicator_forward, plan_projection
-from renkou.plans.group_projection import GROUP_SHARES, jurisdiction_parts, project_groups
-from renkou.plans.model import Plan
-from renkou.plans.projection_bridge import build_inputs, project_area
+from renkou.plans.assessment.forward_look import indicator_forward, plan_projection
+from renkou.plans.assessment.group_projection import (
+    GROUP_SHARES,
+    jurisdiction_parts,
+    project_groups,
+)
+from renkou.plans.assessment.projection_bridge import build_inputs, project_area
+from renkou.plans.assessment.status import AssessmentConfig, TargetSpec
+from renkou.plans.formulas import engine as ind
+from renkou.plans.model.plan import Plan
 
 from .fakes import TIANJIN, TIANJIN_STORE, FakeData
 
@@ -64,7 +68,7 @@ def test_joint_group_projection_keeps_census_shares_and_shares_draws() -> None:
 
 
 def test_tianjin_forward_look_covers_hukou_and_groups(tianjin: Plan) -> None:
-    from renkou.plans.plan_assessment import assess_plan
+    from renkou.plans.assessment.plan import assess_plan
 
     data = FakeData()
     messages: list[str] = []
@@ -111,8 +115,8 @@ class AnyArea(FakeData):
 
 
 def test_chongqing_hukou_indicators_look_forward_to_2030() -> None:
-    from renkou.plans.catalog import get_plan
-    from renkou.plans.plan_assessment import assess_plan
+    from renkou.plans.assessment.plan import assess_plan
+    from renkou.plans.model.catalog import get_plan
 
     plan = get_plan("chongqing-2016-2030")
     data = AnyArea()

@@ -10,10 +10,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from renkou.plans import indicators as ind
-from renkou.plans.catalog import get_plan
-from renkou.plans.indicator_data import RegistryData
-from renkou.plans.plan_assessment import evaluate_registry
+from renkou.plans.assessment.plan import evaluate_registry
+from renkou.plans.formulas import engine as ind
+from renkou.plans.formulas.registry_data import RegistryData
+from renkou.plans.model.catalog import get_plan
 from renkou.registry import Registry
 
 pytestmark = pytest.mark.slow

@@ -22,7 +22,7 @@ from renkou.app.sample import (
 )
 from renkou.jurisdictions import Jurisdiction
 from renkou.plans import assessment_frame, evaluate_registry, get_plan
-from renkou.plans.formulas import total_population
+from renkou.plans.formulas.measures import total_population
 from renkou.types import FloatArray
 
 from .fakes import TIANJIN_STORE, NoEventsRegistry, tianjin_census

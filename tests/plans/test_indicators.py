@@ -10,7 +10,7 @@ import pytest
 from renkou.errors import InputError, NotFoundError
 from renkou.jurisdictions import Jurisdiction, get_jurisdiction
 from renkou.plans import FormulaContext, group_area
-from renkou.plans import indicators as ind
+from renkou.plans.formulas import engine as ind
 
 from .fakes import FakeData
 
@@ -145,7 +145,7 @@ class FrameRegistry:
 
 
 def test_registry_data_areas_groups_and_streets() -> None:
-    from renkou.plans.indicator_data import RegistryData, area_level
+    from renkou.plans.formulas.registry_data import RegistryData, area_level
 
     data = RegistryData(FrameRegistry())  # type: ignore[arg-type]
     when = dt.date(2024, 12, 31)

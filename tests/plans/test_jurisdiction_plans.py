@@ -23,7 +23,7 @@ from renkou.plans import (
     list_plans,
     resolve,
 )
-from renkou.plans.group_projection import GROUP_SHARES
+from renkou.plans.assessment.group_projection import GROUP_SHARES
 from renkou.registry import Registry
 
 

@@ -15,9 +15,8 @@ import pytest
 
 from renkou.cli.main import main
 from renkou.errors import InputError, NotFoundError
-from renkou.plans import catalog
-from renkou.plans.model import Indicator, Plan, Target
-from renkou.plans.vocabulary import APPROX_TOLERANCE_ENV, DEFAULT_APPROX_TOLERANCE, FORMULAS
+from renkou.plans.model import Indicator, Plan, Target, catalog
+from renkou.plans.model.vocabulary import APPROX_TOLERANCE_ENV, DEFAULT_APPROX_TOLERANCE, FORMULAS
 
 TJ = "tianjin-14th"
 XQ = "xiqing-14th"
@@ -449,7 +448,8 @@ def test_describe_zh() -> None:
 # ── loader errors name file and key ──────────────────────────────────────────────────
 
 def _tianjin_yaml() -> str:
-    return (Path(catalog.__file__).parent / "data" / "tianjin-14th.yaml").read_text("utf-8")
+    return resources.files("renkou.plans").joinpath("data", "tianjin-14th.yaml").read_text(
+        "utf-8")
 
 
 def test_loader_error_names_file_key_and_code(tmp_path: Path) -> None:

@@ -8,14 +8,14 @@ import math
 import numpy as np
 import pytest
 
-from renkou.plans.assessment import TargetSpec
-from renkou.plans.reported_trend import (
+from renkou.plans.assessment.reported_trend import (
     TREND,
     cumulative_trend,
     linear_trend,
     normal_probability,
     trend_forward_look,
 )
+from renkou.plans.assessment.status import TargetSpec
 
 # Worked by hand: x̄ = 2021.5, ȳ = 2.75, Sxx = 5, Sxy = 5.5 → slope 1.1, ŷ(2025) = 6.6;
 # residuals −0.1, 0.8, −1.3, 0.6 → SSR 2.7, s² = 1.35;

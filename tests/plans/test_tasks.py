@@ -9,14 +9,11 @@ import pandas as pd
 import pytest
 
 from renkou.errors import InputError
-from renkou.plans.model import Plan
-from renkou.plans.storage import MemoryTables
-from renkou.plans.tasks import (
+from renkou.plans.assessment.tasks import (
     FLAG_LAGGING,
     FLAG_NEVER,
     FLAG_STALE,
     flagged,
-    import_progress,
     load_records,
     progress_by_department,
     progress_by_section,
@@ -24,6 +21,9 @@ from renkou.plans.tasks import (
     task_states,
     validate_record,
 )
+from renkou.plans.forms.progress_form import import_progress
+from renkou.plans.model.plan import Plan
+from renkou.plans.storage import MemoryTables
 
 TODAY = dt.date(2025, 3, 31)
 
@@ -107,7 +107,7 @@ def test_import_progress_file(tianjin: Plan, tmp_path: Path) -> None:
 
 def test_demo_seed_gives_an_assessment_and_task_flags(tianjin: Plan) -> None:
     from renkou.app.demo_reports import seed_demo_plans
-    from renkou.plans.plan_assessment import assess_plan
+    from renkou.plans.assessment.plan import assess_plan
     from renkou.plans.storage import facility_counts
 
     from .fakes import CensusRegistry, FakeData
@@ -132,7 +132,7 @@ def test_demo_seed_gives_an_assessment_and_task_flags(tianjin: Plan) -> None:
 
 
 def test_progress_template_round_trip(tianjin: Plan, tmp_path: Path) -> None:
-    from renkou.plans.tasks import write_progress_template
+    from renkou.plans.forms.progress_form import write_progress_template
 
     path = write_progress_template(tianjin, tmp_path / "p.xlsx")
     df = pd.read_excel(path, dtype=str).fillna("")

@@ -9,16 +9,14 @@ import openpyxl
 import pytest
 
 from renkou.errors import InputError
-from renkou.plans.model import Plan
-from renkou.plans.storage import MemoryTables
-from renkou.plans.template import (
+from renkou.plans.forms.indicator_form import (
     INSTRUCTIONS,
     SHEET,
     import_template,
-    quarantine,
-    reported_values,
     write_template,
 )
+from renkou.plans.model.plan import Plan
+from renkou.plans.storage import MemoryTables, quarantine, reported_values
 
 NOW = dt.datetime(2025, 3, 1, 9, 0)
 

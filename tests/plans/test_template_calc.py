@@ -13,9 +13,16 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from renkou.plans.model import Plan
+from renkou.plans.forms.indicator_form import (
+    INSTRUCTIONS,
+    LISTS,
+    META,
+    SHEET,
+    import_template,
+    write_template,
+)
+from renkou.plans.model.plan import Plan
 from renkou.plans.storage import REPORTED, MemoryTables, read_app
-from renkou.plans.template import INSTRUCTIONS, LISTS, META, SHEET, import_template, write_template
 
 SOFFICE = shutil.which("libreoffice") or shutil.which("soffice")
 pytestmark = [
@@ -134,7 +141,11 @@ def test_template_prints_with_chinese_text(written: Path) -> None:
 
 def test_progress_template_through_calc_imports_like_the_original(
         tianjin: Plan, tmp_path: Path) -> None:
-    from renkou.plans.tasks import PROGRESS_SHEET, import_progress, write_progress_template
+    from renkou.plans.forms.progress_form import (
+        PROGRESS_SHEET,
+        import_progress,
+        write_progress_template,
+    )
 
     written = write_progress_template(tianjin, tmp_path / "progress.xlsx")
     calc = _convert(written, "xlsx", tmp_path / "calc")

@@ -9,8 +9,9 @@ import openpyxl
 import pytest
 
 from renkou.plans import get_plan
-from renkou.plans.cells import parse_date, parse_number
-from renkou.plans.template import SHEET, reporting_units, write_template
+from renkou.plans.forms.cells import parse_date, parse_number
+from renkou.plans.forms.indicator_form import SHEET, write_template
+from renkou.plans.model.reporting_units import reporting_units
 
 
 @pytest.mark.parametrize(("raw", "expected"), [

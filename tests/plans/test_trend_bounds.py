@@ -10,9 +10,8 @@ import pytest
 
 from renkou.app.demo_reports import demo_values
 from renkou.plans import get_plan
-from renkou.plans.assessment import AssessmentConfig, TargetSpec
-from renkou.plans.forward_look import indicator_forward
-from renkou.plans.reported_trend import (
+from renkou.plans.assessment.forward_look import indicator_forward
+from renkou.plans.assessment.reported_trend import (
     UNBOUNDED,
     censored_probability,
     linear_trend,
@@ -21,6 +20,7 @@ from renkou.plans.reported_trend import (
     trend_forward_look,
     unit_bounds,
 )
+from renkou.plans.assessment.status import AssessmentConfig, TargetSpec
 
 # -- the t distribution -------------------------------------------------------------------
 
@@ -182,9 +182,9 @@ def test_a_trend_value_meeting_the_target_is_no_warning() -> None:
     """XQ14-SRV-11 (医养结合服务覆盖率 ≥ 100 %): demo reports 60 (2020) and 92 (2024); the
     two-point line reaches 100 in 2025 — that meets the target, so it is not listed just
     because two points give no probability. A line short of 100 still is."""
-    from renkou.plans.assessment import ForwardLook, assess_series
-    from renkou.plans.plan_assessment import PlanAssessment
-    from renkou.plans.warnings import warning_list
+    from renkou.plans.assessment.plan import PlanAssessment
+    from renkou.plans.assessment.status import ForwardLook, assess_series
+    from renkou.plans.assessment.warnings import warning_list
 
     plan = get_plan("xiqing-14th")
     ind = next(i for i in plan.indicators if i.code == "XQ14-SRV-11")

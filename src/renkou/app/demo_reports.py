@@ -52,9 +52,9 @@ from renkou.plans import (
     read_app,
     write_app,
 )
-from renkou.plans.reported_trend import clip, unit_bounds
+from renkou.plans.assessment.reported_trend import clip, unit_bounds
+from renkou.plans.model.reporting_units import department_names
 from renkou.plans.storage import LEGACY_DEMO_FILE
-from renkou.plans.template import department_names
 
 if TYPE_CHECKING:
     from renkou.registry import Registry

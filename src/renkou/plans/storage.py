@@ -93,3 +93,23 @@ def facility_counts(store: AppTables, area: str) -> dict[str, dict[int, float]]:
 def is_demo_report(source_file: object) -> bool:
     """Whether a reported row with this ``source_file`` is demonstration data."""
     return str(source_file) in (DEMO_MARK, LEGACY_DEMO_FILE)
+
+
+def reported_values(store: AppTables, plan_code: str) -> pd.DataFrame:
+    """Latest accepted value per (indicator, area, year) of a plan, with its source."""
+    df = read_app(store, REPORTED)
+    if df.empty:
+        return df
+    df = df[df["plan"] == plan_code]
+    if df.empty:
+        return df
+    df = df.sort_values(["imported_at", "source_row"])
+    return df.drop_duplicates(["indicator_code", "area", "year"], keep="last").reset_index(
+        drop=True)
+
+
+def quarantine(store: AppTables, plan_code: str | None = None) -> pd.DataFrame:
+    df = read_app(store, REPORTED_QUARANTINE)
+    if df.empty or plan_code is None:
+        return df
+    return df[df["plan"] == plan_code].reset_index(drop=True)

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from renkou.errors import InputError
-from renkou.plans.indicator_data import RegistryData
+from renkou.plans.formulas.registry_data import RegistryData
 from renkou.regions import gazetteer
 
 if TYPE_CHECKING:

@@ -24,7 +24,7 @@ import numpy as np
 from renkou.demography import rates
 from renkou.demography.lifetable import life_table
 from renkou.errors import InputError
-from renkou.plans.areas import group_area
+from renkou.plans.model.areas import group_area
 from renkou.types import OPEN_AGE, FloatArray
 
 NAGES = OPEN_AGE + 1

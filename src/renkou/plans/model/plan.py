@@ -31,7 +31,7 @@ import re
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from renkou.plans.vocabulary import (
+from renkou.plans.model.vocabulary import (
     COMPARATOR_ZH,
     CUMULATIVE,
     DIRECTIONAL,

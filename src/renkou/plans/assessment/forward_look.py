@@ -3,18 +3,20 @@ and the trend line for what no projection covers.
 
 Sources, in order:
 
-1. **Projection** (:mod:`renkou.plans.projection_bridge`, cohort-component, medium variant
-   and stochastic trajectories) of the plan area — the resident population, the **hukou
-   population** (户籍人口: totals, net growth and growth since the base year, life
-   expectancy, natural increase) and, for a city with district groups, the **joint
-   projection of the groups** (:mod:`renkou.plans.group_projection`: the group shares and
-   resident series of an ``area_group``). All are merged into one
-   :class:`~renkou.plans.projection_bridge.PlanProjection`; each series keeps its method.
-2. **Trend** (:mod:`renkou.plans.reported_trend`): for reported indicators and computed
-   ones the projection does not carry — a least-squares line through the indicator's own
-   history, labelled as such (``ForwardLook.kind == "trend"``), clipped to the unit's
-   natural range, with a probability (Student t, n − 2 degrees of freedom) only from 3
-   points on.
+1. **Projection** (:mod:`~renkou.plans.assessment.projection_bridge`, cohort-component,
+   medium variant and stochastic trajectories) of the plan area — the resident
+   population, the **hukou population** (户籍人口: totals, net growth and growth since the
+   base year, life expectancy, natural increase) and, for a jurisdiction with area groups,
+   the **joint projection of the groups**
+   (:mod:`~renkou.plans.assessment.group_projection`: the group shares and resident series
+   of an ``area_group``). All are merged into one
+   :class:`~renkou.plans.assessment.projection_bridge.PlanProjection`; each series keeps its
+   method.
+2. **Trend** (:mod:`~renkou.plans.assessment.reported_trend`): for reported indicators and
+   computed ones the projection does not carry — a least-squares line through the
+   indicator's own history, labelled as such (``ForwardLook.kind == "trend"``), clipped to
+   the unit's natural range, with a probability (Student t, n − 2 degrees of freedom) only
+   from 3 points on.
 """
 
 from __future__ import annotations
@@ -22,19 +24,19 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 
 from renkou.jurisdictions import jurisdiction_of_plan
-from renkou.plans.assessment import (
+from renkou.plans.assessment.group_projection import GROUP_SHARES, group_key, project_groups
+from renkou.plans.assessment.projection_bridge import PlanProjection, project_area
+from renkou.plans.assessment.reported_trend import LEVEL_OF, trend_forward_look, unit_bounds
+from renkou.plans.assessment.status import (
     AssessmentConfig,
     ForwardLook,
     TargetSpec,
     probability_of_meeting,
 )
-from renkou.plans.formulas import RUNNING_TOTALS, IndicatorData
-from renkou.plans.group_projection import GROUP_SHARES, group_key, project_groups
-from renkou.plans.indicators import NO_DATA_ERRORS, is_computable, no_data_reason, resolve
-from renkou.plans.model import Indicator, Plan
-from renkou.plans.projection_bridge import PlanProjection, project_area
-from renkou.plans.reported_trend import LEVEL_OF, trend_forward_look, unit_bounds
-from renkou.plans.targets import CUMULATIVE
+from renkou.plans.formulas.engine import NO_DATA_ERRORS, is_computable, no_data_reason, resolve
+from renkou.plans.formulas.measures import RUNNING_TOTALS, IndicatorData
+from renkou.plans.model.plan import Indicator, Plan
+from renkou.plans.model.targets import CUMULATIVE
 from renkou.types import FloatArray
 
 # Changes since the plan's base year → (the total they change, per cent or 万人).

@@ -1,6 +1,6 @@
 """Load and validate the plans shipped as YAML (规划目录).
 
-Every file is validated against :mod:`renkou.plans.model` when it is loaded; a problem is
+Every file is validated against :mod:`renkou.plans.model.plan` when it is loaded; a problem is
 reported as an :class:`~renkou.errors.InputError` naming the file and the key path
 (e.g. ``indicators[3].targets[0].value``). Department codes used by indicators and tasks
 must exist in ``departments.yaml``."""
@@ -19,7 +19,7 @@ import yaml
 from pydantic import ValidationError
 
 from renkou.errors import InputError, NotFoundError
-from renkou.plans.model import Department, Plan
+from renkou.plans.model.plan import Department, Plan
 
 # Plan codes in display order; each has data/<code>.yaml and optionally tasks-<code>.yaml.
 PLAN_CODES: tuple[str, ...] = ("tianjin-14th", "xiqing-14th", "chongqing-2016-2030")

@@ -9,7 +9,7 @@ For each indicator of the plan:
 * **baseline** — the one the plan states; when it states none, the value computed from the
   registry for the base year, marked as such;
 * **status** — :func:`renkou.plans.assessment.assess_series` on the plan's next target;
-* **forward look** — :mod:`renkou.plans.forward_look`: for the indicators the projections
+* **forward look** — :mod:`renkou.plans.assessment.forward_look`: for the indicators the projections
   cover (resident, hukou, joint district groups) the medium-variant value in the target
   year and the probability of meeting the target from trajectories; for the others
   (reported values, computed indicators outside the cohort model) a labelled linear trend
@@ -29,8 +29,9 @@ from typing import TYPE_CHECKING, cast
 import pandas as pd
 
 from renkou.jurisdictions import jurisdiction_of_plan
-from renkou.plans.areas import group_area
-from renkou.plans.assessment import (
+from renkou.plans.assessment.coverage import UncoveredArea, uncovered_reason
+from renkou.plans.assessment.forward_look import indicator_forward, plan_projection
+from renkou.plans.assessment.status import (
     NO_DATA,
     Assessment,
     AssessmentConfig,
@@ -39,11 +40,7 @@ from renkou.plans.assessment import (
     pick_baseline,
     pick_target,
 )
-from renkou.plans.coverage import UncoveredArea, uncovered_reason
-from renkou.plans.formulas import RUNNING_TOTALS, FormulaContext, IndicatorData
-from renkou.plans.forward_look import indicator_forward, plan_projection
-from renkou.plans.indicator_data import RegistryData
-from renkou.plans.indicators import (
+from renkou.plans.formulas.engine import (
     FORMULAS,
     NO_DATA_ERRORS,
     compute,
@@ -51,12 +48,15 @@ from renkou.plans.indicators import (
     no_data_reason,
     resolve,
 )
-from renkou.plans.model import Indicator, Plan
-from renkou.plans.storage import AppTables, facility_counts, is_demo_report
-from renkou.plans.template import department_names, reported_values
+from renkou.plans.formulas.measures import RUNNING_TOTALS, FormulaContext, IndicatorData
+from renkou.plans.formulas.registry_data import RegistryData
+from renkou.plans.model.areas import group_area
+from renkou.plans.model.plan import Indicator, Plan
+from renkou.plans.model.reporting_units import department_names
+from renkou.plans.storage import AppTables, facility_counts, is_demo_report, reported_values
 
 if TYPE_CHECKING:
-    from renkou.plans.projection_bridge import PlanProjection
+    from renkou.plans.assessment.projection_bridge import PlanProjection
     from renkou.registry import Registry
 
 
@@ -99,7 +99,7 @@ class PlanAssessment:
     # before the assessment year.
     notes: tuple[str, ...] = ()
     # Why nothing could be computed: the store holds no population of the plan area
-    # (renkou.plans.coverage); None when it does.
+    # (renkou.plans.assessment.coverage); None when it does.
     uncovered: str | None = None
 
     def by_code(self) -> dict[str, Assessment]:
@@ -318,7 +318,7 @@ def evaluate_registry(registry: Registry, plan: Plan, year: int, *,
     year. A sampled store is read through a data source that scales its counts, which the
     application layer passes as ``data``.
 
-    When the store holds no population of the plan area (:mod:`renkou.plans.coverage`),
+    When the store holds no population of the plan area (:mod:`renkou.plans.assessment.coverage`),
     every computed indicator is 数据不足 with that reason, only the departments' reports are
     assessed, nothing is projected and ``uncovered`` says why — for every caller (CLI, API,
     reports) alike."""

@@ -3,8 +3,8 @@ forms offer in their drop-down lists."""
 
 from __future__ import annotations
 
-from renkou.plans.catalog import departments
-from renkou.plans.model import Plan
+from renkou.plans.model.catalog import departments
+from renkou.plans.model.plan import Plan
 
 
 def department_names(codes: tuple[str, ...] | list[str]) -> list[str]:

@@ -1,5 +1,5 @@
 """The words of a plan as data (规划数据词汇): comparators, categories and other closed
-vocabularies of :mod:`renkou.plans.model`, the "左右" tolerance, and the names of the
+vocabularies of :mod:`renkou.plans.model.plan`, the "左右" tolerance, and the names of the
 indicator formulas a computed indicator may cite."""
 
 from __future__ import annotations

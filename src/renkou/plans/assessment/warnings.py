@@ -25,7 +25,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from renkou.plans.assessment import (
+from renkou.plans.assessment.plan import PlanAssessment
+from renkou.plans.assessment.status import (
     LAGGING,
     MET,
     MISSED,
@@ -37,7 +38,6 @@ from renkou.plans.assessment import (
     meets,
     unit_suffix,
 )
-from renkou.plans.plan_assessment import PlanAssessment
 
 STATUS_RISK = {MISSED: 1.0, LAGGING: 0.6, NO_DATA: 0.3, ON_TRACK: 0.0, MET: 0.0}
 LIST_FROM = 0.3
@@ -158,7 +158,7 @@ def coverage_warning(pa: PlanAssessment) -> EarlyWarning | None:
     gaps = uncovered_assessments(pa)
     if not gaps:
         return None
-    from renkou.plans.coverage import area_label
+    from renkou.plans.assessment.coverage import area_label
 
     names = "、".join(a.name for a in gaps[:4]) + (f"等{len(gaps)}项" if len(gaps) > 4 else "")
     area = area_label(pa.plan.area_code)

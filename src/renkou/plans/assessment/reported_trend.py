@@ -37,8 +37,8 @@ from dataclasses import dataclass
 
 from scipy.stats import t as student_t
 
-from renkou.plans.assessment import AssessmentConfig, ForwardLook, TargetSpec, meets
-from renkou.plans.targets import CUMULATIVE, Comparator, approx_tolerance
+from renkou.plans.assessment.status import AssessmentConfig, ForwardLook, TargetSpec, meets
+from renkou.plans.model.targets import CUMULATIVE, Comparator, approx_tolerance
 
 
 def t_cdf(t: float, df: int) -> float:

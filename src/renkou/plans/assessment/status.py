@@ -18,7 +18,7 @@ The rule (documented in docs/methods.md, "Indicators and assessment"):
 
 "左右" (approx) targets are met within ± tolerance: the target's own ``tolerance`` if the plan
 states one, else ``approx_rel_tolerance`` × |v*| (default: the plans' ±1 %), configurable in
-:class:`AssessmentConfig`. Target semantics live in :mod:`renkou.plans.targets`.
+:class:`AssessmentConfig`. Target semantics live in :mod:`renkou.plans.model.targets`.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from renkou.plans.targets import (
+from renkou.plans.model.targets import (
     CUMULATIVE,
     DIRECTIONAL,
     AssessmentConfig,
@@ -69,7 +69,8 @@ class ForwardLook:
     probability: float | None = None
     method: str = ""
     # "projection" (cohort-component, medium variant + trajectories) or "trend" (a line
-    # through the indicator's own history, renkou.plans.reported_trend — not a projection).
+    # through the indicator's own history, renkou.plans.assessment.reported_trend — not a
+    # projection).
     kind: str = "projection"
 
 

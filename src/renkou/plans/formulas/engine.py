@@ -19,7 +19,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from renkou.errors import InputError, RenkouError
-from renkou.plans.formulas import (
+from renkou.plans.formulas.measures import (
     Compute,
     FormulaContext,
     IndicatorData,
@@ -46,7 +46,7 @@ from renkou.plans.formulas import (
     working_age_population,
     year_end,
 )
-from renkou.plans.formulas_migration import (
+from renkou.plans.formulas.migration import (
     floating_population,
     hukou_in_migration,
     net_migration,

@@ -23,14 +23,14 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from renkou.errors import InputError, NotFoundError
-from renkou.plans.assessment import TargetSpec, pick_target, target_text
-from renkou.plans.catalog import departments, get_plan
-from renkou.plans.cells import parse_date, parse_number
-from renkou.plans.model import CUMULATIVE, Indicator, Plan
-from renkou.plans.reporting_units import department_names, lead_name, reporting_units
-from renkou.plans.storage import REPORTED, REPORTED_QUARANTINE, AppTables, read_app, write_app
-from renkou.plans.template_layout import print_setup, protect_except, wrap_and_fit
+from renkou.errors import InputError
+from renkou.plans.assessment.status import TargetSpec, pick_target, target_text
+from renkou.plans.forms.cells import parse_date, parse_number
+from renkou.plans.forms.layout import print_setup, protect_except, wrap_and_fit
+from renkou.plans.model.catalog import departments, get_plan
+from renkou.plans.model.plan import CUMULATIVE, Indicator, Plan
+from renkou.plans.model.reporting_units import department_names, lead_name, reporting_units
+from renkou.plans.storage import REPORTED, REPORTED_QUARANTINE, AppTables, write_app
 
 SHEET = "填报表"
 INSTRUCTIONS = "填报说明"
@@ -367,30 +367,8 @@ def import_template(store: AppTables, path: Path | str, plan_code: Plan | str | 
                         accepted=len(accepted), blank=blank, rejected=tuple(rejected))
 
 
-def reported_values(store: AppTables, plan_code: str) -> pd.DataFrame:
-    """Latest accepted value per (indicator, area, year) of a plan, with its source."""
-    df = read_app(store, REPORTED)
-    if df.empty:
-        return df
-    df = df[df["plan"] == plan_code]
-    if df.empty:
-        return df
-    df = df.sort_values(["imported_at", "source_row"])
-    return df.drop_duplicates(["indicator_code", "area", "year"], keep="last").reset_index(
-        drop=True)
-
-
-def quarantine(store: AppTables, plan_code: str | None = None) -> pd.DataFrame:
-    df = read_app(store, REPORTED_QUARANTINE)
-    if df.empty or plan_code is None:
-        return df
-    return df[df["plan"] == plan_code].reset_index(drop=True)
-
-
 def rejections_json(result: ImportResult) -> str:
     return json.dumps([x.__dict__ for x in result.rejected], ensure_ascii=False)
 
 
-__all__ = ["ImportResult", "NotFoundError", "Rejection", "department_names", "import_template",
-           "parse_date", "parse_number", "quarantine", "reported_values", "reporting_units",
-           "write_template"]
+__all__ = ["ImportResult", "Rejection", "import_template", "rejections_json", "write_template"]

@@ -1,6 +1,6 @@
 """Targets as the assessment reads them (规划目标语义): comparator tests, the "左右"
 tolerance, and the Chinese rendering of a target. The status rule is in
-:mod:`renkou.plans.assessment`, which re-exports these names."""
+:mod:`renkou.plans.assessment.status`, which re-exports these names."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
-from renkou.plans.vocabulary import default_approx_tolerance
+from renkou.plans.model.vocabulary import default_approx_tolerance
 
 if TYPE_CHECKING:
-    from renkou.plans.model import Target
+    from renkou.plans.model.plan import Target
 
 Comparator = Literal["ge", "le", "approx", "range", "eq", "cumulative_ge", "cumulative_le",
                      "cumulative_approx", "increase", "decrease"]

@@ -24,14 +24,14 @@ import numpy as np
 
 from renkou.demography.projection import ProjectionInputs, project
 from renkou.jurisdictions import Jurisdiction
-from renkou.plans.areas import group_area
-from renkou.plans.formulas import IndicatorData
-from renkou.plans.projection_bridge import (
+from renkou.plans.assessment.projection_bridge import (
     PlanProjection,
     build_inputs,
     indicator_series,
     stochastic_run,
 )
+from renkou.plans.formulas.measures import IndicatorData
+from renkou.plans.model.areas import group_area
 from renkou.types import FloatArray
 
 # Share formulas of the indicator engine → the group they measure.
