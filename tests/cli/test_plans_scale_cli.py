@@ -12,8 +12,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from renkou.app.sample import hukou_scale, resident_scale
 from renkou.cli.main import main
-from renkou.plans.population_scale import hukou_scale, resident_scale
 
 pytestmark = pytest.mark.slow
 
@@ -108,7 +108,7 @@ def _computed(out: str, formula: str) -> float:
 
 def test_indicators_compute_scales_hukou_totals_by_the_hukou_factor(
         store: Path, factors: tuple[float, float], capsys: pytest.CaptureFixture[str]) -> None:
-    from renkou.plans.indicator_data import RegistryData
+    from renkou.plans import RegistryData
     from renkou.registry import Registry
 
     assert main(["indicators", "compute", "--year", "2024", "--area", XIQING, "--plan",

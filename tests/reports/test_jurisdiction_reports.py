@@ -16,8 +16,7 @@ from docx import Document
 from renkou.app.assessment import assess
 from renkou.app.reports import build_evaluation, write_report
 from renkou.jurisdictions import get_jurisdiction
-from renkou.plans import get_plan
-from renkou.plans.indicators import is_computable
+from renkou.plans import get_plan, is_computable
 from renkou.registry import Registry
 
 pytestmark = pytest.mark.slow
@@ -127,8 +126,10 @@ def test_demo_reported_values_are_marked_beside_the_value(stores: Callable[[str]
     report = build_evaluation(stores("chongqing"), "chongqing-2016-2030", 2020,
                               trajectories=0).report
     reported = {i.code for i in report.plan.indicators if i.kind == "reported"}
-    with_value = {a.indicator_code for a in report.assessment.assessments
-                  if a.indicator_code in reported and a.value is not None}
+    pa = report.assessment
+    values = [(a.indicator_code, a.value) for a in pa.assessments]
+    values += [(m.indicator_code, m.value) for m in pa.monitored]
+    with_value = {code for code, value in values if code in reported and value is not None}
     assert with_value and report.demo_values == with_value
     doc = Document(str(write_report(report, "docx", tmp_path / "r.docx")))
     cells = [c.text for t in doc.tables for row in t.rows for c in row.cells]

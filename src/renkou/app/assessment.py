@@ -15,12 +15,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from renkou.app.sample import SampledData, plan_sample
 from renkou.app.stores import open_registry
 from renkou.errors import InputError, NotFoundError
 from renkou.jurisdictions import Jurisdiction
-from renkou.plans import Plan, get_plan
-from renkou.plans.assessment import AssessmentConfig
-from renkou.plans.plan_assessment import PlanAssessment, evaluate_registry
+from renkou.plans import (
+    AssessmentConfig,
+    Plan,
+    PlanAssessment,
+    evaluate_registry,
+    get_plan,
+    uncovered_reason,
+)
 from renkou.registry import Registry
 
 Scale = float | Literal["auto"] | None
@@ -38,6 +44,8 @@ class AssessmentResult:
     uncovered: str | None
     synthetic: bool  # the store was built by the synthesiser (示范数据)
     jurisdiction: Jurisdiction
+    # The scaled reading of a sampled store (None: the store read as real counts).
+    sample: SampledData | None = None
 
     @property
     def plan(self) -> Plan:
@@ -46,6 +54,12 @@ class AssessmentResult:
     @property
     def year(self) -> int:
         return self.assessment.year
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        """Everything the reader is told about the values: the assessment's own notes (e.g.
+        the store's data end early) and how totals were scaled."""
+        return (*self.assessment.notes, *self.scale_notes)
 
 
 @contextmanager
@@ -81,16 +95,28 @@ def default_year(registry: Registry, plan: Plan) -> int:
     return min(max(year, plan.period_start), plan.period_end)
 
 
-def scale_arg(scale: Scale, synthetic: bool) -> float | None:
-    """The factor handed to the assessment: None = scaled to census totals (the sample
-    wrapper), a number = that factor for every total (1 = real counts)."""
-    if scale == "auto":
-        return None
+def scale_arg(scale: Scale, synthetic: bool) -> float | Literal["auto"] | None:
+    """How totals are read: ``"auto"`` scaled to census totals (the sample reading), a
+    number multiplies every total by it, None reads the store as real counts. Without an
+    override (``scale`` None) a synthetic store is a sample and a real one is not."""
     if scale is None:
-        return None if synthetic else 1.0
+        return "auto" if synthetic else None
+    if scale == "auto":
+        return scale
     if scale <= 0:
         raise InputError(f"折算系数应为正数，实际为 {scale:g}")
-    return float(scale)
+    return None if scale == 1.0 else float(scale)
+
+
+def scale_notes(how: float | Literal["auto"] | None, sample: SampledData | None
+                ) -> tuple[str, ...]:
+    """What the reader is told about the scaling: one factor given for every total, or the
+    census factors of a sample with their bases."""
+    if sample is None:
+        return ()
+    if how != "auto" and how is not None:
+        return (f"总量指标按指定的折算系数{how:g}换算（常住、户籍口径相同）",)
+    return sample.notes
 
 
 def assess(registry: StoreRef, plan_code: str | None = None, year: int | None = None, *,
@@ -102,15 +128,20 @@ def assess(registry: StoreRef, plan_code: str | None = None, year: int | None = 
 
     ``scale`` overrides how totals are read: None follows the store (a synthetic store is
     scaled to census totals, a real one is not), ``"auto"`` scales to census totals, a
-    number multiplies every total by it."""
+    number multiplies every total by it (1: real counts)."""
     with store_registry(registry) as reg:
         jurisdiction = reg.jurisdiction()
         synthetic = reg.provenance().synthetic
         plan = get_plan(plan_code or default_plan(jurisdiction))
         when = default_year(reg, plan) if year is None else year
-        pa = evaluate_registry(reg, plan, when, config=config, trajectories=trajectories,
-                               forward=forward, progress=progress,
-                               scale=scale_arg(scale, synthetic))
-    return AssessmentResult(assessment=pa, scale_notes=tuple(pa.scale_notes),
+        how = scale_arg(scale, synthetic)
+        sample = None
+        # A store without the plan area's population has nothing to scale.
+        if how is not None and uncovered_reason(reg, plan.area_code, when) is None:
+            sample = plan_sample(reg, plan, None if how == "auto" else how)
+        pa = evaluate_registry(reg, plan, when, data=sample, config=config,
+                               trajectories=trajectories, forward=forward,
+                               progress=progress)
+    return AssessmentResult(assessment=pa, scale_notes=scale_notes(how, sample),
                             uncovered=pa.uncovered, synthetic=synthetic,
-                            jurisdiction=jurisdiction)
+                            jurisdiction=jurisdiction, sample=sample)

@@ -22,18 +22,10 @@ def demo_path(data_dir: Path, jurisdiction: str) -> Path:
     return Path(data_dir) / f"demo-{get_jurisdiction(jurisdiction).key}.duckdb"
 
 
-def seed_demo_reports(registry: Registry) -> None:
-    """Seed the demo reported data (部门填报示范数据) up to the store's last full year."""
-    from renkou.app.assessment import last_full_year
-    from renkou.plans.demo_seed import seed_demo_plans
-
-    census_year = registry.jurisdiction().census_date.year
-    seed_demo_plans(registry, last_full_year(registry.data_through(), census_year))
-
-
 def build_demo(data_dir: Path, *, jurisdiction: str, persons: int, seed: int,
                force: bool = False, progress: Progress | None = None) -> Path:
     """Build the demo store of ``jurisdiction`` once (``force``: again) and return its path."""
+    from renkou.app.demo_reports import seed_demo_reports
     from renkou.registry.synth import build_demo_store
 
     key = get_jurisdiction(jurisdiction).key
@@ -50,6 +42,7 @@ def build_demo(data_dir: Path, *, jurisdiction: str, persons: int, seed: int,
     build_demo_store(tmp, persons, seed, jurisdiction=key, progress=progress)
     registry = Registry(tmp)
     try:
+        # Demo reported data of the jurisdiction's plans, up to the store's last full year.
         seed_demo_reports(registry)
     finally:
         registry.close()

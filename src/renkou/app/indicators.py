@@ -18,17 +18,23 @@ from renkou.app.assessment import (
     StoreRef,
     last_full_year,
     scale_arg,
+    scale_notes,
     store_registry,
 )
-from renkou.plans import get_plan
-from renkou.plans.coverage import UncoveredArea, uncovered_reason
-from renkou.plans.formulas import IndicatorData
-from renkou.plans.indicator_data import RegistryData
-from renkou.plans.indicators import FORMULAS, IndicatorValue, compute_many
-from renkou.plans.plan_assessment import indicator_area
-from renkou.plans.population_scale import hukou_scale, resident_scale
-from renkou.plans.storage import facility_counts
-from renkou.registry import Registry
+from renkou.app.sample import sampled
+from renkou.plans import (
+    FORMULAS,
+    FormulaContext,
+    IndicatorData,
+    IndicatorValue,
+    RegistryData,
+    UncoveredArea,
+    compute_many,
+    facility_counts,
+    get_plan,
+    indicator_area,
+    uncovered_reason,
+)
 
 
 @dataclass(frozen=True)
@@ -73,23 +79,6 @@ def _wanted(area: str, formulas: Sequence[str], plan_code: str | None
     return wanted, hukou_year
 
 
-def _factors(registry: Registry, area: str, hukou_year: int, factor: float | None,
-             covered: bool) -> tuple[dict[str, float], tuple[str, ...]]:
-    """Scale factors of totals (``population_scale``, ``hukou_scale``) and their notes: the
-    factor given, else (a sampled store) the census and published-hukou factors of a
-    covered area, else none."""
-    if factor is not None:
-        notes = () if factor == 1.0 else (
-            f"总量指标按指定的折算系数{factor:g}换算（常住、户籍口径相同）",)
-        return {"population_scale": factor, "hukou_scale": factor}, notes
-    if not covered:
-        return {}, ()
-    resident = resident_scale(registry, area)
-    hukou = hukou_scale(registry, area, hukou_year, resident)
-    return ({"population_scale": resident.value, "hukou_scale": hukou.value},
-            tuple(f.describe() for f in (resident, hukou) if f.value != 1.0))
-
-
 def compute(registry: StoreRef, year: int | None = None, *, area: str | None = None,
             formulas: Sequence[str] = (), plan_code: str | None = None,
             childcare_places: float | None = None, scale: Scale = None
@@ -105,20 +94,20 @@ def compute(registry: StoreRef, year: int | None = None, *, area: str | None = N
             reg.data_through(), jurisdiction.census_date.year)
         wanted, hukou_year = _wanted(where, formulas, plan_code)
         reason = uncovered_reason(reg, where, when)
-        extra, notes = _factors(reg, where, hukou_year or when, scale_arg(scale, synthetic),
-                                reason is None)
-        if childcare_places is not None:
-            extra["childcare_places"] = childcare_places
-        else:
-            stored = facility_counts(reg, where).get("childcare_places", {})
-            if when in stored:
-                extra["childcare_places"] = stored[when]
-        data = RegistryData(reg) if reason is None else cast(
-            "IndicatorData", UncoveredArea(reason))
+        how = scale_arg(scale, synthetic)
+        data: IndicatorData = cast("IndicatorData", UncoveredArea(reason)) if reason else \
+            RegistryData(reg)
+        notes: tuple[str, ...] = ()
+        if reason is None and how is not None:
+            sample = sampled(reg, where, hukou_year or when, None if how == "auto" else how)
+            data, notes = sample, scale_notes(how, sample)
+        if childcare_places is None:
+            childcare_places = facility_counts(reg, where).get("childcare_places", {}).get(when)
+        context = FormulaContext(childcare_places=childcare_places)
         out: list[ComputedIndicator] = []
         for at in dict.fromkeys(w for _f, w in wanted):
             names = [f for f, w in wanted if w == at]
-            values, errors = compute_many(data, names, at, when, extra)
+            values, errors = compute_many(data, names, at, when, context)
             for name in names:
                 f = FORMULAS.get(name)
                 out.append(ComputedIndicator(

@@ -12,11 +12,10 @@ from typing import Literal
 
 from renkou.app.assessment import AssessmentResult, Scale, StoreRef, assess, store_registry
 from renkou.errors import InputError, NotFoundError
-from renkou.plans.assessment import AssessmentConfig
-from renkou.plans.plan_assessment import PlanAssessment
-from renkou.plans.tasks import load_records
+from renkou.plans import AssessmentConfig, PlanAssessment, RegistryData
+from renkou.plans.assessment.tasks import load_records
 from renkou.registry import Registry
-from renkou.reports.evaluation import DEMO_MARK, EvaluationReport, Stage, build_report
+from renkou.reports.evaluation import EvaluationReport, Stage, build_report
 
 Format = Literal["docx", "html"]
 STAGES: tuple[Stage, ...] = ("midterm", "final")
@@ -31,22 +30,10 @@ class ReportResult:
     result: AssessmentResult
 
 
-def demo_values(pa: PlanAssessment) -> frozenset[str]:
-    """Indicators whose value comes from demo reported data (示范填报数据): reported values
-    whose source file is the demo seed's."""
-    reported = {i.code for i in pa.plan.indicators if i.kind == "reported"}
-    sources = [(a.indicator_code, a.source) for a in pa.assessments]
-    sources += [(m.indicator_code, m.source) for m in pa.monitored]
-    return frozenset(code for code, source in sources
-                     if code in reported and DEMO_MARK in source)
-
-
 def _population(registry: Registry, pa: PlanAssessment
                 ) -> tuple[tuple[float, ...], tuple[float, ...]] | None:
     """Residents of the plan area by sex and single age at the end of the assessment year
     (or the store's last date, when earlier); None when the store cannot say."""
-    from renkou.plans.indicator_data import RegistryData
-
     if pa.uncovered is not None:
         return None
     day = dt.date(pa.year, 12, 31)
@@ -76,8 +63,7 @@ def build_evaluation(registry: StoreRef, plan_code: str | None = None,
         records = load_records(reg, pa.plan.code)
         population = _population(reg, pa)
     report = build_report(pa, stage, records=records, population=population,
-                          scale_notes=result.scale_notes, synthetic=result.synthetic,
-                          demo_values=demo_values(pa), today=today)
+                          notes=result.notes, synthetic=result.synthetic, today=today)
     return ReportResult(report=report, result=result)
 
 

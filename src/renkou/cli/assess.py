@@ -33,9 +33,8 @@ def assess(
 ) -> None:
     """评估规划指标完成情况（已达标/进度正常/进度滞后（预警）/未达标）并生成预警清单。"""
     from renkou.app.assessment import assess as assess_plan
-    from renkou.plans.assessment import AssessmentConfig
-    from renkou.plans.plan_assessment import assessment_frame
-    from renkou.plans.warnings import warning_list
+    from renkou.app.sample import with_factor_column
+    from renkou.plans import AssessmentConfig, assessment_frame, warning_list
     from renkou.tables import write_table
 
     if out.suffix.lower() not in (".csv", ".xlsx"):
@@ -45,6 +44,8 @@ def assess(
                          forward=not no_forward, scale=parse_scale(scale))
     pa = result.assessment
     frame = assessment_frame(pa)
+    if result.sample is not None:
+        frame = with_factor_column(frame, pa.plan, result.sample)
     warnings = warning_list(pa)
     wframe = pd.DataFrame([{
         "序号": w.rank, "预警等级": w.level, "指标代码": w.indicator_code, "指标名称": w.name,

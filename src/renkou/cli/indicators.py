@@ -27,7 +27,7 @@ def template(
 ) -> None:
     """生成部门填报模板（每个填报类指标一行，含数据有效性校验和填报说明）。"""
     from renkou.plans import get_plan
-    from renkou.plans.template import write_template
+    from renkou.plans.forms.indicator_form import write_template
 
     p = get_plan(plan)
     path = write_template(p, year, out)
@@ -42,7 +42,7 @@ def import_(
     db: Path = typer.Option(None, "--db", help=DB_HELP),
 ) -> None:
     """导入填报模板：逐行通过或隔离，隔离行注明文件、行号、列和原因。"""
-    from renkou.plans.template import import_template
+    from renkou.plans.forms.indicator_form import import_template
 
     registry = open_store(db)
     try:
@@ -100,7 +100,7 @@ def facility(
     import pandas as pd
 
     from renkou.errors import InputError
-    from renkou.plans.storage import FACILITIES, write_app
+    from renkou.plans import FACILITIES, write_app
 
     if kind != "childcare_places":
         raise InputError(f"未知的设施类别 {kind}（可选：childcare_places）")

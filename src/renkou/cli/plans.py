@@ -16,9 +16,9 @@ from renkou.plans import (
     departments,
     get_plan,
     list_plans,
+    plan_quotes,
     unverified_quotes,
 )
-from renkou.plans.catalog import plan_quotes
 
 plans_app = typer.Typer(help="人口发展规划：指标、目标、任务与责任部门 / plans as data",
                         no_args_is_help=True)

@@ -33,7 +33,7 @@ def evaluate(
 ) -> None:
     """生成规划实施中期/终期评估报告（Word 或 HTML）。"""
     from renkou.app.reports import STAGES, build_evaluation, format_of, write_report
-    from renkou.plans.assessment import AssessmentConfig
+    from renkou.plans import AssessmentConfig
 
     if stage not in STAGES:
         raise InputError(f"--stage 应为 midterm 或 final，实际为 {stage}")

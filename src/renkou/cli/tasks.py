@@ -37,7 +37,7 @@ def report(
 ) -> None:
     """记录一条任务进展。"""
     from renkou.plans import get_plan
-    from renkou.plans.tasks import record_progress, validate_record
+    from renkou.plans.assessment.tasks import record_progress, validate_record
 
     p = get_plan(plan)
     rec = validate_record(p, task, _date(date), status, percent, narrative, evidence,
@@ -59,7 +59,7 @@ def import_(
 ) -> None:
     """从Excel导入任务进展：逐行通过或隔离。"""
     from renkou.plans import get_plan
-    from renkou.plans.tasks import import_progress
+    from renkou.plans.forms.progress_form import import_progress
 
     registry = open_store(db)
     try:
@@ -78,7 +78,7 @@ def template(
 ) -> None:
     """生成任务进展填报表（每项任务一行）。"""
     from renkou.plans import get_plan
-    from renkou.plans.tasks import write_progress_template
+    from renkou.plans.forms.progress_form import write_progress_template
 
     p = get_plan(plan)
     write_progress_template(p, out)
@@ -95,7 +95,7 @@ def status_(
 ) -> None:
     """显示任务进展：按部门或章节汇总，并列出督办提示。"""
     from renkou.plans import get_plan
-    from renkou.plans.tasks import (
+    from renkou.plans.assessment.tasks import (
         flagged,
         load_records,
         progress_by_department,

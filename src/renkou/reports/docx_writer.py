@@ -22,9 +22,11 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 from docx.table import Table
 
-from renkou.plans.assessment import LAGGING, MET, MISSED, NO_DATA, ON_TRACK, format_number
+from renkou.plans import DEMO_MARK, LAGGING, MET, MISSED, NO_DATA, ON_TRACK, format_number
+from renkou.plans.model.reporting_units import department_names
+from renkou.plans.model.vocabulary import default_approx_tolerance
 from renkou.reports import charts
-from renkou.reports.evaluation import DEMO_MARK, STAGE_ZH, EvaluationReport
+from renkou.reports.evaluation import STAGE_ZH, EvaluationReport
 
 BODY_FONT = "宋体"
 HEAD_FONT = "黑体"
@@ -330,8 +332,6 @@ def _tasks(doc: DocumentObject, r: EvaluationReport) -> None:
         rows = []
         for s in r.flagged_tasks:
             last = s.latest.report_date.isoformat() if s.latest else "—"
-            from renkou.plans.template import department_names
-
             rows.append([s.task.code, s.task.title, "、".join(
                 department_names(s.task.departments)[:3]), s.status, last, "；".join(s.flags)])
         _table(doc, ["编号", "任务", "责任部门", "状态", "最近报告", "提示"], rows,
@@ -340,8 +340,6 @@ def _tasks(doc: DocumentObject, r: EvaluationReport) -> None:
 
 def method_notes(r: EvaluationReport) -> list[str]:
     cfg = r.assessment.config
-    from renkou.plans.vocabulary import default_approx_tolerance
-
     tol = cfg.approx_rel_tolerance if cfg.approx_rel_tolerance is not None else \
         default_approx_tolerance()
     return [

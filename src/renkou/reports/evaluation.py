@@ -11,18 +11,31 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
-from renkou.plans.assessment import LAGGING, MET, MISSED, NO_DATA, ON_TRACK, format_number
-from renkou.plans.coverage import area_label
-from renkou.plans.indicators import is_computable, resolve
-from renkou.plans.model import Indicator, Plan
-from renkou.plans.plan_assessment import PlanAssessment
-from renkou.plans.tasks import (
+from renkou.plans import (
+    DEMO_MARK,
+    LAGGING,
+    MET,
+    MISSED,
+    NO_DATA,
+    ON_TRACK,
+    EarlyWarning,
+    Indicator,
+    Plan,
+    PlanAssessment,
+    area_label,
+    format_number,
+    is_computable,
+    resolve,
+    uncovered_assessments,
+    warning_list,
+)
+from renkou.plans.assessment.tasks import (
     GroupProgress,
     ProgressRecord,
     TaskState,
@@ -32,12 +45,10 @@ from renkou.plans.tasks import (
     progress_by_section,
     task_states,
 )
-from renkou.plans.template import department_names
-from renkou.plans.warnings import EarlyWarning, uncovered_assessments, warning_list
+from renkou.plans.model.reporting_units import department_names
 
 if TYPE_CHECKING:
-    from renkou.plans.assessment import Assessment
-    from renkou.plans.storage import AppTables
+    from renkou.plans import AppTables, Assessment
 
 Stage = Literal["midterm", "final"]
 STAGE_ZH = {"midterm": "中期评估", "final": "终期评估"}
@@ -49,8 +60,6 @@ CHART_FORMULAS = ("resident_population", "life_expectancy_hukou", "life_expectan
                   "childcare_places_per_1000")
 RESIDENT_TOTAL = "resident_population"
 HUKOU_TOTAL = "hukou_population"
-# Marks a value that is demo data (示范数据), in the report and beside demo reported values.
-DEMO_MARK = "示范数据"
 
 
 @dataclass(frozen=True)
@@ -156,6 +165,12 @@ class EvaluationReport:
     def status_counts(self) -> dict[str, int]:
         c = Counter(a.status for a in self.assessment.assessments)
         return {s: c.get(s, 0) for s in STATUS_ORDER}
+
+
+def demo_values(pa: PlanAssessment) -> frozenset[str]:
+    """Indicators whose value comes from demo reported data (示范填报数据)."""
+    return frozenset({a.indicator_code for a in pa.assessments if a.demo}
+                     | {m.indicator_code for m in pa.monitored if m.demo})
 
 
 def _formula_of(ind: Indicator) -> str | None:
@@ -388,22 +403,23 @@ def population_pyramid(pa: PlanAssessment, male: Sequence[float], female: Sequen
 def build_report(pa: PlanAssessment, stage: Stage, *,
                  records: Sequence[ProgressRecord] | None = None,
                  population: tuple[Sequence[float], Sequence[float]] | None = None,
-                 scale_notes: Sequence[str] = (), synthetic: bool = False,
-                 demo_values: Collection[str] = (), today: dt.date | None = None,
+                 notes: Sequence[str] = (), synthetic: bool = False,
+                 today: dt.date | None = None,
                  registry: AppTables | None = None) -> EvaluationReport:
     """The report model of an existing plan assessment.
 
     ``records`` are the plan's task progress reports (read from the app tables
     ``registry`` when not given); ``population`` the plan area's residents (male, female)
-    by single age in the assessment year, for the pyramid; ``scale_notes`` how totals of a
-    sampled store were scaled; ``synthetic`` whether the store is a synthetic city and
-    ``demo_values`` the indicators whose values are demo reported data (both say 示范数据)."""
+    by single age in the assessment year, for the pyramid; ``notes`` what the reader
+    is told about the values (e.g. how totals of a sampled store were scaled);
+    ``synthetic`` whether the store is a synthetic city (the report says 示范数据, as it
+    does beside each value from demo reported data)."""
     warnings = warning_list(pa)
     if records is None:
         records = load_records(registry, pa.plan.code) if registry is not None else []
     states = task_states(pa.plan, list(records), dt.date(pa.year, 12, 31))
     by_dept = progress_by_department(states)
-    notes = list(scale_notes) + _error_notes(pa) + _trend_note(pa)
+    notes = [*notes, *_error_notes(pa), *_trend_note(pa)]
     return EvaluationReport(
         plan=pa.plan, year=pa.year, stage=stage, generated=today or dt.date.today(),
         assessment=pa, warnings=tuple(warnings), tasks=tuple(states),
@@ -414,4 +430,4 @@ def build_report(pa: PlanAssessment, stage: Stage, *,
         trajectories=tuple(_charts(pa)), fan=_fan(pa),
         pyramid=population_pyramid(pa, *population) if population is not None else None,
         notes=tuple(notes), synthetic=synthetic,
-        demo_values=frozenset(demo_values))
+        demo_values=demo_values(pa))

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from jinja2 import Environment, select_autoescape
 
-from renkou.plans.assessment import LAGGING, MET, MISSED, NO_DATA, ON_TRACK, format_number
+from renkou.plans import LAGGING, MET, MISSED, NO_DATA, ON_TRACK, format_number
 from renkou.reports.docx_writer import CATEGORIES, method_notes, render_images
 from renkou.reports.evaluation import STAGE_ZH, EvaluationReport
 
