@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from renkou.app.assessment import AssessmentResult, assess, default_plan, last_full_year
-from renkou.app.reports import demo_values
 from renkou.app.stores import StoreSummary, describe, registry_at
 from renkou.errors import InputError
 from renkou.plans import Plan, get_plan, list_plans
@@ -105,7 +104,6 @@ def _round(x: float | None) -> float | None:
 def plan_view(result: AssessmentResult) -> PlanView:
     """Assessed indicators first, then those only monitored."""
     pa = result.assessment
-    demo = demo_values(pa)
     rows = [IndicatorRow(
         code=a.indicator_code, name=a.name, unit=a.unit, category=a.category, kind=a.kind,
         value=_round(a.value), target_year=a.target_year, target_text=a.target_text,
@@ -114,11 +112,11 @@ def plan_view(result: AssessmentResult) -> PlanView:
         probability=_round(a.forward.probability) if a.forward else None,
         projection_method=a.forward.method if a.forward else None,
         projection_kind=a.forward.kind if a.forward else None,
-        demo=a.indicator_code in demo) for a in pa.assessments]
+        demo=a.demo) for a in pa.assessments]
     rows += [IndicatorRow(
         code=m.indicator_code, name=m.name, unit=m.unit, category=m.category, kind="computed",
         value=_round(m.value), target_year=None, target_text="", status=MONITORED, note=m.note,
-        departments=tuple(m.departments), demo=m.indicator_code in demo)
+        departments=tuple(m.departments), demo=m.demo)
         for m in pa.monitored]
     return PlanView(plan=pa.plan, year=pa.year, rows=tuple(rows), uncovered=result.uncovered,
                     scale_notes=result.scale_notes)
