@@ -12,9 +12,9 @@ from renkou.errors import InputError
 from renkou.plans.forms.indicator_form import (
     INSTRUCTIONS,
     SHEET,
-    import_template,
     write_template,
 )
+from renkou.plans.forms.indicator_import import import_template
 from renkou.plans.model.plan import Plan
 from renkou.plans.storage import MemoryTables, quarantine, reported_values
 

@@ -18,9 +18,9 @@ from renkou.plans.forms.indicator_form import (
     LISTS,
     META,
     SHEET,
-    import_template,
     write_template,
 )
+from renkou.plans.forms.indicator_import import import_template
 from renkou.plans.model.plan import Plan
 from renkou.plans.storage import REPORTED, MemoryTables, read_app
 

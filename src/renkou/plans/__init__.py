@@ -53,10 +53,10 @@ from renkou.plans.assessment.warnings import (
 from renkou.plans.forms.indicator_form import (
     ImportResult,
     Rejection,
-    import_template,
     rejections_json,
     write_template,
 )
+from renkou.plans.forms.indicator_import import import_template
 from renkou.plans.forms.progress_form import import_progress, write_progress_template
 from renkou.plans.formulas.engine import (
     FORMULAS,

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from renkou.plans.assessment.coverage import area_label
 from renkou.plans.assessment.plan import PlanAssessment
 from renkou.plans.assessment.status import (
     LAGGING,
@@ -158,8 +159,6 @@ def coverage_warning(pa: PlanAssessment) -> EarlyWarning | None:
     gaps = uncovered_assessments(pa)
     if not gaps:
         return None
-    from renkou.plans.assessment.coverage import area_label
-
     names = "、".join(a.name for a in gaps[:4]) + (f"等{len(gaps)}项" if len(gaps) > 4 else "")
     area = area_label(pa.plan.area_code)
     reason = (f"{pa.uncovered}：{names}由人口基础信息库计算的指标{pa.year}年均无监测值，"

@@ -1,36 +1,29 @@
-"""Excel template for reported indicators (部门填报模板) and its import.
+"""Excel form for reported indicators (部门填报模板).
 
 ``write_template`` produces one row per reported indicator of a plan with the responsible
 department named, data validation in the input cells (numeric value, lists for the data
-nature and the reporting department, a date) and an instructions sheet in Chinese.
-``import_template`` reads a filled template back with the registry's accept-or-quarantine
-discipline: every row is either accepted (stored with its source: file, row, department,
-reporter, date) or rejected with file, row, column and reason. Blank value cells are not
-errors — they are counted as "not reported".
+nature and the reporting department, a date) and an instructions sheet in Chinese. Reading
+a filled form back is :mod:`renkou.plans.forms.indicator_import`.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import openpyxl
-import pandas as pd
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from renkou.errors import InputError
 from renkou.plans.assessment.status import TargetSpec, pick_target, target_text
-from renkou.plans.forms.cells import parse_date, parse_number
 from renkou.plans.forms.layout import print_setup, protect_except, wrap_and_fit
-from renkou.plans.model.catalog import departments, get_plan
+from renkou.plans.model.catalog import get_plan
 from renkou.plans.model.plan import CUMULATIVE, Indicator, Plan
 from renkou.plans.model.reporting_units import department_names, lead_name, reporting_units
-from renkou.plans.storage import REPORTED, REPORTED_QUARANTINE, AppTables, write_app
 
 SHEET = "填报表"
 INSTRUCTIONS = "填报说明"
@@ -228,147 +221,8 @@ class ImportResult:
     rejected: tuple[Rejection, ...] = field(default_factory=tuple)
 
 
-def _meta(wb: Any) -> dict[str, str]:
-    if META not in wb.sheetnames:
-        return {}
-    return {str(r[0]): str(r[1]) for r in wb[META].iter_rows(values_only=True) if r and r[0]}
-
-
-def _plausible(ind: Indicator, value: float) -> str | None:
-    if value < 0 and ind.unit not in ("‰",):
-        return f"填报值 {value:g} 为负数，{ind.name_zh}不应为负"
-    if ind.unit == "%" and value > 100:
-        return f"填报值 {value:g} 超过100%（请填写百分数的数值，如 86.5）"
-    if ind.unit == "%" and 0 < value <= 1 and not any(
-            (t.value or 0) <= 1 for t in ind.targets if t.value is not None):
-        return f"填报值 {value:g} 像是小数比例，请填写百分数（如 0.865 应填 86.5）"
-    return None
-
-
-def import_template(store: AppTables, path: Path | str, plan_code: Plan | str | None = None,
-                    *, now: dt.datetime | None = None) -> ImportResult:
-    """Import a filled template into ``store`` (accepted values and the quarantine).
-    The plan comes from the template's hidden sheet unless given."""
-    p = Path(path)
-    if not p.exists():
-        raise InputError("文件不存在", file=str(p))
-    try:
-        wb = openpyxl.load_workbook(p, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for a broken file
-        raise InputError(f"无法读取Excel文件：{exc}", file=p.name) from None
-    meta = _meta(wb)
-    given = plan_code.code if isinstance(plan_code, Plan) else plan_code
-    code = given or meta.get("plan")
-    if not code:
-        raise InputError("文件中没有规划代码（不是renkou生成的模板？），请用 --plan 指定",
-                         file=p.name)
-    if given and meta.get("plan") and meta["plan"] != given:
-        raise InputError(f"模板属于规划 {meta['plan']}，与指定的 {given} 不符", file=p.name)
-    plan = plan_code if isinstance(plan_code, Plan) else get_plan(code)
-    if SHEET not in wb.sheetnames:
-        raise InputError(f"缺少工作表“{SHEET}”", file=p.name)
-    ws = wb[SHEET]
-    rows = list(ws.iter_rows(values_only=True))
-    if not rows:
-        raise InputError("工作表为空", file=p.name)
-    header = [str(h).strip().rstrip("*") if h is not None else "" for h in rows[0]]
-    missing = [c for c in ("指标代码", "年份", *REQUIRED) if c not in header]
-    if missing:
-        raise InputError(f"缺少列 {', '.join(missing)}", file=p.name, row=1)
-    idx = {name: header.index(name) for name in header if name}
-    reported = {i.code: i for i in plan.reported_indicators()}
-    known_depts = {d.name_zh: d.code for d in departments().values()}
-    for d in departments().values():
-        for a in d.aliases:
-            known_depts.setdefault(a, d.code)
-    stamp = (now or dt.datetime.now()).replace(microsecond=0)
-    accepted: list[dict[str, Any]] = []
-    rejected: list[Rejection] = []
-    blank = 0
-    year_default = int(meta["year"]) if meta.get("year", "").isdigit() else None
-
-    def cell(r: tuple[Any, ...], name: str) -> Any:
-        i = idx.get(name)
-        v = r[i] if i is not None and i < len(r) else None
-        return None if v is None or (isinstance(v, str) and not v.strip()) else v
-
-    for n, r in enumerate(rows[1:], start=2):
-        if all(v is None or (isinstance(v, str) and not v.strip()) for v in r):
-            continue
-
-        def reject(column: str, reason: str, row: int = n) -> None:
-            rejected.append(Rejection(p.name, row, column, reason))
-
-        ind_code = str(cell(r, "指标代码") or "").strip()
-        if ind_code not in reported:
-            reject("指标代码", f"“{ind_code}”不是规划 {plan.code} 的填报类指标")
-            continue
-        ind = reported[ind_code]
-        if cell(r, "填报值") is None:
-            blank += 1
-            continue
-        try:
-            year = int(parse_number(cell(r, "年份") or year_default))
-        except (TypeError, ValueError):
-            reject("年份", "年份不是整数")
-            continue
-        if not plan.period_start - 1 <= year <= plan.period_end:
-            reject("年份", f"年份 {year} 不在规划期 {plan.period_start}—{plan.period_end} 内")
-            continue
-        try:
-            value = parse_number(cell(r, "填报值"))
-        except (TypeError, ValueError):
-            raw = str(cell(r, "填报值"))
-            hint = ("小数请用小数点，千分位逗号须三位一组" if "," in raw or "，" in raw
-                    else "不要带单位或百分号")
-            reject("填报值", f"“{raw}”不是数字（{hint}）")
-            continue
-        problem = _plausible(ind, value)
-        if problem:
-            reject("填报值", problem)
-            continue
-        nature = str(cell(r, "数据性质") or "").strip()
-        if nature not in NATURES:
-            reject("数据性质", f"“{nature}”不在可选范围（{'、'.join(NATURES)}）" if nature
-                   else "数据性质为必填")
-            continue
-        dept = str(cell(r, "填报单位") or "").strip()
-        if not dept:
-            reject("填报单位", "填报单位为必填")
-            continue
-        if dept not in known_depts:
-            reject("填报单位", f"“{dept}”不是已登记的部门名称")
-            continue
-        reporter = str(cell(r, "填报人") or "").strip()
-        if not reporter:
-            reject("填报人", "填报人为必填")
-            continue
-        try:
-            on = parse_date(cell(r, "填报日期"))
-        except (TypeError, ValueError):
-            reject("填报日期", f"“{cell(r, '填报日期')}”不是有效日期（yyyy-mm-dd）")
-            continue
-        if on > stamp.date() + dt.timedelta(days=1):
-            reject("填报日期", f"填报日期 {on} 晚于今天")
-            continue
-        accepted.append({
-            "plan": plan.code, "indicator_code": ind.code, "area": plan.area_code,
-            "year": year, "value": value, "unit": ind.unit, "nature": nature,
-            "department": known_depts[dept], "department_name": dept, "reporter": reporter,
-            "reported_on": on, "source_note": str(cell(r, "数据来源说明") or ""),
-            "note": str(cell(r, "备注") or ""), "source_file": p.name, "source_row": n,
-            "imported_at": stamp,
-        })
-    write_app(store, REPORTED, pd.DataFrame(accepted))
-    write_app(store, REPORTED_QUARANTINE, pd.DataFrame([
-        {"plan": plan.code, "file": x.file, "row": x.row, "column": x.column,
-         "reason": x.reason, "imported_at": stamp} for x in rejected]))
-    return ImportResult(plan=plan.code, year=year_default or 0, file=p.name,
-                        accepted=len(accepted), blank=blank, rejected=tuple(rejected))
-
-
 def rejections_json(result: ImportResult) -> str:
     return json.dumps([x.__dict__ for x in result.rejected], ensure_ascii=False)
 
 
-__all__ = ["ImportResult", "Rejection", "import_template", "rejections_json", "write_template"]
+__all__ = ["ImportResult", "Rejection", "rejections_json", "write_template"]

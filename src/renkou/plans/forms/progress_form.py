@@ -7,7 +7,11 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import openpyxl
 import pandas as pd
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
 
 from renkou.errors import InputError, NotFoundError
 from renkou.plans.assessment.tasks import (
@@ -21,17 +25,17 @@ from renkou.plans.assessment.tasks import (
 )
 from renkou.plans.forms.cells import parse_date, parse_number
 from renkou.plans.forms.indicator_form import Rejection, as_plan
+from renkou.plans.forms.layout import print_setup, protect_except, wrap_and_fit
 from renkou.plans.model.plan import Plan, Task
 from renkou.plans.model.reporting_units import department_names, reporting_units
 from renkou.plans.storage import TASK_PROGRESS, TASK_QUARANTINE, AppTables, write_app
+from renkou.tables import read_table, require_columns, sheet_row, write_table
 
 
 def import_progress(store: AppTables, plan: Plan | str, path: Path | str, *,
                     now: dt.datetime | None = None) -> tuple[int, tuple[Rejection, ...]]:
     """Import progress rows from an Excel/CSV file with the columns of
     :data:`PROGRESS_COLUMNS`; returns (accepted count, rejections)."""
-    from renkou.tables import read_table, require_columns, sheet_row
-
     p = as_plan(plan)
     file = Path(path)
     df = read_table(file)
@@ -83,18 +87,9 @@ def write_progress_template(plan: Plan | str, out: Path | str) -> Path:
     progress sheet first (it is what :func:`import_progress` reads), drop-down lists for
     status and department, a 0–100 check on the percent, a date check, only the input cells
     editable, A4 landscape print setup; then the instructions and a hidden list sheet."""
-    import openpyxl
-    from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.utils import get_column_letter
-    from openpyxl.worksheet.datavalidation import DataValidation
-
-    from renkou.plans.forms.layout import print_setup, protect_except, wrap_and_fit
-
     p = as_plan(plan)
     path = Path(out)
     if path.suffix.lower() != ".xlsx":
-        from renkou.tables import write_table
-
         return write_table(pd.DataFrame([_template_row(t) for t in p.tasks],
                                         columns=list(TEMPLATE_COLUMNS)), path)
     wb = openpyxl.Workbook()

@@ -31,6 +31,7 @@ import re
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from renkou.errors import NotFoundError
 from renkou.plans.model.vocabulary import (
     COMPARATOR_ZH,
     CUMULATIVE,
@@ -366,8 +367,6 @@ class Plan(_Frozen):
         for ind in self.indicators:
             if ind.code == code:
                 return ind
-        from renkou.errors import NotFoundError
-
         raise NotFoundError(f"规划 {self.code} 中没有指标 {code}")
 
     def computed_indicators(self) -> tuple[Indicator, ...]:

@@ -7,6 +7,8 @@ from __future__ import annotations
 import os
 from typing import Literal
 
+from renkou.errors import ConfigError
+
 Comparator = Literal[
     "ge", "le", "approx", "range", "eq",
     "cumulative_ge", "cumulative_le", "cumulative_approx",
@@ -49,13 +51,9 @@ def default_approx_tolerance() -> float:
     try:
         value = float(raw)
     except ValueError:
-        from renkou.errors import ConfigError
-
         raise ConfigError(f"环境变量 {APPROX_TOLERANCE_ENV} 应为小数（如 0.01），实际为 {raw!r}") \
             from None
     if not 0 <= value < 1:
-        from renkou.errors import ConfigError
-
         raise ConfigError(f"环境变量 {APPROX_TOLERANCE_ENV} 应在 0 与 1 之间，实际为 {value}")
     return value
 
