@@ -2,7 +2,7 @@
 and build projection inputs for an area from a registry.
 
 The numerics are :mod:`renkou.demography`; the file contract is :mod:`renkou.projection`;
-the registry-to-inputs bridge is :mod:`renkou.plans.projection_bridge` (the same one the
+the registry-to-inputs bridge is :mod:`renkou.plans.assessment.projection_bridge` (the same one the
 plan assessment's forward look uses)."""
 
 from __future__ import annotations
@@ -17,8 +17,6 @@ from renkou.demography.projection import ProjectionInputs, ProjectionResult, pro
 from renkou.demography.stochastic import simulate_indicators
 from renkou.demography.variants import VARIANT_ZH, VARIANTS, apply_variant
 from renkou.errors import InputError
-from renkou.plans.indicator_data import RegistryData
-from renkou.plans.projection_bridge import build_inputs
 from renkou.projection import paths
 from renkou.projection.config import ProjectionConfig
 from renkou.projection.io import load_projection
@@ -161,4 +159,8 @@ def registry_inputs(registry: Registry, area: str, base_year: int, end_year: int
                     window: int = 3, caliber: str = "resident") -> ProjectionInputs:
     """Projection inputs for ``area`` from the registry's counts: the base population at the
     end of ``base_year`` and the rates of the last ``window`` years held constant."""
+    # Imported here: the plans package sits above the projection run in the layers.
+    from renkou.plans import RegistryData
+    from renkou.plans.assessment.projection_bridge import build_inputs
+
     return build_inputs(RegistryData(registry), area, base_year, end_year, window, caliber)

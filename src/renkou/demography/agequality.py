@@ -289,3 +289,58 @@ def assess_age_data(counts: FloatArray, ages: FloatArray | list[int] | range) ->
     rating = next(label for bound, label in WHIPPLE_CLASSES if w < bound)
     return AgeQuality(whipple=w, whipple_zero=float(whipple_index(c, ages, digits=(0,))),
                       myers=float(myers_index(c, ages)), rating=rating)
+
+
+# -- Age and sex ratios of 5-year groups (UN 1952; Shryock and Siegel 1973, pp. 224–229) --
+# The UN accuracy index reads the groups 0–4 … 70–74: age ratios for 5–9 … 65–69 and the
+# differences of successive sex ratios over 0–4 … 70–74.
+UN_GROUPS = 15
+
+
+def _nanmean(x: FloatArray) -> FloatArray:
+    """Mean over the last axis of the defined values; NaN where none is defined."""
+    n = np.sum(np.isfinite(x), axis=-1)
+    total = np.nansum(x, axis=-1)
+    out = np.full(n.shape, np.nan)
+    np.divide(total, n, out=out, where=n > 0)
+    return out
+
+
+def age_ratios(group_counts: FloatArray) -> FloatArray:
+    """Age ratios × 100 of consecutive 5-year groups (..., G): 200·P(x) / (P(x−5) + P(x+5));
+    NaN for the first and last group (no neighbour) and where both neighbours are empty."""
+    g = np.asarray(group_counts, dtype=np.float64)
+    out = np.full(g.shape, np.nan)
+    neighbours = g[..., :-2] + g[..., 2:]
+    np.divide(200.0 * g[..., 1:-1], neighbours, out=out[..., 1:-1], where=neighbours > 0)
+    return out
+
+
+def sex_ratios(male: FloatArray, female: FloatArray) -> FloatArray:
+    """Males per 100 females (NaN where there are no females)."""
+    m, f = np.broadcast_arrays(np.asarray(male, dtype=np.float64),
+                               np.asarray(female, dtype=np.float64))
+    out = np.full(m.shape, np.nan)
+    np.divide(100.0 * m, f, out=out, where=f > 0)
+    return out
+
+
+def age_ratio_score(group_counts: FloatArray) -> FloatArray:
+    """Mean absolute deviation from 100 of the age ratios of 5–9 … 65–69 (groups from 0–4)."""
+    g = np.asarray(group_counts, dtype=np.float64)[..., :UN_GROUPS]
+    return _nanmean(np.abs(age_ratios(g)[..., 1:-1] - 100.0))
+
+
+def sex_ratio_score(male_groups: FloatArray, female_groups: FloatArray) -> FloatArray:
+    """Mean absolute difference between the sex ratios of successive groups 0–4 … 70–74."""
+    sr = sex_ratios(np.asarray(male_groups)[..., :UN_GROUPS],
+                    np.asarray(female_groups)[..., :UN_GROUPS])
+    return _nanmean(np.abs(np.diff(sr, axis=-1)))
+
+
+def un_joint_score(male_groups: FloatArray, female_groups: FloatArray) -> FloatArray:
+    """UN age–sex accuracy index: 3 × sex ratio score + male and female age ratio scores
+    (under 20 accurate, 20–40 inaccurate, over 40 highly inaccurate)."""
+    return np.asarray(3.0 * sex_ratio_score(male_groups, female_groups)
+                      + age_ratio_score(male_groups) + age_ratio_score(female_groups),
+                      dtype=np.float64)
