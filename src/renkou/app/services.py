@@ -1,0 +1,111 @@
+"""Public services (公共服务配置): the facility inventory, gaps by area and the allocation of
+new sites, as the CLI and the API call them.
+
+Domain code is :mod:`renkou.services`; this layer opens the store, picks the jurisdiction's
+norms and its census household size, and reads the population from the registry (a date) or
+from the baseline projection (``year``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from renkou.app.stores import registry_at
+from renkou.errors import InputError
+from renkou.jurisdictions import Jurisdiction, get_jurisdiction
+from renkou.registry import Registry
+from renkou.services import allocation as _allocation
+from renkou.services import facilities as _facilities
+from renkou.services.gaps import coverage_shares, gaps_frame
+from renkou.services.norms import NormsLibrary, norms_for
+from renkou.services.population import age_table, check_level
+from renkou.services.synth import synth_rows
+
+
+def jurisdiction_norms(jurisdiction: Jurisdiction) -> NormsLibrary:
+    """The jurisdiction's norms, with its own census household size when it has one."""
+    size = jurisdiction.census.get("household_size")
+    if size is None:
+        return norms_for(jurisdiction.key)
+    return norms_for(jurisdiction.key, size.value, size.source)
+
+
+def facilities_template(out: Path, jurisdiction: str) -> Path:
+    return _facilities.write_template(out, get_jurisdiction(jurisdiction))
+
+
+def import_facilities(db: Path, workbook: Path) -> _facilities.ImportResult:
+    """Validate and store a filled inventory (every row accepted or quarantined)."""
+    with registry_at(db, read_only=False) as registry:
+        return _facilities.import_workbook(registry, workbook)
+
+
+def synth_facilities(db: Path, seed: int, as_of: dt.date | None = None) -> int:
+    """Store a synthetic inventory for the store's jurisdiction; the rows written."""
+    with registry_at(db, read_only=False) as registry:
+        when = as_of or registry.data_through() or registry.jurisdiction().census_date
+        rows = synth_rows(registry, jurisdiction_norms(registry.jurisdiction()), seed, when)
+        _facilities.store_rows(registry, rows, [])
+        return len(rows)
+
+
+@dataclass(frozen=True)
+class Gaps:
+    """The gaps table and what it was computed from."""
+
+    table: pd.DataFrame
+    jurisdiction: Jurisdiction
+    as_of: dt.date
+    year: int | None
+    level: str
+    caliber: str
+    norms: NormsLibrary
+
+
+def registry_gaps(registry: Registry, as_of: dt.date, level: str = "street",
+                  caliber: str = "resident", year: int | None = None) -> Gaps:
+    """Gaps on ``as_of`` (registry population), or at the end of ``year`` (the baseline
+    projection from ``as_of``, facilities open on 31 December of that year)."""
+    check_level(level, caliber)
+    jurisdiction = registry.jurisdiction()
+    norms = jurisdiction_norms(jurisdiction)
+    inventory = _facilities.inventory(registry)
+    street_ages = age_table(registry, as_of, caliber, "street")
+    when = as_of
+    if year is None:
+        ages = street_ages if level == "street" else age_table(registry, as_of, caliber, level)
+    else:
+        from renkou.impact.baseline import projected_ages
+
+        if year <= as_of.year:
+            raise InputError(f"--year {year} 须晚于基准日期 {as_of} 所在年份")
+        when = dt.date(year, 12, 31)
+        ages = projected_ages(registry, as_of, year, level, caliber)
+    supply_level = _facilities.supply(inventory, when, level, jurisdiction)
+    supply_streets = _facilities.supply(inventory, when, "street", jurisdiction)
+    shares = coverage_shares(norms, when, street_ages, supply_streets, level, jurisdiction)
+    table = gaps_frame(norms, when, ages, supply_level,
+                       household_size=norms.household_size, covered_share=shares)
+    return Gaps(table, jurisdiction, as_of, year, level, caliber, norms)
+
+
+def gaps(db: Path, as_of: dt.date | None = None, level: str = "street",
+         caliber: str = "resident", year: int | None = None) -> Gaps:
+    with registry_at(db) as registry:
+        when = as_of or registry.data_through() or registry.jurisdiction().census_date
+        return registry_gaps(registry, when, level, caliber, year)
+
+
+def read_gaps(path: Path) -> pd.DataFrame:
+    return _allocation.read_gaps(path)
+
+
+def allocate(gaps_file: Path, service: str, budget: float, site_size: float,
+             cost_file: Path | None = None) -> _allocation.Allocation:
+    """Where to add whole sites of ``site_size`` to minimise unmet demand (exact MILP)."""
+    table = _allocation.read_gaps(gaps_file)
+    costs = _allocation.read_costs(cost_file) if cost_file is not None else None
+    return _allocation.allocate_from_gaps(table, service, budget, site_size, costs)
