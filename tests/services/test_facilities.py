@@ -23,8 +23,8 @@ from renkou.services.facilities import (
 )
 
 STREET = "120111001"
-GOOD: dict[str, Any] = {"设施类型": "托育机构", "设施名称": "甲托育园", "街镇代码": STREET, "容量": 60,
-                        "单位": "个", "启用日期": dt.date(2020, 9, 1)}
+GOOD: dict[str, Any] = {"设施类型": "托育机构", "设施名称": "甲托育园", "街镇代码": STREET,
+                        "容量": 60, "单位": "个", "启用日期": dt.date(2020, 9, 1)}
 
 
 def filled(tmp_path: Path, rows: list[dict[str, Any]], name: str = "F.xlsx",
@@ -63,7 +63,7 @@ def test_each_bad_row_is_quarantined_with_file_row_and_reason(tmp_path: Path) ->
     assert "晚于启用日期" in by_row[8].reason
     assert "同时填写" in by_row[9].reason
     assert "重复" in by_row[10].reason
-    assert str(by_row[3]).startswith(f"文件 F.xlsx，第 3 行，列 设施类型：")
+    assert str(by_row[3]).startswith("文件 F.xlsx，第 3 行，列 设施类型：")
 
 
 def test_a_template_of_another_jurisdiction_is_refused(tmp_path: Path) -> None:
