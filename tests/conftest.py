@@ -21,13 +21,24 @@ def _isolated_settings(tmp_path_factory: pytest.TempPathFactory,
 
 
 def build_seeded_store(data_dir: Path, persons: int, seed: int, *,
-                       jurisdiction: str = "tianjin") -> Path:
+                       jurisdiction: str = "tianjin", every_plan: bool = False) -> Path:
     """The demo store of ``jurisdiction`` built in ``data_dir`` by the application's one
     demo builder: a synthetic city of ``persons`` with the demo plan data (reported values
-    and task progress) seeded into it."""
+    and task progress of the jurisdiction's plans) seeded into it; ``every_plan`` seeds the
+    demo data of every plan, so that other plans' reported values show on it too."""
     from renkou.app.demo import build_demo
 
-    return build_demo(data_dir, jurisdiction=jurisdiction, persons=persons, seed=seed)
+    db = build_demo(data_dir, jurisdiction=jurisdiction, persons=persons, seed=seed)
+    if every_plan:
+        from renkou.app.demo_reports import seed_demo_plans, seed_demo_reports
+        from renkou.registry import Registry
+
+        registry = Registry(db)
+        try:
+            seed_demo_plans(registry, seed_demo_reports(registry))
+        finally:
+            registry.close()
+    return db
 
 
 @pytest.fixture(scope="session")
@@ -39,9 +50,9 @@ def seeded_store_builder() -> Callable[..., Path]:
 
 @pytest.fixture(scope="session")
 def seeded_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One 3,000-person seeded demo store shared by the slow plan, CLI and API tests
-    (read it; copy it before writing)."""
-    return build_seeded_store(tmp_path_factory.mktemp("seeded"), 3_000, 7)
+    """One 3,000-person seeded demo store (with every plan's demo data) shared by the slow
+    plan, CLI and API tests (read it; copy it before writing)."""
+    return build_seeded_store(tmp_path_factory.mktemp("seeded"), 3_000, 7, every_plan=True)
 
 
 @pytest.fixture(scope="session")

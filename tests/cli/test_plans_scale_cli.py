@@ -142,13 +142,13 @@ def test_indicators_compute_with_a_given_factor_uses_it_for_both(
 
 def test_indicators_compute_of_a_plan_computes_group_indicators_for_their_group(
         store: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    """TJ14-DST-05 外围五区城镇化率 is ``urbanisation_rate`` of the group 120000/outer: printed
+    """TJ14-DST-05 外围五区城镇化率 is ``urbanisation_rate`` of the group group:outer: printed
     once for the group (beside the city's own line), equal to the assessment's value."""
     assert main(["indicators", "compute", "--year", "2024", "--area", "120000", "--plan",
                  "tianjin-14th", "--db", str(store)]) == 0
     out = capsys.readouterr().out
     city = re.findall(r"（urbanisation_rate）：([0-9.]+) %", out)
-    outer = re.findall(r"（urbanisation_rate，120000/outer）：([0-9.]+) %", out)
+    outer = re.findall(r"（urbanisation_rate，group:outer）：([0-9.]+) %", out)
     assert len(city) == 1 and len(outer) == 1
     assert main(["assess", "--plan", "tianjin-14th", "--year", "2024", "--db", str(store),
                  "--out", str(tmp_path / "a.csv"), "--no-forward"]) == 0

@@ -12,8 +12,7 @@ from typing import Literal
 
 from renkou.app.assessment import AssessmentResult, Scale, StoreRef, assess, store_registry
 from renkou.errors import InputError, NotFoundError
-from renkou.plans import AssessmentConfig, PlanAssessment, RegistryData
-from renkou.plans.assessment.tasks import load_records
+from renkou.plans import AssessmentConfig, PlanAssessment, RegistryData, load_records
 from renkou.registry import Registry
 from renkou.reports.evaluation import EvaluationReport, Stage, build_report
 

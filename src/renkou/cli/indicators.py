@@ -26,8 +26,7 @@ def template(
     out: Path = typer.Option(..., "--out", help="输出 .xlsx 文件 / output workbook"),
 ) -> None:
     """生成部门填报模板（每个填报类指标一行，含数据有效性校验和填报说明）。"""
-    from renkou.plans import get_plan
-    from renkou.plans.forms.indicator_form import write_template
+    from renkou.plans import get_plan, write_template
 
     p = get_plan(plan)
     path = write_template(p, year, out)
@@ -42,7 +41,7 @@ def import_(
     db: Path = typer.Option(None, "--db", help=DB_HELP),
 ) -> None:
     """导入填报模板：逐行通过或隔离，隔离行注明文件、行号、列和原因。"""
-    from renkou.plans.forms.indicator_form import import_template
+    from renkou.plans import import_template
 
     registry = open_store(db)
     try:

@@ -36,8 +36,7 @@ def report(
     db: Path = typer.Option(None, "--db", help=DB_HELP),
 ) -> None:
     """记录一条任务进展。"""
-    from renkou.plans import get_plan
-    from renkou.plans.assessment.tasks import record_progress, validate_record
+    from renkou.plans import get_plan, record_progress, validate_record
 
     p = get_plan(plan)
     rec = validate_record(p, task, _date(date), status, percent, narrative, evidence,
@@ -58,8 +57,7 @@ def import_(
     db: Path = typer.Option(None, "--db", help=DB_HELP),
 ) -> None:
     """从Excel导入任务进展：逐行通过或隔离。"""
-    from renkou.plans import get_plan
-    from renkou.plans.forms.progress_form import import_progress
+    from renkou.plans import get_plan, import_progress
 
     registry = open_store(db)
     try:
@@ -77,8 +75,7 @@ def template(
     out: Path = typer.Option(..., "--out", help="输出 .xlsx"),
 ) -> None:
     """生成任务进展填报表（每项任务一行）。"""
-    from renkou.plans import get_plan
-    from renkou.plans.forms.progress_form import write_progress_template
+    from renkou.plans import get_plan, write_progress_template
 
     p = get_plan(plan)
     write_progress_template(p, out)
@@ -94,9 +91,9 @@ def status_(
     db: Path = typer.Option(None, "--db", help=DB_HELP),
 ) -> None:
     """显示任务进展：按部门或章节汇总，并列出督办提示。"""
-    from renkou.plans import get_plan
-    from renkou.plans.assessment.tasks import (
+    from renkou.plans import (
         flagged,
+        get_plan,
         load_records,
         progress_by_department,
         progress_by_section,

@@ -22,9 +22,17 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 from docx.table import Table
 
-from renkou.plans import DEMO_MARK, LAGGING, MET, MISSED, NO_DATA, ON_TRACK, format_number
-from renkou.plans.model.reporting_units import department_names
-from renkou.plans.model.vocabulary import default_approx_tolerance
+from renkou.plans import (
+    DEMO_MARK,
+    LAGGING,
+    MET,
+    MISSED,
+    NO_DATA,
+    ON_TRACK,
+    default_approx_tolerance,
+    department_names,
+    format_number,
+)
 from renkou.reports import charts
 from renkou.reports.evaluation import STAGE_ZH, EvaluationReport
 

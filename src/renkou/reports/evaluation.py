@@ -25,27 +25,25 @@ from renkou.plans import (
     NO_DATA,
     ON_TRACK,
     EarlyWarning,
+    GroupProgress,
     Indicator,
     Plan,
     PlanAssessment,
-    area_label,
-    format_number,
-    is_computable,
-    resolve,
-    uncovered_assessments,
-    warning_list,
-)
-from renkou.plans.assessment.tasks import (
-    GroupProgress,
     ProgressRecord,
     TaskState,
+    area_label,
+    department_names,
     flagged,
+    format_number,
+    is_computable,
     load_records,
     progress_by_department,
     progress_by_section,
+    resolve,
     task_states,
+    uncovered_assessments,
+    warning_list,
 )
-from renkou.plans.model.reporting_units import department_names
 
 if TYPE_CHECKING:
     from renkou.plans import AppTables, Assessment
