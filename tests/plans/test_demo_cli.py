@@ -1,17 +1,20 @@
-"""The three plans end to end on a small demo city through the CLI: ``assess`` and
-``report evaluate`` for Tianjin, Xiqing and Chongqing (whose area the Tianjin-like demo city
-does not hold: its computed indicators say 数据不足 with the reason, its reports count)."""
+"""The three plans end to end on a small Tianjin demo store through the CLI: ``assess`` and
+``report evaluate`` for Tianjin and Xiqing (plans the store serves), and Chongqing, whose
+area the store does not hold: its computed indicators say 数据不足 with the reason, its
+departments' reports (seeded here) still count."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from renkou.app.demo_reports import demo_values
+from renkou.app.demo_reports import demo_values, seed_demo_plans
 from renkou.cli.main import main
 from renkou.plans import get_plan
+from renkou.registry import Registry
 
 pytestmark = pytest.mark.slow
 
@@ -42,6 +45,13 @@ def test_tianjin_and_xiqing_show_reported_and_computed_values(
 
 def test_chongqing_on_the_tianjin_demo_city_says_why(
         store: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # A Tianjin demo store holds no Chongqing reports: add them to a copy.
+    store = Path(shutil.copy(store, tmp_path / "with-cq.duckdb"))
+    registry = Registry(store)
+    try:
+        seed_demo_plans(registry, 2024, ("chongqing-2016-2030",))
+    finally:
+        registry.close()
     table = _assess(store, "chongqing-2016-2030", tmp_path / "cq.xlsx").set_index("指标代码")
     out = capsys.readouterr().out
     assert "没有重庆市（500000）" in out

@@ -3,6 +3,8 @@ does not hold (the Chongqing plan on the Tianjin-like demo city)."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pandas as pd
 import pytest
 
@@ -12,6 +14,7 @@ from renkou.app.demo_reports import (
     demo_plans,
     demo_values,
     seed_demo_plans,
+    seed_demo_reports,
 )
 from renkou.plans import get_plan
 from renkou.plans.assessment.coverage import UncoveredArea, uncovered_reason
@@ -153,3 +156,19 @@ def test_seed_replaces_rows_of_an_older_demo_seed() -> None:
     seed_demo_plans(reg, 2024)  # type: ignore[arg-type]
     again = read_app(reg, REPORTED)
     assert len(again) == fresh and (again["source_file"] == DEMO_FILE).all()
+
+
+def test_seeding_follows_the_store_and_keeps_other_plans() -> None:
+    """The plans a store serves (Tianjin's and, inside it, Xiqing's) up to the store's last
+    full year of data; seeding another plan later leaves theirs in place."""
+    reg = CensusRegistry()
+    reg.through = dt.date(2024, 6, 30)
+    assert seed_demo_reports(reg) == 2023  # type: ignore[arg-type]
+    values = read_app(reg, REPORTED)
+    assert set(values["plan"]) == {"tianjin-14th", "xiqing-14th"}
+    assert values["year"].max() == 2023
+    assert (values["source_file"] == DEMO_FILE).all()
+    seed_demo_plans(reg, 2023, ("chongqing-2016-2030",))  # type: ignore[arg-type]
+    again = read_app(reg, REPORTED)
+    assert set(again["plan"]) == {"tianjin-14th", "xiqing-14th", "chongqing-2016-2030"}
+    assert len(again[again["plan"] != "chongqing-2016-2030"]) == len(values)

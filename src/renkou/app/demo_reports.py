@@ -39,6 +39,7 @@ import yaml
 
 from renkou.app.sample import resident_scale
 from renkou.errors import ConfigError
+from renkou.jurisdictions import Jurisdiction, jurisdictions
 from renkou.plans import (
     DEMO_MARK,
     FACILITIES,
@@ -260,13 +261,18 @@ def facility_rows(registry: Registry, area: str, per_1000: Mapping[int, float],
     return pd.DataFrame(rows)
 
 
-def _clear(store: AppTables, table: str, column: str, values: tuple[str, ...]) -> None:
-    """Drop earlier demo rows so seeding twice does not duplicate them."""
+def _clear(store: AppTables, table: str, column: str, values: tuple[str, ...],
+           scope: tuple[str, frozenset[str]]) -> None:
+    """Drop earlier demo rows of the plans being seeded (``scope``: a column and its values,
+    the plan codes or their areas) so that seeding twice does not duplicate them."""
     df = read_app(store, table)
     if df.empty or column not in df.columns:
         return
-    keep = df[~df[column].isin(values)]
-    store.write_table(table, keep, mode="replace")
+    key, mine = scope
+    ours = df[column].isin(values)
+    if key in df.columns:
+        ours &= df[key].astype(str).isin(mine)
+    store.write_table(table, df[~ours], mode="replace")
 
 
 @cache
@@ -277,14 +283,23 @@ def demo_plans() -> tuple[str, ...]:
                         if p.name.endswith(".yaml")))
 
 
+def store_plans(jurisdiction: Jurisdiction) -> tuple[str, ...]:
+    """The plans a store of ``jurisdiction`` serves: its own, then those of the
+    jurisdictions inside it (a district's plan in its city's store)."""
+    inside = [j for j in jurisdictions().values()
+              if j.key != jurisdiction.key and jurisdiction.contains(j.code)]
+    return tuple(dict.fromkeys([*jurisdiction.plans, *(p for j in inside for p in j.plans)]))
+
+
 def seed_demo_reports(registry: Registry) -> int:
-    """Seed the demo reported data of the plans of the store's jurisdiction up to the store's
-    last full year of data (its census year when it holds none); returns that year."""
+    """Seed the demo reported data of the plans the store serves (:func:`store_plans`) up to
+    the store's last full year of data (its census year when it holds none); returns that
+    year."""
     jurisdiction = registry.jurisdiction()
     through = registry.data_through()
     year = jurisdiction.census_date.year if through is None else (
         through.year - (through < dt.date(through.year, 12, 31)))
-    plans = tuple(p for p in jurisdiction.plans if p in demo_plans())
+    plans = tuple(p for p in store_plans(jurisdiction) if p in demo_plans())
     seed_demo_plans(registry, year, plans)
     return year
 
@@ -300,7 +315,8 @@ def seed_demo_plans(registry: Registry, year: int, plans: tuple[str, ...] | None
     reported: list[pd.DataFrame] = []
     progress: list[pd.DataFrame] = []
     places: list[pd.DataFrame] = []
-    for code in demo_plans() if plans is None else plans:
+    codes = demo_plans() if plans is None else plans
+    for code in codes:
         plan = get_plan(code)
         demo = demo_values(code)
         values = {c: {y: v for y, v in by_year.items() if y <= year}
@@ -311,11 +327,13 @@ def seed_demo_plans(registry: Registry, year: int, plans: tuple[str, ...] | None
         places.append(facility_rows(
             registry, plan.area_code,
             {y: v for y, v in demo.childcare_per_1000.items() if y <= year}, stamp))
-    for table, column, value, frames in (
-            (REPORTED, "source_file", (DEMO_FILE, LEGACY_DEMO_FILE), reported),
-            (TASK_PROGRESS, "source", (DEMO_SOURCE, LEGACY_DEMO_SOURCE), progress),
-            (FACILITIES, "source", (DEMO_SOURCE, LEGACY_DEMO_SOURCE), places)):
-        _clear(registry, table, column, value)
+    by_plan = ("plan", frozenset(codes))
+    by_area = ("area", frozenset(get_plan(c).area_code for c in codes))
+    for table, column, value, scope, frames in (
+            (REPORTED, "source_file", (DEMO_FILE, LEGACY_DEMO_FILE), by_plan, reported),
+            (TASK_PROGRESS, "source", (DEMO_SOURCE, LEGACY_DEMO_SOURCE), by_plan, progress),
+            (FACILITIES, "source", (DEMO_SOURCE, LEGACY_DEMO_SOURCE), by_area, places)):
+        _clear(registry, table, column, value, scope)
         rows = [f for f in frames if not f.empty]
         if rows:
             write_app(registry, table, pd.concat(rows, ignore_index=True))

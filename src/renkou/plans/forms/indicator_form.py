@@ -9,6 +9,7 @@ a filled form back is :mod:`renkou.plans.forms.indicator_import`.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -94,32 +95,55 @@ def write_template(plan_code: Plan | str, year: int, out: Path | str) -> Path:
     ws = wb.active
     assert ws is not None
     ws.title = SHEET
+    last = _fill_rows(ws, indicators, year)
+    _style_rows(ws, plan, year, last)
+    n_units = _lists_sheet(wb, plan)
+    _add_validations(ws, last, n_units)
+    _instructions(wb.create_sheet(INSTRUCTIONS, 0), plan, year, len(indicators))
+    _meta_sheet(wb, plan, year)
+    wb.active = 1
+    out.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(out)
+    return out
+
+
+_COL = {name: get_column_letter(i) for i, name in enumerate(COLUMNS, start=1)}
+_POS = {name: i for i, name in enumerate(COLUMNS, start=1)}
+
+
+def _fill_rows(ws: Any, indicators: Sequence[Indicator], year: int) -> int:
+    """The header and one row per indicator; returns the last row."""
     ws.append(list(f"{c}*" if c in REQUIRED else c for c in COLUMNS))
     for ind in indicators:
         ws.append([ind.code, ind.name_zh, ind.unit, "、".join(department_names(ind.departments)),
                    year, _target_cell(ind, year),
                    _baseline_cell(ind, year), reporting_basis(ind),
                    None, None, None, None, None, None, None])
-    last = max(ws.max_row, 2)
-    col = {name: get_column_letter(i) for i, name in enumerate(COLUMNS, start=1)}
-    pos = {name: i for i, name in enumerate(COLUMNS, start=1)}
+    return int(max(ws.max_row, 2))
+
+
+def _style_rows(ws: Any, plan: Plan, year: int, last: int) -> None:
+    """Widths, wrapping, the input cells' fill, print setup and protection of the rest."""
     wrap_and_fit(ws, dict(enumerate(WIDTHS, start=1)),
-                 [pos[c] for c in WRAPPED], 2, last)
+                 [_POS[c] for c in WRAPPED], 2, last)
     wrap_and_fit(ws, {}, range(1, len(COLUMNS) + 1), 1, 1, min_lines=2)
     for cell in ws[1]:
         cell.font = Font(bold=True)
         cell.fill = HEAD_FILL
         cell.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
     for row in range(2, last + 1):
-        ws.cell(row, pos["年份"]).alignment = Alignment(vertical="center", horizontal="center")
+        ws.cell(row, _POS["年份"]).alignment = Alignment(vertical="center", horizontal="center")
         for name in INPUTS:
-            ws[f"{col[name]}{row}"].fill = INPUT_FILL
-        ws[f"{col['填报日期']}{row}"].number_format = "yyyy-mm-dd"
+            ws[f"{_COL[name]}{row}"].fill = INPUT_FILL
+        ws[f"{_COL['填报日期']}{row}"].number_format = "yyyy-mm-dd"
     ws.freeze_panes = "C2"
     print_setup(ws, landscape=True, last_col=len(COLUMNS), last_row=last, title_rows="1:1",
                 header=f"{plan.name_zh} {year}年度指标填报表")
-    protect_except(ws, [pos[name] for name in INPUTS], 2, last)
+    protect_except(ws, [_POS[name] for name in INPUTS], 2, last)
 
+
+def _lists_sheet(wb: Any, plan: Plan) -> int:
+    """The hidden sheet of drop-down choices; returns the number of reporting units."""
     lists = wb.create_sheet(LISTS)
     lists.append(["数据性质", "填报单位"])
     dept_names = reporting_units(plan)
@@ -127,7 +151,11 @@ def write_template(plan_code: Plan | str, year: int, out: Path | str) -> Path:
         lists.append([NATURES[i] if i < len(NATURES) else None,
                       dept_names[i] if i < len(dept_names) else None])
     lists.sheet_state = "hidden"
+    return len(dept_names)
 
+
+def _add_validations(ws: Any, last: int, n_units: int) -> None:
+    """Checks of the input cells: a number, the two lists, a date."""
     value_dv = DataValidation(type="decimal", operator="between", formula1="-1000000000000",
                               formula2="1000000000000", allow_blank=True, showErrorMessage=True,
                               errorTitle="填报值无效",
@@ -139,7 +167,7 @@ def write_template(plan_code: Plan | str, year: int, out: Path | str) -> Path:
     nature_dv = DataValidation(type="list", formula1=f"'{LISTS}'!$A$2:$A${len(NATURES) + 1}",
                                allow_blank=True, showErrorMessage=True,
                                errorTitle="数据性质无效", error="请从下拉列表中选择数据性质。")
-    dept_dv = DataValidation(type="list", formula1=f"'{LISTS}'!$B$2:$B${len(dept_names) + 1}",
+    dept_dv = DataValidation(type="list", formula1=f"'{LISTS}'!$B$2:$B${n_units + 1}",
                              allow_blank=True, showErrorMessage=True,
                              errorTitle="填报单位无效", error="请从下拉列表中选择填报单位。")
     date_dv = DataValidation(type="date", operator="between", formula1="DATE(2000,1,1)",
@@ -149,19 +177,17 @@ def write_template(plan_code: Plan | str, year: int, out: Path | str) -> Path:
     for dv, name in ((value_dv, "填报值"), (nature_dv, "数据性质"), (dept_dv, "填报单位"),
                      (date_dv, "填报日期")):
         ws.add_data_validation(dv)
-        dv.add(f"{col[name]}2:{col[name]}{last}")
+        dv.add(f"{_COL[name]}2:{_COL[name]}{last}")
 
-    _instructions(wb.create_sheet(INSTRUCTIONS, 0), plan, year, len(indicators))
+
+def _meta_sheet(wb: Any, plan: Plan, year: int) -> None:
+    """The hidden sheet the import reads the plan and year from."""
     meta = wb.create_sheet(META)
     meta.append(["magic", MAGIC])
     meta.append(["plan", plan.code])
     meta.append(["year", year])
     meta.append(["version", VERSION])
     meta.sheet_state = "hidden"
-    wb.active = 1
-    out.parent.mkdir(parents=True, exist_ok=True)
-    wb.save(out)
-    return out
 
 
 def _instructions(ws: Any, plan: Plan, year: int, n: int) -> None:
