@@ -82,8 +82,8 @@ class DemoValues:
     plan: str
     reported: Mapping[str, Mapping[int, float]]
     childcare_per_1000: Mapping[int, float]
-    # Earlier years that also get a year of quarterly task progress (the Chongqing plan is
-    # assessed at its 2020 targets as well as in the seed year).
+    # Earlier years that also get a year of quarterly task progress (a plan assessed at an
+    # earlier target year as well as in the seed year).
     progress_years: tuple[int, ...] = ()
     # (indicator code, year) of the values :func:`fill_years` interpolated (in ``reported``).
     interpolated: frozenset[tuple[str, int]] = frozenset()

@@ -1,9 +1,9 @@
 """Whether a store covers a plan's area (数据覆盖范围), and an honest stand-in when it does not.
 
-A store serves one jurisdiction: a Tianjin store holds nobody in Chongqing. Computing a plan
+A store serves one jurisdiction and holds nobody of another. Computing a plan
 of another area on it must not produce numbers: every formula would divide by an empty
 population (or, for totals, report 0). When the store holds no resident or hukou population
-of the plan area, the assessment (:func:`renkou.plans.plan_assessment.evaluate_registry`,
+of the plan area, the assessment (:func:`renkou.plans.assessment.plan.evaluate_registry`,
 the one place the check is made) runs on :class:`UncoveredArea`, whose every query fails
 with one plain reason, so each computed indicator reads 数据不足 with that reason while the
 departments' reports are still assessed.
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
 
 def area_label(area: str) -> str:
-    """「重庆市（500000）」 — the gazetteer name with the code, or the bare code."""
+    """The gazetteer name with the code (「名称（代码）」), or the bare code."""
     region = gazetteer().regions.get(area)
     return f"{region.name}（{area}）" if region is not None else area
 

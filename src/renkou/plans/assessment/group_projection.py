@@ -3,7 +3,7 @@ group shares (e.g. 中心城区、环城四区、外围五区、滨海新区; �
 
 Each area group of the jurisdiction (an area in no group is a part of its own) is one
 region of a single multi-region projection. Its inputs are built for the group exactly as
-:func:`renkou.plans.projection_bridge.build_inputs` builds them for an area (base
+:func:`renkou.plans.assessment.projection_bridge.build_inputs` builds them for an area (base
 population, pooled fertility and mortality, cohort-residual net migration of the last
 years — moves between groups are inside those residuals). The medium variant holds the
 rates constant; the share of a group in a year is its projected total ÷ the sum over all

@@ -5,10 +5,10 @@ For each indicator of the plan:
 * **values by year** — computed indicators from the registry through the indicator engine
   (for the plan area, or the indicator's ``area_group`` within it), for every year from the
   base year (period start − 1) to the assessment year; reported indicators from the
-  departments' accepted reports (:func:`renkou.plans.template.reported_values`);
+  departments' accepted reports (:func:`renkou.plans.storage.reported_values`);
 * **baseline** — the one the plan states; when it states none, the value computed from the
   registry for the base year, marked as such;
-* **status** — :func:`renkou.plans.assessment.assess_series` on the plan's next target;
+* **status** — :func:`renkou.plans.assessment.status.assess_series` on the plan's next target;
 * **forward look** — :mod:`renkou.plans.assessment.forward_look`: for the indicators the projections
   cover (resident, hukou, joint district groups) the medium-variant value in the target
   year and the probability of meeting the target from trajectories; for the others

@@ -3,7 +3,7 @@
 Each function takes the data source (:class:`IndicatorData`), an area, a year and the
 :class:`FormulaContext` (the plan's base year, facility counts) and returns the value in the
 plan's unit. An area is a division code or an area group of the store's jurisdiction
-(:func:`renkou.plans.areas.group_area`). Counts are read as the data source gives them: a
+(:func:`renkou.plans.model.areas.group_area`). Counts are read as the data source gives them: a
 sampled store is scaled to census totals by wrapping its data source, never here. Counts
 come from the registry, rates and life tables from the demography core. Conventions
 (domain primer, NBS): rates per year over the average population (mean of the populations at
@@ -150,7 +150,7 @@ def life_expectancy(caliber: str
                      ) -> Compute:
     """e0 of the area: deaths in the area over the average resident population, or for
     the hukou caliber deaths of the area's hukou registrants over the average hukou
-    population (户籍人口人均预期寿命, the caliber of Tianjin's 82.38 target)."""
+    population (户籍人口人均预期寿命, the caliber plans state their e0 targets in)."""
     def e0_of_area(data: IndicatorData, area: str, year: int, ctx: FormulaContext) -> float:
         if caliber == "resident":
             deaths = data.deaths(year, area)

@@ -3,8 +3,8 @@
 * **流动人口 (floating population)**, 万人: the domain primer's (NBS) definition — 人户分离人口
   minus 市辖区内人户分离人口 — i.e. residents of the area living away (six months or more)
   from a hukou registered outside the city (the registry's ``outside_city`` kind of 人户分离,
-  at the end of the year). For Xiqing this is the 七普 "户籍不在本市" figure the plan file cites
-  (44.3万), not the 71.4万 who include hukou in other Tianjin districts.
+  at the end of the year). For a district this is the 七普 "户籍不在本市" figure, not the
+  larger count that includes hukou in other districts of the same city.
 * **户籍迁入 (hukou in-migration)**, 万人: hukou registrations moved into the area in the year
   (公安 迁入 rows; moves between streets of the same area are internal and not counted).
 * **净迁移 (net migration, 人口机械增长)**, 万人: the change of the resident population over the

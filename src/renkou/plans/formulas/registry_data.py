@@ -92,7 +92,7 @@ def _sex_age_array(df: pd.DataFrame, age_col: str = "age") -> FloatArray:
 
 
 class RegistryData:
-    """:class:`renkou.plans.indicators.IndicatorData` over a Registry."""
+    """:class:`renkou.plans.formulas.IndicatorData` over a Registry."""
 
     def __init__(self, registry: Registry) -> None:
         self.registry = registry

@@ -22,7 +22,6 @@ from renkou.errors import InputError, NotFoundError
 from renkou.plans.model.plan import Department, Plan
 
 # Plan codes in display order; each has data/<code>.yaml and optionally tasks-<code>.yaml.
-PLAN_CODES: tuple[str, ...] = ("tianjin-14th", "xiqing-14th", "chongqing-2016-2030")
 DEPARTMENTS_FILE = "departments.yaml"
 
 
@@ -165,11 +164,18 @@ def resolve_department(name: str) -> Department:
 
 
 @lru_cache(maxsize=1)
+def plan_codes() -> tuple[str, ...]:
+    """Codes of the shipped plans, in listing order (``data/plans.yaml``)."""
+    raw = yaml.safe_load(_data_dir().joinpath("plans.yaml").read_text(encoding="utf-8"))
+    return tuple(str(c) for c in raw["plans"])
+
+
+@lru_cache(maxsize=1)
 def _plans() -> dict[str, Plan]:
     depts = departments()
     out: dict[str, Plan] = {}
     base = _data_dir()
-    for code in PLAN_CODES:
+    for code in plan_codes():
         name = f"{code}.yaml"
         tasks_file = base.joinpath(f"tasks-{code}.yaml")
         tasks_text = tasks_file.read_text(encoding="utf-8") if tasks_file.is_file() else None
@@ -183,16 +189,16 @@ def _plans() -> dict[str, Plan]:
 
 
 def list_plans() -> tuple[Plan, ...]:
-    """The shipped plans, in a fixed order (Tianjin, Xiqing, Chongqing)."""
+    """The shipped plans, in listing order (:func:`plan_codes`)."""
     return tuple(_plans().values())
 
 
 def get_plan(code: str) -> Plan:
-    """One plan by code (e.g. ``tianjin-14th``); NotFoundError lists the known codes."""
+    """One plan by code; NotFoundError lists the known codes."""
     try:
         return _plans()[code]
     except KeyError:
-        raise NotFoundError(f"未知的规划代码 {code}（可选：{', '.join(PLAN_CODES)}）") from None
+        raise NotFoundError(f"未知的规划代码 {code}（可选：{', '.join(plan_codes())}）") from None
 
 
 def source_text(file: str) -> str:

@@ -294,8 +294,8 @@ class Task(_Frozen):
     section: str
     title: str
     measures: tuple[str, ...] = Field(min_length=1)
-    # Tianjin's list ranks no one ("排名不分先后"): the lead is set only where a row names a
-    # single specific department (besides "等相关单位" or the district governments).
+    # A task division list may rank no one ("排名不分先后"): the lead is set only where a row
+    # names a single specific department (besides "等相关单位" or the district governments).
     lead_department: str | None = None
     # All responsible departments, the lead included.
     departments: tuple[str, ...] = ()

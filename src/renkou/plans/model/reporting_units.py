@@ -14,8 +14,8 @@ def department_names(codes: tuple[str, ...] | list[str]) -> list[str]:
 
 
 def _namespace(code: str) -> str:
-    """Department codes of one government share a prefix: "xq-" 西青区, "cq-" 重庆市, none
-    for the Tianjin municipal departments."""
+    """Department codes of one government share a prefix (``xq-``, ``cq-`` …; none for the
+    municipal departments of the task division list), see departments.yaml."""
     return code.split("-", 1)[0] + "-" if "-" in code else ""
 
 

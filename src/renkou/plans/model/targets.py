@@ -24,7 +24,7 @@ class AssessmentConfig:
     """Tunable parts of the status rule (评估参数)."""
 
     # "左右": met within this share of the target value unless the plan gives a tolerance;
-    # None = the plans' default (renkou.plans.vocabulary.default_approx_tolerance(), ±1 %,
+    # None = the plans' default (renkou.plans.model.vocabulary.default_approx_tolerance(), ±1 %,
     # environment RENKOU_PLANS_APPROX_TOLERANCE).
     approx_rel_tolerance: float | None = None
     # On track while progress ≥ (1 − lag_tolerance) × expected progress.

@@ -59,7 +59,7 @@ def default_approx_tolerance() -> float:
 
 
 # The engine functions a computed indicator may name. Keys follow the indicator engine's
-# registry (renkou.plans.indicators.FORMULAS); values say what is computed, in the plan's
+# registry (renkou.plans.formulas.engine.FORMULAS); values say what is computed, in the plan's
 # unit. Names marked (*) were not yet in the engine when the plan data were written.
 FORMULAS: dict[str, str] = {
     "resident_population": "常住人口 resident population at year end (万人)",
