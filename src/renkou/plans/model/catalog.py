@@ -210,7 +210,7 @@ def source_text(file: str) -> str:
 
 
 _WS = re.compile(r"\s+")
-# Page footers of the extracted Xiqing text ("- 10 -") interrupt sentences.
+# Page footers of an extracted text ("- 10 -") interrupt sentences.
 _PAGE_MARK = re.compile(r"-\s*\d+\s*-")
 
 

@@ -15,7 +15,7 @@ Comparator semantics (how the plan's words map to a test on a value):
 ``eq``                an exact figure (rare; e.g. "保持在100%")
 ``cumulative_ge``     "累计…以上" — sum (or net change) over period_start..period_end ≥ value
 ``cumulative_le``     cumulative total ≤ value
-``cumulative_approx`` cumulative total "左右" value (e.g. Xiqing "净增6万人")
+``cumulative_approx`` cumulative total "左右" value (e.g. "净增6万人")
 ``increase``          qualitative direction without a number ("提高", "提升", "扩大"): the value in
                       ``year`` must exceed the latest baseline; ``value`` is empty
 ``decrease``          qualitative direction "降低", "下降": below the latest baseline
