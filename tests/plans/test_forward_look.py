@@ -53,7 +53,7 @@ def test_groups_partition_the_city() -> None:
 
 def test_joint_group_projection_keeps_census_shares_and_shares_draws() -> None:
     g = project_groups(FakeData(), TIANJIN_STORE, 2024, 2030, trajectories=60, seed=3)
-    # 七普 shares (shared/data/china-stats.md §A1), published to two decimals.
+    # 七普 shares (第七次全国人口普查公报), published to two decimals.
     for formula, census in (("central_city_share", 29.26), ("binhai_share", 14.91),
                             ("ring_districts_share", 28.05), ("outer_districts_share", 27.78)):
         assert g.value(formula, 2030) == pytest.approx(census, abs=0.006)

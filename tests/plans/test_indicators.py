@@ -22,7 +22,7 @@ def value(formula: str, area: str = TIANJIN, **context: float) -> float:
 
 
 def test_central_and_binhai_shares_reproduce_census_2020() -> None:
-    # 七普 公报 (shared/data/china-stats.md §A1): 中心城区 29.26 %, 滨海新区 14.91 %,
+    # 七普 公报: 中心城区 29.26 %, 滨海新区 14.91 %,
     # 环城四区 28.05 %, 远郊五区 27.78 % — published to two decimals.
     assert value("central_city_share") == pytest.approx(29.26, abs=0.006)
     assert value("binhai_share") == pytest.approx(14.91, abs=0.006)
