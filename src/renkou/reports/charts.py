@@ -46,6 +46,20 @@ def _png(fig: Figure) -> bytes:
     return buf.getvalue()
 
 
+def year_ticks(years: tuple[int, ...] | list[int], most: int = 6) -> list[int]:
+    """At most ``most`` year ticks, evenly stepped from the first year, always showing the
+    last (the target year): a fifteen-year plan's years would overlap in a small panel."""
+    first, last = min(years), max(years)
+    step = max(1, -(-(last - first) // (most - 1)))
+    ticks = list(range(first, last + 1, step))
+    if ticks[-1] != last:
+        if last - ticks[-1] < step / 2 and len(ticks) > 1:
+            ticks[-1] = last
+        else:
+            ticks.append(last)
+    return ticks
+
+
 def trajectories_png(charts: tuple[TrajectoryChart, ...] | list[TrajectoryChart]) -> bytes:
     """Small multiples: observed values, the straight path from baseline to target, and
     the target (a band for range targets)."""
@@ -67,7 +81,7 @@ def trajectories_png(charts: tuple[TrajectoryChart, ...] | list[TrajectoryChart]
         unit = f"（{c.unit}）" if c.unit and c.unit != "—" else ""
         ax.set_title(f"{c.title}{unit}", fontsize=9)
         ax.tick_params(labelsize=7)
-        ax.set_xticks(sorted({*c.years, c.target_year}))
+        ax.set_xticks(year_ticks((*c.years, c.target_year)))
         ax.grid(alpha=0.3)
         if k == 1:
             ax.legend(fontsize=6, loc="best")

@@ -20,7 +20,7 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
-from docx.table import Table
+from docx.table import Table, _Row
 
 from renkou.plans import (
     DEMO_MARK,
@@ -125,7 +125,9 @@ def _table(doc: DocumentObject, header: list[str], rows: list[list[str]],
         _shade(cell, "DDEBF7")
     _repeat_header(t)
     for r in rows:
-        cells = t.add_row().cells
+        row = t.add_row()
+        _keep_whole(row)
+        cells = row.cells
         for i, v in enumerate(r):
             cells[i].text = ""
             run = cells[i].paragraphs[0].add_run(v)
@@ -142,6 +144,13 @@ def _table(doc: DocumentObject, header: list[str], rows: list[list[str]],
     return t
 
 
+def _keep_whole(row: _Row) -> None:
+    """A row is not split across pages (a value would sit apart from its 示范数据 line)."""
+    el = OxmlElement("w:cantSplit")
+    el.set(qn("w:val"), "true")
+    row._tr.get_or_add_trPr().append(el)
+
+
 def _repeat_header(t: Table) -> None:
     trpr = t.rows[0]._tr.get_or_add_trPr()
     el = OxmlElement("w:tblHeader")
@@ -153,7 +162,13 @@ def _num(x: float | None, unit: str = "") -> str:
     if x is None:
         return "—"
     u = unit if unit not in ("", "—", "%", "‰") else ""
-    return f"{format_number(x)}{u}"
+    return f"{format_number(clean_zero(x))}{u}"
+
+
+def clean_zero(x: float) -> float:
+    """0 for a value that is zero but for floating-point noise (e.g. 9.3e-14 from a
+    difference of equal totals), which would print in exponent notation."""
+    return 0.0 if abs(x) < 1e-9 else x
 
 
 def _pct(x: float | None) -> str:

@@ -10,7 +10,7 @@ from pathlib import Path
 from jinja2 import Environment, select_autoescape
 
 from renkou.plans import LAGGING, MET, MISSED, NO_DATA, ON_TRACK, format_number
-from renkou.reports.docx_writer import CATEGORIES, method_notes, render_images
+from renkou.reports.docx_writer import CATEGORIES, clean_zero, method_notes, render_images
 from renkou.reports.evaluation import STAGE_ZH, EvaluationReport
 
 STATUS_CLASS = {MET: "s-met", ON_TRACK: "s-ok", LAGGING: "s-lag", MISSED: "s-miss",
@@ -21,7 +21,7 @@ FIGURES = (("trajectories", "主要指标监测值与规划目标路径"), ("pyr
 
 
 def _num(x: float | None) -> str:
-    return "—" if x is None else format_number(x)
+    return "—" if x is None else format_number(clean_zero(x))
 
 
 def _pct(x: float | None) -> str:
