@@ -29,10 +29,11 @@ def _area(code: str) -> str:
     return f"{region.name}（{code}）" if region is not None else code
 
 
-def _n(x: float, digits: int = 0) -> str:
-    if pd.isna(x):
+def _n(x: object, digits: int = 0) -> str:
+    value = float(x) if isinstance(x, (int, float)) else float("nan")
+    if pd.isna(value):
         return "—"
-    return f"{x:,.{digits}f}"
+    return f"{value:,.{digits}f}"
 
 
 def describe_shock(shock: Shock) -> str:
@@ -40,7 +41,8 @@ def describe_shock(shock: Shock) -> str:
         years = "、".join(f"{y}年{n:,.0f}人" for y, n in shock.schedule)
         prof = "迁移人口年龄模式" if shock.age_profile == "movers" else "给定年龄段"
         new = "（新建居住区，适用配建标准）" if shock.new_area else ""
-        return f"人口迁入：{_area(shock.region)}{new}，{years}，共{shock.total:,.0f}人，按{prof}分布。"
+        return (f"人口迁入：{_area(shock.region)}{new}，{years}，共{shock.total:,.0f}人，"
+                f"按{prof}分布。")
     if isinstance(shock, Fertility):
         change = (f"总和生育率提高{shock.tfr_change:g}" if shock.tfr_change is not None
                   else f"总和生育率调整为{shock.tfr:g}")
@@ -158,8 +160,6 @@ def write_impact_docx(a: Assessment, out: Path | str) -> Path:
     out = Path(out)
     doc = Document()
     _setup(doc)
-    title = doc.add_paragraph()
-    title.alignment = WD_ALIGN_PARAGRAPH.CENTER
     doc.add_heading(f"《{a.decision.name}》人口影响评估报告", level=0)
     _para(doc, f"{a.jurisdiction.name}　基期 {a.decision.as_of.isoformat()}　评估期至 "
                f"{a.decision.horizon} 年　编制日期 {dt.date.today().isoformat()}",
@@ -186,10 +186,9 @@ def write_impact_docx(a: Assessment, out: Path | str) -> Path:
     h1("公共服务需求与缺口")
     _services(doc, a)
     for ob in a.obligations:
-        _para(doc, f"配建义务：{_area(ob.region)}新建居住区{ob.persons:,.0f}人，按{ob.name}标准应同步配建"
-                   f"{ob.capacity:,.0f}{ob.unit}（依据：{ob.citation}）。")
-    if _subsidies(doc, a):
-        pass
+        _para(doc, f"配建义务：{_area(ob.region)}新建居住区{ob.persons:,.0f}人，"
+                   f"按{ob.name}标准应同步配建{ob.capacity:,.0f}{ob.unit}（依据：{ob.citation}）。")
+    _subsidies(doc, a)
     h1("风险等级")
     _risks(doc, a)
     if a.warnings:

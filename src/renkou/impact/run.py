@@ -1,0 +1,211 @@
+"""Running a decision against the baseline (决策影响评估运行).
+
+1. The baseline: every area of the store's jurisdiction projected from the registry to the
+   horizon (:mod:`renkou.impact.baseline`).
+2. The scenario: the same inputs with the decision's shocks (:mod:`renkou.impact.shocks`),
+   projected by the same engine.
+3. The table: for every year, region (each area and the jurisdiction's own code) and
+   indicator, baseline, scenario and difference (:mod:`renkou.impact.indicators`), with the
+   facilities of the store's inventory as supply; subsidy caseloads and budgets of the
+   jurisdiction's schemes scaled from their value on the base date.
+4. Risk grades (:mod:`renkou.impact.risk`) and the obligations of new-area norms."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import logging
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from renkou.demography.projection import ProjectionInputs, ProjectionResult, project
+from renkou.errors import InputError, RenkouError
+from renkou.impact.baseline import base_year_of, baseline_inputs
+from renkou.impact.decision import Arrivals, Decision
+from renkou.impact.indicators import indicator_frame
+from renkou.impact.risk import risk_grades
+from renkou.impact.shocks import apply_shocks
+from renkou.jurisdictions import Jurisdiction
+from renkou.registry import Registry
+from renkou.services import facilities as fac
+from renkou.services.gaps import coverage_shares
+from renkou.services.norms import NormsLibrary
+from renkou.services.population import age_table
+from renkou.types import FloatArray
+
+log = logging.getLogger(__name__)
+TABLE_COLUMNS = ["year", "region", "indicator", "baseline", "scenario", "difference"]
+
+
+@dataclass(frozen=True)
+class Obligation:
+    """What a new-area norm asks of an arrivals shock (e.g. 托位配建)."""
+
+    service: str
+    name: str
+    region: str
+    persons: float
+    capacity: float
+    unit: str
+    citation: str
+
+
+@dataclass(frozen=True)
+class Assessment:
+    decision: Decision
+    jurisdiction: Jurisdiction
+    base_year: int
+    table: pd.DataFrame  # TABLE_COLUMNS
+    risks: pd.DataFrame  # renkou.impact.risk.RISK_COLUMNS
+    obligations: tuple[Obligation, ...]
+    norms: NormsLibrary
+    synthetic: bool
+    scale: float = 1.0  # persons per store person (a down-scaled synthetic store)
+    scale_note: str = ""
+    warnings: tuple[str, ...] = field(default_factory=tuple)
+
+    def value(self, year: int, region: str, indicator: str, column: str = "difference"
+              ) -> float:
+        rows = self.table[(self.table["year"] == year) & (self.table["region"] == region)
+                          & (self.table["indicator"] == indicator)]
+        if rows.empty:
+            raise KeyError((year, region, indicator))
+        return float(rows[column].iloc[0])
+
+
+def _supply(registry: Registry, jurisdiction: Jurisdiction, years: list[int],
+            scale: float = 1.0) -> dict[int, dict[tuple[str, str], float]]:
+    inventory = fac.inventory(registry)
+    out: dict[int, dict[tuple[str, str], float]] = {}
+    for year in years:
+        when = dt.date(year, 12, 31)
+        cap: dict[tuple[str, str], float] = {}
+        for level in (jurisdiction.area_level, "city"):
+            s = fac.supply(inventory, when, level, jurisdiction)
+            cap.update({(str(r), str(t)): float(c) * scale for r, t, c in
+                        zip(s["region"], s["type"], s["capacity"], strict=True)})
+        out[year] = cap
+    return out
+
+
+def _coverage(registry: Registry, norms: NormsLibrary, as_of: dt.date, caliber: str,
+              jurisdiction: Jurisdiction) -> dict[str, dict[str, float]]:
+    streets = age_table(registry, as_of, caliber, "street")
+    supply = fac.supply(fac.inventory(registry), as_of, "street", jurisdiction)
+    out: dict[str, dict[str, float]] = {}
+    for level in (jurisdiction.area_level, "city"):
+        for service, shares in coverage_shares(norms, as_of, streets, supply, level,
+                                               jurisdiction).items():
+            out.setdefault(service, {}).update(shares)
+    return out
+
+
+def subsidy_series(registry: Registry, as_of: dt.date, base: ProjectionResult,
+                   scenario: ProjectionResult, scale: float = 1.0
+                   ) -> tuple[dict[str, tuple[FloatArray, FloatArray]], list[str]]:
+    """caseload_<scheme> and budget_<scheme> (baseline, scenario) arrays (Y+1, R): the
+    scheme's caseload on ``as_of`` per resident of its floor age and over, and its annual
+    cost per case, applied to each projected area (a jurisdiction-wide rate)."""
+    from renkou.rules.caseload import floor_age, registry_caseload
+    from renkou.rules.schemes import get_scheme, scheme_keys
+
+    out: dict[str, tuple[FloatArray, FloatArray]] = {}
+    warnings: list[str] = []
+    jurisdiction = registry.jurisdiction()
+    pop0 = base.population[0].sum(axis=(0, 1))  # (A,) whole jurisdiction at the base
+    for key in scheme_keys():
+        scheme = get_scheme(key)
+        if not scheme.applies_to(jurisdiction):
+            continue
+        try:
+            costs, _ = registry_caseload(key, registry, as_of)
+        except RenkouError as exc:
+            warnings.append(f"补贴 {scheme.title} 未能计算：{exc}")
+            continue
+        floor = floor_age(key)
+        eligible0 = float(pop0[floor:].sum())
+        cases = float(costs["caseload"].sum()) * scale
+        if eligible0 <= 0 or cases <= 0:
+            continue
+        per_case = float(costs["annual_cost_total"].sum()) * scale / cases
+        rate = cases / eligible0
+        for run, slot in ((base, 0), (scenario, 1)):
+            eligible = run.population.sum(axis=-2)[..., floor:].sum(axis=-1)  # (Y+1, R)
+            c = eligible * rate
+            if slot == 0:
+                out[f"caseload_{key}"] = (c, c)
+                out[f"budget_{key}"] = (c * per_case, c * per_case)
+            else:
+                out[f"caseload_{key}"] = (out[f"caseload_{key}"][0], c)
+                out[f"budget_{key}"] = (out[f"budget_{key}"][0], c * per_case)
+    return out, warnings
+
+
+def obligations(decision: Decision, norms: NormsLibrary) -> list[Obligation]:
+    out = []
+    for shock in decision.shocks:
+        if not isinstance(shock, Arrivals) or not shock.new_area:
+            continue
+        year = shock.schedule[0][0]
+        for norm in norms.norms.values():
+            if norm.scope != "new_area" or not norm.in_force(dt.date(year, 1, 1)):
+                continue
+            if norm.min_population and shock.total < norm.min_population:
+                continue
+            entry = norm.entry_at(dt.date(year, 1, 1))
+            out.append(Obligation(norm.service, norm.name, shock.region, shock.total,
+                                  entry.value * shock.total / 1000.0, norm.unit,
+                                  entry.citation))
+    return out
+
+
+def scaled(inputs: ProjectionInputs, scale: float) -> ProjectionInputs:
+    """The inputs with the population and migrants multiplied (rates are unchanged)."""
+    if scale == 1.0:
+        return inputs
+    mig = inputs.net_migration
+    return dataclasses.replace(inputs, population=np.asarray(inputs.population) * scale,
+                               net_migration=None if mig is None else np.asarray(mig) * scale)
+
+
+def assess(registry: Registry, decision: Decision, norms: NormsLibrary, *,
+           subsidies: bool = True, scale: float = 1.0, scale_note: str = "") -> Assessment:
+    """The decision against the baseline. ``scale`` (persons per store person) raises a
+    down-scaled synthetic store's population, migrants and facilities to the jurisdiction's
+    size so that the decision's persons are compared with a population of the right size."""
+    jurisdiction = registry.jurisdiction()
+    if decision.jurisdiction and decision.jurisdiction not in (jurisdiction.key,
+                                                               jurisdiction.code):
+        raise InputError(f"决策文件属于辖区 {decision.jurisdiction}，而数据库属于"
+                         f"{jurisdiction.name}", file=decision.source or None)
+    base_year = base_year_of(decision.as_of)
+    inputs = scaled(baseline_inputs(registry, list(jurisdiction.area_codes), base_year,
+                                    decision.horizon, decision.caliber), scale)
+    applied = apply_shocks(decision, inputs, jurisdiction)
+    base, scen = project(inputs), project(applied.inputs)
+    years = [int(y) for y in base.years]
+    supply = _supply(registry, jurisdiction, years, scale)
+    coverage = _coverage(registry, norms, decision.as_of, decision.caliber, jurisdiction)
+    zeros = np.zeros_like(applied.settled)
+    extra_b: dict[str, FloatArray] = {"settled": zeros, "arrivals": zeros}
+    extra_s: dict[str, FloatArray] = {"settled": applied.settled, "arrivals": applied.arrivals}
+    warnings = list(applied.warnings)
+    if subsidies:
+        series, notes = subsidy_series(registry, decision.as_of, base, scen, scale)
+        warnings += notes
+        for name, (b, s) in series.items():
+            extra_b[name], extra_s[name] = b, s
+    fb = indicator_frame(base, jurisdiction.code, norms, supply, coverage, extra_b)
+    fs = indicator_frame(scen, jurisdiction.code, norms, supply, coverage, extra_s)
+    table = fb.merge(fs, on=["year", "region", "indicator"], suffixes=("_b", "_s"))
+    table = table.rename(columns={"value_b": "baseline", "value_s": "scenario"})
+    table["difference"] = table["scenario"] - table["baseline"]
+    table = table[TABLE_COLUMNS].sort_values(["indicator", "region", "year"], kind="stable")
+    table = table.reset_index(drop=True)
+    return Assessment(decision=decision, jurisdiction=jurisdiction, base_year=base_year,
+                      table=table, risks=risk_grades(table),
+                      obligations=tuple(obligations(decision, norms)), norms=norms,
+                      synthetic=registry.provenance().synthetic, scale=scale,
+                      scale_note=scale_note, warnings=tuple(warnings))
