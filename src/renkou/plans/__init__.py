@@ -67,7 +67,7 @@ from renkou.plans.formulas.engine import (
     is_computable,
     resolve,
 )
-from renkou.plans.formulas.measures import FormulaContext, IndicatorData
+from renkou.plans.formulas.protocol import FormulaContext, IndicatorData
 from renkou.plans.formulas.registry_data import RegistryData
 from renkou.plans.model.areas import group_area, group_of
 from renkou.plans.model.catalog import (

@@ -34,7 +34,8 @@ from renkou.plans.assessment.status import (
     probability_of_meeting,
 )
 from renkou.plans.formulas.engine import NO_DATA_ERRORS, is_computable, no_data_reason, resolve
-from renkou.plans.formulas.measures import RUNNING_TOTALS, IndicatorData
+from renkou.plans.formulas.measures import RUNNING_TOTALS
+from renkou.plans.formulas.protocol import IndicatorData
 from renkou.plans.model.plan import Indicator, Plan
 from renkou.plans.model.targets import CUMULATIVE
 from renkou.types import FloatArray

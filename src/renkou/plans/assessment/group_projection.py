@@ -30,7 +30,7 @@ from renkou.plans.assessment.projection_bridge import (
     indicator_series,
     stochastic_run,
 )
-from renkou.plans.formulas.measures import IndicatorData
+from renkou.plans.formulas.protocol import IndicatorData
 from renkou.plans.model.areas import group_area
 from renkou.types import FloatArray
 

@@ -48,7 +48,8 @@ from renkou.plans.formulas.engine import (
     no_data_reason,
     resolve,
 )
-from renkou.plans.formulas.measures import RUNNING_TOTALS, FormulaContext, IndicatorData
+from renkou.plans.formulas.measures import RUNNING_TOTALS
+from renkou.plans.formulas.protocol import FormulaContext, IndicatorData
 from renkou.plans.formulas.registry_data import RegistryData
 from renkou.plans.model.areas import group_area
 from renkou.plans.model.plan import Indicator, Plan

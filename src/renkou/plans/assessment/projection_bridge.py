@@ -46,7 +46,7 @@ from renkou.demography.projection import (
 )
 from renkou.demography.summary import summary_indicators
 from renkou.errors import InputError
-from renkou.plans.formulas.measures import NAGES, IndicatorData, year_end
+from renkou.plans.formulas.protocol import NAGES, IndicatorData, year_end
 from renkou.types import FloatArray, IntArray
 
 FERTILE = slice(FERTILE_AGE_MIN, FERTILE_AGE_MAX + 1)

@@ -20,9 +20,6 @@ from dataclasses import dataclass, field
 
 from renkou.errors import InputError, RenkouError
 from renkou.plans.formulas.measures import (
-    Compute,
-    FormulaContext,
-    IndicatorData,
     age_band_share,
     age_share,
     birth_rate,
@@ -44,13 +41,13 @@ from renkou.plans.formulas.measures import (
     urbanisation,
     urbanisation_hukou,
     working_age_population,
-    year_end,
 )
 from renkou.plans.formulas.migration import (
     floating_population,
     hukou_in_migration,
     net_migration,
 )
+from renkou.plans.formulas.protocol import Compute, FormulaContext, IndicatorData, year_end
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ Totals are persons / 10 000, like every 万人 indicator.
 from __future__ import annotations
 
 from renkou.errors import InputError
-from renkou.plans.formulas.measures import FormulaContext, IndicatorData, year_end
+from renkou.plans.formulas.protocol import FormulaContext, IndicatorData, year_end
 
 
 def _wan(count: float) -> float:

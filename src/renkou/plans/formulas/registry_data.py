@@ -18,7 +18,7 @@ import pandas as pd
 
 from renkou.errors import InputError
 from renkou.jurisdictions import Jurisdiction
-from renkou.plans.formulas.measures import NAGES
+from renkou.plans.formulas.protocol import NAGES
 from renkou.plans.model.areas import group_of
 from renkou.regions import gazetteer
 from renkou.types import OPEN_AGE, FloatArray
