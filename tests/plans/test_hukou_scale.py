@@ -123,3 +123,52 @@ def test_an_explicit_scale_applies_to_both_calibers() -> None:
     pa = evaluate_registry(reg, plan, 2024, data=sample, forward=False)  # type: ignore[arg-type]
     assert sample.resident.value == sample.hukou.value == 1.0 and sample.notes == ()
     assert "折算系数" not in with_factor_column(assessment_frame(pa), plan, sample).columns
+
+
+RATES = ("tfr", "srb", "imr", "birth_rate", "death_rate", "natural_increase_rate",
+         "natural_increase_rate_hukou", "life_expectancy", "life_expectancy_hukou",
+         "ageing_65_share", "urbanisation_rate", "separation_share",
+         "floating_population_share", "central_city_share", "mean_schooling_15plus")
+
+
+@pytest.mark.parametrize("formula", RATES)
+def test_scaling_a_sample_leaves_rates_and_shares_alone(formula: str) -> None:
+    from renkou.plans import compute
+
+    from .fakes import TIANJIN, FakeData
+
+    sample = SampledData(FakeData(), ScaleFactor(70.0, "resident", ""),
+                         ScaleFactor(40.0, "hukou", ""))
+    assert compute(sample, formula, TIANJIN, 2024).value == pytest.approx(
+        compute(FakeData(), formula, TIANJIN, 2024).value, rel=1e-9)
+    assert sample.factor_of(formula) is None
+
+
+def test_scaling_a_sample_scales_each_total_by_its_caliber() -> None:
+    from renkou.plans import compute
+
+    from .fakes import FakeData
+
+    sample = SampledData(FakeData(), ScaleFactor(70.0, "resident", ""),
+                         ScaleFactor(40.0, "hukou", ""))
+    for formula, factor in (("resident_population", 70.0), ("hukou_population", 40.0),
+                            ("working_age_population", 70.0), ("floating_population", 70.0),
+                            ("hukou_in_migration", 40.0), ("net_migration", 70.0)):
+        plain = compute(FakeData(), formula, "120111", 2024).value
+        assert compute(sample, formula, "120111", 2024).value == pytest.approx(
+            plain * factor), formula
+        assert sample.factor_of(formula) == factor
+
+
+def test_only_a_synthetic_store_is_scaled() -> None:
+    from renkou.app.sample import store_data
+    from renkou.plans import RegistryData
+
+    from .fakes import CensusRegistry
+
+    real = CensusRegistry()
+    real.synthetic = False
+    assert isinstance(store_data(real, "120111", 2020), RegistryData)  # type: ignore[arg-type]
+    sampled = store_data(CensusRegistry(), "120111", 2020)  # type: ignore[arg-type]
+    assert isinstance(sampled, SampledData)
+    assert sampled.resident.value == pytest.approx(1.0)  # the census population itself
