@@ -1,4 +1,6 @@
-"""Division codes (行政区划代码, GB/T 2260) and the area groupings the plans use.
+"""Division codes (行政区划代码, GB/T 2260): the gazetteer of provinces, districts and 街镇,
+with each area's census figure and the key of the plan group it belongs to (the groups' names
+are the jurisdiction's, :mod:`renkou.jurisdictions`).
 
 Data live in ``data/regions.yaml``; this module only loads and answers questions."""
 
@@ -11,10 +13,6 @@ from importlib import resources
 import yaml
 
 from renkou.errors import NotFoundError
-
-TIANJIN = "120000"
-CHONGQING = "500000"
-XIQING = "120111"
 
 
 @dataclass(frozen=True)
@@ -40,7 +38,6 @@ class Gazetteer:
 
     provinces: dict[str, str]
     regions: dict[str, Region]
-    groups: dict[str, dict[str, dict[str, str]]]  # city code -> group key -> names
 
     def get(self, code: str) -> Region:
         try:
@@ -58,17 +55,11 @@ class Gazetteer:
         return sorted((r for r in self.regions.values() if r.parent == code),
                       key=lambda r: r.order)
 
-    def districts(self, city: str = TIANJIN) -> list[Region]:
+    def districts(self, city: str) -> list[Region]:
         return self.children(city)
 
     def streets(self, district: str) -> list[Region]:
         return self.children(district)
-
-    def group_members(self, city: str, group: str) -> list[Region]:
-        return [r for r in self.districts(city) if r.group == group]
-
-    def group_name(self, city: str, group: str) -> str:
-        return self.groups[city][group]["name"]
 
     def is_known_province(self, code: str) -> bool:
         return code[:2] in self.provinces
@@ -89,12 +80,10 @@ def gazetteer() -> Gazetteer:
     text = resources.files("renkou").joinpath("data/regions.yaml").read_text(encoding="utf-8")
     raw = yaml.safe_load(text)
     regions: dict[str, Region] = {}
-    groups: dict[str, dict[str, dict[str, str]]] = {}
     order = 0
     for city in raw["cities"]:
         regions[city["code"]] = Region(city["code"], city["name"], "city", None, order,
                                        en=city.get("en", ""))
-        groups[city["code"]] = city.get("groups", {})
         for d in city["districts"]:
             order += 1
             regions[d["code"]] = Region(
@@ -109,14 +98,4 @@ def gazetteer() -> Gazetteer:
             urban=s.get("urban"), aliases=(s["short"],), census2020=s.get("census2020"),
         )
     return Gazetteer(provinces={str(k): v for k, v in raw["provinces"].items()},
-                     regions=regions, groups=groups)
-
-
-def tianjin_districts() -> list[Region]:
-    """Tianjin's 16 districts in display order."""
-    return gazetteer().districts(TIANJIN)
-
-
-def xiqing_streets() -> list[Region]:
-    """The ten 街镇 of 西青区."""
-    return gazetteer().streets(XIQING)
+                     regions=regions)

@@ -22,14 +22,15 @@ def test_tianjin_has_16_districts_in_order() -> None:
 
 
 def test_tianjin_groups() -> None:
-    g = gazetteer()
-    assert {r.name for r in g.group_members(TIANJIN, "central")} == {
-        "和平区", "河东区", "河西区", "南开区", "河北区", "红桥区"}
-    assert {r.name for r in g.group_members(TIANJIN, "ring")} == {"东丽区", "西青区", "津南区",
-                                                                   "北辰区"}
-    assert {r.name for r in g.group_members(TIANJIN, "outer")} == {"武清区", "宝坻区", "宁河区",
-                                                                    "静海区", "蓟州区"}
-    assert g.group_name(TIANJIN, "outer") == "外围五区"
+    tj = get_jurisdiction("tianjin")
+
+    def names(key: str) -> set[str]:
+        return {gazetteer().get(c).name for c in tj.group(key).members}
+
+    assert names("central") == {"和平区", "河东区", "河西区", "南开区", "河北区", "红桥区"}
+    assert names("ring") == {"东丽区", "西青区", "津南区", "北辰区"}
+    assert names("outer") == {"武清区", "宝坻区", "宁河区", "静海区", "蓟州区"}
+    assert tj.group("outer").name == "外围五区"
 
 
 def test_census_totals_sum_to_published_city_total() -> None:

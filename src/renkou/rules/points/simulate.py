@@ -16,6 +16,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from renkou.jurisdictions import get_jurisdiction
 from renkou.regions import gazetteer
 from renkou.rules.points.columns import CATEGORIES, ApplicantTable
 from renkou.rules.points.inflow import (
@@ -146,9 +147,10 @@ def _labels(a: ApplicantTable, age: IntArray,
     edu = np.array([edu_labels.get(k, k) for k in CATEGORIES["education"]], dtype=object)
     gz = gazetteer()
     districts = np.array([gz.get(c).name for c in a.district_codes], dtype=object)
-    # The plan's area groups (中心城区/环城四区/滨海新区/外围五区), the level its goals use.
-    areas = np.array([gz.group_name(gz.city_of(c) or "", gz.get(c).group or "")
-                      if gz.get(c).group else "" for c in a.district_codes], dtype=object)
+    # The plan's area groups (e.g. 中心城区, 外围五区), the level its goals use.
+    group_of = {m: g.name for g in get_jurisdiction(scheme.jurisdiction).groups.values()
+                for m in g.members}
+    areas = np.array([group_of.get(c, "") for c in a.district_codes], dtype=object)
     provinces = pd.Series(a.origin_province).map(gz.provinces).fillna("").to_numpy(dtype=object)
     return {
         "年龄组": age_group,
