@@ -6,8 +6,11 @@
 * stochastic: 1,000 trajectories × 16 regions × 30 years through
   ``stochastic.simulate_indicators`` (summary indicators kept), with 1 and 2 worker threads,
   and ``stochastic.simulate`` (the full (N, …) result) for N = 200 to show its memory;
-* with ``--cli``: ``renkou project --trajectories 1000`` on the same 16-region input written
-  as CSV files, in a child process, for its peak resident memory.
+* with ``--cli``: ``renkou project --trajectories 1000`` on the same 16-region, 30-year input
+  written as CSV files and as Parquet files, each in a child process (wall time and peak
+  resident memory), against the engine alone (``simulate_indicators``, 2 workers, in this
+  process) — the end-to-end overhead of reading, checking and writing; and the child's
+  start-up alone (``renkou --help``: importing the command groups).
 
 Reports wall time and CPU time side by side (other jobs share this machine: the load average
 is printed before each measurement), peak traced memory (tracemalloc, NumPy's allocations)
@@ -46,12 +49,19 @@ from renkou.demography.assumptions import (
 from renkou.demography.migration_profile import age_profile
 from renkou.demography.projection import ProjectionInputs, project
 from renkou.demography.stochastic import simulate, simulate_indicators
-from renkou.regions import tianjin_districts
+from renkou.jurisdictions import get_jurisdiction
+
+# The benchmark's population: the 16 districts of a jurisdiction with their census sizes.
+BENCH_JURISDICTION = "tianjin"
+
+
+def bench_areas() -> tuple:  # type: ignore[type-arg]
+    return get_jurisdiction(BENCH_JURISDICTION).areas
 
 
 def synthetic_inputs(years: int, base_year: int = 2025) -> ProjectionInputs:
-    """A Tianjin-like 16-district input set built from assumption paths."""
-    districts = tianjin_districts()
+    """A 16-district input set built from assumption paths."""
+    districts = bench_areas()
     sizes = np.array([float(d.census2020 or 500_000) for d in districts])
     r, a = len(districts), 101
     x = np.arange(a, dtype=float)
@@ -143,33 +153,53 @@ def breakdown() -> Iterator[dict[str, float]]:
             setattr(owner, name, original)
 
 
-def cli_memory(inputs: ProjectionInputs, trajectories: int) -> str:
-    """Peak RSS of ``renkou project --trajectories N`` on the inputs written as CSV."""
+def _child(cmd: list[str]) -> tuple[float, float, float]:
+    """(wall s, CPU s, peak RSS MiB) of a child process, by GNU time (getrusage of children
+    would count the pages the child shares with this large parent right after fork)."""
+    timer = shutil.which("time") or "/usr/bin/time"
+    done = subprocess.run([timer, "-f", "%M %e %U %S", *cmd], check=True,
+                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    kib, wall, user, system = done.stderr.strip().splitlines()[-1].split()
+    return float(wall), float(user) + float(system), int(kib) / 1024
+
+
+def cli_end_to_end(inputs: ProjectionInputs, trajectories: int, repeats: int) -> None:
+    """``renkou project --trajectories N`` on the inputs written as CSV and as Parquet,
+    against the engine alone on the same inputs."""
     import dataclasses
 
     from renkou.projection.output import write_input_directory
+    exe = str(Path(sys.executable).parent / "renkou")
+    walls, _, _ = timed(partial(simulate_indicators, inputs, trajectories, seed=1, workers=2),
+                        repeats, trace=False)
+    engine = min(walls)
+    print(f"engine alone (simulate_indicators {trajectories}, 2 workers): best {engine:.2f} s")
+    start = min(_child([exe, "--help"])[0] for _ in range(repeats))
+    print(f"renkou start-up (renkou --help): best {start:.2f} s")
     with tempfile.TemporaryDirectory() as tmp:
-        codes = tuple(d.code for d in tianjin_districts())
-        src = write_input_directory(dataclasses.replace(inputs, region_codes=codes),
-                                    Path(tmp) / "in")
-        exe = Path(sys.executable).parent / "renkou"
-        cmd = [str(exe), "project", str(src), "--out", str(Path(tmp) / "out"),
-               "--trajectories", str(trajectories), "--seed", "1"]
-        # GNU time reports the child's own peak RSS (getrusage of children would count the
-        # pages the child shares with this large parent right after fork).
-        timer = shutil.which("time") or "/usr/bin/time"
-        done = subprocess.run([timer, "-f", "%M %e %U %S", *cmd], check=True,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-        kib, wall, user, system = done.stderr.strip().splitlines()[-1].split()
-        return (f"renkou project --trajectories {trajectories} ({inputs.n_regions} regions, "
-                f"{inputs.steps} years, CSV input): wall {float(wall):.1f} s, CPU "
-                f"{float(user) + float(system):.1f} s, peak RSS {int(kib) / 1024:.0f} MiB")
+        codes = tuple(d.code for d in bench_areas())
+        named = dataclasses.replace(inputs, region_codes=codes)
+        for fmt in ("csv", "parquet"):
+            src = write_input_directory(named, Path(tmp) / fmt, fmt=fmt)
+            size = sum(f.stat().st_size for f in src.iterdir()) / 2**20
+            runs = [_child([exe, "project", str(src), "--out", str(Path(tmp) / f"out-{fmt}"),
+                            "--trajectories", str(trajectories), "--seed", "1"])
+                    for _ in range(repeats)]
+            wall, cpu, _ = min(runs)
+            print(f"[{load()}] renkou project --trajectories {trajectories} "
+                  f"({inputs.n_regions} regions, {inputs.steps} years, {fmt} input "
+                  f"{size:.0f} MiB): wall best {wall:.1f} s = {wall / engine:.2f} × engine "
+                  f"({(wall - start) / engine:.2f} × without start-up), CPU {cpu:.1f} s, "
+                  f"peak RSS {max(r[2] for r in runs):.0f} MiB")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--cli", action="store_true", help="also measure renkou project's RSS")
+    parser.add_argument("--cli", action="store_true",
+                        help="also measure renkou project end to end (CSV and Parquet input)")
+    parser.add_argument("--cli-only", action="store_true",
+                        help="only the end-to-end measurement")
     args = parser.parse_args()
     cpu_name = next((ln.split(":", 1)[1].strip() for ln in
                      Path("/proc/cpuinfo").read_text().splitlines()
@@ -177,6 +207,9 @@ def main() -> None:
     print(f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; {cpu_name}, "
           f"{os.cpu_count()} cores; CPython {platform.python_version()}, numpy {np.__version__}")
 
+    if args.cli_only:
+        cli_end_to_end(synthetic_inputs(30), 1000, args.repeats)
+        return
     det = synthetic_inputs(80)
     project(det)  # warm-up
     print(f"[{load()}]")
@@ -214,8 +247,7 @@ def main() -> None:
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"process peak RSS: {rss:.0f} MiB")
     if args.cli:
-        print(f"[{load()}]")
-        print(cli_memory(sto, 1000))
+        cli_end_to_end(sto, 1000, args.repeats)
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -22,8 +23,10 @@ from renkou.projection.config import ProjectionConfig
 from renkou.projection.io import load_projection
 from renkou.projection.output import write_outputs
 from renkou.projection.sample import write_sample_inputs
-from renkou.registry import Registry
 from renkou.types import FloatArray
+
+if TYPE_CHECKING:  # the registry (DuckDB) is loaded only by the commands that open a store
+    from renkou.registry import Registry
 
 # Two worker threads: NumPy releases the GIL, so both cores of the server are used.
 STOCHASTIC_WORKERS = 2
