@@ -10,11 +10,13 @@ import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from docx import Document
 
 from renkou.app.assessment import assess
 from renkou.app.reports import build_evaluation, write_report
+from renkou.cli.main import main
 from renkou.jurisdictions import get_jurisdiction
 from renkou.plans import get_plan, is_computable
 from renkou.registry import Registry
@@ -83,6 +85,23 @@ def test_every_registry_computed_indicator_of_the_plan_has_a_value(
     assert missing == {}
     # A sampled store's totals are scaled to census totals, and the output says so.
     assert any("常住人口类总量指标" in n for n in result.scale_notes)
+
+
+def test_assess_command_on_a_chongqing_store(stores: Callable[[str], Path], tmp_path: Path,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    """``renkou assess --plan chongqing-2016-2030 --year 2020 --db FILE --out A.csv``: a value
+    for every registry-computed indicator, the warning list beside it."""
+    out = tmp_path / "A.csv"
+    assert main(["assess", "--plan", "chongqing-2016-2030", "--year", "2020", "--db",
+                 str(stores("chongqing")), "--out", str(out), "--trajectories", "20"]) == 0
+    table = pd.read_csv(out, dtype={"指标代码": str}).set_index("指标代码")
+    computed = [i.code for i in get_plan("chongqing-2016-2030").computed_indicators()
+                if is_computable(i.formula)]
+    assert table.loc[computed, "监测值"].notna().all()
+    assert (tmp_path / "A-预警清单.csv").exists()
+    printed = capsys.readouterr().out
+    assert "示范数据" in printed and "折算系数" in printed
+    assert "折算系数" in table.columns
 
 
 def test_a_real_count_override_reads_the_store_unscaled(stores: Callable[[str], Path]) -> None:

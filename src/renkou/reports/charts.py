@@ -15,7 +15,7 @@ import matplotlib.pyplot as plt
 from matplotlib import font_manager
 from matplotlib.figure import Figure
 
-from renkou.reports.evaluation import FanChart, Pyramid, TrajectoryChart
+from renkou.reports.figures import FanChart, Pyramid, TrajectoryChart
 
 FONT_FILE = "data/fonts/renkou-sans.ttf"
 BLUE, RED, GREY, GREEN = "#1f5fa8", "#c0392b", "#7f8c8d", "#2e8b57"
