@@ -108,7 +108,7 @@ def solve(unmet: FloatArray, site_size: float, costs: FloatArray, budget: float,
     second = milp(np.concatenate([costs, np.zeros(n)]), constraints=[cover, spend, keep],
                   bounds=bounds, integrality=integrality)
     x = second.x if second.x is not None else first.x
-    return np.round(np.asarray(x[:n], dtype=np.float64))
+    return np.asarray(np.round(np.asarray(x[:n], dtype=np.float64)), dtype=np.float64)
 
 
 def allocate_from_gaps(gaps: pd.DataFrame, service: str, budget: float, site_size: float,
