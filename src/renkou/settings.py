@@ -5,6 +5,10 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import os
+import secrets
+import stat
+import tomllib
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -19,8 +23,8 @@ from pydantic_settings import (
 
 from renkou.errors import ConfigError
 
-# Only ever used when env == "development"; production refuses to start without real keys.
-_DEV_SECRET = "renkou-development-only-not-a-secret"
+_KEY_NAMES = ("encryption_key", "pseudonym_key")
+KEY_FILE_SUFFIX = ".keys"
 
 
 class Settings(BaseSettings):
@@ -40,6 +44,10 @@ class Settings(BaseSettings):
     encryption_key: SecretStr | None = None
     # Key for the keyed pseudonym (HMAC) used to join records of one person.
     pseudonym_key: SecretStr | None = None
+    # File holding both keys when they are not in the environment (mode 0600, outside the
+    # store). None: next to the store, ``<store>.keys``. Without keys anywhere, the first
+    # ingest of a new store creates it with random keys (never in production).
+    key_file: Path | None = None
     demo_persons: int = Field(default=200_000, ge=1_000)
     demo_seed: int = 2020
     # The jurisdiction (data/jurisdictions/<key>.yaml) a new store is built for; a store that
@@ -52,6 +60,13 @@ class Settings(BaseSettings):
     duckdb_scratch_memory: str = "3584MB"
     duckdb_threads: int = Field(default=2, ge=1)
     ingest_group_mb: int = Field(default=512, ge=1)
+    # Limits on what a delivery may hold, checked before the memory is spent: bytes of one
+    # delivered file, bytes of an XLSX once decompressed, data rows of one file, characters
+    # of one cell (a longer value is quarantined as bad_value).
+    max_file_mb: int = Field(default=4096, ge=1)
+    max_xlsx_unzipped_mb: int = Field(default=512, ge=1)
+    max_rows: int = Field(default=50_000_000, ge=1)
+    max_cell_chars: int = Field(default=200, ge=18)
 
     @classmethod
     def settings_customise_sources(
@@ -69,20 +84,102 @@ class Settings(BaseSettings):
         """The DuckDB file of the embedded store."""
         return self.db_path or self.data_dir / "renkou.duckdb"
 
-    def _secret(self, value: SecretStr | None, name: str) -> bytes:
-        if value is not None and value.get_secret_value():
-            return value.get_secret_value().encode()
-        if self.env == "production":
-            raise ConfigError(f"生产环境必须设置环境变量 RENKOU_{name.upper()}（不可使用默认密钥）")
-        return f"{_DEV_SECRET}:{name}".encode()
+    def key_path(self, store: Path | None = None) -> Path:
+        """The key file: ``key_file``, else ``<store>.keys`` beside the store (default: the
+        settings' database)."""
+        if self.key_file is not None:
+            return self.key_file
+        db = Path(store) if store is not None else self.database
+        return db.with_name(db.name + KEY_FILE_SUFFIX)
+
+    def key_secrets(self, store: Path | None = None) -> dict[str, str] | None:
+        """The two key secrets, each from the environment (``RENKOU_ENCRYPTION_KEY``,
+        ``RENKOU_PSEUDONYM_KEY``) or else the key file; None when neither has them."""
+        given = {n: v.get_secret_value() for n in _KEY_NAMES
+                 if (v := getattr(self, n)) is not None and v.get_secret_value()}
+        if len(given) == len(_KEY_NAMES):
+            return given
+        path = self.key_path(store)
+        if not path.exists():
+            if given:
+                missing = "、".join(f"RENKOU_{n.upper()}" for n in _KEY_NAMES if n not in given)
+                raise ConfigError(f"只设置了一个密钥：缺少 {missing}，且密钥文件 {path} 不存在")
+            return None
+        return {**read_key_file(path), **given}
+
+    def require_key_secrets(self, store: Path | None = None) -> dict[str, str] | None:
+        """:meth:`key_secrets`; in production their absence is an error."""
+        found = self.key_secrets(store)
+        if found is None and self.env == "production":
+            raise ConfigError("生产环境必须配置密钥：设置环境变量 RENKOU_ENCRYPTION_KEY 和 "
+                              "RENKOU_PSEUDONYM_KEY，或提供密钥文件（RENKOU_KEY_FILE，默认 "
+                              f"{self.key_path(store)}）")
+        return found
+
+    def _key(self, name: str) -> bytes:
+        found = self.require_key_secrets()
+        if found is None:  # outside production: the deployment's key file, made once
+            found = write_key_file(self.key_path(), new_key_secrets())
+        return found[name].encode()
 
     def encryption_key_bytes(self) -> bytes:
-        """32-byte key material for at-rest encryption, urlsafe-base64 (Fernet format)."""
-        raw = hashlib.sha256(self._secret(self.encryption_key, "encryption_key")).digest()
-        return base64.urlsafe_b64encode(raw)
+        """32-byte key material for at-rest encryption, urlsafe-base64 (Fernet format), of
+        the deployment's key (environment or key file beside the settings' database)."""
+        return encryption_material(self._key("encryption_key"))
 
     def pseudonym_key_bytes(self) -> bytes:
-        return hashlib.sha256(self._secret(self.pseudonym_key, "pseudonym_key")).digest()
+        return pseudonym_material(self._key("pseudonym_key"))
+
+
+def encryption_material(secret: bytes) -> bytes:
+    return base64.urlsafe_b64encode(hashlib.sha256(secret).digest())
+
+
+def pseudonym_material(secret: bytes) -> bytes:
+    return hashlib.sha256(secret).digest()
+
+
+def new_key_secrets() -> dict[str, str]:
+    """Two fresh random secrets (256 bits each)."""
+    return {n: secrets.token_urlsafe(32) for n in _KEY_NAMES}
+
+
+def read_key_file(path: Path) -> dict[str, str]:
+    """The secrets of a key file (TOML: encryption_key, pseudonym_key). A file that others
+    than its owner may read, a symlink or a malformed file is refused."""
+    try:
+        info = path.lstat()
+        if not stat.S_ISREG(info.st_mode):
+            raise ConfigError(f"密钥文件 {path} 不是普通文件（不接受符号链接）")
+        if info.st_mode & 0o077:
+            raise ConfigError(f"密钥文件 {path} 的权限过宽（{oct(info.st_mode & 0o777)}），"
+                              "应为 0600：chmod 600")
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"无法读取密钥文件 {path}：{exc}") from None
+    values = {n: raw.get(n) for n in _KEY_NAMES}
+    if not all(isinstance(v, str) and v for v in values.values()):
+        raise ConfigError(f"密钥文件 {path} 应包含 encryption_key 与 pseudonym_key 两项")
+    return {n: str(v) for n, v in values.items()}
+
+
+def write_key_file(path: Path, values: dict[str, str], *, demo: bool = False) -> dict[str, str]:
+    """Create ``path`` (mode 0600, never overwriting) holding ``values``."""
+    head = ("# renkou 密钥文件：丢失后库中的身份证号码和姓名无法解密，泄露后可被解密。\n"
+            "# 请备份到安全位置，切勿放入数据目录的共享备份或代码仓库。\n")
+    if demo:
+        head += "# 示范密钥：仅用于合成的示范数据，不得用于真实个人信息。\n"
+    body = head + "".join(f'{n} = "{values[n]}"\n' for n in _KEY_NAMES)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+    except FileExistsError:
+        raise ConfigError(f"密钥文件 {path} 已存在，不会覆盖") from None
+    except OSError as exc:
+        raise ConfigError(f"无法创建密钥文件 {path}：{exc}") from None
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(body)
+    return dict(values)
 
 
 @lru_cache(maxsize=1)

@@ -14,6 +14,7 @@ from renkou.registry import Registry
 from renkou.registry.crypto import Keys, decrypt
 from renkou.registry.ingest import ingest_directory
 from renkou.registry.store import Store
+from renkou.settings import get_settings, read_key_file
 
 pytestmark = pytest.mark.slow
 
@@ -103,11 +104,12 @@ def test_one_file_per_group_gives_the_same_store(
     the same quarantine with the same reasons, the same identities."""
     out, db, _ = city
     small = tmp_path / "small.duckdb"
+    key_file = get_settings().key_path(db)  # both stores under the same keys
     with Store(small) as store:
         # Group size 0 MB: every file is a group of its own (model_copy skips the ≥ 1
         # validation that protects real configurations).
-        ingest_directory(store, out,
-                         settings=store.settings.model_copy(update={"ingest_group_mb": 0}))
+        ingest_directory(store, out, settings=store.settings.model_copy(
+            update={"ingest_group_mb": 0, "key_file": key_file}))
     with Store(db, read_only=True) as store:
         tables = ["quarantine", "identity"] + [r[0] for r in store.rows(
             "SELECT table_name FROM information_schema.tables WHERE table_name LIKE 'rec_%'")]
@@ -119,7 +121,7 @@ def test_one_file_per_group_gives_the_same_store(
                         if table.startswith("rec_") else "*")
                 df = store.frame(f"SELECT {star} FROM {table}")
             if table == "identity":  # AES-GCM nonces differ run to run: compare the plain text
-                keys = Keys.from_settings(store.settings)
+                keys = Keys.from_secrets(read_key_file(key_file))
                 df["pii_enc"] = [decrypt(bytes(b), keys) for b in df["pii_enc"]]
                 assert (df["pii_enc"].str.split("\t").str[1] != "").mean() > 0.9  # named
             frames.append(df.sort_values(list(df.columns)).reset_index(drop=True))

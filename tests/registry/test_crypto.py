@@ -11,6 +11,7 @@ import pytest
 from renkou.ids import generate
 from renkou.registry import crypto
 from renkou.registry.ingest import ingest_directory
+from renkou.registry.keyring import store_keys
 from renkou.registry.store import Store
 from renkou.tables import read_table
 
@@ -70,7 +71,9 @@ def test_database_file_holds_no_raw_id_or_name(tmp_path: Path) -> None:
     with Store(db) as store:
         ingest_directory(store, SMALL)
         blob = store.scalar("SELECT pii_enc FROM identity WHERE id_masked LIKE '120102%'")
-        assert crypto.decrypt(blob, keys()).endswith("\t王四")
+        own = store_keys(store)
+        assert own is not None
+        assert crypto.decrypt(blob, own).endswith("\t王四")
     raw = db.read_bytes()
     ids = read_table(SMALL / "police_hukou_2020.csv")["公民身份号码"]
     for number in {n for n in ids if n}:

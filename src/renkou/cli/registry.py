@@ -43,7 +43,9 @@ def ingest(
 
     if not directory.is_dir():
         raise InputError("目录不存在", file=str(directory))
-    with Store(db, settings=get_settings()) as store:
+    settings = get_settings()
+    settings.require_key_secrets(db)  # production without keys: refused before any file
+    with Store(db, settings=settings) as store:
         if quiet:
             report = ingest_directory(store, directory, jurisdiction=jurisdiction)
         else:
@@ -60,6 +62,18 @@ def ingest(
     typer.echo(report_text(report))
     if report.rows_read == 0 and all(not f.skipped for f in report.files):
         raise InputError("没有读到任何数据行", file=str(directory))
+
+
+@registry_app.command("keygen")
+def keygen(
+    out: Path = typer.Option(..., "--out", help="密钥文件路径（放在数据目录之外）/ key file"),
+) -> None:
+    """生成随机密钥文件（权限 0600），供 RENKOU_KEY_FILE 使用；已存在的文件不会被覆盖。"""
+    from renkou.settings import new_key_secrets, write_key_file
+
+    write_key_file(out, new_key_secrets())
+    typer.echo(f"已生成密钥文件 {out}（权限 0600）；设置 RENKOU_KEY_FILE={out} 后使用，"
+               "并备份到安全位置")
 
 
 @registry_app.command("stats")

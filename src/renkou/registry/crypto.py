@@ -23,7 +23,7 @@ import pyarrow.compute as pc
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from renkou.errors import ConfigError
-from renkou.settings import Settings
+from renkou.settings import Settings, encryption_material, pseudonym_material
 
 _NONCE = 12
 PSEUDONYM_HEX = 32  # 128 bits of the HMAC kept as the pseudonym
@@ -39,7 +39,15 @@ class Keys:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Keys:
+        """The deployment's keys (environment, or the key file beside the settings'
+        database); for a store's own keys see :func:`renkou.registry.keyring.store_keys`."""
         return cls(settings.encryption_key_bytes(), settings.pseudonym_key_bytes())
+
+    @classmethod
+    def from_secrets(cls, secrets: dict[str, str]) -> Keys:
+        """Keys from the two secrets (environment or key file values)."""
+        return cls(encryption_material(secrets["encryption_key"].encode()),
+                   pseudonym_material(secrets["pseudonym_key"].encode()))
 
     def __repr__(self) -> str:  # never print key material
         return "Keys(…)"

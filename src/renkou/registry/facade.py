@@ -18,6 +18,7 @@ from renkou.jurisdictions import Jurisdiction
 from renkou.regions import gazetteer
 from renkou.registry import flows as _flows
 from renkou.registry.calibers import caliber_counts
+from renkou.registry.keyring import store_keys
 from renkou.registry.origin import Provenance, store_jurisdiction, store_provenance
 from renkou.registry.queries import (
     DATA_THROUGH_SQL,
@@ -42,6 +43,11 @@ class Registry:
         # settings None: the process's settings (read when the store is opened).
         self.store = Store(db_path, read_only=read_only, settings=settings)
         self.settings = self.store.settings
+        try:  # keys other than the store's are refused; production requires keys
+            store_keys(self.store)
+        except Exception:
+            self.store.close()
+            raise
         if not read_only:
             from renkou.registry import spells
             from renkou.registry.ingest import ensure_record_tables

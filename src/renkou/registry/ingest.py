@@ -40,6 +40,7 @@ from renkou.errors import InputError
 from renkou.logs import get_logger
 from renkou.registry import crypto, spells
 from renkou.registry.feeds import feed_schemas, find_feed_files, unrecognised_files
+from renkou.registry.keyring import IngestKeys, ingest_keys, record_fingerprint
 from renkou.registry.origin import (
     batch_jurisdiction,
     check_store_accepts,
@@ -205,6 +206,8 @@ def ingest_directory(store: Store, directory: Path, progress: Progress | None = 
     if not directory.is_dir():
         raise InputError("目录不存在", file=str(directory))
     settings = settings if settings is not None else store.settings
+    batch_keys = ingest_keys(store, settings)  # other keys than the store's: refused
+    secrets = batch_keys.keys
     j, marker = batch_jurisdiction(directory, jurisdiction, settings.jurisdiction)
     check_store_accepts(store, j, directory, default=settings.jurisdiction)
     files = find_feed_files(directory)
@@ -214,7 +217,6 @@ def ingest_directory(store: Store, directory: Path, progress: Progress | None = 
     schemas = feed_schemas()
     say = progress or (lambda msg, step, total: None)
     reports: list[FileReport] = []
-    secrets = crypto.Keys.from_settings(settings)
     with store.transaction():
         ensure_record_tables(store)
     known = {r[0] for r in store.rows("SELECT file_hash FROM ingest_files")}
@@ -230,6 +232,7 @@ def ingest_directory(store: Store, directory: Path, progress: Progress | None = 
         store.execute("INSERT INTO ingest_batches (batch_id, started_at, source_dir) "
                       "VALUES (?, now(), ?)", [batch_id, str(directory)])
         record_batch_origin(store, j, marker, first=first)
+        record_fingerprint(store, secrets)
         staging = Staging(scratch, store, batch_id, j, secrets, prefetch=ahead)
         keys: list[str] = []
         done = 0
@@ -269,7 +272,11 @@ def ingest_directory(store: Store, directory: Path, progress: Progress | None = 
         say("生成状态表", done + 2, step_total)
         with store.unordered_inserts():
             spells.rebuild(store, batch_id, j)
-        report = _batch_report(store, batch_id, directory, reports, rows_by_file, hashes)
+        report = _batch_report(store, batch_id, directory, reports, rows_by_file, hashes,
+                               _key_notices(batch_keys, demo=marker is not None))
+        # The new key file is written last, so a failed batch leaves none behind; a kill
+        # between it and COMMIT leaves a key file that the next run uses.
+        batch_keys.write_new_file(demo=marker is not None)
         _crash_test_pause()
         say("完成", step_total, step_total)
     log.info("ingest batch %s: %s rows, %s accepted, %s quarantined", batch_id,
@@ -277,8 +284,19 @@ def ingest_directory(store: Store, directory: Path, progress: Progress | None = 
     return report
 
 
+def _key_notices(keys: IngestKeys, *, demo: bool) -> tuple[str, ...]:
+    if keys.new_file is None:
+        return ()
+    notes = [f"未配置密钥，已生成随机密钥文件 {keys.new_file}（权限 0600）：以后的命令都使用它；"
+             "丢失则库中身份证号码和姓名无法解密，请备份到安全位置"]
+    if demo:
+        notes.append("这是示范数据：密钥为示范密钥，只用于合成数据，不得用于真实个人信息")
+    return tuple(notes)
+
+
 def _batch_report(store: Store, batch_id: int, directory: Path, reports: list[FileReport],
-                  rows_by_file: dict[str, tuple[str, int]], hashes: dict[str, str]) -> BatchReport:
+                  rows_by_file: dict[str, tuple[str, int]], hashes: dict[str, str],
+                  notices: tuple[str, ...] = ()) -> BatchReport:
     """Count the batch by file and reason, record the files and the report."""
     counts = store.rows(
         "SELECT feed, file_name, reason, count(*) FROM quarantine WHERE batch_id = ? "
@@ -302,7 +320,7 @@ def _batch_report(store: Store, batch_id: int, directory: Path, reports: list[Fi
     report = BatchReport(batch_id, tuple(sorted(reports, key=lambda r: r.file)),
                          tuple({str(k): v for k, v in rec.items()}
                                for rec in examples.to_dict(orient="records")),
-                         tuple(p.name for p in unrecognised_files(directory)))
+                         tuple(p.name for p in unrecognised_files(directory)), notices)
     store.execute(
         "UPDATE ingest_batches SET finished_at = now(), files = ?, rows_read = ?, "
         "accepted = ?, quarantined = ?, report = ? WHERE batch_id = ?",

@@ -40,6 +40,7 @@ class BatchReport:
     files: tuple[FileReport, ...]
     examples: tuple[dict[str, object], ...]
     ignored: tuple[str, ...] = ()  # table files whose name matches no feed
+    notices: tuple[str, ...] = ()  # e.g. a key file created for a new store
 
     @property
     def rows_read(self) -> int:
@@ -69,7 +70,7 @@ class BatchReport:
             "batch_id": self.batch_id, "rows_read": self.rows_read, "accepted": self.accepted,
             "quarantined": self.quarantined, "by_reason": self.by_reason,
             "files": [f.__dict__ for f in self.files], "examples": list(self.examples),
-            "ignored": list(self.ignored),
+            "ignored": list(self.ignored), "notices": list(self.notices),
         }, ensure_ascii=False, default=str)
 
 
@@ -125,6 +126,7 @@ def report_text(report: BatchReport) -> str:
                          f"隔离 {f.quarantined}（{reasons}）")
     for name in report.ignored:
         lines.append(f"  {name}：文件名不以任何接口名开头（如 police_hukou_），未导入")
+    lines.extend(report.notices)
     if report.by_reason:
         lines.append("隔离原因：")
         for reason, n in report.by_reason.items():
