@@ -80,3 +80,23 @@ def test_bad_inputs_are_refused(tmp_path: Path) -> None:
     bad.write_text("region,service\n1,childcare\n", encoding="utf-8")
     with pytest.raises(InputError, match="缺少列"):
         read_gaps(bad)
+
+
+def test_cli_writes_the_plan(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from renkou.cli.main import main
+
+    gaps = tmp_path / "G.csv"
+    frame([25.0, 3.0, 12.0]).assign(population=0, norm=0, demand=0, supply=0,
+                                    coverage=0).to_csv(gaps, index=False)
+    costs = tmp_path / "C.csv"
+    pd.DataFrame({"region": ["A0", "A1", "A2"], "cost_per_site": [5.0, 1.0, 2.0]}).to_csv(
+        costs, index=False)
+    out = tmp_path / "P.csv"
+    assert main(["services", "allocate", "--gaps", str(gaps), "--service", "childcare",
+                 "--budget", "7", "--site-size", "10", "--cost-file", str(costs),
+                 "--out", str(out)]) == 0
+    plan = pd.read_csv(out)
+    assert list(plan.columns) == OUTPUT
+    # 7 buys one site in A0 (5) and one in A2 (2): unmet 15 + 3 + 2 = 20
+    assert plan["added_sites"].tolist() == [1, 0, 1]
+    assert "objective = 20.0000" in capsys.readouterr().out

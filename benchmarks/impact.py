@@ -1,0 +1,67 @@
+"""Benchmark of the population impact assessment.
+
+Times, on a store (``--db``, or a synthetic one built here of ``--persons``): an assessment
+of a shipped example decision end to end (baseline and scenario projections of every area to
+the horizon, the indicator table with service demand and gaps, subsidy caseloads, risk
+grades) and the Word report. Target for the 南站 example over 16 districts to 2035: ≤ 10 s.
+Run: ``.venv/bin/python benchmarks/impact.py [--db FILE] [--persons N] [--example NAME]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import resource
+import shutil
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import TypeVar
+
+T = TypeVar("T")
+
+
+def timed(label: str, fn: Callable[[], T]) -> T:
+    w, c = time.perf_counter(), time.process_time()
+    out = fn()
+    print(f"| {label} | {time.perf_counter() - w:.2f} s | {time.process_time() - c:.2f} s |")
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--db", type=Path, default=None)
+    ap.add_argument("--persons", type=int, default=100_000)
+    ap.add_argument("--example", default="tianjin-binhai-share")
+    args = ap.parse_args()
+
+    from renkou.app import impact as app_impact
+    from renkou.app import services as svc
+
+    decision = app_impact.example_decision(args.example)
+    tmp = Path(tempfile.mkdtemp(prefix="renkou-bench-"))
+    print(f"machine: {platform.machine()}, CPython {platform.python_version()}")
+    print("| step | wall | CPU |\n|---|---|---|")
+    db = tmp / "store.duckdb"
+    if args.db is None:
+        from renkou.registry.synth import build_demo_store
+
+        timed(f"build store, {args.persons:,} persons", lambda: build_demo_store(
+            db, args.persons, 1, jurisdiction=str(decision.jurisdiction)))
+    else:
+        shutil.copy(args.db, db)
+    timed("synthetic inventory", lambda: svc.synth_facilities(db, seed=1))
+    result = timed(f"assess {args.example}, with subsidies",
+                   lambda: app_impact.assess_decision(db, decision))
+    timed(f"assess {args.example}, without subsidies",
+          lambda: app_impact.assess_decision(db, decision, subsidies=False))
+    timed("Word report", lambda: app_impact.write_report(result, tmp / "report.docx"))
+    print(f"\nareas: {result.table['region'].nunique() - 1}, rows: {len(result.table):,}, "
+          f"horizon {decision.horizon}")
+    print(f"peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
+    shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
