@@ -12,7 +12,7 @@ from pathlib import Path
 
 from renkou.jurisdictions import get_jurisdiction
 from renkou.registry import Registry
-from renkou.settings import Settings
+from renkou.settings import KEY_FILE_SUFFIX, Settings
 
 Progress = Callable[[str], None]
 
@@ -48,15 +48,25 @@ def build_demo(data_dir: Path, *, jurisdiction: str, persons: int, seed: int,
         registry.close()
     _remove(db)
     tmp.replace(db)
+    # A key file created for the store under its temporary name goes with it.
+    built_keys = _keys(tmp)
+    if built_keys.exists():
+        built_keys.replace(_keys(db))
     if progress:
         progress(f"示范数据库已构建：{db}")
     return db
 
 
+def _keys(db: Path) -> Path:
+    """The key file the first ingest creates beside a store when no keys are configured."""
+    return db.with_name(db.name + KEY_FILE_SUFFIX)
+
+
 def _remove(db: Path) -> None:
-    """A store file and the write-ahead log DuckDB may leave beside it."""
-    db.unlink(missing_ok=True)
-    db.with_name(db.name + ".wal").unlink(missing_ok=True)
+    """A store file, the write-ahead log DuckDB may leave beside it and its key file (the
+    keys of a store that is replaced open nothing)."""
+    for path in (db, db.with_name(db.name + ".wal"), _keys(db)):
+        path.unlink(missing_ok=True)
 
 
 def default_store(settings: Settings, *, progress: Progress | None = None) -> Path:
