@@ -25,7 +25,6 @@ from renkou.plans import (
     PlanAssessment,
     evaluate_registry,
     get_plan,
-    uncovered_reason,
 )
 from renkou.registry import Registry
 
@@ -135,13 +134,15 @@ def assess(registry: StoreRef, plan_code: str | None = None, year: int | None = 
         plan = get_plan(plan_code or default_plan(jurisdiction))
         when = default_year(reg, plan) if year is None else year
         how = scale_arg(scale, synthetic)
-        sample = None
-        # A store without the plan area's population has nothing to scale.
-        if how is not None and uncovered_reason(reg, plan.area_code, when) is None:
-            sample = plan_sample(reg, plan, None if how == "auto" else how)
+        sample = None if how is None else plan_sample(reg, plan,
+                                                      None if how == "auto" else how)
+        # The one coverage check: a store without the plan area's population is assessed
+        # without computed values, so nothing is scaled.
         pa = evaluate_registry(reg, plan, when, data=sample, config=config,
                                trajectories=trajectories, forward=forward,
                                progress=progress)
+    if pa.uncovered is not None:
+        sample = None
     return AssessmentResult(assessment=pa, scale_notes=scale_notes(how, sample),
                             uncovered=pa.uncovered, synthetic=synthetic,
                             jurisdiction=jurisdiction, sample=sample)
