@@ -18,6 +18,7 @@ from renkou.errors import InputError
 from renkou.jurisdictions import Jurisdiction, get_jurisdiction
 from renkou.registry import Registry
 from renkou.services import allocation as _allocation
+from renkou.services import coverage as _coverage
 from renkou.services import facilities as _facilities
 from renkou.services.gaps import coverage_shares, gaps_frame
 from renkou.services.norms import NormsLibrary, norms_for
@@ -109,3 +110,25 @@ def allocate(gaps_file: Path, service: str, budget: float, site_size: float,
     table = _allocation.read_gaps(gaps_file)
     costs = _allocation.read_costs(cost_file) if cost_file is not None else None
     return _allocation.allocate_from_gaps(table, service, budget, site_size, costs)
+
+
+def _csv(path: Path) -> pd.DataFrame:
+    if not Path(path).exists():
+        raise InputError("文件不存在", file=str(path))
+    return pd.read_csv(path, dtype={"id": str})
+
+
+def cover(points: Path, candidates: Path, radius_m: float, budget: float, *,
+          db: Path | None = None, facility: str = "elderly_day_care",
+          as_of: dt.date | None = None) -> _coverage.CoveragePlan:
+    """The maximal-covering choice of candidate sites; open facilities of type ``facility``
+    with coordinates in the store's inventory count as covering already."""
+    existing = None
+    if db is not None:
+        with registry_at(db) as registry:
+            inv = _facilities.inventory(registry)
+            when = as_of or registry.data_through() or registry.jurisdiction().census_date
+        live = _facilities.open_on(inv, when)
+        if not live.empty:
+            existing = live[(live["type"] == facility) & live["longitude"].notna()]
+    return _coverage.maximal_cover(_csv(points), _csv(candidates), radius_m, budget, existing)

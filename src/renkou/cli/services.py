@@ -111,5 +111,26 @@ def allocate_command(
                f"{result.budget:g}；已写入 {out}")
 
 
+@app.command("cover")
+def cover_command(
+    points: Path = typer.Option(..., "--points",
+                                help="需求点 CSV：id, longitude, latitude, demand"),
+    candidates: Path = typer.Option(..., "--candidates",
+                                    help="候选点 CSV：id, longitude, latitude[, cost]"),
+    radius: float = typer.Option(1000.0, "--radius", help="服务半径（米），15分钟步行约1000米"),
+    budget: float = typer.Option(..., "--budget", help="新增处数，或候选点有 cost 列时的金额"),
+    out: Path = typer.Option(..., "--out", help="输出 CSV：候选点是否选中"),
+    db: Path | None = typer.Option(None, "--db",
+                                   help="数据库（其设施清单中有坐标的设施视为已覆盖）"),
+    facility: str = typer.Option("elderly_day_care", "--facility", help="已有设施的类型"),
+) -> None:
+    """覆盖选址模型：在预算内选择候选点，使服务半径内覆盖的需求最大（精确求解）。"""
+    plan = svc.cover(points, candidates, radius, budget, db=db, facility=facility)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    plan.sites.to_csv(out, index=False, encoding="utf-8")
+    typer.echo(f"覆盖需求 {plan.covered_before:,.0f} → {plan.covered_after:,.0f}（共 "
+               f"{plan.total:,.0f}），选中 {int(plan.sites['chosen'].sum())} 处；已写入 {out}")
+
+
 def register(root: typer.Typer) -> None:
     root.add_typer(app, name="services")

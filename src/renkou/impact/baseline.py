@@ -69,7 +69,10 @@ def baseline(registry: Registry, as_of: dt.date, end_year: int, level: str | Non
              caliber: str = "resident") -> ProjectionResult:
     """The baseline run of the jurisdiction's areas (at ``level``, default their own)."""
     jurisdiction = registry.jurisdiction()
-    areas = area_codes(jurisdiction, level or jurisdiction.area_level)
+    lvl = level or jurisdiction.area_level
+    present = () if lvl == jurisdiction.area_level else registry.caliber(
+        as_of, caliber, level=lvl, by=("region",))["region"].astype(str).tolist()
+    areas = area_codes(jurisdiction, lvl, present)
     base = base_year_of(as_of)
     if end_year <= base:
         raise InputError(f"预测终止年 {end_year} 须晚于基年 {base}")

@@ -147,6 +147,18 @@ def _blank(v: Any) -> bool:
     return v is None or (isinstance(v, str) and not v.strip())
 
 
+def _street_of(code: str, jurisdiction: Jurisdiction) -> bool:
+    """A 9-digit code inside the jurisdiction: one of the 街镇 the gazetteer lists for its
+    district, or (where the gazetteer lists none) any code under one of its districts."""
+    if not jurisdiction.contains(code):
+        return False
+    gaz = gazetteer()
+    listed = [r.code for r in gaz.children(code[:6]) if r.level == "street"]
+    if listed:
+        return code in listed
+    return code[:6] in jurisdiction.area_codes or code[:6] == jurisdiction.code
+
+
 def check_row(cells: Mapping[str, Any], jurisdiction: Jurisdiction
               ) -> tuple[dict[str, Any] | None, tuple[str, str] | None]:
     """A row's stored values, or (column, reason) of its first problem."""
@@ -160,10 +172,9 @@ def check_row(cells: Mapping[str, Any], jurisdiction: Jurisdiction
     street = str(cells["街镇代码"]).strip()
     if street.endswith(".0"):
         street = street[:-2]
-    region = gazetteer().regions.get(street)
     if len(street) != 9 or not street.isdigit():
         return None, ("街镇代码", f"“{street}”不是9位街镇代码")
-    if not jurisdiction.contains(street) or region is None or region.level != "street":
+    if not _street_of(street, jurisdiction):
         return None, ("街镇代码", f"“{street}”不是{jurisdiction.name}的街镇")
     try:
         capacity = _number(cells["容量"])

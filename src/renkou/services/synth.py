@@ -6,6 +6,7 @@ both shortages and surpluses. Deterministic for a seed; no coordinates (none are
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
@@ -23,26 +24,30 @@ SYNTH_FILE = "示范数据（合成）"
 PRESENCE = 0.85
 
 
-def streets_of(jurisdiction: Jurisdiction) -> list[str]:
-    """The 街镇 codes of the jurisdiction (its areas, or the streets of its districts)."""
+def streets_of(jurisdiction: Jurisdiction, present: Iterable[str] = ()) -> list[str]:
+    """The 街镇 codes of the jurisdiction: its areas, or the streets of its districts the
+    gazetteer knows together with the 9-digit codes ``present`` in a store that lie in one
+    of its areas."""
     if jurisdiction.area_level == "street":
         return list(jurisdiction.area_codes)
     gaz = gazetteer()
-    return [s.code for a in jurisdiction.areas for s in gaz.children(a.code)
-            if s.level == "street"]
+    known = {s.code for a in jurisdiction.areas for s in gaz.children(a.code)
+             if s.level == "street"}
+    areas = set(jurisdiction.area_codes)
+    known |= {c for c in present if len(c) == 9 and c.isdigit() and c[:6] in areas}
+    return sorted(known)
 
 
 def synth_rows(registry: Registry, norms: NormsLibrary, seed: int, as_of: dt.date
                ) -> list[dict[str, Any]]:
     """Inventory rows (the stored columns but the import stamp)."""
-    jurisdiction = registry.jurisdiction()
     ages = age_table(registry, as_of, "resident", "street")
     rng = np.random.default_rng(seed)
     rows: list[dict[str, Any]] = []
     opened = dt.date(as_of.year - 5, 1, 1)
     by_type = {n.facility_type: n for n in norms.area_norms(as_of)
                if n.kind != "coverage" and n.kind != "share_of"}
-    for street in streets_of(jurisdiction):
+    for street in ages:
         pop = ages.get(street, np.zeros(1))
         beds = 0.0
         for key, ft in FACILITY_TYPES.items():
