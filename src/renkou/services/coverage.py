@@ -96,11 +96,11 @@ def maximal_cover(points: pd.DataFrame, candidates: pd.DataFrame, radius_m: floa
     demand = points["demand"].to_numpy(float)
     cover = distances(candidates["longitude"].to_numpy(float),
                       candidates["latitude"].to_numpy(float), lon, lat) <= radius_m
-    already = np.zeros(len(points), dtype=bool)
+    already: np.ndarray = np.zeros(len(points), dtype=bool)
     if existing is not None and not existing.empty:
-        already = (distances(existing["longitude"].to_numpy(float),
-                             existing["latitude"].to_numpy(float), lon, lat)
-                   <= radius_m).any(axis=0)
+        near = distances(existing["longitude"].to_numpy(float),
+                         existing["latitude"].to_numpy(float), lon, lat) <= radius_m
+        already = np.asarray(near.any(axis=0), dtype=bool)
     costs = (candidates["cost"].to_numpy(float) if "cost" in candidates.columns
              else np.ones(len(candidates)))
     x = solve_cover(cover, demand, costs, budget, already)
