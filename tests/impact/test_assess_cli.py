@@ -73,9 +73,16 @@ def test_new_area_obligation_and_risk_grades(city: Path) -> None:
     assert set(result.risks["measure"]) == {"population", "dependency_old", "service_gap"}
 
 
-def test_a_decision_of_another_jurisdiction_is_refused(city: Path) -> None:
-    with pytest.raises(InputError, match="决策文件属于辖区 xiqing"):
-        app_impact.assess_decision(city, app_impact.example_decision("xiqing-nanzhan"))
+def test_a_decision_outside_the_stores_jurisdiction_is_refused(district_store: Path,
+                                                              city: Path) -> None:
+    with pytest.raises(InputError, match="决策文件属于天津市，不在数据库的辖区天津市西青区内"):
+        app_impact.assess_decision(district_store,
+                                   app_impact.example_decision("tianjin-three-child"))
+    # a district's decision runs on its city's store, the district as one of its areas
+    result = app_impact.assess_decision(city, app_impact.example_decision("xiqing-nanzhan"),
+                                        subsidies=False)
+    assert result.value(2035, "120111", "arrivals", "scenario") == pytest.approx(20_000)
+    assert result.value(2030, "120101", "population") == pytest.approx(0.0)
 
 
 def test_gaps_of_a_projection_year_use_the_baseline(district_store: Path) -> None:

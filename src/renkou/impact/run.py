@@ -27,7 +27,7 @@ from renkou.impact.decision import Arrivals, Decision
 from renkou.impact.indicators import indicator_frame
 from renkou.impact.risk import risk_grades
 from renkou.impact.shocks import apply_shocks
-from renkou.jurisdictions import Jurisdiction
+from renkou.jurisdictions import Jurisdiction, get_jurisdiction
 from renkou.registry import Registry
 from renkou.services import facilities as fac
 from renkou.services.gaps import coverage_shares
@@ -176,10 +176,12 @@ def assess(registry: Registry, decision: Decision, norms: NormsLibrary, *,
     down-scaled synthetic store's population, migrants and facilities to the jurisdiction's
     size so that the decision's persons are compared with a population of the right size."""
     jurisdiction = registry.jurisdiction()
-    if decision.jurisdiction and decision.jurisdiction not in (jurisdiction.key,
-                                                               jurisdiction.code):
-        raise InputError(f"决策文件属于辖区 {decision.jurisdiction}，而数据库属于"
-                         f"{jurisdiction.name}", file=decision.source or None)
+    if decision.jurisdiction:
+        # A district's decision may be assessed on its city's store (the city contains it).
+        own = get_jurisdiction(decision.jurisdiction)
+        if not jurisdiction.contains(own.code):
+            raise InputError(f"决策文件属于{own.name}，不在数据库的辖区{jurisdiction.name}内",
+                             file=decision.source or None)
     base_year = base_year_of(decision.as_of)
     inputs = scaled(baseline_inputs(registry, list(jurisdiction.area_codes), base_year,
                                     decision.horizon, decision.caliber), scale)
