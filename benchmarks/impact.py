@@ -51,6 +51,9 @@ def main() -> None:
             db, args.persons, 1, jurisdiction=str(decision.jurisdiction)))
     else:
         shutil.copy(args.db, db)
+        keys = args.db.with_name(args.db.name + ".keys")
+        if keys.exists():
+            shutil.copy(keys, db.with_name(db.name + ".keys"))
     timed("synthetic inventory", lambda: svc.synth_facilities(db, seed=1))
     result = timed(f"assess {args.example}, with subsidies",
                    lambda: app_impact.assess_decision(db, decision))

@@ -49,8 +49,11 @@ def main() -> None:
 
         timed(f"build store, {args.persons:,} persons", lambda: build_demo_store(
             db, args.persons, 1, jurisdiction=args.jurisdiction))
-    else:
-        shutil.copy(args.db, db)  # the inventory is written into a copy
+    else:  # the inventory is written into a copy
+        shutil.copy(args.db, db)
+        keys = args.db.with_name(args.db.name + ".keys")
+        if keys.exists():
+            shutil.copy(keys, db.with_name(db.name + ".keys"))
     timed("synthetic inventory", lambda: svc.synth_facilities(db, seed=1))
     street = timed("gaps, street level", lambda: svc.gaps(db, level="street"))
     timed("gaps, district level", lambda: svc.gaps(db, level="district"))

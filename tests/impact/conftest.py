@@ -28,8 +28,25 @@ def city_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return db
 
 
+def copy_store(src: Path, dst: Path) -> Path:
+    """A copy of a store with its key file (``<store>.keys``) when it has one."""
+    shutil.copy(src, dst)
+    keys = src.with_name(src.name + ".keys")
+    if keys.exists():
+        shutil.copy(keys, dst.with_name(dst.name + ".keys"))
+    return dst
+
+
 @pytest.fixture
 def writable(tmp_path: Path, district_store: Path) -> Path:
-    db = tmp_path / "store.duckdb"
-    shutil.copy(district_store, db)
+    return copy_store(district_store, tmp_path / "store.duckdb")
+
+
+@pytest.fixture(scope="session")
+def city(tmp_path_factory: pytest.TempPathFactory, city_store: Path) -> Path:
+    """A copy of the city store with a synthetic facility inventory."""
+    from renkou.app import services as svc
+
+    db = copy_store(city_store, tmp_path_factory.mktemp("impact-city") / "city.duckdb")
+    svc.synth_facilities(db, seed=2)
     return db

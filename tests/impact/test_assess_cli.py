@@ -4,7 +4,6 @@ new-area obligation and the jurisdiction check; gaps --year from the same baseli
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 from pathlib import Path
 
 import docx
@@ -22,14 +21,6 @@ pytestmark = pytest.mark.slow
 REQUIRED = {"population", "pop_0_2", "pop_3_5", "pop_6_14", "pop_15_59", "pop_15_64",
             "pop_60p", "pop_65p", "pop_80p", "births", "deaths", "dependency_total",
             "dependency_old"}
-
-
-@pytest.fixture(scope="module")
-def city(tmp_path_factory: pytest.TempPathFactory, city_store: Path) -> Path:
-    db = tmp_path_factory.mktemp("impact-city") / "city.duckdb"
-    shutil.copy(city_store, db)
-    svc.synth_facilities(db, seed=2)
-    return db
 
 
 def test_cli_writes_the_table_and_the_report(city: Path, tmp_path: Path) -> None:

@@ -28,8 +28,15 @@ def city_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return db
 
 
+def copy_store(src: Path, dst: Path) -> Path:
+    """A copy of a store with its key file (``<store>.keys``) when it has one."""
+    shutil.copy(src, dst)
+    keys = src.with_name(src.name + ".keys")
+    if keys.exists():
+        shutil.copy(keys, dst.with_name(dst.name + ".keys"))
+    return dst
+
+
 @pytest.fixture
 def writable(tmp_path: Path, district_store: Path) -> Path:
-    db = tmp_path / "store.duckdb"
-    shutil.copy(district_store, db)
-    return db
+    return copy_store(district_store, tmp_path / "store.duckdb")
