@@ -186,3 +186,23 @@ class Registry:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    # -- plan indicators read from the records ------------------------------------------------
+    def permit_holding(self, as_of: date, areas: tuple[str, ...]) -> dict[str, int]:
+        """外来人口 (residents without hukou in the jurisdiction) and valid 居住证 holders
+        among them at ``as_of`` in the area given by division-code prefixes:
+        ``{"outsiders": n, "holders": m}``."""
+        from renkou.registry.indicator_queries import permit_holding_sql
+
+        row = self.store.rows(permit_holding_sql(as_of, areas))[0]
+        return {"outsiders": int(row[0] or 0), "holders": int(row[1] or 0)}
+
+    def jobs_housing(self, as_of: date, areas: tuple[str, ...]) -> dict[str, int]:
+        """Employed people of the area by workplace and residence at ``as_of``:
+        ``{"workers", "local", "employed_residents"}``
+        (:func:`renkou.registry.indicator_queries.jobs_housing_sql`)."""
+        from renkou.registry.indicator_queries import jobs_housing_sql
+
+        row = self.store.rows(jobs_housing_sql(as_of, areas))[0]
+        return {"workers": int(row[0] or 0), "local": int(row[1] or 0),
+                "employed_residents": int(row[2] or 0)}
