@@ -48,6 +48,11 @@ from renkou.plans.formulas.migration import (
     net_migration,
 )
 from renkou.plans.formulas.protocol import Compute, FormulaContext, IndicatorData, year_end
+from renkou.plans.formulas.records import (
+    jobs_housing_balance,
+    jobs_housing_balance_residents,
+    permit_holding_rate,
+)
 
 
 @dataclass(frozen=True)
@@ -166,6 +171,16 @@ FORMULAS: dict[str, Formula] = {
     "childcare_places_per_1000": Formula("每千人口拥有3岁以下婴幼儿托位数", "个",
                                          "托位数÷常住人口×1000", childcare_per_1000,
                                          needs=("childcare_places",)),
+    "permit_holding_rate": Formula("外来人口居住证持有率", "%",
+                                   "持有效居住证的外来人口÷外来人口（户籍不在本辖区的常住人口）×100",
+                                   permit_holding_rate),
+    "jobs_housing_balance": Formula("职住平衡率（就业地口径）", "%",
+                                    "在本地区就业且常住本地区的人数÷在本地区就业的人数×100",
+                                    jobs_housing_balance),
+    "jobs_housing_balance_residents": Formula(
+        "职住平衡率（居住地口径）", "%",
+        "常住本地区且在本地区就业的人数÷本地区常住就业人口（就业地可确定者）×100",
+        jobs_housing_balance_residents),
 }
 
 # Names other engineers' plan files may use for the same formulas.

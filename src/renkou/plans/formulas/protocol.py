@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 import numpy as np
 
@@ -65,6 +65,24 @@ class IndicatorData(Protocol):
     def flows(self, year: int, area: str) -> Mapping[str, float]:
         """Moves across the area's boundary in the year by kind (hukou_in, hukou_out,
         residence_arrival, residence_departure); moves within the area are not counted."""
+        ...
+
+
+@runtime_checkable
+class RecordData(Protocol):
+    """What the record-based indicators (居住证持有率, 职住平衡率) read besides
+    :class:`IndicatorData`: counts of one area at a date. A data source without these
+    methods has no such values (the formulas say so)."""
+
+    def permit_holding(self, as_of: dt.date, area: str) -> Mapping[str, float]:
+        """``outsiders``: residents without hukou in the jurisdiction; ``holders``: those
+        of them holding a valid 居住证."""
+        ...
+
+    def jobs_housing(self, as_of: dt.date, area: str) -> Mapping[str, float]:
+        """``workers``: employed whose workplace is in the area; ``local``: of these, its
+        residents; ``employed_residents``: its employed residents whose workplace is known
+        at the area's level."""
         ...
 
 

@@ -92,11 +92,12 @@ def _sex_age_array(df: pd.DataFrame, age_col: str = "age") -> FloatArray:
 
 
 class RegistryData:
-    """:class:`renkou.plans.formulas.IndicatorData` over a Registry."""
+    """:class:`renkou.plans.formulas.IndicatorData` (and ``RecordData``) over a Registry."""
 
     def __init__(self, registry: Registry) -> None:
         self.registry = registry
         self._cache: dict[tuple[Any, ...], pd.DataFrame] = {}
+        self._records_cache: dict[tuple[str, dt.date, str], dict[str, float]] = {}
         self.through = registry.data_through()
         self.jurisdiction = registry.jurisdiction()
 
@@ -216,3 +217,32 @@ class RegistryData:
         if df.empty:
             return {}
         return {str(k): float(v) for k, v in df.groupby("kind")["value"].sum().items()}
+
+    # -- record-based indicators (RecordData) ----------------------------------------------
+    def _prefixes(self, area: str) -> tuple[str, ...]:
+        """The area as division-code prefixes: the jurisdiction's own prefix for the whole
+        of it, the members of a group, else the code itself."""
+        level = area_level(area, self.jurisdiction)
+        if level == "whole":
+            return (self.jurisdiction.prefix,) if area == self.jurisdiction.code else (area[:2],)
+        if level == "group":
+            return group_members(area, self.jurisdiction)
+        return (area,)
+
+    def _records(self, method: str, as_of: dt.date, area: str) -> Mapping[str, float]:
+        if self.through is not None and as_of > self.through:
+            raise InputError(f"库内数据截至{self.through:%Y年%m月%d日}，"
+                             f"{as_of:%Y年%m月%d日}的数值无法计算")
+        key = (method, as_of, area)
+        if key not in self._records_cache:
+            prefixes = self._prefixes(area)
+            counts = (self.registry.permit_holding(as_of, prefixes) if method == "permits"
+                      else self.registry.jobs_housing(as_of, prefixes))
+            self._records_cache[key] = {k: float(v) for k, v in counts.items()}
+        return self._records_cache[key]
+
+    def permit_holding(self, as_of: dt.date, area: str) -> Mapping[str, float]:
+        return self._records("permits", as_of, area)
+
+    def jobs_housing(self, as_of: dt.date, area: str) -> Mapping[str, float]:
+        return self._records("jobs", as_of, area)
