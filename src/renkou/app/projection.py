@@ -7,6 +7,7 @@ plan assessment's forward look uses)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -167,3 +168,62 @@ def registry_inputs(registry: Registry, area: str, base_year: int, end_year: int
     from renkou.plans.assessment.projection_bridge import build_inputs
 
     return build_inputs(RegistryData(registry), area, base_year, end_year, window, caliber)
+
+
+@dataclass(frozen=True)
+class RegistryProjection:
+    """A projection built from a registry: where its inputs went and what was assumed."""
+
+    run: ProjectionRun
+    inputs_dir: Path
+    window: tuple[int, ...]
+    jurisdiction: str
+    warnings: tuple[str, ...]
+
+
+ASSUMPTION_NOTES = (
+    "基期人口为数据库在 as_of 的该口径人口（与 renkou registry stats 相同）；"
+    "预测第 y 年的一步为 as_of 之后的一年",
+    "生育：窗口期分母亲年龄出生数 ÷ 妇女人年数，gamma 生育模式（Hoem 等 1981）罚似然拟合，"
+    "先全辖区，再以全辖区为先验拟合各地区；今后保持不变",
+    "死亡：全辖区分性别 Siler 曲线为标准，各地区 Brass 关联 logit 模型（α ~ N(0, 0.3²)，"
+    "β ~ N(1, 0.1²)）罚似然拟合；今后保持不变",
+    "出生性别比：各地区出生数加全辖区比例的 200 例先验",
+    "迁移：登记的迁入、迁出按年龄拟合 Rogers–Castro 模式，净迁移总量与窗口期人口平衡方程"
+    "（人口变化 − 出生 + 死亡）一致；今后保持窗口期年均水平",
+)
+
+
+def run_from_registry(db: Path, out_dir: Path, *, as_of: dt.date, caliber: str = "resident",
+                      level: str = "district", end_year: int, variant: str = "medium",
+                      trajectories: int | None = None, seed: int | None = None
+                      ) -> RegistryProjection:
+    """Build projection inputs from the registry in ``db`` (written to ``out_dir/inputs``,
+    re-runnable with ``renkou project``) and project them into ``out_dir``."""
+    from renkou.app.stores import registry_at
+    from renkou.projection.output import write_input_directory
+    from renkou.projection.registry_inputs import build_registry_inputs, toml_text
+
+    key = resolve_variant(variant)
+    with registry_at(db) as registry:
+        build = build_registry_inputs(registry, as_of, caliber, level, end_year)
+        jurisdiction = registry.jurisdiction()
+    inputs_dir = Path(out_dir) / "inputs"
+    write_input_directory(build.inputs, inputs_dir)
+    settings = {"base_year": build.inputs.base_year, "end_year": build.inputs.end_year,
+                "open_age": build.inputs.open_age,
+                "migration_timing": build.inputs.migration_timing,
+                "a0_rule": build.inputs.a0_rule}
+    registry_table = {"database": Path(db).name, "jurisdiction": jurisdiction.key,
+                      "as_of": as_of.isoformat(), "caliber": caliber, "level": level,
+                      "future": "窗口期的生育、死亡、迁移水平保持不变（中方案）；其他方案和情景路径"
+                                "在其上调整",
+                      "methods": "；".join(ASSUMPTION_NOTES), **build.assumptions}
+    (inputs_dir / "projection.toml").write_text(
+        "# 由人口基础信息库生成的预测输入；[registry] 记录口径、窗口期和各地区的拟合结果\n"
+        + toml_text(settings, {"registry": registry_table}), encoding="utf-8")
+    run = run_projection(inputs_dir, out_dir, variant=key, trajectories=trajectories,
+                         seed=seed)
+    return RegistryProjection(run=run, inputs_dir=inputs_dir, window=build.window,
+                              jurisdiction=jurisdiction.name,
+                              warnings=tuple(build.warnings))

@@ -3,17 +3,26 @@ directory, and ``renkou project-sample`` to write an example input directory."""
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import typer
 
-from renkou.app.projection import ScenarioPaths, run_projection, write_sample
+from renkou.app.projection import (
+    ProjectionRun,
+    ScenarioPaths,
+    run_from_registry,
+    run_projection,
+    write_sample,
+)
 from renkou.demography.variants import VARIANTS
+from renkou.errors import InputError
 
 
 def project_command(
-    input_dir: Path = typer.Argument(..., help="输入目录 / input directory (population.csv, "
-                                     "asfr.csv, mortality.csv, srb.csv, projection.toml …)"),
+    input_dir: Path | None = typer.Argument(
+        None, help="输入目录 / input directory (population.csv, asfr.csv, mortality.csv, "
+        "srb.csv, projection.toml …)；与 --from-db 二选一"),
     out: Path = typer.Option(..., "--out", help="输出目录 / output directory"),
     variant: str = typer.Option("medium", "--variant",
                                 help="方案 / variant: " + " | ".join(VARIANTS)),
@@ -31,6 +40,13 @@ def project_command(
         None, "--migration-path", help="净迁移总量路径文件（year,region,value），按输入的年龄性别"
         "结构分配，无结构时用 Rogers–Castro 模式 / net-migration totals path file "
         "(year,region,value), split by the input's age–sex pattern or a Rogers–Castro profile"),
+    from_db: Path | None = typer.Option(
+        None, "--from-db", help="从人口基础信息库生成输入（写到 OUT/inputs/，可编辑后用 renkou "
+        "project OUT/inputs 重跑）/ build the inputs from a registry store"),
+    as_of: str | None = typer.Option(None, "--as-of", help="基期 YYYY-MM-DD（与 --from-db 一起）"),
+    caliber: str = typer.Option("resident", "--caliber", help="resident|hukou（与 --from-db）"),
+    level: str = typer.Option("district", "--level", help="district|street（与 --from-db）"),
+    to: int | None = typer.Option(None, "--to", help="预测终年（与 --from-db）/ end year"),
 ) -> None:
     """队列要素法人口预测：读取输入目录，写出分年龄人口、出生、死亡和汇总指标。
 
@@ -40,9 +56,41 @@ def project_command(
     Cohort-component projection; see docs/methods.md for the conventions. Scenario paths
     (--tfr-path, --e0-path, --migration-path) replace the given years on top of --variant:
     linear between given years, the last value held after them, the variant's values before
-    the first."""
+    the first.
+
+    --from-db FILE --as-of DATE --to YEAR [--caliber resident|hukou] [--level district|street]:
+    inputs from the registry (base population = registry stats at DATE; fertility, mortality
+    and migration of the last three years, smoothed; see OUT/inputs/projection.toml)."""
+    if from_db is not None:
+        if input_dir is not None:
+            raise InputError("输入目录与 --from-db 只能二选一")
+        if as_of is None or to is None:
+            raise InputError("--from-db 需要 --as-of 和 --to")
+        if tfr_path or e0_path or migration_path:
+            raise InputError("情景路径请在生成的输入目录上使用：renkou project OUT/inputs …")
+        try:
+            date = dt.date.fromisoformat(as_of)
+        except ValueError:
+            raise InputError(f"日期格式应为 YYYY-MM-DD：{as_of}", column="--as-of") from None
+        built = run_from_registry(from_db, out, as_of=date, caliber=caliber, level=level,
+                                  end_year=to, variant=variant, trajectories=trajectories,
+                                  seed=seed)
+        for message in built.warnings:
+            typer.echo(f"警告：{message}", err=True)
+        window = f"{built.window[0]}–{built.window[-1]}"
+        what = "常住" if caliber == "resident" else "户籍"
+        typer.echo(f"输入来自 {from_db.name}（{built.jurisdiction}，{date} 的{what}人口，"
+                   f"生育死亡迁移取 {window} 年）：已写入 {built.inputs_dir}")
+        _report(built.run)
+        return
+    if input_dir is None:
+        raise InputError("请给出输入目录，或用 --from-db 从数据库生成输入")
     run = run_projection(input_dir, out, variant=variant, trajectories=trajectories, seed=seed,
                          scenario=ScenarioPaths(tfr_path, e0_path, migration_path))
+    _report(run)
+
+
+def _report(run: ProjectionRun) -> None:
     for message in run.warnings:
         typer.echo(f"警告：{message}", err=True)
     if run.seed_drawn:

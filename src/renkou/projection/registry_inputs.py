@@ -1,0 +1,264 @@
+"""Projection inputs built from a registry (从人口基础信息库生成预测输入).
+
+For a reference date D, a caliber (resident 常住 or hukou 户籍) and a level (district or
+street) of the store's jurisdiction:
+
+* **base population** — the caliber's counts at D by area, sex and single age (100 = 100+),
+  exactly what ``renkou registry stats`` gives for the same date, caliber and level;
+* **window** — the last three full calendar years ending at D (D a 31 December) or before it,
+  shortened when the registry does not reach back that far;
+* **fertility, mortality, sex ratio at birth** — the window's births by mother's age, deaths
+  by sex and age and births by sex, over the person-years of the window (mean of the
+  populations at consecutive year ends), smoothed by :mod:`renkou.demography.smoothing`;
+* **net migration** — the registry's gross arrivals and departures (居住登记 for residents,
+  户籍迁入/迁出 for hukou) give Rogers–Castro age profiles and gross sizes; their difference
+  is reconciled to the balancing equation of the window (population change − births +
+  deaths) so that the projection continues the registry's own trend.
+
+The rates are held constant over the projection (the medium variant); the other variants
+and scenario paths of ``renkou project`` apply on top of them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from renkou.demography.lifetable import complete_columns, life_expectancy_at_birth
+from renkou.demography.projection import FERTILE_AGE_MAX, FERTILE_AGE_MIN, ProjectionInputs
+from renkou.demography.smoothing import (
+    DEFAULT_SRB,
+    FertilityFit,
+    fit_brass,
+    fit_fertility,
+    fit_siler,
+    migration_profile,
+    reconciled_net_migration,
+    smoothed_srb,
+)
+from renkou.errors import InputError
+from renkou.registry import Registry
+from renkou.types import OPEN_AGE, FloatArray
+
+LEVELS = ("district", "street")
+CALIBERS = ("resident", "hukou")
+WINDOW = 3
+FLOWS = {"resident": ("residence_arrival", "residence_departure"),
+         "hukou": ("hukou_in", "hukou_out")}
+SEXES = ("male", "female")
+NAGES = OPEN_AGE + 1
+
+
+@dataclass
+class RegistryBuild:
+    """Inputs built from a registry, and what was assumed and measured on the way."""
+
+    inputs: ProjectionInputs
+    window: tuple[int, ...]
+    assumptions: dict[str, Any] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+
+def _array(df: pd.DataFrame, regions: list[str], *, age: str | None = "age",
+           sexed: bool = True) -> FloatArray:
+    """(R[, 2][, A]) counts from a registry frame (rows of other areas ignored)."""
+    shape = (len(regions),) + ((2,) if sexed else ()) + ((NAGES,) if age else ())
+    out = np.zeros(shape)
+    if df.empty:
+        return out
+    index = {c: i for i, c in enumerate(regions)}
+    keep = df["region"].astype(str).isin(index)
+    if age:
+        keep &= df[age].notna()
+    d = df[keep]
+    idx = [d["region"].astype(str).map(index).to_numpy()]
+    if sexed:
+        idx.append(d["sex"].map({"male": 0, "female": 1}).to_numpy())
+    if age:
+        idx.append(np.minimum(d[age].astype(int).to_numpy(), OPEN_AGE))
+    np.add.at(out, tuple(idx), d["value"].astype(float).to_numpy())
+    return out
+
+
+def window_years(as_of: dt.date, window: int = WINDOW) -> tuple[int, ...]:
+    last = as_of.year if (as_of.month, as_of.day) == (12, 31) else as_of.year - 1
+    return tuple(range(last - window + 1, last + 1))
+
+
+def _year_end(year: int) -> dt.date:
+    return dt.date(year, 12, 31)
+
+
+def _check(registry: Registry, as_of: dt.date, caliber: str, level: str, end_year: int
+           ) -> None:
+    if caliber not in CALIBERS:
+        raise InputError(f"--caliber 应为 {' / '.join(CALIBERS)}，而不是 {caliber!r}",
+                         column="--caliber")
+    if level not in LEVELS:
+        raise InputError(f"--level 应为 {' / '.join(LEVELS)}，而不是 {level!r}",
+                         column="--level")
+    through = registry.data_through()
+    if through is None:
+        raise InputError("数据库中没有数据")
+    if as_of > through:
+        raise InputError(f"库内数据截至{through:%Y年%m月%d日}，不能以"
+                         f"{as_of:%Y年%m月%d日}为基期", column="--as-of")
+    if end_year <= as_of.year:
+        raise InputError(f"预测终年 {end_year} 须晚于基期年份 {as_of.year}", column="--to")
+
+
+def build_registry_inputs(registry: Registry, as_of: dt.date, caliber: str, level: str,
+                          end_year: int) -> RegistryBuild:
+    """Projection inputs (base year = the year of ``as_of``) from the registry."""
+    _check(registry, as_of, caliber, level, end_year)
+    warnings: list[str] = []
+    base_df = registry.caliber(as_of, caliber, level=level)
+    regions = sorted(set(base_df["region"].astype(str)))
+    if not regions:
+        raise InputError(f"{as_of} 没有{_zh(caliber)}数据")
+    base = _array(base_df, regions)
+    years = list(window_years(as_of))
+    ends = {y: _array(registry.caliber(_year_end(y), caliber, level=level), regions)
+            for y in [years[0] - 1, *years]}
+    total = base.sum()
+    # A year whose start the registry does not cover would read as a boom of arrivals.
+    while years and ends[years[0] - 1].sum() < 0.5 * total:
+        warnings.append(f"库内 {years[0] - 1} 年末{_zh(caliber)}不足，窗口期从 "
+                        f"{years[0] + 1} 年起")
+        years.pop(0)
+    if not years:
+        raise InputError(f"库内数据不足一个完整年份，无法估计 {as_of} 前的生育、死亡和迁移")
+    start, stop = dt.date(years[0], 1, 1), _year_end(years[-1])
+    flow = "all" if caliber == "resident" else "hukou"
+    births = registry.births(start, stop, level=level, caliber=flow)
+    deaths = _array(registry.deaths(start, stop, level=level, caliber=flow), regions)
+    moves = registry.flows(start, stop, level=level)
+    exposure = sum((ends[y - 1] + ends[y]) / 2.0 for y in years)
+    assert isinstance(exposure, np.ndarray)
+    b_age = _array(births, regions, age="mother_age", sexed=False)
+    b_sex = _array(births, regions, age=None)
+    n_years = len(years)
+    fert, fert_notes, whole_fert = _fertility(b_age, exposure[:, 1])
+    mx, mort_notes, standard = _mortality(deaths, exposure, b_sex)
+    srb_j = float(b_sex[:, 0].sum() / b_sex[:, 1].sum()) if b_sex[:, 1].sum() > 0 else DEFAULT_SRB
+    srb = smoothed_srb(b_sex[:, 0], b_sex[:, 1], srb_j)
+    arrive, depart = FLOWS[caliber]
+    a_counts = _array(moves[moves["flow"] == arrive], regions)
+    d_counts = _array(moves[moves["flow"] == depart], regions)
+    residual = (ends[years[-1]] - ends[years[0] - 1]).sum(axis=2) - b_sex + deaths.sum(axis=2)
+    pin = migration_profile(a_counts.sum(axis=(0, 1)))
+    pout = migration_profile(d_counts.sum(axis=(0, 1)))
+    net = reconciled_net_migration(a_counts.sum(axis=2) / n_years, d_counts.sum(axis=2) / n_years,
+                                   pin, pout, residual / n_years)
+    steps = end_year - as_of.year
+    r = len(regions)
+    inputs = ProjectionInputs(
+        base_year=as_of.year, end_year=end_year, population=base,
+        asfr=np.broadcast_to(fert, (steps, r, fert.shape[-1])).copy(),
+        mx=np.broadcast_to(mx, (steps, r, 2, NAGES)).copy(),
+        srb=np.broadcast_to(srb, (steps, r)).copy(),
+        net_migration=np.broadcast_to(net, (steps, r, 2, NAGES)).copy(),
+        region_codes=tuple(regions))
+    assumptions: dict[str, Any] = {
+        "window": f"{years[0]}–{years[-1]}",
+        "tfr_jurisdiction": round(whole_fert.tfr, 4),
+        "mean_age_at_childbearing_jurisdiction": round(whole_fert.mean_age, 2),
+        **{f"e0_{sex}_standard": round(float(life_expectancy_at_birth(
+            standard[s], sex=sex)), 2) for s, sex in enumerate(SEXES)},  # type: ignore[arg-type]
+        "srb_jurisdiction": round(srb_j, 4),
+        "net_migration_per_year": round(float(net.sum()), 2),
+        "areas": {code: {
+            "births": float(b_sex[i].sum()), "deaths": float(deaths[i].sum()),
+            "tfr": round(float(fert[i].sum()), 4),
+            "srb": round(float(srb[i]), 4),
+            "net_migration_per_year": round(float(net[i].sum()), 2),
+            "flow_net_per_year": round(float((a_counts[i].sum() - d_counts[i].sum()) / n_years),
+                                       2),
+            **fert_notes[i], **mort_notes[i]} for i, code in enumerate(regions)},
+    }
+    return RegistryBuild(inputs=inputs, window=tuple(years), assumptions=assumptions,
+                         warnings=warnings)
+
+
+def _zh(caliber: str) -> str:
+    return "常住人口" if caliber == "resident" else "户籍人口"
+
+
+def _fertility(births_by_age: FloatArray, women: FloatArray
+               ) -> tuple[FloatArray, list[dict[str, float]], FertilityFit]:
+    """ASFR (R, 35) by the gamma model: the jurisdiction first, then each area relative to
+    it. Births to mothers under 15 count at 15, over 49 at 49."""
+    lo, hi = FERTILE_AGE_MIN, FERTILE_AGE_MAX
+    b = births_by_age[:, lo:hi + 1].copy()
+    b[:, 0] += births_by_age[:, :lo].sum(axis=1)
+    b[:, -1] += births_by_age[:, hi + 1:].sum(axis=1)
+    w = women[:, lo:hi + 1]
+    if b.sum() <= 0:
+        raise InputError("窗口期内没有出生记录，无法估计生育率")
+    whole = fit_fertility(b.sum(axis=0), w.sum(axis=0))
+    rows, notes = [], []
+    for i in range(b.shape[0]):
+        fit = fit_fertility(b[i], w[i], prior=whole)
+        rows.append(fit.asfr())
+        with np.errstate(divide="ignore", invalid="ignore"):
+            observed = float(np.sum(np.where(w[i] > 0, b[i] / w[i], 0.0)))
+        notes.append({"tfr_observed": round(observed, 4),
+                      "mean_age_at_childbearing": round(fit.mean_age, 2)})
+    return np.array(rows), notes, whole
+
+
+def _mortality(deaths: FloatArray, exposure: FloatArray, births: FloatArray
+               ) -> tuple[FloatArray, list[dict[str, float]], FloatArray]:
+    """mx (R, 2, A): a Siler standard for the jurisdiction by sex, each area a Brass
+    relational transform of it; infant mortality of the fit against deaths under one per
+    birth in the window."""
+    standard = np.stack([fit_siler(deaths[:, s].sum(axis=0), exposure[:, s].sum(axis=0))
+                         for s in range(2)])
+    out = np.empty(deaths.shape)
+    fits = [fit_brass(deaths[:, s], exposure[:, s], standard[s], sex)  # type: ignore[arg-type]
+            for s, sex in enumerate(SEXES)]
+    for s in range(2):
+        out[:, s] = fits[s].mx
+    e0 = np.stack([life_expectancy_at_birth(out[:, s], sex=sex)  # type: ignore[arg-type]
+                   for s, sex in enumerate(SEXES)], axis=1)
+    q0 = complete_columns(out, np.array([False, True])).qx[..., 0]  # (R, 2)
+    notes: list[dict[str, float]] = []
+    for i in range(deaths.shape[0]):
+        note: dict[str, float] = {}
+        for s, sex in enumerate(SEXES):
+            note[f"e0_{sex}"] = round(float(e0[i, s]), 2)
+            note[f"brass_alpha_{sex}"] = round(float(fits[s].alpha[i]), 4)
+            note[f"brass_beta_{sex}"] = round(float(fits[s].beta[i]), 4)
+        b = births[i].sum()
+        weights = births[i] if b > 0 else np.array([DEFAULT_SRB, 1.0])
+        note["imr_model"] = round(float(1000 * np.average(q0[i], weights=weights)), 2)
+        if b > 0:
+            note["imr_observed"] = round(float(1000 * deaths[i, :, 0].sum() / b), 2)
+        notes.append(note)
+    return out, notes, standard
+
+
+def _toml_value(v: Any) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, int | float):
+        return repr(float(v)) if isinstance(v, float) else str(v)
+    return '"' + str(v).replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def toml_text(settings: dict[str, Any], tables: dict[str, dict[str, Any]]) -> str:
+    """TOML for flat ``settings`` and one level of ``tables`` (whose values may be tables
+    of scalars, written as dotted sub-tables)."""
+    lines = [f"{k} = {_toml_value(v)}" for k, v in settings.items()]
+    for name, table in tables.items():
+        scalars = {k: v for k, v in table.items() if not isinstance(v, dict)}
+        lines += ["", f"[{name}]", *(f"{k} = {_toml_value(v)}" for k, v in scalars.items())]
+        for k, v in table.items():
+            if isinstance(v, dict):
+                for sub, values in v.items():
+                    lines += ["", f'[{name}.{k}."{sub}"]',
+                              *(f"{kk} = {_toml_value(vv)}" for kk, vv in values.items())]
+    return "\n".join(lines) + "\n"
