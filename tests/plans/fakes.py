@@ -80,7 +80,8 @@ class FakeData:
 
 class NoEventsRegistry(MemoryTables):
     """The registry queries a stand-in does not fill: no births, deaths, moves, attainment,
-    urban status or separation (empty frames, as a store without such records returns)."""
+    urban status, separation, permits or jobs (empty, as a store without such records
+    returns)."""
 
     def births(self, start: dt.date, end: dt.date, level: str = "district",
                caliber: str = "all") -> pd.DataFrame:
@@ -102,6 +103,12 @@ class NoEventsRegistry(MemoryTables):
 
     def separation(self, as_of: dt.date, level: str = "district") -> pd.DataFrame:
         return pd.DataFrame()
+
+    def permit_holding(self, as_of: dt.date, areas: tuple[str, ...]) -> dict[str, int]:
+        return {"outsiders": 0, "holders": 0}
+
+    def jobs_housing(self, as_of: dt.date, areas: tuple[str, ...]) -> dict[str, int]:
+        return {"workers": 0, "local": 0, "employed_residents": 0}
 
 
 class CensusRegistry(NoEventsRegistry):

@@ -591,8 +591,13 @@ def test_tianjin_binhai_box_goals_and_figures(tj: Plan) -> None:
     for code in ("TJ14-DST-11", "TJ14-DST-12"):
         ind = tj.indicator(code)
         assert [t.comparator for t in ind.targets] == ["increase"], code
-        assert ind.kind == "reported" and "专栏1" in ind.section
-    assert "提高职住平衡率" in tj.indicator("TJ14-DST-11").quote
+        assert "专栏1" in ind.section
+    assert tj.indicator("TJ14-DST-12").kind == "reported"
+    # 职住平衡率 of 滨海新区 (a division) comes from the employment and residence records.
+    jobs = tj.indicator("TJ14-DST-11")
+    assert (jobs.kind, jobs.formula, jobs.area_group) == ("computed", "jobs_housing_balance",
+                                                          "binhai")
+    assert "提高职住平衡率" in jobs.quote
     figs = {f.code: f for f in tj.figures}
     m = re.search(r"招收(\d+)-(\d+)岁的幼儿", text)
     assert m

@@ -235,9 +235,11 @@ class RegistryData:
                              f"{as_of:%Y年%m月%d日}的数值无法计算")
         key = (method, as_of, area)
         if key not in self._records_cache:
-            prefixes = self._prefixes(area)
-            counts = (self.registry.permit_holding(as_of, prefixes) if method == "permits"
-                      else self.registry.jobs_housing(as_of, prefixes))
+            query = getattr(self.registry, "permit_holding" if method == "permits"
+                            else "jobs_housing", None)
+            if query is None:  # a stand-in registry without the records
+                raise InputError("人口基础信息库不提供居住证与就业登记记录，无法计算此指标")
+            counts = query(as_of, self._prefixes(area))
             self._records_cache[key] = {k: float(v) for k, v in counts.items()}
         return self._records_cache[key]
 

@@ -102,4 +102,10 @@ FORMULAS: dict[str, str] = {
     "binhai_share": "滨海新区常住人口占全市比重 (%)",
     "main_urban_share": "主城区常住人口占全市比重 (%)",
     "childcare_places_per_1000": "每千人口3岁以下婴幼儿托位数 (needs a facility count, 个)",
+    "permit_holding_rate": "外来人口居住证持有率 valid permit holders ÷ residents without hukou "
+                           "in the jurisdiction (%)",
+    "jobs_housing_balance": "职住平衡率 of the people working in the area, the share living in "
+                            "it (%)",
+    "jobs_housing_balance_residents": "职住平衡率 of the area's employed residents, the share "
+                                      "working in it (%)",
 }
