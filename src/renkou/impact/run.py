@@ -37,6 +37,9 @@ from renkou.types import FloatArray
 
 log = logging.getLogger(__name__)
 TABLE_COLUMNS = ["year", "region", "indicator", "baseline", "scenario", "difference"]
+# Subsidy rates come from at most this many persons per scheme (a seeded sample).
+SUBSIDY_SAMPLE = 200_000
+SUBSIDY_SEED = 2025
 
 
 @dataclass(frozen=True)
@@ -107,39 +110,49 @@ def subsidy_series(registry: Registry, as_of: dt.date, base: ProjectionResult,
                    ) -> tuple[dict[str, tuple[FloatArray, FloatArray]], list[str]]:
     """caseload_<scheme> and budget_<scheme> (baseline, scenario) arrays (Y+1, R): the
     scheme's caseload on ``as_of`` per resident of its floor age and over, and its annual
-    cost per case, applied to each projected area (a jurisdiction-wide rate)."""
-    from renkou.rules.caseload import floor_age, registry_caseload
+    cost per case, applied to each projected area (a jurisdiction-wide rate). The rules
+    engine runs once per scheme over the registry's hukou population of the floor age (a
+    seeded sample of at most ``SUBSIDY_SAMPLE`` persons, weighted up, on a large store)."""
+    from renkou.rules.caseload import floor_age, load_assumptions, registry_base, scheme_costs
+    from renkou.rules.inputs import completed_years
     from renkou.rules.schemes import get_scheme, scheme_keys
 
     out: dict[str, tuple[FloatArray, FloatArray]] = {}
     warnings: list[str] = []
     jurisdiction = registry.jurisdiction()
+    keys = [k for k in scheme_keys() if get_scheme(k).applies_to(jurisdiction)]
+    if not keys:
+        return out, warnings
+    assumptions = load_assumptions()
+    people, latent = registry_base(registry, as_of, SUBSIDY_SEED, assumptions)
+    ages = completed_years(people.birth_date, as_of)
+    rng = np.random.default_rng(SUBSIDY_SEED)
     pop0 = base.population[0].sum(axis=(0, 1))  # (A,) whole jurisdiction at the base
-    for key in scheme_keys():
-        scheme = get_scheme(key)
-        if not scheme.applies_to(jurisdiction):
-            continue
-        try:
-            costs, _ = registry_caseload(key, registry, as_of)
-        except RenkouError as exc:
-            warnings.append(f"补贴 {scheme.title} 未能计算：{exc}")
-            continue
+    for key in keys:
         floor = floor_age(key)
+        old = np.asarray(ages >= floor)
+        n_old = int(old.sum())
+        if n_old > SUBSIDY_SAMPLE:
+            keep = np.zeros(old.size, dtype=bool)
+            keep[rng.choice(np.nonzero(old)[0], SUBSIDY_SAMPLE, replace=False)] = True
+            old = keep
+        weight = n_old / max(int(old.sum()), 1)
+        try:
+            costs, _ = scheme_costs(key, people.subset(old), latent.subset(old), as_of,
+                                    np.full(int(old.sum()), weight), {}, assumptions)
+        except RenkouError as exc:
+            warnings.append(f"补贴 {get_scheme(key).title} 未能计算：{exc}")
+            continue
         eligible0 = float(pop0[floor:].sum())
         cases = float(costs["caseload"].sum()) * scale
         if eligible0 <= 0 or cases <= 0:
             continue
         per_case = float(costs["annual_cost_total"].sum()) * scale / cases
         rate = cases / eligible0
-        for run, slot in ((base, 0), (scenario, 1)):
-            eligible = run.population.sum(axis=-2)[..., floor:].sum(axis=-1)  # (Y+1, R)
-            c = eligible * rate
-            if slot == 0:
-                out[f"caseload_{key}"] = (c, c)
-                out[f"budget_{key}"] = (c * per_case, c * per_case)
-            else:
-                out[f"caseload_{key}"] = (out[f"caseload_{key}"][0], c)
-                out[f"budget_{key}"] = (out[f"budget_{key}"][0], c * per_case)
+        runs = [run.population.sum(axis=-2)[..., floor:].sum(axis=-1) * rate
+                for run in (base, scenario)]  # (Y+1, R) each
+        out[f"caseload_{key}"] = (runs[0], runs[1])
+        out[f"budget_{key}"] = (runs[0] * per_case, runs[1] * per_case)
     return out, warnings
 
 
