@@ -16,11 +16,12 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from renkou.demography.projection import ProjectionInputs, ProjectionResult, project
-from renkou.demography.stochastic import simulate_indicators
+from renkou.demography.stochastic import StochasticSettings, simulate_indicators
 from renkou.demography.variants import VARIANT_ZH, VARIANTS, apply_variant
 from renkou.errors import InputError
 from renkou.projection import paths
 from renkou.projection.config import ProjectionConfig
+from renkou.projection.history import mortality_pattern
 from renkou.projection.io import load_projection
 from renkou.projection.output import write_outputs
 from renkou.projection.sample import write_sample_inputs
@@ -56,6 +57,7 @@ class ProjectionRun:
     seed: int | None  # the seed of the stochastic run (drawn when none was given)
     seed_drawn: bool = False
     stochastic: dict[str, FloatArray] | None = field(default=None, repr=False)
+    mortality_pattern: str | None = None  # the b(x) of the stochastic mortality deviations
 
     @property
     def variant_name(self) -> str:
@@ -105,12 +107,13 @@ def apply_scenario_paths(inputs: ProjectionInputs, scenario: ScenarioPaths
     return inputs, applied, warnings
 
 
-def stochastic_indicators(inputs: ProjectionInputs, trajectories: int, seed: int
-                          ) -> dict[str, FloatArray]:
+def stochastic_indicators(inputs: ProjectionInputs, trajectories: int, seed: int,
+                          settings: StochasticSettings | None = None) -> dict[str, FloatArray]:
     """Summary indicators (N, Y+1, R) of N stochastic trajectories, projected in chunks so
     that memory stays bounded."""
     try:
-        return simulate_indicators(inputs, trajectories, seed, workers=STOCHASTIC_WORKERS)
+        return simulate_indicators(inputs, trajectories, seed, settings=settings,
+                                   workers=STOCHASTIC_WORKERS)
     except ValueError as exc:
         raise InputError(f"随机预测失败：{exc}") from None
 
@@ -140,16 +143,21 @@ def run_projection(input_dir: Path, out_dir: Path, *, variant: str = "medium",
         raise InputError(f"输入数据不能用于预测：{exc}") from None
     stochastic = None
     drawn = False
+    pattern = None
     if trajectories is not None:
         if seed is None:
             seed = int(np.random.SeedSequence().entropy % (2**31))  # type: ignore[operator]
             drawn = True
-        stochastic = stochastic_indicators(inputs, trajectories, seed)
+        history = mortality_pattern(input_dir, inputs.n_ages)
+        pattern = history.description
+        settings = (StochasticSettings(mortality_bx=history.bx) if history.bx is not None
+                    else None)
+        stochastic = stochastic_indicators(inputs, trajectories, seed, settings)
     written = write_outputs(result, out_dir, stochastic)
     return ProjectionRun(config=loaded.config, variant=key, inputs=inputs, result=result,
                          written=tuple(written), applied=tuple(applied),
                          warnings=tuple(warnings), seed=seed, seed_drawn=drawn,
-                         stochastic=stochastic)
+                         stochastic=stochastic, mortality_pattern=pattern)
 
 
 def write_sample(out_dir: Path, base_year: int = 2020, end_year: int = 2035) -> Path:

@@ -100,6 +100,8 @@ def _report(run: ProjectionRun) -> None:
                f"{run.inputs.n_regions} 个地区，开放年龄组 {run.inputs.open_age}+")
     if run.applied:
         typer.echo("情景路径：" + "；".join(run.applied))
+    if run.mortality_pattern is not None:
+        typer.echo(f"随机预测的死亡率变化年龄模式：{run.mortality_pattern}")
     typer.echo(f"总人口：{cfg.base_year} 年 {run.total_start:,.0f} → {cfg.end_year} 年 "
                f"{run.total_end:,.0f}")
     for p in run.written:
