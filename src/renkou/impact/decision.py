@@ -1,13 +1,13 @@
 """Decision files (重大决策人口影响评估 决策文件): what a decision does to the population, as
 shocks on top of the baseline projection. See ``data/decisions/*.yaml`` for examples::
 
-    name: 南站科技商务区人口导入
-    jurisdiction: xiqing               # optional: the store's jurisdiction must match
+    name: 某商务区人口导入
+    jurisdiction: <key>                # optional: the store's jurisdiction must contain it
     base: {as_of: 2024-12-31, caliber: resident}
     horizon: 2035
     shocks:
       - kind: arrivals                 # people who move in
-        region: "120111"
+        region: "<area code>"          # a district or 街镇 code, or the jurisdiction's
         schedule: {2026: 30000, 2027: 40000}
         age_profile: movers            # or [{age_from, age_to, share}, …]
         sex_ratio: 105                 # optional: males per 100 females (else equal)
@@ -16,12 +16,12 @@ shocks on top of the baseline projection. See ``data/decisions/*.yaml`` for exam
         from_year: 2026
         tfr_change: 0.1
       - kind: relocation               # persons moved between areas in one year
-        from: "120101"
-        to: "120116"
+        from: "<area code>"
+        to: "<area code>"
         persons: 20000
         year: 2027
       - kind: settlement               # 落户: hukou granted to residents
-        region: "120116"
+        region: "<area code>"
         persons_per_year: 10000
         from_year: 2026
 """
