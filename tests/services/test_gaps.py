@@ -115,3 +115,14 @@ def test_district_level_and_hukou_caliber(stocked: Path) -> None:
     assert kids.sum() == pytest.approx(float(h["value"].sum()))
     assert not kids.equals(street[street["service"] == "childcare"].set_index("region")[
         "population"])
+
+
+def test_caliber_contrast_is_the_difference_of_the_two_runs(stocked: Path) -> None:
+    contrast = svc.caliber_contrast(stocked, AS_OF, "street")
+    resident = svc.gaps(stocked, AS_OF, "street").table.set_index(["region", "service"])
+    hukou = svc.gaps(stocked, AS_OF, "street", "hukou").table.set_index(["region", "service"])
+    c = contrast.set_index(["region", "service"])
+    assert (c["resident_demand"] == resident["demand"].reindex(c.index)).all()
+    assert c["misplaced"].to_numpy() == pytest.approx(
+        (hukou["demand"] - resident["demand"]).reindex(c.index).to_numpy())
+    assert c["misplaced"].abs().sum() > 0

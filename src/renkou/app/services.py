@@ -132,3 +132,23 @@ def cover(points: Path, candidates: Path, radius_m: float, budget: float, *,
         if not live.empty:
             existing = live[(live["type"] == facility) & live["longitude"].notna()]
     return _coverage.maximal_cover(_csv(points), _csv(candidates), radius_m, budget, existing)
+
+
+def caliber_contrast(db: Path, as_of: dt.date | None = None, level: str = "street"
+                     ) -> pd.DataFrame:
+    """Demand by area and service on the 常住 (resident) and on the 户籍 (hukou) population,
+    and the capacity a hukou-based allocation would put in the wrong place
+    (``hukou_demand − resident_demand``: positive where it would over-provide, negative where
+    it would leave residents without places). Columns: region, service, resident_demand,
+    hukou_demand, misplaced."""
+    with registry_at(db) as registry:
+        when = as_of or registry.data_through() or registry.jurisdiction().census_date
+        resident = registry_gaps(registry, when, level, "resident").table
+        hukou = registry_gaps(registry, when, level, "hukou").table
+    both = resident[["region", "service", "demand"]].merge(
+        hukou[["region", "service", "demand"]], on=["region", "service"],
+        suffixes=("_resident", "_hukou"), how="outer").fillna(0.0)
+    both = both.rename(columns={"demand_resident": "resident_demand",
+                                "demand_hukou": "hukou_demand"})
+    both["misplaced"] = both["hukou_demand"] - both["resident_demand"]
+    return both[["region", "service", "resident_demand", "hukou_demand", "misplaced"]]
