@@ -64,7 +64,7 @@ class Settings(BaseSettings):
     # delivered file, bytes of an XLSX once decompressed, data rows of one file, characters
     # of one cell (a longer value is quarantined as bad_value).
     max_file_mb: int = Field(default=4096, ge=1)
-    max_xlsx_unzipped_mb: int = Field(default=512, ge=1)
+    max_xlsx_unzipped_mb: int = Field(default=256, ge=1)
     max_rows: int = Field(default=50_000_000, ge=1)
     max_cell_chars: int = Field(default=200, ge=18)
 

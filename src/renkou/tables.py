@@ -1,14 +1,28 @@
 """Reading and writing the tables people hand over (表格读写): CSV in UTF-8 or GB18030,
 XLSX, Parquet. Everything is read as text so that callers validate values themselves and can
-report the exact row and column of a problem."""
+report the exact row and column of a problem.
+
+Reading an XLSX first checks its zip members (:func:`check_xlsx`): a small file can unpack
+to gigabytes, or hold one enormous string, and both would be spent in memory before a single
+row is seen. Writing neutralises text a spreadsheet would run as a formula
+(:func:`safe_cell`) and writes XLSX cells as values, never formulas."""
 
 from __future__ import annotations
 
+import re
+import zipfile
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
 from renkou.errors import InputError
+
+# XLSX limits (defaults of ``Settings.max_xlsx_unzipped_mb``; a text run is what lies between
+# two XML tags, so it bounds every cell).
+XLSX_MAX_UNZIPPED_MB = 256
+XLSX_MAX_TEXT_BYTES = 1 << 20
+_SCAN_CHUNK = 1 << 20
 
 TABLE_SUFFIXES = (".csv", ".xlsx", ".parquet")
 
@@ -38,7 +52,44 @@ def detect_encoding(path: Path) -> str:
         return "gb18030"
 
 
-def read_table(path: Path | str, sheet: str | None = None) -> pd.DataFrame:
+def check_xlsx(path: Path, max_unzipped_mb: int = XLSX_MAX_UNZIPPED_MB,
+               max_text_bytes: int = XLSX_MAX_TEXT_BYTES) -> None:
+    """Refuse an XLSX whose members unpack to more than ``max_unzipped_mb`` (sizes from the
+    zip directory; reading stops at the declared size) or that holds a text run longer than
+    ``max_text_bytes``, scanning the XML in 1 MiB chunks: bounded memory either way."""
+    try:
+        with zipfile.ZipFile(path) as z:
+            infos = z.infolist()
+            total = sum(i.file_size for i in infos)
+            if total > max_unzipped_mb << 20:
+                raise InputError(f"XLSX 解压后 {total >> 20} MB，超过上限 {max_unzipped_mb} MB"
+                                 "（RENKOU_MAX_XLSX_UNZIPPED_MB；大文件请以 CSV 交付）",
+                                 file=path.name)
+            for info in infos:
+                if info.filename.endswith(".xml") and _longest_text(z, info) > max_text_bytes:
+                    raise InputError(f"XLSX 中有超过 {max_text_bytes >> 10} KB 的单元格文本"
+                                     f"（{info.filename}），拒绝读取", file=path.name)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError) as exc:
+        raise InputError(f"不是有效的 XLSX 文件：{exc}", file=path.name) from None
+
+
+def _longest_text(z: zipfile.ZipFile, info: zipfile.ZipInfo) -> int:
+    longest, carry = 0, 0
+    with z.open(info) as fh:
+        while chunk := fh.read(_SCAN_CHUNK):
+            parts = chunk.split(b"<")
+            if len(parts) == 1:
+                carry += len(chunk)
+            else:
+                longest = max(longest, carry + len(parts[0]), max(map(len, parts[1:-1]),
+                                                                  default=0))
+                carry = len(parts[-1])
+            longest = max(longest, carry)
+    return longest
+
+
+def read_table(path: Path | str, sheet: str | None = None, *,
+               max_unzipped_mb: int = XLSX_MAX_UNZIPPED_MB) -> pd.DataFrame:
     """Read a CSV, XLSX (one sheet) or Parquet file with every column as text.
 
     Empty cells become empty strings; column names are stripped."""
@@ -50,6 +101,7 @@ def read_table(path: Path | str, sheet: str | None = None) -> pd.DataFrame:
         if suffix == ".csv":
             df = pd.read_csv(p, dtype=str, keep_default_na=False, encoding=detect_encoding(p))
         elif suffix in (".xlsx", ".xlsm"):
+            check_xlsx(p, max_unzipped_mb)
             df = pd.read_excel(p, sheet_name=sheet or 0, dtype=str, keep_default_na=False,
                                engine="openpyxl")
         elif suffix == ".parquet":
@@ -73,15 +125,68 @@ def require_columns(df: pd.DataFrame, columns: list[str], file: str) -> None:
                          file=file)
 
 
+# OWASP CSV injection: text a spreadsheet would run (formula, DDE) starts with one of these.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?%?")
+
+
+def safe_cell(value: Any) -> Any:
+    """A text value a spreadsheet would run as a formula gets a leading ``'`` (OWASP);
+    numbers, and text that is only a signed number, are left as they are."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START) \
+            and not _PLAIN_NUMBER.fullmatch(value):
+        return "'" + value
+    return value
+
+
+def neutralise(df: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``df`` whose text cells and column names pass through :func:`safe_cell`."""
+    out = df.copy()
+    out.columns = [safe_cell(c) for c in out.columns]
+    for col in range(out.shape[1]):
+        series = out.iloc[:, col]
+        if series.dtype == object or pd.api.types.is_string_dtype(series.dtype):
+            out.iloc[:, col] = series.map(safe_cell)
+    return out
+
+
+def write_xlsx(df: pd.DataFrame, path: Path, sheet: str = "Sheet1") -> None:
+    """Write ``df`` (neutralised) to an XLSX in which every cell is a value: text cells are
+    typed as strings, so nothing is ever stored as a formula."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+
+    safe = neutralise(df)
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet(sheet)
+
+    def cell(value: Any) -> WriteOnlyCell:
+        if value is None or (not isinstance(value, str) and pd.isna(value)):
+            return WriteOnlyCell(ws, value=None)
+        if hasattr(value, "item") and not isinstance(value, str):
+            value = value.item()  # numpy scalars
+        c = WriteOnlyCell(ws, value=value)
+        if isinstance(value, str):
+            c.data_type = "s"  # never 'f', whatever the text starts with
+        return c
+
+    ws.append([cell(str(c)) for c in safe.columns])
+    for row in safe.itertuples(index=False, name=None):
+        ws.append([cell(v) for v in row])
+    wb.save(path)
+
+
 def write_table(df: pd.DataFrame, path: Path | str, sheet: str = "Sheet1") -> Path:
-    """Write CSV (plain UTF-8, machine-readable contracts), XLSX or Parquet by suffix."""
+    """Write CSV (plain UTF-8, machine-readable contracts), XLSX or Parquet by suffix. CSV
+    and XLSX text is neutralised (:func:`safe_cell`); XLSX cells are values, never
+    formulas."""
     p = Path(path)
     p.parent.mkdir(parents=True, exist_ok=True)
     suffix = p.suffix.lower()
     if suffix == ".csv":
-        df.to_csv(p, index=False, encoding="utf-8")
+        neutralise(df).to_csv(p, index=False, encoding="utf-8")
     elif suffix == ".xlsx":
-        df.to_excel(p, index=False, sheet_name=sheet, engine="openpyxl")
+        write_xlsx(df, p, sheet)
     elif suffix == ".parquet":
         df.to_parquet(p, index=False)
     else:

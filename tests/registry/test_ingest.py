@@ -133,28 +133,31 @@ def test_empty_or_unknown_directory(tmp_path: Path, db: Path) -> None:
         ingest_directory(store, tmp_path)
 
 
-def test_missing_required_column_quarantines_every_row(tmp_path: Path, db: Path) -> None:
+def test_missing_declared_column_refuses_the_batch(tmp_path: Path, db: Path) -> None:
+    """A header lacking a declared column refuses the whole batch (all or nothing): rows
+    read under a wrong header would be misread, not merely incomplete."""
     feed = tmp_path / "feeds"
     feed.mkdir()
     df = read_table(SMALL / "hrss_employment.csv").drop(columns=["单位所在地行政区划代码"])
     df.to_csv(feed / "hrss_employment_x.csv", index=False)
     with Store(db) as store:
-        report = ingest_directory(store, feed)
-    assert report.by_reason == {"missing_field": 1} and report.accepted == 0
+        with pytest.raises(InputError, match="单位所在地行政区划代码"):
+            ingest_directory(store, feed)
+        assert store.scalar("SELECT count(*) FROM ingest_batches") == 0
 
 
-def test_unreadable_file_is_reported_and_retried(tmp_path: Path, db: Path) -> None:
+def test_unreadable_file_refuses_the_batch_and_is_retried(tmp_path: Path, db: Path) -> None:
     feed = tmp_path / "feeds"
     feed.mkdir()
     shutil.copy(SMALL / "hrss_employment.csv", feed / "hrss_employment_ok.csv")
     (feed / "police_residence_broken.xlsx").write_bytes(b"not a spreadsheet")
     with Store(db) as store:
-        report = ingest_directory(store, feed)
-        assert report.accepted == 1 and report.failed_files == 1
-        assert "无法读取" in report_text(report)
+        with pytest.raises(InputError, match=r"police_residence_broken\.xlsx"):
+            ingest_directory(store, feed)
+        assert store.scalar("SELECT count(*) FROM rec_hrss_employment") == 0
         shutil.copy(SMALL / "police_residence_2020.xlsx", feed / "police_residence_broken.xlsx")
         again = ingest_directory(store, feed)
-    assert again.rows_read == 6 and again.failed_files == 0
+    assert again.rows_read == 7 and again.failed_files == 0
     only_bad = tmp_path / "bad"
     only_bad.mkdir()
     (only_bad / "edu_school_x.xlsx").write_bytes(b"junk")

@@ -24,16 +24,17 @@ def _files(tmp_path: Path, n: int) -> list[Path]:
 
 def test_prepared_files_load_like_the_originals_with_one_slot(tmp_path: Path) -> None:
     paths = _files(tmp_path, 5)
-    with Scratch() as s, Prefetch(paths, ahead=1) as ahead:
+    work = tmp_path / "work"
+    with Scratch() as s, Prefetch(paths, work, ahead=1) as ahead:
         for i, p in enumerate(paths):
             assert ahead.digest(p) == file_hash(p)
             prepared = ahead.take(p)
             assert prepared is not None
             try:
-                load_raw(s, p, f"a{i}", prepared)
+                load_raw(s, p, f"a{i}", work, prepared)
             finally:
                 ahead.done(prepared)
-            load_raw(s, p, f"b{i}")
+            load_raw(s, p, f"b{i}", work)
             assert s.rows(f"SELECT * FROM a{i}") == s.rows(f"SELECT * FROM b{i}")
         assert s.rows("SELECT * FROM a2") == [("R2", "张2")]
         assert s.rows("SELECT * FROM a5") == [("X1", "李四")]
@@ -41,7 +42,7 @@ def test_prepared_files_load_like_the_originals_with_one_slot(tmp_path: Path) ->
 
 def test_skipped_files_free_their_slot_and_close_never_waits_forever(tmp_path: Path) -> None:
     paths = _files(tmp_path, 4)
-    with Prefetch(paths, ahead=1) as ahead:
+    with Prefetch(paths, tmp_path / "work", ahead=1) as ahead:
         ahead.skip(paths[0])
         ahead.skip(paths[1])
         assert ahead.take(paths[2]) is not None

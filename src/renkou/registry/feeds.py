@@ -124,18 +124,15 @@ def feed_of(path: Path) -> str | None:
 def unrecognised_files(directory: Path) -> list[Path]:
     """Table files under ``directory`` (outside ``truth/``) whose name starts with no feed
     key: reported so that a misnamed delivery is not silently ignored."""
-    return [p for p in sorted(directory.rglob("*"))
-            if p.is_file() and p.suffix.lower() in FEED_SUFFIXES
-            and "truth" not in p.relative_to(directory).parts and feed_of(p) is None]
+    from renkou.registry.delivery import delivery_entries
+
+    return [e.path for e in delivery_entries(directory)[0] if e.feed is None]
 
 
 def find_feed_files(directory: Path) -> list[tuple[str, Path]]:
-    """Every feed file under ``directory`` (recursively), as (feed key, path), sorted by
-    feed and file name so that runs are deterministic."""
-    found = []
-    for p in sorted(directory.rglob("*")):
-        if p.is_file() and "truth" not in p.relative_to(directory).parts:
-            key = feed_of(p)
-            if key is not None:
-                found.append((key, p))
+    """Every feed file under ``directory`` (recursively, symlinks not followed), as (feed
+    key, path), sorted by feed and file name so that runs are deterministic."""
+    from renkou.registry.delivery import delivery_entries
+
+    found = [(e.feed, e.path) for e in delivery_entries(directory)[0] if e.feed is not None]
     return sorted(found, key=lambda kp: (kp[0], kp[1].name))

@@ -28,6 +28,7 @@ stays, ``active = false``). Department precedence is applied in :mod:`spells`.""
 from __future__ import annotations
 
 import os
+import shutil
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -37,11 +38,14 @@ from pathlib import Path
 import pyarrow as pa
 
 from renkou.errors import InputError
+from renkou.jurisdictions import Jurisdiction
 from renkou.logs import get_logger
 from renkou.registry import crypto, spells
-from renkou.registry.feeds import feed_schemas, find_feed_files, unrecognised_files
+from renkou.registry.delivery import delivery_entries, refuse, size_problems
+from renkou.registry.feeds import feed_schemas, unrecognised_files
 from renkou.registry.keyring import IngestKeys, ingest_keys, record_fingerprint
 from renkou.registry.origin import (
+    SyntheticMarker,
     batch_jurisdiction,
     check_store_accepts,
     holds_data,
@@ -63,7 +67,7 @@ from renkou.registry.records import (
     pid_column,
 )
 from renkou.registry.staging import Staging
-from renkou.registry.store import Store
+from renkou.registry.store import Scratch, Store
 from renkou.registry.validate import q
 from renkou.settings import Settings
 
@@ -207,80 +211,112 @@ def ingest_directory(store: Store, directory: Path, progress: Progress | None = 
         raise InputError("目录不存在", file=str(directory))
     settings = settings if settings is not None else store.settings
     batch_keys = ingest_keys(store, settings)  # other keys than the store's: refused
-    secrets = batch_keys.keys
     j, marker = batch_jurisdiction(directory, jurisdiction, settings.jurisdiction)
     check_store_accepts(store, j, directory, default=settings.jurisdiction)
-    files = find_feed_files(directory)
-    if not files:
+    entries, problems = delivery_entries(directory)
+    problems += size_problems([e.path for e in entries], settings)
+    if problems:
+        raise refuse(directory, problems)
+    reports: list[FileReport] = [FileReport(e.path.name, e.feed, 0, 0, 0, note="文件为空")
+                                 for e in entries if e.feed and e.path.stat().st_size == 0]
+    files = sorted(((e.feed, e.path) for e in entries
+                    if e.feed is not None and e.path.stat().st_size > 0),
+                   key=lambda kp: (kp[0], kp[1].name))
+    if not files and not reports:
         raise InputError("目录中没有可识别的部门数据文件（文件名应以接口名开头，如 "
                          "police_hukou_2020.csv）", file=str(directory))
-    schemas = feed_schemas()
     say = progress or (lambda msg, step, total: None)
-    reports: list[FileReport] = []
     with store.transaction():
         ensure_record_tables(store)
     known = {r[0] for r in store.rows("SELECT file_hash FROM ingest_files")}
-    hashes: dict[str, str] = {}
     step_total = len(files) + 3
     planned_groups = _groups([(key, path, i) for i, (key, path) in enumerate(files)],
                              settings.ingest_group_mb)
-    with Prefetch([path for planned in planned_groups for _k, path, _i in planned]) as ahead, \
-            store.scratch() as scratch, store.memory_limit(settings.duckdb_staging_memory), \
-            store.transaction():
-        first = not holds_data(store)
-        batch_id = int(store.scalar("SELECT coalesce(max(batch_id), 0) + 1 FROM ingest_batches"))
-        store.execute("INSERT INTO ingest_batches (batch_id, started_at, source_dir) "
-                      "VALUES (?, now(), ?)", [batch_id, str(directory)])
-        record_batch_origin(store, j, marker, first=first)
-        record_fingerprint(store, secrets)
-        staging = Staging(scratch, store, batch_id, j, secrets, prefetch=ahead)
-        keys: list[str] = []
-        done = 0
-        for planned in planned_groups:
-            group = []
-            for key, path, i in planned:
-                digest = ahead.digest(path)
-                if digest in known:
-                    ahead.skip(path)
-                    reports.append(FileReport(path.name, key, 0, 0, 0, skipped=True))
-                    continue
-                known.add(digest)
-                hashes[path.name] = digest
-                group.append((key, path, i))
-            done += len(planned) - len(group)
-            if not group:
-                continue
-            key = group[0][0]
-            say(f"读取并校验 {key}（{len(group)} 个文件）", done, step_total)
-            if staging.run(schemas[key], group, reports) and key not in keys:
-                keys.append(key)
-            done += len(group)
-        if not keys and not any(r.skipped for r in reports):
-            raise InputError("没有任何文件可以读取：" + "；".join(r.error for r in reports),
-                             file=str(directory))
-        say("写入身份信息", done, step_total)
-        for key in keys:
-            _mark_active(store, key, staging.corrections(key))
-        _write_identity(store, staging, batch_id, secrets)
-        rows_by_file = staging.rows_by_file
-        scratch.close()  # frees the ID map before the derived tables are built
-        store.restore_memory_limit()
-        say("核对死亡后事件", done + 1, step_total)
-        spells.rebuild_deaths(store)
-        for key, retracted in retract_after_death(store, schemas, keys, batch_id).items():
-            _mark_active(store, key, retracted)
-        say("生成状态表", done + 2, step_total)
-        with store.unordered_inserts():
-            spells.rebuild(store, batch_id, j)
-        report = _batch_report(store, batch_id, directory, reports, rows_by_file, hashes,
-                               _key_notices(batch_keys, demo=marker is not None))
-        # The new key file is written last, so a failed batch leaves none behind; a kill
-        # between it and COMMIT leaves a key file that the next run uses.
-        batch_keys.write_new_file(demo=marker is not None)
-        _crash_test_pause()
-        say("完成", step_total, step_total)
-    log.info("ingest batch %s: %s rows, %s accepted, %s quarantined", batch_id,
+    private = store.private_dir()  # transient clear text stays beside the store
+    try:
+        with Prefetch([path for planned in planned_groups for _k, path, _i in planned],
+                      private / "files", xlsx_max_mb=settings.max_xlsx_unzipped_mb) as ahead, \
+                store.scratch(private) as scratch, \
+                store.memory_limit(settings.duckdb_staging_memory), store.transaction():
+            report = _run_batch(store, directory, ahead, scratch, planned_groups, reports,
+                                known, j, marker, batch_keys, settings, say, step_total)
+    except _NothingRead:  # rolled back: no batch row for a delivery without data rows
+        return BatchReport(None, tuple(sorted(reports, key=lambda r: r.file)), (),
+                           tuple(p.name for p in unrecognised_files(directory)))
+    finally:
+        shutil.rmtree(private, ignore_errors=True)
+    log.info("ingest batch %s: %s rows, %s accepted, %s quarantined", report.batch_id,
              report.rows_read, report.accepted, report.quarantined)
+    return report
+
+
+class _NothingRead(Exception):
+    """Every file was empty, header-only or ingested before: nothing to record."""
+
+
+def _run_batch(store: Store, directory: Path, ahead: Prefetch, scratch: Scratch,
+               planned_groups: list[list[tuple[str, Path, int]]], reports: list[FileReport],
+               known: set[str], j: Jurisdiction, marker: SyntheticMarker | None,
+               batch_keys: IngestKeys, settings: Settings, say: Progress,
+               step_total: int) -> BatchReport:
+    """The batch inside its transaction (any exception rolls it back)."""
+    schemas = feed_schemas()
+    secrets = batch_keys.keys
+    hashes: dict[str, str] = {}
+    first = not holds_data(store)
+    batch_id = int(store.scalar("SELECT coalesce(max(batch_id), 0) + 1 FROM ingest_batches"))
+    store.execute("INSERT INTO ingest_batches (batch_id, started_at, source_dir) "
+                  "VALUES (?, now(), ?)", [batch_id, str(directory)])
+    record_batch_origin(store, j, marker, first=first)
+    record_fingerprint(store, secrets)
+    staging = Staging(scratch, store, batch_id, j, secrets, prefetch=ahead,
+                      max_rows=settings.max_rows, max_cell_chars=settings.max_cell_chars)
+    keys: list[str] = []
+    done = 0
+    for planned in planned_groups:
+        group = []
+        for key, path, i in planned:
+            digest = ahead.digest(path)
+            if digest in known:
+                ahead.skip(path)
+                reports.append(FileReport(path.name, key, 0, 0, 0, skipped=True))
+                continue
+            known.add(digest)
+            hashes[path.name] = digest
+            group.append((key, path, i))
+        done += len(planned) - len(group)
+        if not group:
+            continue
+        key = group[0][0]
+        say(f"读取并校验 {key}（{len(group)} 个文件）", done, step_total)
+        if staging.run(schemas[key], group, reports) and key not in keys:
+            keys.append(key)
+        done += len(group)
+    if staging.problems:
+        raise refuse(directory, staging.problems)
+    if not staging.rows_by_file:
+        raise _NothingRead
+    say("写入身份信息", done, step_total)
+    for key in keys:
+        _mark_active(store, key, staging.corrections(key))
+    _write_identity(store, staging, batch_id, secrets)
+    rows_by_file = staging.rows_by_file
+    scratch.close()  # frees the ID map before the derived tables are built
+    store.restore_memory_limit()
+    say("核对死亡后事件", done + 1, step_total)
+    spells.rebuild_deaths(store)
+    for key, retracted in retract_after_death(store, schemas, keys, batch_id).items():
+        _mark_active(store, key, retracted)
+    say("生成状态表", done + 2, step_total)
+    with store.unordered_inserts():
+        spells.rebuild(store, batch_id, j)
+    report = _batch_report(store, batch_id, directory, reports, rows_by_file, hashes,
+                           _key_notices(batch_keys, demo=marker is not None))
+    # The new key file is written last, so a failed batch leaves none behind; a kill
+    # between it and COMMIT leaves a key file that the next run uses.
+    batch_keys.write_new_file(demo=marker is not None)
+    _crash_test_pause()
+    say("完成", step_total, step_total)
     return report
 
 

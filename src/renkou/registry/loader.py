@@ -2,15 +2,24 @@
 
 CSV in UTF-8 is read by DuckDB's own ``read_csv`` and Parquet by ``read_parquet``; GB18030
 CSV is transcoded to UTF-8 in a streaming pass first and XLSX goes through pandas (DuckDB
-reads neither natively without extensions). The ingest loads into its scratch database, not
-the store (see :mod:`renkou.registry.store`). Every value arrives as trimmed text, '' for
-empty, with the spreadsheet row number (header = row 1) kept for the quarantine report."""
+reads neither natively without extensions), after its zip members are checked against the
+limits. Transcoded copies are written only into the ingest's private directory inside the
+store's folder (see :meth:`renkou.registry.store.Store.private_dir`), never ``$TMPDIR``.
+
+An undecodable byte spoils its row, not the file: a file DuckDB refuses as invalid UTF-8 (or
+a GB18030 file with invalid bytes) is decoded with replacement characters, and its rows
+holding one are quarantined as ``bad_encoding`` (:data:`BAD_ENCODING`). This fallback costs
+only the files that need it; valid UTF-8, the bulk of a delivery, goes straight to DuckDB.
+
+The ingest loads into its scratch database, not the store (see :mod:`renkou.registry.store`).
+Every value arrives as trimmed text, '' for empty, with the spreadsheet row number (header =
+row 1) kept for the quarantine report."""
 
 from __future__ import annotations
 
 import codecs
 import hashlib
-import tempfile
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,10 +28,11 @@ import pandas as pd
 from renkou.errors import InputError, StoreError
 from renkou.registry.store import Connection
 from renkou.registry.validate import q
-from renkou.tables import read_table
+from renkou.tables import XLSX_MAX_UNZIPPED_MB, check_xlsx, read_table
 
 _SNIFF_BYTES = 1 << 16
 _CHUNK = 1 << 24
+REPLACEMENT = "\ufffd"
 
 
 def file_hash(path: Path) -> str:
@@ -35,28 +45,48 @@ def file_hash(path: Path) -> str:
 
 
 def csv_encoding(path: Path) -> str:
-    """'utf-8' or 'gb18030', decided on the first 64 KiB (the Chinese header decides)."""
+    """'utf-8' or 'gb18030', decided by the header line (its Chinese column names): a bad
+    byte in a later row spoils that row, not the file's encoding."""
     with path.open("rb") as fh:
         head = fh.read(_SNIFF_BYTES)
+    end = head.find(b"\n")
     try:
-        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
+        codecs.getincrementaldecoder("utf-8")().decode(head if end < 0 else head[:end],
+                                                       final=False)
         return "utf-8"
     except UnicodeDecodeError:
         return "gb18030"
 
 
-def _transcode(path: Path, workdir: Path) -> Path:
-    out = workdir / (path.stem + ".utf8.csv")
-    dec = codecs.getincrementaldecoder("gb18030")(errors="strict")
+def _decodes(path: Path, encoding: str) -> bool:
+    dec = codecs.getincrementaldecoder(encoding)(errors="strict")
     try:
-        with path.open("rb") as src, out.open("w", encoding="utf-8", newline="") as dst:
+        with path.open("rb") as src:
             while chunk := src.read(_CHUNK):
-                dst.write(dec.decode(chunk))
-            dst.write(dec.decode(b"", final=True))
-    except UnicodeDecodeError as exc:
-        raise InputError(f"无法识别文件编码（既不是UTF-8也不是GB18030）：{exc}",
-                         file=path.name) from None
+                dec.decode(chunk)
+            dec.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _transcode(path: Path, workdir: Path, encoding: str, errors: str) -> Path:
+    out = workdir / (path.stem + ".utf8.csv")
+    dec = codecs.getincrementaldecoder(encoding)(errors=errors)
+    with path.open("rb") as src, out.open("w", encoding="utf-8", newline="") as dst:
+        out.chmod(0o600)
+        while chunk := src.read(_CHUNK):
+            dst.write(dec.decode(chunk))
+        dst.write(dec.decode(b"", final=True))
     return out
+
+
+def repair(path: Path, workdir: Path, encoding: str) -> Prepared:
+    """A UTF-8 copy of a CSV in ``encoding``; undecodable bytes are replaced (U+FFFD) and
+    their rows quarantined (``repaired``)."""
+    if _decodes(path, encoding):
+        return Prepared(csv=_transcode(path, workdir, encoding, "strict"))
+    return Prepared(csv=_transcode(path, workdir, encoding, "replace"), repaired=True)
 
 
 # DuckDB's CSV options for deliveries: every value text (validation reports bad values
@@ -69,11 +99,13 @@ _CSV_OPTIONS = ("header = true, all_varchar = true, delim = ',', quote = '\"', "
 class Prepared:
     """A delivered file made readable by DuckDB: the Python-side work of loading (a GB18030
     CSV transcoded to a UTF-8 copy, an XLSX read into a frame), which the ingest does ahead
-    on a background thread while DuckDB checks the previous files."""
+    on a background thread while DuckDB checks the previous files. ``repaired``: undecodable
+    bytes were replaced (rows holding U+FFFD are quarantined)."""
 
     csv: Path | None = None
     frame: pd.DataFrame | None = None
     error: InputError | None = None
+    repaired: bool = False
 
     def discard(self) -> None:
         """Delete the transcoded copy (if any)."""
@@ -92,64 +124,112 @@ def needs_preparing(path: Path) -> bool:
         return False  # reported when the file is loaded
 
 
-def prepare(path: Path, workdir: Path) -> Prepared:
-    """Transcode a GB18030 CSV into ``workdir`` or read an XLSX; a file that cannot be
-    read gives a :class:`Prepared` holding the error (raised when it is loaded)."""
+def prepare(path: Path, workdir: Path, xlsx_max_mb: int = XLSX_MAX_UNZIPPED_MB) -> Prepared:
+    """Transcode a GB18030 CSV into ``workdir`` or read an XLSX (its size checked first);
+    a file that cannot be read gives a :class:`Prepared` holding the error (raised when it
+    is loaded)."""
     try:
         if path.suffix.lower() == ".xlsx":
-            df = read_table(path)
+            check_xlsx(path, xlsx_max_mb)
+            df = read_table(path, max_unzipped_mb=xlsx_max_mb)
             # Date-formatted cells arrive as 'YYYY-MM-DD 00:00:00'; feeds want the date.
             for col in df.columns:
                 df[col] = df[col].str.replace(r"^(\d{4}-\d{2}-\d{2}) 00:00:00$", r"\1",
                                               regex=True)
-            return Prepared(frame=df)
-        return Prepared(csv=_transcode(path, workdir))
+            return Prepared(frame=df, repaired=_has_replacement(df))
+        return repair(path, workdir, "gb18030")
     except InputError as exc:
         return Prepared(error=exc)
     except (OSError, ValueError) as exc:
         return Prepared(error=InputError(f"无法读取文件：{exc}", file=path.name))
 
 
-def load_raw(con: Connection, path: Path, table: str,
-             prepared: Prepared | None = None) -> list[str]:
+def _has_replacement(df: pd.DataFrame) -> bool:
+    return any(df[c].str.contains(REPLACEMENT, regex=False).any() for c in df.columns)
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """A loaded file's delivered column names; ``repaired`` as in :class:`Prepared`."""
+
+    headers: list[str]
+    repaired: bool = False
+
+
+def load_raw(con: Connection, path: Path, table: str, workdir: Path,
+             prepared: Prepared | None = None, xlsx_max_mb: int = XLSX_MAX_UNZIPPED_MB,
+             ) -> Loaded:
     """Create table ``table`` in ``con`` with the file's columns as delivered, one row per
-    record in file order (``rowid`` + 2 is the spreadsheet row: header = row 1). Returns the
-    delivered column names. A file that cannot be read raises :class:`InputError`; use a
+    record in file order (``rowid`` + 2 is the spreadsheet row: header = row 1). A file
+    that cannot be read raises :class:`InputError` naming the line and cause; use a
     :class:`~renkou.registry.store.Scratch` connection so that this does not abort a batch
-    transaction. ``prepared``: the result of :func:`prepare` for this file, if done ahead."""
+    transaction. ``workdir``: the private directory for transcoded copies; ``prepared``:
+    the result of :func:`prepare` for this file, if done ahead."""
     suffix = path.suffix.lower()
     create = f"CREATE OR REPLACE TEMP TABLE {table} AS "
+    repaired = False
     try:
-        with tempfile.TemporaryDirectory(prefix="renkou-ingest-") as tmp:
-            if prepared is None and needs_preparing(path):
-                prepared = prepare(path, Path(tmp))
-            if prepared is not None and prepared.error is not None:
-                raise prepared.error
-            if prepared is not None and prepared.frame is not None:
-                con.register("_xlsx_frame", prepared.frame)
-                try:
-                    con.execute(f"{create} SELECT * FROM _xlsx_frame")
-                finally:
-                    con.unregister("_xlsx_frame")
-            elif suffix == ".csv":
-                if path.stat().st_size == 0:
-                    raise InputError("文件为空", file=path.name)
-                src = prepared.csv if prepared is not None and prepared.csv else path
+        if prepared is None and needs_preparing(path):
+            prepared = prepare(path, workdir, xlsx_max_mb)
+        if prepared is not None and prepared.error is not None:
+            raise prepared.error
+        repaired = prepared is not None and prepared.repaired
+        if prepared is not None and prepared.frame is not None:
+            con.register("_xlsx_frame", prepared.frame)
+            try:
+                con.execute(f"{create} SELECT * FROM _xlsx_frame")
+            finally:
+                con.unregister("_xlsx_frame")
+        elif suffix == ".csv":
+            if path.stat().st_size == 0:
+                raise InputError("文件为空", file=path.name)
+            src = prepared.csv if prepared is not None and prepared.csv else path
+            try:
                 con.execute(f"{create} SELECT * FROM read_csv(?, {_CSV_OPTIONS})", [str(src)])
-            elif suffix == ".parquet":
-                con.execute(f"{create} SELECT * FROM read_parquet(?)", [str(path)])
-            else:
-                raise InputError(f"不支持的文件类型 {suffix}", file=path.name)
+            except StoreError as exc:
+                if src != path or "Invalid unicode" not in str(exc):
+                    raise
+                # The header is UTF-8 (csv_encoding): undecodable bytes spoil their rows only.
+                fixed = repair(path, workdir, "utf-8")
+                try:
+                    con.execute(f"{create} SELECT * FROM read_csv(?, {_CSV_OPTIONS})",
+                                [str(fixed.csv)])
+                finally:
+                    fixed.discard()
+                repaired = fixed.repaired
+        elif suffix == ".parquet":
+            con.execute(f"{create} SELECT * FROM read_parquet(?)", [str(path)])
+        else:
+            raise InputError(f"不支持的文件类型 {suffix}", file=path.name)
     except StoreError as exc:
-        raise InputError(f"无法读取文件：{_first_line(str(exc))}", file=path.name) from None
+        raise InputError(f"无法读取文件：{read_error(str(exc))}", file=path.name) from None
     except OSError as exc:
         raise InputError(f"无法读取文件：{exc}", file=path.name) from None
     cols = con.rows(f"SELECT column_name FROM (DESCRIBE {table})")
-    return [str(c[0]).strip() for c in cols]
+    return Loaded([str(c[0]).strip() for c in cols], repaired)
 
 
-def _first_line(message: str) -> str:
-    return message.removeprefix("数据库语句失败：").splitlines()[0]
+_CAUSES = (
+    (re.compile(r"Expected Number of Columns: (\d+) Found: (\d+)"), "列数应为 {0}，实际为 {1}"),
+    (re.compile(r"Invalid unicode"), "含有无法解码的字节"),
+    (re.compile(r"unterminated quote", re.I), "引号未闭合"),
+    (re.compile(r"Maximum line size of (\d+)"), "行长度超过 {0} 字节"),
+    (re.compile(r"quote", re.I), "引号使用错误"),
+)
+
+
+def read_error(message: str) -> str:
+    """DuckDB's read error as line and cause, in Chinese; the offending line itself (which
+    may hold personal data) is never repeated."""
+    text = message.removeprefix("数据库语句失败：")
+    line = re.search(r"CSV Error on Line: (\d+)", text)
+    where = f"第 {line.group(1)} 行：" if line else ""
+    for pattern, zh in _CAUSES:
+        m = pattern.search(text)
+        if m:
+            return where + zh.format(*m.groups())
+    first = text.splitlines()[0] if text else ""
+    return where + ("格式错误" if line else first)
 
 
 def as_text(col: str, dtype: str) -> str:

@@ -4,17 +4,20 @@ While DuckDB checks one group of files (it releases the GIL), two threads work o
 files in the order they will be staged: one computes each file's SHA-256 (which also brings
 the file into the page cache, so it is read from disk once), the other does the Python-side
 conversions DuckDB cannot do itself (GB18030 → UTF-8, XLSX → frame). At most ``ahead``
-prepared files wait at any time, which bounds the temporary disk space and memory."""
+prepared files wait at any time, which bounds the temporary disk space and memory.
+Transcoded copies go to ``workdir`` (a folder of its own inside the ingest's private folder
+beside the store), removed on close."""
 
 from __future__ import annotations
 
-import tempfile
+import shutil
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from types import TracebackType
 
 from renkou.registry.loader import Prepared, file_hash, needs_preparing, prepare
+from renkou.tables import XLSX_MAX_UNZIPPED_MB
 
 _WAIT_S = 0.2
 
@@ -22,9 +25,11 @@ _WAIT_S = 0.2
 class Prefetch:
     """File hashes and prepared files, computed ahead in the order of ``paths``."""
 
-    def __init__(self, paths: list[Path], ahead: int = 4) -> None:
-        self._tmp = tempfile.TemporaryDirectory(prefix="renkou-prefetch-")
-        self._workdir = Path(self._tmp.name)
+    def __init__(self, paths: list[Path], workdir: Path, ahead: int = 4,
+                 xlsx_max_mb: int = XLSX_MAX_UNZIPPED_MB) -> None:
+        workdir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        self.workdir = workdir
+        self._xlsx_max_mb = xlsx_max_mb
         self._slots = threading.Semaphore(ahead)
         self._stop = threading.Event()
         self._hashing = ThreadPoolExecutor(1, thread_name_prefix="renkou-hash")
@@ -40,7 +45,7 @@ class Prefetch:
         if self._stop.is_set():
             self._slots.release()
             return None
-        return prepare(path, self._workdir)
+        return prepare(path, self.workdir, self._xlsx_max_mb)
 
     def digest(self, path: Path) -> str:
         """SHA-256 of the file (waits for it)."""
@@ -70,7 +75,7 @@ class Prefetch:
                 result = future.result()
                 if result is not None:
                     result.discard()
-        self._tmp.cleanup()
+        shutil.rmtree(self.workdir, ignore_errors=True)  # its own folder: copies not given back
 
     def __enter__(self) -> Prefetch:
         return self

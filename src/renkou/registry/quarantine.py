@@ -29,6 +29,7 @@ class FileReport:
     quarantined: int
     skipped: bool = False  # already ingested earlier (same content hash)
     error: str = ""  # the file could not be read at all (not recorded; retried next run)
+    note: str = ""  # read but nothing to record (empty, header only)
     by_reason: dict[str, int] = field(default_factory=dict)
 
 
@@ -120,6 +121,8 @@ def report_text(report: BatchReport) -> str:
             lines.append(f"  {f.file}：已导入过（内容相同），跳过")
         elif f.error:
             lines.append(f"  {f.file}：无法读取，未导入（{f.error}）")
+        elif f.note:
+            lines.append(f"  {f.file}：{f.note}，未记录")
         else:
             reasons = "，".join(f"{k} {v}" for k, v in f.by_reason.items()) or "无"
             lines.append(f"  {f.file}（{f.feed}）：读取 {f.rows_read}，接收 {f.accepted}，"

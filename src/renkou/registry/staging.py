@@ -31,6 +31,7 @@ from renkou.errors import InputError
 from renkou.jurisdictions import Jurisdiction
 from renkou.logs import get_logger
 from renkou.registry import crypto
+from renkou.registry.delivery import header_problems
 from renkou.registry.feeds import FeedSchema
 from renkou.registry.loader import load_raw
 from renkou.registry.prefetch import Prefetch
@@ -48,6 +49,7 @@ from renkou.registry.staging_sql import (
 )
 from renkou.registry.store import Scratch, Store
 from renkou.registry.validate import masked_sql, q
+from renkou.tables import XLSX_MAX_UNZIPPED_MB
 
 log = get_logger("registry.staging")
 
@@ -73,8 +75,20 @@ class Staging:
     keys: crypto.Keys  # the pseudonym key hashes the ID numbers
     prefetch: Prefetch | None = None  # files hashed and converted ahead (ingest)
     rows_by_file: dict[str, tuple[str, int]] = field(default_factory=dict)
+    # Files that refuse the batch (unreadable, header not as declared, too many rows): once
+    # one is found, later groups are only loaded and checked, so that all are listed.
+    problems: list[str] = field(default_factory=list)
+    max_rows: int = 50_000_000
+    max_cell_chars: int = 200
+    xlsx_max_mb: int = XLSX_MAX_UNZIPPED_MB
+    workdir: Path | None = None  # private folder for transcoded copies (default: prefetch's)
+    _repaired: set[str] = field(default_factory=set)
 
     def __post_init__(self) -> None:
+        if self.workdir is None:
+            if self.prefetch is None:
+                raise ValueError("Staging needs a private workdir or a prefetch")
+            self.workdir = self.prefetch.workdir
         self.scratch.run_steps(batch_steps())
 
     # -- one group ------------------------------------------------------------------------
@@ -86,14 +100,17 @@ class Staging:
         self.scratch.execute("SET preserve_insertion_order = true")
         raws = self._load(schema, group, reports)
         self.scratch.execute("SET preserve_insertion_order = false")
-        if not raws:
+        if self.problems or not raws:
+            for raw, _, _ in raws:
+                self.scratch.execute(f"DROP TABLE IF EXISTS {raw}")
             return False
         delivered = [(raw, delivered_columns(self.scratch, raw)) for raw, _, _ in raws]
-        texts = [text_sql(schema, raw, name, i, cols)
+        texts = [text_sql(schema, raw, name, i, cols, raw in self._repaired)
                  for (raw, name, i), (_, cols) in zip(raws, delivered, strict=True)]
         self.scratch.run_steps(id_map_steps(schema, delivered, self.keys))
         self.scratch.run_steps(candidate_steps(schema, texts, [raw for raw, _ in delivered],
-                                               self.batch_id, self.jurisdiction))
+                                               self.batch_id, self.jurisdiction,
+                                               self.max_cell_chars))
         self._flag(schema)
         self._write(schema)
         return True
@@ -101,19 +118,34 @@ class Staging:
     def _load(self, schema: FeedSchema, group: list[tuple[str, Path, int]],
               reports: list[FileReport]) -> list[tuple[str, str, int]]:
         raws = []
+        assert self.workdir is not None  # set in __post_init__
         for key, path, i in group:
             prepared = self.prefetch.take(path) if self.prefetch else None
             try:
-                load_raw(self.scratch, path, f"raw_{i}", prepared)
+                loaded = load_raw(self.scratch, path, f"raw_{i}", self.workdir, prepared,
+                                  self.xlsx_max_mb)
             except InputError as exc:
-                # Reported and skipped, not recorded: the next run retries the file.
+                # Refuses the batch; the next run retries the file.
                 log.warning("cannot read %s: %s", path.name, exc)
+                self.problems.append(f"{path.name}：{exc.args[0] if exc.args else exc}")
                 reports.append(FileReport(path.name, key, 0, 0, 0, error=str(exc)))
                 continue
             finally:
                 if self.prefetch:
                     self.prefetch.done(prepared)
+            if loaded.repaired:
+                self._repaired.add(f"raw_{i}")
+            wrong = header_problems(schema, path.name, loaded.headers)
             n = int(self.scratch.scalar(f"SELECT count(*) FROM raw_{i}"))
+            if n > self.max_rows:
+                wrong.append(f"{path.name}：{n} 行，超过每个文件的上限 {self.max_rows} 行"
+                             "（RENKOU_MAX_ROWS）")
+            if wrong or n == 0:
+                self.scratch.execute(f"DROP TABLE raw_{i}")
+                self.problems.extend(wrong)
+                reports.append(FileReport(path.name, key, 0, 0, 0, error="；".join(wrong),
+                                          note="" if wrong else "只有表头，没有数据行"))
+                continue
             self.rows_by_file[path.name] = (key, n)
             raws.append((f"raw_{i}", path.name, i))
         return raws

@@ -44,10 +44,16 @@ def batch_steps() -> list[SqlStep]:
 
 
 def text_sql(schema: FeedSchema, raw: str, file_name: str, file_idx: int,
-             delivered: dict[str, tuple[str, str]]) -> str:
-    """A loaded file's columns mapped to the feed's canonical fields, as trimmed text."""
+             delivered: dict[str, tuple[str, str]], repaired: bool = False) -> str:
+    """A loaded file's columns mapped to the feed's canonical fields, as trimmed text;
+    ``_bad_enc``: for a file whose undecodable bytes were replaced, the first field holding
+    a replacement character (the row is quarantined as ``bad_encoding``)."""
     text = [f"{file_idx} AS file_idx", "'" + file_name.replace("'", "''") + "' AS file_name",
             "rowid + 2 AS row_no"]
+    bad = [f"WHEN contains({q(delivered[f.header][0])}, '\ufffd') THEN '{f.field}'"
+           for f in schema.fields if f.header in delivered]
+    text.append(f"CASE {' '.join(bad)} END AS _bad_enc" if repaired and bad
+                else "NULL::VARCHAR AS _bad_enc")
     for f in schema.fields:
         if f.header in delivered:
             name, dtype = delivered[f.header]
@@ -59,12 +65,12 @@ def text_sql(schema: FeedSchema, raw: str, file_name: str, file_idx: int,
 
 
 def candidates_sql(schema: FeedSchema, texts: list[str], batch_id: int,
-                   jurisdiction: Jurisdiction) -> str:
+                   jurisdiction: Jurisdiction, max_cell_chars: int = 200) -> str:
     """One pass over a group of loaded files: parse each value once (IDs through the
     group's ID map ``gidmap``), run the row checks (division codes against the
     jurisdiction), type the record columns, hash the row."""
     parsed, joins = parsed_select(schema, "gidmap")
-    index, reason, rfield = reason_case_sql(row_checks(schema, jurisdiction))
+    index, reason, rfield = reason_case_sql(row_checks(schema, jurisdiction, max_cell_chars))
     names = schema.of_type("name")
     out = ["file_idx", "file_name", "row_no", f"{reason} AS reason", f"{rfield} AS rfield",
            f"{batch_id} AS batch_id", "record_id",
@@ -114,10 +120,11 @@ def id_map_steps(schema: FeedSchema, raws: list[tuple[str, Delivered]],
 
 
 def candidate_steps(schema: FeedSchema, texts: list[str], raws: list[str], batch_id: int,
-                    jurisdiction: Jurisdiction) -> list[SqlStep]:
+                    jurisdiction: Jurisdiction, max_cell_chars: int = 200) -> list[SqlStep]:
     """``cand``: the group's rows checked, typed and hashed; then the loaded files go."""
     return [SqlStep("candidates", "CREATE OR REPLACE TABLE cand AS "
-                    + candidates_sql(schema, texts, batch_id, jurisdiction))] + [
+                    + candidates_sql(schema, texts, batch_id, jurisdiction,
+                                     max_cell_chars))] + [
         SqlStep(f"drop {raw}", f"DROP TABLE {raw}") for raw in raws]
 
 

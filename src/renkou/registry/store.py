@@ -15,6 +15,7 @@ freed when the next replaces it, and a file that fails to read only fails its st
 from __future__ import annotations
 
 import os
+import shutil
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -210,11 +211,13 @@ class Scratch(Connection):
     so replaced tables are freed at once). Spills to a private temporary folder."""
 
     def __init__(self, memory: str = "1GB", threads: int = 1, *,
-                 profile: Path | None = None) -> None:
+                 profile: Path | None = None, spill_dir: Path | None = None) -> None:
         import tempfile
 
         self.profile = profile
-        self._tmp = tempfile.TemporaryDirectory(prefix="renkou-scratch-")
+        # Staging holds ID numbers: it spills into the store's private folder when given.
+        self._tmp = tempfile.TemporaryDirectory(prefix="renkou-scratch-",
+                                                dir=None if spill_dir is None else spill_dir)
         try:
             self._con = duckdb.connect(":memory:", config={
                 "memory_limit": memory, "threads": threads,
@@ -366,10 +369,20 @@ class Store(Connection):
         """Back to the store's own memory limit (``settings.duckdb_memory``)."""
         self.execute(f"SET memory_limit = '{self.settings.duckdb_memory}'")
 
-    def scratch(self) -> Scratch:
+    def scratch(self, spill_dir: Path | None = None) -> Scratch:
         """A scratch database for an ingest's staging, sized by the store's settings."""
         return Scratch(self.settings.duckdb_scratch_memory, self.settings.duckdb_threads,
-                       profile=self.profile)
+                       profile=self.profile, spill_dir=spill_dir)
+
+    def private_dir(self) -> Path:
+        """A fresh private folder (mode 0700) beside the store for an ingest's transient
+        files — transcoded copies, spilled staging — which hold personal data in clear: the
+        ingest removes it, and a killed ingest's is removed by the next (the store's write
+        lock keeps two ingests apart)."""
+        folder = self.path.parent / f".{self.path.name}.staging"
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(mode=0o700)
+        return folder
 
     def __enter__(self) -> Store:
         return self

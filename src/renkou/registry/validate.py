@@ -6,8 +6,10 @@ empty = ''); the first failing check gives the row's machine-readable quarantine
 =====================  ===============================================================
 reason                 meaning
 =====================  ===============================================================
+bad_encoding           a byte of the row could not be decoded (UTF-8 or GB18030)
 missing_field          a required column is absent from the file or the cell is empty
-bad_value              not a date / month / allowed value / division-code shape
+bad_value              not a date / month / allowed value / division-code shape, or longer
+                       than the cell limit (``Settings.max_cell_chars``)
 bad_id_check           ID number malformed, impossible birth part or wrong check char
 date_in_future         event dated after its own 登记日期, or any date after today
 id_sex_mismatch        性别 (or 男方/女方, 母亲/父亲) contradicts the ID's sequence digit
@@ -33,12 +35,14 @@ from renkou.registry.feeds import FeedField, FeedSchema
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 
 REASONS = (
-    "missing_field", "bad_value", "bad_id_check", "id_sex_mismatch", "id_birthdate_mismatch",
+    "bad_encoding", "missing_field", "bad_value", "bad_id_check", "id_sex_mismatch",
+    "id_birthdate_mismatch",
     "unknown_division", "date_in_future", "date_before_birth", "duplicate", "conflict",
     "event_after_death",
 )
 
 REASON_ZH = {
+    "bad_encoding": "含有无法解码的字节（编码错误）",
     "missing_field": "缺少必填字段",
     "bad_value": "取值不合法",
     "bad_id_check": "身份证号码无效（格式或校验码错误）",
@@ -168,10 +172,16 @@ def parsed_select(schema: FeedSchema, id_map: str = "idmap") -> tuple[list[str],
     return items, joins
 
 
-def row_checks(schema: FeedSchema, j: Jurisdiction) -> list[tuple[str, str, str]]:
+def row_checks(schema: FeedSchema, j: Jurisdiction,
+               max_cell_chars: int = 200) -> list[tuple[str, str, str]]:
     """Ordered (condition, reason, field) triples over the parse layer; a row fails at the
-    first true condition. A column absent from the file is '' in every row."""
-    checks: list[tuple[str, str, str]] = []
+    first true condition. A column absent from the file is '' in every row. A value longer
+    than ``max_cell_chars`` is ``bad_value`` first (strlen, bytes, is free; length counts)."""
+    checks: list[tuple[str, str, str]] = [
+        (f"_bad_enc = '{f.field}'", "bad_encoding", f.field) for f in schema.fields]
+    checks += [
+        (f"strlen({q(f.field)}) > {max_cell_chars} AND length({q(f.field)}) > {max_cell_chars}",
+         "bad_value", f.field) for f in schema.fields]
     for f in schema.fields:
         if f.required:
             checks.append((f"{q(f.field)} = ''", "missing_field", f.field))
