@@ -163,6 +163,7 @@ def reported_series(plan: Plan, store: AppTables | None, df: pd.DataFrame | None
         return {}
     if df is None:
         df = reported_values(store, plan.code)
+    df = plan_area_rows(plan, df)
     out: dict[str, dict[int, float]] = {}
     for code, year, value in zip(df.get("indicator_code", []), df.get("year", []),
                                  df.get("value", []), strict=True):
@@ -170,7 +171,16 @@ def reported_series(plan: Plan, store: AppTables | None, df: pd.DataFrame | None
     return out
 
 
-def _source(ind: Indicator, year: int, reported: pd.DataFrame | None) -> tuple[str, bool]:
+def plan_area_rows(plan: Plan, df: pd.DataFrame) -> pd.DataFrame:
+    """Reported rows of the plan area itself: values a form gives for its districts or 街镇
+    are kept (by area) but are not the plan's value."""
+    if df.empty or "area" not in df.columns:
+        return df
+    return df[df["area"].astype(str) == plan.area_code]
+
+
+def _source(plan: Plan, ind: Indicator, year: int, reported: pd.DataFrame | None
+            ) -> tuple[str, bool]:
     """Where the value comes from — the registry and formula, or the report's provenance —
     and whether it is demonstration data (示范数据)."""
     if ind.kind == "computed":
@@ -179,7 +189,7 @@ def _source(ind: Indicator, year: int, reported: pd.DataFrame | None) -> tuple[s
         return f"人口基础信息库（{year}-12-31口径）；{name}", False
     if reported is None:
         return "部门填报", False
-    df = reported
+    df = plan_area_rows(plan, reported)
     if df.empty:
         return "部门填报（未报）", False
     row = df[(df["indicator_code"] == ind.code) & (df["year"] == year)]
@@ -224,7 +234,7 @@ def assess_plan(plan: Plan, year: int, *, data: IndicatorData | None = None,
             computed_base.add(ind.code)
         baselines[ind.code] = stated
         depts = tuple(department_names(ind.departments))
-        source, demo = _source(ind, year, reported)
+        source, demo = _source(plan, ind, year, reported)
         specs = [TargetSpec.from_model(t) for t in ind.assessed_targets()]
         if not specs:
             by = max((y for y in stated if y <= year), default=None)

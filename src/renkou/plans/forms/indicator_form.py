@@ -21,6 +21,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from renkou.errors import InputError
 from renkou.plans.assessment.status import TargetSpec, pick_target, target_text
+from renkou.plans.forms.areas import area_label, parse_area, plan_areas
 from renkou.plans.forms.layout import print_setup, protect_except, wrap_and_fit
 from renkou.plans.model.catalog import get_plan
 from renkou.plans.model.plan import CUMULATIVE, Indicator, Plan
@@ -31,20 +32,21 @@ INSTRUCTIONS = "填报说明"
 LISTS = "选项"
 META = "_meta"
 MAGIC = "renkou-indicator-template"
-VERSION = 1
+# Version 2 added the 地区 column; forms of version 1 (without it) report the plan area.
+VERSION = 2
 
 NATURES = ("年报正式数", "统计快报数", "初步统计数", "估计值")
 COLUMNS = ("指标代码", "指标名称", "单位", "责任部门", "年份", "规划目标", "最近基期值",
-           "填报口径", "填报值", "数据性质", "数据来源说明", "填报单位", "填报人", "填报日期",
-           "备注")
+           "填报口径", "地区", "填报值", "数据性质", "数据来源说明", "填报单位", "填报人",
+           "填报日期", "备注")
 REQUIRED = ("填报值", "数据性质", "填报单位", "填报人", "填报日期")
-INPUTS = ("填报值", "数据性质", "数据来源说明", "填报单位", "填报人", "填报日期", "备注")
-# Column widths (character units) chosen so that the 15 columns print on one A4 landscape
+INPUTS = ("地区", "填报值", "数据性质", "数据来源说明", "填报单位", "填报人", "填报日期", "备注")
+# Column widths (character units) chosen so that the 16 columns print on one A4 landscape
 # page (Calc scales it to about 60 %); long texts wrap instead of widening their columns.
-WIDTHS = (12, 20, 7, 18, 6, 16, 11, 14, 10, 11, 18, 16, 8, 11, 14)
+WIDTHS = (12, 20, 7, 18, 6, 16, 11, 14, 14, 10, 11, 18, 16, 8, 11, 14)
 # Fits A4 portrait unscaled in Calc (whose character unit is wider than Excel's).
 INSTRUCTIONS_WIDTH = 60
-WRAPPED = ("指标名称", "单位", "责任部门", "规划目标", "最近基期值", "填报口径")
+WRAPPED = ("指标名称", "单位", "责任部门", "规划目标", "最近基期值", "填报口径", "地区")
 INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")
 HEAD_FILL = PatternFill("solid", fgColor="DDEBF7")
 BASELINE_SIGN = {"eq": "", "approx": "约", "gt": ">", "lt": "<", "ge": "≥", "le": "≤"}
@@ -82,8 +84,11 @@ def as_plan(plan: Plan | str) -> Plan:
     return plan if isinstance(plan, Plan) else get_plan(plan)
 
 
-def write_template(plan_code: Plan | str, year: int, out: Path | str) -> Path:
-    """Write the reporting template of a plan (code or Plan) for ``year`` to ``out``."""
+def write_template(plan_code: Plan | str, year: int, out: Path | str, *,
+                   areas: Sequence[str] | None = None) -> Path:
+    """Write the reporting template of a plan (code or Plan) for ``year`` to ``out``: one
+    row per reported indicator for the plan area, or (``areas``: division codes inside it,
+    e.g. its 街镇) one row per indicator and area."""
     plan = as_plan(plan_code)
     out = Path(out)
     if out.suffix.lower() != ".xlsx":
@@ -91,14 +96,15 @@ def write_template(plan_code: Plan | str, year: int, out: Path | str) -> Path:
     if not plan.period_start - 1 <= year <= plan.period_end + 5:
         raise InputError(f"年份 {year} 不在规划期 {plan.period_start}—{plan.period_end} 附近")
     indicators = plan.reported_indicators()
+    labels = _area_labels(plan, areas)
     wb = openpyxl.Workbook()
     ws = wb.active
     assert ws is not None
     ws.title = SHEET
-    last = _fill_rows(ws, indicators, year)
+    last = _fill_rows(ws, indicators, year, labels)
     _style_rows(ws, plan, year, last)
-    n_units = _lists_sheet(wb, plan)
-    _add_validations(ws, last, n_units)
+    n_units, n_areas = _lists_sheet(wb, plan)
+    _add_validations(ws, last, n_units, n_areas)
     _instructions(wb.create_sheet(INSTRUCTIONS, 0), plan, year, len(indicators))
     _meta_sheet(wb, plan, year)
     wb.active = 1
@@ -111,14 +117,24 @@ _COL = {name: get_column_letter(i) for i, name in enumerate(COLUMNS, start=1)}
 _POS = {name: i for i, name in enumerate(COLUMNS, start=1)}
 
 
-def _fill_rows(ws: Any, indicators: Sequence[Indicator], year: int) -> int:
-    """The header and one row per indicator; returns the last row."""
+def _area_labels(plan: Plan, areas: Sequence[str] | None) -> list[str]:
+    """The 地区 cell of each row group: the plan area, or each of ``areas`` (checked)."""
+    known = {r.code: r for r in plan_areas(plan)}
+    codes = [plan.area_code] if not areas else [parse_area(a, plan) for a in areas]
+    return [area_label(known[c]) if c in known else c for c in dict.fromkeys(codes)]
+
+
+def _fill_rows(ws: Any, indicators: Sequence[Indicator], year: int, areas: Sequence[str]
+               ) -> int:
+    """The header and one row per indicator and area; returns the last row."""
     ws.append(list(f"{c}*" if c in REQUIRED else c for c in COLUMNS))
     for ind in indicators:
-        ws.append([ind.code, ind.name_zh, ind.unit, "、".join(department_names(ind.departments)),
-                   year, _target_cell(ind, year),
-                   _baseline_cell(ind, year), reporting_basis(ind),
-                   None, None, None, None, None, None, None])
+        for area in areas:
+            ws.append([ind.code, ind.name_zh, ind.unit,
+                       "、".join(department_names(ind.departments)), year,
+                       _target_cell(ind, year), _baseline_cell(ind, year),
+                       reporting_basis(ind), area,
+                       None, None, None, None, None, None, None])
     return int(max(ws.max_row, 2))
 
 
@@ -142,20 +158,23 @@ def _style_rows(ws: Any, plan: Plan, year: int, last: int) -> None:
     protect_except(ws, [_POS[name] for name in INPUTS], 2, last)
 
 
-def _lists_sheet(wb: Any, plan: Plan) -> int:
-    """The hidden sheet of drop-down choices; returns the number of reporting units."""
+def _lists_sheet(wb: Any, plan: Plan) -> tuple[int, int]:
+    """The hidden sheet of drop-down choices; returns the numbers of reporting units and
+    of areas."""
     lists = wb.create_sheet(LISTS)
-    lists.append(["数据性质", "填报单位"])
+    lists.append(["数据性质", "填报单位", "地区"])
     dept_names = reporting_units(plan)
-    for i in range(max(len(NATURES), len(dept_names))):
+    areas = [area_label(r) for r in plan_areas(plan)]
+    for i in range(max(len(NATURES), len(dept_names), len(areas))):
         lists.append([NATURES[i] if i < len(NATURES) else None,
-                      dept_names[i] if i < len(dept_names) else None])
+                      dept_names[i] if i < len(dept_names) else None,
+                      areas[i] if i < len(areas) else None])
     lists.sheet_state = "hidden"
-    return len(dept_names)
+    return len(dept_names), len(areas)
 
 
-def _add_validations(ws: Any, last: int, n_units: int) -> None:
-    """Checks of the input cells: a number, the two lists, a date."""
+def _add_validations(ws: Any, last: int, n_units: int, n_areas: int) -> None:
+    """Checks of the input cells: a number, the lists, a date."""
     value_dv = DataValidation(type="decimal", operator="between", formula1="-1000000000000",
                               formula2="1000000000000", allow_blank=True, showErrorMessage=True,
                               errorTitle="填报值无效",
@@ -174,8 +193,13 @@ def _add_validations(ws: Any, last: int, n_units: int) -> None:
                              formula2="DATE(2100,12,31)", allow_blank=True,
                              showErrorMessage=True, errorTitle="日期无效",
                              error="请填写日期，格式 yyyy-mm-dd。")
+    # A warning only: 街镇 codes the list does not hold are checked on import.
+    area_dv = DataValidation(type="list", formula1=f"'{LISTS}'!$C$2:$C${n_areas + 1}",
+                             allow_blank=True, showErrorMessage=True, errorStyle="warning",
+                             errorTitle="地区不在列表中",
+                             error="地区不在列表中：请确认是本规划地区内的区或街镇代码。")
     for dv, name in ((value_dv, "填报值"), (nature_dv, "数据性质"), (dept_dv, "填报单位"),
-                     (date_dv, "填报日期")):
+                     (date_dv, "填报日期"), (area_dv, "地区")):
         ws.add_data_validation(dv)
         dv.add(f"{_COL[name]}2:{_COL[name]}{last}")
 
@@ -204,11 +228,13 @@ def _instructions(ws: Any, plan: Plan, year: int, n: int) -> None:
         "系统自动累计规划期总量；其余指标填写年末或年度数。",
         "5. 数据性质从下拉列表选择：年报正式数、统计快报数、初步统计数、估计值。",
         "6. 暂无数据的指标请保持“填报值”为空，系统记为“未填报”，不视为错误。",
+        "   “地区”列为该行数值所属地区（默认为规划地区）；分街镇填报时可改选区或街镇"
+        "（“代码 名称”或只填代码），空白视为规划地区。",
         "7. 表格已保护：只有黄色单元格可以填写（可调整列宽、行高）；与本单位无关的行保持空白即可。"
         "如需修改其他内容，可在“审阅—撤销工作表保护”后操作，但请勿修改指标代码、年份，勿增删列。",
         "8. 导入时逐行校验：通过的行入库并保留来源（文件、行号、填报单位、填报人、日期），"
         "不通过的行进入待核查清单，并注明文件、行号、列和原因，修改后可重新导入；"
-        "同一指标同一年度以最后一次导入为准。",
+        "同一指标同一地区同一年度以最后一次导入为准。",
         "",
         f"牵头单位：{lead_name(plan)}。导入命令：renkou indicators import 文件.xlsx",
     ]

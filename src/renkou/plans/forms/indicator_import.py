@@ -19,6 +19,7 @@ import pandas as pd
 from openpyxl.utils.exceptions import InvalidFileException
 
 from renkou.errors import InputError
+from renkou.plans.forms.areas import parse_area
 from renkou.plans.forms.cells import parse_date, parse_number
 from renkou.plans.forms.indicator_form import (
     META,
@@ -157,6 +158,7 @@ def _validate_row(check: _Check, n: int, row: Row) -> dict[str, Any] | None:
     if not plan.period_start - 1 <= year <= plan.period_end:
         raise InputError(f"年份 {year} 不在规划期 {plan.period_start}—{plan.period_end} 内",
                          column="年份")
+    area = parse_area(row.get("地区"), plan)
     value = _value(row.get("填报值"))
     problem = _plausible(ind, value)
     if problem:
@@ -181,7 +183,7 @@ def _validate_row(check: _Check, n: int, row: Row) -> dict[str, Any] | None:
     if on > check.today + dt.timedelta(days=1):
         raise InputError(f"填报日期 {on} 晚于今天", column="填报日期")
     return {
-        "plan": plan.code, "indicator_code": ind.code, "area": plan.area_code,
+        "plan": plan.code, "indicator_code": ind.code, "area": area,
         "year": year, "value": value, "unit": ind.unit, "nature": nature,
         "department": check.departments[dept], "department_name": dept,
         "reporter": reporter, "reported_on": on,
