@@ -79,8 +79,8 @@ def test_arrivals_go_to_the_step_of_their_year_by_profile() -> None:
                   "age_profile": [{"age_from": 20, "age_to": 29, "share": 1}],
                   "sex_ratio": 150})
     out = apply_shocks(d, inputs(), CITY)
-    mig = out.inputs.net_migration
-    assert mig is not None
+    mig = out.additions
+    assert out.inputs.net_migration is not None and not out.inputs.net_migration.any()
     assert mig.sum() == pytest.approx(1000)
     assert mig[1, 1].sum() == pytest.approx(1000)  # 2026 is the second step, 2nd area
     assert mig[1, 1, 0].sum() == pytest.approx(600)  # 150 males per 100 females
@@ -90,8 +90,7 @@ def test_arrivals_go_to_the_step_of_their_year_by_profile() -> None:
 
 def test_a_region_that_is_the_whole_is_shared_by_population() -> None:
     d = decision({"kind": "arrivals", "region": CITY.code, "schedule": {2025: 1000}})
-    mig = apply_shocks(d, inputs(), CITY).inputs.net_migration
-    assert mig is not None
+    mig = apply_shocks(d, inputs(), CITY).additions
     assert mig[0].sum(axis=(1, 2)) == pytest.approx([100, 300, 600])
 
 
@@ -105,9 +104,11 @@ def test_fertility_relocation_and_settlement() -> None:
     tfr = out.inputs.asfr.sum(axis=-1)
     assert tfr[:2] == pytest.approx(np.full((2, 3), 1.4))  # 2025, 2026 unchanged
     assert tfr[2:] == pytest.approx(np.full((3, 3), 1.5))
-    mig = out.inputs.net_migration
-    assert mig is not None
-    assert mig[1].sum(axis=(1, 2)) == pytest.approx([-50, 0, 50])
+    removed = out.inputs.net_migration
+    assert removed is not None
+    mig = removed + out.additions
+    assert removed[1].sum(axis=(1, 2)) == pytest.approx([-50, 0, 0])
+    assert out.additions[1].sum(axis=(1, 2)) == pytest.approx([0, 0, 50])
     # the origin's own age structure (flat here)
     assert mig[1, 0, 0, 30] == pytest.approx(-50 / 202)
     # settlement: residents unchanged, hukou counted
@@ -115,8 +116,8 @@ def test_fertility_relocation_and_settlement() -> None:
     assert out.settled[:, 1].tolist() == [0, 0, 10, 20, 30, 40]
     hukou = apply_shocks(decision({"kind": "settlement", "region": "120116",
                                    "persons_per_year": 10, "from_year": 2026},
-                                  caliber="hukou"), inputs(), CITY).inputs.net_migration
-    assert hukou is not None and hukou.sum() == pytest.approx(40)
+                                  caliber="hukou"), inputs(), CITY).additions
+    assert hukou.sum() == pytest.approx(40)
 
 
 def test_unknown_area_and_early_year_are_refused() -> None:

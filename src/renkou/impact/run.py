@@ -200,6 +200,12 @@ def assess(registry: Registry, decision: Decision, norms: NormsLibrary, *,
                                     decision.horizon, decision.caliber), scale)
     applied = apply_shocks(decision, inputs, jurisdiction)
     base, scen = project(inputs), project(applied.inputs)
+    if applied.additions.any():
+        added = project(dataclasses.replace(applied.inputs, net_migration=applied.additions,
+                                            population=np.zeros_like(inputs.population)))
+        scen = dataclasses.replace(scen, population=scen.population + added.population,
+                                   births=scen.births + added.births,
+                                   deaths=scen.deaths + added.deaths)
     years = [int(y) for y in base.years]
     supply = _supply(registry, jurisdiction, years, scale)
     coverage = _coverage(registry, norms, decision.as_of, decision.caliber, jurisdiction)

@@ -14,7 +14,14 @@ that ends on 31 December of Y (step index Y − base year − 1).
   in the year, by the origin's base age–sex structure unless a profile is given.
 * ``settlement`` — 落户: residents granted hukou. The resident population does not change; a
   hukou-caliber projection gains the persons each year as arrivals (by the profile), and the
-  count settled is reported (indicator ``settled``)."""
+  count settled is reported (indicator ``settled``).
+
+Persons added to an area (arrivals, the destination of a relocation) are projected as cohorts
+of their own with the scenario's rates and superposed on the scenario run, which carries the
+fertility changes and the persons removed. The engine is linear in the population but for
+one thing: it stops a cohort at zero where the baseline's net emigration exceeds it; kept
+apart, the added persons are never absorbed by that emigration, so an arrival of N changes
+the population by N less their deaths plus their births."""
 
 from __future__ import annotations
 
@@ -35,7 +42,8 @@ from renkou.types import FloatArray
 class Applied:
     """The scenario inputs and what the shocks did besides."""
 
-    inputs: ProjectionInputs
+    inputs: ProjectionInputs  # the baseline's with fertility changes and removals
+    additions: FloatArray  # (Y, R, 2, A) persons added, projected as their own cohorts
     settled: FloatArray  # (Y+1, R) persons granted hukou by the end of each year, cumulative
     arrivals: FloatArray  # (Y+1, R) persons arriving during each year (0 in the base year)
     warnings: list[str] = field(default_factory=list)
@@ -100,7 +108,8 @@ def apply_shocks(decision: Decision, inputs: ProjectionInputs, jurisdiction: Jur
            else np.array(inputs.net_migration, dtype=np.float64))
     asfr = np.array(inputs.asfr, dtype=np.float64)
     base_pop = np.asarray(inputs.population, dtype=np.float64)
-    out = Applied(inputs, np.zeros((steps + 1, r)), np.zeros((steps + 1, r)))
+    added = np.zeros((steps, r, 2, a))
+    out = Applied(inputs, added, np.zeros((steps + 1, r)), np.zeros((steps + 1, r)))
     hukou = decision.caliber == "hukou"
 
     def add(year: int, weights: FloatArray, persons: float, shares: FloatArray,
@@ -109,7 +118,9 @@ def apply_shocks(decision: Decision, inputs: ProjectionInputs, jurisdiction: Jur
         if t >= steps:
             out.warnings.append(f"{where}：{year} 年超出预测期，未计入")
             return
-        mig[t] += persons * weights[:, None, None] * shares[None]
+        flow = persons * weights[:, None, None] * shares[None]
+        added[t] += np.maximum(flow, 0.0)
+        mig[t] += np.minimum(flow, 0.0)
         out.arrivals[t + 1] += persons * weights
 
     for i, shock in enumerate(decision.shocks, start=1):
