@@ -1,0 +1,87 @@
+"""Limits on what a delivery may cost, checked before the memory is spent."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from renkou.errors import InputError
+from renkou.registry.ingest import ingest_directory
+from renkou.registry.store import Store
+from renkou.settings import Settings
+from renkou.tables import read_table
+
+from .conftest import counts
+from .hostile import huge_shared_string_xlsx
+
+
+def _residence_headers(small: Path) -> list[str]:
+    return list(read_table(small / "police_residence_2020.xlsx").columns)
+
+
+@pytest.mark.slow
+def test_hostile_xlsx_is_refused_in_bounded_memory(tmp_path: Path, small: Path) -> None:
+    feed = tmp_path / "feeds"
+    feed.mkdir()
+    shutil.copy(small / "hrss_employment.csv", feed / "hrss_employment.csv")
+    bomb = huge_shared_string_xlsx(feed / "police_residence_bomb.xlsx",
+                                   _residence_headers(small))
+    assert bomb.stat().st_size < 400_000
+    with pytest.raises(InputError, match="解压后"):
+        read_table(bomb)  # every reader of XLSX (imports of forms too) checks first
+    db = tmp_path / "r.duckdb"
+    proc = subprocess.Popen([str(Path(sys.executable).parent / "renkou"), "registry",
+                             "ingest", "--quiet", "--db", str(db), str(feed)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    err = proc.stderr.read().decode() if proc.stderr else ""
+    assert os.waitstatus_to_exitcode(status) == 2, err
+    assert "police_residence_bomb.xlsx" in err and "解压后" in err
+    assert usage.ru_maxrss < 500 * 1024  # KiB on Linux: the whole process under 500 MB
+    assert counts(db).get("rec_hrss_employment", 0) == 0
+
+
+def test_long_text_run_is_refused_under_the_size_limit(tmp_path: Path, small: Path) -> None:
+    feed = tmp_path / "feeds"
+    feed.mkdir()
+    huge_shared_string_xlsx(feed / "police_residence_long.xlsx", _residence_headers(small), 3)
+    with Store(tmp_path / "r.duckdb") as store, pytest.raises(InputError, match="单元格文本"):
+        ingest_directory(store, feed)
+
+
+def test_file_size_and_row_limits(tmp_path: Path, small: Path) -> None:
+    feed = tmp_path / "feeds"
+    feed.mkdir()
+    head, *rows = (small / "hrss_employment.csv").read_text(encoding="utf-8").splitlines()
+    body = [rows[0].replace("E001", f"E{i:06d}") for i in range(20_000)]
+    (feed / "hrss_employment_big.csv").write_text("\n".join([head, *body]) + "\n",
+                                                  encoding="utf-8")
+    with Store(tmp_path / "a.duckdb", settings=Settings(max_file_mb=1)) as store, \
+            pytest.raises(InputError, match="超过上限 1 MB"):
+        ingest_directory(store, feed)
+    with Store(tmp_path / "b.duckdb", settings=Settings(max_rows=1000)) as store, \
+            pytest.raises(InputError, match="20000 行，超过每个文件的上限 1000 行"):
+        ingest_directory(store, feed)
+
+
+def test_too_long_values_are_quarantined_as_bad_value(tmp_path: Path, small: Path) -> None:
+    feed = tmp_path / "feeds"
+    feed.mkdir()
+    head, *rows = (small / "hrss_employment.csv").read_text(encoding="utf-8").splitlines()
+    cells = rows[0].split(",")
+    long_name = [*cells[:2], "名" * 300, *cells[3:]]
+    long_code = [*cells[:3], "1" * 5000, *cells[4:]]
+    (feed / "hrss_employment_x.csv").write_text(
+        "\n".join([head, ",".join(long_name), ",".join(long_code)]) + "\n", encoding="utf-8")
+    with Store(tmp_path / "r.duckdb") as store:
+        report = ingest_directory(store, feed)
+        rows_q = store.rows("SELECT row_no, reason, field FROM quarantine ORDER BY row_no")
+        stored = store.scalar("SELECT max(octet_length(pii_enc)) FROM identity")
+    assert rows_q == [(2, "bad_value", "name"), (3, "bad_value", "work_code")]
+    assert report.accepted == 0 and report.quarantined == 2
+    assert stored is None or stored < 200  # no long name reached the identities
