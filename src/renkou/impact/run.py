@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import logging
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -35,7 +34,6 @@ from renkou.services.norms import NormsLibrary
 from renkou.services.population import age_table
 from renkou.types import FloatArray
 
-log = logging.getLogger(__name__)
 TABLE_COLUMNS = ["year", "region", "indicator", "baseline", "scenario", "difference"]
 # Subsidy rates come from at most this many persons per scheme (a seeded sample).
 SUBSIDY_SAMPLE = 200_000
