@@ -13,6 +13,7 @@ from enum import StrEnum
 
 import numpy as np
 
+from renkou.errors import InputError
 from renkou.regions import gazetteer
 from renkou.types import Sex
 
@@ -60,8 +61,20 @@ class IdInfo:
     check: str
 
 
+class IdNumberError(InputError, ValueError):
+    """An ID number that cannot be parsed or upgraded: bad input to the CLI and API (exit
+    2, HTTP 422), and still a ``ValueError`` for callers that catch one."""
+
+
+def _ascii_digits(text: str) -> bool:
+    # str.isdigit() also accepts '²' or '٣', which int() cannot read.
+    return text.isascii() and text.isdigit()
+
+
 def check_character(first17: str) -> str:
     """ISO 7064 MOD 11-2 check character for the first 17 digits."""
+    if len(first17) != 17 or not _ascii_digits(first17):
+        raise IdNumberError(f"应为17位数字：{mask(first17)}")
     total = sum(int(c) * w for c, w in zip(first17, _WEIGHTS, strict=True))
     return _CHECK[total % 11]
 
@@ -73,7 +86,7 @@ def normalise(number: str) -> str:
 def validate(number: str, today: dt.date | None = None) -> IdVerdict:
     """Validate an 18-digit number; the first failing check gives the reason."""
     n = normalise(number)
-    if len(n) != 18 or not n[:17].isdigit() or not (n[17].isdigit() or n[17] == "X"):
+    if len(n) != 18 or not _ascii_digits(n[:17]) or not (_ascii_digits(n[17]) or n[17] == "X"):
         return IdVerdict(n, False, IdProblem.FORMAT, PROBLEM_ZH[IdProblem.FORMAT])
     if not gazetteer().is_known_province(n[:6]):
         return IdVerdict(n, False, IdProblem.UNKNOWN_DIVISION,
@@ -99,10 +112,11 @@ def is_valid(number: str, today: dt.date | None = None) -> bool:
 
 
 def parse(number: str) -> IdInfo:
-    """Decode a valid 18-digit number. Raises ``ValueError`` when it is invalid."""
+    """Decode a valid 18-digit number. Raises :class:`IdNumberError` (a ``ValueError``)
+    when it is invalid."""
     v = validate(number)
     if not v.valid:
-        raise ValueError(v.detail)
+        raise IdNumberError(v.detail)
     n = v.number
     return IdInfo(
         division_code=n[:6],
@@ -116,8 +130,8 @@ def parse(number: str) -> IdInfo:
 def upgrade15(number: str) -> str:
     """Upgrade a legacy 15-digit number (YYMMDD birth date, issued before 2000) to 18 digits."""
     n = number.strip()
-    if len(n) != 15 or not n.isdigit():
-        raise ValueError("15位身份证号码应为15位数字")
+    if len(n) != 15 or not _ascii_digits(n):
+        raise IdNumberError(f"15位身份证号码应为15位数字：{mask(n)}")
     # 15-digit numbers were issued to people born in the 1900s (the century is implicit).
     first17 = n[:6] + "19" + n[6:]
     return first17 + check_character(first17)

@@ -79,3 +79,20 @@ def test_generate_valid_and_consistent() -> None:
         info = ids.parse(str(num))
         assert info.birth_date == born.astype(dt.date)
         assert info.sex == sex
+
+
+@pytest.mark.parametrize("number", ["ABCDEFGHIJKLMNO", "1101054912310²2", "11010549123100 "])
+def test_fifteen_characters_that_are_no_old_number_are_input_errors(number: str) -> None:
+    from renkou.errors import InputError
+
+    with pytest.raises(InputError):
+        ids.upgrade15(number)
+
+
+def test_ids_check_cli_exits_2_for_fifteen_non_digits(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    from renkou.cli.main import main
+
+    assert main(["ids", "check", "ABCDEFGHIJKLMNO"]) == 2
+    assert "15位" in capsys.readouterr().err
+    assert main(["ids", "check", "11010519491231002²"]) == 1  # invalid, not a crash

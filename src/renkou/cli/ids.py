@@ -18,10 +18,11 @@ def check(
     number: str = typer.Argument(..., help="18位（或15位）身份证号码 / 18- or 15-digit number"),
     as_json: bool = typer.Option(False, "--json", help="以JSON输出 / print JSON"),
 ) -> None:
-    """校验号码并显示解析结果；无效时以非零状态退出。 Validate a number; exit 1 when invalid."""
+    """校验号码并显示解析结果；无效时以非零状态退出。 Validate a number; exit 1 when invalid,
+    2 when 15 characters are not a 15-digit number."""
     n = number.strip()
     upgraded = None
-    if len(n) == 15 and n.isdigit():
+    if len(n) == 15:  # not 15 digits: IdNumberError (an InputError, exit 2)
         upgraded = idnum.upgrade15(n)
         n = upgraded
     verdict = idnum.validate(n)
