@@ -117,6 +117,8 @@ _WORDS = {
     "cumulative_ge": ("累计", "期间", "净增长"),
     "increase": ("提高", "提升", "增加", "集聚", "扩大"),
     "decrease": ("降低", "下降"),
+    "below": ("低于",),
+    "above": ("高于", "超过"),
 }
 # Targets whose comparator the table does not spell out: the reason is recorded in the
 # YAML; the test pins the list so a new unexplained one fails.

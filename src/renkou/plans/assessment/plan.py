@@ -28,9 +28,10 @@ from typing import TYPE_CHECKING, cast
 
 import pandas as pd
 
-from renkou.jurisdictions import jurisdiction_of_plan
+from renkou.plans.assessment.context import formula_context, indicator_area
 from renkou.plans.assessment.coverage import UncoveredArea, uncovered_reason
 from renkou.plans.assessment.forward_look import indicator_forward, plan_projection
+from renkou.plans.assessment.relative import reference_areas, resolve_relative
 from renkou.plans.assessment.status import (
     NO_DATA,
     Assessment,
@@ -49,9 +50,8 @@ from renkou.plans.formulas.engine import (
     resolve,
 )
 from renkou.plans.formulas.measures import RUNNING_TOTALS
-from renkou.plans.formulas.protocol import FormulaContext, IndicatorData
+from renkou.plans.formulas.protocol import IndicatorData
 from renkou.plans.formulas.registry_data import RegistryData
-from renkou.plans.model.areas import group_area
 from renkou.plans.model.plan import Indicator, Plan
 from renkou.plans.model.reporting_units import department_names
 from renkou.plans.storage import AppTables, facility_counts, is_demo_report, reported_values
@@ -105,28 +105,6 @@ class PlanAssessment:
 
     def by_code(self) -> dict[str, Assessment]:
         return {a.indicator_code: a for a in self.assessments}
-
-
-def indicator_area(plan: Plan, ind: Indicator) -> str:
-    """The area the indicator is computed for: the plan area, or an area group of the
-    plan's jurisdiction (NotFoundError when the jurisdiction has no such group)."""
-    if ind.area_group:
-        return group_area(jurisdiction_of_plan(plan.code).group(ind.area_group).key)
-    return plan.area_code
-
-
-def formula_context(plan: Plan, ind: Indicator,
-                    facilities: Mapping[str, Mapping[int, float]], year: int
-                    ) -> FormulaContext:
-    """The context of one indicator in one year: the base year (the year before the plan
-    period, or before the period of a target counted over its own span) and the year's
-    childcare places when departments have reported them."""
-    base = plan.period_start - 1
-    for t in ind.targets:
-        if t.period_start is not None:
-            base = t.period_start - 1
-    return FormulaContext(base_year=base,
-                          childcare_places=facilities.get("childcare_places", {}).get(year))
 
 
 def computed_series(plan: Plan, data: IndicatorData, years: list[int],
@@ -208,9 +186,13 @@ def assess_plan(plan: Plan, year: int, *, data: IndicatorData | None = None,
                 facilities: Mapping[str, Mapping[int, float]] | None = None,
                 projection: PlanProjection | None = None,
                 progress: Callable[[str], None] | None = None,
-                notes: tuple[str, ...] = ()) -> PlanAssessment:
+                notes: tuple[str, ...] = (),
+                reference_data: IndicatorData | None = None) -> PlanAssessment:
     """Assess every indicator of ``plan`` in ``year`` from ``data`` (computed indicators)
-    and the departments' reports in ``store``."""
+    and the departments' reports in ``store``. Relative targets ("低于全市平均水平") take
+    their reference from ``reference_data`` (a source holding the parent's area), the
+    parent plan's reports in ``store`` or the figure they state
+    (:mod:`renkou.plans.assessment.relative`)."""
     cfg = config or AssessmentConfig()
     base_year = plan.period_start - 1
     years = list(range(base_year, year + 1))
@@ -235,7 +217,9 @@ def assess_plan(plan: Plan, year: int, *, data: IndicatorData | None = None,
         baselines[ind.code] = stated
         depts = tuple(department_names(ind.departments))
         source, demo = _source(plan, ind, year, reported)
-        specs = [TargetSpec.from_model(t) for t in ind.assessed_targets()]
+        specs = [resolve_relative(TargetSpec.from_model(t), t, year, data=reference_data,
+                                  store=store, facilities=facilities)
+                 for t in ind.assessed_targets()]
         if not specs:
             by = max((y for y in stated if y <= year), default=None)
             proj = [t for t in ind.targets if t.nature == "projection"]
@@ -251,9 +235,10 @@ def assess_plan(plan: Plan, year: int, *, data: IndicatorData | None = None,
             continue
         target = pick_target(specs, year)
         assert target is not None
-        forward = indicator_forward(ind, target, year, projection=projection, values=vals,
-                                    stated=stated, config=cfg,
-                                    baseline=pick_baseline(stated, target, year)[1])
+        # A moving reference has no target-year value to project against.
+        forward = None if target.reference_label is not None else indicator_forward(
+            ind, target, year, projection=projection, values=vals, stated=stated, config=cfg,
+            baseline=pick_baseline(stated, target, year)[1])
         a = assess_series(
             code=ind.code, name=ind.name_zh, unit=ind.unit, targets=specs, baselines=stated,
             values=vals, year=year, config=cfg, kind=ind.kind, category=ind.category,
@@ -356,5 +341,9 @@ def evaluate_registry(registry: Registry, plan: Plan, year: int, *,
     if forward and end > base:
         projection = plan_projection(source, plan, base, end, trajectories=trajectories,
                                      seed=seed, progress=progress)
+    # The parent's values are computed only from a store that holds the parent's area.
+    parents = reference_areas(plan)
+    holds = bool(parents) and all(registry.jurisdiction().contains(a) for a in parents)
     return assess_plan(plan, year, data=source, store=registry, config=config,
-                       facilities=fac, projection=projection, progress=progress, notes=notes)
+                       facilities=fac, projection=projection, progress=progress, notes=notes,
+                       reference_data=source if holds else None)

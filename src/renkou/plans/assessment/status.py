@@ -31,6 +31,7 @@ from typing import Literal
 from renkou.plans.model.targets import (
     CUMULATIVE,
     DIRECTIONAL,
+    RELATIVE,
     AssessmentConfig,
     Comparator,
     TargetSpec,
@@ -142,6 +143,8 @@ def assess_value(
     if target.comparator in CUMULATIVE:
         return _assess_cumulative(target, year, cumulative_value if cumulative_value is not None
                                   else value, period_start, cfg)
+    if target.comparator in RELATIVE:
+        return _assess_relative(target, value, final, cfg)
     if target.comparator in DIRECTIONAL:
         word = "提高" if target.comparator == "increase" else "降低"
         if baseline_value is None:
@@ -176,6 +179,21 @@ def assess_value(
     else:
         reason = f"仅完成规划变动的{progress:.0%}，落后于时间进度{expected_share:.0%}"
     return LAGGING, reason, expected, progress, expected_share
+
+
+def _assess_relative(target: TargetSpec, value: float, final: bool, cfg: AssessmentConfig
+                     ) -> tuple[Status, str, float | None, float | None, float | None]:
+    """"低于/高于全市平均水平": met when strictly below (above) the reference value of the
+    same year; there is no path to a moving reference, so not met is a warning until the
+    target year and missed from then on."""
+    label = target.reference_label or "上级地区同年值"
+    if target.value is None:
+        return NO_DATA, f"缺少{label}，无法比较", None, None, None
+    word = "低于" if target.comparator == "below" else "高于"
+    ref = format_number(target.value)
+    if meets(target, value, cfg):
+        return MET, f"已{word}{label}（{ref}）", None, None, None
+    return ((MISSED if final else LAGGING), f"未{word}{label}（{ref}）", None, None, None)
 
 
 def _overshoots(target: TargetSpec, value: float, baseline: float, cfg: AssessmentConfig

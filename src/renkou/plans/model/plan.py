@@ -37,6 +37,7 @@ from renkou.plans.model.vocabulary import (
     CUMULATIVE,
     DIRECTIONAL,
     FORMULAS,
+    RELATIVE,
     BaselineComparator,
     Category,
     Comparator,
@@ -89,11 +90,24 @@ class Target(_Frozen):
     # When the target comes from another sentence than the indicator's main quote.
     quote: str | None = None
     note: str | None = None
+    # "低于全市平均水平" (comparator below/above): the code of the indicator of the parent
+    # jurisdiction's plan whose value in the same year is the reference. ``value`` may give a
+    # stated figure of it for stores holding neither its data nor its reports (source in
+    # ``note``).
+    reference: str | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> Target:
         c = self.comparator
-        if c == "range":
+        if (c in RELATIVE) != (self.reference is not None):
+            raise ValueError("below/above 目标需要 reference（参照指标代码），"
+                             "其他目标不设 reference")
+        if c in RELATIVE:
+            if self.low is not None or self.high is not None:
+                raise ValueError(f"{c} 目标不设 low/high")
+            if self.value is not None and not self.note:
+                raise ValueError(f"{c} 目标给出参照值时须在 note 中注明来源")
+        elif c == "range":
             if self.low is None or self.high is None or self.value is not None:
                 raise ValueError("range 目标需要 low 与 high，且不设 value")
             if self.low > self.high:
@@ -131,7 +145,7 @@ class Target(_Frozen):
         v = self.value
         if c == "range":
             return self.low, self.high
-        if v is None:
+        if v is None or c in RELATIVE:  # a relative target's reference varies by year
             return None, None
         if c in ("ge", "cumulative_ge"):
             return v, None
@@ -153,6 +167,10 @@ class Target(_Frozen):
             if baseline is None:
                 raise ValueError("decrease 目标需要基期值比较")
             return value < baseline
+        if self.comparator in RELATIVE:
+            if self.value is None:
+                raise ValueError(f"{self.comparator} 目标需要参照值比较")
+            return value < self.value if self.comparator == "below" else value > self.value
         lo, hi = self.bounds()
         return (lo is None or value >= lo - 1e-12) and (hi is None or value <= hi + 1e-12)
 
@@ -167,6 +185,8 @@ class Target(_Frozen):
             text = f"{_fmt(self.low)}~{_fmt(self.high)}{u}"
         elif c in DIRECTIONAL:
             text = COMPARATOR_ZH[c]
+        elif c in RELATIVE:
+            text = f"{COMPARATOR_ZH[c]}{self.reference}同年值"
         elif c in ("approx", "cumulative_approx"):
             pre = "累计" if c == "cumulative_approx" else ""
             text = (f"{pre}{_fmt(self.value)}{u}左右"

@@ -14,9 +14,11 @@ if TYPE_CHECKING:
     from renkou.plans.model.plan import Target
 
 Comparator = Literal["ge", "le", "approx", "range", "eq", "cumulative_ge", "cumulative_le",
-                     "cumulative_approx", "increase", "decrease"]
+                     "cumulative_approx", "increase", "decrease", "below", "above"]
 CUMULATIVE = ("cumulative_ge", "cumulative_le", "cumulative_approx")
 DIRECTIONAL = ("increase", "decrease")
+# Compared with a reference value of the same year (the parent jurisdiction's), strictly.
+RELATIVE = ("below", "above")
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,8 @@ class TargetSpec:
     tolerance: float | None = None  # relative, e.g. 0.01 = ±1 %
     period_start: int | None = None  # cumulative targets: first year summed
     each_year: bool = False  # "保持…": must hold in every year of the period
+    # Relative targets: what the reference value is, e.g. "天津市同年值（库内计算）".
+    reference_label: str | None = None
 
     @classmethod
     def from_model(cls, target: Target) -> TargetSpec:
@@ -91,6 +95,9 @@ def meets(target: TargetSpec, value: float, config: AssessmentConfig | None = No
         if baseline is None:
             return False
         return value > baseline if c == "increase" else value < baseline
+    if c in RELATIVE:
+        ref = target.reference()
+        return value < ref if c == "below" else value > ref
     if c in ("ge", "cumulative_ge"):
         return value >= target.reference()
     if c in ("le", "cumulative_le"):
@@ -120,6 +127,11 @@ def target_text(target: TargetSpec, unit: str = "", config: AssessmentConfig | N
     c = target.comparator
     if c in DIRECTIONAL:
         return "较基期提高" if c == "increase" else "较基期降低"
+    if c in RELATIVE:
+        word = "低于" if c == "below" else "高于"
+        label = target.reference_label or "上级地区同年值"
+        return f"{word}{label}" + (f"（{f(target.value)}{u}）" if target.value is not None
+                                   else "")
     if c == "cumulative_approx":
         return (f"累计{f(target.value)}{u}左右"
                 f"（±{format_number(approx_tolerance(target, cfg))}）")

@@ -12,7 +12,7 @@ from renkou.errors import ConfigError
 Comparator = Literal[
     "ge", "le", "approx", "range", "eq",
     "cumulative_ge", "cumulative_le", "cumulative_approx",
-    "increase", "decrease",
+    "increase", "decrease", "below", "above",
 ]
 BaselineComparator = Literal["eq", "approx", "gt", "lt", "ge", "le"]
 Category = Literal["总量", "素质", "结构", "分布", "公共服务"]
@@ -30,11 +30,13 @@ DepartmentLevel = Literal["city", "district", "generic"]
 
 CUMULATIVE: frozenset[str] = frozenset({"cumulative_ge", "cumulative_le", "cumulative_approx"})
 DIRECTIONAL: frozenset[str] = frozenset({"increase", "decrease"})
+# "低于/高于全市平均水平": compared with another plan's indicator in the same year.
+RELATIVE: frozenset[str] = frozenset({"below", "above"})
 
 COMPARATOR_ZH: dict[str, str] = {
     "ge": "≥", "le": "≤", "approx": "≈（左右）", "range": "区间", "eq": "=",
     "cumulative_ge": "累计≥", "cumulative_le": "累计≤", "cumulative_approx": "累计≈",
-    "increase": "提高", "decrease": "降低",
+    "increase": "提高", "decrease": "降低", "below": "低于", "above": "高于",
 }
 
 # "左右" default: ±1 % of the target value. Configurable per target (``tolerance``) or
