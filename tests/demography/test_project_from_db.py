@@ -117,3 +117,46 @@ def test_from_db_errors(store: Path, tmp_path: Path,
     rc, _, err = _run(["project", "--from-db", str(store), "--as-of", through.isoformat(),
                        "--to", "2040", "--level", "city", "--out", str(tmp_path / "z")], capsys)
     assert rc != 0 and "--level" in err
+
+
+def test_streets_sum_to_districts_and_housing_adds_arrivals(
+        store: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    as_of = Registry(store, read_only=True).data_through()
+    assert as_of is not None
+    common = ["project", "--from-db", str(store), "--as-of", as_of.isoformat(), "--level",
+              "street", "--to", str(as_of.year + 4)]
+    plain = tmp_path / "plain"
+    assert _run([*common, "--out", str(plain)], capsys)[0] == 0
+    streets = pd.read_csv(plain / "population.csv", dtype={"region": str})
+    districts = pd.read_csv(plain / "districts" / "population.csv", dtype={"region": str})
+    summed = (streets.assign(region=streets.region.str[:6])
+              .groupby(["year", "region", "sex", "age"]).value.sum())
+    both = districts.set_index(["year", "region", "sex", "age"]).value
+    # Exact in memory; the files round each value to 6 decimals, sums of up to ~30 streets.
+    np.testing.assert_allclose(summed.reindex(both.index, fill_value=0.0), both, atol=2e-5)
+    for name in ("births.csv", "deaths.csv"):
+        s = pd.read_csv(plain / name, dtype={"region": str})
+        d = pd.read_csv(plain / "districts" / name, dtype={"region": str})
+        keys = [c for c in d.columns if c not in ("region", "value")]
+        np.testing.assert_allclose(
+            s.assign(region=s.region.str[:6]).groupby(["region", *keys]).value.sum().sort_index(),
+            d.groupby(["region", *keys]).value.sum().sort_index(), atol=2e-5)
+    # Housing: 50 dwellings of 3 people in the most populous street in the second year.
+    base = streets[streets.year == as_of.year].groupby("region").value.sum()
+    street = str(base.idxmax())
+    plan = tmp_path / "housing.csv"
+    plan.write_text("region,year,dwellings,persons_per_dwelling,age_profile\n"
+                    f"{street},{as_of.year + 1},50,3,fundamental\n", encoding="utf-8")
+    built = tmp_path / "housing"
+    assert _run([*common, "--out", str(built), "--housing", str(plan)], capsys)[0] == 0
+    after = pd.read_csv(built / "population.csv", dtype={"region": str})
+    year = as_of.year + 3
+    gain = (after[(after.year == year) & (after.region == street)].value.sum()
+            - streets[(streets.year == year) & (streets.region == street)].value.sum())
+    assert 120 < gain < 170  # 150 arrivals, a few deaths and births since
+    d_after = pd.read_csv(built / "districts" / "population.csv", dtype={"region": str})
+    d_gain = (d_after[(d_after.year == year) & (d_after.region == street[:6])].value.sum()
+              - districts[(districts.year == year) & (districts.region == street[:6])]
+              .value.sum())
+    assert d_gain == pytest.approx(gain, abs=15)
+    assert (built / "inputs" / "housing.csv").exists()

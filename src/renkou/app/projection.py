@@ -22,12 +22,16 @@ from renkou.errors import InputError
 from renkou.projection import paths
 from renkou.projection.config import ProjectionConfig
 from renkou.projection.history import mortality_pattern
+from renkou.projection.housing import housing_arrivals, with_housing
 from renkou.projection.io import load_projection
 from renkou.projection.output import write_outputs
 from renkou.projection.sample import write_sample_inputs
 from renkou.types import FloatArray
 
 if TYPE_CHECKING:  # the registry (DuckDB) is loaded only by the commands that open a store
+    import pandas as pd
+
+    from renkou.projection.registry_inputs import RegistryBuild
     from renkou.registry import Registry
 
 # Two worker threads: NumPy releases the GIL, so both cores of the server are used.
@@ -120,9 +124,12 @@ def stochastic_indicators(inputs: ProjectionInputs, trajectories: int, seed: int
 
 def run_projection(input_dir: Path, out_dir: Path, *, variant: str = "medium",
                    trajectories: int | None = None, seed: int | None = None,
-                   scenario: ScenarioPaths | None = None) -> ProjectionRun:
-    """Read ``input_dir``, project the variant (with scenario paths on top), optionally
-    ``trajectories`` stochastic runs, and write the results to ``out_dir``."""
+                   scenario: ScenarioPaths | None = None,
+                   control: Callable[[ProjectionResult], ProjectionResult] | None = None
+                   ) -> ProjectionRun:
+    """Read ``input_dir`` (with its housing pipeline, if any), project the variant (with
+    scenario paths on top), optionally ``trajectories`` stochastic runs, and write the
+    results to ``out_dir``; ``control`` adjusts the projection before it is written."""
     key = resolve_variant(variant)
     if Path(out_dir).resolve() == Path(input_dir).resolve():
         raise InputError("输出目录不能与输入目录相同（会覆盖输入的 population.csv）",
@@ -131,8 +138,13 @@ def run_projection(input_dir: Path, out_dir: Path, *, variant: str = "medium",
         raise InputError("--seed 只能与 --trajectories 一起使用")
     loaded = load_projection(input_dir)
     warnings = list(loaded.warnings)
+    inputs = loaded.inputs
+    arrivals, housing_notes = housing_arrivals(input_dir, inputs)
+    if arrivals is not None:
+        inputs = with_housing(inputs, arrivals)
+        warnings += housing_notes
     try:
-        inputs = apply_variant(loaded.inputs, key)
+        inputs = apply_variant(inputs, key)
     except ValueError as exc:
         raise InputError(f"输入数据不能用于预测：{exc}") from None
     inputs, applied, path_warnings = apply_scenario_paths(inputs, scenario or ScenarioPaths())
@@ -153,6 +165,8 @@ def run_projection(input_dir: Path, out_dir: Path, *, variant: str = "medium",
         settings = (StochasticSettings(mortality_bx=history.bx) if history.bx is not None
                     else None)
         stochastic = stochastic_indicators(inputs, trajectories, seed, settings)
+    if control is not None:
+        result = control(result)
     written = write_outputs(result, out_dir, stochastic)
     return ProjectionRun(config=loaded.config, variant=key, inputs=inputs, result=result,
                          written=tuple(written), applied=tuple(applied),
@@ -187,6 +201,8 @@ class RegistryProjection:
     window: tuple[int, ...]
     jurisdiction: str
     warnings: tuple[str, ...]
+    districts: ProjectionRun | None = None  # the district projection streets are fitted to
+    notes: tuple[str, ...] = ()
 
 
 ASSUMPTION_NOTES = (
@@ -202,36 +218,80 @@ ASSUMPTION_NOTES = (
 )
 
 
-def run_from_registry(db: Path, out_dir: Path, *, as_of: dt.date, caliber: str = "resident",
-                      level: str = "district", end_year: int, variant: str = "medium",
-                      trajectories: int | None = None, seed: int | None = None
-                      ) -> RegistryProjection:
-    """Build projection inputs from the registry in ``db`` (written to ``out_dir/inputs``,
-    re-runnable with ``renkou project``) and project them into ``out_dir``."""
-    from renkou.app.stores import registry_at
+def _write_registry_inputs(build: RegistryBuild, directory: Path, meta: dict[str, object],
+                           housing: pd.DataFrame | None) -> Path:
     from renkou.projection.output import write_input_directory
-    from renkou.projection.registry_inputs import build_registry_inputs, toml_text
+    from renkou.projection.registry_inputs import toml_text
+    from renkou.tables import write_table
 
-    key = resolve_variant(variant)
-    with registry_at(db) as registry:
-        build = build_registry_inputs(registry, as_of, caliber, level, end_year)
-        jurisdiction = registry.jurisdiction()
-    inputs_dir = Path(out_dir) / "inputs"
-    write_input_directory(build.inputs, inputs_dir)
+    write_input_directory(build.inputs, directory)
     settings = {"base_year": build.inputs.base_year, "end_year": build.inputs.end_year,
                 "open_age": build.inputs.open_age,
                 "migration_timing": build.inputs.migration_timing,
                 "a0_rule": build.inputs.a0_rule}
-    registry_table = {"database": Path(db).name, "jurisdiction": jurisdiction.key,
-                      "as_of": as_of.isoformat(), "caliber": caliber, "level": level,
-                      "future": "窗口期的生育、死亡、迁移水平保持不变（中方案）；其他方案和情景路径"
-                                "在其上调整",
-                      "methods": "；".join(ASSUMPTION_NOTES), **build.assumptions}
-    (inputs_dir / "projection.toml").write_text(
+    table = {**meta, "methods": "；".join(ASSUMPTION_NOTES), **build.assumptions}
+    (directory / "projection.toml").write_text(
         "# 由人口基础信息库生成的预测输入；[registry] 记录口径、窗口期和各地区的拟合结果\n"
-        + toml_text(settings, {"registry": registry_table}), encoding="utf-8")
-    run = run_projection(inputs_dir, out_dir, variant=key, trajectories=trajectories,
-                         seed=seed)
+        + toml_text(settings, {"registry": table}), encoding="utf-8")
+    if housing is not None:
+        write_table(housing, directory / "housing.csv")
+    return directory
+
+
+def run_from_registry(db: Path, out_dir: Path, *, as_of: dt.date, caliber: str = "resident",
+                      level: str = "district", end_year: int, variant: str = "medium",
+                      trajectories: int | None = None, seed: int | None = None,
+                      housing: Path | None = None) -> RegistryProjection:
+    """Build projection inputs from the registry in ``db`` (written to ``out_dir/inputs``,
+    re-runnable with ``renkou project``) and project them into ``out_dir``.
+
+    At ``level="street"`` the districts are projected too (``out_dir/districts``, with the
+    stochastic trajectories) and the 街镇 results are fitted to them
+    (:mod:`renkou.projection.control`), so that streets sum to their district exactly.
+    ``housing`` (region, year, dwellings, persons_per_dwelling, age_profile) adds arrivals
+    into new housing on top of the trend (at street level, to the district as well)."""
+    from renkou.app.stores import registry_at
+    from renkou.projection.control import control_to_parents, parent_index
+    from renkou.projection.registry_inputs import build_registry_inputs
+    from renkou.tables import read_table
+
+    key = resolve_variant(variant)
+    with registry_at(db) as registry:
+        build = build_registry_inputs(registry, as_of, caliber, level, end_year)
+        parents = (build_registry_inputs(registry, as_of, caliber, "district", end_year)
+                   if level == "street" else None)
+        jurisdiction = registry.jurisdiction()
+    meta: dict[str, object] = {
+        "database": Path(db).name, "jurisdiction": jurisdiction.key,
+        "as_of": as_of.isoformat(), "caliber": caliber, "level": level,
+        "future": "窗口期的生育、死亡、迁移水平保持不变（中方案）；其他方案和情景路径在其上调整"}
+    plan = read_table(housing).astype(str) if housing is not None else None
+    out = Path(out_dir)
+    inputs_dir = _write_registry_inputs(build, out / "inputs", meta, plan)
+    if parents is None:
+        run = run_projection(inputs_dir, out, variant=key, trajectories=trajectories,
+                             seed=seed)
+        return RegistryProjection(run=run, inputs_dir=inputs_dir, window=build.window,
+                                  jurisdiction=jurisdiction.name,
+                                  warnings=tuple(build.warnings))
+    codes = build.inputs.region_codes
+    try:
+        mapping = parent_index(codes, parents.inputs.region_codes)
+    except ValueError as exc:
+        raise InputError(f"街镇无法对应到区：{exc}") from None
+    district_plan = None
+    if plan is not None:
+        lookup = {c: parents.inputs.region_codes[mapping[i]] for i, c in enumerate(codes)}
+        district_plan = plan.assign(region=plan["region"].str.strip().map(
+            lambda c: lookup.get(c, c)))
+    district_dir = _write_registry_inputs(parents, out / "districts" / "inputs",
+                                          {**meta, "level": "district"}, district_plan)
+    district_run = run_projection(district_dir, out / "districts", variant=key,
+                                  trajectories=trajectories, seed=seed)
+    run = run_projection(inputs_dir, out, variant=key, control=lambda r: control_to_parents(
+        r, district_run.result, mapping))
+    note = ("街镇预测已按比例调整到区级预测（districts/，各年、性别、年龄之和与区一致）"
+            + ("；随机预测在区级进行（districts/quantiles.csv）" if trajectories else ""))
     return RegistryProjection(run=run, inputs_dir=inputs_dir, window=build.window,
-                              jurisdiction=jurisdiction.name,
-                              warnings=tuple(build.warnings))
+                              jurisdiction=jurisdiction.name, warnings=tuple(build.warnings),
+                              districts=district_run, notes=(note,))

@@ -47,6 +47,9 @@ def project_command(
     caliber: str = typer.Option("resident", "--caliber", help="resident|hukou（与 --from-db）"),
     level: str = typer.Option("district", "--level", help="district|street（与 --from-db）"),
     to: int | None = typer.Option(None, "--to", help="预测终年（与 --from-db）/ end year"),
+    housing: Path | None = typer.Option(
+        None, "--housing", help="住房交付计划（region, year, dwellings, persons_per_dwelling, "
+        "age_profile），在趋势之上增加迁入（与 --from-db；输入目录中可放 housing.csv）"),
 ) -> None:
     """队列要素法人口预测：读取输入目录，写出分年龄人口、出生、死亡和汇总指标。
 
@@ -74,7 +77,7 @@ def project_command(
             raise InputError(f"日期格式应为 YYYY-MM-DD：{as_of}", column="--as-of") from None
         built = run_from_registry(from_db, out, as_of=date, caliber=caliber, level=level,
                                   end_year=to, variant=variant, trajectories=trajectories,
-                                  seed=seed)
+                                  seed=seed, housing=housing)
         for message in built.warnings:
             typer.echo(f"警告：{message}", err=True)
         window = f"{built.window[0]}–{built.window[-1]}"
@@ -82,9 +85,13 @@ def project_command(
         typer.echo(f"输入来自 {from_db.name}（{built.jurisdiction}，{date} 的{what}人口，"
                    f"生育死亡迁移取 {window} 年）：已写入 {built.inputs_dir}")
         _report(built.run)
+        for note in built.notes:
+            typer.echo(note)
         return
     if input_dir is None:
         raise InputError("请给出输入目录，或用 --from-db 从数据库生成输入")
+    if housing is not None:
+        raise InputError("输入目录的住房交付计划请放在目录中（housing.csv）")
     run = run_projection(input_dir, out, variant=variant, trajectories=trajectories, seed=seed,
                          scenario=ScenarioPaths(tfr_path, e0_path, migration_path))
     _report(run)
