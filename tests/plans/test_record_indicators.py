@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
+from pathlib import Path
 from typing import cast
 
 import duckdb
@@ -11,7 +12,7 @@ import numpy as np
 import pytest
 
 from renkou.errors import InputError
-from renkou.plans import IndicatorData, compute
+from renkou.plans import IndicatorData, compute, get_plan
 from renkou.registry.indicator_queries import jobs_housing_sql, permit_holding_sql
 from renkou.types import FloatArray
 
@@ -162,5 +163,52 @@ def test_formulas_without_people_or_records_have_no_value() -> None:
     class Plain:
         pass
 
+    class Scaled:
+        """Scales counts of the source it wraps (as a sampled store's source does)."""
+
+        def __init__(self, data: object) -> None:
+            self.data = data
+
+    wrapped = cast("IndicatorData", Scaled(RecordsFake({"outsiders": 8.0, "holders": 2.0}, {})))
+    assert compute(wrapped, "permit_holding_rate", "120111", 2024).value == pytest.approx(25.0)
+
     with pytest.raises(InputError, match="不提供居住证"):
         compute(cast("IndicatorData", Plain()), "permit_holding_rate", "120111", 2024)
+
+
+@pytest.mark.slow
+def test_record_counts_agree_with_the_calibers_of_a_synthetic_store(seeded_store: Path) -> None:
+    """On an ingested synthetic city: 外来人口 are exactly the residents living away from a
+    hukou outside the city (人户分离 outside_city), the workers of a district its 就业人口
+    caliber, and the plan indicators get values from the registry."""
+    from renkou.plans import RegistryData, evaluate_registry
+    from renkou.registry import Registry
+
+    with Registry(seeded_store, read_only=True) as reg:
+        sep = reg.separation(D, "district")
+        outside = sep[sep["kind"] == "outside_city"].set_index("region")["value"]
+        employed = reg.caliber(D, "employed", "district", by=("region",)).set_index(
+            "region")["value"]
+        assert outside.sum() > 0 and employed.sum() > 0
+        for district in reg.jurisdiction().area_codes:
+            permits = reg.permit_holding(D, (district,))
+            assert permits["outsiders"] == int(outside.get(district, 0)), district
+            assert 0 <= permits["holders"] <= permits["outsiders"]
+            jobs = reg.jobs_housing(D, (district,))
+            assert jobs["workers"] == int(employed.get(district, 0)), district
+            assert jobs["local"] <= min(jobs["workers"], jobs["employed_residents"])
+        whole = reg.permit_holding(D, (reg.jurisdiction().prefix,))
+        assert whole["outsiders"] == int(outside.sum())
+        assert 0 < whole["holders"] < whole["outsiders"]
+        data = RegistryData(reg)
+        rate = compute(data, "permit_holding_rate", reg.jurisdiction().code, 2024).value
+        assert rate == pytest.approx(100 * whole["holders"] / whole["outsiders"])
+        pa = evaluate_registry(reg, get_plan("tianjin-14th"), 2024, forward=False)
+        by_code = pa.by_code()
+        for code in ("TJ14-SRV-10", "TJ14-DST-11"):
+            assert by_code[code].value is not None and 0 < by_code[code].value < 100, code
+            assert by_code[code].kind == "computed"
+        # The store holds the city, so a district plan's "低于全市平均水平" is judged against
+        # the city's value computed from the same store.
+        xq = evaluate_registry(reg, get_plan("xiqing-14th"), 2024, forward=False).by_code()
+        assert xq["XQ14-HLT-03"].target_text.endswith("库内计算）")

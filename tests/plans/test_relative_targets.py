@@ -72,8 +72,7 @@ def test_infant_mortality_below_the_city_value_computed_from_the_same_data() -> 
     a = _imr(2024, AreaMortality(xiqing_mx=0.01), reference=True)
     assert a.value == pytest.approx(2 * 0.01 / 2.1 * 1000)
     assert a.status == MET
-    assert "天津市同年值（库内计算）" in a.target_text
-    assert "19.05" in a.target_text
+    assert a.target_text == "低于天津市同年值（19.05‰，库内计算）"
     # mx 0.03 in Xiqing: 28.57‰, above the city's 19.05‰ — a warning before 2025.
     worse = _imr(2024, AreaMortality(xiqing_mx=0.03), reference=True)
     assert worse.status == LAGGING
@@ -107,13 +106,13 @@ def test_maternal_mortality_against_the_city_report_in_the_same_store(
     pa = assess_plan(get_plan("xiqing-14th"), 2024, store=store)
     a = pa.by_code()["XQ14-HLT-02"]
     assert (a.value, a.status) == (xiqing, status)
-    assert "天津市同年值（部门填报）（9.6" in a.target_text
+    assert a.target_text == "低于天津市同年值（9.6/10万，部门填报）"
 
 
 def test_a_stated_figure_is_the_last_resort() -> None:
     t = Target(year=2025, comparator="below", reference="TJ14-HLT-03", value=4.2,
                note="某年统计公报")
     assert reference_value(t, 2024, data=None, store=None) == (
-        4.2, "天津市参照值（某年统计公报）")
+        4.2, "天津市参照值", "某年统计公报")
     assert reference_areas(get_plan("xiqing-14th")) == {TIANJIN}
     assert reference_areas(get_plan("tianjin-14th")) == set()

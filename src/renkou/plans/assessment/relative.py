@@ -39,8 +39,8 @@ def reference_areas(plan: Plan) -> set[str]:
 def reference_value(target: Target, year: int, *, data: IndicatorData | None,
                     store: AppTables | None,
                     facilities: Mapping[str, Mapping[int, float]] | None = None
-                    ) -> tuple[float | None, str]:
-    """The reference value of ``year`` and what it is (Chinese label)."""
+                    ) -> tuple[float | None, str, str | None]:
+    """The reference value of ``year``, what it is and where it comes from (Chinese)."""
     assert target.reference is not None
     plan, ind = referenced(target.reference)
     label = f"{plan.area_name}同年值"
@@ -48,7 +48,7 @@ def reference_value(target: Target, year: int, *, data: IndicatorData | None,
         try:
             value = compute(data, ind.formula or "", indicator_area(plan, ind), year,
                             formula_context(plan, ind, facilities or {}, year)).value
-            return value, f"{label}（库内计算）"
+            return value, label, "库内计算"
         except NO_DATA_ERRORS:
             pass
     if store is not None:
@@ -57,10 +57,10 @@ def reference_value(target: Target, year: int, *, data: IndicatorData | None,
             row = df[(df["indicator_code"] == ind.code) & (df["year"] == year)
                      & (df["area"].astype(str) == plan.area_code)]
             if not row.empty:
-                return float(row["value"].iloc[-1]), f"{label}（部门填报）"
+                return float(row["value"].iloc[-1]), label, "部门填报"
     if target.value is not None:
-        return target.value, f"{plan.area_name}参照值（{target.note}）"
-    return None, label
+        return target.value, f"{plan.area_name}参照值", target.note
+    return None, label, None
 
 
 def resolve_relative(spec: TargetSpec, target: Target, year: int, *,
@@ -70,6 +70,6 @@ def resolve_relative(spec: TargetSpec, target: Target, year: int, *,
     """``spec`` with the reference value of ``year`` (None when there is none)."""
     if spec.comparator not in RELATIVE:
         return spec
-    value, label = reference_value(target, year, data=data, store=store,
-                                   facilities=facilities)
-    return replace(spec, value=value, reference_label=label)
+    value, label, source = reference_value(target, year, data=data, store=store,
+                                           facilities=facilities)
+    return replace(spec, value=value, reference_label=label, reference_source=source)

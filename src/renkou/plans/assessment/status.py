@@ -190,7 +190,8 @@ def _assess_relative(target: TargetSpec, value: float, final: bool, cfg: Assessm
     if target.value is None:
         return NO_DATA, f"缺少{label}，无法比较", None, None, None
     word = "低于" if target.comparator == "below" else "高于"
-    ref = format_number(target.value)
+    src = f"，{target.reference_source}" if target.reference_source else ""
+    ref = format_number(target.value) + src
     if meets(target, value, cfg):
         return MET, f"已{word}{label}（{ref}）", None, None, None
     return ((MISSED if final else LAGGING), f"未{word}{label}（{ref}）", None, None, None)

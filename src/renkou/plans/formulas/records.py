@@ -30,9 +30,14 @@ from renkou.plans.formulas.protocol import (
 
 
 def _records(data: IndicatorData) -> RecordData:
-    if not isinstance(data, RecordData):
-        raise InputError("该数据源不提供居住证与就业登记记录，无法计算此指标")
-    return data
+    if isinstance(data, RecordData):
+        return data
+    # A source that scales another's counts (a sampled store) leaves these shares as they
+    # are, so the source it wraps may answer.
+    inner = getattr(data, "data", None)
+    if isinstance(inner, RecordData):
+        return inner
+    raise InputError("该数据源不提供居住证与就业登记记录，无法计算此指标")
 
 
 def _counts(counts: Mapping[str, float], key: str) -> float:

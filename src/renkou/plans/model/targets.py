@@ -47,8 +47,10 @@ class TargetSpec:
     tolerance: float | None = None  # relative, e.g. 0.01 = ±1 %
     period_start: int | None = None  # cumulative targets: first year summed
     each_year: bool = False  # "保持…": must hold in every year of the period
-    # Relative targets: what the reference value is, e.g. "天津市同年值（库内计算）".
+    # Relative targets: what the reference value is (e.g. "天津市同年值") and where it
+    # comes from (e.g. "库内计算").
     reference_label: str | None = None
+    reference_source: str | None = None
 
     @classmethod
     def from_model(cls, target: Target) -> TargetSpec:
@@ -130,8 +132,10 @@ def target_text(target: TargetSpec, unit: str = "", config: AssessmentConfig | N
     if c in RELATIVE:
         word = "低于" if c == "below" else "高于"
         label = target.reference_label or "上级地区同年值"
-        return f"{word}{label}" + (f"（{f(target.value)}{u}）" if target.value is not None
-                                   else "")
+        if target.value is None:
+            return f"{word}{label}"
+        src = f"，{target.reference_source}" if target.reference_source else ""
+        return f"{word}{label}（{f(target.value)}{u}{src}）"
     if c == "cumulative_approx":
         return (f"累计{f(target.value)}{u}左右"
                 f"（±{format_number(approx_tolerance(target, cfg))}）")
