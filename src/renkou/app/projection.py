@@ -20,6 +20,7 @@ from renkou.demography.stochastic import StochasticSettings, simulate_indicators
 from renkou.demography.variants import VARIANT_ZH, VARIANTS, apply_variant
 from renkou.errors import InputError
 from renkou.projection import paths
+from renkou.projection.bounds import calibrated_settings
 from renkou.projection.config import ProjectionConfig
 from renkou.projection.history import mortality_pattern
 from renkou.projection.housing import housing_arrivals, with_housing
@@ -62,6 +63,7 @@ class ProjectionRun:
     seed_drawn: bool = False
     stochastic: dict[str, FloatArray] | None = field(default=None, repr=False)
     mortality_pattern: str | None = None  # the b(x) of the stochastic mortality deviations
+    calibration: tuple[str, ...] = ()  # how the stochastic spreads were calibrated
 
     @property
     def variant_name(self) -> str:
@@ -156,6 +158,7 @@ def run_projection(input_dir: Path, out_dir: Path, *, variant: str = "medium",
     stochastic = None
     drawn = False
     pattern = None
+    calibration: list[str] = []
     if trajectories is not None:
         if seed is None:
             seed = int(np.random.SeedSequence().entropy % (2**31))  # type: ignore[operator]
@@ -164,6 +167,7 @@ def run_projection(input_dir: Path, out_dir: Path, *, variant: str = "medium",
         pattern = history.description
         settings = (StochasticSettings(mortality_bx=history.bx) if history.bx is not None
                     else None)
+        settings, calibration = calibrated_settings(input_dir, inputs, settings)
         stochastic = stochastic_indicators(inputs, trajectories, seed, settings)
     if control is not None:
         result = control(result)
@@ -171,7 +175,8 @@ def run_projection(input_dir: Path, out_dir: Path, *, variant: str = "medium",
     return ProjectionRun(config=loaded.config, variant=key, inputs=inputs, result=result,
                          written=tuple(written), applied=tuple(applied),
                          warnings=tuple(warnings), seed=seed, seed_drawn=drawn,
-                         stochastic=stochastic, mortality_pattern=pattern)
+                         stochastic=stochastic, mortality_pattern=pattern,
+                         calibration=tuple(calibration) if trajectories is not None else ())
 
 
 def write_sample(out_dir: Path, base_year: int = 2020, end_year: int = 2035) -> Path:

@@ -109,6 +109,8 @@ def _report(run: ProjectionRun) -> None:
         typer.echo("情景路径：" + "；".join(run.applied))
     if run.mortality_pattern is not None:
         typer.echo(f"随机预测的死亡率变化年龄模式：{run.mortality_pattern}")
+        typer.echo("随机预测的波动幅度：" + ("；".join(run.calibration) if run.calibration
+                                        else "默认（按中国 WPP 2024 区间校准）"))
     typer.echo(f"总人口：{cfg.base_year} 年 {run.total_start:,.0f} → {cfg.end_year} 年 "
                f"{run.total_end:,.0f}")
     for p in run.written:

@@ -1,0 +1,90 @@
+"""Uncertainty calibrated to the place (随机预测的本地校准): the optional tables
+``tfr_bounds`` (year, region, lower80, upper80, lower95, upper95) and ``e0_bounds``
+(year, region, sex, lower80, upper80, lower95, upper95) of an input directory — for example
+a country's WPP 2024 probabilistic bounds, or a statistics bureau's own — set the spread of
+the stochastic run's fertility and mortality deviations instead of the defaults calibrated
+to China.
+
+For each year the normal-equivalent SD of the bounds (the mean of the 80 % and 95 %
+half-widths over their z values) is averaged over the regions given; the TFR deviation's
+AR(1) parameters (φ, σ, σ0) and, per sex, the e0 random walk's (σ0, σ) are then chosen to
+match those SDs by horizon (:func:`renkou.demography.stochastic_calibration.calibrate_ar1`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import numpy as np
+
+from renkou.demography.projection import ProjectionInputs
+from renkou.demography.stochastic import StochasticSettings
+from renkou.demography.stochastic_calibration import calibrate_ar1, sd_from_bounds
+from renkou.errors import InputError
+from renkou.projection.tables import Table, find_table, numbers, prepare_table, sex_codes
+from renkou.types import FloatArray
+
+BOUNDS = ("lower80", "upper80", "lower95", "upper95")
+TFR_COLUMNS = ("year", "region", *BOUNDS)
+E0_COLUMNS = ("year", "region", "sex", *BOUNDS)
+
+
+def _yearly_sd(t: Table, base: int, end: int, mask: np.ndarray | None = None
+               ) -> tuple[FloatArray, FloatArray] | None:
+    """Horizons (year − base + 1) and the SD of each year within the projection."""
+    years = numbers(t, "year", integer=True).astype(np.int64)
+    b = [numbers(t, c) for c in BOUNDS]
+    if np.any(b[1] < b[0]) or np.any(b[3] < b[2]) or np.any(b[2] > b[0]) or np.any(
+            b[3] < b[1]):
+        raise InputError("区间上下限应满足 lower95 ≤ lower80 ≤ upper80 ≤ upper95", file=t.label)
+    sd = sd_from_bounds(*b)
+    keep = (years >= base) & (years < end)
+    if mask is not None:
+        keep &= mask
+    if not keep.any():
+        return None
+    ys = np.unique(years[keep])
+    means = np.array([sd[keep & (years == y)].mean() for y in ys])
+    if np.any(means <= 0):
+        raise InputError("区间宽度为零的年份无法用于校准", file=t.label)
+    return (ys - base + 1).astype(np.float64), means
+
+
+def calibrated_settings(directory: Path, inputs: ProjectionInputs,
+                        settings: StochasticSettings | None = None
+                        ) -> tuple[StochasticSettings | None, list[str]]:
+    """``settings`` with the fertility and mortality spreads calibrated to the directory's
+    bounds tables (unchanged without them), and what was done, for the user."""
+    notes: list[str] = []
+    st = settings or StochasticSettings()
+    changed = False
+    tfr = find_table(Path(directory), "tfr_bounds")
+    if tfr is not None:
+        prepare_table(tfr, TFR_COLUMNS)
+        found = _yearly_sd(tfr, inputs.base_year, inputs.end_year)
+        if found is not None:
+            phi, sigma, sigma0 = calibrate_ar1(*found)
+            st = dataclasses.replace(st, tfr_phi=phi, tfr_sigma=sigma, tfr_sigma0=sigma0)
+            changed = True
+            notes.append(f"生育率波动按 {tfr.label} 校准（φ = {phi:.3f}，σ = {sigma:.3f}，"
+                         f"σ0 = {sigma0:.3f}）")
+    e0 = find_table(Path(directory), "e0_bounds")
+    if e0 is not None:
+        prepare_table(e0, E0_COLUMNS)
+        sexes = sex_codes(e0)
+        s0, s = list(st.e0_sigma0), list(st.e0_sigma)
+        e0_changed = False
+        for k in range(2):
+            found = _yearly_sd(e0, inputs.base_year, inputs.end_year, sexes == k)
+            if found is None:
+                continue
+            _, s[k], s0[k] = calibrate_ar1(*found, phis=np.array([1.0]))
+            e0_changed = changed = True
+        if e0_changed:
+            st = dataclasses.replace(st, e0_sigma0=(s0[0], s0[1]), e0_sigma=(s[0], s[1]))
+            notes.append(f"预期寿命波动按 {e0.label} 校准（随机游走 σ0 = {s0[0]:.2f}/{s0[1]:.2f}，"
+                         f"σ = {s[0]:.3f}/{s[1]:.3f}，男/女）")
+    if not changed:
+        return settings, notes
+    return st, notes
