@@ -91,9 +91,11 @@ def test_calc_keeps_the_template_structure(calc_saved: Path) -> None:
     header = [str(c.value).rstrip("*") for c in ws[1]]
     assert header[:2] == ["指标代码", "指标名称"] and "填报值" in header
     kinds = sorted(dv.type for dv in ws.data_validations.dataValidation)
-    assert kinds == ["date", "decimal", "list", "list"]
+    assert kinds == ["date", "decimal", "list", "list", "list"]  # nature, unit, 地区
     lists = [dv for dv in ws.data_validations.dataValidation if dv.type == "list"]
     assert all(LISTS in str(dv.formula1) for dv in lists)
+    # A 地区 outside the list only warns: 街镇 codes are checked on import.
+    assert [dv.errorStyle for dv in lists if "$C$" in str(dv.formula1)] == ["warning"]
     # Only the input cells are editable.
     assert ws.protection.sheet
     assert not ws.cell(2, header.index("填报值") + 1).protection.locked
