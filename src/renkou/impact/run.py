@@ -7,7 +7,7 @@
 3. The table: for every year, region (each area and the jurisdiction's own code) and
    indicator, baseline, scenario and difference (:mod:`renkou.impact.indicators`), with the
    facilities of the store's inventory as supply; subsidy caseloads and budgets of the
-   jurisdiction's schemes scaled from their value on the base date.
+   jurisdiction's schemes from their rates on the base date (:mod:`renkou.impact.subsidies`).
 4. Risk grades (:mod:`renkou.impact.risk`) and the obligations of new-area norms."""
 
 from __future__ import annotations
@@ -19,13 +19,14 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from renkou.demography.projection import ProjectionInputs, ProjectionResult, project
-from renkou.errors import InputError, RenkouError
+from renkou.demography.projection import ProjectionInputs, project
+from renkou.errors import InputError
 from renkou.impact.baseline import base_year_of, baseline_inputs
 from renkou.impact.decision import Arrivals, Decision
 from renkou.impact.indicators import indicator_frame
 from renkou.impact.risk import risk_grades
 from renkou.impact.shocks import apply_shocks
+from renkou.impact.subsidies import subsidy_series
 from renkou.jurisdictions import Jurisdiction, get_jurisdiction
 from renkou.registry import Registry
 from renkou.services import facilities as fac
@@ -35,9 +36,6 @@ from renkou.services.population import age_table
 from renkou.types import FloatArray
 
 TABLE_COLUMNS = ["year", "region", "indicator", "baseline", "scenario", "difference"]
-# Subsidy rates come from at most this many persons per scheme (a seeded sample).
-SUBSIDY_SAMPLE = 200_000
-SUBSIDY_SEED = 2025
 
 
 @dataclass(frozen=True)
@@ -101,57 +99,6 @@ def _coverage(registry: Registry, norms: NormsLibrary, as_of: dt.date, caliber: 
                                                jurisdiction).items():
             out.setdefault(service, {}).update(shares)
     return out
-
-
-def subsidy_series(registry: Registry, as_of: dt.date, base: ProjectionResult,
-                   scenario: ProjectionResult, scale: float = 1.0
-                   ) -> tuple[dict[str, tuple[FloatArray, FloatArray]], list[str]]:
-    """caseload_<scheme> and budget_<scheme> (baseline, scenario) arrays (Y+1, R): the
-    scheme's caseload on ``as_of`` per resident of its floor age and over, and its annual
-    cost per case, applied to each projected area (a jurisdiction-wide rate). The rules
-    engine runs once per scheme over the registry's hukou population of the floor age (a
-    seeded sample of at most ``SUBSIDY_SAMPLE`` persons, weighted up, on a large store)."""
-    from renkou.rules.caseload import floor_age, load_assumptions, registry_base, scheme_costs
-    from renkou.rules.inputs import completed_years
-    from renkou.rules.schemes import get_scheme, scheme_keys
-
-    out: dict[str, tuple[FloatArray, FloatArray]] = {}
-    warnings: list[str] = []
-    jurisdiction = registry.jurisdiction()
-    keys = [k for k in scheme_keys() if get_scheme(k).applies_to(jurisdiction)]
-    if not keys:
-        return out, warnings
-    assumptions = load_assumptions()
-    people, latent = registry_base(registry, as_of, SUBSIDY_SEED, assumptions)
-    ages = completed_years(people.birth_date, as_of)
-    rng = np.random.default_rng(SUBSIDY_SEED)
-    pop0 = base.population[0].sum(axis=(0, 1))  # (A,) whole jurisdiction at the base
-    for key in keys:
-        floor = floor_age(key)
-        old = np.asarray(ages >= floor)
-        n_old = int(old.sum())
-        if n_old > SUBSIDY_SAMPLE:
-            keep = np.zeros(old.size, dtype=bool)
-            keep[rng.choice(np.nonzero(old)[0], SUBSIDY_SAMPLE, replace=False)] = True
-            old = keep
-        weight = n_old / max(int(old.sum()), 1)
-        try:
-            costs, _ = scheme_costs(key, people.subset(old), latent.subset(old), as_of,
-                                    np.full(int(old.sum()), weight), {}, assumptions)
-        except RenkouError as exc:
-            warnings.append(f"补贴 {get_scheme(key).title} 未能计算：{exc}")
-            continue
-        eligible0 = float(pop0[floor:].sum())
-        cases = float(costs["caseload"].sum()) * scale
-        if eligible0 <= 0 or cases <= 0:
-            continue
-        per_case = float(costs["annual_cost_total"].sum()) * scale / cases
-        rate = cases / eligible0
-        runs = [run.population.sum(axis=-2)[..., floor:].sum(axis=-1) * rate
-                for run in (base, scenario)]  # (Y+1, R) each
-        out[f"caseload_{key}"] = (runs[0], runs[1])
-        out[f"budget_{key}"] = (runs[0] * per_case, runs[1] * per_case)
-    return out, warnings
 
 
 def obligations(decision: Decision, norms: NormsLibrary) -> list[Obligation]:

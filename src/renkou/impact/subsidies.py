@@ -1,0 +1,115 @@
+"""Subsidy caseloads and budgets (补贴受益人数与资金) of a decision.
+
+The rules engine (:func:`renkou.rules.caseload.scheme_costs`) runs once per scheme of the
+jurisdiction on the base date over the registry's hukou population of the scheme's floor age
+and over, taken from the registry's counts by district, sex and single age (and the urban
+share of each district): every count becomes ``REPLICAS`` weighted persons with birth dates
+spread over the year of age, and the attributes the registry lacks are imputed for them as
+the caseload command imputes them for persons. Reading counts, not persons, keeps the cost
+independent of the store's size. The caseload per resident of the floor age and over, and
+the annual cost per case, are then applied to every projected area and year (one
+jurisdiction-wide rate, baseline and scenario alike)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+
+from renkou.demography.projection import ProjectionResult
+from renkou.errors import RenkouError
+from renkou.registry import Registry
+from renkou.rules.caseload import budget_districts, floor_age, load_assumptions, scheme_costs
+from renkou.rules.imputation import Latent, PersonBase, resolve_urban
+from renkou.rules.schemes import get_scheme, scheme_keys
+from renkou.types import FloatArray
+
+REPLICAS = 20
+SEED = 2025
+DAYS_PER_YEAR = 365.25
+
+
+def cell_base(registry: Registry, as_of: dt.date, floor: int, seed: int, default_urban: float
+              ) -> tuple[PersonBase, Latent, FloatArray]:
+    """Weighted persons standing for the hukou population aged ``floor`` and over."""
+    jurisdiction = registry.jurisdiction()
+    codes = set(budget_districts(jurisdiction))
+    counts = registry.caliber(as_of, "hukou", level="district", by=("region", "sex", "age"))
+    counts = counts[counts["region"].isin(codes) & (counts["age"] >= floor)
+                    & (counts["value"] > 0)]
+    urban = registry.urban_split(as_of, level="district", caliber="hukou")
+    share: dict[tuple[str, object], float] = {}
+    for district, group in urban.groupby("region"):
+        total = float(group["value"].sum())
+        for flag in (True, False):
+            hit = group[group["urban"].astype("boolean").eq(flag).fillna(False)]
+            share[(str(district), flag)] = float(hit["value"].sum()) / total if total else 0.0
+    n = len(counts) * REPLICAS
+    k = np.tile(np.arange(REPLICAS), len(counts))
+    region = np.repeat(counts["region"].astype(str).to_numpy(dtype=object), REPLICAS)
+    age = np.repeat(counts["age"].to_numpy(dtype=np.float64), REPLICAS)
+    days = np.round((age + (k + 0.5) / REPLICAS) * DAYS_PER_YEAR).astype("timedelta64[D]")
+    birth = np.datetime64(as_of, "D") - days
+    # Replica k is urban, rural or unknown by the district's shares (unknown ones are drawn).
+    flags = np.full(n, None, dtype=object)
+    for i, code in enumerate(counts["region"].astype(str)):
+        yes = round(share.get((code, True), 0.0) * REPLICAS)
+        no = round(share.get((code, False), 0.0) * REPLICAS)
+        flags[i * REPLICAS:i * REPLICAS + yes] = True
+        flags[i * REPLICAS + yes:i * REPLICAS + min(yes + no, REPLICAS)] = False
+    latent = Latent.draw(n, seed)
+    base = PersonBase(district=region,
+                      sex=np.repeat(counts["sex"].to_numpy(dtype=object), REPLICAS),
+                      birth_date=birth, urban=resolve_urban(flags, latent.u["urban"],
+                                                            default_urban))
+    weights = np.repeat(counts["value"].to_numpy(dtype=np.float64) / REPLICAS, REPLICAS)
+    return base, latent, weights
+
+
+def scheme_rates(registry: Registry, as_of: dt.date
+                 ) -> tuple[dict[str, tuple[int, float, float]], list[str]]:
+    """Per scheme of the store's jurisdiction: (floor age, caseload, annual cost) on
+    ``as_of``, and warnings for the schemes that could not be run."""
+    jurisdiction = registry.jurisdiction()
+    keys = [k for k in scheme_keys() if get_scheme(k).applies_to(jurisdiction)]
+    out: dict[str, tuple[int, float, float]] = {}
+    warnings: list[str] = []
+    if not keys:
+        return out, warnings
+    assumptions = load_assumptions()
+    default_urban = float(assumptions["urban_share_default"].at(as_of))
+    bases: dict[int, tuple[PersonBase, Latent, FloatArray]] = {}
+    for key in keys:
+        floor = floor_age(key)
+        if floor not in bases:
+            bases[floor] = cell_base(registry, as_of, floor, SEED, default_urban)
+        people, latent, weights = bases[floor]
+        try:
+            costs, _ = scheme_costs(key, people, latent, as_of, weights, {}, assumptions)
+        except RenkouError as exc:
+            warnings.append(f"补贴 {get_scheme(key).title} 未能计算：{exc}")
+            continue
+        out[key] = (floor, float(costs["caseload"].sum()),
+                    float(costs["annual_cost_total"].sum()))
+    return out, warnings
+
+
+def subsidy_series(registry: Registry, as_of: dt.date, base: ProjectionResult,
+                   scenario: ProjectionResult, scale: float = 1.0
+                   ) -> tuple[dict[str, tuple[FloatArray, FloatArray]], list[str]]:
+    """caseload_<scheme> and budget_<scheme> as (baseline, scenario) arrays (Y+1, R)."""
+    rates, warnings = scheme_rates(registry, as_of)
+    out: dict[str, tuple[FloatArray, FloatArray]] = {}
+    pop0 = base.population[0].sum(axis=(0, 1))  # (A,) whole jurisdiction at the base
+    for key, (floor, caseload, cost) in rates.items():
+        eligible0 = float(pop0[floor:].sum())
+        cases = caseload * scale
+        if eligible0 <= 0 or cases <= 0:
+            continue
+        rate, per_case = cases / eligible0, cost * scale / cases
+        runs = [run.population.sum(axis=-2)[..., floor:].sum(axis=-1) * rate
+                for run in (base, scenario)]  # (Y+1, R) each
+        out[f"caseload_{key}"] = (runs[0], runs[1])
+        out[f"budget_{key}"] = (runs[0] * per_case, runs[1] * per_case)
+    return out, warnings
+
