@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -14,14 +14,15 @@ from renkou.settings import Settings
 
 
 @pytest.fixture(scope="module")
-def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+def client(tmp_path_factory: pytest.TempPathFactory,
+           signer: Callable[..., TestClient]) -> Iterator[TestClient]:
     from renkou.registry.synth import build_demo_store
 
     db = tmp_path_factory.mktemp("api") / "demo.duckdb"
     build_demo_store(db, 5_000, 11)
     settings = Settings(env="test", db_path=db)
     with TestClient(create_app(settings)) as c:
-        yield c
+        yield signer(c, db)
 
 
 def test_home_page_is_chinese_and_local(client: TestClient) -> None:

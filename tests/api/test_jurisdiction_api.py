@@ -4,7 +4,7 @@ default region, level and date) comes from the store, not from the code."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 from fastapi.testclient import TestClient
@@ -14,23 +14,26 @@ from renkou.jurisdictions import get_jurisdiction
 from renkou.settings import Settings
 
 
-def _client(tmp_path_factory: pytest.TempPathFactory, key: str) -> Iterator[TestClient]:
+def _client(tmp_path_factory: pytest.TempPathFactory, key: str,
+            signer: Callable[..., TestClient]) -> Iterator[TestClient]:
     from renkou.registry.synth import build_demo_store
 
     db = tmp_path_factory.mktemp(f"api-{key}") / f"{key}.duckdb"
     build_demo_store(db, 3_000, 3, jurisdiction=key)
     with TestClient(create_app(Settings(env="test", db_path=db))) as c:
-        yield c
+        yield signer(c, db)
 
 
 @pytest.fixture(scope="module")
-def chongqing(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
-    yield from _client(tmp_path_factory, "chongqing")
+def chongqing(tmp_path_factory: pytest.TempPathFactory,
+              signer: Callable[..., TestClient]) -> Iterator[TestClient]:
+    yield from _client(tmp_path_factory, "chongqing", signer)
 
 
 @pytest.fixture(scope="module")
-def xiqing(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
-    yield from _client(tmp_path_factory, "xiqing")
+def xiqing(tmp_path_factory: pytest.TempPathFactory,
+           signer: Callable[..., TestClient]) -> Iterator[TestClient]:
+    yield from _client(tmp_path_factory, "xiqing", signer)
 
 
 def test_chongqing_meta(chongqing: TestClient) -> None:

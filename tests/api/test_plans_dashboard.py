@@ -5,7 +5,7 @@ the notice that the store does not cover the plan's area), and a clear refusal o
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from importlib import resources
 from pathlib import Path
 
@@ -19,10 +19,12 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def client(seeded_store: Path) -> Iterator[TestClient]:
-    db = seeded_store
+def client(seeded_store: Path, tmp_path_factory: pytest.TempPathFactory,
+           signer: Callable[..., TestClient],
+           store_copier: Callable[[Path, Path], Path]) -> Iterator[TestClient]:
+    db = store_copier(seeded_store, tmp_path_factory.mktemp("plans-api") / "seeded.duckdb")
     with TestClient(create_app(Settings(env="test", db_path=db))) as c:
-        yield c
+        yield signer(c, db)
 
 
 def test_plans_give_their_period_and_a_default_year(client: TestClient) -> None:

@@ -3,7 +3,7 @@ is told it is not demo data, and no assessment total is scaled."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 from fastapi.testclient import TestClient
@@ -13,7 +13,8 @@ from renkou.settings import Settings
 
 
 @pytest.fixture(scope="module")
-def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+def client(tmp_path_factory: pytest.TempPathFactory,
+           signer: Callable[..., TestClient]) -> Iterator[TestClient]:
     from renkou.registry.ingest import ingest_directory
     from renkou.registry.store import Store
     from renkou.registry.synth.feeds import MARKER, synthesize
@@ -25,7 +26,7 @@ def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     with Store(db) as store:
         ingest_directory(store, feeds, jurisdiction="xiqing")
     with TestClient(create_app(Settings(env="test", db_path=db))) as c:
-        yield c
+        yield signer(c, db)
 
 
 def test_real_store_is_not_demo_data(client: TestClient) -> None:

@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
+import threading
 from importlib import resources
+from pathlib import Path
 
-from fastapi import FastAPI, Request
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi import FastAPI
+from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 
 from renkou import __version__
-from renkou.api.routers import ids, meta, plans, population, regions
+from renkou.api import docs, problems
+from renkou.api.gate import StoreGate
+from renkou.api.headers import BodyLimit, SecurityHeaders
+from renkou.api.routers import audit, auth, ids, meta, plans, population, regions
 from renkou.app.dashboard import Dashboard
-from renkou.errors import RenkouError
+from renkou.auth.sessions import RateLimit, Sessions
 from renkou.settings import Settings, get_settings
+
+# Login attempts one client address may make per minute.
+LOGIN_ATTEMPTS_PER_MINUTE = 10
 
 
 def _static_dir() -> str:
@@ -21,18 +29,22 @@ def _static_dir() -> str:
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="renkou 人口发展规划监测", version=__version__,
-                  docs_url="/api/docs", openapi_url="/api/openapi.json", redoc_url=None)
+                  docs_url=None, redoc_url=None, openapi_url="/api/openapi.json")
     app.state.settings = settings or get_settings()
     # Store summaries and plan assessments, kept per store version for this application.
     app.state.dashboard = Dashboard()
+    app.state.gate = StoreGate()
+    app.state.sessions = Sessions()
+    app.state.login_limit = RateLimit(LOGIN_ATTEMPTS_PER_MINUTE, 60.0)
 
-    @app.exception_handler(RenkouError)
-    async def _domain_error(_: Request, exc: RenkouError) -> JSONResponse:
-        return JSONResponse(status_code=exc.http_status,
-                            content={"error": type(exc).__name__, "message": str(exc)})
+    problems.install(app)
+    # The headers go on every answer, the size limit's 413 included (outermost added last).
+    app.add_middleware(BodyLimit)
+    app.add_middleware(SecurityHeaders)
 
-    for module in (meta, regions, population, plans, ids):
+    for module in (auth, meta, regions, population, plans, ids, audit):
         app.include_router(module.router)
+    docs.install(app)
 
     static = _static_dir()
     fonts = str(resources.files("renkou").joinpath("data/fonts"))
@@ -45,3 +57,23 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return FileResponse(f"{static}/index.html", media_type="text/html; charset=utf-8")
 
     return app
+
+
+def warm(app: FastAPI, db: Path) -> threading.Thread | None:
+    """Assess the jurisdiction's plan in the background (as a reader of the store, so that a
+    login does not collide with it) so that the first page view is quick."""
+    if not Path(db).exists():
+        return None
+    dashboard: Dashboard = app.state.dashboard
+    gate: StoreGate = app.state.gate
+
+    def run() -> None:
+        try:
+            with gate.reading():
+                dashboard.assessment(db)
+        except Exception:  # the request path reports errors properly; warming may fail
+            return
+
+    thread = threading.Thread(target=run, name="warm-assessment", daemon=True)
+    thread.start()
+    return thread

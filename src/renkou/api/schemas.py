@@ -14,6 +14,11 @@ class IdCheckIn(BaseModel):
     number: str = Field(min_length=15, max_length=18)
 
 
+class LoginIn(BaseModel):
+    username: str = Field(min_length=1, max_length=64)
+    password: str = Field(min_length=1, max_length=256)
+
+
 # ---- output ---------------------------------------------------------------------------------
 
 
@@ -151,3 +156,31 @@ class IdCheckOut(BaseModel):
     birth_date: dt.date | None = None
     sex: str | None = None
     division_code: str | None = None
+
+
+class LoginOut(BaseModel):
+    access_token: str
+    token_type: str = "bearer"
+
+
+class MeOut(BaseModel):
+    username: str
+    role: str
+    role_label: str
+    department: str | None
+    district: str | None
+    scopes: list[str]
+    csrf_token: str = Field(description="Cookie 会话下修改类请求须在 X-CSRF-Token 头中带上")
+
+
+class AuditEntryOut(BaseModel):
+    seq: int
+    at: str
+    actor: str
+    role: str
+    action: str
+    target: str
+    outcome: str
+    detail: str
+    client: str
+    hash: str

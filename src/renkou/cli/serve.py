@@ -7,6 +7,7 @@ from pathlib import Path
 
 import typer
 
+from renkou.auth.roles import ROLE_LABELS
 from renkou.settings import Settings, get_settings
 
 
@@ -17,10 +18,10 @@ def _say(text: str) -> None:
 def _serve(settings: Settings, db: Path, host: str, port: int) -> None:
     import uvicorn
 
-    from renkou.api.app import create_app
+    from renkou.api.app import create_app, warm
 
     app = create_app(settings.model_copy(update={"db_path": db}))
-    app.state.dashboard.warm(db)
+    warm(app, db)
     typer.echo(f"仪表盘地址 dashboard: http://{host}:{port}/  （Ctrl+C 退出）")
     uvicorn.run(app, host=host, port=port, log_level="warning")
 
@@ -54,15 +55,26 @@ def demo(
 ) -> None:
     """构建辖区的示范数据库（合成数据）并启动仪表盘。 Build a jurisdiction's demo store (once)
     and serve the dashboard."""
+    from renkou.app.accounts import ensure_demo_accounts
     from renkou.app.demo import build_demo
+    from renkou.errors import ConfigError
 
     settings = get_settings()
+    if settings.env == "production":
+        raise ConfigError("生产环境（RENKOU_ENV=production）不提供示范库与示范账户")
     db = build_demo(data_dir or settings.data_dir,
                     jurisdiction=jurisdiction or settings.jurisdiction,
                     persons=persons or settings.demo_persons,
                     seed=settings.demo_seed if seed is None else seed,
                     force=rebuild, progress=_say)
+    logins = ensure_demo_accounts(db, production=False)
     typer.echo(str(db))
+    _say("示范账户（仅用于示范库，生产环境不可用）/ demo-only accounts:")
+    for d in logins:
+        bound = f"，{d.scope}" if d.scope else ""
+        _say(f"  {d.role.value:<13} 用户名 {d.username:<18} 口令 {d.password}"
+             f"（{ROLE_LABELS[d.role]}{bound}）")
+    _say("在页面上以上述任一账户登录；API 用 POST /api/auth/login 取得访问令牌。")
     if not no_serve:
         _serve(settings, db, host or settings.host, port or settings.port)
 

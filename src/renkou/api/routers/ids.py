@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 
 from renkou import ids
+from renkou.api.deps import require
 from renkou.api.schemas import IdCheckIn, IdCheckOut
+from renkou.auth.roles import Scope
 
-router = APIRouter(prefix="/api/ids", tags=["ids"])
+router = APIRouter(prefix="/api/ids", tags=["ids"], dependencies=[Depends(require(Scope.ids))])
 
 
 @router.post("/check", response_model=IdCheckOut)

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 
 from renkou import __version__
-from renkou.api.deps import SummaryDep
+from renkou.api.deps import SummaryDep, UserDep, require
 from renkou.api.schemas import AreaGroupOut, JurisdictionOut, MetaOut
 from renkou.app.population import CALIBER_NAMES
+from renkou.auth.roles import Scope
 
 router = APIRouter(prefix="/api", tags=["meta"])
 
 
-@router.get("/meta", response_model=MetaOut)
+@router.get("/meta", response_model=MetaOut, dependencies=[Depends(require(Scope.meta))])
 def meta(summary: SummaryDep) -> MetaOut:
     j = summary.jurisdiction
     out = JurisdictionOut(
@@ -28,5 +29,5 @@ def meta(summary: SummaryDep) -> MetaOut:
 
 
 @router.get("/health")
-def health() -> dict[str, str]:
+def health(_: UserDep) -> dict[str, str]:
     return {"status": "ok"}

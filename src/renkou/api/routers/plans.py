@@ -2,42 +2,60 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
 
-from renkou.api.deps import DashboardDep, DatabaseDep, SummaryDep
+from fastapi import APIRouter, Depends, Response
+
+from renkou.api.deps import DashboardDep, DatabaseDep, ReadingDep, SummaryDep, User, require
+from renkou.api.paging import PageDep
 from renkou.api.schemas import AssessmentOut, AssessmentRowOut, PlanOut
+from renkou.api.scoping import own_plan
 from renkou.app.dashboard import PlanView, plan_choices
+from renkou.auth.roles import Role, Scope
+from renkou.plans import get_plan
 
 router = APIRouter(prefix="/api/plans", tags=["plans"])
 
+Reader = Annotated[User, Depends(require(Scope.plans))]
+
 
 @router.get("", response_model=list[PlanOut])
-def plans(summary: SummaryDep) -> list[PlanOut]:
+def plans(summary: SummaryDep, _: Reader, page: PageDep, response: Response) -> list[PlanOut]:
     """Every plan, those of the store's jurisdiction first."""
     return [PlanOut(code=c.plan.code, name=c.plan.name_zh, area_code=c.plan.area_code,
                     start_year=c.plan.period_start, end_year=c.plan.period_end,
                     indicators=len(c.plan.indicators), tasks=len(c.plan.tasks),
                     default_year=c.default_year, own=c.own)
-            for c in plan_choices(summary)]
+            for c in page.apply(plan_choices(summary), response)]
 
 
 @router.get("/assessment", response_model=AssessmentOut)
-def default_assessment(db: DatabaseDep, dashboard: DashboardDep,
-                       year: int | None = None) -> AssessmentOut:
+def default_assessment(db: DatabaseDep, dashboard: DashboardDep, user: Reader,
+                       _: ReadingDep, year: int | None = None) -> AssessmentOut:
     """The plan of the store's jurisdiction, assessed (see :func:`assessment`)."""
-    return _out(dashboard.assessment(db, None, year))
+    view = dashboard.assessment(db, None, year)
+    own_plan(user, view.plan.area_code)
+    return _out(view, user)
 
 
 @router.get("/{code}/assessment", response_model=AssessmentOut)
-def assessment(code: str, db: DatabaseDep, dashboard: DashboardDep,
-               year: int | None = None) -> AssessmentOut:
+def assessment(code: str, db: DatabaseDep, dashboard: DashboardDep, user: Reader,
+               _: ReadingDep, year: int | None = None) -> AssessmentOut:
     """Status of every indicator of the plan in ``year`` (default: the store's last data
-    year within the plan period), assessed ones first."""
-    return _out(dashboard.assessment(db, code, year))
+    year within the plan period), assessed ones first. A district account sees its own
+    district's plans, a department account the indicators its department answers for."""
+    own_plan(user, get_plan(code).area_code)
+    return _out(dashboard.assessment(db, code, year), user)
 
 
-def _out(v: PlanView) -> AssessmentOut:
+def _out(v: PlanView, user: User) -> AssessmentOut:
+    rows = v.rows
+    if user.role is Role.department:
+        rows = tuple(r for r in rows if user.department in r.departments)
+    counts: dict[str, int] = {}
+    for r in rows:
+        counts[r.status] = counts.get(r.status, 0) + 1
     return AssessmentOut(
         plan=v.plan.code, plan_name=v.plan.name_zh, year=v.year,
-        scale_notes=list(v.scale_notes), uncovered=v.uncovered, counts=v.counts,
-        rows=[AssessmentRowOut.model_validate(r, from_attributes=True) for r in v.rows])
+        scale_notes=list(v.scale_notes), uncovered=v.uncovered, counts=counts,
+        rows=[AssessmentRowOut.model_validate(r, from_attributes=True) for r in rows])

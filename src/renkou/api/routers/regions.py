@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends, Response
 
-from renkou.api.deps import SummaryDep
+from renkou.api.deps import SummaryDep, require
+from renkou.api.paging import PageDep
 from renkou.api.schemas import RegionOut
 from renkou.app import population
 from renkou.app.population import AreaInfo
+from renkou.auth.roles import Scope
 
-router = APIRouter(prefix="/api/regions", tags=["regions"])
+router = APIRouter(prefix="/api/regions", tags=["regions"],
+                   dependencies=[Depends(require(Scope.meta))])
 
 
 def _out(a: AreaInfo) -> RegionOut:
@@ -18,9 +21,11 @@ def _out(a: AreaInfo) -> RegionOut:
 
 
 @router.get("", response_model=list[RegionOut])
-def list_regions(summary: SummaryDep, parent: str | None = None) -> list[RegionOut]:
+def list_regions(summary: SummaryDep, page: PageDep, response: Response,
+                 parent: str | None = None) -> list[RegionOut]:
     """The jurisdiction's areas, or the divisions under ``parent``."""
-    return [_out(a) for a in population.areas(summary.jurisdiction, parent)]
+    return [_out(a) for a in page.apply(population.areas(summary.jurisdiction, parent),
+                                        response)]
 
 
 @router.get("/{code}", response_model=RegionOut)

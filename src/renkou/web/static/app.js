@@ -2,14 +2,24 @@
 // assessment, all from the JSON API. No outside addresses.
 "use strict";
 
-const state = { caliber: "resident", asOf: null, region: null, meta: null };
+const state = { caliber: "resident", asOf: null, region: null, meta: null, me: null };
 const fmt = new Intl.NumberFormat("zh-CN");
-const pyramidChart = echarts.init(document.getElementById("pyramid"));
-const areaChart = echarts.init(document.getElementById("map"));
+// Made once the page is shown (a chart in a hidden element has no size).
+let pyramidChart = null;
+let areaChart = null;
 let areaNames = {};
 
+function csrfToken() {
+  const c = document.cookie.split("; ").find(x => x.startsWith("renkou_csrf="));
+  return c ? decodeURIComponent(c.slice("renkou_csrf=".length)) : "";
+}
+
 async function getJSON(url) {
-  const res = await fetch(url);
+  const res = await fetch(url, { credentials: "same-origin" });
+  if (res.status === 401 && url.startsWith("/api/")) {
+    showLogin("会话已过期，请重新登录。");
+    throw new Error("请先登录");
+  }
   if (!res.ok) {
     let msg = res.statusText;
     try { msg = (await res.json()).message || msg; } catch (e) { /* not JSON */ }
@@ -75,7 +85,7 @@ function renderAreas(a) {
     textStyle: { fontFamily: "RenkouSans, Microsoft YaHei, sans-serif" },
     tooltip: { trigger: "item", formatter: s => `${s.name}<br>${a.caliber_name}：${fmt.format(s.value || 0)} 人` },
   };
-  if (j.map_url) {
+  if (state.mapUrl) {
     areaChart.setOption(Object.assign(base, {
       visualMap: { min: Math.min(...values), max: Math.max(...values), left: 10, bottom: 10, text: ["多", "少"],
         calculable: true, inRange: { color: ["#fff5eb", "#fdae6b", "#e6550d", "#7f2704"] } },
@@ -132,7 +142,8 @@ function rememberInAddress() {
 }
 
 async function initPlans() {
-  const plans = await getJSON("/api/plans");
+  const all = await getJSON("/api/plans");
+  const plans = state.me.district ? all.filter(p => p.area_code.startsWith(state.me.district)) : all;
   if (!plans.length) return;
   planState.plans = plans;
   const params = new URLSearchParams(window.location.search);
@@ -203,23 +214,41 @@ async function refresh() {
   try {
     const [p, a] = await Promise.all([
       getJSON(`/api/population/pyramid?${q}&region=${state.region}`),
-      getJSON(`/api/population/areas?${q}`),
+      getJSON(`/api/population/areas?${q}${state.areaQuery}`),
     ]);
     renderCards(p); renderPyramid(p); renderAreas(a);
   } catch (e) { showError(document.getElementById("cards"), e); }
 }
 
+function may(scope) { return state.me && state.me.scopes.includes(scope); }
+
+// A district account sees its own district and the 街镇 in it; the others the jurisdiction.
+function ownArea(j) { return state.me.district || j.code; }
+
 async function init() {
-  const [meta, regions] = await Promise.all([getJSON("/api/meta"), getJSON("/api/regions")]);
+  const meta = await getJSON("/api/meta");
   state.meta = meta;
   const j = meta.jurisdiction;
-  regions.forEach(r => { areaNames[r.code] = r.name; });
   document.getElementById("title").textContent = `${j.name}人口发展监测`;
   document.title = `${j.name}人口发展规划监测 · renkou`;
   document.getElementById("demo-badge").hidden = !meta.synthetic;
   document.getElementById("demo-note").hidden = !meta.synthetic;
-  document.getElementById("map-note").hidden = !j.map_url;
-  if (j.map_url) {
+  if (may("audit")) await loadAudit();
+  if (!may("population")) {
+    // Roles without population counts: no pyramid, map or cards.
+    ["controls", "cards", "pyramid-panel", "map-panel"].forEach(id => { document.getElementById(id).hidden = true; });
+    if (may("plans")) await initPlans();
+    return;
+  }
+  const own = ownArea(j);
+  const narrowed = own !== j.code;
+  const regions = await getJSON(narrowed ? `/api/regions?parent=${encodeURIComponent(own)}` : "/api/regions");
+  regions.forEach(r => { areaNames[r.code] = r.name; });
+  state.areaQuery = narrowed ? `&parent=${encodeURIComponent(own)}&level=street` : "";
+  // A district account's 街镇 have no shapes: a bar chart.
+  state.mapUrl = narrowed ? null : j.map_url;
+  document.getElementById("map-note").hidden = !state.mapUrl;
+  if (state.mapUrl) {
     const geo = await getJSON(j.map_url);
     // Join the shapes to the areas by division code: the page shows the jurisdiction's names.
     geo.features.forEach(f => { if (areaNames[f.id]) f.properties.name = areaNames[f.id]; });
@@ -229,9 +258,10 @@ async function init() {
   asof.innerHTML = meta.as_of_choices.map(d => `<option value="${d}">${d}</option>`).join("");
   state.asOf = meta.default_as_of; asof.value = state.asOf;
   const regionSel = document.getElementById("region");
-  regionSel.innerHTML = `<option value="${esc(j.code)}">${esc(j.name)}</option>` +
+  const ownName = narrowed ? (await getJSON(`/api/regions/${encodeURIComponent(own)}`)).name : j.name;
+  regionSel.innerHTML = `<option value="${esc(own)}">${esc(ownName)}</option>` +
     regions.map(r => `<option value="${esc(r.code)}">${esc(r.name)}</option>`).join("");
-  state.region = j.code;
+  state.region = own;
   asof.onchange = () => { state.asOf = asof.value; refresh(); };
   regionSel.onchange = () => { state.region = regionSel.value; refresh(); };
   document.querySelectorAll("#caliber button").forEach(b => b.onclick = () => {
@@ -242,7 +272,70 @@ async function init() {
   window.addEventListener("resize", () => { pyramidChart.resize(); areaChart.resize(); });
   await refresh();
   // The assessment panel stays hidden when no plan data is loaded.
-  initPlans().catch(() => {});
+  if (may("plans")) initPlans().catch(() => {});
 }
 
-init().catch(e => showError(document.getElementById("cards"), e));
+
+async function loadAudit() {
+  const rows = await getJSON("/api/audit?limit=100");
+  document.getElementById("audit-panel").hidden = false;
+  document.getElementById("audit").innerHTML = `<table class="audit"><thead><tr><th>序号</th><th>时间（UTC）</th><th>用户</th><th>角色</th><th>操作</th><th>对象</th><th>结果</th><th>详情</th><th>来源</th></tr></thead><tbody>` +
+    rows.map(e => `<tr><td>${e.seq}</td><td>${esc(e.at)}</td><td>${esc(e.actor)}</td><td>${esc(e.role)}</td><td>${esc(e.action)}</td><td>${esc(e.target)}</td><td>${esc(e.outcome)}</td><td>${esc(e.detail)}</td><td>${esc(e.client)}</td></tr>`).join("") +
+    "</tbody></table>";
+}
+
+function showLogin(message) {
+  document.getElementById("app").hidden = true;
+  document.getElementById("who").hidden = true;
+  document.getElementById("login").hidden = false;
+  const err = document.getElementById("login-error");
+  err.textContent = message || "";
+  err.hidden = !message;
+  document.getElementById("login-user").focus();
+}
+
+async function showApp() {
+  const me = state.me;
+  document.getElementById("login").hidden = true;
+  document.getElementById("app").hidden = false;
+  document.getElementById("who-name").textContent = `${me.username}（${me.role_label}${me.district ? " · " + me.district : ""}${me.department ? " · " + me.department : ""}）`;
+  document.getElementById("who").hidden = false;
+  if (!pyramidChart) {
+    pyramidChart = echarts.init(document.getElementById("pyramid"));
+    areaChart = echarts.init(document.getElementById("map"));
+  }
+  try { await init(); } catch (e) { showError(document.getElementById("cards"), e); }
+}
+
+async function login(event) {
+  event.preventDefault();
+  const body = JSON.stringify({ username: document.getElementById("login-user").value,
+    password: document.getElementById("login-pass").value });
+  const res = await fetch("/api/auth/login", { method: "POST", credentials: "same-origin",
+    headers: { "Content-Type": "application/json" }, body });
+  document.getElementById("login-pass").value = "";
+  if (!res.ok) {
+    let msg = "登录失败";
+    try { msg = (await res.json()).message || msg; } catch (e) { /* not JSON */ }
+    showLogin(msg);
+    return;
+  }
+  await start();
+}
+
+async function logout() {
+  await fetch("/api/auth/logout", { method: "POST", credentials: "same-origin",
+    headers: { "X-CSRF-Token": csrfToken() } });
+  window.location.reload();
+}
+
+async function start() {
+  const res = await fetch("/api/auth/me", { credentials: "same-origin" });
+  if (!res.ok) { showLogin(); return; }
+  state.me = await res.json();
+  await showApp();
+}
+
+document.getElementById("login-form").addEventListener("submit", login);
+document.getElementById("logout").addEventListener("click", logout);
+start().catch(e => showLogin(e.message));

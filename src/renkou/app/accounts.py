@@ -1,0 +1,138 @@
+"""Accounts of a store (用户管理): add, list, disable, reset a password, log in, and the
+demo-only accounts of ``renkou demo``. Every change is written to the audit log in the same
+opening of the store."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from renkou.app.audit import record
+from renkou.app.stores import registry_at
+from renkou.auth import accounts as book
+from renkou.auth.accounts import Account, LoginOutcome
+from renkou.auth.roles import Role
+from renkou.errors import ConfigError
+from renkou.registry import Registry
+
+# What an operator at the command line is called in the audit log.
+CLI_ACTOR = "cli"
+
+
+def _area_check(registry: Registry) -> object:
+    j = registry.jurisdiction()
+
+    def ok(code: str) -> bool:
+        # A city deployment's districts, or the district a district deployment serves.
+        return code == j.code if j.level == "district" else code in j.area_codes
+
+    return ok
+
+
+def add_user(db: Path, username: str, role: str, password: str, *,
+             department: str | None = None, district: str | None = None,
+             actor: str = CLI_ACTOR) -> Account:
+    with registry_at(db, read_only=False) as registry:
+        account = book.new_account(username, role, password, department=department,
+                                   district=district, area_ok=_area_check(registry))
+        book.save(registry, book.add(book.load(registry), account))
+        record(registry, actor=actor, role="", action="user.add", target=username,
+               detail={"role": account.role, "department": account.department,
+                       "district": account.district})
+    return account
+
+
+def list_users(db: Path) -> list[Account]:
+    with registry_at(db) as registry:
+        return sorted(book.load(registry).values(), key=lambda a: a.username)
+
+
+def disable_user(db: Path, username: str, *, actor: str = CLI_ACTOR) -> Account:
+    with registry_at(db, read_only=False) as registry:
+        accounts = book.load(registry)
+        account = replace(book.get(accounts, username), disabled=True)
+        book.save(registry, {**accounts, username: account})
+        record(registry, actor=actor, role="", action="user.disable", target=username)
+    return account
+
+
+def reset_password(db: Path, username: str, password: str, *,
+                   actor: str = CLI_ACTOR) -> Account:
+    """A new password; also lifts a lockout and enables the account again."""
+    with registry_at(db, read_only=False) as registry:
+        accounts = book.load(registry)
+        account = replace(book.with_password(book.get(accounts, username), password),
+                          disabled=False)
+        book.save(registry, {**accounts, username: account})
+        record(registry, actor=actor, role="", action="user.reset_password", target=username)
+    return account
+
+
+def login(db: Path, username: str, password: str, *, client: str,
+          production: bool) -> LoginOutcome:
+    """Check a login against the store and record it (success or failure) in the audit
+    log; a failure counts towards the account's lockout."""
+    with registry_at(db, read_only=False) as registry:
+        accounts = book.load(registry)
+        outcome = book.attempt(accounts, username, password, now=time.time(),
+                               production=production)
+        if outcome.changed is not None:
+            book.save(registry, {**accounts, username: outcome.changed})
+        ok = outcome.account
+        record(registry, actor=username[:64], role=ok.role if ok else "",
+               action="login", outcome="ok" if ok else "failed",
+               detail={} if ok else {"reason": outcome.reason}, client=client)
+    return outcome
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    username: str
+    password: str
+    role: Role
+    scope: str  # the department or district it is bound to, or ""
+
+
+def _demo_password(role: Role) -> str:
+    return f"Shifan#{role.value.capitalize()}2026"
+
+
+def demo_logins(registry: Registry) -> list[DemoLogin]:
+    """One demo account per role; the district one is bound to the first of the
+    jurisdiction's districts that has a plan of its own (else its first district), or for a
+    district deployment to the district itself."""
+    from renkou.plans import list_plans
+
+    j = registry.jurisdiction()
+    planned = [p.area_code for p in list_plans() if p.area_code in j.area_codes]
+    district = j.code if j.level == "district" else (planned or list(j.area_codes))[0]
+    out = []
+    for role in Role:
+        scope = {Role.department: "wjw", Role.district: district}.get(role, "")
+        out.append(DemoLogin(username=f"demo-{role.value}", password=_demo_password(role),
+                             role=role, scope=scope))
+    return out
+
+
+def ensure_demo_accounts(db: Path, *, production: bool) -> list[DemoLogin]:
+    """The demo-only accounts of a demo store, created when missing (the store is written
+    only then). Refused in production."""
+    if production:
+        raise ConfigError("生产环境（RENKOU_ENV=production）不创建示范账户")
+    with registry_at(db) as registry:
+        logins = demo_logins(registry)
+        missing = [d for d in logins if d.username not in book.load(registry)]
+    if missing:
+        with registry_at(db, read_only=False) as registry:
+            accounts = book.load(registry)
+            for d in missing:
+                account = book.new_account(
+                    d.username, d.role.value, d.password, demo=True,
+                    department=d.scope if d.role is Role.department else None,
+                    district=d.scope if d.role is Role.district else None)
+                accounts = book.add(accounts, account)
+                record(registry, actor=CLI_ACTOR, role="", action="user.add",
+                       target=d.username, detail={"role": d.role.value, "demo": True})
+            book.save(registry, accounts)
+    return logins

@@ -1,0 +1,1 @@
+"""The audit log (审计日志): append-only and hash-chained."""

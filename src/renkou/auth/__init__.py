@@ -1,0 +1,1 @@
+"""Accounts, roles and sessions (账户、角色与会话) of the web application."""

@@ -1,0 +1,47 @@
+"""Signing a test client in: every /api route but the login needs a session."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from fastapi.testclient import TestClient
+
+
+def copy_store(src: Path, dst: Path) -> Path:
+    """A copy of a store with its key file (``<store>.keys``) when it has one: signing in
+    writes to the store (accounts, the audit log), so shared stores are copied first."""
+    shutil.copy(src, dst)
+    keys = src.with_name(src.name + ".keys")
+    if keys.exists():
+        shutil.copy(keys, dst.with_name(dst.name + ".keys"))
+    return dst
+
+
+def sign_in(client: TestClient, db: Path, role: str = "admin") -> TestClient:
+    """Create the demo accounts in ``db`` (if missing) and sign ``client`` in as the demo
+    account of ``role`` with its bearer token (no cookie, so no CSRF token is needed)."""
+    from renkou.app.accounts import ensure_demo_accounts
+
+    login = next(d for d in ensure_demo_accounts(db, production=False) if d.role == role)
+    r = client.post("/api/auth/login", json={"username": login.username,
+                                             "password": login.password})
+    assert r.status_code == 200, r.text
+    client.cookies.clear()
+    client.headers["Authorization"] = f"Bearer {r.json()['access_token']}"
+    return client
+
+
+@pytest.fixture(scope="session")
+def signer() -> Callable[..., TestClient]:
+    """:func:`sign_in`, for module fixtures."""
+    return sign_in
+
+
+@pytest.fixture(scope="session")
+def store_copier() -> Callable[[Path, Path], Path]:
+    """:func:`copy_store`, for module fixtures."""
+    return copy_store
