@@ -4,6 +4,8 @@ taken from the same data, the parent plan's reports or a stated figure."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -116,3 +118,23 @@ def test_a_stated_figure_is_the_last_resort() -> None:
         4.2, "天津市参照值", "某年统计公报")
     assert reference_areas(get_plan("xiqing-14th")) == {TIANJIN}
     assert reference_areas(get_plan("tianjin-14th")) == set()
+
+
+@pytest.mark.slow
+def test_a_district_store_takes_no_city_value_from_its_own_data(
+        seeded_store_builder: Callable[..., Path], tmp_path: Path) -> None:
+    """A district's own store holds no city: its data are not read as the city's, and with
+    no city report the relative target has no reference."""
+    from renkou.plans import evaluate_registry
+    from renkou.registry import Registry
+
+    db = seeded_store_builder(tmp_path, 2_000, 11, jurisdiction="xiqing")
+    with Registry(db, read_only=True) as reg:
+        assert reg.jurisdiction().code == XIQING
+        pa = evaluate_registry(reg, get_plan("xiqing-14th"), 2024, forward=False)
+    a = pa.by_code()["XQ14-HLT-03"]
+    assert a.status == NO_DATA and a.target_text == "低于天津市同年值"
+    assert "缺少天津市同年值" in a.reason
+    # 外来人口居住证持有率 is computed in the district's store too.
+    permits = pa.by_code()["XQ14-SRV-14"]
+    assert permits.kind == "computed" and permits.value is not None
