@@ -97,3 +97,35 @@ def test_killed_ingest_leaves_no_clear_text_outside_the_store(tmp_path: Path) ->
     assert not private.exists()
     assert clear_copies(tmp_path, numbers, (feed,)) == []  # the store file included
     assert counts(db)["ingest_batches"] == 1
+
+
+def test_repeated_random_kills_leave_the_store_before_or_after_the_batch(
+        tmp_path: Path) -> None:
+    """``kill -9`` at random moments of a batch, again and again: every time the store is
+    exactly as before the batch or exactly as after it, never in between."""
+    feed, tmpdir = tmp_path / "feeds", tmp_path / "tmp"
+    feed.mkdir()
+    tmpdir.mkdir()
+    gb18030_hukou(feed / "police_hukou_gb.csv", 60_000)
+    reference = tmp_path / "ref" / "r.duckdb"
+    reference.parent.mkdir()
+    start = time.monotonic()
+    done = ingest(reference, feed, tmpdir)
+    assert done.wait(timeout=300) == 0
+    duration = time.monotonic() - start
+    after = counts(reference)
+    after.pop("store_meta")
+    db = tmp_path / "store" / "r.duckdb"
+    db.parent.mkdir()
+    rng = np.random.default_rng(18)
+    for _ in range(5):
+        proc = ingest(db, feed, tmpdir)
+        time.sleep(float(rng.uniform(0.2, duration)))
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=30)
+        now = {k: v for k, v in counts(db).items() if k != "store_meta"} if db.exists() else {}
+        assert all(v == 0 for v in now.values()) or now == after, now
+        assert not any(tmpdir.iterdir())
+    final = ingest(db, feed, tmpdir)
+    assert final.wait(timeout=300) == 0
+    assert {k: v for k, v in counts(db).items() if k != "store_meta"} == after
