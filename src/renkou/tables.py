@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import zipfile
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -150,30 +151,45 @@ def neutralise(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def write_xlsx(df: pd.DataFrame, path: Path, sheet: str = "Sheet1") -> None:
-    """Write ``df`` (neutralised) to an XLSX in which every cell is a value: text cells are
-    typed as strings, so nothing is ever stored as a formula."""
+def set_value(cell: Any, value: Any) -> None:
+    """Put ``value`` into an openpyxl cell as a value: text neutralised (:func:`safe_cell`)
+    and typed as a string, so that it is never stored as a formula."""
+    if value is not None and not isinstance(value, str) and hasattr(value, "item"):
+        value = value.item()  # numpy scalars
+    if value is not None and not isinstance(value, str) and pd.isna(value):
+        value = None
+    cell.value = safe_cell(value)
+    if isinstance(cell.value, str):
+        cell.data_type = "s"  # never 'f', whatever the text starts with
+
+
+def write_workbook(sheets: Mapping[str, pd.DataFrame], path: Path | str) -> Path:
+    """Write several frames as the sheets of one XLSX, every cell a value (text neutralised
+    and typed as a string); the safe counterpart of ``pandas.ExcelWriter``."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
 
-    safe = neutralise(df)
+    p = Path(path)
+    p.parent.mkdir(parents=True, exist_ok=True)
     wb = Workbook(write_only=True)
-    ws = wb.create_sheet(sheet)
+    for name, df in sheets.items():
+        ws = wb.create_sheet(name)
 
-    def cell(value: Any) -> WriteOnlyCell:
-        if value is None or (not isinstance(value, str) and pd.isna(value)):
-            return WriteOnlyCell(ws, value=None)
-        if hasattr(value, "item") and not isinstance(value, str):
-            value = value.item()  # numpy scalars
-        c = WriteOnlyCell(ws, value=value)
-        if isinstance(value, str):
-            c.data_type = "s"  # never 'f', whatever the text starts with
-        return c
+        def cell(value: Any, ws: Any = ws) -> WriteOnlyCell:
+            c = WriteOnlyCell(ws)
+            set_value(c, value)
+            return c
 
-    ws.append([cell(str(c)) for c in safe.columns])
-    for row in safe.itertuples(index=False, name=None):
-        ws.append([cell(v) for v in row])
-    wb.save(path)
+        ws.append([cell(str(c)) for c in df.columns])
+        for row in df.itertuples(index=False, name=None):
+            ws.append([cell(v) for v in row])
+    wb.save(p)
+    return p
+
+
+def write_xlsx(df: pd.DataFrame, path: Path, sheet: str = "Sheet1") -> None:
+    """Write ``df`` to a one-sheet XLSX in which every cell is a value."""
+    write_workbook({sheet: df}, path)
 
 
 def write_table(df: pd.DataFrame, path: Path | str, sheet: str = "Sheet1") -> Path:

@@ -51,3 +51,21 @@ def test_registry_stats_export_is_written_through_the_safe_writer(
                  "--caliber", "resident", "--by", "region,sex", "--out", str(out)]) == 0
     cells = [c for row in load_workbook(out).active.iter_rows() for c in row]
     assert cells and all(c.data_type != "f" for c in cells)
+
+
+def test_workbook_of_several_sheets_and_single_cells_are_values(tmp_path: Path) -> None:
+    from openpyxl import Workbook
+
+    from renkou.tables import set_value, write_workbook
+
+    out = write_workbook({"a": pd.DataFrame({"x": [PAYLOAD]}),
+                          "b": pd.DataFrame({"y": ["@SUM(1)", 2.5]})}, tmp_path / "w.xlsx")
+    book = load_workbook(out)
+    cells = [c for ws in book.worksheets for row in ws.iter_rows() for c in row]
+    assert book.sheetnames == ["a", "b"] and all(c.data_type != "f" for c in cells)
+    assert {c.value for c in cells} >= {"'" + PAYLOAD, "'@SUM(1)", 2.5}
+    wb = Workbook()
+    set_value(wb.active["A1"], "=1+1")
+    set_value(wb.active["A2"], 3)
+    assert (wb.active["A1"].value, wb.active["A1"].data_type) == ("'=1+1", "s")
+    assert wb.active["A2"].value == 3
