@@ -172,3 +172,25 @@ def test_only_a_synthetic_store_is_scaled() -> None:
     sampled = store_data(CensusRegistry(), "120111", 2020)  # type: ignore[arg-type]
     assert isinstance(sampled, SampledData)
     assert sampled.resident.value == pytest.approx(1.0)  # the census population itself
+
+
+def test_sampled_store_scales_record_counts_and_keeps_the_rates() -> None:
+    from renkou.plans import FormulaContext
+    from renkou.plans.formulas.records import permit_holding_rate
+
+    from .fakes import FakeData
+
+    class Records(FakeData):
+        def permit_holding(self, as_of: dt.date, area: str) -> dict[str, float]:
+            return {"outsiders": 40.0, "holders": 30.0}
+
+        def jobs_housing(self, as_of: dt.date, area: str) -> dict[str, float]:
+            return {"workers": 10.0, "local": 4.0, "employed_residents": 8.0}
+
+    sample = SampledData(Records(), ScaleFactor(70.0, "resident", ""),
+                         ScaleFactor(40.0, "hukou", ""))
+    assert sample.permit_holding(dt.date(2024, 12, 31), "x") == {"outsiders": 2800.0,
+                                                                 "holders": 2100.0}
+    assert sample.jobs_housing(dt.date(2024, 12, 31), "x")["workers"] == 700.0
+    ctx = FormulaContext(base_year=2020)
+    assert permit_holding_rate(sample, "x", 2024, ctx) == pytest.approx(75.0)

@@ -32,7 +32,14 @@ import pandas as pd
 import yaml
 
 from renkou.jurisdictions import Jurisdiction
-from renkou.plans import IndicatorData, Plan, RegistryData, is_computable, resolve
+from renkou.plans import (
+    IndicatorData,
+    Plan,
+    RegistryData,
+    is_computable,
+    records_of,
+    resolve,
+)
 from renkou.regions import gazetteer
 from renkou.registry import Registry
 from renkou.types import FloatArray
@@ -201,6 +208,16 @@ class SampledData:
     def flows(self, year: int, area: str) -> Mapping[str, float]:
         return {k: v * self.factor("hukou" if k in HUKOU_FLOWS else "resident")
                 for k, v in self.data.flows(year, area).items()}
+
+    def permit_holding(self, as_of: dt.date, area: str) -> Mapping[str, float]:
+        return self._resident_counts(records_of(self.data).permit_holding(as_of, area))
+
+    def jobs_housing(self, as_of: dt.date, area: str) -> Mapping[str, float]:
+        return self._resident_counts(records_of(self.data).jobs_housing(as_of, area))
+
+    def _resident_counts(self, counts: Mapping[str, float]) -> Mapping[str, float]:
+        f = self.resident.value
+        return {k: v * f for k, v in counts.items()}
 
 
 def sampled(registry: Registry, area: str, hukou_year: int,

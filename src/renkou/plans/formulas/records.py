@@ -29,14 +29,10 @@ from renkou.plans.formulas.protocol import (
 )
 
 
-def _records(data: IndicatorData) -> RecordData:
+def records_of(data: IndicatorData) -> RecordData:
+    """``data`` as a source of department-record counts, or a domain error saying why not."""
     if isinstance(data, RecordData):
         return data
-    # A source that scales another's counts (a sampled store) leaves these shares as they
-    # are, so the source it wraps may answer.
-    inner = getattr(data, "data", None)
-    if isinstance(inner, RecordData):
-        return inner
     raise InputError("该数据源不提供居住证与就业登记记录，无法计算此指标")
 
 
@@ -46,20 +42,20 @@ def _counts(counts: Mapping[str, float], key: str) -> float:
 
 def permit_holding_rate(data: IndicatorData, area: str, year: int, ctx: FormulaContext
                         ) -> float:
-    counts = _records(data).permit_holding(year_end(year), area)
+    counts = records_of(data).permit_holding(year_end(year), area)
     return safe_div(_counts(counts, "holders"), _counts(counts, "outsiders"),
                     "外来人口居住证持有率") * 100.0
 
 
 def jobs_housing_balance(data: IndicatorData, area: str, year: int, ctx: FormulaContext
                          ) -> float:
-    counts = _records(data).jobs_housing(year_end(year), area)
+    counts = records_of(data).jobs_housing(year_end(year), area)
     return safe_div(_counts(counts, "local"), _counts(counts, "workers"),
                     "职住平衡率（就业地口径）") * 100.0
 
 
 def jobs_housing_balance_residents(data: IndicatorData, area: str, year: int,
                                    ctx: FormulaContext) -> float:
-    counts = _records(data).jobs_housing(year_end(year), area)
+    counts = records_of(data).jobs_housing(year_end(year), area)
     return safe_div(_counts(counts, "local"), _counts(counts, "employed_residents"),
                     "职住平衡率（居住地口径）") * 100.0
