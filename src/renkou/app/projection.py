@@ -240,6 +240,8 @@ def _write_registry_inputs(build: RegistryBuild, directory: Path, meta: dict[str
         + toml_text(settings, {"registry": table}), encoding="utf-8")
     if housing is not None:
         write_table(housing, directory / "housing.csv")
+    if build.mortality_history is not None:
+        write_table(build.mortality_history, directory / "mortality_history.csv")
     return directory
 
 

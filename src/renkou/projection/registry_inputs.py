@@ -40,6 +40,7 @@ from renkou.demography.smoothing import (
     smoothed_srb,
 )
 from renkou.errors import InputError
+from renkou.projection.history import MIN_YEARS as MIN_HISTORY_YEARS
 from renkou.registry import Registry
 from renkou.types import OPEN_AGE, FloatArray
 
@@ -60,6 +61,48 @@ class RegistryBuild:
     window: tuple[int, ...]
     assumptions: dict[str, Any] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    # Past death rates of the whole jurisdiction (year, sex, age, value; abridged ages) when
+    # the registry covers enough years for a Lee–Carter b(x) (projection.history).
+    mortality_history: pd.DataFrame | None = None
+
+
+HISTORY_YEARS = 30
+ABRIDGED = (0, 1, *range(5, OPEN_AGE + 1, 5))
+
+
+def mortality_history(registry: Registry, last_year: int, caliber: str, total: float
+                      ) -> pd.DataFrame | None:
+    """Abridged death rates of the whole jurisdiction by sex for each calendar year back
+    from ``last_year`` that the registry covers (population at the year's start at least half
+    of ``total``), at most :data:`HISTORY_YEARS`; None with fewer than the years a Lee–Carter
+    fit needs, or when a group has no deaths in some year."""
+    code = [registry.jurisdiction().code]
+    flow = "all" if caliber == "resident" else "hukou"
+    ends = {last_year: _array(registry.caliber(_year_end(last_year), caliber, level="city"),
+                              code)[0]}
+    years: list[int] = []
+    while len(years) < HISTORY_YEARS:
+        y = last_year - len(years)
+        before = _array(registry.caliber(_year_end(y - 1), caliber, level="city"), code)[0]
+        if before.sum() < 0.5 * total:
+            break
+        ends[y - 1] = before
+        years.insert(0, y)
+    if len(years) < MIN_HISTORY_YEARS:
+        return None
+    group = np.searchsorted(np.array(ABRIDGED), np.arange(NAGES), side="right") - 1
+    to_groups = np.eye(len(ABRIDGED))[group]  # (A, groups): sums single ages into groups
+    rows = []
+    for y in years:
+        d = _array(registry.deaths(dt.date(y, 1, 1), _year_end(y), level="city", caliber=flow),
+                   code)[0]
+        e = (ends[y - 1] + ends[y]) / 2.0
+        dg, eg = d @ to_groups, e @ to_groups
+        if np.any(dg <= 0) or np.any(eg <= 0):
+            return None
+        for s, sex in enumerate(SEXES):
+            rows += [(y, sex, a, float(dg[s, i] / eg[s, i])) for i, a in enumerate(ABRIDGED)]
+    return pd.DataFrame(rows, columns=["year", "sex", "age", "value"])
 
 
 def _array(df: pd.DataFrame, regions: list[str], *, age: str | None = "age",
@@ -179,8 +222,13 @@ def build_registry_inputs(registry: Registry, as_of: dt.date, caliber: str, leve
                                        2),
             **fert_notes[i], **mort_notes[i]} for i, code in enumerate(regions)},
     }
+    history = mortality_history(registry, years[-1], caliber, float(total))
+    assumptions["stochastic_mortality_pattern"] = (
+        f"Lee–Carter b(x)，拟合 mortality_history.csv（{history.year.min()}–{history.year.max()} 年"
+        f"全辖区简略死亡率）" if history is not None else
+        f"库内死亡数据不足 {MIN_HISTORY_YEARS} 年，随机预测用默认年龄模式")
     return RegistryBuild(inputs=inputs, window=tuple(years), assumptions=assumptions,
-                         warnings=warnings)
+                         warnings=warnings, mortality_history=history)
 
 
 def _zh(caliber: str) -> str:
