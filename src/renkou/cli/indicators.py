@@ -24,14 +24,17 @@ def template(
     plan: str = typer.Option(..., "--plan", help="规划代码，如 tianjin-14th / plan code"),
     year: int = typer.Option(..., "--year", help="填报年度 / reporting year"),
     out: Path = typer.Option(..., "--out", help="输出 .xlsx 文件 / output workbook"),
+    area: list[str] = typer.Option(None, "--area",
+                                   help="按地区填报（可重复，如各街镇代码）；默认规划地区"),
 ) -> None:
     """生成部门填报模板（每个填报类指标一行，含数据有效性校验和填报说明）。"""
     from renkou.plans import get_plan, write_template
 
     p = get_plan(plan)
-    path = write_template(p, year, out)
+    path = write_template(p, year, out, areas=area or None)
     n = len(p.reported_indicators())
-    typer.echo(f"已生成填报模板：{path}（{n} 项填报类指标，{year} 年度）")
+    per = f"，{len(area)} 个地区" if area else ""
+    typer.echo(f"已生成填报模板：{path}（{n} 项填报类指标{per}，{year} 年度）")
 
 
 @indicators_app.command("import")
