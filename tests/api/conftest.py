@@ -7,7 +7,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-
 from fastapi.testclient import TestClient
 
 
@@ -45,3 +44,19 @@ def signer() -> Callable[..., TestClient]:
 def store_copier() -> Callable[[Path, Path], Path]:
     """:func:`copy_store`, for module fixtures."""
     return copy_store
+
+
+def role_tokens(client: TestClient, db: Path) -> dict[str, str]:
+    """A session of each demo account, opened in the app directly (no login round trip, so
+    neither the rate limit nor argon2 slows a test that needs every role)."""
+    from renkou.app.accounts import ensure_demo_accounts, list_users
+
+    ensure_demo_accounts(db, production=False)
+    sessions = client.app.state.sessions  # type: ignore[attr-defined]
+    return {a.role: sessions.open(a)[0] for a in list_users(db) if a.demo}
+
+
+@pytest.fixture(scope="session")
+def tokens_for() -> Callable[[TestClient, Path], dict[str, str]]:
+    """:func:`role_tokens`, for module fixtures."""
+    return role_tokens

@@ -5,6 +5,7 @@ opening of the store."""
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -20,7 +21,13 @@ from renkou.registry import Registry
 CLI_ACTOR = "cli"
 
 
-def _area_check(registry: Registry) -> object:
+def _known_department(code: str) -> bool:
+    from renkou.plans import departments
+
+    return code in departments()
+
+
+def _area_check(registry: Registry) -> Callable[[str], bool]:
     j = registry.jurisdiction()
 
     def ok(code: str) -> bool:
@@ -35,7 +42,8 @@ def add_user(db: Path, username: str, role: str, password: str, *,
              actor: str = CLI_ACTOR) -> Account:
     with registry_at(db, read_only=False) as registry:
         account = book.new_account(username, role, password, department=department,
-                                   district=district, area_ok=_area_check(registry))
+                                   district=district, area_ok=_area_check(registry),
+                                   department_ok=_known_department)
         book.save(registry, book.add(book.load(registry), account))
         record(registry, actor=actor, role="", action="user.add", target=username,
                detail={"role": account.role, "department": account.department,

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
@@ -77,21 +78,25 @@ def save(registry: Registry, accounts: dict[str, Account]) -> None:
 
 def new_account(username: str, role: str, password: str, *, department: str | None = None,
                 district: str | None = None, demo: bool = False,
-                area_ok: object = None) -> Account:
-    """A checked new account (not yet stored). ``area_ok(code) -> bool`` says whether a
-    district code belongs to the store's jurisdiction."""
+                area_ok: Callable[[str], bool] | None = None,
+                department_ok: Callable[[str], bool] | None = None) -> Account:
+    """A checked new account (not yet stored). ``area_ok(code)`` says whether a district
+    code belongs to the store's jurisdiction, ``department_ok(code)`` whether a department
+    code is known."""
     if not _USERNAME.fullmatch(username):
         raise InputError(f"用户名不合法：{username}（2—32 位字母、数字、下划线、点或连字符）")
     r = parse_role(role)
     if r is Role.department:
         if not department or not _DEPARTMENT.fullmatch(department):
             raise InputError("部门填报角色须以 --department 指定部门代码（字母、数字）")
+        if department_ok is not None and not department_ok(department):
+            raise InputError(f"未知的部门代码：{department}（见规划数据 departments.yaml）")
     elif department:
         raise InputError("只有部门填报角色（department）可指定 --department")
     if r is Role.district:
         if not district or not re.fullmatch(r"\d{6}", district):
             raise InputError("区级查看角色须以 --district 指定 6 位区县代码")
-        if callable(area_ok) and not area_ok(district):
+        if area_ok is not None and not area_ok(district):
             raise InputError(f"区县代码 {district} 不属于本库的辖区")
     elif district:
         raise InputError("只有区级查看角色（district）可指定 --district")

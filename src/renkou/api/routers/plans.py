@@ -12,7 +12,7 @@ from renkou.api.schemas import AssessmentOut, AssessmentRowOut, PlanOut
 from renkou.api.scoping import own_plan
 from renkou.app.dashboard import PlanView, plan_choices
 from renkou.auth.roles import Role, Scope
-from renkou.plans import get_plan
+from renkou.plans import department_names, get_plan
 
 router = APIRouter(prefix="/api/plans", tags=["plans"])
 
@@ -51,7 +51,9 @@ def assessment(code: str, db: DatabaseDep, dashboard: DashboardDep, user: Reader
 def _out(v: PlanView, user: User) -> AssessmentOut:
     rows = v.rows
     if user.role is Role.department:
-        rows = tuple(r for r in rows if user.department in r.departments)
+        # Rows name their departments in Chinese.
+        own = set(department_names([user.department]))
+        rows = tuple(r for r in rows if own & set(r.departments))
     counts: dict[str, int] = {}
     for r in rows:
         counts[r.status] = counts.get(r.status, 0) + 1

@@ -1,0 +1,155 @@
+"""Role × route matrix: every operation of the OpenAPI document has a row saying what each
+role (and a caller without a session) gets — a route added without its row fails here. The
+district account is bound to a district with a plan of its own, the department account to
+one department. No answer to any role carries a valid 18-digit ID number."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from renkou import ids
+from renkou.api.app import create_app
+from renkou.auth.sessions import RateLimit
+from renkou.settings import Settings
+
+pytestmark = pytest.mark.slow
+
+COLUMNS = ("anonymous", "admin", "planner", "statistician", "department", "district",
+           "auditor")
+ID_LIKE = re.compile(r"(?<!\d)\d{17}[\dXx](?!\d)")
+
+
+def _row(codes: str) -> dict[str, int]:
+    values = [int(c) for c in codes.split()]
+    assert len(values) == len(COLUMNS)
+    return dict(zip(COLUMNS, values, strict=True))
+
+
+# (method, path template) → (request: concrete path, query, JSON body; expected statuses).
+MATRIX: dict[tuple[str, str], tuple[dict[str, Any], dict[str, int]]] = {
+    ("POST", "/api/auth/login"): (
+        {"json": {"username": "nobody", "password": "wrong-Password-1"}},
+        _row("401 401 401 401 401 401 401")),
+    ("POST", "/api/auth/logout"): ({}, _row("401 204 204 204 204 204 204")),
+    ("GET", "/api/auth/me"): ({}, _row("401 200 200 200 200 200 200")),
+    ("GET", "/api/health"): ({}, _row("401 200 200 200 200 200 200")),
+    ("GET", "/api/meta"): ({}, _row("401 200 200 200 200 200 200")),
+    ("GET", "/api/regions"): ({}, _row("401 200 200 200 200 200 200")),
+    ("GET", "/api/regions/{code}"): ({"path": "/api/regions/120101"},
+                                     _row("401 200 200 200 200 200 200")),
+    ("GET", "/api/population/pyramid"): ({}, _row("401 200 200 200 403 403 403")),
+    ("GET", "/api/population/areas"): ({}, _row("401 200 200 200 403 403 403")),
+    ("GET", "/api/population/separation"): ({}, _row("401 200 200 200 403 403 403")),
+    ("GET", "/api/plans"): ({}, _row("401 200 200 200 200 200 403")),
+    ("GET", "/api/plans/assessment"): ({"params": {"year": 2024}},
+                                       _row("401 200 200 200 200 403 403")),
+    ("GET", "/api/plans/{code}/assessment"): (
+        {"path": "/api/plans/tianjin-14th/assessment", "params": {"year": 2024}},
+        _row("401 200 200 200 200 403 403")),
+    ("POST", "/api/ids/check"): ({"json": {"number": "11010519491231002X"}},
+                                 _row("401 200 200 200 200 403 403")),
+    ("GET", "/api/audit"): ({}, _row("401 403 403 403 403 403 200")),
+}
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory,
+           tokens_for: Callable[[TestClient, Path], dict[str, str]]
+           ) -> Iterator[tuple[TestClient, dict[str, str]]]:
+    from renkou.registry.synth import build_demo_store
+
+    db = tmp_path_factory.mktemp("matrix") / "store.duckdb"
+    build_demo_store(db, 2_000, 3)
+    app = create_app(Settings(env="test", db_path=db))
+    app.state.login_limit = RateLimit(1_000, 60.0)
+    with TestClient(app) as c:
+        yield c, tokens_for(c, db)
+
+
+def _operations(client: TestClient) -> set[tuple[str, str]]:
+    spec = client.get("/api/openapi.json").json()
+    return {(method.upper(), path) for path, ops in spec["paths"].items() for method in ops}
+
+
+def test_every_operation_has_a_matrix_row(served: tuple[TestClient, dict[str, str]]) -> None:
+    client, _ = served
+    ops = _operations(client)
+    assert ops - MATRIX.keys() == set(), "路由缺少角色矩阵条目"
+    assert MATRIX.keys() - ops == set(), "矩阵中有不存在的路由"
+
+
+@pytest.mark.parametrize("op", sorted(MATRIX), ids=lambda op: f"{op[0]} {op[1]}")
+def test_role_matrix(op: tuple[str, str], served: tuple[TestClient, dict[str, str]]) -> None:
+    client, tokens = served
+    request, expected = MATRIX[op]
+    method, template = op
+    path = request.get("path", template)
+    seen = {}
+    for role in COLUMNS:
+        headers = {}
+        if role != "anonymous":
+            token = tokens[role]
+            if op == ("POST", "/api/auth/logout"):  # a throwaway session of the role
+                from renkou.app.accounts import list_users
+
+                account = next(a for a in list_users(client.app.state.settings.database)
+                               if a.role == role and a.demo)
+                token = client.app.state.sessions.open(account)[0]
+            headers["Authorization"] = f"Bearer {token}"
+        r = client.request(method, path, params=request.get("params"),
+                           json=request.get("json"), headers=headers)
+        seen[role] = r.status_code
+        if r.status_code >= 400:
+            assert r.headers["content-type"].startswith("application/problem+json"), (role, r)
+        for number in ID_LIKE.findall(r.text):
+            assert not ids.validate(number).valid, (role, path)
+    assert seen == expected
+
+
+def test_district_account_sees_its_own_district_only(
+        served: tuple[TestClient, dict[str, str]]) -> None:
+    client, tokens = served
+    h = {"Authorization": f"Bearer {tokens['district']}"}
+    me = client.get("/api/auth/me", headers=h).json()
+    own = me["district"]
+    assert me["role"] == "district" and own
+    mine = client.get("/api/population/pyramid", params={"region": own}, headers=h)
+    assert mine.status_code == 200 and mine.json()["total"] > 0
+    other = next(r["code"] for r in client.get("/api/regions", headers=h).json()
+                 if r["code"] != own)
+    refused = client.get("/api/population/pyramid", params={"region": other}, headers=h)
+    assert refused.status_code == 403 and "本区" in refused.json()["message"]
+    streets = client.get("/api/population/areas", params={"parent": own, "level": "street"},
+                         headers=h)
+    assert streets.status_code == 200
+    assert all(a["code"].startswith(own) for a in streets.json()["areas"])
+    assert client.get("/api/population/areas", params={"parent": other, "level": "street"},
+                      headers=h).status_code == 403
+    plans = [p for p in client.get("/api/plans", headers=h).json() if p["area_code"] == own]
+    assert plans
+    assert client.get(f"/api/plans/{plans[0]['code']}/assessment", params={"year": 2024},
+                      headers=h).status_code == 200
+
+
+def test_department_account_sees_its_own_indicators(
+        served: tuple[TestClient, dict[str, str]]) -> None:
+    client, tokens = served
+    h = {"Authorization": f"Bearer {tokens['department']}"}
+    dept = client.get("/api/auth/me", headers=h).json()["department"]
+    mine = client.get("/api/plans/tianjin-14th/assessment", params={"year": 2024},
+                      headers=h).json()
+    everyone = client.get("/api/plans/tianjin-14th/assessment", params={"year": 2024},
+                          headers={"Authorization": f"Bearer {tokens['planner']}"}).json()
+    assert mine["rows"] and len(mine["rows"]) < len(everyone["rows"])
+    from renkou.plans import department_names
+
+    name = department_names([dept])[0]  # rows name their departments in Chinese
+    assert name != dept and all(name in r["departments"] for r in mine["rows"])
+    assert any(name in r["departments"] for r in everyone["rows"])
+    assert sum(mine["counts"].values()) == len(mine["rows"])
