@@ -1,4 +1,4 @@
-"""Benchmark of the projection engine (issue 3, item 10).
+"""Benchmark of the projection engine and of renkou project end to end.
 
 * deterministic: 16 regions (Tianjin's districts, 2020 census sizes) × 101 ages × 2 sexes ×
   80 annual steps, with external net migration and an origin–destination matrix of internal
