@@ -7,7 +7,7 @@ the mid-year steps (1 July t → 1 July t+1) by averaging years t and t+1 (log-m
 WPP's annual totals refer to 1 January, so the mid-year total is the mean of the two
 adjacent 1 January totals; a mid-year step's births are the mean of two calendar years'.
 
-Tolerances are the aims of issue 3: total within 0.2 % every year to 2100, shares 0–14 and 65+
+Tolerances: total within 0.2 % every year to 2100, shares 0–14 and 65+
 within 0.1 percentage point in 2030/2050/2100, births within 1 % every step, e0 within 0.1 year.
 """
 
