@@ -1,4 +1,5 @@
-"""The page in a real browser on a Tianjin, a Chongqing and a Xiqing store: the header names
+"""The page in a real browser on a Tianjin, a Chongqing and a Xiqing store, after logging in
+through the page's form: the header names
 the store's jurisdiction, the areas are drawn (map, or bar chart where no shapes ship), the plan
 table is filled, nothing is fetched from outside the machine, and a screenshot of each is kept
 in test-artifacts/screenshots/."""
@@ -10,6 +11,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import uvicorn
@@ -41,9 +43,27 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _store(data_dir: Path, key: str) -> Path:
+    from renkou.app.accounts import ensure_demo_accounts
     from renkou.app.demo import build_demo
 
-    return build_demo(data_dir, jurisdiction=key, persons=PERSONS, seed=SEED)
+    db = build_demo(data_dir, jurisdiction=key, persons=PERSONS, seed=SEED)
+    ensure_demo_accounts(db, production=False)
+    return db
+
+
+def _log_in(page: Any, db: Path, role: str) -> None:
+    """Sign in through the page's login form as the store's demo account of ``role``."""
+    from renkou.app.accounts import demo_logins
+    from renkou.registry import Registry
+
+    with Registry(db, read_only=True) as registry:
+        d = next(x for x in demo_logins(registry) if x.role == role)
+    page.wait_for_selector("#login-form", state="visible", timeout=30_000)
+    page.fill("#login-user", d.username)
+    page.fill("#login-pass", d.password)
+    page.click("#login-submit")
+    page.wait_for_selector("#who", state="visible", timeout=30_000)
+    assert not page.is_visible("#login")
 
 
 class _Server:
@@ -102,6 +122,7 @@ def test_page_of_each_jurisdiction(key: str, data_dir: Path, browser: object) ->
         page.on("request", lambda r: requests.append(r.url))
         page.on("pageerror", lambda e: errors.append(str(e)))
         page.goto(server.base + "/")
+        _log_in(page, db, "admin")
         page.wait_for_selector("#cards .card", timeout=60_000)
         assert page.inner_text("#title") == f"{j.name}人口发展监测"
         # The area chart holds one entry per area of the jurisdiction: a choropleth where
@@ -132,3 +153,43 @@ def test_page_of_each_jurisdiction(key: str, data_dir: Path, browser: object) ->
     outside = [u for u in requests if not u.startswith(server.base)]
     assert not outside, outside
     assert not errors, errors
+
+
+# What each role sees first: counts for the roles that may read them, the plan table for a
+# department, the audit log for the auditor.
+FIRST_VIEW = {
+    "planner": "#cards .card", "statistician": "#cards .card", "district": "#cards .card",
+    "department": "#assessment table.assess", "auditor": "#audit table.audit",
+}
+
+
+def test_each_role_logs_in_and_sees_its_view(data_dir: Path, browser: object) -> None:
+    from playwright.sync_api import Browser
+
+    assert isinstance(browser, Browser)
+    db = _store(data_dir, "tianjin")
+    with _Server(db) as server:
+        for role, selector in FIRST_VIEW.items():
+            page = browser.new_page(viewport={"width": 1366, "height": 768})
+            errors: list[str] = []
+            page.on("pageerror", lambda e, errors=errors: errors.append(str(e)))
+            page.goto(server.base + "/")
+            _log_in(page, db, role)
+            page.wait_for_selector(selector, timeout=600_000)
+            shown = {p: page.is_visible(p) for p in ("#pyramid-panel", "#audit-panel")}
+            assert shown["#pyramid-panel"] == (role in ("planner", "statistician", "district"))
+            assert shown["#audit-panel"] == (role == "auditor")
+            assert page.is_visible("#controls") == shown["#pyramid-panel"]
+            if role == "district":
+                # Its own district: the region list holds it and its 街镇 only.
+                me = page.evaluate("state.me")
+                codes = page.eval_on_selector_all("#region option", "os => os.map(o => o.value)")
+                assert codes[0] == me["district"]
+                assert all(c.startswith(me["district"]) for c in codes)
+            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(SCREENSHOTS / f"tianjin-{role}.png"), full_page=True)
+            # Logging out returns to the form.
+            page.click("#logout")
+            page.wait_for_selector("#login-form", state="visible", timeout=30_000)
+            page.close()
+            assert not errors, (role, errors)

@@ -2,7 +2,7 @@
 // assessment, all from the JSON API. No outside addresses.
 "use strict";
 
-const state = { caliber: "resident", asOf: null, region: null, meta: null, me: null };
+const state = { caliber: "resident", asOf: null, region: null, meta: null, me: null, areaQuery: "", mapUrl: null };
 const fmt = new Intl.NumberFormat("zh-CN");
 // Made once the page is shown (a chart in a hidden element has no size).
 let pyramidChart = null;
@@ -72,7 +72,7 @@ function renderPyramid(p) {
 
 // What the areas are called: 街镇 of a district deployment, else 区 or 区县.
 function areaWord(j) {
-  if (j.area_level === "street") return "各街镇";
+  if (j.area_level === "street" || state.areaQuery) return "各街镇";
   return Object.values(areaNames).every(n => n.endsWith("区")) ? "各区" : "各区县";
 }
 
