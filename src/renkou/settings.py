@@ -119,7 +119,12 @@ class Settings(BaseSettings):
     def _key(self, name: str) -> bytes:
         found = self.require_key_secrets()
         if found is None:  # outside production: the deployment's key file, made once
-            found = write_key_file(self.key_path(), new_key_secrets())
+            try:
+                found = write_key_file(self.key_path(), new_key_secrets())
+            except ConfigError:
+                if not self.key_path().exists():
+                    raise
+                found = read_key_file(self.key_path())  # another process made it first
         return found[name].encode()
 
     def encryption_key_bytes(self) -> bytes:

@@ -45,7 +45,11 @@ def delivery_entries(directory: Path) -> tuple[list[Entry], list[str]]:
             p = here / name
             if p.suffix.lower() not in FEED_SUFFIXES:
                 continue
-            mode = p.lstat().st_mode
+            try:
+                mode = p.lstat().st_mode
+            except OSError as exc:
+                problems.append(f"{p.name}：无法读取（{exc.strerror}）")
+                continue
             if stat.S_ISLNK(mode):
                 problems.append(f"{p.name}：是符号链接，拒绝读取（请交付文件本身）")
             elif not stat.S_ISREG(mode):

@@ -97,7 +97,11 @@ class IngestKeys:
     def write_new_file(self, *, demo: bool) -> None:
         if self.new_file is not None and self.secrets is not None:
             write_key_file(self.new_file, self.secrets, demo=demo)
-            log.warning("created key file %s (mode 0600)", self.new_file)
+            if demo:
+                log.warning("已生成示范密钥文件 %s（权限 0600）：示范密钥，只用于合成的示范数据",
+                            self.new_file)
+            else:
+                log.warning("已生成随机密钥文件 %s（权限 0600），请备份到安全位置", self.new_file)
 
 
 def _source(settings: Settings, store_path: Path) -> str:
