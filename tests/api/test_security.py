@@ -229,3 +229,29 @@ def test_audit_api_for_the_auditor(client: TestClient, logins: dict[str, DemoLog
     assert failed["actor"] == logins["planner"].username and "password" in failed["detail"]
     again = client.get("/api/audit", params={"limit": 1}, headers=h).json()
     assert again[0]["action"] == "audit.read"  # reading the log is itself recorded
+
+
+def test_logins_do_not_make_the_dashboard_read_the_store_again(
+        store: Path, client: TestClient, logins: dict[str, DemoLogin],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A login writes the audit log into the store file; the population data are the same,
+    so the cached summary (and the plan assessments beside it) stay."""
+    from renkou.app import dashboard
+
+    calls: list[object] = []
+    real = dashboard.describe
+    monkeypatch.setattr(dashboard, "describe", lambda r: calls.append(r) or real(r))
+    _login(client, logins["planner"])
+    assert client.get("/api/meta").status_code == 200
+    before = store.stat().st_mtime_ns
+    for _ in range(2):
+        _login(client, logins["planner"])
+        assert client.get("/api/meta").status_code == 200
+    assert store.stat().st_mtime_ns != before  # the file did change
+    assert len(calls) == 1
+    # A change from outside the server (an ingest, another process) is read afresh.
+    from renkou.app.audit import record_at
+
+    record_at(store, actor="cli", role="", action="test")
+    assert client.get("/api/meta").status_code == 200
+    assert len(calls) == 2

@@ -23,7 +23,7 @@ def audit_log(db: DatabaseDep, gate: GateDep, page: PageDep, request: Request,
     if action:
         rows = [e for e in rows if e.action == action]
     out = page.apply(rows, response)
-    with gate.writing():
+    with gate.writing(db):
         record_at(db, actor=user.username, role=user.role.value, action="audit.read",
                   detail={"offset": page.offset, "limit": page.limit, "action": action or ""},
                   client=client_of(request))

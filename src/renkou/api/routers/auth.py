@@ -32,7 +32,7 @@ def login(body: LoginIn, request: Request, response: Response, db: DatabaseDep,
     if not request.app.state.login_limit.allow(client):
         raise HTTPException(status_code=429, detail="登录尝试过于频繁，请一分钟后再试",
                             headers={"Retry-After": "60"})
-    with gate.writing():
+    with gate.writing(db):
         outcome = accounts.login(db, body.username, body.password, client=client,
                                  production=settings.env == "production")
     if outcome.account is None:
@@ -54,7 +54,7 @@ def logout(user: UserDep, request: Request, db: DatabaseDep, gate: GateDep,
            sessions: SessionsDep) -> Response:
     """退出登录（会话作废）。"""
     sessions.close(user.token)
-    with gate.writing():
+    with gate.writing(db):
         record_at(db, actor=user.username, role=user.role.value, action="logout",
                   client=client_of(request))
     response = Response(status_code=204)
