@@ -5,8 +5,9 @@ For every location whose single-year inputs are in the data directory (``derived
 WPP medium inputs are projected from 1 July 2025 with N trajectories twice: with the default
 spreads (calibrated to China) and with the spreads calibrated to the location's WPP 80 %/95 %
 bounds of TFR and e0 (written as ``tfr_bounds.csv`` / ``e0_bounds.csv`` and read by
-``renkou.projection.bounds``). Printed: the ratio of renkou's 80 % and 95 % interval width of
-total population in 2050 and 2100 to WPP's.
+``renkou.projection.bounds``), and with the net-migration bounds as well
+(``migration_bounds.csv``, an additive migration deviation). Printed: the ratio of
+renkou's 80 % and 95 % interval width of total population in 2050 and 2100 to WPP's.
 
 Run: ``.venv/bin/python benchmarks/uncertainty.py --data DIR [--trajectories N]`` where DIR
 holds the WPP 2024 extract (tests/data/wpp2024 has the inputs but not the e0 bounds).
@@ -71,7 +72,7 @@ def _bounds_table(df: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     return wide[(wide.year >= BASE) & (wide.year < END)]
 
 
-def write_bounds(data: Path, code: int, directory: Path) -> bool:
+def write_bounds(data: Path, code: int, directory: Path, migration: bool = False) -> bool:
     tfr = _read(data, "tfr_annual")
     e0 = _read(data, "e0_annual")
     t = _bounds_table(tfr[tfr.country_code == code], [])
@@ -80,6 +81,11 @@ def write_bounds(data: Path, code: int, directory: Path) -> bool:
         return False
     t.to_csv(directory / "tfr_bounds.csv", index=False)
     e.to_csv(directory / "e0_bounds.csv", index=False)
+    if migration:
+        n = _read(data, "netmig_annual")
+        m = _bounds_table(n[n.country_code == code], [])
+        if not m.empty:
+            m.to_csv(directory / "migration_bounds.csv", index=False)
     return True
 
 
@@ -112,13 +118,14 @@ def main() -> None:
           f"{'80% 2100':>10}{'95% 2100':>10}")
     for code, name in names.items():
         inputs = wpp_inputs(args.data, int(code))
-        with tempfile.TemporaryDirectory() as tmp:
-            have = write_bounds(args.data, int(code), Path(tmp))
-            calibrated, _ = calibrated_settings(Path(tmp), inputs) if have else (None, [])
-        for label, settings in (("default", None), ("own", calibrated)):
-            if label == "own" and settings is None:
-                continue
-            ind = simulate_indicators(inputs, args.trajectories, seed=1, settings=settings,
+        runs: list[tuple[str, object]] = [("default", None)]
+        for label, migration in (("own", False), ("own+mig", True)):
+            with tempfile.TemporaryDirectory() as tmp:
+                if write_bounds(args.data, int(code), Path(tmp), migration):
+                    runs.append((label, calibrated_settings(Path(tmp), inputs)[0]))
+        for label, settings in runs:
+            ind = simulate_indicators(inputs, args.trajectories, seed=1,
+                                      settings=settings,  # type: ignore[arg-type]
                                       workers=2)
             total = ind["total"][..., 0]  # thousands, like the WPP inputs
             cells = []

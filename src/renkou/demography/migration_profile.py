@@ -199,3 +199,19 @@ def fit_rogers_castro(ages: FloatArray | list[float], shares: FloatArray, *,
     gmr = float(unit.rates(x).sum())
     return RogersCastro(a1=unit.a1 / gmr, alpha1=unit.alpha1, a2=unit.a2 / gmr,
                         alpha2=unit.alpha2, mu2=unit.mu2, lambda2=unit.lambda2, c=unit.c / gmr)
+
+
+def deviation_pattern(net_migration: FloatArray | None, n_regions: int, n_ages: int
+                      ) -> FloatArray:
+    """Age–sex shares (R, 2, A) of an additive migration deviation: the pattern of each
+    region's net migrants (absolute values over all steps of (Y, R, 2, A)), or where there
+    are none the "fundamental" schedule split equally by sex."""
+    fallback = np.broadcast_to(0.5 * age_profile("fundamental", n_ages - 1),
+                               (n_regions, 2, n_ages))
+    if net_migration is None:
+        return np.array(fallback)
+    size = np.abs(np.asarray(net_migration, dtype=np.float64)).sum(axis=0)
+    total = size.sum(axis=(-1, -2), keepdims=True)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        shares = np.where(total > 0, size / np.where(total > 0, total, 1.0), fallback)
+    return np.asarray(shares, dtype=np.float64)

@@ -81,6 +81,11 @@ class ProjectionInputs:
     mx_bx: FloatArray | None = None  # (2, A) age pattern of a Lee–Carter shock
     mx_k: FloatArray | None = None  # (..., Y, R, 2) its level per step, region and sex
     migration_scale: FloatArray | None = None  # (..., Y, R)
+    # Extra net migrants of each step (..., Y, R), spread by ``migration_pattern`` (R, 2, A;
+    # shares summing to 1 per region): an additive migration deviation, which unlike the
+    # scale also moves a region whose net migration is near zero. Needs ``net_migration``.
+    migration_add: FloatArray | None = None
+    migration_pattern: FloatArray | None = None
 
     @property
     def steps(self) -> int:
@@ -178,6 +183,15 @@ def validate_inputs(inputs: ProjectionInputs) -> tuple[int, ...]:
             raise ValueError(f"mx_bx must be finite with shape (2, {a})")
     check("mx_k", inputs.mx_k, (y, r, 2))
     check("migration_scale", inputs.migration_scale, (y, r))
+    check("migration_add", inputs.migration_add, (y, r))
+    if (inputs.migration_add is None) != (inputs.migration_pattern is None):
+        raise ValueError("migration_add and migration_pattern go together")
+    if inputs.migration_add is not None:
+        pattern = np.asarray(inputs.migration_pattern)
+        if inputs.net_migration is None:
+            raise ValueError("migration_add needs net_migration (zeros will do)")
+        if pattern.shape != (r, 2, a) or not np.all(np.isfinite(pattern)):
+            raise ValueError(f"migration_pattern must be finite with shape ({r}, 2, {a})")
     if float(np.asarray(inputs.mx)[..., -1].min()) <= 0:
         raise ValueError("mx of the open age group must be positive")
     if inputs.migration_timing not in MIGRATION_TIMINGS:

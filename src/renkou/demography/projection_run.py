@@ -37,7 +37,8 @@ LE_AGES = (0, 60, 65)
 FERTILE = slice(15, 50)  # ages 15–49 (projection.FERTILE_AGE_MIN … FERTILE_AGE_MAX)
 _BATCHED = {"population": ("population", 3), "mx": ("mx", 4), "asfr": ("asfr", 3),
             "srb": ("srb", 2), "mig": ("net_migration", 4), "internal": ("internal_rates", 5),
-            "k": ("mx_k", 3), "mig_scale": ("migration_scale", 2)}
+            "k": ("mx_k", 3), "mig_scale": ("migration_scale", 2),
+            "mig_add": ("migration_add", 2)}
 
 
 @dataclass
@@ -90,6 +91,7 @@ class BlockRunner:
         steps = inputs.steps
         self._life: tuple[FloatArray, FloatArray, FloatArray] | None = None
         self._slots: list[FloatArray | None] = [None] * steps
+        self._pattern_slot: FloatArray | None = None
         self._moves: list[InternalMoves | None] = [None] * steps
 
     def blocks(self) -> list[slice]:
@@ -153,9 +155,16 @@ class BlockRunner:
         if slot is None:
             slot = period_to_cohort_counts(mig.at(rows, t), max(self.w, 1.0 - self.w))
         scale = self.arr["mig_scale"]
-        if scale.values is None:
-            return slot
-        return slot * scale.at(rows, t)[..., None, None]
+        if scale.values is not None:
+            slot = slot * scale.at(rows, t)[..., None, None]
+        add = self.arr["mig_add"]
+        if add.values is not None:
+            if self._pattern_slot is None:
+                self._pattern_slot = period_to_cohort_counts(
+                    np.asarray(self.inputs.migration_pattern, dtype=np.float64),
+                    max(self.w, 1.0 - self.w))
+            slot = slot + add.at(rows, t)[..., None, None] * self._pattern_slot
+        return slot
 
     # --- a block ---------------------------------------------------------------------
     def run(self, rows: slice, population: FloatArray, births: FloatArray,

@@ -44,6 +44,7 @@ from typing import Literal
 import numpy as np
 
 from renkou.demography.lifetable import A0Rule, life_expectancy
+from renkou.demography.migration_profile import deviation_pattern
 from renkou.demography.projection import (
     ProjectionInputs,
     ProjectionResult,
@@ -90,6 +91,9 @@ class StochasticSettings:
     migration_cv: float = 0.3
     migration_phi: float = 0.5
     migration_region_correlation: float = 0.5
+    # Absolute SD of extra net migrants per step and region (Y, R), e.g. from published
+    # bounds: replaces the relative ``migration_cv`` with an additive deviation sd · u.
+    migration_sd: FloatArray | None = None
 
 
 @dataclass(frozen=True)
@@ -100,6 +104,7 @@ class StochasticPaths:
     tfr: FloatArray
     e0_deviation: FloatArray
     migration_factor: FloatArray
+    migration_add: FloatArray | None = None  # (N, Y, R) extra net migrants (migration_sd)
 
 
 def expand_abridged(values: FloatArray | tuple[float, ...], n_ages: int) -> FloatArray:
@@ -157,6 +162,10 @@ def draw_paths(inputs: ProjectionInputs, trajectories: int, seed: int,
     innov = np.sqrt(1.0 - st.migration_phi**2)
     for t in range(1, y):
         u[:, t] = st.migration_phi * u[:, t - 1] + innov * m_shocks[:, t]
+    if st.migration_sd is not None:
+        sd = np.broadcast_to(np.asarray(st.migration_sd, dtype=np.float64), (y, r))
+        return StochasticPaths(tfr=tfr, e0_deviation=e0_dev, migration_factor=np.ones_like(u),
+                               migration_add=sd * u)
     return StochasticPaths(tfr=tfr, e0_deviation=e0_dev,
                            migration_factor=1.0 + st.migration_cv * u)
 
@@ -263,6 +272,10 @@ def apply_paths(inputs: ProjectionInputs, paths: StochasticPaths,
     if inputs.net_migration is not None:
         net = np.asarray(inputs.net_migration, dtype=np.float64)
         mig = net * paths.migration_factor[rows][..., None, None]
+    if paths.migration_add is not None:
+        extra = (paths.migration_add[rows][..., None, None]
+                 * deviation_pattern(inputs.net_migration, inputs.n_regions, inputs.n_ages))
+        mig = extra if mig is None else mig + extra
     return dataclasses.replace(inputs, asfr=asfr_n, mx=mx_n, net_migration=mig)
 
 
@@ -283,6 +296,13 @@ def shocked_inputs(inputs: ProjectionInputs, paths: StochasticPaths,
     if grid is None:
         grid = e0_grid(mx, bx, inputs.a0_rule)
     k = k_for_e0_deviation(grid, paths.e0_deviation[rows])  # (n, Y, R, 2)
+    if paths.migration_add is not None:
+        net = (inputs.net_migration if inputs.net_migration is not None
+               else np.zeros((inputs.steps, inputs.n_regions, 2, inputs.n_ages)))
+        return dataclasses.replace(inputs, asfr=asfr * ratio[..., None], mx_bx=bx, mx_k=k,
+                                   net_migration=net, migration_add=paths.migration_add[rows],
+                                   migration_pattern=deviation_pattern(
+                                       inputs.net_migration, inputs.n_regions, inputs.n_ages))
     scale = None if inputs.net_migration is None else paths.migration_factor[rows]
     return dataclasses.replace(inputs, asfr=asfr * ratio[..., None], mx_bx=bx, mx_k=k,
                                migration_scale=scale)

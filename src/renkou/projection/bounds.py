@@ -5,6 +5,12 @@ a country's WPP 2024 probabilistic bounds, or a statistics bureau's own — set 
 the stochastic run's fertility and mortality deviations instead of the defaults calibrated
 to China.
 
+``migration_bounds`` (year, region, lower80, upper80, lower95, upper95: net migrants of the
+year) replaces the relative migration deviation by an additive one whose SD in each year and
+region is that of the bounds (rows for region ``*`` apply to every region; between given
+years the SD is interpolated linearly, outside them the nearest year's is held), an AR(1)
+in time with φ = 0.9 (:data:`MIGRATION_PHI`).
+
 For each year the normal-equivalent SD of the bounds (the mean of the 80 % and 95 %
 half-widths over their z values) is averaged over the regions given; the TFR deviation's
 AR(1) parameters (φ, σ, σ0) and, per sex, the e0 random walk's (σ0, σ) are then chosen to
@@ -26,6 +32,10 @@ from renkou.projection.tables import Table, find_table, numbers, prepare_table, 
 from renkou.types import FloatArray
 
 BOUNDS = ("lower80", "upper80", "lower95", "upper95")
+# Persistence of the additive migration deviation (AR(1) φ). Yearly bounds do not identify
+# it; 0.9 brings renkou's 2050 population intervals for Korea, the USA and Japan to within
+# 5 % of WPP 2024's when their migration bounds are given (benchmarks/uncertainty.py).
+MIGRATION_PHI = 0.9
 TFR_COLUMNS = ("year", "region", *BOUNDS)
 E0_COLUMNS = ("year", "region", "sex", *BOUNDS)
 
@@ -85,6 +95,40 @@ def calibrated_settings(directory: Path, inputs: ProjectionInputs,
             st = dataclasses.replace(st, e0_sigma0=(s0[0], s0[1]), e0_sigma=(s[0], s[1]))
             notes.append(f"预期寿命波动按 {e0.label} 校准（随机游走 σ0 = {s0[0]:.2f}/{s0[1]:.2f}，"
                          f"σ = {s[0]:.3f}/{s[1]:.3f}，男/女）")
+    mig = find_table(Path(directory), "migration_bounds")
+    if mig is not None:
+        sd = _migration_sd(mig, inputs)
+        st = dataclasses.replace(st, migration_sd=sd, migration_phi=MIGRATION_PHI)
+        changed = True
+        notes.append(f"迁移波动按 {mig.label} 校准（加性偏差，{inputs.base_year} 年标准差合计 "
+                     f"{sd[0].sum():,.0f} 人）")
     if not changed:
         return settings, notes
     return st, notes
+
+
+def _migration_sd(t: Table, inputs: ProjectionInputs) -> FloatArray:
+    """SD of net migrants (Y, R) by step and region from a migration_bounds table."""
+    prepare_table(t, TFR_COLUMNS)
+    years = numbers(t, "year", integer=True).astype(np.int64)
+    sd = sd_from_bounds(*(numbers(t, c) for c in BOUNDS))
+    if np.any(sd < 0):
+        raise InputError("区间上限不能低于下限", file=t.label)
+    regions = t.df["region"].astype(str).str.strip().to_numpy()
+    codes = inputs.region_codes or tuple(str(i + 1) for i in range(inputs.n_regions))
+    unknown = sorted(set(regions) - {*codes, "*"})
+    if unknown:
+        raise InputError(f"地区“{unknown[0]}”不在 population 的地区中", file=t.label,
+                         column="region")
+    steps = np.arange(inputs.base_year, inputs.end_year)
+    out = np.zeros((steps.size, len(codes)))
+    for j, code in enumerate(codes):
+        own = regions == code
+        rows = own if own.any() else regions == "*"
+        if not rows.any():
+            continue
+        given = years[rows]
+        order = np.argsort(given)
+        # Nearest given year: held before the first and after the last, linear between.
+        out[:, j] = np.interp(steps, given[order], sd[rows][order])
+    return out
