@@ -133,8 +133,9 @@ _PLAIN_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?%?")
 
 def safe_cell(value: Any) -> Any:
     """A text value a spreadsheet would run as a formula gets a leading ``'`` (OWASP);
-    numbers, and text that is only a signed number, are left as they are."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START) \
+    numbers, text that is only a signed number and a lone sign (a placeholder) are left as
+    they are."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START) and value not in ("-", "+") \
             and not _PLAIN_NUMBER.fullmatch(value):
         return "'" + value
     return value

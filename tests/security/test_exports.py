@@ -19,7 +19,7 @@ def test_formula_starts_are_prefixed(text: str) -> None:
     assert safe_cell(text) == "'" + text
 
 
-@pytest.mark.parametrize("value", ["-5", "+3.5", "-1e5", "-12%", "ok", "", 7, -3.5, None])
+@pytest.mark.parametrize("value", ["-5", "+3.5", "-1e5", "-12%", "-", "ok", "", 7, -3.5, None])
 def test_numbers_and_plain_text_are_left_alone(value: object) -> None:
     assert safe_cell(value) == value
 
