@@ -86,6 +86,14 @@ def test_one_year_without_migration_balances_and_inputs_rerun(
     config = tomllib.loads((out / "inputs" / "projection.toml").read_text(encoding="utf-8"))
     assert mig.value.sum() == pytest.approx(config["registry"]["net_migration_per_year"],
                                             abs=0.01)
+    # The spread of the window's yearly net migration sets the stochastic migration bounds,
+    # centred on the yearly mean the inputs use.
+    bounds = pd.read_csv(out / "inputs" / "migration_bounds.csv", dtype={"region": str})
+    areas = config["registry"]["areas"]
+    for row in bounds.itertuples():
+        assert (row.lower80 + row.upper80) / 2 == pytest.approx(
+            areas[row.region]["net_migration_per_year"], abs=0.01)
+        assert row.lower95 <= row.lower80 <= row.upper80 <= row.upper95
     # Without migration: population change = births − deaths in every area and sex.
     plain = tmp_path / "nomig"
     shutil.copytree(out / "inputs", plain)

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from renkou.projection.history import mortality_pattern
-from renkou.projection.registry_inputs import ABRIDGED, mortality_history
+from renkou.projection.registry_inputs import ABRIDGED, migration_bounds, mortality_history
 
 AGES = np.arange(101)
 CODE = "990000"
@@ -62,3 +62,13 @@ def test_history_covers_the_registry_years_and_feeds_the_pattern(tmp_path: Path)
 def test_too_few_years_give_no_history() -> None:
     reg = _Registry(first=2019)
     assert mortality_history(reg, 2024, "resident", 2 * 101 * 10_000.0) is None  # type: ignore[arg-type]
+
+
+def test_migration_bounds_from_the_yearly_spread() -> None:
+    yearly = np.array([[10.0, -5.0], [30.0, -5.0], [20.0, -5.0]])
+    b = migration_bounds(yearly, ["a", "b"], 2024)
+    assert b is not None and list(b.region) == ["a", "b"] and (b.year == 2024).all()
+    z80 = 1.2815515655446004
+    assert (b.upper80[0] - b.lower80[0]) / (2 * z80) == 10.0  # SD of 10, 30, 20
+    assert b.lower80[1] == b.upper80[1] == -5.0
+    assert migration_bounds(yearly[:2], ["a", "b"], 2024) is None

@@ -242,6 +242,8 @@ def _write_registry_inputs(build: RegistryBuild, directory: Path, meta: dict[str
         write_table(housing, directory / "housing.csv")
     if build.mortality_history is not None:
         write_table(build.mortality_history, directory / "mortality_history.csv")
+    if build.migration_bounds is not None:
+        write_table(build.migration_bounds, directory / "migration_bounds.csv")
     return directory
 
 

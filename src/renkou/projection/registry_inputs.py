@@ -64,6 +64,8 @@ class RegistryBuild:
     # Past death rates of the whole jurisdiction (year, sex, age, value; abridged ages) when
     # the registry covers enough years for a Lee–Carter b(x) (projection.history).
     mortality_history: pd.DataFrame | None = None
+    # Bounds of a year's net migration by area from the spread of the window's years.
+    migration_bounds: pd.DataFrame | None = None
 
 
 HISTORY_YEARS = 30
@@ -176,14 +178,24 @@ def build_registry_inputs(registry: Registry, as_of: dt.date, caliber: str, leve
         raise InputError(f"库内数据不足一个完整年份，无法估计 {as_of} 前的生育、死亡和迁移")
     start, stop = dt.date(years[0], 1, 1), _year_end(years[-1])
     flow = "all" if caliber == "resident" else "hukou"
-    births = registry.births(start, stop, level=level, caliber=flow)
-    deaths = _array(registry.deaths(start, stop, level=level, caliber=flow), regions)
+    yearly_births = {y: registry.births(dt.date(y, 1, 1), _year_end(y), level=level,
+                                        caliber=flow) for y in years}
+    yearly_deaths = {y: _array(registry.deaths(dt.date(y, 1, 1), _year_end(y), level=level,
+                                               caliber=flow), regions) for y in years}
+    deaths = sum(yearly_deaths.values())
     moves = registry.flows(start, stop, level=level)
     exposure = sum((ends[y - 1] + ends[y]) / 2.0 for y in years)
-    assert isinstance(exposure, np.ndarray)
-    b_age = _array(births, regions, age="mother_age", sexed=False)
-    b_sex = _array(births, regions, age=None)
+    assert isinstance(exposure, np.ndarray) and isinstance(deaths, np.ndarray)
+    b_age = sum(_array(b, regions, age="mother_age", sexed=False)
+                for b in yearly_births.values())
+    b_sex_years = {y: _array(b, regions, age=None) for y, b in yearly_births.items()}
+    b_sex = sum(b_sex_years.values())
+    assert isinstance(b_age, np.ndarray) and isinstance(b_sex, np.ndarray)
     n_years = len(years)
+    # Each year's net migration by area (the balancing equation): its spread across the
+    # window sets the stochastic run's migration deviation (migration_bounds).
+    yearly_net = np.stack([(ends[y] - ends[y - 1]).sum(axis=(1, 2)) - b_sex_years[y].sum(axis=1)
+                           + yearly_deaths[y].sum(axis=(1, 2)) for y in years])
     fert, fert_notes, whole_fert = _fertility(b_age, exposure[:, 1])
     mx, mort_notes, standard = _mortality(deaths, exposure, b_sex)
     srb_j = float(b_sex[:, 0].sum() / b_sex[:, 1].sum()) if b_sex[:, 1].sum() > 0 else DEFAULT_SRB
@@ -227,8 +239,29 @@ def build_registry_inputs(registry: Registry, as_of: dt.date, caliber: str, leve
         f"Lee–Carter b(x)，拟合 mortality_history.csv（{history.year.min()}–{history.year.max()} 年"
         f"全辖区简略死亡率）" if history is not None else
         f"库内死亡数据不足 {MIN_HISTORY_YEARS} 年，随机预测用默认年龄模式")
+    bounds = migration_bounds(yearly_net, regions, as_of.year)
+    assumptions["stochastic_migration"] = (
+        f"迁移波动按窗口期各年净迁移的标准差校准（migration_bounds.csv，{n_years} 年）"
+        if bounds is not None else "窗口期不足 3 年，迁移波动用默认相对幅度")
     return RegistryBuild(inputs=inputs, window=tuple(years), assumptions=assumptions,
-                         warnings=warnings, mortality_history=history)
+                         warnings=warnings, mortality_history=history,
+                         migration_bounds=bounds)
+
+
+Z80, Z95 = 1.2815515655446004, 1.959963984540054
+
+
+def migration_bounds(yearly_net: FloatArray, regions: list[str], year: int
+                     ) -> pd.DataFrame | None:
+    """80 % and 95 % bounds of a year's net migration by area, normal with the mean and SD
+    (n − 1) of the years given (Y, R); None with fewer than three years."""
+    if yearly_net.shape[0] < 3:
+        return None
+    mean = yearly_net.mean(axis=0)
+    sd = yearly_net.std(axis=0, ddof=1)
+    return pd.DataFrame({"year": year, "region": regions, "lower80": mean - Z80 * sd,
+                         "upper80": mean + Z80 * sd, "lower95": mean - Z95 * sd,
+                         "upper95": mean + Z95 * sd})
 
 
 def _zh(caliber: str) -> str:
