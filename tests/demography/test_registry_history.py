@@ -72,3 +72,23 @@ def test_migration_bounds_from_the_yearly_spread() -> None:
     assert (b.upper80[0] - b.lower80[0]) / (2 * z80) == 10.0  # SD of 10, 30, 20
     assert b.lower80[1] == b.upper80[1] == -5.0
     assert migration_bounds(yearly[:2], ["a", "b"], 2024) is None
+
+
+def test_lee_carter_path_moves_mortality_by_the_drift() -> None:
+    from renkou.projection.registry_inputs import lee_carter_path
+
+    reg = _Registry(first=2008)
+    hist = mortality_history(reg, 2024, "resident", 2 * 101 * 10_000.0)  # type: ignore[arg-type]
+    mx = np.stack([_mx(2023) * 1.3, _mx(2023)])[None]  # (1 area, 2, A)
+    held, none = lee_carter_path(mx, None, 5, 1.0)
+    assert none is None and np.array_equal(held[4], mx)
+    path, drift = lee_carter_path(mx, hist, 5, 1.0)
+    assert drift is not None and np.all(drift < 0)  # the history's mortality fell
+    assert path.shape == (5, 1, 2, 101)
+    old = slice(60, 90)  # the Gompertz term falls 2 % a year in the history
+    ratio = path[1:, 0, 1, old] / path[:-1, 0, 1, old]
+    assert np.all(ratio < 1) and np.all(ratio > 0.97)
+    # 1.5 years after the window's middle the old have lower rates; the young (whose rates
+    # barely changed in the history) nearly keep theirs.
+    assert np.all(path[0, ..., old] < mx[..., old])
+    np.testing.assert_allclose(path[0, ..., 5:30], mx[..., 5:30], rtol=0.02)

@@ -216,7 +216,8 @@ ASSUMPTION_NOTES = (
     "生育：窗口期分母亲年龄出生数 ÷ 妇女人年数，gamma 生育模式（Hoem 等 1981）罚似然拟合，"
     "先全辖区，再以全辖区为先验拟合各地区；今后保持不变",
     "死亡：全辖区分性别 Siler 曲线为标准，各地区 Brass 关联 logit 模型（α ~ N(0, 0.3²)，"
-    "β ~ N(1, 0.1²)）罚似然拟合；今后保持不变",
+    "β ~ N(1, 0.1²)）罚似然拟合；库内有 10 年以上死亡数据时今后按全辖区 Lee–Carter 漂移变化，"
+    "否则保持不变",
     "出生性别比：各地区出生数加全辖区比例的 200 例先验",
     "迁移：登记的迁入、迁出按年龄拟合 Rogers–Castro 模式，净迁移总量与窗口期人口平衡方程"
     "（人口变化 − 出生 + 死亡）一致；今后保持窗口期年均水平",
@@ -273,7 +274,8 @@ def run_from_registry(db: Path, out_dir: Path, *, as_of: dt.date, caliber: str =
     meta: dict[str, object] = {
         "database": Path(db).name, "jurisdiction": jurisdiction.key,
         "as_of": as_of.isoformat(), "caliber": caliber, "level": level,
-        "future": "窗口期的生育、死亡、迁移水平保持不变（中方案）；其他方案和情景路径在其上调整"}
+        "future": "窗口期的生育、迁移水平保持不变，死亡率见 mortality_future（中方案）；"
+                  "其他方案和情景路径在其上调整"}
     plan = read_table(housing).astype(str) if housing is not None else None
     out = Path(out_dir)
     inputs_dir = _write_registry_inputs(build, out / "inputs", meta, plan)

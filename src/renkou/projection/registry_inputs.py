@@ -210,10 +210,12 @@ def build_registry_inputs(registry: Registry, as_of: dt.date, caliber: str, leve
                                    pin, pout, residual / n_years)
     steps = end_year - as_of.year
     r = len(regions)
+    history = mortality_history(registry, years[-1], caliber, float(total))
+    mx_path, drift = lee_carter_path(mx, history, steps, (n_years - 1) / 2.0)
     inputs = ProjectionInputs(
         base_year=as_of.year, end_year=end_year, population=base,
         asfr=np.broadcast_to(fert, (steps, r, fert.shape[-1])).copy(),
-        mx=np.broadcast_to(mx, (steps, r, 2, NAGES)).copy(),
+        mx=mx_path,
         srb=np.broadcast_to(srb, (steps, r)).copy(),
         net_migration=np.broadcast_to(net, (steps, r, 2, NAGES)).copy(),
         region_codes=tuple(regions))
@@ -234,7 +236,11 @@ def build_registry_inputs(registry: Registry, as_of: dt.date, caliber: str, leve
                                        2),
             **fert_notes[i], **mort_notes[i]} for i, code in enumerate(regions)},
     }
-    history = mortality_history(registry, years[-1], caliber, float(total))
+    assumptions["mortality_future"] = "保持窗口期水平（库内死亡数据不足 Lee–Carter 所需年数）"
+    if history is not None and drift is not None:
+        assumptions["mortality_future"] = (
+            f"Lee–Carter：各年龄死亡率按 {history.year.min()}–{history.year.max()} 年 k(t) 的"
+            f"漂移变化（男 {drift[0]:.3f}、女 {drift[1]:.3f} 每年）")
     assumptions["stochastic_mortality_pattern"] = (
         f"Lee–Carter b(x)，拟合 mortality_history.csv（{history.year.min()}–{history.year.max()} 年"
         f"全辖区简略死亡率）" if history is not None else
@@ -249,6 +255,32 @@ def build_registry_inputs(registry: Registry, as_of: dt.date, caliber: str, leve
 
 
 Z80, Z95 = 1.2815515655446004, 1.959963984540054
+
+
+def lee_carter_path(mx: FloatArray, history: pd.DataFrame | None, steps: int, lag: float
+                    ) -> tuple[FloatArray, FloatArray | None]:
+    """Death rates (steps, R, 2, A): the window's ``mx`` (R, 2, A) held, or — with a
+    history — moved by the Lee–Carter drift of the jurisdiction's k(t), by sex:
+    mx · exp(b(x) d h) with h the years from the window's middle (``lag`` before its end) to
+    the middle of each step. Also the drift (2,), or None."""
+    held = np.broadcast_to(mx, (steps, *mx.shape)).copy()
+    if history is None:
+        return held, None
+    from renkou.demography.leecarter import fit_lee_carter
+    from renkou.demography.stochastic import expand_abridged
+
+    drift = np.empty(2)
+    bx = np.empty((2, NAGES))
+    for s, sex in enumerate(SEXES):
+        grid = history[history["sex"] == sex].pivot(index="year", columns="age",
+                                                     values="value")
+        fit = fit_lee_carter(grid.to_numpy(), grid.index.to_numpy(float),
+                             grid.columns.to_numpy(float))
+        drift[s] = fit.drift()
+        bx[s] = expand_abridged(fit.bx, NAGES)
+    h = lag + 0.5 + np.arange(steps, dtype=np.float64)
+    factor = np.exp(bx[None] * drift[None, :, None] * h[:, None, None])  # (steps, 2, A)
+    return np.asarray(held * factor[:, None], dtype=np.float64), drift
 
 
 def migration_bounds(yearly_net: FloatArray, regions: list[str], year: int
