@@ -153,3 +153,56 @@ def test_department_account_sees_its_own_indicators(
     assert name != dept and all(name in r["departments"] for r in mine["rows"])
     assert any(name in r["departments"] for r in everyone["rows"])
     assert sum(mine["counts"].values()) == len(mine["rows"])
+
+
+def _small(values: list[int | None]) -> list[int]:
+    return [v for v in values if v is not None and 0 < v < 5]
+
+
+def test_small_cells_suppressed_below_statistician(
+        served: tuple[TestClient, dict[str, str]]) -> None:
+    client, tokens = served
+
+    def get(role: str, path: str, **params: object) -> Any:
+        r = client.get(path, params=params, headers={"Authorization": f"Bearer {tokens[role]}"})
+        assert r.status_code == 200, r.text
+        return r.json()
+
+    region = get("district", "/api/auth/me")["district"]
+    whole = get("statistician", "/api/population/pyramid", region=region)
+    assert whole["suppression_threshold"] is None and whole["suppressed"] == 0
+    assert _small(whole["male"] + whole["female"])  # a small store has small cells
+    for role in ("planner", "district"):
+        p = get(role, "/api/population/pyramid", region=region)
+        assert p["suppression_threshold"] == 5 and p["total"] == whole["total"]
+        assert not _small(p["male"] + p["female"])
+        assert p["suppressed"] == (p["male"] + p["female"]).count(None) > 0
+        # Complementary: no age row and no sex column has exactly one hidden cell.
+        assert all((m is None) == (f is None) for m, f in zip(p["male"], p["female"],
+                                                             strict=True))
+        assert p["male"].count(None) != 1 and p["female"].count(None) != 1
+        shown = [(a, b) for a, b in zip(p["male"] + p["female"],
+                                        whole["male"] + whole["female"], strict=True)
+                 if a is not None]
+        assert all(a == b for a, b in shown)
+    streets = get("district", "/api/population/areas", parent=region, level="street")
+    values = [a["value"] for a in streets["areas"]]
+    assert not _small(values) and values.count(None) != 1
+    admin = get("admin", "/api/population/areas", parent=region, level="street")
+    assert admin["suppression_threshold"] is None
+    assert sum(a["value"] for a in admin["areas"]) == streets["total"]
+
+
+def test_group_sums_from_every_cell(served: tuple[TestClient, dict[str, str]]) -> None:
+    """The cards' age and sex groups are summed from all cells, suppressed ones included,
+    and suppressed themselves only when small."""
+    client, tokens = served
+    h = {"Authorization": f"Bearer {tokens['planner']}"}
+    p = client.get("/api/population/pyramid", headers=h).json()
+    whole = client.get("/api/population/pyramid",
+                       headers={"Authorization": f"Bearer {tokens['admin']}"}).json()
+    assert p["suppressed"] > 0
+    both = [m + f for m, f in zip(whole["male"], whole["female"], strict=True)]
+    assert p["groups"] == whole["groups"] == {
+        "0-14": sum(both[:15]), "15-64": sum(both[15:65]), "60+": sum(both[60:]),
+        "65+": sum(both[65:]), "male": sum(whole["male"]), "female": sum(whole["female"])}

@@ -180,6 +180,14 @@ def test_each_role_logs_in_and_sees_its_view(data_dir: Path, browser: object) ->
             assert shown["#pyramid-panel"] == (role in ("planner", "statistician", "district"))
             assert shown["#audit-panel"] == (role == "auditor")
             assert page.is_visible("#controls") == shown["#pyramid-panel"]
+            if shown["#pyramid-panel"]:
+                # A 3,000-person city has small cells: marked for roles below statistician.
+                page.wait_for_selector("#pyramid-title:has-text('常住人口')", timeout=60_000)
+                note = page.is_visible("#suppression-note")
+                assert note == (role != "statistician"), role
+                if note:
+                    assert "统计披露控制" in page.inner_text("#suppression-note")
+                    assert "%" in page.inner_text("#cards")  # shares from whole groups
             if role == "district":
                 # Its own district: the region list holds it and its 街镇 only.
                 me = page.evaluate("state.me")

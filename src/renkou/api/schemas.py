@@ -72,15 +72,22 @@ class PyramidOut(BaseModel):
     region_name: str
     level: str
     ages: list[int] = Field(description="0..100, 100 = 100岁及以上")
-    male: list[int]
-    female: list[int]
+    male: list[int | None] = Field(description="null = 已抑制（统计披露控制）")
+    female: list[int | None]
     total: int
+    groups: dict[str, int | None] = Field(
+        default_factory=dict,
+        description="年龄组与性别合计（0-14、15-64、60+、65+、male、female），由全部单元格计算；"
+                    "少于阈值者为 null")
+    suppressed: int = Field(default=0, description="被抑制的单元格数")
+    suppression_threshold: int | None = Field(
+        default=None, description="少于此人数的单元格被抑制；null = 未做抑制（统计分析及以上角色）")
 
 
 class AreaValueOut(BaseModel):
     code: str
     name: str
-    value: int
+    value: int | None = Field(description="null = 已抑制（统计披露控制）")
 
 
 class AreaValuesOut(BaseModel):
@@ -90,14 +97,16 @@ class AreaValuesOut(BaseModel):
     level: str
     total: int
     areas: list[AreaValueOut]
+    suppressed: int = 0
+    suppression_threshold: int | None = None
 
 
 class SeparationRowOut(BaseModel):
     code: str
     name: str
-    same_district: int
-    other_district: int
-    outside_city: int
+    same_district: int | None = Field(description="null = 已抑制（统计披露控制）")
+    other_district: int | None
+    outside_city: int | None
 
 
 class PlanOut(BaseModel):

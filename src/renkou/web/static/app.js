@@ -34,21 +34,33 @@ function showError(el, err) {
 
 function pct(x) { return (100 * x).toFixed(2) + "%"; }
 
+// Suppressed cells (统计披露控制) come as null and are shown as "*".
+const SUPPRESSED = "*";
+
 function renderCards(p) {
-  const sum = (arr, lo, hi) => arr.slice(lo, hi + 1).reduce((a, b) => a + b, 0);
-  const both = p.male.map((m, i) => m + p.female[i]);
+  // Group sums come from the server, computed from every cell (a suppressed group is null).
+  const g = p.groups;
   const total = p.total || 1;
-  const y = sum(both, 0, 14), w = sum(both, 15, 64), o60 = sum(both, 60, 100), o65 = sum(both, 65, 100);
+  const ratio = (a, b, f) => (a == null || b == null ? SUPPRESSED : f(a, b));
   const cards = [
     [`${p.region_name}${p.caliber_name}`, fmt.format(p.total) + " 人"],
-    ["0–14岁占比", pct(y / total)],
-    ["60岁及以上占比", pct(o60 / total)],
-    ["65岁及以上占比", pct(o65 / total)],
-    ["老年抚养比（65+/15–64）", (100 * o65 / (w || 1)).toFixed(2) + "%"],
-    ["性别比（女=100）", (100 * p.male.reduce((a, b) => a + b, 0) / (p.female.reduce((a, b) => a + b, 0) || 1)).toFixed(2)],
+    ["0–14岁占比", ratio(g["0-14"], total, (a, b) => pct(a / b))],
+    ["60岁及以上占比", ratio(g["60+"], total, (a, b) => pct(a / b))],
+    ["65岁及以上占比", ratio(g["65+"], total, (a, b) => pct(a / b))],
+    ["老年抚养比（65+/15–64）", ratio(g["65+"], g["15-64"], (a, b) => (100 * a / (b || 1)).toFixed(2) + "%")],
+    ["性别比（女=100）", ratio(g.male, g.female, (a, b) => (100 * a / (b || 1)).toFixed(2))],
   ];
   document.getElementById("cards").innerHTML = cards
     .map(([k, v]) => `<div class="card"><div class="k">${esc(k)}</div><div class="v">${v}</div></div>`).join("");
+}
+
+// Says which cells are suppressed and why, under the charts (or nothing when none are).
+function renderSuppression(p, a) {
+  const k = p.suppression_threshold || a.suppression_threshold;
+  const n = (p.suppressed || 0) + (a.suppressed || 0);
+  const el = document.getElementById("suppression-note");
+  el.hidden = !n;
+  el.textContent = n ? `${SUPPRESSED} 统计披露控制：少于 ${k} 人的单元格，以及为防止由合计推算而一并隐藏的单元格，不予显示（本页共 ${n} 个，以 ${SUPPRESSED} 标示）。` : "";
 }
 
 function renderPyramid(p) {
@@ -58,13 +70,13 @@ function renderPyramid(p) {
   pyramidChart.setOption({
     textStyle: { fontFamily: "RenkouSans, Microsoft YaHei, sans-serif" },
     tooltip: { trigger: "axis", axisPointer: { type: "shadow" },
-      formatter: ps => `${ps[0].axisValue}岁<br>` + ps.map(s => `${s.seriesName}：${fmt.format(Math.abs(s.value))}`).join("<br>") },
+      formatter: ps => `${ps[0].axisValue}岁<br>` + ps.map(s => `${s.seriesName}：${s.value == null ? SUPPRESSED + "（已抑制）" : fmt.format(Math.abs(s.value))}`).join("<br>") },
     legend: { data: ["男", "女"], top: 0 },
     grid: { left: 50, right: 30, top: 30, bottom: 30 },
     xAxis: { type: "value", axisLabel: { formatter: v => fmt.format(Math.abs(v)) } },
     yAxis: { type: "category", data: ages, axisTick: { show: false }, axisLabel: { interval: 9 } },
     series: [
-      { name: "男", type: "bar", stack: "p", barCategoryGap: 0, data: p.male.map(v => -v), itemStyle: { color: "#3b82f6" } },
+      { name: "男", type: "bar", stack: "p", barCategoryGap: 0, data: p.male.map(v => (v == null ? null : -v)), itemStyle: { color: "#3b82f6" } },
       { name: "女", type: "bar", stack: "p", barCategoryGap: 0, data: p.female, itemStyle: { color: "#ef4444" } },
     ],
   }, true);
@@ -80,10 +92,10 @@ function renderAreas(a) {
   const j = state.meta.jurisdiction;
   document.getElementById("map-title").textContent =
     `${areaWord(j)}${a.caliber_name} · ${a.as_of}（合计 ${fmt.format(a.total)} 人）`;
-  const values = a.areas.map(x => x.value);
+  const values = a.areas.map(x => x.value).filter(v => v != null);
   const base = {
     textStyle: { fontFamily: "RenkouSans, Microsoft YaHei, sans-serif" },
-    tooltip: { trigger: "item", formatter: s => `${s.name}<br>${a.caliber_name}：${fmt.format(s.value || 0)} 人` },
+    tooltip: { trigger: "item", formatter: s => `${s.name}<br>${a.caliber_name}：${s.data && s.data.value == null ? SUPPRESSED + "（已抑制）" : fmt.format(s.value || 0) + " 人"}` },
   };
   if (state.mapUrl) {
     areaChart.setOption(Object.assign(base, {
@@ -104,7 +116,7 @@ function renderAreas(a) {
     xAxis: { type: "value", axisLabel: { formatter: v => fmt.format(v) } },
     yAxis: { type: "category", data: rows.map(x => x.name), axisTick: { show: false } },
     series: [{ type: "bar", data: rows.map(x => ({ value: x.value, code: x.code })),
-      itemStyle: { color: "#e6550d" }, label: { show: true, position: "right", formatter: s => fmt.format(s.value) } }],
+      itemStyle: { color: "#e6550d" }, label: { show: true, position: "right", formatter: s => (s.data.value == null ? SUPPRESSED : fmt.format(s.value)) } }],
   }), true);
 }
 
@@ -216,7 +228,7 @@ async function refresh() {
       getJSON(`/api/population/pyramid?${q}&region=${state.region}`),
       getJSON(`/api/population/areas?${q}${state.areaQuery}`),
     ]);
-    renderCards(p); renderPyramid(p); renderAreas(a);
+    renderCards(p); renderPyramid(p); renderAreas(a); renderSuppression(p, a);
   } catch (e) { showError(document.getElementById("cards"), e); }
 }
 

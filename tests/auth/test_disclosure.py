@@ -1,0 +1,53 @@
+"""Small-cell suppression with complementary suppression: no suppressed cell can be
+recovered from the published totals of its row or column."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from renkou.auth.disclosure import suppress
+
+
+def test_one_small_cell_takes_the_smallest_partner() -> None:
+    s = suppress([[3, 40, 12, 80]], 5)
+    assert s.cells == [[None, 40, None, 80]] and s.count == 2
+
+
+def test_nothing_small_nothing_suppressed_and_zeros_stay() -> None:
+    assert suppress([[0, 40, 12]], 5).cells == [[0, 40, 12]]
+    assert suppress([[5, 6], [7, 8]], 5).count == 0
+
+
+def test_two_by_two_with_one_small_cell_hides_all_four() -> None:
+    s = suppress([[2, 30], [40, 50]], 5)
+    assert s.cells == [[None, None], [None, None]]
+
+
+def test_single_row_without_total_needs_no_partner() -> None:
+    assert suppress([[3, 40]], 5, row_totals=False).cells == [[None, 40]]
+
+
+def _recoverable(cells: list[list[int | None]], rows: bool, cols: bool) -> bool:
+    lines = []
+    if rows and cells and len(cells[0]) > 1:
+        lines += cells
+    if cols and len(cells) > 1:
+        lines += [list(c) for c in zip(*cells, strict=True)]
+    return any(sum(v is None for v in line) == 1 for line in lines)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(1, 6).flatmap(lambda n: st.lists(
+    st.lists(st.integers(0, 30), min_size=n, max_size=n), min_size=1, max_size=8)),
+    st.booleans(), st.booleans())
+def test_no_line_with_a_total_has_exactly_one_hidden_cell(
+        table: list[list[int]], rows: bool, cols: bool) -> None:
+    s = suppress(table, 5, row_totals=rows, column_totals=cols)
+    flat = [v for r in table for v in r]
+    out = [v for r in s.cells for v in r]
+    # Every small non-zero cell is hidden; shown cells keep their value.
+    assert all(o is None for v, o in zip(flat, out, strict=True) if 0 < v < 5)
+    assert all(o == v for v, o in zip(flat, out, strict=True) if o is not None)
+    assert s.count == sum(o is None for o in out)
+    assert not _recoverable(s.cells, rows, cols), (table, s.cells)
