@@ -13,6 +13,7 @@ import pytest
 from renkou.errors import InputError
 from renkou.registry.ingest import ingest_directory, report_text
 from renkou.registry.store import Store
+from renkou.settings import Settings
 
 from .conftest import counts
 
@@ -145,3 +146,35 @@ def test_csv_error_names_its_real_line_and_cause(tmp_path: Path, small: Path) ->
     message = str(err.value)
     assert "第 2502 行" in message and "列数应为 7" in message
     assert "120103199502020611" not in message  # the line itself is never repeated
+
+
+def _big_employment(small: Path, n: int) -> tuple[str, list[str]]:
+    head, *rows = _lines(small / "hrss_employment.csv")
+    return head, [rows[0].replace("E001", f"E{i:06d}") for i in range(n)]
+
+
+def test_quoted_line_breaks_are_read_and_an_open_quote_is_named(tmp_path: Path,
+                                                                 small: Path) -> None:
+    """DuckDB's parallel reader refuses quoted line breaks and, with several threads, names
+    a chunk boundary instead of the line of an error: the sequential pass reads the first and
+    names the true line of the second."""
+    head, body = _big_employment(small, 200_000)
+    cells = body[10].split(",")
+    body[10] = ",".join([*cells[:2], '"赵\n六"', *cells[3:]])
+    feed = tmp_path / "feeds"
+    feed.mkdir()
+    (feed / "hrss_employment_big.csv").write_text("\n".join([head, *body]) + "\n",
+                                                  encoding="utf-8")
+    settings = Settings(duckdb_threads=2)
+    with Store(tmp_path / "r.duckdb", settings=settings) as store:
+        report = ingest_directory(store, feed)
+    assert report.rows_read == 200_000
+    assert report.accepted + report.quarantined == report.rows_read
+    head, body = _big_employment(small, 200_000)
+    cells = body[150_000].split(",")
+    body[150_000] = ",".join([*cells[:2], '"赵六', *cells[3:]])
+    (feed / "hrss_employment_big.csv").write_text("\n".join([head, *body]) + "\n",
+                                                  encoding="utf-8")
+    with Store(tmp_path / "s.duckdb", settings=settings) as store, \
+            pytest.raises(InputError, match="第 150002 行附近可能有未闭合的引号"):
+        ingest_directory(store, feed)

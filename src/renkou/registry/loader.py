@@ -28,20 +28,68 @@ import pandas as pd
 from renkou.errors import InputError, StoreError
 from renkou.registry.store import Connection
 from renkou.registry.validate import q
-from renkou.tables import XLSX_MAX_UNZIPPED_MB, check_xlsx, read_table
+from renkou.tables import XLSX_MAX_TEXT_BYTES, XLSX_MAX_UNZIPPED_MB, check_xlsx, read_table
 
 _SNIFF_BYTES = 1 << 16
 _CHUNK = 1 << 24
 REPLACEMENT = "\ufffd"
 
 
-def file_hash(path: Path) -> str:
-    """SHA-256 of the file's bytes: the identity of a delivery for idempotent re-ingest."""
+@dataclass(frozen=True)
+class FileFacts:
+    """What one pass over a delivered file tells: its SHA-256 (the identity of a delivery
+    for idempotent re-ingest), its line breaks and whether it ends with one."""
+
+    digest: str
+    newlines: int
+    ends_with_newline: bool
+
+
+def file_facts(path: Path) -> FileFacts:
     h = hashlib.sha256()
+    newlines, last = 0, b""
     with path.open("rb") as fh:
         while chunk := fh.read(_CHUNK):
             h.update(chunk)
-    return h.hexdigest()
+            newlines += chunk.count(b"\n")  # the same byte in UTF-8 and GB18030
+            last = chunk[-1:]
+    return FileFacts(h.hexdigest(), newlines, last == b"\n")
+
+
+def file_hash(path: Path) -> str:
+    """SHA-256 of the file's bytes."""
+    return file_facts(path).digest
+
+
+def _blank_lines(path: Path) -> int:
+    """Empty lines (DuckDB skips them); a pattern across a chunk boundary may count twice,
+    which only widens the tolerance of :func:`line_problem`."""
+    blank, tail = 0, b""
+    with path.open("rb") as fh:
+        while chunk := fh.read(_CHUNK):
+            both = tail + chunk
+            blank += both.count(b"\n\n") + both.count(b"\n\r\n")
+            tail = chunk[-2:]
+    return blank
+
+
+def line_problem(con: Connection, table: str, path: Path, rows: int,
+                 facts: FileFacts) -> str | None:
+    """A CSV whose records do not account for its line breaks lost rows without an error
+    (DuckDB's reader can end silently at a quote left open): the problem, or None. Cheap
+    when they agree (every well-formed file without quoted line breaks)."""
+    expected = rows + 1 if facts.ends_with_newline else rows  # the header's break included
+    if facts.newlines == expected or (facts.newlines == 0 and rows <= 1):
+        return None
+    cols = [str(c[0]) for c in con.rows(f"SELECT column_name FROM (DESCRIBE {table})")]
+    inside = " + ".join(f"coalesce(sum(strlen({q(c)}) - strlen(replace({q(c)}, chr(10), ''))), 0)"
+                        for c in cols) or "0"
+    embedded = int(con.scalar(f"SELECT {inside} FROM {table}") or 0)
+    low = expected + embedded
+    if low <= facts.newlines <= low + _blank_lines(path):
+        return None
+    return (f"{path.name}：读到 {rows} 条记录，与文件的 {facts.newlines} 个换行不符："
+            f"第 {rows + 1} 行附近可能有未闭合的引号，其后的行未能读出")
 
 
 def csv_encoding(path: Path) -> str:
@@ -185,15 +233,14 @@ def load_raw(con: Connection, path: Path, table: str, workdir: Path,
                 raise InputError("文件为空", file=path.name)
             src = prepared.csv if prepared is not None and prepared.csv else path
             try:
-                con.execute(f"{create} SELECT * FROM read_csv(?, {_CSV_OPTIONS})", [str(src)])
+                _read_csv(con, table, src, path.name)
             except StoreError as exc:
                 if src != path or "Invalid unicode" not in str(exc):
                     raise
                 # The header is UTF-8 (csv_encoding): undecodable bytes spoil their rows only.
                 fixed = repair(path, workdir, "utf-8")
                 try:
-                    con.execute(f"{create} SELECT * FROM read_csv(?, {_CSV_OPTIONS})",
-                                [str(fixed.csv)])
+                    _read_csv(con, table, fixed.csv or path, path.name)
                 finally:
                     fixed.discard()
                 repaired = fixed.repaired
@@ -207,6 +254,28 @@ def load_raw(con: Connection, path: Path, table: str, workdir: Path,
         raise InputError(f"无法读取文件：{exc}", file=path.name) from None
     cols = con.rows(f"SELECT column_name FROM (DESCRIBE {table})")
     return Loaded([str(c[0]).strip() for c in cols], repaired)
+
+
+def _read_csv(con: Connection, table: str, src: Path, name: str) -> None:
+    """DuckDB's parallel reader first (the fast path); on a CSV error once more in one
+    sequential pass, which reads quoted line breaks the parallel reader refuses and names
+    the true line of a real error (the parallel one may name a chunk boundary). A quote
+    left open swallows the rest of the file into one cell: refused, naming its row."""
+    create = f"CREATE OR REPLACE TEMP TABLE {table} AS "
+    try:
+        con.execute(f"{create} SELECT * FROM read_csv(?, {_CSV_OPTIONS})", [str(src)])
+    except StoreError as exc:
+        if "CSV Error" not in str(exc) or "Invalid unicode" in str(exc):
+            raise
+        con.execute(f"{create} SELECT * FROM read_csv(?, {_CSV_OPTIONS}, parallel = false)",
+                    [str(src)])
+        cols = [str(c[0]) for c in con.rows(f"SELECT column_name FROM (DESCRIBE {table})")]
+        longest = "greatest(" + ", ".join(f"coalesce(strlen({q(c)}), 0)" for c in cols) + ")"
+        hit = con.rows(f"SELECT rowid + 2, {longest} FROM {table} "
+                       f"WHERE {longest} > {XLSX_MAX_TEXT_BYTES} LIMIT 1")
+        if hit:
+            raise InputError(f"第 {hit[0][0]} 条记录：引号未闭合，一个单元格长达 {hit[0][1]} "
+                             "字节（吞并了其后的行）", file=name) from None
 
 
 _CAUSES = (

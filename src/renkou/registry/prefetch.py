@@ -16,7 +16,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from types import TracebackType
 
-from renkou.registry.loader import Prepared, file_hash, needs_preparing, prepare
+from renkou.registry.loader import FileFacts, Prepared, file_facts, needs_preparing, prepare
 from renkou.tables import XLSX_MAX_UNZIPPED_MB
 
 _WAIT_S = 0.2
@@ -34,7 +34,7 @@ class Prefetch:
         self._stop = threading.Event()
         self._hashing = ThreadPoolExecutor(1, thread_name_prefix="renkou-hash")
         self._preparing = ThreadPoolExecutor(1, thread_name_prefix="renkou-prepare")
-        self._digests = {p: self._hashing.submit(file_hash, p) for p in paths}
+        self._facts = {p: self._hashing.submit(file_facts, p) for p in paths}
         self._prepared: dict[Path, Future[Prepared | None]] = {
             p: self._preparing.submit(self._prepare, p) for p in paths if needs_preparing(p)}
 
@@ -49,7 +49,11 @@ class Prefetch:
 
     def digest(self, path: Path) -> str:
         """SHA-256 of the file (waits for it)."""
-        return self._digests[path].result()
+        return self._facts[path].result().digest
+
+    def facts(self, path: Path) -> FileFacts:
+        """Hash and line breaks of the file (waits for them)."""
+        return self._facts[path].result()
 
     def take(self, path: Path) -> Prepared | None:
         """The prepared file (None if DuckDB reads it as delivered); give it back with

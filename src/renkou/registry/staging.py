@@ -33,7 +33,7 @@ from renkou.logs import get_logger
 from renkou.registry import crypto
 from renkou.registry.delivery import header_problems
 from renkou.registry.feeds import FeedSchema
-from renkou.registry.loader import load_raw
+from renkou.registry.loader import file_facts, line_problem, load_raw
 from renkou.registry.prefetch import Prefetch
 from renkou.registry.quarantine import FileReport
 from renkou.registry.records import META_COLUMNS, rec_columns
@@ -137,6 +137,10 @@ class Staging:
                 self._repaired.add(f"raw_{i}")
             wrong = header_problems(schema, path.name, loaded.headers)
             n = int(self.scratch.scalar(f"SELECT count(*) FROM raw_{i}"))
+            if path.suffix.lower() == ".csv":
+                facts = self.prefetch.facts(path) if self.prefetch else file_facts(path)
+                lost = line_problem(self.scratch, f"raw_{i}", path, n, facts)
+                wrong += [lost] if lost else []
             if n > self.max_rows:
                 wrong.append(f"{path.name}：{n} 行，超过每个文件的上限 {self.max_rows} 行"
                              "（RENKOU_MAX_ROWS）")
