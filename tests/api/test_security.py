@@ -255,3 +255,26 @@ def test_logins_do_not_make_the_dashboard_read_the_store_again(
     record_at(store, actor="cli", role="", action="test")
     assert client.get("/api/meta").status_code == 200
     assert len(calls) == 2
+
+
+def test_disabling_an_account_ends_its_sessions(store: Path, client: TestClient,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    from renkou.app.accounts import add_user, disable_user, reset_password
+    from renkou.auth import sessions
+
+    monkeypatch.setattr(sessions, "RECHECK_SECONDS", -1)  # re-read the account every time
+    add_user(store, "qian", "statistician", "Tong-Ji#2026z")
+    token = client.post("/api/auth/login", json={"username": "qian",
+                                                 "password": "Tong-Ji#2026z"}).json()
+    client.cookies.clear()
+    h = {"Authorization": f"Bearer {token['access_token']}"}
+    assert client.get("/api/meta", headers=h).status_code == 200
+    reset_password(store, "qian", "Xin-Kou#2026w")  # a new password ends old sessions
+    assert client.get("/api/meta", headers=h).status_code == 401
+    token = client.post("/api/auth/login", json={"username": "qian",
+                                                 "password": "Xin-Kou#2026w"}).json()
+    client.cookies.clear()
+    h = {"Authorization": f"Bearer {token['access_token']}"}
+    assert client.get("/api/meta", headers=h).status_code == 200
+    disable_user(store, "qian")
+    assert client.get("/api/meta", headers=h).status_code == 401

@@ -4,6 +4,7 @@ who is asking (the session of a bearer token or of the session cookie) with thei
 from __future__ import annotations
 
 import hmac
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,7 +14,8 @@ from fastapi import Depends, HTTPException, Request
 
 from renkou.api.gate import StoreGate
 from renkou.app.dashboard import Dashboard
-from renkou.app.stores import StoreSummary, open_registry
+from renkou.app.stores import StoreSummary, open_registry, registry_at
+from renkou.auth.accounts import load as load_accounts
 from renkou.auth.roles import SCOPES, Role, Scope
 from renkou.auth.sessions import Session, Sessions
 from renkou.errors import StoreError
@@ -119,6 +121,29 @@ def _unauthorised(detail: str = "请先登录") -> HTTPException:
                          headers={"WWW-Authenticate": "Bearer"})
 
 
+def _account_stands(session: Session, request: Request, token: str, sessions: Sessions) -> bool:
+    """Re-read the session's account from the store now and then (when no writer holds the
+    store); a disabled, changed or re-passworded account ends the session."""
+    now = time.time()
+    if not session.recheck_due(now):
+        return True
+    settings: Settings = request.app.state.settings
+    gate: StoreGate = request.app.state.gate
+    db = settings.database
+    if not db.exists():
+        return True
+    with gate.try_reading() as reading:
+        if not reading:
+            return True  # checked on a later request
+        with registry_at(db) as registry:
+            account = load_accounts(registry).get(session.username)
+    session.checked = now
+    if session.still_valid(account):
+        return True
+    sessions.close(token)
+    return False
+
+
 def current_user(request: Request, sessions: SessionsDep) -> User:
     """The session's user: a bearer token, else the session cookie — which on a
     state-changing request must come with the CSRF token in the ``X-CSRF-Token`` header."""
@@ -130,7 +155,7 @@ def current_user(request: Request, sessions: SessionsDep) -> User:
         token = request.cookies.get(SESSION_COOKIE, "")
         by_cookie = True
     session: Session | None = sessions.get(token) if token else None
-    if session is None:
+    if session is None or not _account_stands(session, request, token, sessions):
         raise _unauthorised("请先登录" if not token else "会话无效或已过期，请重新登录")
     if by_cookie and request.method not in _SAFE_METHODS:
         sent = request.headers.get(CSRF_HEADER, "")

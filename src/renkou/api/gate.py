@@ -36,6 +36,22 @@ class StoreGate:
                 self._readers -= 1
                 self._cond.notify_all()
 
+    @contextmanager
+    def try_reading(self) -> Iterator[bool]:
+        """Read now if no writer runs or waits, else yield False at once: for optional
+        reads made while the same request may already hold a read."""
+        with self._cond:
+            ok = not (self._writing or self._waiting_writers)
+            if ok:
+                self._readers += 1
+        try:
+            yield ok
+        finally:
+            if ok:
+                with self._cond:
+                    self._readers -= 1
+                    self._cond.notify_all()
+
     def data_version(self, db: Path) -> tuple[str, float]:
         """The store's version for caches of its population data: a file changed only by
         this server's account and audit writes keeps the version it had before them."""

@@ -18,6 +18,9 @@ from renkou.auth.roles import Role
 
 IDLE_SECONDS = 30 * 60
 MAX_SECONDS = 8 * 60 * 60
+# How often a session's account is read again from the store, so that an account disabled,
+# re-roled or given a new password from the command line loses its sessions.
+RECHECK_SECONDS = 60
 
 
 def _digest(token: str) -> str:
@@ -33,6 +36,19 @@ class Session:
     csrf: str
     created: float
     seen: float = field(default=0.0)
+    password_hash: str = ""  # the account's hash at login: a reset ends the session
+    checked: float = field(default=0.0)
+
+    def recheck_due(self, now: float) -> bool:
+        return now - self.checked > RECHECK_SECONDS
+
+    def still_valid(self, account: Account | None) -> bool:
+        """The account as stored now still stands behind the session."""
+        return (account is not None and not account.disabled
+                and account.role == self.role.value
+                and account.password_hash == self.password_hash
+                and account.department == self.department
+                and account.district == self.district)
 
     def expired(self, now: float) -> bool:
         return now - self.seen > IDLE_SECONDS or now - self.created > MAX_SECONDS
@@ -50,7 +66,8 @@ class Sessions:
         token = secrets.token_urlsafe(32)
         session = Session(username=account.username, role=account.role_id,
                           department=account.department, district=account.district,
-                          csrf=secrets.token_urlsafe(24), created=now, seen=now)
+                          csrf=secrets.token_urlsafe(24), created=now, seen=now,
+                          password_hash=account.password_hash, checked=now)
         with self._lock:
             self._purge(now)
             self._by_digest[_digest(token)] = session
