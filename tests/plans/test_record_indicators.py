@@ -163,15 +163,6 @@ def test_formulas_without_people_or_records_have_no_value() -> None:
     class Plain:
         pass
 
-    class Scaled:
-        """Scales counts of the source it wraps (as a sampled store's source does)."""
-
-        def __init__(self, data: object) -> None:
-            self.data = data
-
-    wrapped = cast("IndicatorData", Scaled(RecordsFake({"outsiders": 8.0, "holders": 2.0}, {})))
-    assert compute(wrapped, "permit_holding_rate", "120111", 2024).value == pytest.approx(25.0)
-
     with pytest.raises(InputError, match="不提供居住证"):
         compute(cast("IndicatorData", Plain()), "permit_holding_rate", "120111", 2024)
 
