@@ -201,3 +201,38 @@ def test_each_role_logs_in_and_sees_its_view(data_dir: Path, browser: object) ->
             page.wait_for_selector("#login-form", state="visible", timeout=30_000)
             page.close()
             assert not errors, (role, errors)
+
+
+def test_api_docs_render_in_the_browser_without_network(data_dir: Path,
+                                                        browser: object) -> None:
+    """Swagger UI and ReDoc draw the operations from files the package ships, under the
+    page's content security policy, fetching nothing from outside."""
+    from playwright.sync_api import Browser
+
+    assert isinstance(browser, Browser)
+    db = _store(data_dir, "tianjin")
+    with _Server(db) as server:
+        for path, drawn in (("/api/docs", ".swagger-ui .opblock"),
+                            ("/api/redoc", "[data-section-id^='tag/']")):
+            page = browser.new_page(viewport={"width": 1366, "height": 768})
+            requests: list[str] = []
+            problems: list[str] = []
+            page.on("request", lambda r, requests=requests: requests.append(r.url))
+            page.on("pageerror", lambda e, problems=problems: problems.append(str(e)))
+            page.on("console", lambda m, problems=problems: problems.append(m.text)
+                    if m.type == "error" else None)
+            failed: dict[str, str] = {}
+            page.on("requestfailed", lambda r, failed=failed: failed.__setitem__(
+                r.url, str(r.failure)))
+            page.goto(server.base + path)
+            page.wait_for_selector(drawn, timeout=60_000)
+            assert "/api/population/pyramid" in page.content()
+            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(SCREENSHOTS / f"api{path.replace('/', '-')}.png"))
+            page.close()
+            # ReDoc's sidebar names its maker with an image from its own site: the page's
+            # policy blocks it in the browser, so it never leaves the machine.
+            outside = [u for u in requests if not u.startswith((server.base, "blob:", "data:"))]
+            assert all(failed.get(u) == "csp" for u in outside), (path, outside, failed)
+            problems = [p for p in problems if not any(u in p for u in outside)]
+            assert not problems, (path, problems)
