@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from renkou.api.gate import StoreGate
 from renkou.app.dashboard import Dashboard
@@ -144,7 +145,14 @@ def _account_stands(session: Session, request: Request, token: str, sessions: Se
     return False
 
 
-def current_user(request: Request, sessions: SessionsDep) -> User:
+# Declared so that the OpenAPI document (and Swagger UI's 授权 button) shows the bearer
+# scheme; the token is read below, with the cookie as the alternative.
+_bearer = HTTPBearer(auto_error=False, description="POST /api/auth/login 返回的 access_token")
+
+
+def current_user(request: Request, sessions: SessionsDep,
+                 _: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)] = None
+                 ) -> User:
     """The session's user: a bearer token, else the session cookie — which on a
     state-changing request must come with the CSRF token in the ``X-CSRF-Token`` header."""
     auth = request.headers.get("authorization", "")

@@ -20,7 +20,12 @@ def _serve(settings: Settings, db: Path, host: str, port: int) -> None:
 
     from renkou.api.app import create_app, warm
 
+    from renkou.app.accounts import list_users
+
     app = create_app(settings.model_copy(update={"db_path": db}))
+    if not list_users(db):
+        _say(f"提示：库中尚无用户，无法登录。请先添加管理员：renkou users add NAME --role admin "
+             f"--password-stdin --db {db}")
     warm(app, db)
     typer.echo(f"仪表盘地址 dashboard: http://{host}:{port}/  （Ctrl+C 退出）")
     uvicorn.run(app, host=host, port=port, log_level="warning")
