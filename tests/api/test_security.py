@@ -278,3 +278,19 @@ def test_disabling_an_account_ends_its_sessions(store: Path, client: TestClient,
     assert client.get("/api/meta", headers=h).status_code == 200
     disable_user(store, "qian")
     assert client.get("/api/meta", headers=h).status_code == 401
+
+
+def test_an_id_number_typed_anywhere_is_never_echoed(store: Path, client: TestClient,
+                                                     logins: dict[str, DemoLogin]) -> None:
+    """Typed as a user name it reaches the audit log masked; quoted in an error it is
+    answered masked."""
+    from renkou.app.audit import read_entries
+
+    number = "11010519491231002X"
+    r = client.post("/api/auth/login", json={"username": number, "password": "x"})
+    assert r.status_code == 401 and number not in r.text
+    assert read_entries(store)[0].actor == "110105********002X"
+    h = {"Authorization": f"Bearer {_login(client, logins['admin'])['access_token']}"}
+    client.cookies.clear()
+    missing = client.get(f"/api/regions/{number}", headers=h)
+    assert missing.status_code == 404 and number not in missing.text

@@ -51,3 +51,13 @@ def test_no_line_with_a_total_has_exactly_one_hidden_cell(
     assert all(o == v for v, o in zip(flat, out, strict=True) if o is not None)
     assert s.count == sum(o is None for o in out)
     assert not _recoverable(s.cells, rows, cols), (table, s.cells)
+
+
+def test_id_numbers_in_free_text_are_masked() -> None:
+    from renkou.auth.redact import redact_ids
+
+    text = "用户 11010519491231002X 与 110105491231002、电话 13800138000、编号 1234567890123456789"
+    out = redact_ids(text)
+    assert "11010519491231002X" not in out and "110105********002X" in out
+    assert "110105491231002" not in out and "110105******002" in out
+    assert "13800138000" in out and "1234567890123456789" in out  # not ID-shaped

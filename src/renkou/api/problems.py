@@ -14,6 +14,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from renkou.auth.redact import redact_ids
 from renkou.errors import RenkouError
 
 PROBLEM = "application/problem+json"
@@ -36,6 +37,7 @@ _SQL_MARKERS = ("SELECT ", "INSERT ", "CREATE ", "Error:", "Catalog Error", "Bin
 def problem(status: int, detail: str, *, error: str | None = None,
             headers: dict[str, str] | None = None,
             extra: dict[str, object] | None = None) -> JSONResponse:
+    detail = redact_ids(detail)
     body: dict[str, object] = {"type": "about:blank", "title": TITLES.get(status, "错误"),
                                "status": status, "detail": detail, "message": detail}
     if error:

@@ -13,6 +13,7 @@ from renkou.app.audit import record
 from renkou.app.stores import registry_at
 from renkou.auth import accounts as book
 from renkou.auth.accounts import Account, LoginOutcome
+from renkou.auth.redact import redact_ids
 from renkou.auth.roles import Role
 from renkou.errors import ConfigError
 from renkou.registry import Registry
@@ -88,7 +89,8 @@ def login(db: Path, username: str, password: str, *, client: str,
         if outcome.changed is not None:
             book.save(registry, {**accounts, username: outcome.changed})
         ok = outcome.account
-        record(registry, actor=username[:64], role=ok.role if ok else "",
+        # A name typed at the login may be anything, an ID number too: masked in the log.
+        record(registry, actor=redact_ids(username[:64]), role=ok.role if ok else "",
                action="login", outcome="ok" if ok else "failed",
                detail={} if ok else {"reason": outcome.reason}, client=client)
     return outcome
