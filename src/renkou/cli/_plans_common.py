@@ -5,15 +5,16 @@ jurisdiction, built on first use) and the ``--scale`` override."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
-from renkou.app.assessment import Scale
-from renkou.app.demo import default_store
-from renkou.app.stores import open_registry
 from renkou.errors import InputError, StoreError
-from renkou.registry import Registry
 from renkou.settings import get_settings
+
+if TYPE_CHECKING:  # the application layer is imported when a command runs, not at start-up
+    from renkou.app.assessment import Scale
+    from renkou.registry import Registry
 
 DB_HELP = "数据库文件（默认：配置的数据库，或所配置辖区的示范库）/ store file"
 PLAN_HELP = "规划代码，如 chongqing-2016-2030（默认：库所属辖区的第一个规划）"
@@ -27,10 +28,14 @@ def store_path(db: Path | None) -> Path:
         if not db.exists():
             raise StoreError(f"数据库文件不存在：{db}")
         return db
+    from renkou.app.demo import default_store
+
     return default_store(get_settings(), progress=lambda line: typer.echo(line, err=True))
 
 
 def open_store(db: Path | None, *, read_only: bool = False) -> Registry:
+    from renkou.app.stores import open_registry
+
     return open_registry(store_path(db), read_only=read_only)
 
 

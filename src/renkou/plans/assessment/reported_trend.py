@@ -35,14 +35,16 @@ import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from scipy.stats import t as student_t
-
 from renkou.plans.assessment.status import AssessmentConfig, ForwardLook, TargetSpec, meets
 from renkou.plans.model.targets import CUMULATIVE, Comparator, approx_tolerance
 
 
 def t_cdf(t: float, df: int) -> float:
     """P(T ≤ t) for Student's t with ``df`` degrees of freedom."""
+    # Imported here: scipy.stats takes about a second to import, and every command would
+    # pay for it at start-up.
+    from scipy.stats import t as student_t
+
     return float(student_t.cdf(t, df))
 
 
