@@ -9,18 +9,12 @@ the shipped CJK font, so they look the same everywhere.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from pathlib import Path
 
 from docx import Document
 from docx.document import Document as DocumentObject
-from docx.enum.section import WD_ORIENT
-from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
-from docx.oxml import OxmlElement
-from docx.oxml.ns import qn
-from docx.shared import Cm, Pt, RGBColor
-from docx.table import Table, _Row
+from docx.shared import Cm
 
 from renkou.plans import (
     DEMO_MARK,
@@ -34,128 +28,19 @@ from renkou.plans import (
     format_number,
 )
 from renkou.reports import charts
+from renkou.reports.docx_style import (
+    CN_NUM,
+    add_heading,
+    add_paragraph,
+    add_table,
+    setup_document,
+)
 from renkou.reports.evaluation import STAGE_ZH, EvaluationReport
 
-BODY_FONT = "宋体"
-HEAD_FONT = "黑体"
-LATIN_FONT = "Times New Roman"
 STATUS_FILL: dict[str, str] = {MET: "D9EAD3", ON_TRACK: "DDEBF7", LAGGING: "FCE4D6",
                                MISSED: "F4CCCC", NO_DATA: "EDEDED"}
 LEVEL_FILL = {"红色预警": "F4CCCC", "橙色预警": "FCE4D6", "黄色预警": "FFF2CC"}
 CATEGORIES = ("总量", "素质", "结构", "分布", "公共服务")
-CN_NUM = "一二三四五六七八九十"
-
-
-def _fonts(run_or_style: object, east: str, size: float | None = None,
-           bold: bool | None = None) -> None:
-    font = run_or_style.font  # type: ignore[attr-defined]
-    font.name = LATIN_FONT
-    if size is not None:
-        font.size = Pt(size)
-    if bold is not None:
-        font.bold = bold
-    element = run_or_style.element  # type: ignore[attr-defined]
-    rpr = element.get_or_add_rPr()
-    rfonts = rpr.find(qn("w:rFonts"))
-    if rfonts is None:
-        rfonts = OxmlElement("w:rFonts")
-        rpr.append(rfonts)
-    rfonts.set(qn("w:eastAsia"), east)
-    rfonts.set(qn("w:ascii"), LATIN_FONT)
-    rfonts.set(qn("w:hAnsi"), LATIN_FONT)
-
-
-def _setup(doc: DocumentObject) -> None:
-    normal = doc.styles["Normal"]
-    _fonts(normal, BODY_FONT, 12)
-    normal.paragraph_format.line_spacing = 1.35  # type: ignore[attr-defined]
-    for name, size in (("Heading 1", 16), ("Heading 2", 14), ("Title", 22)):
-        style = doc.styles[name]
-        _fonts(style, HEAD_FONT, size, True)
-        style.font.color.rgb = RGBColor(0, 0, 0)  # type: ignore[attr-defined]
-    section = doc.sections[0]
-    section.page_height, section.page_width = Cm(29.7), Cm(21.0)
-    section.orientation = WD_ORIENT.PORTRAIT
-    section.left_margin = section.right_margin = Cm(2.5)
-    section.top_margin = section.bottom_margin = Cm(2.5)
-    _page_numbers(section.footer.paragraphs[0])
-
-
-def _page_numbers(p: object) -> None:
-    """Centered "第 N 页" footer with a PAGE field."""
-    para = p  # docx.text.paragraph.Paragraph
-    para.alignment = WD_ALIGN_PARAGRAPH.CENTER  # type: ignore[attr-defined]
-    para.add_run("第 ")  # type: ignore[attr-defined]
-    run = para.add_run()  # type: ignore[attr-defined]
-    for kind, text in (("begin", None), (None, "PAGE"), ("end", None)):
-        if kind:
-            fld = OxmlElement("w:fldChar")
-            fld.set(qn("w:fldCharType"), kind)
-            run._r.append(fld)
-        else:
-            instr = OxmlElement("w:instrText")
-            instr.set(qn("xml:space"), "preserve")
-            instr.text = text
-            run._r.append(instr)
-    para.add_run(" 页")  # type: ignore[attr-defined]
-
-
-def _shade(cell: object, fill: str) -> None:
-    tcpr = cell._tc.get_or_add_tcPr()  # type: ignore[attr-defined]
-    shd = OxmlElement("w:shd")
-    shd.set(qn("w:val"), "clear")
-    shd.set(qn("w:color"), "auto")
-    shd.set(qn("w:fill"), fill)
-    tcpr.append(shd)
-
-
-def _table(doc: DocumentObject, header: list[str], rows: list[list[str]],
-           widths: list[float], size: float = 9,
-           fills: Mapping[int, Mapping[str, str]] | None = None
-           ) -> Table:
-    """A bordered table; ``fills`` maps a column to value → background colour."""
-    t = doc.add_table(rows=1, cols=len(header))
-    t.style = "Table Grid"
-    t.alignment = WD_TABLE_ALIGNMENT.CENTER
-    for i, h in enumerate(header):
-        cell = t.rows[0].cells[i]
-        cell.text = ""
-        run = cell.paragraphs[0].add_run(h)
-        _fonts(run, HEAD_FONT, size, True)
-        _shade(cell, "DDEBF7")
-    _repeat_header(t)
-    for r in rows:
-        row = t.add_row()
-        _keep_whole(row)
-        cells = row.cells
-        for i, v in enumerate(r):
-            cells[i].text = ""
-            run = cells[i].paragraphs[0].add_run(v)
-            _fonts(run, BODY_FONT, size)
-            if fills and i in fills and v in fills[i]:
-                _shade(cells[i], fills[i][v])
-    # LibreOffice reads the grid columns, Word the cell widths: set both.
-    t.autofit = False
-    for i, w in enumerate(widths):
-        t.columns[i].width = Cm(w)
-    for row in t.rows:
-        for i, w in enumerate(widths):
-            row.cells[i].width = Cm(w)
-    return t
-
-
-def _keep_whole(row: _Row) -> None:
-    """A row is not split across pages (a value would sit apart from its 示范数据 line)."""
-    el = OxmlElement("w:cantSplit")
-    el.set(qn("w:val"), "true")
-    row._tr.get_or_add_trPr().append(el)
-
-
-def _repeat_header(t: Table) -> None:
-    trpr = t.rows[0]._tr.get_or_add_trPr()
-    el = OxmlElement("w:tblHeader")
-    el.set(qn("w:val"), "true")
-    trpr.append(el)
 
 
 def _num(x: float | None, unit: str = "") -> str:
@@ -175,42 +60,24 @@ def _pct(x: float | None) -> str:
     return "—" if x is None else f"{x:.0%}"
 
 
-def _para(doc: DocumentObject, text: str, *, bold: bool = False, size: float | None = None,
-          align: WD_ALIGN_PARAGRAPH | None = None, indent: bool = True) -> None:
-    p = doc.add_paragraph()
-    if indent:
-        p.paragraph_format.first_line_indent = Pt(24)
-    if align is not None:
-        p.alignment = align
-    run = p.add_run(text)
-    _fonts(run, BODY_FONT, size, bold)
-
-
-def _heading(doc: DocumentObject, text: str, level: int) -> None:
-    h = doc.add_heading(level=level)
-    run = h.add_run(text)
-    _fonts(run, HEAD_FONT, 16 if level == 1 else 14, True)
-    run.font.color.rgb = RGBColor(0, 0, 0)
-
-
 def _title_page(doc: DocumentObject, r: EvaluationReport) -> None:
     for _ in range(6):
         doc.add_paragraph()
-    _para(doc, r.plan.name_zh, bold=True, size=22, align=WD_ALIGN_PARAGRAPH.CENTER,
-          indent=False)
-    _para(doc, f"实施情况{STAGE_ZH[r.stage]}报告", bold=True, size=22,
-          align=WD_ALIGN_PARAGRAPH.CENTER, indent=False)
-    _para(doc, r.subtitle, size=16, align=WD_ALIGN_PARAGRAPH.CENTER, indent=False)
+    add_paragraph(doc, r.plan.name_zh, bold=True, size=22, align=WD_ALIGN_PARAGRAPH.CENTER,
+                  indent=False)
+    add_paragraph(doc, f"实施情况{STAGE_ZH[r.stage]}报告", bold=True, size=22,
+                  align=WD_ALIGN_PARAGRAPH.CENTER, indent=False)
+    add_paragraph(doc, r.subtitle, size=16, align=WD_ALIGN_PARAGRAPH.CENTER, indent=False)
     for _ in range(8):
         doc.add_paragraph()
-    _para(doc, f"{r.lead}", size=16, align=WD_ALIGN_PARAGRAPH.CENTER, indent=False)
-    _para(doc, f"{r.generated.year}年{r.generated.month}月{r.generated.day}日", size=16,
-          align=WD_ALIGN_PARAGRAPH.CENTER, indent=False)
-    _para(doc, "（由 renkou 人口发展规划监测系统根据人口基础信息库和部门填报数据生成）",
-          size=10, align=WD_ALIGN_PARAGRAPH.CENTER, indent=False)
+    add_paragraph(doc, f"{r.lead}", size=16, align=WD_ALIGN_PARAGRAPH.CENTER, indent=False)
+    add_paragraph(doc, f"{r.generated.year}年{r.generated.month}月{r.generated.day}日", size=16,
+                  align=WD_ALIGN_PARAGRAPH.CENTER, indent=False)
+    add_paragraph(doc, "（由 renkou 人口发展规划监测系统根据人口基础信息库和部门填报数据生成）",
+                  size=10, align=WD_ALIGN_PARAGRAPH.CENTER, indent=False)
     if r.demo_notice:
-        _para(doc, r.demo_notice, bold=True, size=11, align=WD_ALIGN_PARAGRAPH.CENTER,
-              indent=False)
+        add_paragraph(doc, r.demo_notice, bold=True, size=11, align=WD_ALIGN_PARAGRAPH.CENTER,
+                      indent=False)
     doc.paragraphs[-1].add_run().add_break(WD_BREAK.PAGE)
 
 
@@ -225,7 +92,7 @@ def _indicator_tables(doc: DocumentObject, r: EvaluationReport) -> None:
         items = [a for a in pa.assessments if a.category == cat]
         if not items:
             continue
-        _para(doc, f"{cat}指标", bold=True, indent=False)
+        add_paragraph(doc, f"{cat}指标", bold=True, indent=False)
         rows = []
         for a in items:
             n += 1
@@ -239,25 +106,25 @@ def _indicator_tables(doc: DocumentObject, r: EvaluationReport) -> None:
                          (_num(f.projected_value) + ("*" if f.kind == "trend" else ""))
                          if f else "—",
                          _pct(f.probability) if f else "—"])
-        _table(doc, header, rows, widths, fills={6: dict(STATUS_FILL)})
+        add_table(doc, header, rows, widths, fills={6: dict(STATUS_FILL)})
         doc.add_paragraph()
-    _para(doc, "注：基期值括号内为年份；未在规划文本中给出的基期值取系统计算或部门填报的"
-          f"{pa.plan.period_start - 1}年值。累计目标列示规划期累计值。“目标年预测”为中方案"
-          "（近年生育、死亡、迁移水平不变）预测值，“达标概率”来自随机预测；带*者为历年数据的"
-          "线性趋势外推（非人口预测），概率按残差正态分布估计。", size=9,
-          indent=False)
+    add_paragraph(doc, "注：基期值括号内为年份；未在规划文本中给出的基期值取系统计算或部门填报的"
+                  f"{pa.plan.period_start - 1}年值。累计目标列示规划期累计值。“目标年预测”为中方案"
+                  "（近年生育、死亡、迁移水平不变）预测值，“达标概率”来自随机预测；带*者为历年数据的"
+                  "线性趋势外推（非人口预测），概率按残差正态分布估计。", size=9,
+                  indent=False)
     if pa.monitored:
-        _para(doc, "监测指标（未设量化目标）", bold=True, indent=False)
+        add_paragraph(doc, "监测指标（未设量化目标）", bold=True, indent=False)
         rows = [[m.name, m.unit, _num(m.value) + (f"\n{DEMO_MARK}" if r.is_demo(
             m.indicator_code) and m.value is not None else ""), m.note] for m in pa.monitored]
-        _table(doc, ["指标", "单位", f"{r.year}年", "说明"], rows, [4.0, 1.6, 2.0, 8.2])
+        add_table(doc, ["指标", "单位", f"{r.year}年", "说明"], rows, [4.0, 1.6, 2.0, 8.2])
     reasons = [a for a in pa.assessments if a.status in (LAGGING, MISSED, NO_DATA)]
     if reasons:
         doc.add_paragraph()
-        _para(doc, "需关注指标说明", bold=True, indent=False)
+        add_paragraph(doc, "需关注指标说明", bold=True, indent=False)
         rows = [[a.name, a.status, a.reason, a.source] for a in reasons]
-        _table(doc, ["指标", "评估结论", "说明", "数据来源"], rows, [3.4, 2.4, 5.4, 4.6],
-               fills={1: dict(STATUS_FILL)})
+        add_table(doc, ["指标", "评估结论", "说明", "数据来源"], rows, [3.4, 2.4, 5.4, 4.6],
+                  fills={1: dict(STATUS_FILL)})
 
 
 def _charts(doc: DocumentObject, r: EvaluationReport, images: dict[str, bytes]) -> None:
@@ -272,12 +139,12 @@ def _charts(doc: DocumentObject, r: EvaluationReport, images: dict[str, bytes]) 
         k += 1
         doc.add_picture(io.BytesIO(images[name]), width=Cm(15.5))
         doc.paragraphs[-1].alignment = WD_ALIGN_PARAGRAPH.CENTER
-        _para(doc, f"图{k}  {caption}", size=10, align=WD_ALIGN_PARAGRAPH.CENTER,
-              indent=False)
+        add_paragraph(doc, f"图{k}  {caption}", size=10, align=WD_ALIGN_PARAGRAPH.CENTER,
+                      indent=False)
     if r.fan is not None:
-        _para(doc, f"预测方法：{r.fan.method}。", size=9, indent=False)
+        add_paragraph(doc, f"预测方法：{r.fan.method}。", size=9, indent=False)
     if k == 0:
-        _para(doc, "本评估区域在人口基础信息库中没有可用的人口数据，未生成图表。")
+        add_paragraph(doc, "本评估区域在人口基础信息库中没有可用的人口数据，未生成图表。")
 
 
 def render_images(r: EvaluationReport) -> dict[str, bytes]:
@@ -295,18 +162,18 @@ def write_docx(r: EvaluationReport, out: Path | str) -> Path:
     """Write the report to a .docx file."""
     out = Path(out)
     doc = Document()
-    _setup(doc)
+    setup_document(doc)
     _title_page(doc, r)
     sections = iter(CN_NUM)
 
     def h1(text: str) -> None:
-        _heading(doc, f"{next(sections)}、{text}", 1)
+        add_heading(doc, f"{next(sections)}、{text}", 1)
 
     h1("总体情况")
     if r.demo_notice:
-        _para(doc, r.demo_notice, bold=True)
+        add_paragraph(doc, r.demo_notice, bold=True)
     for line in r.findings:
-        _para(doc, line)
+        add_paragraph(doc, line)
     h1("主要指标完成情况")
     _indicator_tables(doc, r)
     h1("人口发展态势")
@@ -315,18 +182,18 @@ def write_docx(r: EvaluationReport, out: Path | str) -> Path:
     if r.warnings:
         rows = [[str(w.rank), w.level, w.name, w.status, "；".join(w.reasons), w.suggestion]
                 for w in r.warnings]
-        _table(doc, ["序号", "等级", "指标", "评估结论", "原因", "建议"], rows,
-               [1.0, 1.8, 2.8, 2.2, 5.0, 4.0], fills={1: LEVEL_FILL})
+        add_table(doc, ["序号", "等级", "指标", "评估结论", "原因", "建议"], rows,
+                  [1.0, 1.8, 2.8, 2.2, 5.0, 4.0], fills={1: LEVEL_FILL})
     else:
-        _para(doc, "本年度无预警事项。")
+        add_paragraph(doc, "本年度无预警事项。")
     h1("重点任务推进情况")
     _tasks(doc, r)
     h1("存在问题与建议")
     for i, line in enumerate(r.recommendations, start=1):
-        _para(doc, f"{i}. {line}")
-    _heading(doc, "附件：评估方法说明", 1)
+        add_paragraph(doc, f"{i}. {line}")
+    add_heading(doc, "附件：评估方法说明", 1)
     for line in method_notes(r):
-        _para(doc, line, size=10)
+        add_paragraph(doc, line, size=10)
     out.parent.mkdir(parents=True, exist_ok=True)
     doc.save(str(out))
     return out
@@ -334,31 +201,31 @@ def write_docx(r: EvaluationReport, out: Path | str) -> Path:
 
 def _tasks(doc: DocumentObject, r: EvaluationReport) -> None:
     if not r.tasks:
-        _para(doc, "本规划未列出重点任务分工。")
+        add_paragraph(doc, "本规划未列出重点任务分工。")
         return
-    _para(doc, "按责任部门", bold=True, indent=False)
+    add_paragraph(doc, "按责任部门", bold=True, indent=False)
     rows = [[g.name, str(g.tasks), str(g.completed), str(g.in_progress), str(g.lagging),
              str(g.unreported), f"{g.mean_percent:.0f}%", str(g.flagged)]
             for g in r.by_department]
-    _table(doc, ["责任部门", "任务数", "已完成", "推进中", "滞后", "未报告", "平均进度",
-                 "需督办"], rows, [4.4, 1.5, 1.5, 1.5, 1.5, 1.5, 1.8, 1.6])
+    add_table(doc, ["责任部门", "任务数", "已完成", "推进中", "滞后", "未报告", "平均进度",
+                    "需督办"], rows, [4.4, 1.5, 1.5, 1.5, 1.5, 1.5, 1.8, 1.6])
     doc.add_paragraph()
-    _para(doc, "按规划章节", bold=True, indent=False)
+    add_paragraph(doc, "按规划章节", bold=True, indent=False)
     rows = [[g.name, str(g.tasks), str(g.completed), str(g.lagging), f"{g.mean_percent:.0f}%",
              str(g.flagged)] for g in r.by_section]
-    _table(doc, ["规划章节", "任务数", "已完成", "滞后", "平均进度", "需督办"], rows,
-           [6.8, 1.6, 1.6, 1.6, 2.0, 1.8])
+    add_table(doc, ["规划章节", "任务数", "已完成", "滞后", "平均进度", "需督办"], rows,
+              [6.8, 1.6, 1.6, 1.6, 2.0, 1.8])
     if r.flagged_tasks:
         doc.add_paragraph()
-        _para(doc, "督办提示（标记滞后、近一季度未报告或从未报告的任务）", bold=True,
-              indent=False)
+        add_paragraph(doc, "督办提示（标记滞后、近一季度未报告或从未报告的任务）", bold=True,
+                      indent=False)
         rows = []
         for s in r.flagged_tasks:
             last = s.latest.report_date.isoformat() if s.latest else "—"
             rows.append([s.task.code, s.task.title, "、".join(
                 department_names(s.task.departments)[:3]), s.status, last, "；".join(s.flags)])
-        _table(doc, ["编号", "任务", "责任部门", "状态", "最近报告", "提示"], rows,
-               [2.0, 3.6, 4.4, 1.6, 2.2, 2.6])
+        add_table(doc, ["编号", "任务", "责任部门", "状态", "最近报告", "提示"], rows,
+                  [2.0, 3.6, 4.4, 1.6, 2.2, 2.6])
 
 
 def method_notes(r: EvaluationReport) -> list[str]:

@@ -16,7 +16,7 @@ from renkou.impact.indicators import indicator_name
 from renkou.impact.risk import risk_rules
 from renkou.impact.run import Assessment
 from renkou.regions import gazetteer
-from renkou.reports.docx_writer import CN_NUM, _heading, _para, _setup, _table
+from renkou.reports.docx_style import CN_NUM, add_heading, add_paragraph, add_table, setup_document
 
 GRADE_FILL = {"高": "F4CCCC", "较高": "FCE4D6", "中": "FFF2CC", "较低": "DDEBF7", "低": "D9EAD3"}
 POPULATION_ROWS = ("population", "pop_0_2", "pop_3_5", "pop_6_14", "pop_15_59", "pop_15_64",
@@ -81,25 +81,25 @@ def _rows(a: Assessment, region: str, indicators: list[str], year: int) -> list[
 def _population(doc: DocumentObject, a: Assessment) -> None:
     whole = a.jurisdiction.code
     for year in _years(a):
-        _para(doc, f"{year}年末（{a.jurisdiction.name}全域）：", bold=True, indent=False)
-        _table(doc, ["指标", "基线", "情景", "差异"], _rows(a, whole, list(POPULATION_ROWS), year),
-               [5.0, 3.3, 3.3, 3.3])
+        add_paragraph(doc, f"{year}年末（{a.jurisdiction.name}全域）：", bold=True, indent=False)
+        add_table(doc, ["指标", "基线", "情景", "差异"],
+                  _rows(a, whole, list(POPULATION_ROWS), year), [5.0, 3.3, 3.3, 3.3])
 
 
 def _services(doc: DocumentObject, a: Assessment) -> None:
     whole, h = a.jurisdiction.code, a.decision.horizon
     services = [n.service for n in a.norms.area_norms(dt.date(h, 12, 31))]
     rows = _rows(a, whole, [f"{p}{s}" for s in services for p in ("demand_", "gap_")], h)
-    _para(doc, f"{h}年末各项服务需求与缺口（缺口为正表示供给不足；供给按现有设施清单计）：",
+    add_paragraph(doc, f"{h}年末各项服务需求与缺口（缺口为正表示供给不足；供给按现有设施清单计）：",
           indent=False)
-    _table(doc, ["指标", "基线", "情景", "差异"], rows, [5.0, 3.3, 3.3, 3.3])
+    add_table(doc, ["指标", "基线", "情景", "差异"], rows, [5.0, 3.3, 3.3, 3.3])
     gaps = a.table[(a.table["year"] == h) & (a.table["region"] != whole)
                    & a.table["indicator"].str.startswith("gap_")]
     top = gaps.sort_values("difference", ascending=False).head(10)
     top = top[top["difference"] > 0]
     if not top.empty:
-        _para(doc, "缺口增加最多的地区与服务：", indent=False)
-        _table(doc, ["地区", "服务", "基线缺口", "情景缺口", "增加"],
+        add_paragraph(doc, "缺口增加最多的地区与服务：", indent=False)
+        add_table(doc, ["地区", "服务", "基线缺口", "情景缺口", "增加"],
                [[_area(str(r.region)), indicator_name(str(r.indicator), a.norms),
                  _n(r.baseline, 1), _n(r.scenario, 1), _n(r.difference, 1)]
                 for r in top.itertuples(index=False)], [4.0, 3.6, 2.5, 2.5, 2.4])
@@ -111,26 +111,27 @@ def _subsidies(doc: DocumentObject, a: Assessment) -> bool:
                     if i.startswith(("caseload_", "budget_"))})
     if not names:
         return False
-    _para(doc, f"{h}年补贴受益人数（人）与年度资金（元），按基准日各项补贴每名适龄常住人口的受益率"
-               "和人均资金推算：", indent=False)
-    _table(doc, ["指标", "基线", "情景", "差异"], _rows(a, whole, names, h), [6.0, 3.0, 3.0, 3.0])
+    add_paragraph(doc, f"{h}年补贴受益人数（人）与年度资金（元），"
+                  "按基准日各项补贴每名适龄常住人口的受益率和人均资金推算：", indent=False)
+    add_table(doc, ["指标", "基线", "情景", "差异"], _rows(a, whole, names, h),
+              [6.0, 3.0, 3.0, 3.0])
     return True
 
 
 def _risks(doc: DocumentObject, a: Assessment) -> None:
     r = a.risks[a.risks["grade"] >= 2].sort_values(["grade", "value"], ascending=False)
     if r.empty:
-        _para(doc, "各项测度均在“较低”及以下，未发现中等及以上风险。")
+        add_paragraph(doc, "各项测度均在“较低”及以下，未发现中等及以上风险。")
     else:
         rules = risk_rules()["measures"]
         rows = [[_area(str(x.region)), rules[x.measure]["name"],
                  indicator_name(str(x.indicator), a.norms), str(x.year),
                  f"{x.value:.1%}" if rules[x.measure]["kind"] != "absolute" else f"{x.value:.2f}",
                  str(x.grade_name)] for x in r.head(30).itertuples(index=False)]
-        _table(doc, ["地区", "测度", "指标", "年份", "幅度", "等级"], rows,
+        add_table(doc, ["地区", "测度", "指标", "年份", "幅度", "等级"], rows,
                [3.6, 3.2, 3.2, 1.4, 2.0, 1.4], fills={5: GRADE_FILL})
         if len(r) > 30:
-            _para(doc, f"另有{len(r) - 30}项中等及以上风险见指标对比表。", size=10)
+            add_paragraph(doc, f"另有{len(r) - 30}项中等及以上风险见指标对比表。", size=10)
 
 
 def _methods(a: Assessment) -> list[str]:
@@ -159,34 +160,36 @@ def _methods(a: Assessment) -> list[str]:
 def write_impact_docx(a: Assessment, out: Path | str) -> Path:
     out = Path(out)
     doc = Document()
-    _setup(doc)
+    setup_document(doc)
     doc.add_heading(f"《{a.decision.name}》人口影响评估报告", level=0)
-    _para(doc, f"{a.jurisdiction.name}　基期 {a.decision.as_of.isoformat()}　评估期至 "
+    add_paragraph(doc, f"{a.jurisdiction.name}　基期 {a.decision.as_of.isoformat()}　评估期至 "
                f"{a.decision.horizon} 年　编制日期 {dt.date.today().isoformat()}",
           align=WD_ALIGN_PARAGRAPH.CENTER, indent=False)
     sections = iter(CN_NUM)
 
     def h1(text: str) -> None:
-        _heading(doc, f"{next(sections)}、{text}", 1)
+        add_heading(doc, f"{next(sections)}、{text}", 1)
 
     h1("决策概况")
     if a.synthetic:
-        _para(doc, "本报告基于合成的示范数据，仅用于演示评估方法，不代表实际人口情况。", bold=True)
+        add_paragraph(doc, "本报告基于合成的示范数据，仅用于演示评估方法，不代表实际人口情况。",
+                      bold=True)
     if a.decision.description:
-        _para(doc, a.decision.description)
+        add_paragraph(doc, a.decision.description)
     for i, shock in enumerate(a.decision.shocks, start=1):
-        _para(doc, f"{i}. {describe_shock(shock)}")
+        add_paragraph(doc, f"{i}. {describe_shock(shock)}")
     h = a.decision.horizon
     diff = a.value(h, a.jurisdiction.code, "population")
     base = a.value(h, a.jurisdiction.code, "population", "baseline")
-    _para(doc, f"到{h}年末，{a.jurisdiction.name}常住人口较基线{'增加' if diff >= 0 else '减少'}"
-               f"{abs(diff):,.0f}人（{diff / base:+.2%}）。" if base else "")
+    change = "增加" if diff >= 0 else "减少"
+    add_paragraph(doc, f"到{h}年末，{a.jurisdiction.name}常住人口较基线{change}"
+                  f"{abs(diff):,.0f}人（{diff / base:+.2%}）。" if base else "")
     h1("人口总量与结构影响")
     _population(doc, a)
     h1("公共服务需求与缺口")
     _services(doc, a)
     for ob in a.obligations:
-        _para(doc, f"配建义务：{_area(ob.region)}新建居住区{ob.persons:,.0f}人，"
+        add_paragraph(doc, f"配建义务：{_area(ob.region)}新建居住区{ob.persons:,.0f}人，"
                    f"按{ob.name}标准应同步配建{ob.capacity:,.0f}{ob.unit}（依据：{ob.citation}）。")
     _subsidies(doc, a)
     h1("风险等级")
@@ -194,10 +197,10 @@ def write_impact_docx(a: Assessment, out: Path | str) -> Path:
     if a.warnings:
         h1("说明事项")
         for w in a.warnings:
-            _para(doc, w)
-    _heading(doc, "附件：评估方法说明", 1)
+            add_paragraph(doc, w)
+    add_heading(doc, "附件：评估方法说明", 1)
     for line in _methods(a):
-        _para(doc, line, size=10)
+        add_paragraph(doc, line, size=10)
     out.parent.mkdir(parents=True, exist_ok=True)
     doc.save(str(out))
     return out
