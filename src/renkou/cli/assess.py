@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pandas as pd
 import typer
 
 from renkou.cli._plans_common import (
@@ -32,6 +31,8 @@ def assess(
     scale: str = typer.Option(None, "--scale", help=SCALE_HELP),
 ) -> None:
     """评估规划指标完成情况（已达标/进度正常/进度滞后（预警）/未达标）并生成预警清单。"""
+    import pandas as pd
+
     from renkou.app.assessment import assess as assess_plan
     from renkou.app.sample import with_factor_column
     from renkou.plans import AssessmentConfig, assessment_frame, warning_list

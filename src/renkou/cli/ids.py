@@ -6,9 +6,7 @@ import json
 
 import typer
 
-from renkou import ids as idnum
-from renkou.regions import gazetteer
-
+# renkou.ids (numpy) and the gazetteer load inside the commands: start-up time.
 ids_app = typer.Typer(help="公民身份号码校验与转换 / citizen ID numbers (GB 11643-1999)",
                       no_args_is_help=True)
 
@@ -20,6 +18,9 @@ def check(
 ) -> None:
     """校验号码并显示解析结果；无效时以非零状态退出。 Validate a number; exit 1 when invalid,
     2 when 15 characters are not a 15-digit number."""
+    from renkou import ids as idnum
+    from renkou.regions import gazetteer
+
     n = number.strip()
     upgraded = None
     if len(n) == 15:  # not 15 digits: IdNumberError (an InputError, exit 2)
@@ -61,6 +62,8 @@ def check(
 @ids_app.command("upgrade")
 def upgrade(number: str = typer.Argument(..., help="15位号码 / 15-digit number")) -> None:
     """把15位旧号码升级为18位。 Upgrade a 15-digit number to 18 digits."""
+    from renkou import ids as idnum
+
     try:
         typer.echo(idnum.upgrade15(number))
     except ValueError as exc:
@@ -71,6 +74,8 @@ def upgrade(number: str = typer.Argument(..., help="15位号码 / 15-digit numbe
 @ids_app.command("mask")
 def mask(number: str = typer.Argument(...)) -> None:
     """显示脱敏号码。 Print the masked display form."""
+    from renkou import ids as idnum
+
     typer.echo(idnum.mask(number))
 
 

@@ -7,8 +7,7 @@ from pathlib import Path
 
 import typer
 
-from renkou.app import impact as app_impact
-
+# The application layer is imported inside the commands: start-up time of every command.
 app = typer.Typer(help="重大决策人口影响评估 / population impact assessment of decisions",
                   no_args_is_help=True)
 
@@ -25,6 +24,7 @@ def assess_command(
     """按决策文件对基线预测施加冲击，输出指标对比、风险等级和 Word 评估报告。
 
     D.csv 列：year, region, indicator, baseline, scenario, difference。"""
+    from renkou.app import impact as app_impact
     from renkou.cli.services import _store
 
     result = app_impact.assess_decision(_store(db), decision, subsidies=subsidies)
@@ -47,6 +47,8 @@ def examples_command(
     out: Path | None = typer.Option(None, "--out", help="把示例决策文件写到此目录"),
 ) -> None:
     """列出（或写出）随软件提供的示例决策文件。"""
+    from renkou.app import impact as app_impact
+
     for name in app_impact.example_names():
         d = app_impact.example_decision(name)
         typer.echo(f"{name}\t{d.jurisdiction or ''}\t{d.name}")

@@ -4,21 +4,16 @@ from __future__ import annotations
 
 import json
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from renkou.errors import InputError
-from renkou.plans import (
-    Indicator,
-    Plan,
-    departments,
-    get_plan,
-    list_plans,
-    plan_quotes,
-    unverified_quotes,
-)
+
+if TYPE_CHECKING:  # the plans package (pandas, openpyxl) loads when a command runs: start-up
+    from rich.console import Console
+
+    from renkou.plans import Indicator, Plan
 
 plans_app = typer.Typer(help="人口发展规划：指标、目标、任务与责任部门 / plans as data",
                         no_args_is_help=True)
@@ -40,11 +35,15 @@ class Part(StrEnum):
 
 
 def _console() -> Console:
+    from rich.console import Console
+
     # Wide enough for Chinese tables when output is piped; soft-wraps otherwise.
     return Console(width=160) if not Console().is_terminal else Console()
 
 
 def _dept_names(codes: tuple[str, ...]) -> str:
+    from renkou.plans import departments
+
     depts = departments()
     return "、".join(depts[c].name_zh if c in depts else c for c in codes)
 
@@ -66,6 +65,8 @@ def _targets_zh(ind: Indicator) -> str:
 
 
 def _show_table(plan: Plan, part: Part) -> None:
+    from rich.table import Table
+
     con = _console()
     period = f"{plan.period_start}—{plan.period_end}年"
     con.print(f"[bold]{plan.name_zh}[/bold]（{plan.code}）")
@@ -112,6 +113,10 @@ def list_cmd(
     fmt: Format = typer.Option(Format.table, "--format", "-f", help="table 或 json"),
 ) -> None:
     """列出已内置的规划。 List the plans shipped with renkou."""
+    from rich.table import Table
+
+    from renkou.plans import list_plans
+
     plans = list_plans()
     if fmt is Format.json:
         typer.echo(json.dumps([
@@ -140,6 +145,8 @@ def show_cmd(
     part: Part = typer.Option(Part.all, "--part", help="all / indicators / tasks / figures"),
 ) -> None:
     """显示一个规划的指标、目标、任务和责任部门。 Show one plan."""
+    from renkou.plans import get_plan
+
     p = get_plan(plan)
     if fmt is Format.json:
         data = p.model_dump(mode="json")
@@ -156,6 +163,10 @@ def departments_cmd(
     fmt: Format = typer.Option(Format.table, "--format", "-f", help="table 或 json"),
 ) -> None:
     """列出责任部门。 List the departments named by the plans."""
+    from rich.table import Table
+
+    from renkou.plans import departments
+
     depts = departments()
     if fmt is Format.json:
         typer.echo(json.dumps([d.model_dump(mode="json") for d in depts.values()],
@@ -173,6 +184,8 @@ def departments_cmd(
 @plans_app.command("check")
 def check_cmd() -> None:
     """核对每条引文是否逐字出现在规划原文中。 Check every quote against the source texts."""
+    from renkou.plans import list_plans, plan_quotes, unverified_quotes
+
     bad: list[str] = []
     for p in list_plans():
         problems = unverified_quotes(p)

@@ -5,18 +5,15 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
-from renkou.app.projection import (
-    ProjectionRun,
-    ScenarioPaths,
-    run_from_registry,
-    run_projection,
-    write_sample,
-)
-from renkou.demography.variants import VARIANTS
+from renkou.cli._choices import VARIANTS
 from renkou.errors import InputError
+
+if TYPE_CHECKING:  # the projection (numpy, pandas) is imported when a command runs: start-up
+    from renkou.app.projection import ProjectionRun
 
 
 def project_command(
@@ -64,6 +61,8 @@ def project_command(
     --from-db FILE --as-of DATE --to YEAR [--caliber resident|hukou] [--level district|street]:
     inputs from the registry (base population = registry stats at DATE; fertility, mortality
     and migration of the last three years, smoothed; see OUT/inputs/projection.toml)."""
+    from renkou.app.projection import ScenarioPaths, run_from_registry, run_projection
+
     if from_db is not None:
         if input_dir is not None:
             raise InputError("输入目录与 --from-db 只能二选一")
@@ -123,6 +122,8 @@ def sample_command(
     end_year: int = typer.Option(2035, "--end-year", help="终年 / end year"),
 ) -> None:
     """写出一个可直接运行的预测输入样例（合成数据）。 Write a sample input directory."""
+    from renkou.app.projection import write_sample
+
     d = write_sample(out_dir, base_year, end_year)
     typer.echo(f"已写入样例输入目录 {d}（合成数据，仅示范格式）")
     typer.echo(f"运行：renkou project {d} --out <输出目录>")

@@ -8,17 +8,10 @@ from pathlib import Path
 
 import typer
 
-from renkou.app.rules import budget, caseload, evaluate_people
+from renkou.cli._choices import scheme_keys
 from renkou.errors import InputError
-from renkou.jurisdictions import get_jurisdiction
-from renkou.rules.budget import budget_workbook
-from renkou.rules.cases import case_files, default_cases_dir, run_case_file
-from renkou.rules.inputs import errors_frame
-from renkou.rules.parameters import parse_overrides
-from renkou.rules.points.cases import is_points_case_file, run_points_case_file
-from renkou.rules.schemes import get_scheme, scheme_keys
-from renkou.settings import get_settings
-from renkou.tables import write_table
+
+# The rules and the application layer (pandas) are imported inside the commands: start-up time.
 
 rules_app = typer.Typer(
     help="政策规则计算：居家养老护理补贴、助餐补贴、计划生育特别扶助的资格、金额、说明、"
@@ -56,6 +49,13 @@ def evaluate_cmd(
     有错误的单元格逐一列在标准错误输出和 OUT.errors.csv（row, column, value, message；
     row 为表格行号，表头为第1行），这些行不进入 OUT；其余行照常评估，退出码0。
     各项目的输入列见 docs/methods.md “Rules as code”。"""
+    from renkou.app.rules import evaluate_people
+    from renkou.jurisdictions import get_jurisdiction
+    from renkou.rules.inputs import errors_frame
+    from renkou.rules.parameters import parse_overrides
+    from renkou.settings import get_settings
+    from renkou.tables import write_table
+
     when = _date(as_of, "--as-of")
     result = evaluate_people(scheme, people, when, parse_overrides(param), explain=explain,
                              jurisdiction=get_jurisdiction(get_settings().jurisdiction))
@@ -84,6 +84,9 @@ def params_cmd(
     param: list[str] = typer.Option([], "--param", help="覆盖参数 name=value"),
 ) -> None:
     """列出某日有效的参数、取值、生效日期和政策依据。"""
+    from renkou.rules.parameters import parse_overrides
+    from renkou.rules.schemes import get_scheme
+
     when = _date(as_of, "--as-of")
     seen: set[str] = set()
     for ps in get_scheme(scheme).parameters(parse_overrides(param)):
@@ -100,6 +103,8 @@ def params_cmd(
 @rules_app.command("columns")
 def columns_cmd(scheme: str = typer.Option(..., "--scheme", help="项目 scheme")) -> None:
     """列出某项目人员表的输入列、类型与说明。"""
+    from renkou.rules.schemes import get_scheme
+
     s = get_scheme(scheme)
     typer.echo(f"{s.key}：{s.title}")
     for c in s.columns:
@@ -113,6 +118,9 @@ def test_cmd(
     paths: list[Path] = typer.Argument(None, help="YAML 用例文件或目录（默认内置用例）"),
 ) -> None:
     """运行政策测试用例（YAML），报告通过与失败。"""
+    from renkou.rules.cases import case_files, default_cases_dir, run_case_file
+    from renkou.rules.points.cases import is_points_case_file, run_points_case_file
+
     files = case_files(paths or None)
     if not paths:  # the shipped points cases live beside the subsidy cases
         files += sorted(f for f in default_cases_dir().glob("points_*.y*ml"))
@@ -141,6 +149,10 @@ def caseload_cmd(
     """用登记库在某日的户籍人口，按区测算受益人数与经费（未登记属性按假设比例推算）。
 
     OUT 为按区、按经费项目的人数与年/月经费；同目录 OUT.groups.* 为按区、按类别的人数。"""
+    from renkou.app.rules import caseload
+    from renkou.rules.parameters import parse_overrides
+    from renkou.tables import write_table
+
     when = _date(as_of, "--as-of")
     result = caseload(db, scheme, when, parse_overrides(param), seed=seed)
     write_table(result.costs, out)
@@ -166,6 +178,10 @@ def budget_cmd(
                                  "输出“与基准比较”表（方案调整的影响）"),
 ) -> None:
     """按基准人口逐年增龄与存活概率测算各年各区受益人数与年度经费（市、区分担），写出 XLSX。"""
+    from renkou.app.rules import budget
+    from renkou.rules.budget import budget_workbook
+    from renkou.rules.parameters import parse_overrides
+
     if to_year < from_year:
         raise InputError("--to 不能早于 --from")
     if out.suffix.lower() != ".xlsx":

@@ -6,32 +6,19 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-import pyarrow as pa
-import pyarrow.csv as pacsv
 import typer
 
-from renkou.app.rules import (
-    Applicants,
-    PointsSimulation,
-    load_applicants,
-    points_rank,
-    points_score,
-    points_simulate,
-    sample_applicants,
-)
 from renkou.cli.rules import rules_app
 from renkou.errors import InputError
-from renkou.rules.points.columns import RowProblem
-from renkou.rules.points.loader import (
-    load_changes,
-    parse_change_args,
-)
 from renkou.rules.points.scheme import SAMPLE_SCHEME
-from renkou.settings import get_settings
-from renkou.tables import write_table
+
+if TYPE_CHECKING:  # pandas, pyarrow and the application layer load when a command runs: start-up
+    import pandas as pd
+
+    from renkou.app.rules import Applicants, PointsSimulation
+    from renkou.rules.points.columns import RowProblem
 
 points_app = typer.Typer(
     help="积分落户：计分、排名、方案调整模拟、模拟申请人 / points-based hukou settlement",
@@ -60,6 +47,8 @@ def _report(problems: list[RowProblem], file: str) -> None:
 
 
 def _load(path: Path, scheme_name: str) -> Applicants:
+    from renkou.app.rules import load_applicants
+
     applicants = load_applicants(path, scheme_name)
     _report(list(applicants.problems), str(path))
     if applicants.skipped_rows:
@@ -73,7 +62,14 @@ def _load(path: Path, scheme_name: str) -> Applicants:
 def _write(columns: dict[str, Any], out: Path) -> None:
     """CSV through Arrow (a million rows with explanations in seconds, where pandas takes half
     a minute); other formats through ``renkou.tables.write_table``."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    from renkou.tables import write_table
+
     if out.suffix.lower() != ".csv":
+        import pandas as pd
+
         write_table(pd.DataFrame(columns), out)
         return
     table = pa.table({k: pa.array(v.tolist() if v.dtype == object else v)
@@ -91,6 +87,8 @@ def score_cmd(
     no_explain: bool = typer.Option(False, "--no-explain", help="不生成逐人说明（更快）"),
 ) -> None:
     """按计分日期有效的方案为每位申请人计分，并给出逐项说明。"""
+    from renkou.app.rules import points_score
+
     when = _date(as_of, "--as-of")
     pool = _load(applicants, scheme_name)
     result = points_score(pool, when, explain=not no_explain)
@@ -110,6 +108,9 @@ def rank_cmd(
 ) -> None:
     """按积分排名并按名额确定获准落户人员（同分依次比较：积分 → 社保缴纳年限 → 申请日期 →
     匿名编号）。"""
+    from renkou.app.rules import points_rank
+    from renkou.settings import get_settings
+
     when = _date(as_of, "--as-of")
     ranked = points_rank(_load(applicants, scheme_name), when, quota=quota,
                          threshold=threshold,
@@ -144,6 +145,12 @@ def simulate_cmd(
     scheme_name: str = SchemeOpt,
 ) -> None:
     """模拟方案调整（权重、上限、名额）：新增获准与被挤出人员及其构成，落户迁入与户籍目标对照。"""
+    import pandas as pd
+
+    from renkou.app.rules import points_simulate
+    from renkou.rules.points.loader import load_changes, parse_change_args
+    from renkou.settings import get_settings
+
     changes: dict[str, str | float | int | None] = {}
     source = ""
     if change_file is not None:
@@ -184,6 +191,8 @@ def simulate_cmd(
 def _projection_sheet(run: PointsSimulation) -> pd.DataFrame:
     """Projected registered population without points settlement and with the baseline and
     the changed settled inflow (districts outside the projection are left out and said so)."""
+    import pandas as pd
+
     assert run.projection is not None
     base, changed = run.projection
     sim = run.simulation
@@ -226,6 +235,9 @@ def generate_cmd(
 ) -> None:
     """按积分方案所属辖区及其模拟申请人假设（applicant_pool），生成模拟积分落户申请人表
     （有种子，可复现）。"""
+    from renkou.app.rules import sample_applicants
+    from renkou.tables import write_table
+
     df = sample_applicants(n, seed, _date(as_of, "--as-of"), scheme_name)
     write_table(df, out)
     typer.echo(f"已生成 {n} 名模拟申请人（种子 {seed}）→ {out}")

@@ -8,10 +8,9 @@ from pathlib import Path
 
 import typer
 
-from renkou.app import services as svc
 from renkou.errors import InputError
-from renkou.settings import get_settings
 
+# The application layer (pandas, scipy) is imported inside the commands: start-up time.
 app = typer.Typer(help="公共服务资源配置：设施清单、供需缺口、新增设施选址 / public services",
                   no_args_is_help=True)
 facilities_app = typer.Typer(help="设施清单 / facility inventory", no_args_is_help=True)
@@ -20,6 +19,7 @@ app.add_typer(facilities_app, name="facilities")
 
 def _store(db: Path | None) -> Path:
     from renkou.app.demo import default_store
+    from renkou.settings import get_settings
 
     if db is not None:
         return db
@@ -42,6 +42,9 @@ def template_command(
                                             help="辖区（默认取配置） / jurisdiction key"),
 ) -> None:
     """写出设施清单填报模板。 Write the facility inventory template."""
+    from renkou.app import services as svc
+    from renkou.settings import get_settings
+
     key = jurisdiction or get_settings().jurisdiction
     path = svc.facilities_template(out, key)
     typer.echo(f"已写入 {path}")
@@ -53,6 +56,8 @@ def import_command(
     db: Path | None = typer.Option(None, "--db", help="数据库文件 / store"),
 ) -> None:
     """导入设施清单：逐行校验，合格行入库，不合格行隔离并说明原因。"""
+    from renkou.app import services as svc
+
     result = svc.import_facilities(_store(db), workbook)
     typer.echo(f"{result.file}：入库 {result.accepted} 行，隔离 {len(result.rejected)} 行")
     for r in result.rejected:
@@ -66,6 +71,8 @@ def synth_command(
     as_of: str | None = typer.Option(None, "--as-of", help="按此日期的人口生成（yyyy-mm-dd）"),
 ) -> None:
     """为示范数据库生成合成设施清单（按本辖区各街镇人口与标准）。"""
+    from renkou.app import services as svc
+
     n = svc.synth_facilities(_store(db), seed, _date(as_of))
     typer.echo(f"已写入合成设施 {n} 处（示范数据）")
 
@@ -82,6 +89,8 @@ def gaps_command(
     """按标准计算各地区各项服务的需求、供给与缺口。
 
     列：region, service, population, norm, demand, supply, gap, coverage。"""
+    from renkou.app import services as svc
+
     result = svc.gaps(_store(db), _date(as_of), level, caliber, year)
     out.parent.mkdir(parents=True, exist_ok=True)
     result.table.to_csv(out, index=False, encoding="utf-8")
@@ -101,6 +110,8 @@ def allocate_command(
     cost_file: Path | None = typer.Option(None, "--cost-file", help="region, cost_per_site"),
 ) -> None:
     """在预算内选址新增整处设施，使未满足需求总量最小（混合整数规划，精确求解）。"""
+    from renkou.app import services as svc
+
     result = svc.allocate(gaps, service, budget, site_size, cost_file)
     for w in result.warnings:
         typer.echo(f"警告：{w}", err=True)
@@ -125,6 +136,8 @@ def cover_command(
     facility: str = typer.Option("elderly_day_care", "--facility", help="已有设施的类型"),
 ) -> None:
     """覆盖选址模型：在预算内选择候选点，使服务半径内覆盖的需求最大（精确求解）。"""
+    from renkou.app import services as svc
+
     plan = svc.cover(points, candidates, radius, budget, db=db, facility=facility)
     out.parent.mkdir(parents=True, exist_ok=True)
     plan.sites.to_csv(out, index=False, encoding="utf-8")
