@@ -173,6 +173,9 @@ def test_each_role_logs_in_and_sees_its_view(data_dir: Path, browser: object) ->
             page = browser.new_page(viewport={"width": 1366, "height": 768})
             errors: list[str] = []
             page.on("pageerror", lambda e, errors=errors: errors.append(str(e)))
+            # A content-security-policy violation is reported on the console.
+            page.on("console", lambda m, errors=errors: errors.append(m.text)
+                    if m.type == "error" and "Content Security Policy" in m.text else None)
             page.goto(server.base + "/")
             _log_in(page, db, role)
             page.wait_for_selector(selector, timeout=600_000)
