@@ -55,6 +55,15 @@ MATRIX: dict[tuple[str, str], tuple[dict[str, Any], dict[str, int]]] = {
     ("POST", "/api/ids/check"): ({"json": {"number": "11010519491231002X"}},
                                  _row("401 200 200 200 200 403 403")),
     ("GET", "/api/audit"): ({}, _row("401 403 403 403 403 403 200")),
+    ("GET", "/api/users"): ({}, _row("401 200 403 403 403 403 403")),
+    ("POST", "/api/users"): (
+        {"json": {"username": "matrix-new", "role": "planner", "password": "Xin-Yong#2026h"}},
+        _row("401 201 403 403 403 403 403")),
+    ("POST", "/api/users/{name}/disable"): ({"path": "/api/users/matrix-target/disable"},
+                                            _row("401 200 403 403 403 403 403")),
+    ("POST", "/api/users/{name}/password"): (
+        {"path": "/api/users/matrix-target/password", "json": {"password": "Chong-Zhi#2026k"}},
+        _row("401 200 403 403 403 403 403")),
 }
 
 
@@ -66,6 +75,9 @@ def served(tmp_path_factory: pytest.TempPathFactory,
 
     db = tmp_path_factory.mktemp("matrix") / "store.duckdb"
     build_demo_store(db, 2_000, 3)
+    from renkou.app.accounts import add_user
+
+    add_user(db, "matrix-target", "planner", "Mu-Biao#2026j")  # the user routes' target
     app = create_app(Settings(env="test", db_path=db))
     app.state.login_limit = RateLimit(1_000, 60.0)
     with TestClient(app) as c:

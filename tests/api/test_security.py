@@ -294,3 +294,34 @@ def test_an_id_number_typed_anywhere_is_never_echoed(store: Path, client: TestCl
     client.cookies.clear()
     missing = client.get(f"/api/regions/{number}", headers=h)
     assert missing.status_code == 404 and number not in missing.text
+
+
+def test_administrators_manage_accounts_through_the_api(
+        store: Path, client: TestClient, logins: dict[str, DemoLogin]) -> None:
+    """With the cookie session of the page: CSRF token required; the change is audited
+    under the administrator's name, and a disabled user's sessions end at once."""
+    from renkou.app.audit import read_entries
+
+    _login(client, logins["admin"])
+    csrf = {"X-CSRF-Token": client.cookies.get("renkou_csrf") or ""}
+    body = {"username": "sun", "role": "district", "district": "120111",
+            "password": "Qu-Ji#2026sun"}
+    assert client.post("/api/users", json=body).status_code == 403  # no CSRF token
+    weak = client.post("/api/users", json={**body, "password": "weak"}, headers=csrf)
+    assert weak.status_code == 422 and "口令不符合要求" in weak.json()["message"]
+    body["password"] = "Qu-Ji#2026abc"
+    made = client.post("/api/users", json=body, headers=csrf)
+    assert made.status_code == 201, made.text
+    assert made.json()["district"] == "120111" and "password" not in made.text
+    listed = client.get("/api/users").json()
+    assert "sun" in {u["username"] for u in listed} and "argon2" not in str(listed)
+
+    other = TestClient(client.app)
+    token = other.post("/api/auth/login", json={"username": "sun",
+                                                "password": "Qu-Ji#2026abc"}).json()
+    h = {"Authorization": f"Bearer {token['access_token']}"}
+    assert other.get("/api/meta", headers=h).status_code == 200
+    assert client.post("/api/users/sun/disable", headers=csrf).json()["disabled"] is True
+    assert other.get("/api/meta", headers=h).status_code == 401
+    entry = next(e for e in read_entries(store) if e.action == "user.disable")
+    assert (entry.actor, entry.role, entry.target) == (logins["admin"].username, "admin", "sun")

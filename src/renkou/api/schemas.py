@@ -14,6 +14,18 @@ class IdCheckIn(BaseModel):
     number: str = Field(min_length=15, max_length=18)
 
 
+class UserIn(BaseModel):
+    username: str = Field(min_length=2, max_length=32)
+    role: str
+    password: str = Field(min_length=1, max_length=256)
+    department: str | None = Field(default=None, max_length=32)
+    district: str | None = Field(default=None, max_length=6)
+
+
+class PasswordIn(BaseModel):
+    password: str = Field(min_length=1, max_length=256)
+
+
 class LoginIn(BaseModel):
     username: str = Field(min_length=1, max_length=64)
     password: str = Field(min_length=1, max_length=256)
@@ -193,3 +205,16 @@ class AuditEntryOut(BaseModel):
     detail: str
     client: str
     hash: str
+
+
+class UserOut(BaseModel):
+    """An account as administrators see it (never its password hash)."""
+
+    username: str
+    role: str
+    role_label: str
+    department: str | None
+    district: str | None
+    disabled: bool
+    locked: bool
+    demo: bool

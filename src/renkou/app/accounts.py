@@ -40,13 +40,13 @@ def _area_check(registry: Registry) -> Callable[[str], bool]:
 
 def add_user(db: Path, username: str, role: str, password: str, *,
              department: str | None = None, district: str | None = None,
-             actor: str = CLI_ACTOR) -> Account:
+             actor: str = CLI_ACTOR, actor_role: str = "") -> Account:
     with registry_at(db, read_only=False) as registry:
         account = book.new_account(username, role, password, department=department,
                                    district=district, area_ok=_area_check(registry),
                                    department_ok=_known_department)
         book.save(registry, book.add(book.load(registry), account))
-        record(registry, actor=actor, role="", action="user.add", target=username,
+        record(registry, actor=actor, role=actor_role, action="user.add", target=username,
                detail={"role": account.role, "department": account.department,
                        "district": account.district})
     return account
@@ -57,24 +57,26 @@ def list_users(db: Path) -> list[Account]:
         return sorted(book.load(registry).values(), key=lambda a: a.username)
 
 
-def disable_user(db: Path, username: str, *, actor: str = CLI_ACTOR) -> Account:
+def disable_user(db: Path, username: str, *, actor: str = CLI_ACTOR,
+                 actor_role: str = "") -> Account:
     with registry_at(db, read_only=False) as registry:
         accounts = book.load(registry)
         account = replace(book.get(accounts, username), disabled=True)
         book.save(registry, {**accounts, username: account})
-        record(registry, actor=actor, role="", action="user.disable", target=username)
+        record(registry, actor=actor, role=actor_role, action="user.disable", target=username)
     return account
 
 
 def reset_password(db: Path, username: str, password: str, *,
-                   actor: str = CLI_ACTOR) -> Account:
+                   actor: str = CLI_ACTOR, actor_role: str = "") -> Account:
     """A new password; also lifts a lockout and enables the account again."""
     with registry_at(db, read_only=False) as registry:
         accounts = book.load(registry)
         account = replace(book.with_password(book.get(accounts, username), password),
                           disabled=False)
         book.save(registry, {**accounts, username: account})
-        record(registry, actor=actor, role="", action="user.reset_password", target=username)
+        record(registry, actor=actor, role=actor_role, action="user.reset_password",
+               target=username)
     return account
 
 
