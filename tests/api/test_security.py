@@ -325,3 +325,25 @@ def test_administrators_manage_accounts_through_the_api(
     assert other.get("/api/meta", headers=h).status_code == 401
     entry = next(e for e in read_entries(store) if e.action == "user.disable")
     assert (entry.actor, entry.role, entry.target) == (logins["admin"].username, "admin", "sun")
+
+
+def test_production_sends_hsts_and_secure_cookies(store: Path,
+                                                 logins: dict[str, DemoLogin]) -> None:
+    app = create_app(Settings(env="test", db_path=store))
+    with TestClient(app) as c:
+        assert "strict-transport-security" not in c.get("/").headers
+    from renkou.app.accounts import add_user
+
+    add_user(store, "zheng", "planner", "Sheng-Chan#2026p")
+    prod = create_app(Settings(env="production", db_path=store))
+    with TestClient(prod, base_url="https://testserver") as c:
+        assert c.get("/").headers["strict-transport-security"].startswith("max-age=")
+        r = c.post("/api/auth/login", json={"username": "zheng", "password": "Sheng-Chan#2026p"})
+        assert r.status_code == 200, r.text
+        cookies = [v for k, v in r.headers.multi_items() if k == "set-cookie"]
+        assert len(cookies) == 2 and all("Secure" in v for v in cookies)
+        # Demo accounts do not open in production.
+        admin = logins["admin"]
+        demo = c.post("/api/auth/login", json={"username": admin.username,
+                                               "password": admin.password})
+        assert demo.status_code == 401

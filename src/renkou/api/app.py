@@ -53,7 +53,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     problems.install(app)
     # The headers go on every answer, the size limit's 413 included (outermost added last).
     app.add_middleware(BodyLimit)
-    app.add_middleware(SecurityHeaders)
+    app.add_middleware(SecurityHeaders, https_only=app.state.settings.env == "production")
 
     for module in (auth, meta, regions, population, plans, ids, users, audit):
         app.include_router(module.router)

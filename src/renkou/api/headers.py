@@ -33,8 +33,10 @@ _BASE = [
 class SecurityHeaders:
     """Adds the headers to every response; API answers are never cached."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, *, https_only: bool = False) -> None:
         self.app = app
+        # In production the service is reached over TLS only (behind the intranet's proxy).
+        self.extra = [(b"strict-transport-security", b"max-age=31536000")] if https_only else []
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -46,7 +48,7 @@ class SecurityHeaders:
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
-                headers += [*_BASE, (b"content-security-policy", csp.encode())]
+                headers += [*_BASE, *self.extra, (b"content-security-policy", csp.encode())]
                 if path.startswith("/api/"):
                     headers.append((b"cache-control", b"no-store"))
                 message["headers"] = headers
