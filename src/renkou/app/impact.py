@@ -17,6 +17,7 @@ from renkou.app.stores import registry_at
 from renkou.errors import NotFoundError
 from renkou.impact.decision import Decision, load_decision, parse_decision
 from renkou.impact.run import Assessment, assess
+from renkou.tables import write_table as write_frame
 
 
 def example_names() -> list[str]:
@@ -56,10 +57,7 @@ def assess_decision(db: Path, decision: Decision | Path, *, subsidies: bool = Tr
 
 
 def write_table(assessment: Assessment, out: Path) -> Path:
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    assessment.table.to_csv(out, index=False, encoding="utf-8")
-    return out
+    return write_frame(assessment.table, out)
 
 
 def write_report(assessment: Assessment, out: Path) -> Path:

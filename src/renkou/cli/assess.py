@@ -36,7 +36,7 @@ def assess(
     from renkou.app.assessment import assess as assess_plan
     from renkou.app.sample import with_factor_column
     from renkou.plans import AssessmentConfig, assessment_frame, warning_list
-    from renkou.tables import write_table
+    from renkou.tables import write_table, write_workbook
 
     if out.suffix.lower() not in (".csv", ".xlsx"):
         raise InputError("输出文件须为 .csv 或 .xlsx", file=str(out))
@@ -53,10 +53,7 @@ def assess(
         "评估结论": w.status, "风险分": w.score, "原因": "；".join(w.reasons),
         "建议": w.suggestion, "责任部门": "、".join(w.departments)} for w in warnings])
     if out.suffix.lower() == ".xlsx":
-        out.parent.mkdir(parents=True, exist_ok=True)
-        with pd.ExcelWriter(out, engine="openpyxl") as writer:
-            frame.to_excel(writer, sheet_name="指标评估", index=False)
-            wframe.to_excel(writer, sheet_name="预警清单", index=False)
+        write_workbook({"指标评估": frame, "预警清单": wframe}, out)
         typer.echo(f"已写出评估表与预警清单：{out}")
     else:
         write_table(frame, out)

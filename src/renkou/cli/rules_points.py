@@ -62,17 +62,25 @@ def _load(path: Path, scheme_name: str) -> Applicants:
 def _write(columns: dict[str, Any], out: Path) -> None:
     """CSV through Arrow (a million rows with explanations in seconds, where pandas takes half
     a minute); other formats through ``renkou.tables.write_table``."""
+    import pandas as pd
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
-    from renkou.tables import write_table
+    from renkou.tables import safe_cell, write_table
 
     if out.suffix.lower() != ".csv":
-        import pandas as pd
-
         write_table(pd.DataFrame(columns), out)
         return
-    table = pa.table({k: pa.array(v.tolist() if v.dtype == object else v)
+
+    def text(values: Any) -> list[Any]:
+        # Only cells that start like a formula go through safe_cell: fast on a million rows.
+        s = pd.Series(values, dtype=object)
+        risky = s.astype(str).str.match(r"[=+\-@\t\r]")
+        if risky.any():
+            s = s.where(~risky, s[risky].map(safe_cell))
+        return s.tolist()
+
+    table = pa.table({k: pa.array(text(v) if v.dtype == object else v)
                       for k, v in columns.items()})
     out.parent.mkdir(parents=True, exist_ok=True)
     pacsv.write_csv(table, out, pacsv.WriteOptions(quoting_style="needed"))
@@ -145,11 +153,10 @@ def simulate_cmd(
     scheme_name: str = SchemeOpt,
 ) -> None:
     """模拟方案调整（权重、上限、名额）：新增获准与被挤出人员及其构成，落户迁入与户籍目标对照。"""
-    import pandas as pd
-
     from renkou.app.rules import points_simulate
     from renkou.rules.points.loader import load_changes, parse_change_args
     from renkou.settings import get_settings
+    from renkou.tables import write_workbook
 
     changes: dict[str, str | float | int | None] = {}
     source = ""
@@ -175,10 +182,7 @@ def simulate_cmd(
     }
     if run.projection is not None:
         sheets["projection"] = _projection_sheet(run)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with pd.ExcelWriter(out, engine="openpyxl") as writer:
-        for name, frame in sheets.items():
-            frame.to_excel(writer, sheet_name=name, index=False)
+    write_workbook(sheets, out)
     typer.echo(f"调整后新增获准 {sim.admitted_instead.shape[0]} 人，被挤出 "
                f"{sim.displaced.shape[0]} 人 → {out}")
     for t in sim.targets:

@@ -90,10 +90,10 @@ def gaps_command(
 
     列：region, service, population, norm, demand, supply, gap, coverage。"""
     from renkou.app import services as svc
+    from renkou.tables import write_table
 
     result = svc.gaps(_store(db), _date(as_of), level, caliber, year)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    result.table.to_csv(out, index=False, encoding="utf-8")
+    write_table(result.table, out)
     short = result.table[result.table["gap"] > 0]
     when = f"{result.year}年末（基线预测）" if result.year else f"{result.as_of}"
     typer.echo(f"{result.jurisdiction.name} {when}，{len(result.table)} 行，"
@@ -111,12 +111,12 @@ def allocate_command(
 ) -> None:
     """在预算内选址新增整处设施，使未满足需求总量最小（混合整数规划，精确求解）。"""
     from renkou.app import services as svc
+    from renkou.tables import write_table
 
     result = svc.allocate(gaps, service, budget, site_size, cost_file)
     for w in result.warnings:
         typer.echo(f"警告：{w}", err=True)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    result.plan.to_csv(out, index=False, encoding="utf-8")
+    write_table(result.plan, out)
     typer.echo(f"{service}：未满足需求 {result.unmet_before:,.1f} → {result.objective:,.1f}"
                f"（目标值 objective = {result.objective:.4f}），使用预算 {result.spent:g}/"
                f"{result.budget:g}；已写入 {out}")
@@ -137,10 +137,10 @@ def cover_command(
 ) -> None:
     """覆盖选址模型：在预算内选择候选点，使服务半径内覆盖的需求最大（精确求解）。"""
     from renkou.app import services as svc
+    from renkou.tables import write_table
 
     plan = svc.cover(points, candidates, radius, budget, db=db, facility=facility)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    plan.sites.to_csv(out, index=False, encoding="utf-8")
+    write_table(plan.sites, out)
     typer.echo(f"覆盖需求 {plan.covered_before:,.0f} → {plan.covered_after:,.0f}（共 "
                f"{plan.total:,.0f}），选中 {int(plan.sites['chosen'].sum())} 处；已写入 {out}")
 

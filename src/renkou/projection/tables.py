@@ -19,7 +19,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from renkou.errors import InputError
-from renkou.tables import read_table, require_columns, sheet_row
+from renkou.tables import check_xlsx, read_table, require_columns, sheet_row
 from renkou.types import FloatArray, IntArray
 
 SEX_CODES: dict[str, int] = {"male": 0, "m": 0, "男": 0, "男性": 0, "1": 0,
@@ -85,6 +85,7 @@ def find_table(directory: Path, stem: str) -> Table | None:
     for book in sorted(directory.glob("*.xlsx")):
         if book.name.startswith("~$"):
             continue
+        check_xlsx(book)  # openpyxl reads the shared strings even to list the sheets
         try:
             sheets = pd.ExcelFile(book, engine="openpyxl").sheet_names
         except Exception as exc:

@@ -34,6 +34,7 @@ from renkou.rules.imputation import Latent, PersonBase, gompertz_survival
 from renkou.rules.inputs import completed_years
 from renkou.rules.parameters import ParameterSet
 from renkou.rules.schemes import get_scheme
+from renkou.tables import write_workbook
 
 if TYPE_CHECKING:
     from renkou.registry import Registry
@@ -165,15 +166,12 @@ def budget_workbook(result: BudgetResult, path: Path | str) -> Path:
     p.parent.mkdir(parents=True, exist_ok=True)
     notes = pd.DataFrame({"说明": [f"项目：{result.scheme}（{get_scheme(result.scheme).title}）",
                                    f"基准日：{result.base_date.isoformat()}", *NOTES]})
-    with pd.ExcelWriter(p, engine="openpyxl") as xw:
-        notes.to_excel(xw, sheet_name="说明", index=False)
-        result.by_year.round(2).to_excel(xw, sheet_name="按年汇总", index=False)
-        result.by_district.round(2).to_excel(xw, sheet_name="按年按区", index=False)
-        result.groups.round(2).to_excel(xw, sheet_name="分类人数", index=False)
-        result.parameters.to_excel(xw, sheet_name="参数", index=False)
-        result.assumptions.to_excel(xw, sheet_name="测算假设", index=False)
-        if result.comparison is not None:
-            result.comparison.round(2).to_excel(xw, sheet_name="与基准比较", index=False)
+    sheets = {"说明": notes, "按年汇总": result.by_year.round(2),
+              "按年按区": result.by_district.round(2), "分类人数": result.groups.round(2),
+              "参数": result.parameters, "测算假设": result.assumptions}
+    if result.comparison is not None:
+        sheets["与基准比较"] = result.comparison.round(2)
+    write_workbook(sheets, p)
     return p
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import openpyxl
+from openpyxl.cell import Cell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
@@ -26,6 +27,7 @@ from renkou.plans.forms.layout import print_setup, protect_except, wrap_and_fit
 from renkou.plans.model.catalog import get_plan
 from renkou.plans.model.plan import CUMULATIVE, Indicator, Plan
 from renkou.plans.model.reporting_units import department_names, lead_name, reporting_units
+from renkou.tables import set_value
 
 SHEET = "填报表"
 INSTRUCTIONS = "填报说明"
@@ -84,6 +86,17 @@ def as_plan(plan: Plan | str) -> Plan:
     return plan if isinstance(plan, Plan) else get_plan(plan)
 
 
+def append_values(ws: Any, values: Sequence[Any]) -> None:
+    """``ws.append`` with every cell a value: plan and user text starting with "=" would
+    otherwise be stored as a formula."""
+    cells = []
+    for v in values:
+        cell = Cell(ws)
+        set_value(cell, v)
+        cells.append(cell)
+    ws.append(cells)
+
+
 def write_template(plan_code: Plan | str, year: int, out: Path | str, *,
                    areas: Sequence[str] | None = None) -> Path:
     """Write the reporting template of a plan (code or Plan) for ``year`` to ``out``: one
@@ -127,10 +140,10 @@ def _area_labels(plan: Plan, areas: Sequence[str] | None) -> list[str]:
 def _fill_rows(ws: Any, indicators: Sequence[Indicator], year: int, areas: Sequence[str]
                ) -> int:
     """The header and one row per indicator and area; returns the last row."""
-    ws.append(list(f"{c}*" if c in REQUIRED else c for c in COLUMNS))
+    append_values(ws, [f"{c}*" if c in REQUIRED else c for c in COLUMNS])
     for ind in indicators:
         for area in areas:
-            ws.append([ind.code, ind.name_zh, ind.unit,
+            append_values(ws, [ind.code, ind.name_zh, ind.unit,
                        "、".join(department_names(ind.departments)), year,
                        _target_cell(ind, year), _baseline_cell(ind, year),
                        reporting_basis(ind), area,
@@ -162,13 +175,13 @@ def _lists_sheet(wb: Any, plan: Plan) -> tuple[int, int]:
     """The hidden sheet of drop-down choices; returns the numbers of reporting units and
     of areas."""
     lists = wb.create_sheet(LISTS)
-    lists.append(["数据性质", "填报单位", "地区"])
+    append_values(lists, ["数据性质", "填报单位", "地区"])
     dept_names = reporting_units(plan)
     areas = [area_label(r) for r in plan_areas(plan)]
     for i in range(max(len(NATURES), len(dept_names), len(areas))):
-        lists.append([NATURES[i] if i < len(NATURES) else None,
-                      dept_names[i] if i < len(dept_names) else None,
-                      areas[i] if i < len(areas) else None])
+        append_values(lists, [NATURES[i] if i < len(NATURES) else None,
+                              dept_names[i] if i < len(dept_names) else None,
+                              areas[i] if i < len(areas) else None])
     lists.sheet_state = "hidden"
     return len(dept_names), len(areas)
 
@@ -207,10 +220,8 @@ def _add_validations(ws: Any, last: int, n_units: int, n_areas: int) -> None:
 def _meta_sheet(wb: Any, plan: Plan, year: int) -> None:
     """The hidden sheet the import reads the plan and year from."""
     meta = wb.create_sheet(META)
-    meta.append(["magic", MAGIC])
-    meta.append(["plan", plan.code])
-    meta.append(["year", year])
-    meta.append(["version", VERSION])
+    for row in (["magic", MAGIC], ["plan", plan.code], ["year", year], ["version", VERSION]):
+        append_values(meta, row)
     meta.sheet_state = "hidden"
 
 
@@ -239,7 +250,7 @@ def _instructions(ws: Any, plan: Plan, year: int, n: int) -> None:
         f"牵头单位：{lead_name(plan)}。导入命令：renkou indicators import 文件.xlsx",
     ]
     for line in lines:
-        ws.append([line])
+        append_values(ws, [line])
     wrap_and_fit(ws, {1: INSTRUCTIONS_WIDTH}, [1], 1, ws.max_row)
     ws["A1"].font = Font(bold=True, size=14)
     ws.row_dimensions[1].height = 24

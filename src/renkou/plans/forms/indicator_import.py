@@ -32,6 +32,7 @@ from renkou.plans.forms.indicator_form import (
 from renkou.plans.model.catalog import departments, get_plan
 from renkou.plans.model.plan import Indicator, Plan
 from renkou.plans.storage import REPORTED, REPORTED_QUARANTINE, AppTables, write_app
+from renkou.tables import check_xlsx
 
 Row = Mapping[str, Any]  # column name → cell value (None for a blank cell)
 
@@ -71,6 +72,7 @@ def parse_form(path: Path | str, plan_code: Plan | str | None = None) -> FilledF
     p = Path(path)
     if not p.exists():
         raise InputError("文件不存在", file=str(p))
+    check_xlsx(p)
     try:
         wb = openpyxl.load_workbook(p, data_only=True)
     except (OSError, ValueError, KeyError, zipfile.BadZipFile, InvalidFileException) as exc:

@@ -24,7 +24,7 @@ from renkou.plans.assessment.tasks import (
     validate_record,
 )
 from renkou.plans.forms.cells import parse_date, parse_number
-from renkou.plans.forms.indicator_form import Rejection, as_plan
+from renkou.plans.forms.indicator_form import Rejection, append_values, as_plan
 from renkou.plans.forms.layout import print_setup, protect_except, wrap_and_fit
 from renkou.plans.model.plan import Plan, Task
 from renkou.plans.model.reporting_units import department_names, reporting_units
@@ -96,9 +96,9 @@ def write_progress_template(plan: Plan | str, out: Path | str) -> Path:
     ws = wb.active
     assert ws is not None
     ws.title = PROGRESS_SHEET
-    ws.append(list(TEMPLATE_COLUMNS))
+    append_values(ws, TEMPLATE_COLUMNS)
     for t in p.tasks:
-        ws.append(list(_template_row(t).values()))
+        append_values(ws, list(_template_row(t).values()))
     last = max(ws.max_row, 2)
     pos = {name: i for i, name in enumerate(TEMPLATE_COLUMNS, start=1)}
     letter = {name: get_column_letter(i) for name, i in pos.items()}
@@ -121,10 +121,10 @@ def write_progress_template(plan: Plan | str, out: Path | str) -> Path:
 
     lists = wb.create_sheet("选项")
     names = reporting_units(p)
-    lists.append(["进展状态", "填报单位"])
+    append_values(lists, ["进展状态", "填报单位"])
     for i in range(max(len(STATUSES), len(names))):
-        lists.append([STATUSES[i] if i < len(STATUSES) else None,
-                      names[i] if i < len(names) else None])
+        append_values(lists, [STATUSES[i] if i < len(STATUSES) else None,
+                              names[i] if i < len(names) else None])
     lists.sheet_state = "hidden"
     checks = (
         (DataValidation(type="list", formula1=f"'选项'!$A$2:$A${len(STATUSES) + 1}",
@@ -157,7 +157,7 @@ def write_progress_template(plan: Plan | str, out: Path | str) -> Path:
         f"6. 导入命令：renkou tasks import 文件.xlsx --plan {p.code}；不通过的行列入待核查清单，"
         "注明文件、行号、列和原因。",
     ):
-        notes.append([line])
+        append_values(notes, [line])
     wrap_and_fit(notes, {1: 60}, [1], 1, notes.max_row)
     notes["A1"].font = Font(bold=True, size=14)
     notes.row_dimensions[1].height = 24
