@@ -19,7 +19,6 @@ def _serve(settings: Settings, db: Path, host: str, port: int) -> None:
     import uvicorn
 
     from renkou.api.app import create_app, warm
-
     from renkou.app.accounts import list_users
 
     app = create_app(settings.model_copy(update={"db_path": db}))
