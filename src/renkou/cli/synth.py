@@ -24,6 +24,9 @@ def synth(
         None, "--jurisdiction", help="辖区（tianjin、chongqing、xiqing…）；默认取设置 "
         "RENKOU_JURISDICTION / jurisdiction (default from settings)"),
     dirt: bool = typer.Option(True, "--dirt/--clean", help="是否加入脏数据 / add dirt"),
+    dirty_ids: float = typer.Option(0.0, "--dirty-ids", help="非户籍接口中证件号码有误的行的比例"
+                                    "（缺失、15位、错位、他人号码，姓名写法有变体），真值写入 "
+                                    "truth/links.csv / share of rows with dirty ID numbers"),
 ) -> None:
     """生成合成城市：部门数据文件（含脏数据）与真实口径，或直接建库。
     Generate the synthetic city: department feeds with dirt and the truth, or a store."""
@@ -33,6 +36,8 @@ def synth(
 
     if persons < 100:
         raise InputError("--persons 至少为 100")
+    if not 0 <= dirty_ids < 1:
+        raise InputError("--dirty-ids 应在 0 与 1 之间")
     if out is None and db is None:
         raise InputError("请指定 --out 目录或 --db 数据库文件")
     settings = get_settings()
@@ -50,7 +55,8 @@ def synth(
         typer.echo(str(db))
         return
     say(f"生成{j.name} {persons:,} 人的合成城市（种子 {seed}）")
-    manifest = synthesize(out, persons, seed, dirt=dirt, progress=say, jurisdiction=j.key)
+    manifest = synthesize(out, persons, seed, dirt=dirt, progress=say, jurisdiction=j.key,
+                          dirty_ids=dirty_ids)
     say(f"共 {manifest['people_total']:,} 人（含 2015–2024 年间死亡、迁出、出生与迁入者），"  # type: ignore[str-format]
         f"{len(manifest['files']):,} 个文件、{manifest['rows_written']:,} 行")  # type: ignore[arg-type, str-format]
     typer.echo(str(out))

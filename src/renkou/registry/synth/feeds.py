@@ -23,6 +23,7 @@ import pyarrow.parquet as pq
 
 from renkou.registry.synth.city import SyntheticCity, generate_city
 from renkou.registry.synth.dates import END
+from renkou.registry.synth.dirty_ids import DIRTY_FEEDS, add_dirty_ids
 from renkou.registry.synth.people import id_keys
 from renkou.registry.synth.rows import PREFIX, ds, true_rows
 from renkou.registry.synth.targets import Targets, targets
@@ -242,9 +243,11 @@ def _write(df: pd.DataFrame, path: Path, fmt: str, encoding: str) -> str:
     return path.name
 
 
-def _write_part(city: SyntheticCity, out: Path, dirt: bool, say: Callable[[str], None]
-                ) -> tuple[dict[str, dict[str, object]], dict[str, int], dict[str, dict[str, int]]]:
-    """Write one city (or one part of a large city); returns files, true and dirty counts."""
+def _write_part(city: SyntheticCity, out: Path, dirt: bool, say: Callable[[str], None],
+                dirty_ids: float = 0.0) -> tuple[dict[str, dict[str, object]], dict[str, int],
+                                                 dict[str, dict[str, int]], pd.DataFrame | None]:
+    """Write one city (or one part of a large city); returns files, true and dirty counts
+    and, with ``dirty_ids``, who the rows with dirty ID numbers really are."""
     rng = np.random.default_rng([city.seed, 2] if city.part == 0 else [city.seed, 2, city.part])
     say("生成部门原始记录 building true rows")
     feeds = true_rows(city, rng)
@@ -253,6 +256,14 @@ def _write_part(city: SyntheticCity, out: Path, dirt: bool, say: Callable[[str],
     if dirt:
         say("加入脏数据 adding dirt")
         feeds, counts = add_dirt(feeds, city, rng)
+    links = None
+    if dirty_ids > 0:  # its own random stream: the feeds without it stay as they were
+        say("加入证件号码脏数据 adding dirty ID numbers")
+        feeds, links = add_dirty_ids(
+            feeds, true_counts, city.persons, dirty_ids,
+            np.random.default_rng([city.seed, 3, city.part]))
+        for key in DIRTY_FEEDS:
+            counts.setdefault(key, {})["dirty_id"] = int((links["feed"] == key).sum())
     files: dict[str, dict[str, object]] = {}
     tail = f"_p{city.part:02d}" if city.part else ""
     for key in list(feeds):
@@ -285,7 +296,7 @@ def _write_part(city: SyntheticCity, out: Path, dirt: bool, say: Callable[[str],
                 files[written] = {"feed": key, "rows": len(g),
                                   "format": Path(written).suffix[1:],
                                   "encoding": e if Path(written).suffix == ".csv" else ""}
-    return files, true_counts, counts
+    return files, true_counts, counts, links
 
 
 def _truth_of(city: SyntheticCity) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -312,7 +323,7 @@ def _finish(out: Path, jurisdiction: str, seed: int, persons: int, people: int,
         "rows_written": sum(int(str(f["rows"])) for f in files.values()),
         "true_rows": true_counts,
         "dirty": dirty, "dirty_by_feed": counts,
-        "expected_quarantined": sum(dirty.get(k, 0) for k in QUARANTINE_KINDS),
+        "expected_quarantined": sum(dirty.get(k, 0) for k in (*QUARANTINE_KINDS, "dirty_id")),
         "notes": ("quarantine kinds are extra rows a correct registry rejects; 'correction' "
                   "counts wrong first versions (accepted, then superseded by the same 记录编号 "
                   "with a later 登记日期); 'conflict' rows are civil_funeral rows whose 死亡日期 "
@@ -323,14 +334,22 @@ def _finish(out: Path, jurisdiction: str, seed: int, persons: int, people: int,
     return manifest
 
 
+def _write_links(out: Path, links: list[pd.DataFrame]) -> None:
+    if links:
+        pd.concat(links, ignore_index=True).to_csv(out / "truth" / "links.csv", index=False,
+                                                   lineterminator="\n")
+
+
 def write_feeds(city: SyntheticCity, out_dir: Path | str, *, dirt: bool = True,
-                progress: Callable[[str], None] | None = None) -> dict[str, object]:
+                progress: Callable[[str], None] | None = None,
+                dirty_ids: float = 0.0) -> dict[str, object]:
     """Write every feed of ``city`` into ``out_dir`` plus ``truth/`` and ``synthetic.json``;
     returns the manifest."""
     out = Path(out_dir)
     (out / "truth").mkdir(parents=True, exist_ok=True)
     say = progress or (lambda _m: None)
-    files, true_counts, counts = _write_part(city, out, dirt, say)
+    files, true_counts, counts, links = _write_part(city, out, dirt, say, dirty_ids)
+    _write_links(out, [links] if links is not None else [])
     say("计算真实口径 computing truth")
     truth, sep = _truth_of(city)
     return _finish(out, city.jurisdiction, city.seed, city.size, len(city.persons), truth, sep,
@@ -342,7 +361,8 @@ PART_SIZE = 1_000_000  # residents per part of a large city (bounds memory to ~3
 
 def synthesize(out_dir: Path | str, persons: int, seed: int, *, dirt: bool = True,
                progress: Callable[[str], None] | None = None,
-               part_size: int = PART_SIZE, jurisdiction: str = "tianjin") -> dict[str, object]:
+               part_size: int = PART_SIZE, jurisdiction: str = "tianjin",
+               dirty_ids: float = 0.0) -> dict[str, object]:
     """Generate and write the city of ``jurisdiction`` of any size in parts of at most
     ``part_size`` residents.
 
@@ -361,6 +381,7 @@ def synthesize(out_dir: Path | str, persons: int, seed: int, *, dirt: bool = Tru
     counts: dict[str, dict[str, int]] = {}
     truths: list[pd.DataFrame] = []
     seps: list[pd.DataFrame] = []
+    all_links: list[pd.DataFrame] = []
     people = 0
     for part, size in enumerate(sizes):
         say(f"第 {part + 1}/{k} 部分：生成 {size:,} 人 part {part + 1}/{k}")
@@ -370,7 +391,9 @@ def synthesize(out_dir: Path | str, persons: int, seed: int, *, dirt: bool = Tru
         if k > 1:
             taken = np.unique(np.concatenate([taken, id_keys(
                 city.persons["id_number"].to_numpy().astype(str))]))
-        f, tc, c = _write_part(city, out, dirt, say)
+        f, tc, c, lk = _write_part(city, out, dirt, say, dirty_ids)
+        if lk is not None:
+            all_links.append(lk)
         files.update(f)
         for key, v in tc.items():
             true_counts[key] = true_counts.get(key, 0) + v
@@ -394,5 +417,6 @@ def synthesize(out_dir: Path | str, persons: int, seed: int, *, dirt: bool = Tru
                                   else col, kind="stable").reset_index(drop=True)
         sep = (pd.concat(seps).groupby(["as_of", "region", "kind"], sort=True)["value"].sum()
                .reset_index())
+    _write_links(out, all_links)
     return _finish(out, targets(jurisdiction).key, seed, persons, people, truth, sep, files,
                    true_counts, counts)
