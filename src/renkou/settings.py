@@ -60,6 +60,8 @@ class Settings(BaseSettings):
     duckdb_scratch_memory: str = "3584MB"
     duckdb_threads: int = Field(default=2, ge=1)
     ingest_group_mb: int = Field(default=512, ge=1)
+    # Aggregate cells under this many persons are suppressed for roles below statistician.
+    disclosure_threshold: int = Field(default=5, ge=1)
     # Limits on what a delivery may hold, checked before the memory is spent: bytes of one
     # delivered file, bytes of an XLSX once decompressed, data rows of one file, characters
     # of one cell (a longer value is quarantined as bad_value).

@@ -13,7 +13,7 @@ from renkou.api.schemas import AreaValueOut, AreaValuesOut, PyramidOut, Separati
 from renkou.api.scoping import check_area, check_whole
 from renkou.app import population
 from renkou.app.population import Caliber
-from renkou.auth.disclosure import DEFAULT_THRESHOLD, suppress
+from renkou.auth.disclosure import suppress
 from renkou.auth.roles import UNSUPPRESSED, Scope
 from renkou.settings import Settings
 from renkou.types import OPEN_AGE
@@ -29,7 +29,7 @@ def _threshold(user: User, settings: Settings) -> int | None:
     """Small-cell threshold for this user's tables; None for roles that see them whole."""
     if user.role in UNSUPPRESSED:
         return None
-    return int(getattr(settings, "disclosure_threshold", DEFAULT_THRESHOLD))
+    return settings.disclosure_threshold
 
 
 @router.get("/pyramid", response_model=PyramidOut)
