@@ -21,6 +21,7 @@ def _serve(settings: Settings, db: Path, host: str, port: int) -> None:
     from renkou.api.app import create_app, warm
     from renkou.app.accounts import list_users
 
+    settings.require_key_secrets(db)  # production refuses to start without keys
     app = create_app(settings.model_copy(update={"db_path": db}))
     if not list_users(db):
         _say(f"提示：库中尚无用户，无法登录。请先添加管理员：renkou users add NAME --role admin "
