@@ -115,6 +115,9 @@ def test_production_requires_keys_for_reading_and_ingest(
                  "--caliber", "resident", "--out", str(tmp_path / "s.csv")])
     assert code != 0 and "生产环境" in capsys.readouterr().err
     assert not (tmp_path / "s.csv").exists()
+    # The server refuses to start rather than failing on its first request.
+    code = main(["serve", "--db", str(db), "--port", "1"])
+    assert code != 0 and "生产环境" in capsys.readouterr().err
 
 
 def test_key_file_others_can_read_is_refused(tmp_path: Path) -> None:
