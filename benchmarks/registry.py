@@ -15,7 +15,7 @@ Usage: .venv/bin/python benchmarks/registry.py --persons 14000000 [--workdir DIR
        add --profile FILE to log every ingest statement's time and the process's memory.
 DuckDB's memory, threads and the ingest group size come from the settings (RENKOU_DUCKDB_*,
 RENKOU_INGEST_GROUP_MB).
-Targets (issue 4): ingest ≤ 3 × plain load, each caliber query ≤ 5 s, peak memory ≤ 8 GB."""
+Targets: ingest ≤ 3 × plain load, each caliber query ≤ 5 s, peak memory ≤ 8 GB."""
 
 from __future__ import annotations
 

@@ -13,7 +13,7 @@ from renkou.registry.synth import generate_city, state_at
 from renkou.registry.synth.targets import life_expectancy, targets
 
 CENSUS = "2020-11-01"
-TOL = 0.005  # ±0.5 percentage points (issue 2)
+TOL = 0.005  # ±0.5 percentage points
 
 
 @pytest.fixture(scope="module")
