@@ -229,6 +229,19 @@ def test_projection_input_directory_is_neutralised(tmp_path: Path) -> None:
     assert "'" + codes[0] in csv_column(d / "population.csv", "region")
 
 
+def test_projection_sample_directory_is_neutralised(tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    from renkou.projection import sample
+
+    spec = sample.sample_spec()
+    regions = tuple(dataclasses.replace(r, code="@" + r.code) for r in spec.regions)
+    monkeypatch.setattr(sample, "sample_spec", lambda: dataclasses.replace(spec, regions=regions))
+    d = sample.write_sample_inputs(tmp_path / "s", 2020, 2022)
+    for name in ("population", "asfr", "mortality", "srb", "migration"):
+        assert set(csv_column(d / f"{name}.csv", "region")) == {"'" + r.code for r in regions}
+    assert "'" + regions[0].code in csv_column(d / "internal_migration.csv", "origin")
+
+
 # XLSX readers ----------------------------------------------------------------------------
 
 def test_indicator_import_refuses_a_hostile_workbook(tmp_path: Path,

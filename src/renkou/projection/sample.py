@@ -19,6 +19,7 @@ import pandas as pd
 import yaml
 
 from renkou.demography.migration_profile import age_profile
+from renkou.tables import write_table
 from renkou.types import OPEN_AGE, FloatArray
 
 
@@ -139,17 +140,17 @@ def write_sample_inputs(directory: Path | str, base_year: int = 2020,
     ages = np.arange(OPEN_AGE + 1)
     years = range(base_year, end_year)
     codes = [r.code for r in spec.regions]
-    _population(spec, ages).to_csv(d / "population.csv", index=False)
+    write_table(_population(spec, ages), d / "population.csv")
     f = _asfr(spec.tfr)
-    pd.DataFrame([{"year": y, "region": c, "age": 15 + i, "value": round(float(v), 6)}
-                  for y in years for c in codes for i, v in enumerate(f)]
-                 ).to_csv(d / "asfr.csv", index=False)
-    _mortality_table(spec, ages, years, base_year).to_csv(d / "mortality.csv", index=False)
-    pd.DataFrame([{"year": y, "region": c, "value": spec.srb} for y in years
-                  for c in codes]).to_csv(d / "srb.csv", index=False)
+    write_table(pd.DataFrame([{"year": y, "region": c, "age": 15 + i, "value": round(float(v), 6)}
+                              for y in years for c in codes for i, v in enumerate(f)]),
+                d / "asfr.csv")
+    write_table(_mortality_table(spec, ages, years, base_year), d / "mortality.csv")
+    write_table(pd.DataFrame([{"year": y, "region": c, "value": spec.srb} for y in years
+                              for c in codes]), d / "srb.csv")
     external, internal = _migration_tables(spec, ages, years)
-    external.to_csv(d / "migration.csv", index=False)
-    internal.to_csv(d / "internal_migration.csv", index=False)
+    write_table(external, d / "migration.csv")
+    write_table(internal, d / "internal_migration.csv")
     (d / "projection.toml").write_text(
         "# 人口预测配置（样例）：基年、终年、开放年龄组、迁移时点\n"
         f"base_year = {base_year}\nend_year = {end_year}\nopen_age = {OPEN_AGE}\n"
