@@ -143,5 +143,58 @@ def quality(db: Path = DB_OPTION) -> None:
             typer.echo(f"  {r.fact}：采用 {r.chosen_source}，不采用 {r.other_source}：{r.value} 人")
 
 
+@registry_app.command("link")
+def link(
+    db: Path = DB_OPTION,
+    threshold: float = typer.Option(0.99, "--threshold", help="自动接受的匹配概率下限 / "
+                                    "upper threshold"),
+    review_threshold: float = typer.Option(0.5, "--review-threshold", help="进入人工复核的"
+                                           "匹配概率下限 / lower threshold"),
+    truth: Path | None = typer.Option(None, "--truth", help="合成数据的 truth/links.csv"),
+    report: Path | None = typer.Option(None, "--report", help="准确率表（CSV）/ accuracy"),
+) -> None:
+    """概率匹配：把因证件号码问题隔离的记录按姓名、性别、出生日期、区划与残存号码匹配到
+    登记人员；高于阈值的接受入库，阈值之间的进入人工复核队列。"""
+    from renkou.app.linkage import run_link
+    from renkou.settings import get_settings
+
+    result, table = run_link(db, get_settings(), upper=threshold, lower=review_threshold,
+                             truth=truth, report=report,
+                             say=lambda m: typer.echo(m, err=True))
+    c = result.counts
+    typer.echo(f"接受 {c.get('accepted', 0)} 行，待复核 {c.get('review', 0)} 行，"
+               f"与已有记录重复 {c.get('duplicate', 0)} 行，"
+               f"入库时仍被隔离 {c.get('refused', 0)} 行，"
+               f"仍隔离 {c.get('quarantined', 0)} 行")
+    if table is not None:
+        typer.echo(table.to_string(index=False))
+
+
+@registry_app.command("review")
+def review(
+    action: str = typer.Argument(..., help="list | accept | reject"),
+    link_ids: list[int] = typer.Argument(None, help="复核编号 / link ids"),
+    db: Path = DB_OPTION,
+) -> None:
+    """人工复核队列：list 列出待复核的匹配，accept/reject 编号… 接受或拒绝。"""
+    from renkou.registry.linkage.review import review_accept, review_list, review_reject
+    from renkou.registry.store import Store
+    from renkou.settings import get_settings
+
+    if action not in ("list", "accept", "reject"):
+        raise InputError("操作应为 list、accept 或 reject", column="action")
+    if action != "list" and not link_ids:
+        raise InputError("请给出复核编号", column="link_ids")
+    settings = get_settings()
+    with Store(db, read_only=action == "list", settings=settings) as store:
+        if action == "list":
+            typer.echo(review_list(store).to_string(index=False))
+        elif action == "accept":
+            n = review_accept(store, settings, list(link_ids))
+            typer.echo(f"已接受 {n} 行（其余入库时仍被隔离）")
+        else:
+            typer.echo(f"已拒绝 {review_reject(store, list(link_ids))} 行")
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(registry_app, name="registry")

@@ -101,6 +101,8 @@ def add_dirty_ids(feeds: dict[str, pd.DataFrame], true_n: dict[str, int],
         new_ids, new_names = [], []
         for number, name, pid, ik, nk in zip(idv, names, pids, id_kind, name_kind, strict=True):
             kind = ID_KINDS[ik]
+            if kind == "old15" and number[6:8] != "19":  # 15-digit numbers predate 2000
+                kind = "digit"
             if kind == "missing":
                 new = ""
             elif kind == "old15":
