@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -141,15 +141,47 @@ def safe_cell(value: Any) -> Any:
     return value
 
 
+def safe_column(values: Any) -> pd.Series:
+    """A column of values through :func:`safe_cell`, vectorised: only cells that start like a
+    formula are looked at one by one (fast on a million rows)."""
+    s = pd.Series(values, dtype=object)
+    risky = s.astype(str).str.match(r"[=+\-@\t\r]")
+    if risky.any():
+        s = s.where(~risky, s[risky].map(safe_cell))
+    return s
+
+
 def neutralise(df: pd.DataFrame) -> pd.DataFrame:
-    """A copy of ``df`` whose text cells and column names pass through :func:`safe_cell`."""
-    out = df.copy()
-    out.columns = [safe_cell(c) for c in out.columns]
-    for col in range(out.shape[1]):
-        series = out.iloc[:, col]
+    """``df`` with its text cells and column names passed through :func:`safe_cell`; ``df``
+    itself (no copy) when nothing needs changing."""
+    columns = [safe_cell(c) for c in df.columns]
+    changed: dict[int, pd.Series] = {}
+    for col in range(df.shape[1]):
+        series = df.iloc[:, col]
         if series.dtype == object or pd.api.types.is_string_dtype(series.dtype):
-            out.iloc[:, col] = series.map(safe_cell)
+            safe = safe_column(series.to_numpy())
+            if not safe.equals(pd.Series(series.to_numpy(), dtype=object)):
+                changed[col] = safe
+    if not changed and columns == list(df.columns):
+        return df
+    out = df.copy()
+    out.columns = columns
+    for col, safe in changed.items():
+        out.isetitem(col, safe.to_numpy())
     return out
+
+
+def append_values(ws: Any, values: Sequence[Any]) -> None:
+    """``ws.append`` (openpyxl) with every cell a value: plan and user text starting with "="
+    would otherwise be stored as a formula."""
+    from openpyxl.cell import Cell
+
+    cells = []
+    for v in values:
+        cell = Cell(ws)
+        set_value(cell, v)
+        cells.append(cell)
+    ws.append(cells)
 
 
 def set_value(cell: Any, value: Any) -> None:

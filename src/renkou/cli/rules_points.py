@@ -66,21 +66,13 @@ def _write(columns: dict[str, Any], out: Path) -> None:
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
-    from renkou.tables import safe_cell, write_table
+    from renkou.tables import safe_column, write_table
 
     if out.suffix.lower() != ".csv":
         write_table(pd.DataFrame(columns), out)
         return
 
-    def text(values: Any) -> list[Any]:
-        # Only cells that start like a formula go through safe_cell: fast on a million rows.
-        s = pd.Series(values, dtype=object)
-        risky = s.astype(str).str.match(r"[=+\-@\t\r]")
-        if risky.any():
-            s = s.where(~risky, s[risky].map(safe_cell))
-        return s.tolist()
-
-    table = pa.table({k: pa.array(text(v) if v.dtype == object else v)
+    table = pa.table({k: pa.array(safe_column(v).tolist() if v.dtype == object else v)
                       for k, v in columns.items()})
     out.parent.mkdir(parents=True, exist_ok=True)
     pacsv.write_csv(table, out, pacsv.WriteOptions(quoting_style="needed"))

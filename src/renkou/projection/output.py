@@ -26,7 +26,7 @@ from renkou.demography.projection import (
 )
 from renkou.demography.summary import SUMMARY_INDICATORS, summary_indicators
 from renkou.errors import InputError
-from renkou.tables import neutralise, safe_cell
+from renkou.tables import neutralise
 from renkou.types import FloatArray
 
 QUANTILES: tuple[float, ...] = (0.025, 0.1, 0.5, 0.9, 0.975)
@@ -124,7 +124,7 @@ def quantile_table(result: ProjectionResult, indicators: dict[str, FloatArray],
 def write_csv(df: pd.DataFrame, path: Path) -> None:
     """``df`` as CSV with numbers rounded to 6 decimals and undefined values empty, written by
     pyarrow (several times faster than pandas for the projection's 10⁵-row tables)."""
-    df = _neutralised(df)
+    df = neutralise(df)
     columns = {}
     for name in df.columns:
         values = df[name].to_numpy()
@@ -138,18 +138,6 @@ def write_csv(df: pd.DataFrame, path: Path) -> None:
                 include_header=False, quoting_style="none"))
     except pa.ArrowInvalid:  # a text value that needs quoting: let pandas quote it
         df.to_csv(path, index=False, float_format=FLOAT_FORMAT, encoding="utf-8")
-
-
-def _neutralised(df: pd.DataFrame) -> pd.DataFrame:
-    """``df`` with text a spreadsheet would run as a formula neutralised (region names come
-    from the inputs); a text column is checked on its distinct values, so the common case
-    costs no copy."""
-    text = [c for c in df.columns
-            if df[c].dtype == object or pd.api.types.is_string_dtype(df[c].dtype)]
-    risky = any(isinstance(v, str) and safe_cell(v) != v
-                for c in text for v in pd.unique(df[c])) or any(
-        safe_cell(str(c)) != str(c) for c in df.columns)
-    return neutralise(df) if risky else df
 
 
 def write_outputs(result: ProjectionResult, out_dir: Path | str,

@@ -17,7 +17,6 @@ from typing import Any
 
 import openpyxl
 import pandas as pd
-from openpyxl.cell import Cell
 from openpyxl.styles import Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
 
@@ -25,7 +24,7 @@ from renkou.errors import InputError, StoreError
 from renkou.jurisdictions import Jurisdiction
 from renkou.regions import gazetteer
 from renkou.registry import Registry
-from renkou.tables import check_xlsx, set_value
+from renkou.tables import append_values, check_xlsx
 
 TABLE = "facilities"
 QUARANTINE = "facilities_quarantine"
@@ -77,7 +76,7 @@ def write_template(out: Path, jurisdiction: Jurisdiction) -> Path:
     ws = wb.active
     assert ws is not None
     ws.title = SHEET
-    _append(ws, [f"{c}*" if c in REQUIRED else c for c in COLUMNS])
+    append_values(ws, [f"{c}*" if c in REQUIRED else c for c in COLUMNS])
     for cell in ws[1]:
         cell.font = Font(bold=True)
         cell.fill = PatternFill("solid", fgColor="DDEBF7")
@@ -101,24 +100,14 @@ def write_template(out: Path, jurisdiction: Jurisdiction) -> Path:
              "经度、纬度：可选，两者同时填写（WGS-84 十进制度）。",
              "导入时逐行校验：合格行入库，不合格行连同文件名、行号、原因记入隔离表。"]
     for line in lines:
-        _append(info, [line])
+        append_values(info, [line])
     meta = wb.create_sheet(META)
-    _append(meta, ["magic", MAGIC])
-    _append(meta, ["jurisdiction", jurisdiction.key])
+    append_values(meta, ["magic", MAGIC])
+    append_values(meta, ["jurisdiction", jurisdiction.key])
     meta.sheet_state = "hidden"
     out.parent.mkdir(parents=True, exist_ok=True)
     wb.save(out)
     return out
-
-
-def _append(ws: Any, values: list[Any]) -> None:
-    """``ws.append`` with every cell a value (text is never stored as a formula)."""
-    cells = []
-    for v in values:
-        cell = Cell(ws)
-        set_value(cell, v)
-        cells.append(cell)
-    ws.append(cells)
 
 
 @dataclass(frozen=True)

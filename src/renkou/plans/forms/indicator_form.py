@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import openpyxl
-from openpyxl.cell import Cell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
@@ -27,7 +26,7 @@ from renkou.plans.forms.layout import print_setup, protect_except, wrap_and_fit
 from renkou.plans.model.catalog import get_plan
 from renkou.plans.model.plan import CUMULATIVE, Indicator, Plan
 from renkou.plans.model.reporting_units import department_names, lead_name, reporting_units
-from renkou.tables import set_value
+from renkou.tables import append_values
 
 SHEET = "填报表"
 INSTRUCTIONS = "填报说明"
@@ -84,17 +83,6 @@ def _baseline_cell(ind: Indicator, year: int) -> str:
 
 def as_plan(plan: Plan | str) -> Plan:
     return plan if isinstance(plan, Plan) else get_plan(plan)
-
-
-def append_values(ws: Any, values: Sequence[Any]) -> None:
-    """``ws.append`` with every cell a value: plan and user text starting with "=" would
-    otherwise be stored as a formula."""
-    cells = []
-    for v in values:
-        cell = Cell(ws)
-        set_value(cell, v)
-        cells.append(cell)
-    ws.append(cells)
 
 
 def write_template(plan_code: Plan | str, year: int, out: Path | str, *,

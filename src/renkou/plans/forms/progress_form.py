@@ -24,12 +24,12 @@ from renkou.plans.assessment.tasks import (
     validate_record,
 )
 from renkou.plans.forms.cells import parse_date, parse_number
-from renkou.plans.forms.indicator_form import Rejection, append_values, as_plan
+from renkou.plans.forms.indicator_form import Rejection, as_plan
 from renkou.plans.forms.layout import print_setup, protect_except, wrap_and_fit
 from renkou.plans.model.plan import Plan, Task
 from renkou.plans.model.reporting_units import department_names, reporting_units
 from renkou.plans.storage import TASK_PROGRESS, TASK_QUARANTINE, AppTables, write_app
-from renkou.tables import read_table, require_columns, sheet_row, write_table
+from renkou.tables import append_values, read_table, require_columns, sheet_row, write_table
 
 
 def import_progress(store: AppTables, plan: Plan | str, path: Path | str, *,
