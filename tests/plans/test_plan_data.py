@@ -499,7 +499,7 @@ def test_cli_check_passes(capsys: pytest.CaptureFixture[str]) -> None:
     assert "全部引文均在原文中找到" in capsys.readouterr().out
 
 
-# ── review of the data against the texts (plans-review) ──────────────────────────────
+# ── review of the data against the texts ──────────────────────────────────────────
 
 # Words in a baseline's or figure's own quote/note → the comparator they mean. "以上/以下"
 # include the number itself (《民法典》第一千二百五十九条: "以上、以下、以内、届满，包括本数"),
