@@ -185,7 +185,7 @@ def simulate_cmd(
 
 
 def _projection_sheet(run: PointsSimulation) -> pd.DataFrame:
-    """Projected registered population without points settlement and with the baseline and
+    """Projected hukou population without points settlement and with the baseline and
     the changed settled inflow (districts outside the projection are left out and said so)."""
     import pandas as pd
 

@@ -134,7 +134,7 @@ class HukouEffect:
     """The projected 户籍 population with and without the settled inflow (户籍人口影响)."""
 
     years: np.ndarray
-    without: FloatArray  # (Y+1,) total registered population
+    without: FloatArray  # (Y+1,) total hukou population
     with_inflow: FloatArray
     left_out: float = 0.0  # settled people in districts the projection does not cover
 
