@@ -29,7 +29,7 @@ def run_link(db: Path, settings: Settings, *, upper: float = UPPER, lower: float
         result = link(store, settings, upper=upper, lower=lower, say=say)
     if known is None or report is None:
         return result, None
-    table = accuracy(result.decided, known, upper, lower)
+    table = accuracy(result.decided, known, upper, lower, result.present)
     report.parent.mkdir(parents=True, exist_ok=True)
     table.to_csv(report, index=False, lineterminator="\n")
     return result, table

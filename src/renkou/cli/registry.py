@@ -146,7 +146,7 @@ def quality(db: Path = DB_OPTION) -> None:
 @registry_app.command("link")
 def link(
     db: Path = DB_OPTION,
-    threshold: float = typer.Option(0.99, "--threshold", help="自动接受的匹配概率下限 / "
+    threshold: float = typer.Option(0.95, "--threshold", help="自动接受的匹配概率下限 / "
                                     "upper threshold"),
     review_threshold: float = typer.Option(0.5, "--review-threshold", help="进入人工复核的"
                                            "匹配概率下限 / lower threshold"),

@@ -14,7 +14,7 @@ import pandas as pd
 from renkou.errors import InputError
 from renkou.registry.linkage.model import SOURCE_PERSONS
 
-UPPER = 0.99
+UPPER = 0.95
 LOWER = 0.5
 AMBIGUOUS = 3.0  # match weight (log2 Bayes factor) between best and second best
 THRESHOLDS = (0.5, 0.8, 0.9, 0.95, 0.99, 0.999, 0.9999)
@@ -57,13 +57,17 @@ def read_truth(path: Path) -> pd.DataFrame:
     return t
 
 
-def accuracy(decided: pd.DataFrame, truth: pd.DataFrame, upper: float, lower: float
-             ) -> pd.DataFrame:
+def accuracy(decided: pd.DataFrame, truth: pd.DataFrame, upper: float, lower: float,
+             present: set[str] | None = None) -> pd.DataFrame:
     """``threshold, precision, recall, f1, review_rows, default`` scoring every dirty row
     (a row of ``truth``) at each threshold: a link is right when its person is the one the
-    truth names. ``decided``: feed, record_id, person_key (of the best person or empty),
-    match_probability, margin."""
+    truth names. Recall counts the rows whose person the store holds (``present``: their
+    keys; None = all): a row of a person the store has never seen has no right link, and
+    leaving it quarantined is right. ``decided``: feed, record_id, person_key (of the best
+    person or empty), match_probability, margin."""
     d = truth.merge(decided, on=["feed", "record_id"], how="left", suffixes=("", "_got"))
+    linkable = d["person_key"].isin(present) if present is not None else \
+        pd.Series(True, index=d.index)
     prob = d["match_probability"].fillna(0.0)
     margin = d["margin"].fillna(0.0)
     right = d["person_key_got"].fillna("") == d["person_key"]
@@ -74,7 +78,7 @@ def accuracy(decided: pd.DataFrame, truth: pd.DataFrame, upper: float, lower: fl
         tp = int((acc & right).sum())
         n_acc = int(acc.sum())
         precision = tp / n_acc if n_acc else 1.0
-        recall = tp / len(d) if len(d) else 1.0
+        recall = tp / int(linkable.sum()) if linkable.any() else 1.0
         f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
         out.append({"threshold": t, "precision": round(precision, 5),
                     "recall": round(recall, 5), "f1": round(f1, 5),

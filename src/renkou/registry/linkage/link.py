@@ -44,6 +44,8 @@ class LinkResult:
     """Counts of one run by status, and every dirty-row decision known (for scoring)."""
 
     counts: dict[str, int] = field(default_factory=dict)
+    gone: list[str] = field(default_factory=list)
+    present: set[str] = field(default_factory=set)  # person keys of the store's persons
     decided: pd.DataFrame = field(default_factory=pd.DataFrame)
     link_batch: int | None = None
 
@@ -150,12 +152,16 @@ def link(store: Store, settings: Settings, *, upper: float = UPPER, lower: float
         raise ConfigError("概率匹配需要数据库的密钥（密钥文件或 RENKOU_ENCRYPTION_KEY、"
                           "RENKOU_PSEUDONYM_KEY）")
     feeds = linkable_feeds()
-    rows = pending_rows(store, feeds)
+    gone: list[str] = []
+    rows = pending_rows(store, feeds, gone)
+    if gone:
+        say(f"{len(gone)} 个交付文件已不在原处或已被改动，其中的隔离记录本次不能匹配"
+            f"（如 {gone[0]}）")
     say(f"待匹配的隔离记录 {len(rows):,} 行")
     persons = registry_persons(store, keys)
     pkey = dict(zip(persons["pid"].astype(str), persons["id_number"].map(person_key),
                     strict=True))
-    result = LinkResult(decided=_earlier(store, pkey))
+    result = LinkResult(decided=_earlier(store, pkey), gone=gone, present=set(pkey.values()))
     if rows.empty or persons.empty:
         return result
     rows["unique_id"] = "r" + pd.Series(range(len(rows)), index=rows.index).astype(str)

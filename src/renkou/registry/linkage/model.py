@@ -55,7 +55,6 @@ def comparisons() -> list[Any]:
         _null("id17"),
         _level("id17_l = id17_r", "前17位相同 exact"),
         _level("damerau_levenshtein(id17_l, id17_r) <= 1", "错一位或颠倒 one typo"),
-        _level("substr(id17_l, 7, 8) = substr(id17_r, 7, 8)", "出生段相同 birth digits"),
         ELSE])
     return [name, sex, birth, area, ids]
 

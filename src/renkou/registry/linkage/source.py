@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from renkou.errors import StoreError
@@ -62,11 +63,13 @@ def _read(path: Path) -> pd.DataFrame:
     return pd.read_csv(path, dtype=str, keep_default_na=False, encoding=csv_encoding(path))
 
 
-def pending_rows(store: Store, feeds: dict[str, LinkFeed]) -> pd.DataFrame:
+def pending_rows(store: Store, feeds: dict[str, LinkFeed],
+                 gone: list[str] | None = None) -> pd.DataFrame:
     """Quarantined rows with an ID problem not yet decided, with their delivered content:
     meta columns plus ``raw`` (the row as delivered, header → text) and the comparison
     columns. Rows of link batches and rows already accepted, rejected or duplicate are
-    left out; rows waiting for review are scored again."""
+    left out; rows waiting for review are scored again. Delivered files no longer where
+    the ingest read them (or changed since) are named in ``gone`` and their rows skipped."""
     keys = ", ".join(f"'{k}'" for k in feeds)
     reasons = ", ".join(f"'{r}'" for r in ID_REASONS)
     q = store.frame(
@@ -82,8 +85,11 @@ def pending_rows(store: Store, feeds: dict[str, LinkFeed]) -> pd.DataFrame:
     for (src, fname, fhash), g in q.groupby(["source_dir", "file_name", "file_hash"], sort=True):
         path = Path(str(src)) / str(fname)
         if not path.is_file() or file_hash(path) != fhash:
-            raise StoreError(f"隔离记录所在的文件已不在原处或已被改动，无法再读：{path}"
-                             "（请把原交付目录放回原处）")
+            if gone is None:
+                raise StoreError(f"隔离记录所在的文件已不在原处或已被改动，无法再读：{path}"
+                                 "（请把原交付目录放回原处）")
+            gone.append(str(path))
+            continue
         lf = feeds[str(g["feed"].iloc[0])]
         data = _read(path)
         rows = data.iloc[(g["row_no"].to_numpy() - 2)]
@@ -100,6 +106,9 @@ def pending_rows(store: Store, feeds: dict[str, LinkFeed]) -> pd.DataFrame:
         return pd.DataFrame()
     out = pd.concat(parts, ignore_index=True)
     out["id17"] = out["id_raw"].map(_id17)
+    # A valid number whose sex or birth date contradicts the row is another person's (a
+    # parent's, a neighbour's): it says nothing about who the row is.
+    out.loc[out["reason"].isin(("id_sex_mismatch", "id_birthdate_mismatch")), "id17"] = None
     return out
 
 
@@ -114,7 +123,8 @@ def registry_persons(store: Store, keys: Keys) -> pd.DataFrame:
     p["id_number"] = [c[0] for c in clear]
     p["name_raw"] = [c[1] if len(c) > 1 else "" for c in clear]
     p["id17"] = p["id_number"].str[:17]
-    p["districts"] = [list(d) if d is not None else [] for d in p["districts"]]
+    p["districts"] = [list(d) if isinstance(d, (list, tuple, np.ndarray)) else []
+                      for d in p["districts"]]
     return p
 
 
