@@ -11,6 +11,7 @@ step and reused by every block. Blocking changes no result.
 from __future__ import annotations
 
 import dataclasses
+import weakref
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -39,6 +40,20 @@ _BATCHED = {"population": ("population", 3), "mx": ("mx", 4), "asfr": ("asfr", 3
             "srb": ("srb", 2), "mig": ("net_migration", 4), "internal": ("internal_rates", 5),
             "k": ("mx_k", 3), "mig_scale": ("migration_scale", 2),
             "mig_add": ("migration_add", 2)}
+
+# Emigrants cut off by the run of an inputs object (keyed by its id while it lives), so that
+# the writer of a result can report them without a second run.
+_CAPPED: dict[int, tuple[FloatArray, tuple[int, ...]]] = {}
+
+
+def capped_emigration(inputs: ProjectionInputs) -> FloatArray | None:
+    """Persons of net emigration that exceeded their cohort and were cut off in the last run
+    of ``inputs``: (…lead, Y, R) by step and region, or None when nothing was cut off."""
+    found = _CAPPED.get(id(inputs))
+    if found is None:
+        return None
+    capped, lead = found
+    return capped.reshape(*lead, *capped.shape[1:]) if lead else capped[0]
 
 
 @dataclass
@@ -93,6 +108,8 @@ class BlockRunner:
         self._slots: list[FloatArray | None] = [None] * steps
         self._pattern_slot: FloatArray | None = None
         self._moves: list[InternalMoves | None] = [None] * steps
+        # Emigrants beyond a cohort, cut off: (n_lead, Y, R), allocated on the first cut.
+        self.capped: FloatArray | None = None
 
     def blocks(self) -> list[slice]:
         return [slice(b0, min(b0 + self.block, self.n_lead))
@@ -166,6 +183,16 @@ class BlockRunner:
             slot = slot + add.at(rows, t)[..., None, None] * self._pattern_slot
         return slot
 
+    def _record_cap(self, rows: slice, t: int, cut: FloatArray | None) -> None:
+        """Add the emigrants cut off in step t (by slot) to the per-region tally."""
+        if cut is None:
+            return
+        if self.capped is None:
+            self.capped = np.zeros((self.n_lead, self.inputs.steps, self.inputs.n_regions))
+            _CAPPED[id(self.inputs)] = (self.capped, self.lead)
+            weakref.finalize(self.inputs, _CAPPED.pop, id(self.inputs), None)
+        self.capped[rows, t] += cut.sum(axis=(-1, -2))
+
     # --- a block ---------------------------------------------------------------------
     def run(self, rows: slice, population: FloatArray, births: FloatArray,
             deaths: FloatArray, expectancy: FloatArray, e_both: FloatArray) -> None:
@@ -220,10 +247,10 @@ class BlockRunner:
         mv_w = moves if w > 0 else None
         mv_1w = moves if w < 1 else None
         end = population[:, t + 1]
-        _, d_slot = advance(cohort, s, mig_w, mig_1w, mv_w, mv_1w, out=end)
-        # Emigration larger than a cohort would leave negative people: stop at zero (before
-        # the women are counted for births).
-        np.maximum(end, 0.0, out=end)
+        # Emigration larger than a cohort is capped at zero inside advance (before the women
+        # are counted for births) and the persons cut off are recorded.
+        _, d_slot, cut = advance(cohort, s, mig_w, mig_1w, mv_w, mv_1w, out=end)
+        self._record_cap(rows, t, cut)
         # Births from the average of women at the start and the end of the step.
         women = p[..., FEMALE, FERTILE] + end[..., FEMALE, FERTILE]
         total_births = 0.5 * np.vecdot(women, arr["asfr"].at(rows, t))
@@ -233,12 +260,13 @@ class BlockRunner:
         b[..., FEMALE] = total_births / (1.0 + srb)
         # The newborn cohort (slot 0) is advanced on its own, now that births are known.
         cohort[..., 0] = b
-        end0, d0 = advance(cohort[..., :1], s[..., :1],
-                           None if mig_w is None else mig_w[..., :1],
-                           None if mig_1w is None else mig_1w[..., :1],
-                           None if mv_w is None else mv_w.slot0(),
-                           None if mv_1w is None else mv_1w.slot0())
-        np.maximum(end0, 0.0, out=end[..., :1])
+        end0, d0, cut0 = advance(cohort[..., :1], s[..., :1],
+                                 None if mig_w is None else mig_w[..., :1],
+                                 None if mig_1w is None else mig_1w[..., :1],
+                                 None if mv_w is None else mv_w.slot0(),
+                                 None if mv_1w is None else mv_1w.slot0())
+        self._record_cap(rows, t, cut0)
+        end[..., :1] = end0
         d_slot[..., :1] = d0
         # Deaths by age at the start of the step (slot a+1 holds those aged a at the start).
         d = deaths[:, t]

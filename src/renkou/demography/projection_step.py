@@ -87,29 +87,42 @@ class InternalMoves:
 def advance(c: FloatArray, s: FloatArray, early_mig: FloatArray | None,
             late_mig: FloatArray | None, early_moves: InternalMoves | None,
             late_moves: InternalMoves | None, out: FloatArray | None = None
-            ) -> tuple[FloatArray, FloatArray]:
-    """Survivors at the end of the step and deaths, by end-of-step age slot, of the cohorts
-    ``c`` with their migrants.
+            ) -> tuple[FloatArray, FloatArray, FloatArray | None]:
+    """Survivors at the end of the step, deaths, by end-of-step age slot, of the cohorts
+    ``c`` with their migrants, and the emigrants beyond what a cohort holds (None if none).
 
     With w the share of the step migrants are exposed to (1 start, ½ mid-year, 0 end), the
     people exposed to the step's mortality are E = c + w·(internal net at the start + external
     net migrants); the survivors are S·E plus the (1 − w) part added at the end (internal moves
     among the survivors, external migrants); deaths are (1 − S)·E. The ``early_*`` inputs
     come already multiplied by w and the ``late_*`` ones by 1 − w (None when zero).
-    Survivors are written to ``out`` when given."""
+    Survivors are written to ``out`` when given.
+
+    Net emigration cannot take more people than a cohort holds: E and the survivors are
+    capped at zero, so deaths and populations are never negative, and what was cut off is
+    returned (persons, by slot) for the run to report. One reduction per array when nothing
+    is cut off."""
     exposed = c
     if early_mig is not None:
         exposed = c + early_mig
     if early_moves is not None:
         moved = early_moves.net(c)
         exposed = c + moved if exposed is c else np.add(exposed, moved, out=exposed)
+    capped = None
+    if exposed is not c and not exposed.min() >= 0.0:
+        capped = np.maximum(np.negative(exposed), 0.0)
+        np.maximum(exposed, 0.0, out=exposed)
     survivors = np.multiply(exposed, s, out=out)
     deaths = np.subtract(exposed, survivors, out=exposed) if exposed is not c else c - survivors
     if late_mig is not None:
         survivors += late_mig
     if late_moves is not None:
         survivors += late_moves.net(c * s)
-    return survivors, deaths
+    if (late_mig is not None or late_moves is not None) and not survivors.min() >= 0.0:
+        late = np.maximum(np.negative(survivors), 0.0)
+        capped = late if capped is None else np.add(capped, late, out=capped)
+        np.maximum(survivors, 0.0, out=survivors)
+    return survivors, deaths, capped
 
 
 def e0_both_sexes(mx: FloatArray, start: FloatArray, end: FloatArray, a0_rule: A0Rule

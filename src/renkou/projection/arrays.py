@@ -16,7 +16,11 @@ from renkou.projection.tables import (
     region_index,
     sex_codes,
 )
+from renkou.tables import sheet_row
 from renkou.types import FloatArray, IntArray
+
+#: As many migrants as any population may hold (io.MAX_POPULATION).
+MAX_MIGRANTS = 1e10
 
 
 def year_map(t: Table, years: FloatArray, base: int, end: int, *, required: bool,
@@ -89,6 +93,11 @@ def load_migration(t: Table | None, regions: dict[str, int], open_age: int, base
         return None
     ages = numbers(t, "age", integer=True, lo=0, hi=open_age, what=f"0–{open_age}")
     vals = numbers(t, "value")
+    big = np.abs(vals) > MAX_MIGRANTS
+    if big.any():
+        i = int(np.argmax(big))
+        raise InputError(f"净迁移人数 {t.df['value'].iloc[i]} 超过 {MAX_MIGRANTS:.0f}",
+                         file=t.label, row=sheet_row(i), column="value")
     years = numbers(t, "year", integer=True)
     ymap = year_map(t, years, base, end, required=False, warnings=warnings)
     out = np.zeros((end - base, len(regions), 2, open_age + 1))

@@ -19,6 +19,7 @@ CONFIG_FILE = "projection.toml"
 MIN_OPEN_AGE = FERTILE_AGE_MAX + 1
 MAX_OPEN_AGE = 130
 MAX_HORIZON = 500
+MAX_MX = 2.0
 TIMING_ALIASES = {"mid": "mid-year", "midyear": "mid-year", "mid_year": "mid-year",
                   "beginning": "start", "end-year": "end"}
 
@@ -32,6 +33,9 @@ class ProjectionConfig:
     open_age: int | None = None
     migration_timing: str = "mid-year"
     a0_rule: str = "andreev-kingkade"
+    # The largest single-year mx accepted; above 1 only when the input says so (at most 2,
+    # the bound of m = q / (1 − q/2) at q = 1).
+    mx_max: float = 1.0
 
 
 def _config_sheet(directory: Path) -> dict[str, Any] | None:
@@ -103,6 +107,17 @@ def _timing(data: Mapping[str, Any]) -> str:
     return timing
 
 
+def _mx_max(data: Mapping[str, Any]) -> float:
+    v = data.get("mx_max", 1.0)
+    try:
+        limit = float(v) if not isinstance(v, bool) else float("nan")
+    except (TypeError, ValueError):
+        limit = float("nan")
+    if not 1.0 <= limit <= MAX_MX:
+        raise InputError(f"mx_max 应为 1–{MAX_MX:g} 之间的数，而不是 {v!r}", file=CONFIG_FILE)
+    return limit
+
+
 def read_config(directory: Path) -> ProjectionConfig:
     """Settings from ``projection.toml`` (or, failing that, an XLSX sheet ``projection``)."""
     data = _raw_config(directory)
@@ -116,4 +131,5 @@ def read_config(directory: Path) -> ProjectionConfig:
     if a0_rule not in A0_RULES:
         raise InputError(f"a0_rule 应为 {' / '.join(A0_RULES)}", file=CONFIG_FILE)
     return ProjectionConfig(base_year=base, end_year=end, open_age=open_age,
-                            migration_timing=_timing(data), a0_rule=a0_rule)
+                            migration_timing=_timing(data), a0_rule=a0_rule,
+                            mx_max=_mx_max(data))

@@ -66,6 +66,18 @@ SRB_PER_100_THRESHOLD = 20.0
 # No real population has a mean death rate of 5 % a year at ages 10–40 (the most extreme
 # modern cases are below 1 %); rates per 1000 would still pass the per-value check.
 YOUNG_MX_LIMIT = 0.05
+#: No region holds 10¹⁰ people in one cell; beyond it sums overflow long before 1e308.
+MAX_POPULATION = 1e10
+
+
+def _at_most(t: Table, values: FloatArray, limit: float, message: str) -> None:
+    """The first row whose |value| exceeds ``limit`` is an InputError (``message`` is told
+    the value)."""
+    out = np.abs(values) > limit
+    if out.any():
+        i = int(np.argmax(out))
+        raise InputError(message.format(value=t.df["value"].iloc[i]), file=t.label,
+                         row=sheet_row(i), column="value")
 
 
 @dataclass
@@ -126,6 +138,8 @@ def _population(pt: Table, config: ProjectionConfig) -> tuple[_Frame, FloatArray
                          file=pt.label, column="age")
     frame = _Frame(region_codes, regions, open_age, config.base_year, config.end_year)
     values = numbers(pt, "value", lo=0, what="人口数")
+    _at_most(pt, values, MAX_POPULATION, "人口数 {value} 超过 "
+             f"{MAX_POPULATION:.0f}（单个地区、性别、年龄的人数不可能这么多）")
     population = np.full((frame.n_regions, 2, open_age + 1), np.nan)
     population[region_index(pt, "region", regions), sex_codes(pt), ages.astype(np.int64)] = (
         values)
@@ -157,9 +171,15 @@ def _fertility(at: Table, f: _Frame, warnings: list[str]) -> FloatArray:
     return asfr
 
 
-def _mortality(mt: Table, f: _Frame, warnings: list[str]) -> FloatArray:
+def _mortality(mt: Table, f: _Frame, mx_max: float, warnings: list[str]) -> FloatArray:
     ages = numbers(mt, "age", integer=True, lo=0, hi=f.open_age, what=f"0–{f.open_age}")
     values = numbers(mt, "value", lo=0, what="死亡率")
+    if mx_max <= 1.0:
+        _at_most(mt, values, mx_max, "死亡率 {value} 大于 1：单岁组的中心死亡率 mx "
+                 "应为每人年死亡数（如 0.0012），不是‰；确实超过 1 时在 projection.toml "
+                 "中写明 mx_max（最大 2）")
+    else:
+        _at_most(mt, values, mx_max, f"死亡率 {{value}} 大于 mx_max = {mx_max:g}")
     years = numbers(mt, "year", integer=True)
     ymap = year_map(mt, years, f.base, f.end, required=True, warnings=warnings)
     mx = np.full((f.steps, f.n_regions, 2, f.open_age + 1), np.nan)
@@ -169,10 +189,6 @@ def _mortality(mt: Table, f: _Frame, warnings: list[str]) -> FloatArray:
     if (mx[..., -1] <= 0).any():
         raise InputError(f"开放年龄组（{f.open_age}+）的死亡率必须大于 0", file=mt.label,
                          column="value")
-    if np.any(values > 10):
-        i = int(np.argmax(values > 10))
-        raise InputError(f"死亡率 {values[i]} 过大（应为每人年死亡数 mx，不是‰）",
-                         file=mt.label, row=sheet_row(i), column="value")
     young = mx[..., 10:41].mean(axis=-1)
     if np.any(young > YOUNG_MX_LIMIT):
         y, r, sx = (int(v) for v in np.argwhere(young > YOUNG_MX_LIMIT)[0])
@@ -222,7 +238,7 @@ def load_projection(directory: Path | str) -> LoadedProjection:
     tables = _read_tables(d)
     frame, population = _population(tables["population"], config)
     asfr = _fertility(tables["asfr"], frame, warnings)
-    mx = _mortality(tables["mortality"], frame, warnings)
+    mx = _mortality(tables["mortality"], frame, config.mx_max, warnings)
     srb = _srb(tables["srb"], frame, warnings)
     args = (frame.regions, frame.open_age, frame.base, frame.end, warnings)
     net_mig = load_migration(tables.get("migration"), *args)

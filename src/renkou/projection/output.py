@@ -2,7 +2,8 @@
 
 Tidy CSV files (UTF-8, header row): population.csv ``year,region,sex,age,value``,
 births.csv ``year,region,sex,value``, deaths.csv ``year,region,sex,age,value``,
-summary.csv ``year,region,indicator,value`` and, for stochastic runs, quantiles.csv
+summary.csv ``year,region,indicator,value`` (with ``emigration_capped`` rows where net
+emigration exceeded a cohort and was cut off) and, for stochastic runs, quantiles.csv
 ``year,region,indicator,quantile,value``. Flows (births, deaths, rates of the step) carry
 the year in which their step starts. Undefined values are left empty.
 """
@@ -24,6 +25,7 @@ from renkou.demography.projection import (
     ProjectionInputs,
     ProjectionResult,
 )
+from renkou.demography.projection_run import capped_emigration
 from renkou.demography.summary import SUMMARY_INDICATORS, summary_indicators
 from renkou.errors import InputError
 from renkou.tables import neutralise
@@ -32,6 +34,10 @@ from renkou.types import FloatArray
 QUANTILES: tuple[float, ...] = (0.025, 0.1, 0.5, 0.9, 0.975)
 SEX_NAMES = ("male", "female")
 FLOAT_FORMAT = "%.6f"
+#: summary.csv rows for the net emigrants that exceeded their cohort and were cut off, by
+#: the year the step starts and region (only where someone was; rounding below is noise).
+CAPPED_INDICATOR = "emigration_capped"
+CAP_REPORTED = 1e-6
 
 
 def _regions(result: ProjectionResult) -> list[str]:
@@ -82,6 +88,12 @@ def summary_table(result: ProjectionResult,
     for name in SUMMARY_INDICATORS:
         df = _tidy(ind[name], [("year", list(result.years)), ("region", regions)])
         df.insert(2, "indicator", name)
+        frames.append(df)
+    capped = capped_emigration(result.inputs)
+    if capped is not None and capped.ndim == 2:
+        df = _tidy(capped, [("year", list(result.years[:-1])), ("region", regions)])
+        df = df[df["value"] > CAP_REPORTED]
+        df.insert(2, "indicator", CAPPED_INDICATOR)
         frames.append(df)
     out = pd.concat(frames, ignore_index=True)
     return out.sort_values(["year", "region"], kind="stable").reset_index(drop=True)
