@@ -29,7 +29,8 @@ def best_pairs(pairs: pd.DataFrame) -> pd.DataFrame:
         p.loc[flip, ["unique_id_l", "unique_id_r"]] = \
             p.loc[flip, ["unique_id_r", "unique_id_l"]].to_numpy()
     p = p.sort_values(["unique_id_l", "match_weight"], ascending=[True, False], kind="stable")
-    second = p.groupby("unique_id_l")["match_weight"].nth(1)
+    rank = p.groupby("unique_id_l").cumcount()
+    second = p[rank == 1].set_index("unique_id_l")["match_weight"]
     best = p.drop_duplicates("unique_id_l").set_index("unique_id_l")
     best["margin"] = best["match_weight"] - second.reindex(best.index).fillna(-1e9).to_numpy()
     best = best.rename(columns={"unique_id_r": "pid"}).reset_index(names="unique_id")

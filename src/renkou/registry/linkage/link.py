@@ -108,8 +108,10 @@ def _ingest_corrected(store: Store, settings: Settings, rows: pd.DataFrame,
 
 
 def _record(store: Store, rows: pd.DataFrame) -> None:
+    """Insert decisions; rows keep their ``link_id`` when they have one (a review decided)."""
     start = int(store.scalar("SELECT coalesce(max(link_id), 0) FROM links") or 0)
-    out = rows.assign(link_id=range(start + 1, start + 1 + len(rows)))
+    new = pd.Series(range(start + 1, start + 1 + len(rows)), index=rows.index)
+    out = rows.assign(link_id=rows["link_id"].fillna(new) if "link_id" in rows else new)
     cols = ["link_id", "batch_id", "feed", "file_name", "row_no", "record_id", "reason", "pid",
             "match_probability", "match_weight", "margin", "weights", "status", "linked_by",
             "link_batch", "note"]
@@ -170,9 +172,12 @@ def link(store: Store, settings: Settings, *, upper: float = UPPER, lower: float
     say(f"训练匹配模型并打分（登记人员 {len(persons):,} 人）")
     folder = _private(store)
     try:
-        pairs, _model = score(comparison_frame(rows, rows["unique_id"]),
-                              comparison_frame(persons, persons["pid"].astype(str)),
-                              temp_dir=str(folder))
+        saved = store.scalar("SELECT any_value(value) FROM store_meta "
+                             "WHERE key = 'linkage_model'")
+        pairs, model = score(comparison_frame(rows, rows["unique_id"]),
+                             comparison_frame(persons, persons["pid"].astype(str)),
+                             temp_dir=str(folder),
+                             trained=json.loads(str(saved)) if saved else None)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     best = best_pairs(pairs) if len(pairs) else pd.DataFrame(
@@ -201,6 +206,8 @@ def link(store: Store, settings: Settings, *, upper: float = UPPER, lower: float
         f"{int((keep['status'] == 'review').sum()):,} 行")
     keep, result.link_batch = _settle(store, settings, keep, ids, feeds, "probabilistic")
     with store.transaction():
+        store.execute("DELETE FROM store_meta WHERE key = 'linkage_model'")
+        store.execute("INSERT INTO store_meta VALUES ('linkage_model', ?)", [json.dumps(model)])
         store.execute("DELETE FROM links WHERE status = 'review'")
         keep["pid"] = keep["pid"].astype("uint64")
         _record(store, keep)

@@ -68,33 +68,45 @@ def blocking_rules() -> list[Any]:
             block_on("name", "sex")]
 
 
+MIN_TRAIN = 500  # fewer pending rows than this: use the model trained by an earlier run
+
+
 def score(rows: pd.DataFrame, persons: pd.DataFrame, *, seed: int = 1,
-          temp_dir: str | None = None) -> tuple[pd.DataFrame, dict[str, Any]]:
-    """Train the model on ``rows`` against ``persons`` and return the scored pairs
-    (unique_id_l = row, unique_id_r = person, match_probability, match_weight and the
-    ``bf_<comparison>`` Bayes factors) and the trained model as a dictionary."""
+          temp_dir: str | None = None, trained: dict[str, Any] | None = None
+          ) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """Train the model on ``rows`` against ``persons`` (or, for a handful of rows, take
+    ``trained``, an earlier run's model) and return the scored pairs (unique_id_l = row,
+    unique_id_r = person, match_probability, match_weight and the ``mw_<comparison>``
+    weights) and the model as a dictionary. The prior is one person of the store per row:
+    1 / persons."""
     from splink import DuckDBAPI, Linker, SettingsCreator, block_on
 
-    logging.getLogger("splink").setLevel(logging.WARNING)
+    logging.getLogger("splink").setLevel(logging.ERROR)
     con = duckdb.connect(":memory:")  # nothing of it reaches the disk but spilled pages
     if temp_dir:
         con.execute(f"SET temp_directory = '{temp_dir}'")
     db_api = DuckDBAPI(connection=con)
-    settings = SettingsCreator(
-        link_type="link_only", comparisons=comparisons(),
-        blocking_rules_to_generate_predictions=blocking_rules(),
-        retain_intermediate_calculation_columns=True, retain_matching_columns=False)
+    prior = 1.0 / max(len(persons), 2)
+    use_trained = trained is not None and len(rows) < MIN_TRAIN
+    settings: SettingsCreator | dict[str, Any]
+    if use_trained and trained is not None:
+        settings = {**trained, "probability_two_random_records_match": prior}
+    else:
+        settings = SettingsCreator(
+            link_type="link_only", comparisons=comparisons(),
+            blocking_rules_to_generate_predictions=blocking_rules(),
+            probability_two_random_records_match=prior,
+            retain_intermediate_calculation_columns=True, retain_matching_columns=False)
     left = db_api.register(rows, dataset_display_name=SOURCE_ROWS)
     right = db_api.register(persons, dataset_display_name=SOURCE_PERSONS)
-    linker = Linker([left, right], settings, log_level=logging.WARNING)
-    linker.training.estimate_probability_two_random_records_match(
-        [block_on("name", "birth", "sex")], recall=0.5)
-    linker.training.estimate_u_using_random_sampling(max_pairs=2e6, seed=seed)
-    linker.training.estimate_parameters_using_expectation_maximisation(
-        block_on("birth", "sex"), record_sample_proportion=1.0)
-    linker.training.estimate_parameters_using_expectation_maximisation(
-        block_on("name_py", "birth_year"), record_sample_proportion=1.0)
-    pairs = linker.inference.predict(threshold_match_probability=0.01).as_pandas_dataframe()
+    linker = Linker([left, right], settings, log_level=logging.ERROR)
+    if not use_trained:
+        linker.training.estimate_u_using_random_sampling(max_pairs=2e6, seed=seed)
+        for rule in (block_on("birth", "sex"), block_on("name_py", "birth_year")):
+            linker.training.estimate_parameters_using_expectation_maximisation(
+                rule, record_sample_proportion=1.0)
+    pairs = linker.inference.predict(threshold_match_probability=0.01,
+                                     warning_mode="never").as_pandas_dataframe()
     model = linker.misc.save_model_to_json()
     con.close()
     return pairs, model

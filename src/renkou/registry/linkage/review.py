@@ -54,7 +54,8 @@ def review_accept(store: Store, settings: Settings, link_ids: list[int]) -> int:
         raise ConfigError("接受复核需要数据库的密钥")
     feeds = linkable_feeds()
     rows = pending_rows(store, feeds)
-    rows = rows.merge(got[["batch_id", "file_name", "row_no", "pid", "match_probability",
+    rows = rows.merge(got[["link_id", "batch_id", "file_name", "row_no", "pid",
+                           "match_probability",
                            "match_weight", "margin", "weights"]],
                       on=["batch_id", "file_name", "row_no"])
     persons = registry_persons(store, keys)
