@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from renkou.app.stores import copy_store
+
 
 @pytest.fixture(autouse=True)
 def _isolated_settings(tmp_path_factory: pytest.TempPathFactory,
@@ -71,3 +73,31 @@ def ingested_city(tmp_path_factory: pytest.TempPathFactory) -> tuple[object, Pat
     with Store(db) as store:
         ingest_directory(store, out)
     return city, db
+
+
+# Small synthetic stores of a district and of a city jurisdiction, shared by the services and
+# impact tests (copy them before writing).
+@pytest.fixture(scope="session")
+def district_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A 2,000-person synthetic store of the district jurisdiction (areas are 街镇)."""
+    from renkou.registry.synth import build_demo_store
+
+    db = tmp_path_factory.mktemp("svc-store") / "district.duckdb"
+    build_demo_store(db, 2_000, 3, jurisdiction="xiqing")
+    return db
+
+
+@pytest.fixture(scope="session")
+def city_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A 2,000-person synthetic store of a city jurisdiction (areas are districts)."""
+    from renkou.registry.synth import build_demo_store
+
+    db = tmp_path_factory.mktemp("svc-city") / "city.duckdb"
+    build_demo_store(db, 2_000, 3, jurisdiction="tianjin")
+    return db
+
+
+
+@pytest.fixture
+def writable(tmp_path: Path, district_store: Path) -> Path:
+    return copy_store(district_store, tmp_path / "store.duckdb")

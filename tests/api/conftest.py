@@ -2,22 +2,13 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
-
-def copy_store(src: Path, dst: Path) -> Path:
-    """A copy of a store with its key file (``<store>.keys``) when it has one: signing in
-    writes to the store (accounts, the audit log), so shared stores are copied first."""
-    shutil.copy(src, dst)
-    keys = src.with_name(src.name + ".keys")
-    if keys.exists():
-        shutil.copy(keys, dst.with_name(dst.name + ".keys"))
-    return dst
+from renkou.app.stores import copy_store
 
 
 def sign_in(client: TestClient, db: Path, role: str = "admin") -> TestClient:

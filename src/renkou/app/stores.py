@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -18,6 +19,16 @@ def open_registry(db: Path, *, read_only: bool = True) -> Registry:
     if read_only and not Path(db).exists():
         raise StoreError(f"数据库文件不存在：{db}")
     return Registry(Path(db), read_only=read_only)
+
+
+def copy_store(src: Path, dst: Path) -> Path:
+    """A copy of the store ``src`` at ``dst`` with its key file (``<store>.keys``) when it has
+    one: a store's identities cannot be read without the keys it was built with."""
+    shutil.copy(src, dst)
+    keys = src.with_name(src.name + ".keys")
+    if keys.exists():
+        shutil.copy(keys, dst.with_name(dst.name + ".keys"))
+    return dst
 
 
 @contextmanager
