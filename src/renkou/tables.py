@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import zipfile
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,19 @@ TABLE_SUFFIXES = (".csv", ".xlsx", ".parquet")
 
 # The header row is row 1 in a spreadsheet, so data row i (0-based) is row i + 2.
 HEADER_ROWS = 1
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """One input row set aside (隔离记录): where it is and why."""
+
+    file: str
+    row: int
+    column: str
+    reason: str
+
+    def __str__(self) -> str:
+        return str(InputError(self.reason, file=self.file, row=self.row, column=self.column))
 
 
 def sheet_row(index: int) -> int:

@@ -24,7 +24,7 @@ from renkou.errors import InputError, StoreError
 from renkou.jurisdictions import Jurisdiction
 from renkou.regions import gazetteer
 from renkou.registry import Registry
-from renkou.tables import append_values, check_xlsx
+from renkou.tables import Rejection, append_values, check_xlsx
 
 TABLE = "facilities"
 QUARANTINE = "facilities_quarantine"
@@ -108,17 +108,6 @@ def write_template(out: Path, jurisdiction: Jurisdiction) -> Path:
     out.parent.mkdir(parents=True, exist_ok=True)
     wb.save(out)
     return out
-
-
-@dataclass(frozen=True)
-class Rejection:
-    file: str
-    row: int
-    column: str
-    reason: str
-
-    def __str__(self) -> str:
-        return str(InputError(self.reason, file=self.file, row=self.row, column=self.column))
 
 
 @dataclass(frozen=True)

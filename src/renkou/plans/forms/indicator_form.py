@@ -26,7 +26,7 @@ from renkou.plans.forms.layout import print_setup, protect_except, wrap_and_fit
 from renkou.plans.model.catalog import get_plan
 from renkou.plans.model.plan import CUMULATIVE, Indicator, Plan
 from renkou.plans.model.reporting_units import department_names, lead_name, reporting_units
-from renkou.tables import append_values
+from renkou.tables import Rejection, append_values
 
 SHEET = "填报表"
 INSTRUCTIONS = "填报说明"
@@ -245,19 +245,6 @@ def _instructions(ws: Any, plan: Plan, year: int, n: int) -> None:
     ws["A3"].font = Font(bold=True)
     print_setup(ws, landscape=False, last_col=1, last_row=ws.max_row,
                 header=f"{plan.name_zh} {year}年度指标填报表")
-
-
-@dataclass(frozen=True)
-class Rejection:
-    """One rejected row (隔离记录)."""
-
-    file: str
-    row: int
-    column: str
-    reason: str
-
-    def __str__(self) -> str:
-        return str(InputError(self.reason, file=self.file, row=self.row, column=self.column))
 
 
 @dataclass(frozen=True)
