@@ -103,6 +103,22 @@ def _longest_text(z: zipfile.ZipFile, info: zipfile.ZipInfo) -> int:
     return longest
 
 
+def open_workbook(path: Path | str) -> Any:
+    """An openpyxl workbook (values, not formulas) of a file handed over, checked first
+    (:func:`check_xlsx`); a missing or broken file is an :class:`InputError` naming it."""
+    import openpyxl
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    p = Path(path)
+    if not p.exists():
+        raise InputError("文件不存在", file=str(p))
+    check_xlsx(p)
+    try:
+        return openpyxl.load_workbook(p, data_only=True)
+    except (OSError, ValueError, KeyError, zipfile.BadZipFile, InvalidFileException) as exc:
+        raise InputError(f"无法读取Excel文件：{exc}", file=p.name) from None
+
+
 def read_table(path: Path | str, sheet: str | None = None, *,
                max_unzipped_mb: int = XLSX_MAX_UNZIPPED_MB) -> pd.DataFrame:
     """Read a CSV, XLSX (one sheet) or Parquet file with every column as text.

@@ -24,7 +24,7 @@ from renkou.errors import InputError, StoreError
 from renkou.jurisdictions import Jurisdiction
 from renkou.regions import gazetteer
 from renkou.registry import Registry
-from renkou.tables import Rejection, append_values, check_xlsx
+from renkou.tables import Rejection, append_values, open_workbook
 
 TABLE = "facilities"
 QUARANTINE = "facilities_quarantine"
@@ -208,13 +208,7 @@ def read_workbook(path: Path, jurisdiction: Jurisdiction
     """Accepted rows and rejections of a filled inventory; InputError when the whole file
     is unusable (nothing is then stored)."""
     p = Path(path)
-    if not p.exists():
-        raise InputError("文件不存在", file=str(p))
-    check_xlsx(p)
-    try:
-        wb = openpyxl.load_workbook(p, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for a broken file
-        raise InputError(f"无法读取Excel文件：{exc}", file=p.name) from None
+    wb = open_workbook(p)
     if META in wb.sheetnames:
         meta = {str(r[0]): str(r[1]) for r in wb[META].iter_rows(values_only=True) if r[0]}
         if meta.get("jurisdiction") not in (None, jurisdiction.key):

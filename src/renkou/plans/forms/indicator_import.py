@@ -8,15 +8,12 @@ cells are not errors: they are counted as "not reported"."""
 from __future__ import annotations
 
 import datetime as dt
-import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import openpyxl
 import pandas as pd
-from openpyxl.utils.exceptions import InvalidFileException
 
 from renkou.errors import InputError
 from renkou.plans.forms.areas import parse_area
@@ -32,7 +29,7 @@ from renkou.plans.forms.indicator_form import (
 from renkou.plans.model.catalog import departments, get_plan
 from renkou.plans.model.plan import Indicator, Plan
 from renkou.plans.storage import REPORTED, REPORTED_QUARANTINE, AppTables, write_app
-from renkou.tables import check_xlsx
+from renkou.tables import open_workbook
 
 Row = Mapping[str, Any]  # column name → cell value (None for a blank cell)
 
@@ -70,13 +67,7 @@ def parse_form(path: Path | str, plan_code: Plan | str | None = None) -> FilledF
     """Read a filled form. The plan comes from the form's hidden sheet unless given (and
     must agree with it)."""
     p = Path(path)
-    if not p.exists():
-        raise InputError("文件不存在", file=str(p))
-    check_xlsx(p)
-    try:
-        wb = openpyxl.load_workbook(p, data_only=True)
-    except (OSError, ValueError, KeyError, zipfile.BadZipFile, InvalidFileException) as exc:
-        raise InputError(f"无法读取Excel文件：{exc}", file=p.name) from None
+    wb = open_workbook(p)
     meta = _meta(wb)
     given = plan_code.code if isinstance(plan_code, Plan) else plan_code
     code = given or meta.get("plan")
