@@ -132,3 +132,16 @@ def test_mortality_above_one_is_accepted_when_the_input_says_so(sample: Path) ->
         encoding="utf-8")
     with pytest.raises(InputError, match="mx_max"):
         load_projection(sample)
+
+
+def test_migration_path_beyond_any_population_is_refused(sample: Path, tmp_path: Path) -> None:
+    from renkou.projection.paths import read_migration_path
+
+    inputs = load_projection(sample).inputs
+    path = tmp_path / "mig.csv"
+    code = inputs.region_codes[0]
+    path.write_text(f"year,region,value\n2020,{code},100\n2021,{code},1e308\n",
+                    encoding="utf-8")
+    with pytest.raises(InputError) as exc:
+        read_migration_path(path, inputs)
+    assert (exc.value.file, exc.value.row, exc.value.column) == ("mig.csv", 3, "value")

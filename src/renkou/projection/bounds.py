@@ -28,6 +28,7 @@ from renkou.demography.projection import ProjectionInputs
 from renkou.demography.stochastic import StochasticSettings
 from renkou.demography.stochastic_calibration import calibrate_ar1, sd_from_bounds
 from renkou.errors import InputError
+from renkou.projection.arrays import MAX_MIGRANTS
 from renkou.projection.tables import Table, find_table, numbers, prepare_table, sex_codes
 from renkou.types import FloatArray
 
@@ -111,7 +112,9 @@ def _migration_sd(t: Table, inputs: ProjectionInputs) -> FloatArray:
     """SD of net migrants (Y, R) by step and region from a migration_bounds table."""
     prepare_table(t, TFR_COLUMNS)
     years = numbers(t, "year", integer=True).astype(np.int64)
-    sd = sd_from_bounds(*(numbers(t, c) for c in BOUNDS))
+    sd = sd_from_bounds(*(numbers(t, c, lo=-MAX_MIGRANTS, hi=MAX_MIGRANTS,
+                                  what=f"净迁移人数应在 ±{MAX_MIGRANTS:.0f} 之内")
+                          for c in BOUNDS))
     if np.any(sd < 0):
         raise InputError("区间上限不能低于下限", file=t.label)
     regions = t.df["region"].astype(str).str.strip().to_numpy()

@@ -17,6 +17,7 @@ import numpy as np
 from renkou.demography.leecarter import fit_lee_carter
 from renkou.demography.stochastic import ABRIDGED_STARTS, expand_abridged
 from renkou.errors import InputError
+from renkou.projection.config import MAX_MX
 from renkou.projection.tables import find_table, numbers, prepare_table, sex_codes
 from renkou.types import FloatArray
 
@@ -43,7 +44,8 @@ def mortality_pattern(directory: Path, n_ages: int) -> MortalityPattern:
     years = numbers(t, "year", integer=True).astype(np.int64)
     ages = numbers(t, "age", integer=True, lo=0, hi=n_ages - 1,
                    what=f"0–{n_ages - 1}").astype(np.int64)
-    values = numbers(t, "value", lo=0, what="死亡率")
+    numbers(t, "value", lo=0, what="死亡率")  # parsed once: the next call reuses it
+    values = numbers(t, "value", hi=MAX_MX, what=f"死亡率至多为 {MAX_MX:g}")
     sexes = sex_codes(t)
     span = np.unique(years)
     if span.size < MIN_YEARS or np.any(np.diff(span) != 1):

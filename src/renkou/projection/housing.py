@@ -20,6 +20,9 @@ from renkou.projection.tables import find_table, numbers, region_index, text_col
 from renkou.tables import require_columns, sheet_row
 from renkou.types import FloatArray
 
+#: Dwellings completed in one region and year; 20 persons each stay below 10¹⁰ people.
+MAX_DWELLINGS = 5e8
+
 STEM = "housing"
 COLUMNS = ("region", "year", "dwellings", "persons_per_dwelling", "age_profile")
 DEFAULT_PROFILE = "fundamental"
@@ -38,7 +41,8 @@ def housing_arrivals(directory: Path, inputs: ProjectionInputs
         regions = {str(i + 1): i for i in range(inputs.n_regions)}
     where = region_index(t, "region", regions)
     years = numbers(t, "year", integer=True).astype(np.int64)
-    persons = (numbers(t, "dwellings", lo=0, what="住房套数")
+    numbers(t, "dwellings", lo=0, what="住房套数")  # parsed once: the next call reuses it
+    persons = (numbers(t, "dwellings", hi=MAX_DWELLINGS, what=f"至多 {MAX_DWELLINGS:.0f} 套")
                * numbers(t, "persons_per_dwelling", lo=0, hi=20, what="0–20 人/套"))
     names = text_column(t, "age_profile").replace("", DEFAULT_PROFILE).to_numpy()
     profiles: dict[str, FloatArray] = {}

@@ -31,6 +31,7 @@ from renkou.demography.migration_profile import age_profile, distribute_net_migr
 from renkou.demography.projection import ProjectionInputs
 from renkou.demography.variants import with_e0_path, with_migration_path, with_tfr_path
 from renkou.errors import InputError
+from renkou.projection.arrays import MAX_MIGRANTS
 from renkou.projection.tables import (
     Table,
     lookup,
@@ -142,7 +143,8 @@ def read_migration_path(path: Path | str, inputs: ProjectionInputs) -> ScenarioP
     t = _read(Path(path), ("year", "region", "value"))
     year = _years(t, inputs.base_year)
     region = _regions(t, inputs.region_codes or _default_codes(inputs))
-    value = numbers(t, "value", what="净迁移人数")
+    value = numbers(t, "value", lo=-MAX_MIGRANTS, hi=MAX_MIGRANTS,
+                    what=f"净迁移人数应在 ±{MAX_MIGRANTS:.0f} 之内")
     return _build(t, year, region, value, inputs.base_year, inputs.steps, inputs.n_regions,
                   "净迁移路径")
 
