@@ -145,3 +145,34 @@ def test_migration_path_beyond_any_population_is_refused(sample: Path, tmp_path:
     with pytest.raises(InputError) as exc:
         read_migration_path(path, inputs)
     assert (exc.value.file, exc.value.row, exc.value.column) == ("mig.csv", 3, "value")
+
+
+def test_written_inputs_with_rates_above_one_read_back(tmp_path: Path) -> None:
+    import dataclasses
+
+    from renkou.projection.output import write_input_directory
+
+    inputs = _inputs(np.zeros((3, 1, 2, A)))
+    mx = inputs.mx.copy()
+    mx[..., -1] = 1.3
+    d = write_input_directory(dataclasses.replace(inputs, mx=mx), tmp_path / "in")
+    assert load_projection(d).inputs.mx.max() == pytest.approx(1.3)
+
+
+def test_project_run_reports_the_cap_in_its_summary(sample: Path, tmp_path: Path) -> None:
+    from renkou.app.projection import run_projection
+
+    df = pd.read_csv(sample / "migration.csv", dtype=str, keep_default_na=False)
+    row = int(np.flatnonzero((df["year"] == "2021") & (df["sex"] == "female")
+                             & (df["age"] == "40"))[0])
+    df.loc[row, "value"] = "-1000000"
+    df.to_csv(sample / "migration.csv", index=False)
+    run = run_projection(sample, tmp_path / "out")
+    summary = pd.read_csv(tmp_path / "out" / "summary.csv", dtype={"region": str})
+    cut = summary[summary["indicator"] == "emigration_capped"]
+    assert list(cut["year"]) == [2021]
+    assert list(cut["region"]) == [df.loc[row, "region"]]
+    # All but the women of the two cohorts the movers fall in (some thousands) are cut off.
+    women = run.result.population[1, :, 1, 39:42].max()
+    assert 1_000_000 - 3 * women < cut["value"].iloc[0] < 1_000_000
+    assert run.result.deaths.min() >= 0.0 and run.result.population.min() >= 0.0

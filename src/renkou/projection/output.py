@@ -28,6 +28,7 @@ from renkou.demography.projection import (
 from renkou.demography.projection_run import capped_emigration
 from renkou.demography.summary import SUMMARY_INDICATORS, summary_indicators
 from renkou.errors import InputError
+from renkou.projection.config import MAX_MX
 from renkou.tables import neutralise
 from renkou.types import FloatArray
 
@@ -213,9 +214,12 @@ def write_input_directory(inputs: ProjectionInputs, directory: Path | str, *,
         put("internal_migration", inputs.internal_rates,
             [("year", steps), ("origin", regions), ("destination", regions), ("sex", sexes),
              ("age", ages)])
+    # Rates above 1 (very old ages of a high-mortality area) are stated, so that the reader
+    # accepts them back.
+    mx_max = f"mx_max = {MAX_MX}\n" if float(np.max(inputs.mx)) > 1.0 else ""
     (d / "projection.toml").write_text(
         f"base_year = {inputs.base_year}\nend_year = {inputs.end_year}\n"
         f"open_age = {inputs.open_age}\nmigration_timing = \"{inputs.migration_timing}\"\n"
-        f"a0_rule = \"{inputs.a0_rule}\"\n", encoding="utf-8")
+        f"a0_rule = \"{inputs.a0_rule}\"\n{mx_max}", encoding="utf-8")
     return d
 
