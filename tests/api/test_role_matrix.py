@@ -46,6 +46,13 @@ MATRIX: dict[tuple[str, str], tuple[dict[str, Any], dict[str, int]]] = {
     ("GET", "/api/population/pyramid"): ({}, _row("401 200 200 200 403 403 403")),
     ("GET", "/api/population/areas"): ({}, _row("401 200 200 200 403 403 403")),
     ("GET", "/api/population/separation"): ({}, _row("401 200 200 200 403 403 403")),
+    ("GET", "/api/services/norms"): ({}, _row("401 200 200 200 403 200 403")),
+    ("GET", "/api/services/gaps"): ({}, _row("401 200 200 200 403 403 403")),
+    ("GET", "/api/services/contrast"): ({}, _row("401 200 200 200 403 403 403")),
+    ("GET", "/api/impact/examples"): ({}, _row("401 200 200 200 403 200 403")),
+    ("POST", "/api/impact/assess"): (
+        {"json": {"example": "tianjin-three-child", "indicators": ["population"]}},
+        _row("401 200 200 200 403 403 403")),
     ("GET", "/api/plans"): ({}, _row("401 200 200 200 200 200 403")),
     ("GET", "/api/plans/assessment"): ({"params": {"year": 2024}},
                                        _row("401 200 200 200 200 403 403")),

@@ -14,7 +14,18 @@ from renkou import __version__
 from renkou.api import docs, problems
 from renkou.api.gate import StoreGate
 from renkou.api.headers import BodyLimit, SecurityHeaders
-from renkou.api.routers import audit, auth, ids, meta, plans, population, regions, users
+from renkou.api.routers import (
+    audit,
+    auth,
+    ids,
+    impact,
+    meta,
+    plans,
+    population,
+    regions,
+    services,
+    users,
+)
 from renkou.app.dashboard import Dashboard
 from renkou.auth.sessions import RateLimit, Sessions
 from renkou.settings import Settings, get_settings
@@ -55,7 +66,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(BodyLimit)
     app.add_middleware(SecurityHeaders, https_only=app.state.settings.env == "production")
 
-    for module in (auth, meta, regions, population, plans, ids, users, audit):
+    for module in (auth, meta, regions, population, plans, services, impact, ids, users,
+                   audit):
         app.include_router(module.router)
     docs.install(app)
 

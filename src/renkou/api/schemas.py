@@ -218,3 +218,127 @@ class UserOut(BaseModel):
     disabled: bool
     locked: bool
     demo: bool
+
+
+# ---- public services and impact assessment --------------------------------------------------
+
+
+class AssessIn(BaseModel):
+    """A shipped example by name, or a decision file's YAML text (one of the two)."""
+
+    example: str | None = Field(default=None, max_length=64, pattern=r"^[a-z0-9-]+$")
+    decision: str | None = Field(default=None, max_length=20_000)
+    indicators: list[str] | None = Field(default=None, max_length=200,
+                                         description="只返回这些指标的行（默认全部）")
+
+
+class NormOut(BaseModel):
+    service: str
+    name: str
+    unit: str
+    kind: str
+    age_from: int
+    age_to: int
+    served: str
+    scope: str
+    value: float | None  # in force on the store's date; None before the norm applies
+    effective_from: dt.date | None
+    citation: str
+
+
+class NormsOut(BaseModel):
+    jurisdiction: str
+    name: str
+    as_of: dt.date
+    household_size: float
+    household_size_source: str
+    norms: list[NormOut]
+
+
+class GapRowOut(BaseModel):
+    region: str
+    service: str
+    population: float
+    norm: float
+    demand: float
+    supply: float
+    gap: float
+    coverage: float | None  # None where there is no demand
+
+
+class GapsOut(BaseModel):
+    jurisdiction: str
+    as_of: dt.date
+    year: int | None
+    level: str
+    caliber: str
+    services: dict[str, str]  # service → its Chinese name
+    area_names: dict[str, str]
+    rows: list[GapRowOut]
+
+
+class ContrastRowOut(BaseModel):
+    region: str
+    service: str
+    resident_demand: float
+    hukou_demand: float
+    misplaced: float
+
+
+class ContrastOut(BaseModel):
+    jurisdiction: str
+    as_of: dt.date
+    level: str
+    area_names: dict[str, str]
+    rows: list[ContrastRowOut]
+
+
+class ExampleOut(BaseModel):
+    key: str
+    name: str
+    description: str
+    horizon: int
+    shocks: list[str]  # the kinds of its shocks
+
+
+class ImpactRowOut(BaseModel):
+    year: int
+    region: str
+    indicator: str
+    baseline: float
+    scenario: float
+    difference: float
+
+
+class RiskOut(BaseModel):
+    region: str
+    measure: str
+    indicator: str
+    year: int
+    value: float | None
+    grade: int
+    grade_name: str
+
+
+class ObligationOut(BaseModel):
+    service: str
+    name: str
+    region: str
+    persons: float
+    capacity: float
+    unit: str
+    citation: str
+
+
+class AssessOut(BaseModel):
+    name: str
+    jurisdiction: str
+    base_year: int
+    horizon: int
+    synthetic: bool
+    scale: float
+    scale_note: str
+    warnings: list[str]
+    rows: list[ImpactRowOut]
+    risks: list[RiskOut]
+    obligations: list[ObligationOut]

@@ -37,18 +37,20 @@ class Scope(StrEnum):
     unmask = "unmask"          # audited unmasking of an ID number
     users = "users"            # account administration
     audit = "audit"            # the audit log
+    services = "services"      # public-service gaps and population impact assessment
 
 
 SCOPES: dict[Role, frozenset[Scope]] = {
     Role.admin: frozenset({Scope.meta, Scope.population, Scope.plans, Scope.ids,
-                           Scope.person, Scope.unmask, Scope.users}),
-    Role.planner: frozenset({Scope.meta, Scope.population, Scope.plans, Scope.ids}),
+                           Scope.person, Scope.unmask, Scope.users, Scope.services}),
+    Role.planner: frozenset({Scope.meta, Scope.population, Scope.plans, Scope.ids,
+                             Scope.services}),
     Role.statistician: frozenset({Scope.meta, Scope.population, Scope.plans, Scope.ids,
-                                  Scope.person}),
+                                  Scope.person, Scope.services}),
     # Its own department's uploads, templates and tasks: the plans it carries tasks of.
     Role.department: frozenset({Scope.meta, Scope.plans, Scope.ids}),
     # Its own district and the 街镇 in it.
-    Role.district: frozenset({Scope.meta, Scope.population, Scope.plans}),
+    Role.district: frozenset({Scope.meta, Scope.population, Scope.plans, Scope.services}),
     Role.auditor: frozenset({Scope.meta, Scope.audit}),
 }
 
