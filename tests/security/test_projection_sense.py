@@ -11,7 +11,6 @@ import pandas as pd
 import pytest
 
 from renkou.demography.projection import ProjectionInputs, project
-from renkou.demography.projection_run import capped_emigration
 from renkou.errors import InputError
 from renkou.projection.io import load_projection
 from renkou.projection.output import write_outputs
@@ -42,7 +41,7 @@ def test_emigration_beyond_a_cohort_is_capped_and_reported(timing: str) -> None:
     res = project(_inputs(mig, timing))
     assert res.deaths.min() >= 0.0
     assert res.population.min() >= 0.0
-    capped = capped_emigration(res.inputs)
+    capped = res.emigration_capped
     assert capped is not None and capped.shape == (3, 2)
     # Half of the movers fall in each end-of-step slot; the cohorts held about 1,600 men.
     cohorts = res.population[1, 0, 0, 29:31].sum()
@@ -54,7 +53,7 @@ def test_no_cap_is_reported_when_emigration_fits() -> None:
     mig = np.zeros((3, 1, 2, A))
     mig[:, 0, :, 20:40] = -5.0
     res = project(_inputs(mig))
-    assert capped_emigration(res.inputs) is None
+    assert res.emigration_capped is None
 
 
 def test_summary_reports_capped_persons(tmp_path: Path) -> None:
@@ -65,7 +64,7 @@ def test_summary_reports_capped_persons(tmp_path: Path) -> None:
     summary = pd.read_csv(tmp_path / "summary.csv", dtype={"region": str})
     cut = summary[summary["indicator"] == "emigration_capped"]
     assert list(zip(cut["year"], cut["region"], strict=True)) == [(2021, "B")]
-    capped = capped_emigration(res.inputs)
+    capped = res.emigration_capped
     assert capped is not None
     assert cut["value"].iloc[0] == pytest.approx(capped[1, 1], abs=1e-6)
     deaths = pd.read_csv(tmp_path / "deaths.csv")
@@ -176,3 +175,4 @@ def test_project_run_reports_the_cap_in_its_summary(sample: Path, tmp_path: Path
     women = run.result.population[1, :, 1, 39:42].max()
     assert 1_000_000 - 3 * women < cut["value"].iloc[0] < 1_000_000
     assert run.result.deaths.min() >= 0.0 and run.result.population.min() >= 0.0
+    assert any("emigration_capped" in w for w in run.warnings)  # the command says so

@@ -155,6 +155,10 @@ def run_projection(input_dir: Path, out_dir: Path, *, variant: str = "medium",
         result = project(inputs)
     except ValueError as exc:
         raise InputError(f"输入数据不能用于预测：{exc}") from None
+    if result.emigration_capped is not None:
+        cut = float(result.emigration_capped.sum())
+        warnings.append(f"净迁出超过队列人数，已截断为 0：共 {cut:,.0f} 人，"
+                        "见 summary.csv 的 emigration_capped")
     stochastic = None
     drawn = False
     pattern = None

@@ -131,6 +131,8 @@ class ProjectionResult:
     # e0 of both sexes (..., Y, R): the life table of the sexes' rates weighted by the step's
     # exposure (start + end population), as WPP builds its both-sex tables.
     e0_both_sexes: FloatArray | None = None
+    # Net emigrants beyond their cohort, cut off at zero (..., Y, R); None when none was.
+    emigration_capped: FloatArray | None = None
 
 
 def _lead(shape: tuple[int, ...], core: int) -> tuple[int, ...]:
@@ -214,7 +216,8 @@ def project(inputs: ProjectionInputs) -> ProjectionResult:
     for rows in run.blocks():
         run.run(rows, population[rows], births[rows], deaths[rows],
                 expectancy[rows] if run.mortality_per_row else expectancy, e_both[rows])
-    return _result(run, population, births, deaths, expectancy, e_both, run.lead, inputs)
+    return _result(run, population, births, deaths, expectancy, e_both, run.lead, inputs,
+                   run.capped)
 
 
 def project_reduced(inputs: ProjectionInputs,
@@ -241,8 +244,9 @@ def project_reduced(inputs: ProjectionInputs,
         b = rows.stop - rows.start
         ex = expectancy[:b] if run.mortality_per_row else expectancy
         run.run(rows, population[:b], births[:b], deaths[:b], ex, e_both[:b])
+        capped = None if run.capped is None else run.capped[rows]
         part = reduce(_result(run, population[:b], births[:b], deaths[:b], ex, e_both[:b],
-                              (b,), run.inputs_of(rows)))
+                              (b,), run.inputs_of(rows), capped))
         for name, values in part.items():
             if name not in out:
                 out[name] = np.empty((run.n_lead, *values.shape[1:]), dtype=values.dtype)
@@ -252,7 +256,7 @@ def project_reduced(inputs: ProjectionInputs,
 
 def _result(run: BlockRunner, population: FloatArray, births: FloatArray, deaths: FloatArray,
             expectancy: FloatArray, e_both: FloatArray, lead: tuple[int, ...],
-            inputs: ProjectionInputs) -> ProjectionResult:
+            inputs: ProjectionInputs, capped: FloatArray | None) -> ProjectionResult:
     """Arrays with a flat leading axis → the result with leading shape ``lead``."""
     e_out = expectancy.reshape(*lead, *expectancy.shape[1:]) if run.mortality_per_row else (
         np.broadcast_to(expectancy[0], (*lead, *expectancy.shape[1:])))
@@ -261,4 +265,5 @@ def _result(run: BlockRunner, population: FloatArray, births: FloatArray, deaths
         population=population.reshape(*lead, *population.shape[1:]),
         births=births.reshape(*lead, *births.shape[1:]),
         deaths=deaths.reshape(*lead, *deaths.shape[1:]), inputs=inputs,
-        life_expectancy=e_out, e0_both_sexes=e_both.reshape(*lead, *e_both.shape[1:]))
+        life_expectancy=e_out, e0_both_sexes=e_both.reshape(*lead, *e_both.shape[1:]),
+        emigration_capped=None if capped is None else capped.reshape(*lead, *capped.shape[1:]))

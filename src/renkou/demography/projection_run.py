@@ -11,7 +11,6 @@ step and reused by every block. Blocking changes no result.
 from __future__ import annotations
 
 import dataclasses
-import weakref
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -41,19 +40,6 @@ _BATCHED = {"population": ("population", 3), "mx": ("mx", 4), "asfr": ("asfr", 3
             "k": ("mx_k", 3), "mig_scale": ("migration_scale", 2),
             "mig_add": ("migration_add", 2)}
 
-# Emigrants cut off by the run of an inputs object (keyed by its id while it lives), so that
-# the writer of a result can report them without a second run.
-_CAPPED: dict[int, tuple[FloatArray, tuple[int, ...]]] = {}
-
-
-def capped_emigration(inputs: ProjectionInputs) -> FloatArray | None:
-    """Persons of net emigration that exceeded their cohort and were cut off in the last run
-    of ``inputs``: (…lead, Y, R) by step and region, or None when nothing was cut off."""
-    found = _CAPPED.get(id(inputs))
-    if found is None:
-        return None
-    capped, lead = found
-    return capped.reshape(*lead, *capped.shape[1:]) if lead else capped[0]
 
 
 @dataclass
@@ -189,8 +175,6 @@ class BlockRunner:
             return
         if self.capped is None:
             self.capped = np.zeros((self.n_lead, self.inputs.steps, self.inputs.n_regions))
-            _CAPPED[id(self.inputs)] = (self.capped, self.lead)
-            weakref.finalize(self.inputs, _CAPPED.pop, id(self.inputs), None)
         self.capped[rows, t] += cut.sum(axis=(-1, -2))
 
     # --- a block ---------------------------------------------------------------------

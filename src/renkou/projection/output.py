@@ -25,7 +25,6 @@ from renkou.demography.projection import (
     ProjectionInputs,
     ProjectionResult,
 )
-from renkou.demography.projection_run import capped_emigration
 from renkou.demography.summary import SUMMARY_INDICATORS, summary_indicators
 from renkou.errors import InputError
 from renkou.projection.config import MAX_MX
@@ -90,7 +89,7 @@ def summary_table(result: ProjectionResult,
         df = _tidy(ind[name], [("year", list(result.years)), ("region", regions)])
         df.insert(2, "indicator", name)
         frames.append(df)
-    capped = capped_emigration(result.inputs)
+    capped = result.emigration_capped
     if capped is not None and capped.ndim == 2:
         df = _tidy(capped, [("year", list(result.years[:-1])), ("region", regions)])
         df = df[df["value"] > CAP_REPORTED]
