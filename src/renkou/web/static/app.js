@@ -285,6 +285,8 @@ async function init() {
   await refresh();
   // The assessment panel stays hidden when no plan data is loaded.
   if (may("plans")) initPlans().catch(() => {});
+  // 公共服务 and impact panels (services.js): on the jurisdiction's map unless narrowed.
+  if (may("services")) initServices(j, own, narrowed, state.mapUrl).catch(() => {});
 }
 
 
