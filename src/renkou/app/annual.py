@@ -51,7 +51,7 @@ def _long_fans(registry: Registry, area: str, year: int, end: int, trajectories:
               f"{trajectories}条随机预测（renkou.demography.stochastic）")
     fans = []
     for key, title, unit, k in (("total", "常住人口长期预测", "人", 1.0),
-                                ("share_65_plus", "65岁及以上人口占比预测", "%", 100.0)):
+                                ("share_65_plus", "65岁及以上人口占比预测", "%", 1.0)):
         t = ind[key][:, :, 0] * k
         q = {p: np.nanquantile(t, p, axis=0) for p in (0.05, 0.25, 0.5, 0.75, 0.95)}
         fans.append(FanChart(

@@ -55,5 +55,22 @@ def evaluate(
                f"；预警 {len(report.warnings)} 项；督办任务 {len(report.flagged_tasks)} 项")
 
 
+@report_app.command("annual")
+def annual(
+    out: Path = typer.Option(..., "--out", help="输出 .docx / output file"),
+    year: int = typer.Option(None, "--year", help="报告年份（默认：库内数据的最后完整年度）"),
+    db: Path = typer.Option(None, "--db", help=DB_HELP),
+    plan: str = typer.Option(None, "--plan", help=PLAN_HELP),
+    trajectories: int = typer.Option(200, "--trajectories", help="随机预测条数 / trajectories"),
+    seed: int = typer.Option(1, "--seed", help="随机种子 / seed"),
+) -> None:
+    """生成年度人口发展形势分析与预警报告（Word）。"""
+    from renkou.app.annual import annual_report
+
+    written = annual_report(store_path(db), year, out, plan_code=plan,
+                            trajectories=trajectories, seed=seed)
+    typer.echo(f"已生成年度人口发展形势分析与预警报告：{written}")
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(report_app, name="report")
