@@ -39,8 +39,10 @@ def _by_age(registry: Registry, day: dt.date, area: str
 
 
 def _long_fans(registry: Registry, area: str, year: int, end: int, trajectories: int,
-               seed: int) -> tuple[FanChart, ...]:
-    """Fans of the resident population and the 65+ share from the registry's own rates."""
+               seed: int, factor: float = 1.0) -> tuple[FanChart, ...]:
+    """Fans of the resident population (万人, counts × ``factor``: the sample's census
+    factor, as the assessment scales totals) and the 65+ share from the registry's own
+    rates."""
     try:
         inputs = registry_inputs(registry, area, year, end)
         ind = stochastic_indicators(inputs, trajectories, seed)
@@ -49,8 +51,9 @@ def _long_fans(registry: Registry, area: str, year: int, end: int, trajectories:
     years = tuple(range(year, year + ind["total"].shape[1]))
     method = (f"以{year}年末库内常住人口为基期、近三年生育死亡迁移水平不变，"
               f"{trajectories}条随机预测（renkou.demography.stochastic）")
+    scaled = f"；总量按折算系数{factor:.2f}换算" if factor != 1.0 else ""
     fans = []
-    for key, title, unit, k in (("total", "常住人口长期预测", "人", 1.0),
+    for key, title, unit, k in (("total", "常住人口长期预测", "万人", factor / 1e4),
                                 ("share_65_plus", "65岁及以上人口占比预测", "%", 1.0)):
         t = ind[key][:, :, 0] * k
         q = {p: np.nanquantile(t, p, axis=0) for p in (0.05, 0.25, 0.5, 0.75, 0.95)}
@@ -59,7 +62,8 @@ def _long_fans(registry: Registry, area: str, year: int, end: int, trajectories:
             median=tuple(float(x) for x in q[0.5]),
             bands=tuple((lv, tuple(float(x) for x in q[lo]), tuple(float(x) for x in q[hi]))
                         for lv, lo, hi in ((0.9, 0.05, 0.95), (0.5, 0.25, 0.75))),
-            target_year=None, target_value=None, method=method))
+            target_year=None, target_value=None,
+            method=method + (scaled if key == "total" else "")))
     return tuple(fans)
 
 
@@ -96,7 +100,8 @@ def build_annual(store: StoreRef, year: int | None = None, *, plan_code: str | N
         result = assess(reg, plan_code, when, trajectories=trajectories)
         pa = result.assessment
         end = max(pa.plan.period_end + BEYOND_YEARS, when + 1)
-        long_fans = _long_fans(reg, jur.code, when, end, trajectories, seed)
+        factor = result.sample.factor("resident") if result.sample is not None else 1.0
+        long_fans = _long_fans(reg, jur.code, when, end, trajectories, seed, factor)
     notes = [
         "常住、户籍、就业人口为人口基础信息库在截至日的登记人数（口径同 renkou registry "
         "stats）；出生按出生地、死亡按死亡地统计，迁移为当年登记的居住迁移和户籍迁移。",
