@@ -142,6 +142,30 @@ def test_page_of_each_jurisdiction(key: str, data_dir: Path, browser: object) ->
                 j.key)
             assert sorted(named) == sorted(a.name for a in j.areas)
         assert page.is_visible("#demo-badge")  # synthetic store
+        # 公共服务: coverage of the chosen service for every area, drawn as the areas are,
+        # and the ranking of shortages beside it.
+        covered = page.wait_for_function(
+            """kind => {
+                 const c = echarts.getInstanceByDom(document.getElementById("services-chart"));
+                 const o = c && c.getOption();  // none until the gaps have come
+                 const s = o && o.series;
+                 return s && s.length && s[0].type === kind ? s[0].data.length : 0;
+               }""", arg=kind, timeout=60_000).json_value()
+        assert covered == len(j.areas)
+        assert page.locator("#service option").count() > 0
+        page.wait_for_selector("#services-table table.assess", timeout=60_000)
+        # Impact: an example's baseline and scenario, one point a year each.
+        from renkou.app.impact import examples_for
+
+        if examples_for(key):
+            page.wait_for_selector("#impact-example option", state="attached",
+                                   timeout=60_000)
+            page.click("#impact-run")
+            page.wait_for_selector("#impact-result p:not(.loading)", timeout=120_000)
+            lines = page.evaluate(
+                """() => echarts.getInstanceByDom(document.getElementById("impact-chart"))
+                     .getOption().series.map(s => s.data.length)""")
+            assert len(lines) == 2 and lines[0] == lines[1] > 0
         # The plan table (assessment with projections) of the jurisdiction's own plan.
         page.wait_for_selector("#assessment table.assess", timeout=600_000)
         assert page.input_value("#plan") == j.plans[0]
@@ -183,6 +207,10 @@ def test_each_role_logs_in_and_sees_its_view(data_dir: Path, browser: object) ->
             assert shown["#pyramid-panel"] == (role in ("planner", "statistician", "district"))
             assert shown["#audit-panel"] == (role == "auditor")
             assert page.is_visible("#controls") == shown["#pyramid-panel"]
+            if shown["#pyramid-panel"]:  # the roles with the services scope
+                page.wait_for_selector("#services-panel", state="visible", timeout=60_000)
+            else:
+                assert not page.is_visible("#services-panel")
             if shown["#pyramid-panel"]:
                 # A 3,000-person city has small cells: marked for roles below statistician.
                 page.wait_for_selector("#pyramid-title:has-text('常住人口')", timeout=60_000)
