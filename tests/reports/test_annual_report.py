@@ -81,3 +81,29 @@ def test_annual_report_refuses_other_formats(tmp_path: Path) -> None:
     with pytest.raises(InputError):
         # Refused before any store is opened.
         annual_report(tmp_path / "absent.duckdb", YEAR, tmp_path / "r.html")
+
+
+@pytest.mark.slow
+def test_annual_model_of_a_district_jurisdiction(district_store: Path) -> None:
+    """A district jurisdiction reports by its 街镇, which sum to its total; a year the store
+    holds no data of is refused."""
+    from renkou.app.annual import build_annual
+    from renkou.errors import InputError
+
+    registry = Registry(district_store, read_only=True)
+    try:
+        jur = registry.jurisdiction()
+        through = registry.data_through()
+        report = build_annual(registry, None, trajectories=30)
+        assert through is not None
+        with pytest.raises(InputError):
+            build_annual(registry, through.year + 2, trajectories=30)
+    finally:
+        registry.close()
+    assert report.jurisdiction == jur.name
+    assert report.area_level == "街镇"
+    assert [a.code for a in report.areas] == list(jur.area_codes)
+    assert sum(a.resident for a in report.areas) == report.resident
+    assert report.resident == round(report.total)
+    assert report.plan_fan is not None and report.long_fans
+    assert report.long_fans[0].years[-1] >= report.plan_end
