@@ -153,7 +153,10 @@ def write_annual_docx(r: AnnualReport, out: Path) -> Path:
     setup_document(doc)
     title = doc.add_paragraph(style="Title")
     title.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    title.add_run(r.title)
+    # Two lines, so that a long jurisdiction name does not leave a word alone on the second.
+    head = title.add_run(f"{r.jurisdiction}{r.year}年")
+    head.add_break()
+    title.add_run("人口发展形势分析与预警")
     add_paragraph(doc, f"数据截至{r.as_of:%Y年%m月%d日}；对照规划：{r.plan_name}",
                   align=WD_ALIGN_PARAGRAPH.CENTER, indent=False, size=11)
     if r.synthetic:
@@ -179,9 +182,9 @@ def write_annual_docx(r: AnnualReport, out: Path) -> Path:
     natural = r.births - r.deaths
     add_paragraph(doc, f"{r.year}年出生{r.births:,d}人（男{r.births_male:,d}人），"
                   f"死亡{r.deaths:,d}人，自然增长{natural:+,d}人。")
-    flow_rows = [[FLOW_NAMES.get(k, k), f"{v:,d}"] for k, v in r.flows.items()]
-    if flow_rows:
-        add_table(doc, ["迁移类别", f"{r.year}年人数"], flow_rows, [6.0, 4.0])
+    kinds = [*FLOW_NAMES, *(k for k in r.flows if k not in FLOW_NAMES)]
+    add_table(doc, ["迁移类别", f"{r.year}年人数"],
+              [[FLOW_NAMES.get(k, k), f"{r.flows.get(k, 0):,d}"] for k in kinds], [6.0, 4.0])
     h1("人户分离")
     sep_total = sum(r.separation.values())
     add_paragraph(doc, f"人户分离人口{sep_total:,d}人，占常住人口"
