@@ -105,5 +105,7 @@ def test_annual_model_of_a_district_jurisdiction(district_store: Path) -> None:
     assert [a.code for a in report.areas] == list(jur.area_codes)
     assert sum(a.resident for a in report.areas) == report.resident
     assert report.resident == round(report.total)
+    assert sum(a.births for a in report.areas) == report.births
+    assert sum(a.deaths for a in report.areas) == report.deaths
     assert report.plan_fan is not None and report.long_fans
     assert report.long_fans[0].years[-1] >= report.plan_end

@@ -9,6 +9,7 @@ import datetime as dt
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 from renkou.app.assessment import StoreRef, assess, last_full_year, store_registry
 from renkou.app.projection import registry_inputs, stochastic_indicators
@@ -26,6 +27,11 @@ LEVEL_ZH = {"district": "区县", "street": "街镇"}
 def _totals(registry: Registry, day: dt.date, caliber: str, level: str) -> dict[str, int]:
     df = registry.caliber(day, caliber, level=level, by=("region",))
     return {str(r): int(v) for r, v in zip(df["region"], df["value"], strict=True)}
+
+
+def _sums(df: pd.DataFrame) -> dict[str, int]:
+    """A count frame's values summed by region."""
+    return {str(k): int(v) for k, v in df.groupby(df["region"].astype(str))["value"].sum().items()}
 
 
 def _by_age(registry: Registry, day: dt.date, area: str
@@ -84,8 +90,11 @@ def build_annual(store: StoreRef, year: int | None = None, *, plan_code: str | N
         res, huk = _totals(reg, day, "resident", level), _totals(reg, day, "hukou", level)
         sep = reg.separation(day, level=level)
         sep_by_area = sep.groupby(sep["region"].astype(str))["value"].sum()
+        area_births = _sums(reg.births(start, day, level))
+        area_deaths = _sums(reg.deaths(start, day, level))
         areas = tuple(AreaRow(a.code, a.name, res.get(a.code, 0), huk.get(a.code, 0),
-                              int(sep_by_area.get(a.code, 0))) for a in jur.areas)
+                              int(sep_by_area.get(a.code, 0)), area_births.get(a.code, 0),
+                              area_deaths.get(a.code, 0)) for a in jur.areas)
         city_res = _totals(reg, day, "resident", "city").get(jur.code, 0)
         city_huk = _totals(reg, day, "hukou", "city").get(jur.code, 0)
         try:

@@ -46,6 +46,8 @@ class AreaRow:
     resident: int
     hukou: int
     separated: int
+    births: int = 0
+    deaths: int = 0
 
 
 @dataclass(frozen=True)
@@ -171,17 +173,19 @@ def write_annual_docx(r: AnnualReport, out: Path) -> Path:
     add_paragraph(doc, f"{r.as_of:%Y年%m月%d日}，{r.jurisdiction}常住人口{r.resident:,d}人，"
                   f"户籍人口{r.hukou:,d}人"
                   + (f"，就业人口{r.employed:,d}人" if r.employed is not None else "") + "。")
-    rows = [[a.name, f"{a.resident:,d}", f"{a.hukou:,d}", f"{a.separated:,d}"]
-            for a in r.areas]
-    rows.append(["合计", f"{sum(a.resident for a in r.areas):,d}",
-                 f"{sum(a.hukou for a in r.areas):,d}",
-                 f"{sum(a.separated for a in r.areas):,d}"])
-    add_table(doc, [r.area_level, "常住人口", "户籍人口", "人户分离"], rows,
-              [4.5, 3.5, 3.5, 3.5])
+    rows = [[a.name, f"{a.resident:,d}", f"{a.hukou:,d}", f"{a.separated:,d}",
+             f"{a.births:,d}", f"{a.deaths:,d}"] for a in r.areas]
+    rows.append(["合计", *(f"{sum(getattr(a, k) for a in r.areas):,d}"
+                         for k in ("resident", "hukou", "separated", "births", "deaths"))])
+    add_table(doc, [r.area_level, "常住人口", "户籍人口", "人户分离", f"{r.year}年出生",
+                    f"{r.year}年死亡"], rows, [3.6, 2.5, 2.5, 2.5, 2.5, 2.5])
     h1("出生、死亡与迁移")
     natural = r.births - r.deaths
     add_paragraph(doc, f"{r.year}年出生{r.births:,d}人（男{r.births_male:,d}人），"
-                  f"死亡{r.deaths:,d}人，自然增长{natural:+,d}人。")
+                  f"死亡{r.deaths:,d}人，自然增长{natural:+,d}人"
+                  + (f"；按年末常住人口计，出生率{r.births / r.resident * 1000:.2f}‰，"
+                     f"死亡率{r.deaths / r.resident * 1000:.2f}‰" if r.resident else "")
+                  + "。")
     kinds = [*FLOW_NAMES, *(k for k in r.flows if k not in FLOW_NAMES)]
     add_table(doc, ["迁移类别", f"{r.year}年人数"],
               [[FLOW_NAMES.get(k, k), f"{r.flows.get(k, 0):,d}"] for k in kinds], [6.0, 4.0])
