@@ -26,6 +26,7 @@ def build_demo(data_dir: Path, *, jurisdiction: str, persons: int, seed: int,
                force: bool = False, progress: Progress | None = None) -> Path:
     """Build the demo store of ``jurisdiction`` once (``force``: again) and return its path."""
     from renkou.app.demo_reports import seed_demo_reports
+    from renkou.app.services import synth_facilities
     from renkou.registry.synth import build_demo_store
 
     key = get_jurisdiction(jurisdiction).key
@@ -46,6 +47,8 @@ def build_demo(data_dir: Path, *, jurisdiction: str, persons: int, seed: int,
         seed_demo_reports(registry)
     finally:
         registry.close()
+    # A synthetic facility inventory, so that service gaps have a supply side.
+    synth_facilities(tmp, seed)
     _remove(db)
     tmp.replace(db)
     # A key file created for the store under its temporary name goes with it.
