@@ -50,6 +50,8 @@ def test_annual_report_converts_and_shows_registry_counts(seeded_store: Path,
         day, start = dt.date(YEAR, 12, 31), dt.date(YEAR, 1, 1)
         resident = int(registry.caliber(day, "resident", "city", by=("region",))["value"].sum())
         hukou = int(registry.caliber(day, "hukou", "city", by=("region",))["value"].sum())
+        prev = int(registry.caliber(dt.date(YEAR - 1, 12, 31), "resident", "city",
+                                    by=("region",))["value"].sum())
         births = int(registry.births(start, day, "city")["value"].sum())
         deaths = int(registry.deaths(start, day, "city")["value"].sum())
         first_area = jur.areas[0]
@@ -65,7 +67,8 @@ def test_annual_report_converts_and_shows_registry_counts(seeded_store: Path,
     for heading in HEADINGS:
         assert heading in text, heading
     squeezed = flat.replace(" ", "")
-    assert f"常住人口{resident:,d}人" in squeezed
+    change = "增加" if resident >= prev else "减少"
+    assert f"常住人口{resident:,d}人（比上年同期{change}{abs(resident - prev):,d}人）" in squeezed
     assert f"户籍人口{hukou:,d}人" in squeezed
     assert f"出生{births:,d}人" in squeezed
     assert f"死亡{deaths:,d}人" in squeezed

@@ -97,6 +97,10 @@ def build_annual(store: StoreRef, year: int | None = None, *, plan_code: str | N
                               area_deaths.get(a.code, 0)) for a in jur.areas)
         city_res = _totals(reg, day, "resident", "city").get(jur.code, 0)
         city_huk = _totals(reg, day, "hukou", "city").get(jur.code, 0)
+        prev_day = dt.date(day.year - 1, day.month, min(day.day, 28 if day.month == 2 else 31))
+        known = reg.data_through() is not None and jur.census_date <= prev_day
+        prev_res = _totals(reg, prev_day, "resident", "city").get(jur.code) if known else None
+        prev_huk = _totals(reg, prev_day, "hukou", "city").get(jur.code) if known else None
         try:
             employed: int | None = _totals(reg, day, "employed", "city").get(jur.code, 0)
         except InputError:
@@ -132,7 +136,8 @@ def build_annual(store: StoreRef, year: int | None = None, *, plan_code: str | N
         separation={str(k): int(v)
                     for k, v in city_sep.groupby("kind")["value"].sum().items()},
         male=male, female=female, plan_fan=fan_chart(pa), long_fans=long_fans,
-        warnings=tuple(warning_list(pa)), notes=tuple(notes))
+        warnings=tuple(warning_list(pa)), notes=tuple(notes), prev_resident=prev_res,
+        prev_hukou=prev_huk)
 
 
 def annual_report(store: StoreRef, year: int | None, out: Path, *,

@@ -84,6 +84,9 @@ class AnnualReport:
     long_fans: tuple[FanChart, ...]
     warnings: tuple[EarlyWarning, ...]
     notes: tuple[str, ...] = field(default_factory=tuple)
+    # The same calibers a year earlier (None: the store starts later).
+    prev_resident: int | None = None
+    prev_hukou: int | None = None
 
     @property
     def title(self) -> str:
@@ -135,6 +138,13 @@ class AnnualReport:
         return out
 
 
+def _change(now: int, before: int | None) -> str:
+    if before is None:
+        return ""
+    d = now - before
+    return f"（比上年同期{'增加' if d >= 0 else '减少'}{abs(d):,d}人）"
+
+
 def pct(x: float) -> str:
     return f"{x * 100:.2f}%"
 
@@ -170,8 +180,9 @@ def write_annual_docx(r: AnnualReport, out: Path) -> Path:
         add_heading(doc, f"{next(numbers)}、{text}", 1)
 
     h1("人口总量与分布")
-    add_paragraph(doc, f"{r.as_of:%Y年%m月%d日}，{r.jurisdiction}常住人口{r.resident:,d}人，"
-                  f"户籍人口{r.hukou:,d}人"
+    add_paragraph(doc, f"{r.as_of:%Y年%m月%d日}，{r.jurisdiction}常住人口{r.resident:,d}人"
+                  f"{_change(r.resident, r.prev_resident)}，户籍人口{r.hukou:,d}人"
+                  f"{_change(r.hukou, r.prev_hukou)}"
                   + (f"，就业人口{r.employed:,d}人" if r.employed is not None else "") + "。")
     rows = [[a.name, f"{a.resident:,d}", f"{a.hukou:,d}", f"{a.separated:,d}",
              f"{a.births:,d}", f"{a.deaths:,d}"] for a in r.areas]
