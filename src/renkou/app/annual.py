@@ -11,8 +11,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from renkou.app.assessment import StoreRef, assess, last_full_year, store_registry
+from renkou.app.assessment import assess, last_full_year
 from renkou.app.projection import registry_inputs, stochastic_indicators
+from renkou.app.stores import StoreRef, store_registry
 from renkou.errors import InputError, NotFoundError
 from renkou.plans import warning_list
 from renkou.registry import Registry

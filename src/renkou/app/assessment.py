@@ -9,14 +9,12 @@ store); a real registry is read as real counts."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Literal
 
 from renkou.app.sample import SampledData, plan_sample
-from renkou.app.stores import open_registry
+from renkou.app.stores import StoreRef, store_registry
 from renkou.errors import InputError, NotFoundError
 from renkou.jurisdictions import Jurisdiction
 from renkou.plans import (
@@ -29,7 +27,6 @@ from renkou.plans import (
 from renkou.registry import Registry
 
 Scale = float | Literal["auto"] | None
-StoreRef = Registry | Path | str
 
 
 @dataclass(frozen=True)
@@ -59,19 +56,6 @@ class AssessmentResult:
         """Everything the reader is told about the values: the assessment's own notes (e.g.
         the store's data end early) and how totals were scaled."""
         return (*self.assessment.notes, *self.scale_notes)
-
-
-@contextmanager
-def store_registry(store: StoreRef) -> Iterator[Registry]:
-    """The registry given, or the store at a path opened read-only and closed afterwards."""
-    if isinstance(store, Registry):
-        yield store
-        return
-    registry = open_registry(Path(store), read_only=True)
-    try:
-        yield registry
-    finally:
-        registry.close()
 
 
 def default_plan(jurisdiction: Jurisdiction) -> str:

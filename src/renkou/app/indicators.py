@@ -13,15 +13,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import cast
 
-from renkou.app.assessment import (
-    Scale,
-    StoreRef,
-    last_full_year,
-    scale_arg,
-    scale_notes,
-    store_registry,
-)
+from renkou.app.assessment import Scale, last_full_year, scale_arg, scale_notes
 from renkou.app.sample import sampled
+from renkou.app.stores import StoreRef, store_registry
 from renkou.plans import (
     FORMULAS,
     FormulaContext,

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from renkou.app.assessment import AssessmentResult, Scale, StoreRef, assess, store_registry
+from renkou.app.assessment import AssessmentResult, Scale, assess
+from renkou.app.stores import StoreRef, store_registry
 from renkou.errors import InputError, NotFoundError
 from renkou.plans import AssessmentConfig, PlanAssessment, RegistryData, load_records
 from renkou.registry import Registry

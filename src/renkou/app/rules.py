@@ -7,19 +7,17 @@ jurisdiction only (Tianjin's 专栏3 subsidies) is refused on another jurisdicti
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from renkou.app.stores import registry_at
+from renkou.app.stores import StoreRef, store_registry
 from renkou.errors import InputError
 from renkou.jurisdictions import Jurisdiction
 from renkou.projection.io import load_projection
-from renkou.registry import Registry
 from renkou.rules.budget import BudgetResult, project_budget
 from renkou.rules.caseload import registry_caseload
 from renkou.rules.points.applicants import generate_applicants
@@ -32,18 +30,6 @@ from renkou.rules.points.score import ScoreResult, score
 from renkou.rules.points.simulate import Simulation, simulate
 from renkou.rules.schemes import PeopleRun, run_people
 from renkou.tables import read_table
-
-StoreRef = Registry | Path
-
-
-@contextmanager
-def _registry(store: StoreRef) -> Iterator[Registry]:
-    """The registry itself, or the one stored at a path (opened read-only and closed)."""
-    if isinstance(store, Registry):
-        yield store
-        return
-    with registry_at(Path(store)) as registry:
-        yield registry
 
 
 def evaluate_people(scheme: str, people: Path, as_of: dt.date,
@@ -78,7 +64,7 @@ def caseload(store: StoreRef, scheme: str, as_of: dt.date,
              overrides: Mapping[str, Any] | None = None, *, seed: int = 2025) -> Caseload:
     """The scheme run over the store's hukou population on ``as_of``, attributes the
     registry lacks imputed by the caseload assumptions (seeded)."""
-    with _registry(store) as registry:
+    with store_registry(store) as registry:
         costs, groups = registry_caseload(scheme, registry, as_of, overrides, seed=seed)
     return Caseload(scheme, as_of, costs, groups)
 
@@ -88,7 +74,7 @@ def budget(store: StoreRef, scheme: str, from_year: int, to_year: int,
            base_date: dt.date | None = None, compare: bool = False) -> BudgetResult:
     """Caseload and annual cost by year, district and payer from the store's base
     population forward (see :func:`renkou.rules.budget.project_budget`)."""
-    with _registry(store) as registry:
+    with store_registry(store) as registry:
         return project_budget(scheme, registry, from_year, to_year, overrides, seed=seed,
                               base_date=base_date, compare=compare)
 

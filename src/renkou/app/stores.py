@@ -41,6 +41,21 @@ def registry_at(db: Path, *, read_only: bool = True) -> Iterator[Registry]:
         registry.close()
 
 
+# What an application service accepts as its store: an open registry or the path of its file.
+StoreRef = Registry | Path | str
+
+
+@contextmanager
+def store_registry(store: StoreRef) -> Iterator[Registry]:
+    """The registry given (left open), or the store at a path opened read-only and closed
+    afterwards."""
+    if isinstance(store, Registry):
+        yield store
+        return
+    with registry_at(Path(store)) as registry:
+        yield registry
+
+
 @dataclass(frozen=True)
 class StoreSummary:
     """What a store is: whose population it holds, how it was built and up to when."""
