@@ -15,19 +15,9 @@ import platform
 import resource
 import shutil
 import tempfile
-import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
 
-T = TypeVar("T")
-
-
-def timed(label: str, fn: Callable[[], T]) -> T:
-    w, c = time.perf_counter(), time.process_time()
-    out = fn()
-    print(f"| {label} | {time.perf_counter() - w:.2f} s | {time.process_time() - c:.2f} s |")
-    return out
+from _stores import timed, work_store
 
 
 def main() -> None:
@@ -44,16 +34,7 @@ def main() -> None:
     print(f"machine: {platform.machine()}, CPython {platform.python_version()}")
     print("| step | wall | CPU |\n|---|---|---|")
     db = tmp / "store.duckdb"
-    if args.db is None:
-        from renkou.registry.synth import build_demo_store
-
-        timed(f"build store, {args.persons:,} persons", lambda: build_demo_store(
-            db, args.persons, 1, jurisdiction=args.jurisdiction))
-    else:  # the inventory is written into a copy
-        shutil.copy(args.db, db)
-        keys = args.db.with_name(args.db.name + ".keys")
-        if keys.exists():
-            shutil.copy(keys, db.with_name(db.name + ".keys"))
+    work_store(db, args.db, args.persons, args.jurisdiction)
     timed("synthetic inventory", lambda: svc.synth_facilities(db, seed=1))
     street = timed("gaps, street level", lambda: svc.gaps(db, level="street"))
     timed("gaps, district level", lambda: svc.gaps(db, level="district"))
