@@ -34,18 +34,6 @@ from renkou.settings import Settings, get_settings
 LOGIN_ATTEMPTS_PER_MINUTE = 10
 
 
-class _ServedDashboard(Dashboard):
-    """The dashboard's caches keyed by the store's data version: a login (which writes the
-    audit log into the store file) does not make the plan assessments run again."""
-
-    def __init__(self, gate: StoreGate) -> None:
-        super().__init__()
-        self._gate = gate
-
-    def _version(self, db: Path) -> tuple[str, float]:  # type: ignore[override]
-        return self._gate.data_version(db)
-
-
 def _static_dir() -> str:
     return str(resources.files("renkou").joinpath("web/static"))
 
@@ -56,8 +44,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings or get_settings()
     gate = StoreGate()
     app.state.gate = gate
-    # Store summaries and plan assessments, kept per version of the store's data.
-    app.state.dashboard = _ServedDashboard(gate)
+    # Store summaries and plan assessments, kept per version of the store's data: a login
+    # (which writes the audit log into the store file) does not make them run again.
+    app.state.dashboard = Dashboard(version=gate.data_version)
     app.state.sessions = Sessions()
     app.state.login_limit = RateLimit(LOGIN_ATTEMPTS_PER_MINUTE, 60.0)
 
