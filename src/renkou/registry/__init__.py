@@ -10,8 +10,9 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from renkou.registry.facade import Registry
     from renkou.registry.origin import Provenance, record_origin
+    from renkou.registry.store import StoreHost
 
-__all__ = ["Provenance", "Registry", "record_origin"]
+__all__ = ["Provenance", "Registry", "StoreHost", "record_origin"]
 
 
 def __getattr__(name: str) -> Any:
@@ -20,6 +21,10 @@ def __getattr__(name: str) -> Any:
         from renkou.registry.facade import Registry
 
         return Registry
+    if name == "StoreHost":
+        from renkou.registry.store import StoreHost
+
+        return StoreHost
     if name in ("Provenance", "record_origin"):
         from renkou.registry import origin
 

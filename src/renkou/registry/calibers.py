@@ -8,11 +8,11 @@ from datetime import date
 import pandas as pd
 
 from renkou.jurisdictions import Jurisdiction
+from renkou.registry.dialect import QueryEngine
 from renkou.registry.sql import BY_COLUMNS, caliber_sql, check_by
-from renkou.registry.store import Store
 
 
-def caliber_counts(store: Store, as_of: date, caliber: str, level: str = "district",
+def caliber_counts(store: QueryEngine, as_of: date, caliber: str, level: str = "district",
                    by: tuple[str, ...] = BY_COLUMNS, *,
                    jurisdiction: Jurisdiction) -> pd.DataFrame:
     """Counts of ``caliber`` at ``as_of``: columns ``by`` (subset of region, sex, age, in

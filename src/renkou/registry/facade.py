@@ -29,7 +29,7 @@ from renkou.registry.queries import (
 )
 from renkou.registry.separation import separation_counts
 from renkou.registry.sql import BY_COLUMNS
-from renkou.registry.store import Store
+from renkou.registry.store import Store, StoreHost
 from renkou.settings import Settings
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -39,16 +39,17 @@ class Registry:
     """Population base registry (人口基础信息库) on one DuckDB file."""
 
     def __init__(self, db_path: Path, *, read_only: bool = False,
-                 settings: Settings | None = None) -> None:
-        # settings None: the process's settings (read when the store is opened).
-        self.store = Store(db_path, read_only=read_only, settings=settings)
+                 settings: Settings | None = None, host: StoreHost | None = None) -> None:
+        # settings None: the process's settings (read when the store is opened); host: a
+        # connection to the instance a server process holds (see StoreHost).
+        self.store = Store(db_path, read_only=read_only, settings=settings, host=host)
         self.settings = self.store.settings
         try:  # keys other than the store's are refused; production requires keys
             store_keys(self.store)
         except Exception:
             self.store.close()
             raise
-        if not read_only:
+        if self.store.sets_up:
             from renkou.registry import spells
             from renkou.registry.ingest import ensure_record_tables
 
@@ -56,6 +57,8 @@ class Registry:
                 ensure_record_tables(self.store)
                 if not self._derived_current():  # built by an older version: rebuild
                     spells.rebuild(self.store, 0, self.jurisdiction())
+        elif not read_only:
+            pass  # a host's later writers: its first writer checked the tables
         elif not self.store.table_exists("persons"):
             self.store.close()
             raise StoreError(f"数据库 {db_path} 尚未导入任何数据"
@@ -186,6 +189,15 @@ class Registry:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    def quarantine(self, *, batch: int | None = None, feeds: tuple[str, ...] | None = None,
+                   reason: str | None = None, limit: int = 200, offset: int = 0,
+                   ) -> tuple[pd.DataFrame, int]:
+        """A page of quarantined rows (masked IDs only) and the number matching."""
+        from renkou.registry.quarantine_view import quarantine_page
+
+        return quarantine_page(self.store, batch=batch, feeds=feeds, reason=reason,
+                               limit=limit, offset=offset)
 
     # -- plan indicators read from the records ------------------------------------------------
     def permit_holding(self, as_of: date, areas: tuple[str, ...]) -> dict[str, int]:

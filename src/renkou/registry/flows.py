@@ -7,7 +7,10 @@ hukou street on the birth date (``caliber='hukou'``: births to hukou mothers, �
 deaths at the 死亡地 of the 卫健 certificate, else the hukou street held when dying; hukou
 moves at the street registered or left; residence arrivals/departures at the street of the
 residence run (a renewal at the same street is not a move). At district or city level a
-move whose other end lies in the same area is internal and not counted."""
+move whose other end lies in the same area is internal and not counted.
+
+The functions take any :class:`~renkou.registry.dialect.QueryEngine`: the store, or the
+Spark engine over its Parquet export, which runs the same SQL rendered for Spark."""
 
 from __future__ import annotations
 
@@ -16,8 +19,8 @@ from datetime import date
 import pandas as pd
 
 from renkou.jurisdictions import Jurisdiction
+from renkou.registry.dialect import QueryEngine
 from renkou.registry.sql import age_sql, lit, region_sql
-from renkou.registry.store import Store
 
 BIRTH_CALIBERS = ("all", "hukou")
 
@@ -64,14 +67,16 @@ def deaths_sql(start: date, end: date, level: str = "district", caliber: str = "
             f"GROUP BY ALL HAVING region IS NOT NULL ORDER BY ALL")
 
 
-def _runs_sql() -> str:
-    """Residence runs (uninterrupted stays at one street) with the previous/next run."""
-    return ("WITH runs AS (SELECT pid, street, spell_start AS run_start, "
-            "max(coalesce(end_date, DATE '9999-12-31')) AS run_end FROM residence_spells "
-            "GROUP BY pid, street, spell_start) "
-            "SELECT *, lag(street) OVER w AS prev_street, lag(run_end) OVER w AS prev_end, "
-            "lead(street) OVER w AS next_street, lead(run_start) OVER w AS next_start "
-            "FROM runs WINDOW w AS (PARTITION BY pid ORDER BY run_start)")
+# Residence runs (uninterrupted stays at one street) with the previous/next run, as one
+# CTE list: written once at the top of the query, since a CTE nested in a subquery used
+# twice would be hoisted twice (under one name) when the query is rendered for Spark.
+_RUNS_CTES = (
+    "spans AS (SELECT pid, street, spell_start AS run_start, "
+    "max(coalesce(end_date, DATE '9999-12-31')) AS run_end FROM residence_spells "
+    "GROUP BY pid, street, spell_start), "
+    "runs AS (SELECT *, lag(street) OVER w AS prev_street, lag(run_end) OVER w AS prev_end, "
+    "lead(street) OVER w AS next_street, lead(run_start) OVER w AS next_start "
+    "FROM spans WINDOW w AS (PARTITION BY pid ORDER BY run_start))")
 
 
 def flows_sql(start: date, end: date, level: str = "district", *,
@@ -80,34 +85,35 @@ def flows_sql(start: date, end: date, level: str = "district", *,
     here = region_sql("x.code", level, jurisdiction)
     there = region_sql("x.other", level, jurisdiction)
     moves = (
-        f"SELECT pid, 'hukou_in' AS flow, change_date AS d, hukou_code AS code, "
-        f"other_code AS other FROM rec_police_hukou WHERE active AND change_type = 'hukou_in' "
-        f"UNION ALL SELECT pid, 'hukou_out', change_date, hukou_code, other_code "
-        f"FROM rec_police_hukou WHERE active AND change_type = 'hukou_out' "
-        f"UNION ALL SELECT pid, 'residence_arrival', run_start, street, "
-        f"CASE WHEN prev_end = run_start THEN prev_street END FROM ({_runs_sql()}) "
-        f"UNION ALL SELECT pid, 'residence_departure', run_end, street, "
-        f"CASE WHEN next_start = run_end THEN next_street END FROM ({_runs_sql()}) "
-        f"WHERE run_end < DATE '9999-12-31'")
-    return (f"SELECT {here} AS region, x.flow, p.sex, {age_sql('p.birth_date', 'x.d')} AS age, "
+        "SELECT pid, 'hukou_in' AS flow, change_date AS d, hukou_code AS code, "
+        "other_code AS other FROM rec_police_hukou WHERE active AND change_type = 'hukou_in' "
+        "UNION ALL SELECT pid, 'hukou_out', change_date, hukou_code, other_code "
+        "FROM rec_police_hukou WHERE active AND change_type = 'hukou_out' "
+        "UNION ALL SELECT pid, 'residence_arrival', run_start, street, "
+        "CASE WHEN prev_end = run_start THEN prev_street END FROM runs "
+        "UNION ALL SELECT pid, 'residence_departure', run_end, street, "
+        "CASE WHEN next_start = run_end THEN next_street END FROM runs "
+        "WHERE run_end < DATE '9999-12-31'")
+    age = age_sql("p.birth_date", "x.d")
+    return (f"WITH {_RUNS_CTES} SELECT {here} AS region, x.flow, p.sex, {age} AS age, "
             f"count(*) AS value FROM ({moves}) x JOIN persons p USING (pid) "
             f"WHERE x.d BETWEEN {s} AND {e} AND ({there} IS NULL OR {there} <> {here}) "
             f"GROUP BY ALL HAVING region IS NOT NULL ORDER BY ALL")
 
 
-def births(store: Store, start: date, end: date, level: str = "district",
+def births(store: QueryEngine, start: date, end: date, level: str = "district",
            caliber: str = "all", *, jurisdiction: Jurisdiction) -> pd.DataFrame:
     """Births in [start, end]: region, mother_age, sex, value (see :func:`births_sql`)."""
     return store.frame(births_sql(start, end, level, caliber, jurisdiction=jurisdiction))
 
 
-def deaths(store: Store, start: date, end: date, level: str = "district",
+def deaths(store: QueryEngine, start: date, end: date, level: str = "district",
            caliber: str = "all", *, jurisdiction: Jurisdiction) -> pd.DataFrame:
     """Deaths in [start, end]: region, sex, age, value (age 0 = infant deaths)."""
     return store.frame(deaths_sql(start, end, level, caliber, jurisdiction=jurisdiction))
 
 
-def flows(store: Store, start: date, end: date, level: str = "district", *,
+def flows(store: QueryEngine, start: date, end: date, level: str = "district", *,
           jurisdiction: Jurisdiction) -> pd.DataFrame:
     """Moves in [start, end]: region, flow, sex, age, value."""
     return store.frame(flows_sql(start, end, level, jurisdiction=jurisdiction))

@@ -235,7 +235,8 @@ def ingest_directory(store: Store, directory: Path, progress: Progress | None = 
     private = store.private_dir()  # transient clear text stays beside the store
     try:
         with Prefetch([path for planned in planned_groups for _k, path, _i in planned],
-                      private / "files", xlsx_max_mb=settings.max_xlsx_unzipped_mb) as ahead, \
+                      private / "files", xlsx_max_mb=settings.max_xlsx_unzipped_mb,
+                      max_rows=settings.max_rows) as ahead, \
                 store.scratch(private) as scratch, \
                 store.memory_limit(settings.duckdb_staging_memory), store.transaction():
             report = _run_batch(store, directory, ahead, scratch, planned_groups, reports,

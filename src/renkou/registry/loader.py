@@ -28,7 +28,13 @@ import pandas as pd
 from renkou.errors import InputError, StoreError
 from renkou.registry.store import Connection
 from renkou.registry.validate import q
-from renkou.tables import XLSX_MAX_TEXT_BYTES, XLSX_MAX_UNZIPPED_MB, check_xlsx, read_table
+from renkou.tables import (
+    XLSX_MAX_TEXT_BYTES,
+    XLSX_MAX_UNZIPPED_MB,
+    check_xlsx,
+    read_table,
+    row_limit_message,
+)
 
 _SNIFF_BYTES = 1 << 16
 _CHUNK = 1 << 24
@@ -172,13 +178,14 @@ def needs_preparing(path: Path) -> bool:
         return False  # reported when the file is loaded
 
 
-def prepare(path: Path, workdir: Path, xlsx_max_mb: int = XLSX_MAX_UNZIPPED_MB) -> Prepared:
-    """Transcode a GB18030 CSV into ``workdir`` or read an XLSX (its size checked first);
-    a file that cannot be read gives a :class:`Prepared` holding the error (raised when it
-    is loaded)."""
+def prepare(path: Path, workdir: Path, xlsx_max_mb: int = XLSX_MAX_UNZIPPED_MB,
+            max_rows: int | None = None) -> Prepared:
+    """Transcode a GB18030 CSV into ``workdir`` or read an XLSX (its size and rows checked
+    first); a file that cannot be read gives a :class:`Prepared` holding the error (raised
+    when it is loaded)."""
     try:
         if path.suffix.lower() == ".xlsx":
-            check_xlsx(path, xlsx_max_mb)
+            check_xlsx(path, xlsx_max_mb, max_rows=max_rows)
             df = read_table(path, max_unzipped_mb=xlsx_max_mb)
             # Date-formatted cells arrive as 'YYYY-MM-DD 00:00:00'; feeds want the date.
             for col in df.columns:
@@ -206,19 +213,23 @@ class Loaded:
 
 def load_raw(con: Connection, path: Path, table: str, workdir: Path,
              prepared: Prepared | None = None, xlsx_max_mb: int = XLSX_MAX_UNZIPPED_MB,
-             ) -> Loaded:
+             max_rows: int | None = None) -> Loaded:
     """Create table ``table`` in ``con`` with the file's columns as delivered, one row per
     record in file order (``rowid`` + 2 is the spreadsheet row: header = row 1). A file
     that cannot be read raises :class:`InputError` naming the line and cause; use a
     :class:`~renkou.registry.store.Scratch` connection so that this does not abort a batch
     transaction. ``workdir``: the private directory for transcoded copies; ``prepared``:
-    the result of :func:`prepare` for this file, if done ahead."""
+    the result of :func:`prepare` for this file, if done ahead. ``max_rows``: the reader
+    stops after the first record over the limit (a Parquet file over it is refused from its
+    footer), so the table holds at most ``max_rows + 1`` rows whatever the file's size: the
+    caller refuses the file when it has more than ``max_rows``."""
     suffix = path.suffix.lower()
     create = f"CREATE OR REPLACE TEMP TABLE {table} AS "
+    limit = "" if max_rows is None else f" LIMIT {int(max_rows) + 1}"
     repaired = False
     try:
         if prepared is None and needs_preparing(path):
-            prepared = prepare(path, workdir, xlsx_max_mb)
+            prepared = prepare(path, workdir, xlsx_max_mb, max_rows)
         if prepared is not None and prepared.error is not None:
             raise prepared.error
         repaired = prepared is not None and prepared.repaired
@@ -233,19 +244,24 @@ def load_raw(con: Connection, path: Path, table: str, workdir: Path,
                 raise InputError("文件为空", file=path.name)
             src = prepared.csv if prepared is not None and prepared.csv else path
             try:
-                _read_csv(con, table, src, path.name)
+                _read_csv(con, table, src, path.name, limit)
             except StoreError as exc:
                 if src != path or "Invalid unicode" not in str(exc):
                     raise
                 # The header is UTF-8 (csv_encoding): undecodable bytes spoil their rows only.
                 fixed = repair(path, workdir, "utf-8")
                 try:
-                    _read_csv(con, table, fixed.csv or path, path.name)
+                    _read_csv(con, table, fixed.csv or path, path.name, limit)
                 finally:
                     fixed.discard()
                 repaired = fixed.repaired
         elif suffix == ".parquet":
-            con.execute(f"{create} SELECT * FROM read_parquet(?)", [str(path)])
+            if max_rows is not None:
+                rows = int(con.scalar("SELECT coalesce(sum(num_rows), 0) FROM "
+                                      "parquet_file_metadata(?)", [str(path)]))
+                if rows > max_rows:
+                    raise InputError(row_limit_message(max_rows, rows), file=path.name)
+            con.execute(f"{create} SELECT * FROM read_parquet(?){limit}", [str(path)])
         else:
             raise InputError(f"不支持的文件类型 {suffix}", file=path.name)
     except StoreError as exc:
@@ -256,19 +272,19 @@ def load_raw(con: Connection, path: Path, table: str, workdir: Path,
     return Loaded([str(c[0]).strip() for c in cols], repaired)
 
 
-def _read_csv(con: Connection, table: str, src: Path, name: str) -> None:
+def _read_csv(con: Connection, table: str, src: Path, name: str, limit: str = "") -> None:
     """DuckDB's parallel reader first (the fast path); on a CSV error once more in one
     sequential pass, which reads quoted line breaks the parallel reader refuses and names
     the true line of a real error (the parallel one may name a chunk boundary). A quote
     left open swallows the rest of the file into one cell: refused, naming its row."""
     create = f"CREATE OR REPLACE TEMP TABLE {table} AS "
     try:
-        con.execute(f"{create} SELECT * FROM read_csv(?, {_CSV_OPTIONS})", [str(src)])
+        con.execute(f"{create} SELECT * FROM read_csv(?, {_CSV_OPTIONS}){limit}", [str(src)])
     except StoreError as exc:
         if "CSV Error" not in str(exc) or "Invalid unicode" in str(exc):
             raise
-        con.execute(f"{create} SELECT * FROM read_csv(?, {_CSV_OPTIONS}, parallel = false)",
-                    [str(src)])
+        con.execute(f"{create} SELECT * FROM read_csv(?, {_CSV_OPTIONS}, parallel = false)"
+                    f"{limit}", [str(src)])
         cols = [str(c[0]) for c in con.rows(f"SELECT column_name FROM (DESCRIBE {table})")]
         longest = "greatest(" + ", ".join(f"coalesce(strlen({q(c)}), 0)" for c in cols) + ")"
         hit = con.rows(f"SELECT rowid + 2, {longest} FROM {table} "

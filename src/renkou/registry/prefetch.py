@@ -26,10 +26,11 @@ class Prefetch:
     """File hashes and prepared files, computed ahead in the order of ``paths``."""
 
     def __init__(self, paths: list[Path], workdir: Path, ahead: int = 4,
-                 xlsx_max_mb: int = XLSX_MAX_UNZIPPED_MB) -> None:
+                 xlsx_max_mb: int = XLSX_MAX_UNZIPPED_MB, max_rows: int | None = None) -> None:
         workdir.mkdir(mode=0o700, parents=True, exist_ok=True)
         self.workdir = workdir
         self._xlsx_max_mb = xlsx_max_mb
+        self._max_rows = max_rows
         self._slots = threading.Semaphore(ahead)
         self._stop = threading.Event()
         self._hashing = ThreadPoolExecutor(1, thread_name_prefix="renkou-hash")
@@ -45,7 +46,7 @@ class Prefetch:
         if self._stop.is_set():
             self._slots.release()
             return None
-        return prepare(path, self.workdir, self._xlsx_max_mb)
+        return prepare(path, self.workdir, self._xlsx_max_mb, self._max_rows)
 
     def digest(self, path: Path) -> str:
         """SHA-256 of the file (waits for it)."""

@@ -54,3 +54,12 @@ def quality_summary(store: Store) -> QualitySummary:
                             "FROM decisions GROUP BY ALL ORDER BY ALL")
     return QualitySummary(int(totals[0]), int(totals[1]), int(totals[2]), int(totals[3]),
                           by_reason, feeds, pd.DataFrame(rows), decisions)
+
+
+def batch_list(store: Store) -> pd.DataFrame:
+    """Every ingest batch, newest first: batch_id, started_at, finished_at (null while
+    running or after a failure), files, rows_read, accepted, quarantined."""
+    return store.frame("SELECT batch_id, started_at, finished_at, coalesce(files, 0) AS files, "
+                       "coalesce(rows_read, 0) AS rows_read, coalesce(accepted, 0) AS accepted, "
+                       "coalesce(quarantined, 0) AS quarantined FROM ingest_batches "
+                       "ORDER BY batch_id DESC")

@@ -13,13 +13,13 @@ from datetime import date
 import pandas as pd
 
 from renkou.jurisdictions import Jurisdiction
+from renkou.registry.dialect import QueryEngine
 from renkou.registry.sql import separation_sql
-from renkou.registry.store import Store
 
 KINDS = ("same_district", "other_district", "outside_city")
 
 
-def separation_counts(store: Store, as_of: date, level: str = "district", *,
+def separation_counts(store: QueryEngine, as_of: date, level: str = "district", *,
                       jurisdiction: Jurisdiction) -> pd.DataFrame:
     """Columns region (residence area), kind, value."""
     df = store.frame(separation_sql(as_of, level, jurisdiction=jurisdiction))

@@ -49,7 +49,7 @@ from renkou.registry.staging_sql import (
 )
 from renkou.registry.store import Scratch, Store
 from renkou.registry.validate import masked_sql, q
-from renkou.tables import XLSX_MAX_UNZIPPED_MB
+from renkou.tables import XLSX_MAX_UNZIPPED_MB, row_limit_message
 
 log = get_logger("registry.staging")
 
@@ -89,6 +89,7 @@ class Staging:
             if self.prefetch is None:
                 raise ValueError("Staging needs a private workdir or a prefetch")
             self.workdir = self.prefetch.workdir
+        crypto.register_sql_functions(self.scratch, self.keys)
         self.scratch.run_steps(batch_steps())
 
     # -- one group ------------------------------------------------------------------------
@@ -123,7 +124,7 @@ class Staging:
             prepared = self.prefetch.take(path) if self.prefetch else None
             try:
                 loaded = load_raw(self.scratch, path, f"raw_{i}", self.workdir, prepared,
-                                  self.xlsx_max_mb)
+                                  self.xlsx_max_mb, self.max_rows)
             except InputError as exc:
                 # Refuses the batch; the next run retries the file.
                 log.warning("cannot read %s: %s", path.name, exc)
@@ -137,13 +138,12 @@ class Staging:
                 self._repaired.add(f"raw_{i}")
             wrong = header_problems(schema, path.name, loaded.headers)
             n = int(self.scratch.scalar(f"SELECT count(*) FROM raw_{i}"))
-            if path.suffix.lower() == ".csv":
+            if n > self.max_rows:  # the reader stopped at the first row over the limit
+                wrong.append(f"{path.name}：{row_limit_message(self.max_rows)}")
+            elif path.suffix.lower() == ".csv":
                 facts = self.prefetch.facts(path) if self.prefetch else file_facts(path)
                 lost = line_problem(self.scratch, f"raw_{i}", path, n, facts)
                 wrong += [lost] if lost else []
-            if n > self.max_rows:
-                wrong.append(f"{path.name}：{n} 行，超过每个文件的上限 {self.max_rows} 行"
-                             "（RENKOU_MAX_ROWS）")
             if wrong or n == 0:
                 self.scratch.execute(f"DROP TABLE raw_{i}")
                 self.problems.extend(wrong)

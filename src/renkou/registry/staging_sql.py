@@ -98,7 +98,8 @@ def id_map_steps(schema: FeedSchema, raws: list[tuple[str, Delivered]],
                 selects.append(f"SELECT upper({as_text(name, dtype)}) AS x FROM {raw}")
     union = " UNION ".join(selects) if selects else "SELECT '' AS x"
     ipad, opad = crypto.hmac_pads(keys)
-    new = id_map_sql(["SELECT x FROM gids ANTI JOIN gidmap USING (x)"], crypto.hmac_sql)
+    new = id_map_sql(["SELECT x FROM gids ANTI JOIN gidmap USING (x)"],
+                     crypto.pseudonym_sql(keys))
     return [
         SqlStep("ids: group", f"CREATE OR REPLACE TABLE gids AS SELECT x, hash(x) AS h FROM ("
                               f"SELECT DISTINCT x FROM ({union}) WHERE x <> '')"),

@@ -14,10 +14,12 @@ freed when the next replaces it, and a file that fails to read only fails its st
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import threading
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib import resources
@@ -27,6 +29,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 import pyarrow as pa
+from duckdb.func import PythonUDFType
 
 from renkou.errors import StoreError
 from renkou.logs import get_logger
@@ -202,6 +205,15 @@ class Connection:
     def unregister(self, name: str) -> None:
         self._con.unregister(name)
 
+    def create_function(self, name: str, fn: Callable[..., pa.Array], params: list[str],
+                        returns: str) -> None:
+        """Add a vectorised (Arrow) Python function to this connection's SQL, replacing one
+        of the same name (e.g. the SM3 HMAC of :mod:`renkou.registry.crypto`)."""
+        with contextlib.suppress(duckdb.Error):
+            self._con.remove_function(name)
+        self._con.create_function(name, fn, params, returns,  # type: ignore[arg-type]
+                                  type=PythonUDFType.ARROW)
+
     def close(self) -> None:
         self._con.close()
 
@@ -246,7 +258,10 @@ class Store(Connection):
     """A connection to one registry database file (人口基础信息库 存储)."""
 
     def __init__(self, path: Path | str, *, read_only: bool = False,
-                 settings: Settings | None = None, profile: Path | None = None) -> None:
+                 settings: Settings | None = None, profile: Path | None = None,
+                 host: StoreHost | None = None) -> None:
+        """``host``: a connection to the instance the process already holds (see
+        :class:`StoreHost`) instead of a connection of its own to the file."""
         self.path = Path(path)
         self.read_only = read_only
         # None: the process's settings, read now (never at import time).
@@ -255,19 +270,21 @@ class Store(Connection):
         if read_only and not self.path.exists():
             raise StoreError(f"数据库文件不存在：{self.path}")
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            self._con = duckdb.connect(str(self.path), read_only=read_only,
-                                       config={"memory_limit": self.settings.duckdb_memory,
-                                               "threads": self.settings.duckdb_threads})
-            self._con.execute("SET enable_progress_bar = false").fetchall()
-            # Unsigned and wide integers cross between scratch and store through Arrow.
-            self._con.execute("SET arrow_lossless_conversion = true").fetchall()
-            # Return freed memory to the system promptly (the 8 GB budget is on the process).
-            self._con.execute("SET allocator_background_threads = true").fetchall()
-        except duckdb.Error as exc:
-            raise StoreError(f"无法打开数据库 {self.path}：{exc}") from None
+        self._host = host
+        if host is not None:
+            self._con = host.cursor()
+        else:
+            try:
+                self._con = duckdb.connect(str(self.path), read_only=read_only,
+                                           config=_config(self.settings))
+                _prepare(self._con)
+            except duckdb.Error as exc:
+                raise StoreError(f"无法打开数据库 {self.path}：{exc}") from None
         self._in_tx = False
-        if not read_only:
+        # Whether this opening checks the schema (and the registry its derived tables): every
+        # writer of its own, the first writer of a host.
+        self.sets_up = not read_only and (host is None or host.claim_setup())
+        if self.sets_up:
             self.ensure_schema()
 
     # -- schema -------------------------------------------------------------------------
@@ -384,8 +401,138 @@ class Store(Connection):
         folder.mkdir(mode=0o700)
         return folder
 
+    def close(self) -> None:
+        super().close()
+        if self._host is not None:
+            host, self._host = self._host, None
+            host.release()
+
     def __enter__(self) -> Store:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _config(settings: Settings) -> dict[str, str | bool | int | float | list[str]]:
+    return {"memory_limit": settings.duckdb_memory, "threads": settings.duckdb_threads}
+
+
+def _prepare(con: duckdb.DuckDBPyConnection) -> None:
+    """Per-connection settings (a cursor of a shared instance needs them again)."""
+    con.execute("SET enable_progress_bar = false").fetchall()
+    # Unsigned and wide integers cross between scratch and store through Arrow.
+    con.execute("SET arrow_lossless_conversion = true").fetchall()
+    # Return freed memory to the system promptly (the 8 GB budget is on the process).
+    con.execute("SET allocator_background_threads = true").fetchall()
+
+
+class StoreHost:
+    """The one DuckDB instance of a store file in a long-running process (the web server).
+
+    DuckDB lets one process hold a database file for writing and gives every connection
+    (cursor) of that process's instance its own transaction with multi-version concurrency
+    control: a reader sees the last committed state while a writer's transaction (a whole
+    ingest) runs. Read-only connections of the same process would need a second instance,
+    which DuckDB refuses beside a writing one, and another process's connection blocks the
+    file — so everything the server reads and writes goes through this instance.
+
+    The file is held only while some connection is open (counted): between requests and
+    jobs it is free, so that the command line's other commands can open it. A request that
+    finds it held by another process waits up to ``wait_seconds`` for it."""
+
+    def __init__(self, path: Path | str, settings: Settings, *,
+                 wait_seconds: float = 5.0) -> None:
+        self.path = Path(path)
+        self.settings = settings
+        self.wait_seconds = wait_seconds
+        self._lock = threading.Lock()
+        self._con: duckdb.DuckDBPyConnection | None = None
+        self._users = 0
+        self._set_up = False
+        # A count that changes whenever the store's data may have changed: bumped by the
+        # server's own ingests (:meth:`bump`) and when the file was written by another
+        # process while this one did not hold it (its state differs from when it was let go).
+        self.generation = 0
+        self._let_go: tuple[int, ...] | None = None
+
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        """A new connection to the instance (opening the file when nobody holds it)."""
+        with self._lock:
+            if self._con is None:
+                self._con = self._open()
+                if self._let_go is not None and self._file_state() != self._let_go:
+                    self.generation += 1
+                    self._let_go = None
+            try:
+                cur = self._con.cursor()
+                _prepare(cur)
+            except duckdb.Error as exc:
+                if not self._users:
+                    self._close()
+                raise StoreError(f"无法打开数据库 {self.path}：{exc}") from None
+            self._users += 1
+            return cur
+
+    def _open(self) -> duckdb.DuckDBPyConnection:
+        deadline = time.monotonic() + self.wait_seconds
+        while True:
+            try:
+                return duckdb.connect(str(self.path), config=_config(self.settings))
+            except duckdb.Error as exc:
+                # Another process (a command-line tool) holds the file: wait a little.
+                if "lock" not in str(exc).lower() or time.monotonic() >= deadline:
+                    raise StoreError(f"无法打开数据库 {self.path}：{exc}") from None
+                time.sleep(0.1)
+
+    def claim_setup(self) -> bool:
+        """True once per host: the first writer checks the schema and the derived tables,
+        later ones (audit entries, accounts) need not repeat it beside a running ingest."""
+        with self._lock:
+            first, self._set_up = not self._set_up, True
+            return first
+
+    def release(self) -> None:
+        with self._lock:
+            self._users -= 1
+            if self._users <= 0:
+                self._users = 0
+                self._close()
+
+    def _close(self) -> None:
+        if self._con is not None:
+            con, self._con = self._con, None
+            con.close()
+            self._let_go = self._file_state()
+
+    def _file_state(self) -> tuple[int, ...]:
+        wal = self.path.with_name(self.path.name + ".wal")
+        state = [0, 0, 0, 0]
+        for i, f in enumerate((self.path, wal)):
+            try:
+                st = f.stat()
+            except OSError:
+                continue
+            state[2 * i:2 * i + 2] = [st.st_mtime_ns, st.st_size]
+        return tuple(state)
+
+    def data_generation(self) -> int:
+        """:attr:`generation`, first noticing a write by another process since the file
+        was let go."""
+        with self._lock:
+            if self._con is None and self._let_go is not None:
+                now = self._file_state()
+                if now != self._let_go:
+                    self.generation += 1
+                    self._let_go = now
+            return self.generation
+
+    def bump(self) -> None:
+        """The process changed the store's data (an ingest committed)."""
+        with self._lock:
+            self.generation += 1
+
+    @property
+    def held(self) -> bool:
+        """Whether the process holds the file now (some connection is open)."""
+        return self._con is not None
