@@ -168,3 +168,70 @@ def test_streets_sum_to_districts_and_housing_adds_arrivals(
               .value.sum())
     assert d_gain == pytest.approx(gain, abs=15)
     assert (built / "inputs" / "housing.csv").exists()
+
+
+def test_hukou_split_sums_to_the_residents_and_reruns(
+        store: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    as_of = Registry(store, read_only=True).data_through()
+    assert as_of is not None
+    args = ["project", "--from-db", str(store), "--as-of", as_of.isoformat(), "--to",
+            str(as_of.year + 5)]
+    resident, split = tmp_path / "resident", tmp_path / "split"
+    assert _run([*args, "--out", str(resident)], capsys)[0] == 0
+    rc, stdout, err = _run([*args, "--split", "hukou", "--out", str(split)], capsys)
+    assert rc == 0, err
+    assert "户籍常住" in stdout
+    keys = ["year", "region", "sex", "age"]
+    pop = pd.read_csv(split / "population.csv", dtype={"region": str})
+    assert list(pop.columns) == ["year", "region", "hukou_status", "sex", "age", "value"]
+    assert set(pop.hukou_status) == {"hukou", "nonhukou"}
+    assert (pop.value >= 0).all()
+    want = pd.read_csv(resident / "population.csv", dtype={"region": str})
+    both = pop.groupby(keys).value.sum().reset_index().merge(want, on=keys, how="outer",
+                                                              suffixes=("", "_resident"))
+    assert len(both) == len(want) and not both.isna().any().any()
+    # Every cell, to the six decimals the files are written with.
+    np.testing.assert_allclose(both.value, both.value_resident, rtol=0, atol=2e-6)
+    # The base year splits the registry's residents by whether they hold local hukou.
+    reg = Registry(store, read_only=True)
+    status = reg.caliber(as_of, "resident", level="district",
+                         by=("region", "sex", "age", "hukou_kind"))
+    reg.close()
+    local = status[status.hukou_kind != "none"].value.sum()
+    base = pop[(pop.year == as_of.year) & (pop.hukou_status == "hukou")].value.sum()
+    assert base == pytest.approx(local)
+    assert 0 < local < status.value.sum()
+    # The inputs re-run with plain ``renkou project`` to the same split.
+    again = tmp_path / "again"
+    assert _run(["project", str(split / "inputs"), "--out", str(again)], capsys)[0] == 0
+    pd.testing.assert_frame_equal(pop, pd.read_csv(again / "population.csv",
+                                                   dtype={"region": str}))
+    config = tomllib.loads((split / "inputs" / "projection.toml").read_text(encoding="utf-8"))
+    assert {"settlement", "settled_in_window", "hukou_residents",
+            "nonhukou_residents"} <= set(config["hukou_split"])
+    # Settlers from a file of admitted applicants replace the registry's rates: more
+    # settlers, more hukou residents at the end.
+    non = pop[(pop.year == as_of.year) & (pop.hukou_status == "nonhukou")]
+    region = str(non.groupby("region").value.sum().idxmax())
+    admitted = pd.DataFrame([(y, region, sex, age, 1.0) for y in range(as_of.year, as_of.year + 5)
+                             for sex in ("male", "female") for age in range(20, 45)],
+                            columns=["year", "district_code", "sex", "age", "settled"])
+    admitted.to_csv(tmp_path / "admitted.csv", index=False)
+    more = tmp_path / "more"
+    rc, _, err = _run([*args, "--split", "hukou", "--settlement", str(tmp_path / "admitted.csv"),
+                       "--out", str(more)], capsys)
+    assert rc == 0, err
+    assert (more / "inputs" / "settlement.csv").exists()
+    assert not (more / "inputs" / "settlement_rate.csv").exists()
+    got = pd.read_csv(more / "population.csv", dtype={"region": str})
+    end = as_of.year + 5
+
+    def hukou_at(df: pd.DataFrame) -> float:
+        sel = (df.year == end) & (df.region == region) & (df.hukou_status == "hukou")
+        return float(df[sel].value.sum())
+
+    assert hukou_at(got) > hukou_at(pop)
+    # A split needs the resident caliber.
+    rc, _, err = _run([*args, "--caliber", "hukou", "--split", "hukou", "--out",
+                       str(tmp_path / "bad")], capsys)
+    assert rc == 2 and "--caliber resident" in err

@@ -94,6 +94,11 @@ class StochasticSettings:
     # Absolute SD of extra net migrants per step and region (Y, R), e.g. from published
     # bounds: replaces the relative ``migration_cv`` with an additive deviation sd · u.
     migration_sd: FloatArray | None = None
+    # Degrees of freedom of a heavy-tailed additive migration deviation: each trajectory's
+    # deviations are scaled by one draw of sqrt(ν / χ²_ν), so every year's deviation is a
+    # Student t_ν with scale ``migration_sd`` and the tails persist over the years (a
+    # normal variance mixture). None: normal.
+    migration_df: float | None = None
 
 
 @dataclass(frozen=True)
@@ -164,6 +169,9 @@ def draw_paths(inputs: ProjectionInputs, trajectories: int, seed: int,
         u[:, t] = st.migration_phi * u[:, t - 1] + innov * m_shocks[:, t]
     if st.migration_sd is not None:
         sd = np.broadcast_to(np.asarray(st.migration_sd, dtype=np.float64), (y, r))
+        if st.migration_df is not None:
+            u = u * np.sqrt(st.migration_df / rng.chisquare(st.migration_df,
+                                                             (trajectories, 1, 1)))
         return StochasticPaths(tfr=tfr, e0_deviation=e0_dev, migration_factor=np.ones_like(u),
                                migration_add=sd * u)
     return StochasticPaths(tfr=tfr, e0_deviation=e0_dev,

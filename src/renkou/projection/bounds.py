@@ -9,7 +9,9 @@ to China.
 year) replaces the relative migration deviation by an additive one whose SD in each year and
 region is that of the bounds (rows for region ``*`` apply to every region; between given
 years the SD is interpolated linearly, outside them the nearest year's is held), an AR(1)
-in time with φ = 0.9 (:data:`MIGRATION_PHI`).
+in time with φ = 0.97 (:data:`MIGRATION_PHI`), heavy-tailed (a Student t, one scale draw per
+trajectory) when the bounds' 95 % intervals are wider than a normal's relative to their
+80 % ones.
 
 For each year the normal-equivalent SD of the bounds (the mean of the 80 % and 95 %
 half-widths over their z values) is averaged over the regions given; the TFR deviation's
@@ -34,9 +36,16 @@ from renkou.types import FloatArray
 
 BOUNDS = ("lower80", "upper80", "lower95", "upper95")
 # Persistence of the additive migration deviation (AR(1) φ). Yearly bounds do not identify
-# it; 0.9 brings renkou's 2050 population intervals for Korea, the USA and Japan to within
-# 5 % of WPP 2024's when their migration bounds are given (benchmarks/uncertainty.py).
-MIGRATION_PHI = 0.9
+# it; with the heavy-tailed deviation, 0.97 brings renkou's 2050 and 2100 population
+# intervals for Korea, the USA and Japan closest to WPP 2024's when their migration bounds
+# are given (0.9 left the 2100 intervals 20–30 % narrow; 0.98 made Korea's 2050 ones 16 %
+# wide; benchmarks/uncertainty.py, docs/benchmarks.md).
+MIGRATION_PHI = 0.97
+# The TFR deviation's AR(1) φ is chosen at or above this: yearly bounds identify the SD by
+# horizon but not the autocorrelation, and WPP's TFR trajectories are persistent (a
+# country-specific long-run level): with φ free, India's fit (0.96) gave population
+# intervals 15–20 % narrower than WPP's; from 0.99 they are within 10 %.
+TFR_MIN_PHI = 0.99
 TFR_COLUMNS = ("year", "region", *BOUNDS)
 E0_COLUMNS = ("year", "region", "sex", *BOUNDS)
 
@@ -75,7 +84,8 @@ def calibrated_settings(directory: Path, inputs: ProjectionInputs,
         prepare_table(tfr, TFR_COLUMNS)
         found = _yearly_sd(tfr, inputs.base_year, inputs.end_year)
         if found is not None:
-            phi, sigma, sigma0 = calibrate_ar1(*found)
+            phi, sigma, sigma0 = calibrate_ar1(
+                *found, phis=np.linspace(TFR_MIN_PHI, 1.0, 101))
             st = dataclasses.replace(st, tfr_phi=phi, tfr_sigma=sigma, tfr_sigma0=sigma0)
             changed = True
             notes.append(f"生育率波动按 {tfr.label} 校准（φ = {phi:.3f}，σ = {sigma:.3f}，"
@@ -98,25 +108,54 @@ def calibrated_settings(directory: Path, inputs: ProjectionInputs,
                          f"σ = {s[0]:.3f}/{s[1]:.3f}，男/女）")
     mig = find_table(Path(directory), "migration_bounds")
     if mig is not None:
-        sd = _migration_sd(mig, inputs)
-        st = dataclasses.replace(st, migration_sd=sd, migration_phi=MIGRATION_PHI)
+        sd, df = _migration_sd(mig, inputs)
+        st = dataclasses.replace(st, migration_sd=sd, migration_phi=MIGRATION_PHI,
+                                 migration_df=df)
         changed = True
-        notes.append(f"迁移波动按 {mig.label} 校准（加性偏差，{inputs.base_year} 年标准差合计 "
-                     f"{sd[0].sum():,.0f} 人）")
+        tails = f"，t 分布自由度 {df:.1f}" if df is not None else ""
+        notes.append(f"迁移波动按 {mig.label} 校准（加性偏差，{inputs.base_year} 年尺度合计 "
+                     f"{sd[0].sum():,.0f} 人{tails}）")
     if not changed:
         return settings, notes
     return st, notes
 
 
-def _migration_sd(t: Table, inputs: ProjectionInputs) -> FloatArray:
-    """SD of net migrants (Y, R) by step and region from a migration_bounds table."""
+def tail_df(ratio: float) -> float | None:
+    """Degrees of freedom ν of the Student t whose 95 % and 80 % intervals have the width
+    ``ratio`` (the normal's 1.53 or less: None, normal)."""
+    from scipy.optimize import brentq
+    from scipy.stats import t as student
+
+    def excess(nu: float) -> float:
+        return float(student.ppf(0.975, nu) / student.ppf(0.9, nu)) - ratio
+
+    if not np.isfinite(ratio) or excess(MAX_DF) >= 0:
+        return None
+    return float(brentq(excess, MIN_DF, MAX_DF)) if excess(MIN_DF) > 0 else MIN_DF
+
+
+MIN_DF, MAX_DF = 2.5, 200.0
+
+
+def _migration_sd(t: Table, inputs: ProjectionInputs) -> tuple[FloatArray, float | None]:
+    """Scale of net migrants (Y, R) by step and region from a migration_bounds table, and
+    the degrees of freedom of a t distribution when the bounds' 95 % intervals are wider
+    than a normal's relative to their 80 % ones (WPP's are: 1.6–2.2 times, against 1.53);
+    the scale then matches the t's quantiles."""
     prepare_table(t, TFR_COLUMNS)
     years = numbers(t, "year", integer=True).astype(np.int64)
-    sd = sd_from_bounds(*(numbers(t, c, lo=-MAX_MIGRANTS, hi=MAX_MIGRANTS,
-                                  what=f"净迁移人数应在 ±{MAX_MIGRANTS:.0f} 之内")
-                          for c in BOUNDS))
+    b = [numbers(t, c, lo=-MAX_MIGRANTS, hi=MAX_MIGRANTS,
+                 what=f"净迁移人数应在 ±{MAX_MIGRANTS:.0f} 之内") for c in BOUNDS]
+    sd = sd_from_bounds(*b)
     if np.any(sd < 0):
         raise InputError("区间上限不能低于下限", file=t.label)
+    w80, w95 = b[1] - b[0], b[3] - b[2]
+    wide = w80 > 0
+    df = tail_df(float(np.mean(w95[wide] / w80[wide]))) if wide.any() else None
+    if df is not None:
+        from scipy.stats import t as student
+
+        sd = 0.5 * (w80 / (2 * student.ppf(0.9, df)) + w95 / (2 * student.ppf(0.975, df)))
     regions = t.df["region"].astype(str).str.strip().to_numpy()
     codes = inputs.region_codes or tuple(str(i + 1) for i in range(inputs.n_regions))
     unknown = sorted(set(regions) - {*codes, "*"})
@@ -134,4 +173,4 @@ def _migration_sd(t: Table, inputs: ProjectionInputs) -> FloatArray:
         order = np.argsort(given)
         # Nearest given year: held before the first and after the last, linear between.
         out[:, j] = np.interp(steps, given[order], sd[rows][order])
-    return out
+    return out, df

@@ -46,6 +46,9 @@ class Table:
     label: str  # what messages call the file, e.g. "asfr.csv" or "inputs.xlsx[asfr]"
     df: pd.DataFrame
     parsed: dict[str, FloatArray] = field(default_factory=dict)  # numeric columns, once
+    # Text columns factorised once (codes, distinct trimmed values): the duplicate check
+    # and the readers both look the keys up, on millions of rows for internal migration.
+    factorized: dict[str, tuple[IntArray, list[str]]] = field(default_factory=dict)
 
 
 def _typed_frame(path: Path) -> pd.DataFrame | None:
@@ -150,14 +153,28 @@ def numbers(t: Table, column: str, *, integer: bool = False, lo: float | None = 
     return values
 
 
+def factorize(t: Table, column: str) -> tuple[IntArray, list[str]]:
+    """Codes of a text column and its distinct values, trimmed (once per table and
+    column)."""
+    if column not in t.factorized:
+        raw = t.df[column]
+        raw = raw.fillna("") if raw.hasnans else raw
+        codes, uniques = pd.factorize(raw if raw.dtype != object else raw.astype(str))
+        trimmed = [str(u).strip() for u in uniques]
+        # Values that differ only by spaces are one value.
+        first = {v: i for i, v in reversed(list(enumerate(trimmed)))}
+        remap = np.array([first[v] for v in trimmed] + [-1], dtype=np.int64)
+        t.factorized[column] = (remap[codes], trimmed)
+    return t.factorized[column]
+
+
 def lookup(t: Table, column: str, table: dict[str, int], normalise: bool = False
             ) -> tuple[IntArray, int | None]:
     """Codes of a text column through ``table`` (factorised: one lookup per distinct value);
     the index of the first row whose value is not in the table, or None."""
-    text = text_column(t, column)
+    codes, uniques = factorize(t, column)
     if normalise:
-        text = text.str.lower()
-    codes, uniques = pd.factorize(text)
+        uniques = [u.lower() for u in uniques]
     mapped = np.array([table.get(str(u), -1) for u in uniques] + [-1], dtype=np.int64)
     out = mapped[codes]  # code −1 (missing) picks the trailing −1
     bad = out < 0
@@ -190,13 +207,15 @@ def check_duplicates(t: Table, keys: list[str]) -> None:
     combined = np.zeros(len(t.df), dtype=np.int64)
     span = 1
     for k in keys:
-        if k in ("year", "age"):
-            codes, numeric = pd.factorize(numbers(t, k, integer=True))
-            size = len(numeric)
+        if k in ("year", "age"):  # integers: the offset from the smallest is the code
+            values = numbers(t, k, integer=True).astype(np.int64)
+            low = int(values.min()) if values.size else 0
+            codes = values - low
+            size = int(codes.max()) + 1 if values.size else 1
         elif k == "sex":
             codes, size = sex_codes(t), 2
         else:
-            codes, texts = pd.factorize(text_column(t, k))
+            codes, texts = factorize(t, k)
             size = len(texts)
         size = max(size, 1)
         span *= size
@@ -204,8 +223,12 @@ def check_duplicates(t: Table, keys: list[str]) -> None:
             raise InputError("键的组合过多，无法检查重复记录", file=t.label)
         combined *= size
         combined += np.asarray(codes, dtype=np.int64)
-    dup = pd.Series(combined).duplicated(keep=False).to_numpy()
-    if dup.any():
+    if span <= 4 * len(combined) + 1_000_000:  # dense keys: count them (no hashing)
+        counts = np.bincount(combined, minlength=span)
+        dup = counts[combined] > 1 if counts.max(initial=0) > 1 else None
+    else:
+        dup = pd.Series(combined).duplicated(keep=False).to_numpy()
+    if dup is not None and dup.any():
         first = int(np.argmax(dup))
         same = np.nonzero(combined == combined[first])[0]
         rows = "、".join(str(sheet_row(int(i))) for i in same[:5])

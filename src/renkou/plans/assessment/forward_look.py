@@ -22,6 +22,7 @@ Sources, in order:
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING
 
 from renkou.jurisdictions import jurisdiction_of_plan
 from renkou.plans.assessment.group_projection import GROUP_SHARES, group_key, project_groups
@@ -39,6 +40,9 @@ from renkou.plans.formulas.protocol import IndicatorData
 from renkou.plans.model.plan import Indicator, Plan
 from renkou.plans.model.targets import CUMULATIVE
 from renkou.types import FloatArray
+
+if TYPE_CHECKING:
+    from renkou.registry import Registry
 
 # Changes since the plan's base year → (the total they change, per cent or 万人).
 CHANGES: dict[str, tuple[str, bool]] = {
@@ -147,11 +151,14 @@ def indicator_forward(ind: Indicator, target: TargetSpec, year: int, *,
 
 def plan_projection(data: IndicatorData, plan: Plan, year: int, end: int, *,
                     trajectories: int = 200, seed: int = 2020,
-                    progress: Callable[[str], None] | None = None) -> PlanProjection | None:
+                    progress: Callable[[str], None] | None = None,
+                    registry: Registry | None = None) -> PlanProjection | None:
     """Projections of the plan area to ``end``: resident, hukou when the plan has hukou
-    indicators, and the joint projection of the area groups when it has group indicators
-    and the area is its jurisdiction, which has groups. Each that cannot run is reported
-    through ``progress``."""
+    indicators (with ``registry``, the hukou population from the linked projection of hukou
+    and non-hukou residents, :mod:`~renkou.plans.assessment.hukou_split`; its other hukou
+    series from the hukou caliber's projection), and the joint projection of the area groups
+    when it has group indicators and the area is its jurisdiction, which has groups. Each that
+    cannot run is reported through ``progress``."""
     formulas = {resolve(i.formula or "") for i in plan.computed_indicators()
                 if is_computable(i.formula) and i.assessed_targets()}
     grouped = any(i.area_group for i in plan.computed_indicators() if i.assessed_targets())
@@ -159,6 +166,13 @@ def plan_projection(data: IndicatorData, plan: Plan, year: int, end: int, *,
     runs: list[tuple[str, Callable[[], PlanProjection]]] = [
         ("常住人口", lambda: project_area(data, plan.area_code, year, end,
                                       trajectories=trajectories, seed=seed))]
+    if formulas & HUKOU_FORMULAS and registry is not None:
+        from renkou.plans.assessment.hukou_split import project_hukou_split
+
+        hukou_registry = registry
+        runs.append(("户籍人口（户籍/非户籍联动）", lambda: project_hukou_split(
+            data, hukou_registry, plan.area_code, year, end, trajectories=trajectories,
+            seed=seed)))
     if formulas & HUKOU_FORMULAS:
         runs.append(("户籍人口", lambda: project_area(
             data, plan.area_code, year, end, trajectories=trajectories, seed=seed,

@@ -340,7 +340,7 @@ def evaluate_registry(registry: Registry, plan: Plan, year: int, *,
     end = max((t.year for i in plan.indicators for t in i.assessed_targets()), default=year)
     if forward and end > base:
         projection = plan_projection(source, plan, base, end, trajectories=trajectories,
-                                     seed=seed, progress=progress)
+                                     seed=seed, progress=progress, registry=registry)
     # The parent's values are computed only from a store that holds the parent's area.
     parents = reference_areas(plan)
     holds = bool(parents) and all(registry.jurisdiction().contains(a) for a in parents)

@@ -86,17 +86,21 @@ def as_plan(plan: Plan | str) -> Plan:
 
 
 def write_template(plan_code: Plan | str, year: int, out: Path | str, *,
-                   areas: Sequence[str] | None = None) -> Path:
+                   areas: Sequence[str] | None = None, department: str | None = None) -> Path:
     """Write the reporting template of a plan (code or Plan) for ``year`` to ``out``: one
     row per reported indicator for the plan area, or (``areas``: division codes inside it,
-    e.g. its 街镇) one row per indicator and area."""
+    e.g. its 街镇) one row per indicator and area; ``department`` (a code): only the
+    indicators that department answers for."""
     plan = as_plan(plan_code)
     out = Path(out)
     if out.suffix.lower() != ".xlsx":
         raise InputError("填报模板须保存为 .xlsx 文件", file=str(out))
     if not plan.period_start - 1 <= year <= plan.period_end + 5:
         raise InputError(f"年份 {year} 不在规划期 {plan.period_start}—{plan.period_end} 附近")
-    indicators = plan.reported_indicators()
+    indicators = tuple(i for i in plan.reported_indicators()
+                       if department is None or department in i.departments)
+    if not indicators:
+        raise InputError(f"{plan.name_zh}中没有由部门 {department} 填报的指标")
     labels = _area_labels(plan, areas)
     wb = openpyxl.Workbook()
     ws = wb.active
