@@ -34,5 +34,8 @@ def test_weighted_persons_reproduce_the_counts(city_store: Path) -> None:
     assert np.all(np.floor(years) == ages)
     assert not warnings
     assert {"tianjin-home-care", "tianjin-meal"} <= set(rates)
-    for floor, caseload, cost in rates.values():
-        assert floor in (45, 60) and caseload >= 0 and cost >= 0
+    for rate in rates.values():
+        assert rate.floor in (45, 60) and rate.caseload >= 0 and rate.cost >= 0
+        # computed over the hukou persons of the floor age and over
+        held = counts[counts["age"] >= rate.floor]
+        assert rate.eligible == pytest.approx(float(held["value"].sum()))

@@ -1,4 +1,5 @@
-"""services gaps equals demand computed by hand from the registry and the norms files."""
+"""services gaps equals demand computed by hand from `renkou registry stats` and the norms
+files."""
 
 from __future__ import annotations
 
@@ -67,8 +68,13 @@ def test_gaps_equal_the_hand_computation_for_every_area(stocked: Path, tmp_path:
                  "--level", "street", "--out", str(out)]) == 0
     got = pd.read_csv(out, dtype={"region": str})
     assert list(got.columns) == GAP_COLUMNS
+    # the population by area and age as `renkou registry stats` writes it
+    stats = tmp_path / "stats.csv"
+    assert main(["registry", "stats", "--db", str(stocked), "--as-of", "2024-12-31",
+                 "--caliber", "resident", "--level", "street", "--by", "region,age",
+                 "--out", str(stats)]) == 0
+    counts = pd.read_csv(stats, dtype={"region": str})
     with registry_at(stocked) as registry:
-        counts = registry.caliber(AS_OF, "resident", "street", by=("region", "age"))
         areas = registry.jurisdiction().area_codes
     household = 2.35  # the district's census household size (jurisdiction file)
     supply = {("childcare", STREET): 3, ("elderly_beds", STREET): 10,

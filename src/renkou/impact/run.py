@@ -7,13 +7,15 @@
 3. The table: for every year, region (each area and the jurisdiction's own code) and
    indicator, baseline, scenario and difference (:mod:`renkou.impact.indicators`), with the
    facilities of the store's inventory as supply; subsidy caseloads and budgets of the
-   jurisdiction's schemes from their rates on the base date (:mod:`renkou.impact.subsidies`).
+   jurisdiction's schemes from their rates on the base date, the residents a settlement
+   grants hukou counted as hukou holders (:mod:`renkou.impact.subsidies`).
 4. Risk grades (:mod:`renkou.impact.risk`) and the obligations of new-area norms."""
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -26,7 +28,7 @@ from renkou.impact.decision import Arrivals, Decision
 from renkou.impact.indicators import indicator_frame
 from renkou.impact.risk import risk_grades
 from renkou.impact.shocks import apply_shocks
-from renkou.impact.subsidies import subsidy_series
+from renkou.impact.subsidies import SchemeRate, scheme_rates, subsidy_series
 from renkou.jurisdictions import Jurisdiction, get_jurisdiction
 from renkou.registry import Registry
 from renkou.services import facilities as fac
@@ -89,8 +91,11 @@ def _supply(registry: Registry, jurisdiction: Jurisdiction, years: list[int],
     return out
 
 
-def _coverage(registry: Registry, norms: NormsLibrary, as_of: dt.date, caliber: str,
-              jurisdiction: Jurisdiction) -> dict[str, dict[str, float]]:
+def coverage_of(registry: Registry, norms: NormsLibrary, as_of: dt.date, caliber: str
+                ) -> dict[str, dict[str, float]]:
+    """Per coverage norm, the share of each area's population (and the whole's) inside the
+    circle on ``as_of``."""
+    jurisdiction = registry.jurisdiction()
     streets = age_table(registry, as_of, caliber, "street")
     supply = fac.supply(fac.inventory(registry), as_of, "street", jurisdiction)
     out: dict[str, dict[str, float]] = {}
@@ -128,11 +133,32 @@ def scaled(inputs: ProjectionInputs, scale: float) -> ProjectionInputs:
                                net_migration=None if mig is None else np.asarray(mig) * scale)
 
 
+@dataclass(frozen=True)
+class Prefetched:
+    """What the assessment reads from the registry apart from the baseline, read beforehand
+    (by the application layer on a second connection, while the baseline is read)."""
+
+    coverage: dict[str, dict[str, float]]
+    rates: tuple[dict[str, SchemeRate], list[str]] | None  # None: subsidies not asked for
+    scale: tuple[float, str] | None = None  # (persons per store person, basis) if known
+
+
+def prefetch(registry: Registry, decision: Decision, norms: NormsLibrary,
+             subsidies: bool = True, scale: tuple[float, str] | None = None) -> Prefetched:
+    return Prefetched(coverage=coverage_of(registry, norms, decision.as_of, decision.caliber),
+                      rates=scheme_rates(registry, decision.as_of) if subsidies else None,
+                      scale=scale)
+
+
 def assess(registry: Registry, decision: Decision, norms: NormsLibrary, *,
-           subsidies: bool = True, scale: float = 1.0, scale_note: str = "") -> Assessment:
+           subsidies: bool = True, scale: float = 1.0, scale_note: str = "",
+           prefetched: Callable[[], Prefetched] | None = None) -> Assessment:
     """The decision against the baseline. ``scale`` (persons per store person) raises a
     down-scaled synthetic store's population, migrants and facilities to the jurisdiction's
-    size so that the decision's persons are compared with a population of the right size."""
+    size so that the decision's persons are compared with a population of the right size.
+    ``prefetched``: gives the coverage shares, subsidy rates and (if it has one) the scale,
+    asked for once the baseline's inputs are read (a future's result: read meanwhile on
+    another connection); else they are read here."""
     jurisdiction = registry.jurisdiction()
     if decision.jurisdiction:
         # A district's decision may be assessed on its city's store (the city contains it).
@@ -141,8 +167,12 @@ def assess(registry: Registry, decision: Decision, norms: NormsLibrary, *,
             raise InputError(f"决策文件属于{own.name}，不在数据库的辖区{jurisdiction.name}内",
                              file=decision.source or None)
     base_year = base_year_of(decision.as_of)
-    inputs = scaled(baseline_inputs(registry, list(jurisdiction.area_codes), base_year,
-                                    decision.horizon, decision.caliber), scale)
+    raw = baseline_inputs(registry, list(jurisdiction.area_codes), base_year,
+                          decision.horizon, decision.caliber)
+    ready = prefetched() if prefetched is not None else None
+    if ready is not None and ready.scale is not None:
+        scale, scale_note = ready.scale
+    inputs = scaled(raw, scale)
     applied = apply_shocks(decision, inputs, jurisdiction)
     base, scen = project(inputs), project(applied.inputs)
     if applied.additions.any():
@@ -153,13 +183,23 @@ def assess(registry: Registry, decision: Decision, norms: NormsLibrary, *,
                                    deaths=scen.deaths + added.deaths)
     years = [int(y) for y in base.years]
     supply = _supply(registry, jurisdiction, years, scale)
-    coverage = _coverage(registry, norms, decision.as_of, decision.caliber, jurisdiction)
+    coverage = (ready.coverage if ready is not None
+                else coverage_of(registry, norms, decision.as_of, decision.caliber))
     zeros = np.zeros_like(applied.settled)
     extra_b: dict[str, FloatArray] = {"settled": zeros, "arrivals": zeros}
     extra_s: dict[str, FloatArray] = {"settled": applied.settled, "arrivals": applied.arrivals}
     warnings = list(applied.warnings)
     if subsidies:
-        series, notes = subsidy_series(registry, decision.as_of, base, scen, scale)
+        granted = None
+        if decision.caliber == "resident" and applied.granted.any():
+            # The residents granted hukou, followed as cohorts of their own (a hukou-caliber
+            # run has them among its arrivals already).
+            granted = project(dataclasses.replace(
+                applied.inputs, net_migration=applied.granted,
+                population=np.zeros_like(inputs.population)))
+        rates = ready.rates if ready is not None else None
+        series, notes = subsidy_series(registry, decision.as_of, base, scen, scale, granted,
+                                       rates)
         warnings += notes
         for name, (b, s) in series.items():
             extra_b[name], extra_s[name] = b, s

@@ -14,7 +14,10 @@ that ends on 31 December of Y (step index Y − base year − 1).
   in the year, by the origin's base age–sex structure unless a profile is given.
 * ``settlement`` — 落户: residents granted hukou. The resident population does not change; a
   hukou-caliber projection gains the persons each year as arrivals (by the profile), and the
-  count settled is reported (indicator ``settled``).
+  count settled is reported (indicator ``settled``). The persons granted each year are kept
+  by sex and age (``granted``) so that a resident-caliber run can follow them as hukou
+  holders: hukou-conditioned entitlements (subsidy caseloads) grow by those of them who
+  reach the entitlement's age (:mod:`renkou.impact.subsidies`).
 
 Persons added to an area (arrivals, the destination of a relocation) are projected as cohorts
 of their own with the scenario's rates and superposed on the scenario run, which carries the
@@ -46,6 +49,7 @@ class Applied:
     additions: FloatArray  # (Y, R, 2, A) persons added, projected as their own cohorts
     settled: FloatArray  # (Y+1, R) persons granted hukou by the end of each year, cumulative
     arrivals: FloatArray  # (Y+1, R) persons arriving during each year (0 in the base year)
+    granted: FloatArray  # (Y, R, 2, A) residents granted hukou in each step, by sex and age
     warnings: list[str] = field(default_factory=list)
 
 
@@ -109,7 +113,8 @@ def apply_shocks(decision: Decision, inputs: ProjectionInputs, jurisdiction: Jur
     asfr = np.array(inputs.asfr, dtype=np.float64)
     base_pop = np.asarray(inputs.population, dtype=np.float64)
     added = np.zeros((steps, r, 2, a))
-    out = Applied(inputs, added, np.zeros((steps + 1, r)), np.zeros((steps + 1, r)))
+    out = Applied(inputs, added, np.zeros((steps + 1, r)), np.zeros((steps + 1, r)),
+                  np.zeros((steps, r, 2, a)))
     hukou = decision.caliber == "hukou"
 
     def add(year: int, weights: FloatArray, persons: float, shares: FloatArray,
@@ -158,6 +163,7 @@ def apply_shocks(decision: Decision, inputs: ProjectionInputs, jurisdiction: Jur
                 if year < shock.from_year or (shock.to_year and year > shock.to_year):
                     continue
                 out.settled[t + 1:] += shock.persons_per_year * w
+                out.granted[t] += shock.persons_per_year * w[:, None, None] * shares[None]
                 if hukou:
                     add(year, w, shock.persons_per_year, shares, where)
     out.inputs = dataclasses.replace(inputs, net_migration=mig, asfr=asfr)

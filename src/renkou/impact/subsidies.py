@@ -6,15 +6,26 @@ and over, taken from the registry's counts by district, sex and single age (and 
 share of each district): every count becomes ``REPLICAS`` weighted persons with birth dates
 spread over the year of age, and the attributes the registry lacks are imputed for them as
 the caseload command imputes them for persons. Reading counts, not persons, keeps the cost
-independent of the store's size. The caseload per resident of the floor age and over, and
-the annual cost per case, are then applied to every projected area and year (one
-jurisdiction-wide rate, baseline and scenario alike)."""
+independent of the store's size. The caseload per person of the projection's caliber of the
+floor age and over, and the annual cost per case, are then applied to every projected area
+and year (one jurisdiction-wide rate, baseline and scenario alike).
+
+Settlement (落户) changes who holds hukou, not who lives where. In a hukou-caliber run the
+persons settled join the projected population and the rate above applies to them. In a
+resident-caliber run the resident population is unchanged, but the entitlements are
+conditioned on hukou: the persons granted hukou, followed as cohorts of their own (aged and
+dying by the scenario's rates), add to the scenario's caseload at the rate per hukou holder of
+the floor age and over (caseload ÷ hukou persons of that age on the base date), each case at
+the same annual cost. The baseline's own residents keep the resident rate, which already
+carries the share of them holding hukou."""
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
 from renkou.demography.projection import ProjectionResult
 from renkou.errors import RenkouError
@@ -29,14 +40,16 @@ SEED = 2025
 DAYS_PER_YEAR = 365.25
 
 
-def cell_base(registry: Registry, as_of: dt.date, floor: int, seed: int, default_urban: float
-              ) -> tuple[PersonBase, Latent, FloatArray]:
-    """Weighted persons standing for the hukou population aged ``floor`` and over."""
-    jurisdiction = registry.jurisdiction()
-    codes = set(budget_districts(jurisdiction))
+Cells = tuple[pd.DataFrame, dict[tuple[str, object], float]]
+
+
+def hukou_cells(registry: Registry, as_of: dt.date) -> Cells:
+    """The hukou population of the budget districts by district, sex and age on ``as_of``,
+    and each district's urban and rural shares: read once for every scheme (two scans of
+    the registry whatever the number of schemes and floor ages)."""
+    codes = set(budget_districts(registry.jurisdiction()))
     counts = registry.caliber(as_of, "hukou", level="district", by=("region", "sex", "age"))
-    counts = counts[counts["region"].isin(codes) & (counts["age"] >= floor)
-                    & (counts["value"] > 0)]
+    counts = counts[counts["region"].isin(codes) & (counts["value"] > 0)]
     urban = registry.urban_split(as_of, level="district", caliber="hukou")
     share: dict[tuple[str, object], float] = {}
     for district, group in urban.groupby("region"):
@@ -44,6 +57,14 @@ def cell_base(registry: Registry, as_of: dt.date, floor: int, seed: int, default
         for flag in (True, False):
             hit = group[group["urban"].astype("boolean").eq(flag).fillna(False)]
             share[(str(district), flag)] = float(hit["value"].sum()) / total if total else 0.0
+    return counts, share
+
+
+def cell_base(registry: Registry, as_of: dt.date, floor: int, seed: int, default_urban: float,
+              cells: Cells | None = None) -> tuple[PersonBase, Latent, FloatArray]:
+    """Weighted persons standing for the hukou population aged ``floor`` and over."""
+    every, share = cells if cells is not None else hukou_cells(registry, as_of)
+    counts = every[every["age"] >= floor]
     n = len(counts) * REPLICAS
     k = np.tile(np.arange(REPLICAS), len(counts))
     region = np.repeat(counts["region"].astype(str).to_numpy(dtype=object), REPLICAS)
@@ -66,50 +87,79 @@ def cell_base(registry: Registry, as_of: dt.date, floor: int, seed: int, default
     return base, latent, weights
 
 
+@dataclass(frozen=True)
+class SchemeRate:
+    """One scheme on the base date: its floor age, caseload, annual cost (yuan) and the
+    hukou persons of the floor age and over it was computed over (store persons)."""
+
+    floor: int
+    caseload: float
+    cost: float
+    eligible: float
+
+    @property
+    def per_hukou(self) -> float:
+        """Cases per hukou holder of the floor age and over."""
+        return self.caseload / self.eligible if self.eligible > 0 else 0.0
+
+    @property
+    def per_case(self) -> float:
+        return self.cost / self.caseload if self.caseload > 0 else 0.0
+
+
 def scheme_rates(registry: Registry, as_of: dt.date
-                 ) -> tuple[dict[str, tuple[int, float, float]], list[str]]:
-    """Per scheme of the store's jurisdiction: (floor age, caseload, annual cost) on
-    ``as_of``, and warnings for the schemes that could not be run."""
+                 ) -> tuple[dict[str, SchemeRate], list[str]]:
+    """Per scheme of the store's jurisdiction its rate on ``as_of``, and warnings for the
+    schemes that could not be run."""
     jurisdiction = registry.jurisdiction()
     keys = [k for k in scheme_keys() if get_scheme(k).applies_to(jurisdiction)]
-    out: dict[str, tuple[int, float, float]] = {}
+    out: dict[str, SchemeRate] = {}
     warnings: list[str] = []
     if not keys:
         return out, warnings
     assumptions = load_assumptions()
     default_urban = float(assumptions["urban_share_default"].at(as_of))
     bases: dict[int, tuple[PersonBase, Latent, FloatArray]] = {}
+    cells = hukou_cells(registry, as_of)
     for key in keys:
         floor = floor_age(key)
         if floor not in bases:
-            bases[floor] = cell_base(registry, as_of, floor, SEED, default_urban)
+            bases[floor] = cell_base(registry, as_of, floor, SEED, default_urban, cells)
         people, latent, weights = bases[floor]
         try:
             costs, _ = scheme_costs(key, people, latent, as_of, weights, {}, assumptions)
         except RenkouError as exc:
             warnings.append(f"补贴 {get_scheme(key).title} 未能计算：{exc}")
             continue
-        out[key] = (floor, float(costs["caseload"].sum()),
-                    float(costs["annual_cost_total"].sum()))
+        out[key] = SchemeRate(floor, float(costs["caseload"].sum()),
+                              float(costs["annual_cost_total"].sum()), float(weights.sum()))
     return out, warnings
 
 
 def subsidy_series(registry: Registry, as_of: dt.date, base: ProjectionResult,
-                   scenario: ProjectionResult, scale: float = 1.0
+                   scenario: ProjectionResult, scale: float = 1.0,
+                   granted: ProjectionResult | None = None,
+                   rates: tuple[dict[str, SchemeRate], list[str]] | None = None
                    ) -> tuple[dict[str, tuple[FloatArray, FloatArray]], list[str]]:
-    """caseload_<scheme> and budget_<scheme> as (baseline, scenario) arrays (Y+1, R)."""
-    rates, warnings = scheme_rates(registry, as_of)
+    """caseload_<scheme> and budget_<scheme> as (baseline, scenario) arrays (Y+1, R).
+    ``granted``: the projection of the residents granted hukou by a resident-caliber run's
+    settlement shocks (see the module docstring); ``rates``: :func:`scheme_rates` of
+    ``as_of`` read already."""
+    by_scheme, notes = rates if rates is not None else scheme_rates(registry, as_of)
+    warnings = list(notes)
     out: dict[str, tuple[FloatArray, FloatArray]] = {}
     pop0 = base.population[0].sum(axis=(0, 1))  # (A,) whole jurisdiction at the base
-    for key, (floor, caseload, cost) in rates.items():
-        eligible0 = float(pop0[floor:].sum())
-        cases = caseload * scale
+    for key, rate in by_scheme.items():
+        eligible0 = float(pop0[rate.floor:].sum())
+        cases = rate.caseload * scale
         if eligible0 <= 0 or cases <= 0:
             continue
-        rate, per_case = cases / eligible0, cost * scale / cases
-        runs = [run.population.sum(axis=-2)[..., floor:].sum(axis=-1) * rate
+        per_person = cases / eligible0
+        runs = [run.population.sum(axis=-2)[..., rate.floor:].sum(axis=-1) * per_person
                 for run in (base, scenario)]  # (Y+1, R) each
+        if granted is not None:
+            runs[1] = runs[1] + (granted.population.sum(axis=-2)[..., rate.floor:]
+                                 .sum(axis=-1) * rate.per_hukou)
         out[f"caseload_{key}"] = (runs[0], runs[1])
-        out[f"budget_{key}"] = (runs[0] * per_case, runs[1] * per_case)
+        out[f"budget_{key}"] = (runs[0] * rate.per_case, runs[1] * rate.per_case)
     return out, warnings
-
