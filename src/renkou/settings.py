@@ -24,6 +24,8 @@ from pydantic_settings import (
 from renkou.errors import ConfigError
 
 _KEY_NAMES = ("encryption_key", "pseudonym_key")
+# Identity encryption and pseudonyms: AES-256-GCM with HMAC-SHA256, or SM4-GCM with SM3-HMAC.
+CryptoAlgorithm = Literal["aes-gcm", "sm4-gcm"]
 KEY_FILE_SUFFIX = ".keys"
 
 
@@ -48,6 +50,10 @@ class Settings(BaseSettings):
     # store). None: next to the store, ``<store>.keys``. Without keys anywhere, the first
     # ingest of a new store creates it with random keys (never in production).
     key_file: Path | None = None
+    # Algorithm suite of a new store's identities and pseudonyms (renkou.registry.crypto); a
+    # store records its own, and opening it under the other one is refused (renkou keys
+    # rotate --algorithm converts a store).
+    crypto_algorithm: CryptoAlgorithm = "aes-gcm"
     demo_persons: int = Field(default=200_000, ge=1_000)
     demo_seed: int = 2020
     # The jurisdiction (data/jurisdictions/<key>.yaml) a new store is built for; a store that
@@ -69,6 +75,9 @@ class Settings(BaseSettings):
     max_xlsx_unzipped_mb: int = Field(default=256, ge=1)
     max_rows: int = Field(default=50_000_000, ge=1)
     max_cell_chars: int = Field(default=200, ge=18)
+    # Largest request body of an upload through the web API (a whole batch of files; larger
+    # deliveries go through ``renkou registry ingest``, which a running server takes over).
+    max_upload_mb: int = Field(default=256, ge=1)
 
     @classmethod
     def settings_customise_sources(
@@ -118,16 +127,21 @@ class Settings(BaseSettings):
                               f"{self.key_path(store)}）")
         return found
 
-    def _key(self, name: str) -> bytes:
+    def deployment_key_secrets(self) -> dict[str, str]:
+        """The deployment's two secrets (environment, or the key file beside the settings'
+        database — outside production made once with random keys when absent)."""
         found = self.require_key_secrets()
-        if found is None:  # outside production: the deployment's key file, made once
+        if found is None:
             try:
                 found = write_key_file(self.key_path(), new_key_secrets())
             except ConfigError:
                 if not self.key_path().exists():
                     raise
                 found = read_key_file(self.key_path())  # another process made it first
-        return found[name].encode()
+        return found
+
+    def _key(self, name: str) -> bytes:
+        return self.deployment_key_secrets()[name].encode()
 
     def encryption_key_bytes(self) -> bytes:
         """32-byte key material for at-rest encryption, urlsafe-base64 (Fernet format), of

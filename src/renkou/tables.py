@@ -9,6 +9,7 @@ row is seen. Writing neutralises text a spreadsheet would run as a formula
 
 from __future__ import annotations
 
+import codecs
 import re
 import zipfile
 from collections.abc import Mapping, Sequence
@@ -25,6 +26,8 @@ from renkou.errors import InputError
 XLSX_MAX_UNZIPPED_MB = 256
 XLSX_MAX_TEXT_BYTES = 1 << 20
 _SCAN_CHUNK = 1 << 20
+# A worksheet row element (``<row r="2">``, ``<row>``; any namespace prefix).
+_ROW_TAG = re.compile(rb"<(?:\w+:)?row[\s>/]")
 
 TABLE_SUFFIXES = (".csv", ".xlsx", ".parquet")
 
@@ -51,27 +54,40 @@ def sheet_row(index: int) -> int:
 
 
 def detect_encoding(path: Path) -> str:
-    """UTF-8 (with or without BOM) when the bytes decode, otherwise GB18030."""
-    raw = path.read_bytes()
-    if raw.startswith(b"\xef\xbb\xbf"):
-        return "utf-8-sig"
+    """UTF-8 (with or without BOM) when the bytes decode, otherwise GB18030 (decoded in
+    1 MiB chunks: a large file is not held in memory to find out)."""
+    if _decodes(path, "utf-8"):
+        with path.open("rb") as fh:
+            return "utf-8-sig" if fh.read(3) == b"\xef\xbb\xbf" else "utf-8"
     try:
-        raw.decode("utf-8")
-        return "utf-8"
+        _decodes(path, "gb18030", strict=True)
+    except UnicodeDecodeError as exc:
+        raise InputError(f"无法识别文件编码（既不是UTF-8也不是GB18030）：{exc}",
+                         file=str(path)) from None
+    return "gb18030"
+
+
+def _decodes(path: Path, encoding: str, *, strict: bool = False) -> bool:
+    decoder = codecs.getincrementaldecoder(encoding)()
+    try:
+        with path.open("rb") as fh:
+            while chunk := fh.read(_SCAN_CHUNK):
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
     except UnicodeDecodeError:
-        try:
-            raw.decode("gb18030")
-        except UnicodeDecodeError as exc:
-            raise InputError(f"无法识别文件编码（既不是UTF-8也不是GB18030）：{exc}",
-                             file=str(path)) from None
-        return "gb18030"
+        if strict:
+            raise
+        return False
+    return True
 
 
 def check_xlsx(path: Path, max_unzipped_mb: int = XLSX_MAX_UNZIPPED_MB,
-               max_text_bytes: int = XLSX_MAX_TEXT_BYTES) -> None:
+               max_text_bytes: int = XLSX_MAX_TEXT_BYTES, max_rows: int | None = None) -> None:
     """Refuse an XLSX whose members unpack to more than ``max_unzipped_mb`` (sizes from the
-    zip directory; reading stops at the declared size) or that holds a text run longer than
-    ``max_text_bytes``, scanning the XML in 1 MiB chunks: bounded memory either way."""
+    zip directory; reading stops at the declared size), that holds a text run longer than
+    ``max_text_bytes`` or a sheet of more than ``max_rows`` data rows (its ``<row>`` elements
+    counted in the same scan), scanning the XML in 1 MiB chunks: bounded memory either way,
+    and nothing parsed into cells before the file has passed."""
     try:
         with zipfile.ZipFile(path) as z:
             infos = z.infolist()
@@ -81,17 +97,37 @@ def check_xlsx(path: Path, max_unzipped_mb: int = XLSX_MAX_UNZIPPED_MB,
                                  "（RENKOU_MAX_XLSX_UNZIPPED_MB；大文件请以 CSV 交付）",
                                  file=path.name)
             for info in infos:
-                if info.filename.endswith(".xml") and _longest_text(z, info) > max_text_bytes:
+                if not info.filename.endswith(".xml"):
+                    continue
+                longest, rows = _scan_xml(z, info)
+                if longest > max_text_bytes:
                     raise InputError(f"XLSX 中有超过 {max_text_bytes >> 10} KB 的单元格文本"
                                      f"（{info.filename}），拒绝读取", file=path.name)
+                if (max_rows is not None and info.filename.startswith("xl/worksheets/")
+                        and rows - HEADER_ROWS > max_rows):
+                    raise InputError(row_limit_message(max_rows, rows - HEADER_ROWS),
+                                     file=path.name)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError) as exc:
         raise InputError(f"不是有效的 XLSX 文件：{exc}", file=path.name) from None
 
 
-def _longest_text(z: zipfile.ZipFile, info: zipfile.ZipInfo) -> int:
-    longest, carry = 0, 0
+def row_limit_message(max_rows: int, rows: int | None = None) -> str:
+    """Why a file with too many data rows is refused (``rows``: its count, when known; a
+    reader that stopped at the first row over the limit does not know it)."""
+    found = (f"{rows} 行" if rows is not None
+             else f"多于 {max_rows} 行（读到第 {max_rows + 1} 行即停止读取）")
+    return f"{found}，超过每个文件的上限 {max_rows} 行（RENKOU_MAX_ROWS）"
+
+
+def _scan_xml(z: zipfile.ZipFile, info: zipfile.ZipInfo) -> tuple[int, int]:
+    """(longest text run, number of ``<row`` elements) of one XML member."""
+    longest, carry, rows, tail = 0, 0, 0, b""
     with z.open(info) as fh:
         while chunk := fh.read(_SCAN_CHUNK):
+            # A tag split across two chunks is found with the last bytes of the one before;
+            # a tag wholly inside those bytes was counted with that chunk.
+            rows += sum(1 for m in _ROW_TAG.finditer(tail + chunk) if m.end() > len(tail))
+            tail = chunk[-32:]
             parts = chunk.split(b"<")
             if len(parts) == 1:
                 carry += len(chunk)
@@ -100,7 +136,7 @@ def _longest_text(z: zipfile.ZipFile, info: zipfile.ZipInfo) -> int:
                                                                   default=0))
                 carry = len(parts[-1])
             longest = max(longest, carry)
-    return longest
+    return longest, rows
 
 
 def open_workbook(path: Path | str) -> Any:
@@ -120,22 +156,35 @@ def open_workbook(path: Path | str) -> Any:
 
 
 def read_table(path: Path | str, sheet: str | None = None, *,
-               max_unzipped_mb: int = XLSX_MAX_UNZIPPED_MB) -> pd.DataFrame:
+               max_unzipped_mb: int = XLSX_MAX_UNZIPPED_MB,
+               max_rows: int | None = None) -> pd.DataFrame:
     """Read a CSV, XLSX (one sheet) or Parquet file with every column as text.
 
-    Empty cells become empty strings; column names are stripped."""
+    Empty cells become empty strings; column names are stripped. ``max_rows``: a file with
+    more data rows is refused before they are spent in memory — a CSV is read no further
+    than the first row over the limit, an XLSX's rows are counted in its XML before it is
+    parsed, a Parquet file's from its footer."""
     p = Path(path)
     if not p.exists():
         raise InputError("文件不存在", file=str(p))
     suffix = p.suffix.lower()
     try:
         if suffix == ".csv":
-            df = pd.read_csv(p, dtype=str, keep_default_na=False, encoding=detect_encoding(p))
+            df = pd.read_csv(p, dtype=str, keep_default_na=False, encoding=detect_encoding(p),
+                             nrows=None if max_rows is None else max_rows + 1)
+            if max_rows is not None and len(df) > max_rows:
+                raise InputError(row_limit_message(max_rows), file=p.name)
         elif suffix in (".xlsx", ".xlsm"):
-            check_xlsx(p, max_unzipped_mb)
+            check_xlsx(p, max_unzipped_mb, max_rows=max_rows)
             df = pd.read_excel(p, sheet_name=sheet or 0, dtype=str, keep_default_na=False,
                                engine="openpyxl")
         elif suffix == ".parquet":
+            if max_rows is not None:
+                import pyarrow.parquet as pq
+
+                rows = pq.ParquetFile(p).metadata.num_rows
+                if rows > max_rows:
+                    raise InputError(row_limit_message(max_rows, rows), file=p.name)
             df = pd.read_parquet(p).astype(str).replace({"None": "", "nan": "", "<NA>": ""})
         else:
             raise InputError(f"不支持的文件类型 {suffix}（支持 CSV、XLSX、Parquet）", file=str(p))

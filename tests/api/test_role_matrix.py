@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from fastapi.testclient import TestClient
 
 from renkou import ids
@@ -31,47 +32,19 @@ def _row(codes: str) -> dict[str, int]:
     return dict(zip(COLUMNS, values, strict=True))
 
 
-# (method, path template) → (request: concrete path, query, JSON body; expected statuses).
-MATRIX: dict[tuple[str, str], tuple[dict[str, Any], dict[str, int]]] = {
-    ("POST", "/api/auth/login"): (
-        {"json": {"username": "nobody", "password": "wrong-Password-1"}},
-        _row("401 401 401 401 401 401 401")),
-    ("POST", "/api/auth/logout"): ({}, _row("401 204 204 204 204 204 204")),
-    ("GET", "/api/auth/me"): ({}, _row("401 200 200 200 200 200 200")),
-    ("GET", "/api/health"): ({}, _row("401 200 200 200 200 200 200")),
-    ("GET", "/api/meta"): ({}, _row("401 200 200 200 200 200 200")),
-    ("GET", "/api/regions"): ({}, _row("401 200 200 200 200 200 200")),
-    ("GET", "/api/regions/{code}"): ({"path": "/api/regions/120101"},
-                                     _row("401 200 200 200 200 200 200")),
-    ("GET", "/api/population/pyramid"): ({}, _row("401 200 200 200 403 403 403")),
-    ("GET", "/api/population/areas"): ({}, _row("401 200 200 200 403 403 403")),
-    ("GET", "/api/population/separation"): ({}, _row("401 200 200 200 403 403 403")),
-    ("GET", "/api/services/norms"): ({}, _row("401 200 200 200 403 200 403")),
-    ("GET", "/api/services/gaps"): ({}, _row("401 200 200 200 403 403 403")),
-    ("GET", "/api/services/contrast"): ({}, _row("401 200 200 200 403 403 403")),
-    ("GET", "/api/impact/examples"): ({}, _row("401 200 200 200 403 200 403")),
-    ("POST", "/api/impact/assess"): (
-        {"json": {"example": "tianjin-three-child", "indicators": ["population"]}},
-        _row("401 200 200 200 403 403 403")),
-    ("GET", "/api/plans"): ({}, _row("401 200 200 200 200 200 403")),
-    ("GET", "/api/plans/assessment"): ({"params": {"year": 2024}},
-                                       _row("401 200 200 200 200 403 403")),
-    ("GET", "/api/plans/{code}/assessment"): (
-        {"path": "/api/plans/tianjin-14th/assessment", "params": {"year": 2024}},
-        _row("401 200 200 200 200 403 403")),
-    ("POST", "/api/ids/check"): ({"json": {"number": "11010519491231002X"}},
-                                 _row("401 200 200 200 200 403 403")),
-    ("GET", "/api/audit"): ({}, _row("401 403 403 403 403 403 200")),
-    ("GET", "/api/users"): ({}, _row("401 200 403 403 403 403 403")),
-    ("POST", "/api/users"): (
-        {"json": {"username": "matrix-new", "role": "planner", "password": "Xin-Yong#2026h"}},
-        _row("401 201 403 403 403 403 403")),
-    ("POST", "/api/users/{name}/disable"): ({"path": "/api/users/matrix-target/disable"},
-                                            _row("401 200 403 403 403 403 403")),
-    ("POST", "/api/users/{name}/password"): (
-        {"path": "/api/users/matrix-target/password", "json": {"password": "Chong-Zhi#2026k"}},
-        _row("401 200 403 403 403 403 403")),
-}
+def _load_matrix() -> dict[tuple[str, str], tuple[dict[str, Any], dict[str, int]]]:
+    """(method, path template) → (request: concrete path, query, JSON body; expected statuses),
+    one YAML file per router under ``role_matrix/`` so that each router's rows live apart."""
+    matrix: dict[tuple[str, str], tuple[dict[str, Any], dict[str, int]]] = {}
+    for file in sorted((Path(__file__).parent / "role_matrix").glob("*.yaml")):
+        for entry in yaml.safe_load(file.read_text(encoding="utf-8")) or []:
+            method, path = entry["route"].split(" ", 1)
+            assert (method, path) not in matrix, f"{file.name}: {entry['route']} 重复"
+            matrix[(method, path)] = (entry.get("request") or {}, _row(entry["expect"]))
+    return matrix
+
+
+MATRIX = _load_matrix()
 
 
 @pytest.fixture(scope="module")
@@ -121,8 +94,10 @@ def test_role_matrix(op: tuple[str, str], served: tuple[TestClient, dict[str, st
                                if a.role == role and a.demo)
                 token = client.app.state.sessions.open(account)[0]
             headers["Authorization"] = f"Bearer {token}"
+        # Uploads: [[field, [file name, text content, media type]], …] as multipart parts.
+        files = [(f, (n, c.encode("utf-8"), t)) for f, (n, c, t) in request.get("files", [])]
         r = client.request(method, path, params=request.get("params"),
-                           json=request.get("json"), headers=headers)
+                           json=request.get("json"), files=files or None, headers=headers)
         seen[role] = r.status_code
         if r.status_code >= 400:
             assert r.headers["content-type"].startswith("application/problem+json"), (role, r)

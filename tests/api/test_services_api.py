@@ -212,3 +212,92 @@ def test_assess_rejects_bad_bodies(city: Served) -> None:
         r = client.post("/api/impact/assess", json=body, headers=h)
         assert 400 <= r.status_code < 500, (body, r.text)
         assert r.headers["content-type"].startswith("application/problem+json")
+
+
+def _audit(client: TestClient, tokens: dict[str, str]) -> list[dict[str, object]]:
+    r = client.get("/api/audit", params={"action": "services.allocate", "limit": 100},
+                   headers=_as(tokens, "auditor"))
+    assert r.status_code == 200, r.text
+    return list(r.json())
+
+
+def test_allocate_is_the_cli_plan(city: Served, tmp_path: Path) -> None:
+    """The store's gaps at district level, 4 sites of 25 places: the same plan, objective
+    and spending as ``renkou services allocate`` on the CSV ``renkou services gaps`` writes."""
+    from renkou.tables import write_table
+
+    client, tokens, db = city
+    before = len(_audit(client, tokens))
+    r = client.post("/api/services/allocate",
+                    json={"service": "childcare", "budget": 4, "site_size": 25,
+                          "level": "district"}, headers=_as(tokens, "planner"))
+    assert r.status_code == 200, r.text
+    body = r.json()
+    gaps_csv = tmp_path / "G.csv"
+    write_table(svc.gaps(db, level="district").table, gaps_csv)
+    want = svc.allocate(gaps_csv, "childcare", 4, 25)
+    assert body["source"] == "store" and body["level"] == "district"
+    assert math.isclose(body["objective"], want.objective)
+    assert math.isclose(body["unmet_before"], want.unmet_before) and body["unmet_before"] > 0
+    assert body["spent"] == want.spent <= 4
+    assert list(body["rows"][0]) == [
+        "region", "added_sites", "added_capacity", "unmet_before", "unmet_after"]
+    got = [(x["region"], x["added_sites"], x["unmet_after"]) for x in body["rows"]]
+    assert got == list(zip(want.plan["region"], want.plan["added_sites"],
+                           want.plan["unmet_after"], strict=True))
+    entries = _audit(client, tokens)
+    assert len(entries) == before + 1
+    entry = entries[0]
+    assert entry["role"] == "planner" and entry["target"] == "childcare"
+    assert '"budget": 4' in str(entry["detail"]) and '"level": "district"' in str(entry["detail"])
+
+
+def test_allocate_given_rows_and_costs(city: Served) -> None:
+    """Rows sent in the body, the budget in money: the cheaper area is served first."""
+    client, tokens, _ = city
+    rows = [{"region": "120101", "service": "childcare", "gap": 50},
+            {"region": "120102", "service": "childcare", "gap": 50},
+            {"region": "120103", "service": "elderly_beds", "gap": 500}]
+    costs = [{"region": "120101", "cost_per_site": 300},
+             {"region": "120102", "cost_per_site": 100}]
+    r = client.post("/api/services/allocate",
+                    json={"service": "childcare", "budget": 250, "site_size": 20,
+                          "rows": rows, "costs": costs}, headers=_as(tokens, "statistician"))
+    assert r.status_code == 200, r.text
+    body = r.json()
+    plan = {x["region"]: x["added_sites"] for x in body["rows"]}
+    # 250 buys two sites at 120102 (200) and none at 120101 (300): unmet 50 + 10
+    assert plan == {"120101": 0, "120102": 2}
+    assert body["objective"] == 60 and body["spent"] == 200 and body["source"] == "rows"
+    assert body["as_of"] is None and body["level"] is None
+
+
+def test_allocate_refusals(city: Served) -> None:
+    client, tokens, _ = city
+    h = _as(tokens, "planner")
+    bad = [{"service": "childcare", "budget": 2, "site_size": 0},
+           {"service": "childcare", "budget": -1, "site_size": 10},
+           {"service": "childcare", "budget": 2, "site_size": 10, "level": "county"},
+           {"service": "childcare", "budget": 2, "site_size": 10,
+            "costs": [{"region": "120101", "cost_per_site": 0}]}]
+    for payload in bad:
+        assert client.post("/api/services/allocate", json=payload,
+                           headers=h).status_code == 422, payload
+    unknown = client.post("/api/services/allocate",
+                          json={"service": "no_such", "budget": 2, "site_size": 10},
+                          headers=h)
+    assert unknown.status_code == 422 and "childcare" in unknown.json()["message"]
+    fraction = client.post("/api/services/allocate",
+                           json={"service": "childcare", "budget": 2.5, "site_size": 10},
+                           headers=h)
+    assert fraction.status_code == 422 and "整数" in fraction.json()["message"]
+    # a district account allocates within its own district only
+    d = _as(tokens, "district")
+    own = client.get("/api/auth/me", headers=d).json()["district"]
+    assert client.post("/api/services/allocate", json={
+        "service": "childcare", "budget": 1, "site_size": 10}, headers=d).status_code == 403
+    mine = client.post("/api/services/allocate", json={
+        "service": "childcare", "budget": 1, "site_size": 10, "level": "street",
+        "region": own}, headers=d)
+    assert mine.status_code == 200, mine.text
+    assert all(x["region"].startswith(own) for x in mine.json()["rows"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -69,8 +70,90 @@ def test_file_size_and_row_limits(tmp_path: Path, small: Path) -> None:
             pytest.raises(InputError, match="超过上限 1 MB"):
         ingest_directory(store, feed)
     with Store(tmp_path / "b.duckdb", settings=Settings(max_rows=1000)) as store, \
-            pytest.raises(InputError, match="20000 行，超过每个文件的上限 1000 行"):
+            pytest.raises(InputError, match=r"多于 1000 行.*超过每个文件的上限 1000 行"):
         ingest_directory(store, feed)
+    assert counts(tmp_path / "b.duckdb").get("rec_hrss_employment", 0) == 0
+
+
+def _over_limit_csv(path: Path, small: Path, rows: int) -> Path:
+    head, row = (small / "hrss_employment.csv").read_text(encoding="utf-8").splitlines()[:2]
+    with path.open("w", encoding="utf-8") as fh:
+        fh.write(head + "\n")
+        block = (row + "\n") * 10_000
+        for _ in range(rows // 10_000):
+            fh.write(block)
+    return path
+
+
+def _ingest_peak(db: Path, feed: Path, max_rows: int) -> tuple[int, str]:
+    """Exit code and stderr of ``renkou registry ingest`` in a child that reports its own
+    peak memory (VmHWM, KiB) on the last line."""
+    script = ("import sys\nfrom renkou.cli.main import main\n"
+              f"code = main(['registry', 'ingest', '--quiet', '--db', {str(db)!r}, "
+              f"{str(feed)!r}])\n"
+              "hwm = [l for l in open('/proc/self/status') if l.startswith('VmHWM')][0]\n"
+              "print('PEAK', hwm.split()[1], file=sys.stderr)\nsys.exit(code)\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=600, env={**os.environ, "RENKOU_MAX_ROWS": str(max_rows)})
+    return done.returncode, done.stderr
+
+
+@pytest.mark.slow
+def test_row_limit_is_checked_while_reading_in_bounded_memory(tmp_path: Path,
+                                                              small: Path) -> None:
+    """A CSV of three million rows (about 180 MB) against a limit of 1,000: the reader
+    stops at row 1,001, so the refusing process costs what a small over-limit file costs —
+    not the file (loading it whole first took about 280 MB more)."""
+    limit = 1_000
+    tiny, big = tmp_path / "tiny", tmp_path / "big"
+    tiny.mkdir()
+    big.mkdir()
+    _over_limit_csv(tiny / "hrss_employment_x.csv", small, 10_000)
+    huge = _over_limit_csv(big / "hrss_employment_x.csv", small, 3_000_000)
+    assert huge.stat().st_size > 150 << 20
+    peaks = []
+    for feed in (tiny, big):
+        code, err = _ingest_peak(tmp_path / f"{feed.name}.duckdb", feed, limit)
+        assert code == 2, err
+        assert "hrss_employment_x.csv" in err and "超过每个文件的上限 1000 行" in err
+        assert counts(tmp_path / f"{feed.name}.duckdb").get("rec_hrss_employment", 0) == 0
+        peaks.append(int(err.split("PEAK")[1].split()[0]))
+    assert peaks[1] - peaks[0] < 100 * 1024, peaks  # KiB: the big file is never held
+
+
+def test_row_limits_of_xlsx_and_parquet_are_checked_before_parsing(
+        tmp_path: Path, small: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import pandas as pd
+
+    head = list(read_table(small / "hrss_employment.csv").columns)
+    frame = pd.DataFrame([[f"E{i:05d}", *["x"] * (len(head) - 1)] for i in range(1_500)],
+                         columns=head)
+    xlsx, parquet = tmp_path / "rows.xlsx", tmp_path / "rows.parquet"
+    frame.to_excel(xlsx, index=False)
+    frame.to_parquet(parquet)
+    csv = tmp_path / "rows.csv"
+    frame.to_csv(csv, index=False)
+    assert len(read_table(xlsx, max_rows=1_500)) == 1_500  # at the limit: read
+    parsed: list[object] = []
+    monkeypatch.setattr(pd, "read_excel", lambda *a, **k: parsed.append(a))
+    with pytest.raises(InputError, match="1500 行，超过每个文件的上限 1000 行"):
+        read_table(xlsx, max_rows=1_000)
+    assert not parsed  # refused from the rows counted in its XML, before any cell is parsed
+    with pytest.raises(InputError, match="1500 行，超过每个文件的上限 1000 行"):
+        read_table(parquet, max_rows=1_000)
+    with pytest.raises(InputError, match="多于 1000 行"):
+        read_table(csv, max_rows=1_000)
+    monkeypatch.undo()
+    feed = tmp_path / "feed"
+    feed.mkdir()
+    frame.to_parquet(feed / "hrss_employment_rows.parquet")
+    frame.to_excel(feed / "hrss_employment_rows.xlsx", index=False)
+    with Store(tmp_path / "r.duckdb", settings=Settings(max_rows=1_000)) as store, \
+            pytest.raises(InputError) as refused:
+        ingest_directory(store, feed)
+    message = str(refused.value)
+    for name in ("hrss_employment_rows.parquet", "hrss_employment_rows.xlsx"):
+        assert f"{name}：1500 行，超过每个文件的上限 1000 行" in message, message
 
 
 def test_too_long_values_are_quarantined_as_bad_value(tmp_path: Path, small: Path) -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from importlib import resources
 from pathlib import Path
 
@@ -14,19 +16,13 @@ from renkou import __version__
 from renkou.api import docs, problems
 from renkou.api.gate import StoreGate
 from renkou.api.headers import BodyLimit, SecurityHeaders
-from renkou.api.routers import (
-    audit,
-    auth,
-    ids,
-    impact,
-    meta,
-    plans,
-    population,
-    regions,
-    services,
-    users,
-)
+from renkou.api.routers import routers
+from renkou.api.routers.uploads import UPLOADS_PREFIX
 from renkou.app.dashboard import Dashboard
+from renkou.app.handoff import Inbox
+from renkou.app.jobs import JobRunner
+from renkou.app.stores import host_store
+from renkou.app.uploads import after_job
 from renkou.auth.sessions import RateLimit, Sessions
 from renkou.settings import Settings, get_settings
 
@@ -38,12 +34,32 @@ def _static_dir() -> str:
     return str(resources.files("renkou").joinpath("web/static"))
 
 
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """While serving: take batches handed over by ``renkou registry ingest`` (see
+    :mod:`renkou.app.handoff`); at the end, stop the job worker."""
+    settings: Settings = app.state.settings
+    inbox = Inbox(settings.database, app.state.jobs, settings,
+                  writing=app.state.gate.writing)
+    inbox.start()
+    try:
+        yield
+    finally:
+        inbox.stop()
+        app.state.jobs.stop()
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="renkou 人口发展规划监测", version=__version__,
-                  docs_url=None, redoc_url=None, openapi_url="/api/openapi.json")
+                  docs_url=None, redoc_url=None, openapi_url="/api/openapi.json",
+                  lifespan=_lifespan)
     app.state.settings = settings or get_settings()
+    # The server holds the store as one DuckDB instance shared by its requests and jobs.
+    host_store(app.state.settings.database, app.state.settings)
     gate = StoreGate()
     app.state.gate = gate
+    db = app.state.settings.database
+    app.state.jobs = JobRunner(db, writing=gate.writing, on_done=after_job(db))
     # Store summaries and plan assessments, kept per version of the store's data: a login
     # (which writes the audit log into the store file) does not make them run again.
     app.state.dashboard = Dashboard(version=gate.data_version)
@@ -52,12 +68,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     problems.install(app)
     # The headers go on every answer, the size limit's 413 included (outermost added last).
-    app.add_middleware(BodyLimit)
+    app.add_middleware(BodyLimit, larger={
+        UPLOADS_PREFIX: app.state.settings.max_upload_mb << 20})
     app.add_middleware(SecurityHeaders, https_only=app.state.settings.env == "production")
 
-    for module in (auth, meta, regions, population, plans, services, impact, ids, users,
-                   audit):
-        app.include_router(module.router)
+    for router in routers():
+        app.include_router(router)
     docs.install(app)
 
     static = _static_dir()

@@ -1,17 +1,27 @@
 """Request dependencies: settings, the served store, its summary, a read-only registry, and
-who is asking (the session of a bearer token or of the session cookie) with their scopes."""
+who is asking (the session of a bearer token or of the session cookie) with their scopes.
+
+The cheap ones are coroutines: FastAPI runs a plain function dependency in its thread pool,
+and on a busy machine handing each of a request's ten dependencies to a worker thread and
+back cost more than the request's own work. Whatever may touch the store (the summary of a
+new data version, the periodic re-reading of a session's account) still goes to a thread."""
 
 from __future__ import annotations
 
 import hmac
+import threading
 import time
-from collections.abc import Callable, Iterator
+from collections import OrderedDict
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Request
+from fastapi import Depends, HTTPException, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel
+from starlette.concurrency import run_in_threadpool
 
 from renkou.api.gate import StoreGate
 from renkou.app.dashboard import Dashboard
@@ -29,7 +39,7 @@ CSRF_HEADER = "x-csrf-token"
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-def get_app_settings(request: Request) -> Settings:
+async def get_app_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
@@ -37,7 +47,7 @@ def get_app_settings(request: Request) -> Settings:
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 
 
-def get_gate(request: Request) -> StoreGate:
+async def get_gate(request: Request) -> StoreGate:
     gate: StoreGate = request.app.state.gate
     return gate
 
@@ -45,7 +55,7 @@ def get_gate(request: Request) -> StoreGate:
 GateDep = Annotated[StoreGate, Depends(get_gate)]
 
 
-def get_sessions(request: Request) -> Sessions:
+async def get_sessions(request: Request) -> Sessions:
     sessions: Sessions = request.app.state.sessions
     return sessions
 
@@ -53,7 +63,7 @@ def get_sessions(request: Request) -> Sessions:
 SessionsDep = Annotated[Sessions, Depends(get_sessions)]
 
 
-def get_database(settings: SettingsDep) -> Path:
+async def get_database(settings: SettingsDep) -> Path:
     path = settings.database
     if not path.exists():
         raise StoreError(f"数据库不存在：{path}（请先运行 renkou demo 或 renkou registry ingest）")
@@ -63,7 +73,7 @@ def get_database(settings: SettingsDep) -> Path:
 DatabaseDep = Annotated[Path, Depends(get_database)]
 
 
-def get_dashboard(request: Request) -> Dashboard:
+async def get_dashboard(request: Request) -> Dashboard:
     dashboard: Dashboard = request.app.state.dashboard
     return dashboard
 
@@ -71,7 +81,7 @@ def get_dashboard(request: Request) -> Dashboard:
 DashboardDep = Annotated[Dashboard, Depends(get_dashboard)]
 
 
-def hold_read(gate: GateDep) -> Iterator[None]:
+async def hold_read(gate: GateDep) -> AsyncIterator[None]:
     """The request reads the store: held once per request (FastAPI caches a dependency
     within a request), so that a request never waits for itself behind a writer."""
     with gate.reading():
@@ -81,8 +91,32 @@ def hold_read(gate: GateDep) -> Iterator[None]:
 ReadingDep = Annotated[None, Depends(hold_read)]
 
 
-def get_summary(db: DatabaseDep, dashboard: DashboardDep, _: ReadingDep) -> StoreSummary:
-    return dashboard.summary(db)
+async def get_summary(request: Request, db: DatabaseDep, dashboard: DashboardDep,
+                      gate: GateDep, _: ReadingDep) -> StoreSummary:
+    """The dashboard's summary of the store, remembered here for its data version so that a
+    request needs no thread for it; a new version's is made in a thread."""
+    state = request.app.state
+    version = gate.data_version(db)
+    known: tuple[object, StoreSummary] | None = getattr(state, "summary_of_version", None)
+    if known is not None and known[0] == version:
+        return known[1]
+    if known is not None:
+        # After an ingest: the previous summary while the new one is made (once).
+        with _CACHE_LOCK:
+            start = not getattr(state, "summary_refreshing", False)
+            state.summary_refreshing = True
+        if start:
+            def refresh() -> None:
+                try:
+                    state.summary_of_version = (version, dashboard.summary(db))
+                finally:
+                    state.summary_refreshing = False
+
+            threading.Thread(target=refresh, name="summary", daemon=True).start()
+        return known[1]
+    summary = await run_in_threadpool(dashboard.summary, db)
+    state.summary_of_version = (version, summary)
+    return summary
 
 
 SummaryDep = Annotated[StoreSummary, Depends(get_summary)]
@@ -97,6 +131,104 @@ def get_registry(db: DatabaseDep, _: ReadingDep) -> Iterator[Registry]:
 
 
 RegistryDep = Annotated[Registry, Depends(get_registry)]
+
+
+# ---- rendered answers of the aggregate routes ------------------------------------------
+
+
+class AnswerCache:
+    """The JSON bodies of aggregate answers (pyramids, area totals, assessments) by what
+    they depend on, with the store's data version they were made for: many users opening
+    the same pages cost one query and one rendering each, not one per request. Only
+    aggregates that are the same for every user of the key go in (a key names the
+    disclosure threshold and any filter by the user's department); scope checks run before
+    the look-up.
+
+    When an ingest commits, the version moves on: an answer of the previous version is still
+    given while its successor is made in the background (two at a time), so that the pages
+    keep answering — from the last state they computed — instead of every request waiting
+    for a cold assessment of the new data."""
+
+    def __init__(self, size: int = 2048) -> None:
+        self.size = size
+        self._bodies: OrderedDict[Hashable, tuple[object, bytes]] = OrderedDict()
+        self._lock = threading.Lock()
+        self._making: dict[Hashable, threading.Lock] = {}
+        self._refreshing: set[Hashable] = set()
+        self._background = ThreadPoolExecutor(max_workers=2, thread_name_prefix="answers")
+
+    def answer(self, key: Hashable, version: object, make: Callable[[], BaseModel]) -> Response:
+        """The answer of ``version``, made here when missing or older."""
+        known = self._get(key)
+        if known is None or known[0] != version:
+            with self._lock:
+                making = self._making.setdefault(key, threading.Lock())
+            # One request computes a missing answer; the others wait for it instead of
+            # running the same query fifty times on a cold store.
+            with making:
+                known = self._get(key)
+                if known is None or known[0] != version:
+                    known = (version, make().model_dump_json().encode("utf-8"))
+                    with self._lock:
+                        self._bodies[key] = known
+                        while len(self._bodies) > self.size:
+                            self._bodies.popitem(last=False)
+            with self._lock:
+                self._making.pop(key, None)
+        return Response(known[1], media_type="application/json")
+
+    async def respond(self, key: Hashable, version: object,
+                      make: Callable[[], BaseModel]) -> Response:
+        """:meth:`answer` for a coroutine route: a known answer at once (an older version's
+        while the new one is made in the background), a missing one made in a thread."""
+        known = self._get(key)
+        if known is None:
+            return await run_in_threadpool(self.answer, key, version, make)
+        if known[0] != version:
+            self._refresh(key, version, make)
+        return Response(known[1], media_type="application/json")
+
+    def _refresh(self, key: Hashable, version: object, make: Callable[[], BaseModel]) -> None:
+        with self._lock:
+            if key in self._refreshing:
+                return
+            self._refreshing.add(key)
+
+        def run() -> None:
+            try:
+                self.answer(key, version, make)
+            except Exception:  # the next request that misses reports the error itself
+                with self._lock:
+                    self._bodies.pop(key, None)
+            finally:
+                with self._lock:
+                    self._refreshing.discard(key)
+
+        self._background.submit(run)
+
+    def _get(self, key: Hashable) -> tuple[object, bytes] | None:
+        with self._lock:
+            known = self._bodies.get(key)
+            if known is not None:
+                self._bodies.move_to_end(key)
+            return known
+
+
+_CACHE_LOCK = threading.Lock()
+
+
+async def get_answers(request: Request, db: DatabaseDep,
+                      gate: GateDep) -> tuple[AnswerCache, object]:
+    """The application's answer cache and the store's current data version."""
+    state = request.app.state
+    with _CACHE_LOCK:
+        cache = getattr(state, "answers", None)
+        if cache is None:
+            cache = state.answers = AnswerCache()
+    return cache, gate.data_version(db)
+
+
+AnswersDep = Annotated[tuple[AnswerCache, object], Depends(get_answers)]
 
 
 # ---- who is asking ----------------------------------------------------------------------
@@ -150,9 +282,9 @@ def _account_stands(session: Session, request: Request, token: str, sessions: Se
 _bearer = HTTPBearer(auto_error=False, description="POST /api/auth/login 返回的 access_token")
 
 
-def current_user(request: Request, sessions: SessionsDep,
-                 _: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)] = None
-                 ) -> User:
+async def current_user(request: Request, sessions: SessionsDep,
+                       _: Annotated[HTTPAuthorizationCredentials | None,
+                                    Depends(_bearer)] = None) -> User:
     """The session's user: a bearer token, else the session cookie — which on a
     state-changing request must come with the CSRF token in the ``X-CSRF-Token`` header."""
     auth = request.headers.get("authorization", "")
@@ -163,7 +295,11 @@ def current_user(request: Request, sessions: SessionsDep,
         token = request.cookies.get(SESSION_COOKIE, "")
         by_cookie = True
     session: Session | None = sessions.get(token) if token else None
-    if session is None or not _account_stands(session, request, token, sessions):
+    if session is not None and session.recheck_due(time.time()):
+        stands = await run_in_threadpool(_account_stands, session, request, token, sessions)
+    else:
+        stands = session is not None
+    if session is None or not stands:
         raise _unauthorised("请先登录" if not token else "会话无效或已过期，请重新登录")
     if by_cookie and request.method not in _SAFE_METHODS:
         sent = request.headers.get(CSRF_HEADER, "")
@@ -176,10 +312,10 @@ def current_user(request: Request, sessions: SessionsDep,
 UserDep = Annotated[User, Depends(current_user)]
 
 
-def require(scope: Scope) -> Callable[[User], User]:
+def require(scope: Scope) -> Callable[[User], Awaitable[User]]:
     """A dependency that lets only roles holding ``scope`` through (403 for the others)."""
 
-    def check(user: UserDep) -> User:
+    async def check(user: UserDep) -> User:
         if not user.may(scope):
             raise HTTPException(status_code=403, detail="当前角色无权访问此功能")
         return user

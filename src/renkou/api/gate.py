@@ -1,8 +1,10 @@
-"""One writer or many readers of the served store within the server process.
+"""The served store's writers within the server process, and the version of its data.
 
-DuckDB refuses a connection for writing while read-only ones to the same file are open in
-the process, so the few writes the server makes (logins and the audit log) wait until the
-requests that read have closed their connections, and reads wait while a write runs."""
+The server holds one DuckDB instance of the store (:func:`renkou.app.stores.host_store`):
+every request reads through its own connection and sees the last committed state — also
+while a job's ingest transaction runs — so readers never wait. The server's own small
+writes (logins, accounts, the hash-chained audit log, task progress) run one at a time:
+each audit entry links to the one before it."""
 
 from __future__ import annotations
 
@@ -11,71 +13,37 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from renkou.app.stores import hosted
+
 
 class StoreGate:
     def __init__(self) -> None:
-        self._cond = threading.Condition()
-        self._readers = 0
-        self._writing = False
-        self._waiting_writers = 0
-        # File versions (modification times) written by the server's own writes — accounts
-        # and audit entries, not population data — mapped to the version before them.
-        self._same_data: dict[tuple[str, float], float] = {}
+        self._write = threading.Lock()
 
     @contextmanager
     def reading(self) -> Iterator[None]:
-        with self._cond:
-            # Writers go first: a login must not wait behind a stream of page views.
-            while self._writing or self._waiting_writers:
-                self._cond.wait()
-            self._readers += 1
-        try:
-            yield
-        finally:
-            with self._cond:
-                self._readers -= 1
-                self._cond.notify_all()
+        """A read: nothing to wait for (kept so that routes say what they do)."""
+        yield
 
     @contextmanager
     def try_reading(self) -> Iterator[bool]:
-        """Read now if no writer runs or waits, else yield False at once: for optional
-        reads made while the same request may already hold a read."""
-        with self._cond:
-            ok = not (self._writing or self._waiting_writers)
-            if ok:
-                self._readers += 1
-        try:
-            yield ok
-        finally:
-            if ok:
-                with self._cond:
-                    self._readers -= 1
-                    self._cond.notify_all()
+        """A read that may be skipped when the store is busy: it never is now."""
+        yield True
 
     def data_version(self, db: Path) -> tuple[str, float]:
-        """The store's version for caches of its population data: a file changed only by
-        this server's account and audit writes keeps the version it had before them."""
-        key = (str(Path(db).resolve()), Path(db).stat().st_mtime)
-        return key[0], self._same_data.get(key, key[1])
+        """The store's version for caches of its population data: the served store's
+        generation (an ingest by the server, or a write by another process while the
+        server did not hold the file, moves it on; the server's account, audit and
+        progress writes do not), else the file's modification time."""
+        path = Path(db).resolve()
+        host = hosted(path)
+        if host is not None:
+            return str(path), float(host.data_generation())
+        return str(path), path.stat().st_mtime
 
     @contextmanager
     def writing(self, db: Path | None = None) -> Iterator[None]:
-        """The one writer; ``db`` given, the write touches no population data (see
-        :meth:`data_version`)."""
-        with self._cond:
-            self._waiting_writers += 1
-            while self._writing or self._readers:
-                self._cond.wait()
-            self._waiting_writers -= 1
-            self._writing = True
-        before = self.data_version(db) if db is not None and Path(db).exists() else None
-        try:
+        """The one writer among the server's small writes (``db`` is kept for callers that
+        name the store they write)."""
+        with self._write:
             yield
-        finally:
-            if before is not None and db is not None:
-                after = (str(Path(db).resolve()), Path(db).stat().st_mtime)
-                if after[1] != before[1]:
-                    self._same_data[after] = before[1]
-            with self._cond:
-                self._writing = False
-                self._cond.notify_all()

@@ -60,17 +60,22 @@ class SecurityHeaders:
 class BodyLimit:
     """Refuses a request body over ``limit`` bytes (declared or streamed) with 413."""
 
-    def __init__(self, app: ASGIApp, limit: int = MAX_BODY) -> None:
+    def __init__(self, app: ASGIApp, limit: int = MAX_BODY,
+                 larger: dict[str, int] | None = None) -> None:
         self.app = app
         self.limit = limit
+        # Paths (prefixes) with a limit of their own: the uploads of files.
+        self.larger = dict(larger or {})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = next((n for prefix, n in self.larger.items()
+                      if scope["path"].startswith(prefix)), self.limit)
         declared = dict(scope.get("headers", [])).get(b"content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > self.limit):
-            await self._refuse(send)
+        if declared is not None and (not declared.isdigit() or int(declared) > limit):
+            await self._refuse(send, limit)
             return
         seen = 0
 
@@ -79,17 +84,17 @@ class BodyLimit:
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
-                if seen > self.limit:
+                if seen > limit:
                     raise _TooLarge
             return message
 
         try:
             await self.app(scope, counted, send)
         except _TooLarge:
-            await self._refuse(send)
+            await self._refuse(send, limit)
 
-    async def _refuse(self, send: Send) -> None:
-        detail = f"请求体超过 {self.limit // 1024} KB 上限"
+    async def _refuse(self, send: Send, limit: int) -> None:
+        detail = f"请求体超过 {limit // 1024} KB 上限"
         body = json.dumps({"type": "about:blank", "title": "请求体过大", "status": 413,
                            "detail": detail, "message": detail},
                           ensure_ascii=False).encode("utf-8")

@@ -8,6 +8,9 @@ message while the trace goes to the server log."""
 from __future__ import annotations
 
 import logging
+import os
+import re
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -31,13 +34,33 @@ _DEFAULT_DETAIL = {404: "请求的地址不存在", 405: "该地址不支持此�
 
 # The store's errors can quote DuckDB; only their Chinese lead goes out.
 _SQL_MARKERS = ("SELECT ", "INSERT ", "CREATE ", "Error:", "Catalog Error", "Binder Error",
-                "Parser Error", "Traceback")
+                "Parser Error", "IO Error", "Traceback")
+# DuckDB's lock conflict names the file, the other process's program and its PID.
+_LOCKED = "Could not set lock"
+LOCKED_DETAIL = "数据库正由另一个程序写入（例如命令行导入），暂时无法打开，请稍后再试"
+
+
+# A file-system path in a message (the store's, the interpreter's …) and a process id: they
+# tell an outsider how the server is laid out. Only paths under an existing top-level folder
+# count, so that an API route such as /api/jobs quoted in a message is left alone.
+_PATH = re.compile(r"(?<![\w.])/(?:[^\s/\"'：:，,；;（）()]+/)*[^\s/\"'：:，,；;（）()]+")
+_PID = re.compile(r"\s*[（(]?\bPID\s*\d+[）)]?", re.IGNORECASE)
+
+
+def redact_paths(message: str) -> str:
+    """``message`` with every file-system path cut to its last part and process ids left
+    out."""
+    def cut(m: re.Match[str]) -> str:
+        path = m.group(0)
+        top = path.split("/", 2)[1]
+        return path.rsplit("/", 1)[-1] if top and os.path.isdir("/" + top) else path
+    return _PID.sub("", _PATH.sub(cut, message))
 
 
 def problem(status: int, detail: str, *, error: str | None = None,
             headers: dict[str, str] | None = None,
             extra: dict[str, object] | None = None) -> JSONResponse:
-    detail = redact_ids(detail)
+    detail = redact_paths(redact_ids(detail))
     body: dict[str, object] = {"type": "about:blank", "title": TITLES.get(status, "错误"),
                                "status": status, "detail": detail, "message": detail}
     if error:
@@ -47,6 +70,8 @@ def problem(status: int, detail: str, *, error: str | None = None,
 
 
 def _clean(message: str) -> str:
+    if _LOCKED in message:
+        return LOCKED_DETAIL
     cut = min((message.find(m) for m in _SQL_MARKERS if m in message), default=-1)
     return message if cut < 0 else message[:cut].rstrip("：: ，,") + "（详情见服务器日志）"
 
@@ -65,7 +90,78 @@ _RULES = {
 }
 
 
+# The answer every error has, as the OpenAPI document describes it.
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "title": "Problem", "type": "object",
+    "description": "错误（RFC 9457 application/problem+json），message 与 detail 为中文说明",
+    "required": ["type", "title", "status", "detail"],
+    "properties": {
+        "type": {"type": "string"}, "title": {"type": "string"},
+        "status": {"type": "integer"}, "detail": {"type": "string"},
+        "message": {"type": "string"}, "error": {"type": "string"},
+        "errors": {"type": "array", "items": {
+            "type": "object", "required": ["field", "problem"],
+            "properties": {"field": {"type": "string"}, "problem": {"type": "string"}}}}},
+    "additionalProperties": True,
+}
+_STATE_CHANGING = frozenset({"post", "put", "patch", "delete"})
+
+
+def _problem_statuses(method: str, operation: dict[str, Any]) -> list[int]:
+    """The error statuses an operation can answer with, from what every route shares: a
+    session (401; the login's wrong password too), a role or scope (403), a domain error
+    (404 not found, 422 bad input, 503 store unavailable); a state change can conflict (409);
+    a request body can be unreadable, too large or of the wrong type (400, 413, 415); the
+    routes open without a session are rate-limited (429)."""
+    statuses = [401, 404, 422, 503]
+    secured = bool(operation.get("security"))
+    if secured:
+        statuses.append(403)
+    else:
+        statuses.append(429)
+    if method in _STATE_CHANGING:
+        statuses.append(409)
+    if "requestBody" in operation:
+        statuses += [400, 413, 415]
+    return sorted(statuses)
+
+
+def document_problems(spec: dict[str, Any]) -> dict[str, Any]:
+    """Declare the problem answers in ``spec`` (an OpenAPI document, changed in place): every
+    operation lists its error statuses as ``application/problem+json`` with the Problem
+    schema — FastAPI's own 422 (a JSON validation list) is not what the server sends."""
+    spec.setdefault("components", {}).setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
+    ref = {"$ref": "#/components/schemas/Problem"}
+    for ops in spec.get("paths", {}).values():
+        for method, operation in ops.items():
+            if method not in ("get", "put", "post", "delete", "patch", "head", "options"):
+                continue
+            responses = operation.setdefault("responses", {})
+            for status in _problem_statuses(method, operation):
+                responses[str(status)] = {"description": TITLES[status],
+                                          "content": {PROBLEM: {"schema": ref}}}
+    schemas = spec["components"]["schemas"]
+    for name in ("HTTPValidationError", "ValidationError"):  # left unused by the above
+        entry = schemas.pop(name, None)
+        if entry is not None and f"/{name}'" in str(spec):
+            schemas[name] = entry
+    return spec
+
+
+def _install_openapi(app: FastAPI) -> None:
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = document_problems(generate())
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
 def install(app: FastAPI) -> None:
+    _install_openapi(app)
+
     @app.exception_handler(RenkouError)
     async def _domain(request: Request, exc: RenkouError) -> JSONResponse:
         if exc.http_status >= 500:

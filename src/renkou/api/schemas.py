@@ -232,6 +232,39 @@ class AssessIn(BaseModel):
                                          description="只返回这些指标的行（默认全部）")
 
 
+class GapIn(BaseModel):
+    """One row of a gaps table (``renkou services gaps``): only region, service and gap are
+    read."""
+
+    region: str = Field(pattern=r"^\d{2,12}$")
+    service: str = Field(min_length=1, max_length=64)
+    gap: float | None = None  # none: no unmet demand
+
+
+class SiteCostIn(BaseModel):
+    region: str = Field(pattern=r"^\d{2,12}$")
+    cost_per_site: float = Field(gt=0)
+
+
+class AllocateIn(BaseModel):
+    """``renkou services allocate``: the gaps computed for the store's date (or a projection
+    year) at a level and caliber, or given as rows; whole sites of ``site_size`` places; the
+    budget counts sites, or money when ``costs`` are given."""
+
+    service: str = Field(min_length=1, max_length=64, pattern=r"^[a-z0-9_]+$")
+    budget: float = Field(ge=0)
+    site_size: float = Field(gt=0)
+    costs: list[SiteCostIn] | None = Field(default=None, max_length=5_000)
+    rows: list[GapIn] | None = Field(default=None, max_length=50_000,
+                                     description="缺口表的行（默认按下列参数由库内计算）")
+    as_of: dt.date | None = None
+    year: int | None = Field(default=None, ge=1900, le=2100)
+    level: str | None = Field(default=None, pattern=r"^(district|street)$")
+    caliber: str = Field(default="resident", pattern=r"^(resident|hukou)$")
+    region: str | None = Field(default=None, pattern=r"^\d{6}(\d{3})?$",
+                               description="只在此区县或街镇内的地区配置（默认全辖区）")
+
+
 class NormOut(BaseModel):
     service: str
     name: str
@@ -342,3 +375,27 @@ class AssessOut(BaseModel):
     rows: list[ImpactRowOut]
     risks: list[RiskOut]
     obligations: list[ObligationOut]
+
+
+class AllocationRowOut(BaseModel):
+    region: str
+    added_sites: int
+    added_capacity: float
+    unmet_before: float
+    unmet_after: float
+
+
+class AllocateOut(BaseModel):
+    service: str
+    budget: float
+    spent: float
+    objective: float  # total unmet demand after
+    unmet_before: float
+    warnings: list[str]
+    source: str  # "rows" (given) or "store" (computed)
+    as_of: dt.date | None
+    year: int | None
+    level: str | None
+    caliber: str | None
+    area_names: dict[str, str]
+    rows: list[AllocationRowOut]

@@ -15,7 +15,7 @@ from pathlib import Path
 from renkou.app.assessment import AssessmentResult, assess, default_plan, last_full_year
 from renkou.app.stores import StoreSummary, describe, registry_at
 from renkou.errors import InputError
-from renkou.plans import Plan, get_plan, list_plans
+from renkou.plans import EarlyWarning, Plan, get_plan, list_plans, warning_list
 
 # Trajectories of the stochastic projection behind each 达标概率 on the page: fewer than a
 # report's, so that the first view of a plan takes seconds, not minutes.
@@ -89,6 +89,8 @@ class PlanView:
     uncovered: str | None
     # How a sampled (synthetic) store's totals were scaled to census totals.
     scale_notes: tuple[str, ...]
+    # The early-warning list (预警清单) of the same assessment, highest risk first.
+    warnings: tuple[EarlyWarning, ...] = ()
 
     @property
     def counts(self) -> dict[str, int]:
@@ -120,7 +122,7 @@ def plan_view(result: AssessmentResult) -> PlanView:
         departments=tuple(m.departments), demo=m.demo)
         for m in pa.monitored]
     return PlanView(plan=pa.plan, year=pa.year, rows=tuple(rows), uncovered=result.uncovered,
-                    scale_notes=result.scale_notes)
+                    scale_notes=result.scale_notes, warnings=tuple(warning_list(pa)))
 
 
 def _file_version(db: Path) -> tuple[str, float]:

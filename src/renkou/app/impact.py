@@ -6,6 +6,7 @@ meet a population of the right size; the report says so."""
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from importlib import resources
 from pathlib import Path
 
@@ -16,7 +17,8 @@ from renkou.app.services import jurisdiction_norms
 from renkou.app.stores import registry_at
 from renkou.errors import NotFoundError
 from renkou.impact.decision import Decision, load_decision, parse_decision
-from renkou.impact.run import Assessment, assess
+from renkou.impact.run import Assessment, Prefetched, assess, prefetch
+from renkou.services.norms import NormsLibrary
 from renkou.tables import write_table as write_frame
 
 
@@ -46,14 +48,23 @@ def assess_decision(db: Path, decision: Decision | Path, *, subsidies: bool = Tr
                     ) -> Assessment:
     """Run a decision (a file or a parsed one) against the store's baseline projection."""
     parsed = decision if isinstance(decision, Decision) else load_decision(decision)
+    with registry_at(db) as registry, ThreadPoolExecutor(max_workers=1) as pool:
+        norms = jurisdiction_norms(registry.jurisdiction())
+        # The reads that do not depend on the baseline (scale, coverage shares, subsidy
+        # rates) run on a second connection meanwhile: one registry query keeps about one
+        # core busy.
+        side = pool.submit(_prefetch, db, parsed, norms, subsidies)
+        return assess(registry, parsed, norms, subsidies=subsidies, prefetched=side.result)
+
+
+def _prefetch(db: Path, decision: Decision, norms: NormsLibrary, subsidies: bool
+              ) -> Prefetched:
     with registry_at(db) as registry:
-        jurisdiction = registry.jurisdiction()
-        scale, note = 1.0, ""
+        scale = (1.0, "")
         if registry.provenance().synthetic:
-            factor = resident_scale(registry, jurisdiction.code)
-            scale, note = factor.value, factor.basis
-        return assess(registry, parsed, jurisdiction_norms(jurisdiction), subsidies=subsidies,
-                      scale=scale, scale_note=note)
+            factor = resident_scale(registry, registry.jurisdiction().code)
+            scale = (factor.value, factor.basis)
+        return prefetch(registry, decision, norms, subsidies, scale)
 
 
 def write_table(assessment: Assessment, out: Path) -> Path:

@@ -7,7 +7,7 @@ jurisdiction only (Tianjin's 专栏3 subsidies) is refused on another jurisdicti
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -34,12 +34,36 @@ from renkou.tables import read_table
 
 def evaluate_people(scheme: str, people: Path, as_of: dt.date,
                     overrides: Mapping[str, Any] | None = None, *, explain: bool = True,
-                    jurisdiction: Jurisdiction | None = None) -> PeopleRun:
+                    jurisdiction: Jurisdiction | None = None,
+                    file_name: str | None = None) -> PeopleRun:
     """Eligibility, amounts and explanations of every person in the ``people`` table.
-    ``jurisdiction`` is the deployment's: another jurisdiction's scheme is refused."""
+    ``jurisdiction`` is the deployment's: another jurisdiction's scheme is refused.
+    ``file_name``: the name errors cite (an uploaded file's own name)."""
     df = read_table(people)
-    return run_people(scheme, df, as_of, overrides, file=people.name, explain=explain,
+    return run_people(scheme, df, as_of, overrides, file=file_name or people.name,
+                      explain=explain, jurisdiction=jurisdiction)
+
+
+def evaluate_records(scheme: str, records: Sequence[Mapping[str, Any]], as_of: dt.date,
+                     overrides: Mapping[str, Any] | None = None, *, explain: bool = True,
+                     jurisdiction: Jurisdiction | None = None) -> PeopleRun:
+    """As :func:`evaluate_people` for persons given as records (column → value); values are
+    read as the text a table cell would hold (None and missing as empty)."""
+    if not records:
+        raise InputError("没有人员记录")
+    columns = list(dict.fromkeys(str(k) for r in records for k in r))
+    df = pd.DataFrame([{c: _cell(r.get(c)) for c in columns} for r in records],
+                      columns=columns)
+    return run_people(scheme, df, as_of, overrides, file="请求", explain=explain,
                       jurisdiction=jurisdiction)
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
 
 
 @dataclass(frozen=True)
@@ -98,11 +122,17 @@ class Applicants:
 
 def load_applicants(path: Path, scheme_name: str = SAMPLE_SCHEME) -> Applicants:
     """Read and validate an applicant table against the scheme's jurisdiction."""
+    return applicants_from(read_table(path), scheme_name, file=str(path))
+
+
+def applicants_from(frame: pd.DataFrame, scheme_name: str = SAMPLE_SCHEME, *,
+                    file: str = "") -> Applicants:
+    """Validate an applicant table (text columns) against the scheme's jurisdiction."""
     scheme = load_scheme(scheme_name)
-    table, problems = parse_applicants(read_table(path), file=str(path),
+    table, problems = parse_applicants(frame, file=file,
                                        jurisdiction=scheme_jurisdiction(scheme))
     if len(table) == 0:
-        raise InputError("没有有效的申请人记录", file=str(path))
+        raise InputError("没有有效的申请人记录", file=file or None)
     return Applicants(table, scheme, tuple(problems))
 
 

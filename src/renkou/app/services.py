@@ -109,6 +109,16 @@ def allocate(gaps_file: Path, service: str, budget: float, site_size: float,
     """Where to add whole sites of ``site_size`` to minimise unmet demand (exact MILP)."""
     table = _allocation.read_gaps(gaps_file)
     costs = _allocation.read_costs(cost_file) if cost_file is not None else None
+    return allocate_table(table, service, budget, site_size, costs)
+
+
+def allocate_table(table: pd.DataFrame, service: str, budget: float, site_size: float,
+                   costs: dict[str, float] | None = None) -> _allocation.Allocation:
+    """:func:`allocate` on a gaps table in memory (columns region, service, gap) and costs
+    per site by region (None: the budget counts sites)."""
+    missing = [c for c in _allocation.GAP_COLUMNS if c not in table.columns]
+    if missing:
+        raise InputError(f"缺口表缺少列 {'、'.join(missing)}")
     return _allocation.allocate_from_gaps(table, service, budget, site_size, costs)
 
 

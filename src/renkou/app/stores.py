@@ -4,20 +4,56 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from renkou.errors import StoreError
 from renkou.jurisdictions import Jurisdiction
 from renkou.registry import Registry
+from renkou.settings import Settings
+
+if TYPE_CHECKING:
+    from renkou.registry import StoreHost
+
+
+# Stores this process serves (the web server): their one DuckDB instance, by resolved path.
+_HOSTS: dict[Path, StoreHost] = {}
+_HOSTS_LOCK = threading.Lock()
+
+
+def host_store(db: Path, settings: Settings) -> StoreHost:
+    """Serve ``db`` from this process: from now on every opening of it here (requests, jobs,
+    audit entries) is a connection to one shared DuckDB instance (see
+    :class:`renkou.registry.StoreHost`), so readers see the last committed state while an
+    ingest's transaction runs."""
+    from renkou.registry import StoreHost
+
+    key = Path(db).resolve()
+    with _HOSTS_LOCK:
+        host = _HOSTS.get(key)
+        if host is None:
+            host = _HOSTS[key] = StoreHost(key, settings)
+        return host
+
+
+def hosted(db: Path) -> StoreHost | None:
+    """The host of ``db`` when this process serves it."""
+    return _HOSTS.get(Path(db).resolve()) if _HOSTS else None
 
 
 def open_registry(db: Path, *, read_only: bool = True) -> Registry:
-    """The registry stored in ``db``; a clear error when the file does not exist."""
+    """The registry stored in ``db``; a clear error when the file does not exist. In a
+    process that serves ``db`` (:func:`host_store`) it is a connection to the served
+    instance."""
     if read_only and not Path(db).exists():
         raise StoreError(f"数据库文件不存在：{db}")
+    host = hosted(db)
+    if host is not None:
+        return Registry(Path(db), read_only=read_only, settings=host.settings, host=host)
     return Registry(Path(db), read_only=read_only)
 
 

@@ -38,19 +38,34 @@ class Scope(StrEnum):
     users = "users"            # account administration
     audit = "audit"            # the audit log
     services = "services"      # public-service gaps and population impact assessment
+    quality = "quality"        # data quality of the department feeds (per feed and batch)
+    reports = "reports"        # evaluation and annual reports: generate, download
+    rules = "rules"            # rules evaluation, caseloads, budgets, points simulation
+    tasks = "tasks"            # the task division list and its progress (read)
+    progress = "progress"      # progress entry on tasks (a department: its own tasks)
+    uploads = "uploads"        # feed and template uploads, their jobs and the quarantine
+    projections = "projections"  # projection jobs, fan charts and scenario comparison
 
 
 SCOPES: dict[Role, frozenset[Scope]] = {
     Role.admin: frozenset({Scope.meta, Scope.population, Scope.plans, Scope.ids,
-                           Scope.person, Scope.unmask, Scope.users, Scope.services}),
+                           Scope.person, Scope.unmask, Scope.users, Scope.services,
+                           Scope.quality, Scope.reports, Scope.rules, Scope.tasks,
+                           Scope.progress, Scope.uploads, Scope.projections}),
     Role.planner: frozenset({Scope.meta, Scope.population, Scope.plans, Scope.ids,
-                             Scope.services}),
+                             Scope.services, Scope.quality, Scope.reports, Scope.rules,
+                             Scope.tasks, Scope.progress, Scope.uploads,
+                             Scope.projections}),
     Role.statistician: frozenset({Scope.meta, Scope.population, Scope.plans, Scope.ids,
-                                  Scope.person, Scope.services}),
+                                  Scope.person, Scope.services, Scope.quality, Scope.reports,
+                                  Scope.rules, Scope.tasks, Scope.uploads,
+                                  Scope.projections}),
     # Its own department's uploads, templates and tasks: the plans it carries tasks of.
-    Role.department: frozenset({Scope.meta, Scope.plans, Scope.ids}),
+    Role.department: frozenset({Scope.meta, Scope.plans, Scope.ids, Scope.tasks,
+                                Scope.progress, Scope.uploads}),
     # Its own district and the 街镇 in it.
-    Role.district: frozenset({Scope.meta, Scope.population, Scope.plans, Scope.services}),
+    Role.district: frozenset({Scope.meta, Scope.population, Scope.plans, Scope.services,
+                              Scope.tasks}),
     Role.auditor: frozenset({Scope.meta, Scope.audit}),
 }
 

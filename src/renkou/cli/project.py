@@ -22,7 +22,11 @@ def project_command(
         "srb.csv, projection.toml …)；与 --from-db 二选一"),
     out: Path = typer.Option(..., "--out", help="输出目录 / output directory"),
     variant: str = typer.Option("medium", "--variant",
-                                help="方案 / variant: " + " | ".join(VARIANTS)),
+                                help="方案 / variant: " + " | ".join((*VARIANTS, "plan"))
+                                + "（plan：规划目标方案，见 --plan）"),
+    plan: str | None = typer.Option(
+        None, "--plan", help="规划代码（--variant plan 用其总和生育率、预期寿命、常住人口目标；"
+        "--from-db 时默认为辖区的规划）"),
     trajectories: int | None = typer.Option(None, "--trajectories", min=1,
                                             help="随机预测的轨迹数 / stochastic trajectories"),
     seed: int | None = typer.Option(None, "--seed", help="随机数种子 / random seed"),
@@ -47,6 +51,12 @@ def project_command(
     housing: Path | None = typer.Option(
         None, "--housing", help="住房交付计划（region, year, dwellings, persons_per_dwelling, "
         "age_profile），在趋势之上增加迁入（与 --from-db；输入目录中可放 housing.csv）"),
+    split: str | None = typer.Option(
+        None, "--split", help="hukou：常住人口分户籍、非户籍两个状态联动预测（含落户），"
+        "population.csv 增加 hukou_status 列（与 --from-db）"),
+    settlement: Path | None = typer.Option(
+        None, "--settlement", help="落户人员表（year, region, sex, age, value，或积分落户模拟的 "
+        "inflow 表），代替登记数据估计的落户率（与 --split hukou）"),
 ) -> None:
     """队列要素法人口预测：读取输入目录，写出分年龄人口、出生、死亡和汇总指标。
 
@@ -76,7 +86,8 @@ def project_command(
             raise InputError(f"日期格式应为 YYYY-MM-DD：{as_of}", column="--as-of") from None
         built = run_from_registry(from_db, out, as_of=date, caliber=caliber, level=level,
                                   end_year=to, variant=variant, trajectories=trajectories,
-                                  seed=seed, housing=housing)
+                                  seed=seed, housing=housing, split=split,
+                                  settlement=settlement, plan=plan)
         for message in built.warnings:
             typer.echo(f"警告：{message}", err=True)
         window = f"{built.window[0]}–{built.window[-1]}"
@@ -89,10 +100,13 @@ def project_command(
         return
     if input_dir is None:
         raise InputError("请给出输入目录，或用 --from-db 从数据库生成输入")
+    if split is not None or settlement is not None:
+        raise InputError("--split、--settlement 用于 --from-db；输入目录中的 hukou_population 表"
+                         "即表示分户籍预测")
     if housing is not None:
         raise InputError("输入目录的住房交付计划请放在目录中（housing.csv）")
     run = run_projection(input_dir, out, variant=variant, trajectories=trajectories, seed=seed,
-                         scenario=ScenarioPaths(tfr_path, e0_path, migration_path))
+                         scenario=ScenarioPaths(tfr_path, e0_path, migration_path), plan=plan)
     _report(run)
 
 
@@ -112,6 +126,13 @@ def _report(run: ProjectionRun) -> None:
                                         else "默认（按中国 WPP 2024 区间校准）"))
     typer.echo(f"总人口：{cfg.base_year} 年 {run.total_start:,.0f} → {cfg.end_year} 年 "
                f"{run.total_end:,.0f}")
+    if run.split is not None:
+        h0, h1 = float(run.split.hukou[0].sum()), float(run.split.hukou[-1].sum())
+        settled = float(run.split.settled.sum())
+        typer.echo(f"其中户籍常住：{h0:,.0f} → {h1:,.0f}；非户籍常住："
+                   f"{run.total_start - h0:,.0f} → {run.total_end - h1:,.0f}；"
+                   f"预测期内落户 {settled:,.0f} 人"
+                   "（population.csv 的 hukou_status 列）")
     for p in run.written:
         typer.echo(f"已写入 {p}")
 

@@ -45,6 +45,8 @@ def ingest(
         raise InputError("目录不存在", file=str(directory))
     settings = get_settings()
     settings.require_key_secrets(db)  # production without keys: refused before any file
+    if _handed_over(db, directory, jurisdiction, quiet):
+        return
     with Store(db, settings=settings) as store:
         if quiet:
             report = ingest_directory(store, directory, jurisdiction=jurisdiction)
@@ -64,6 +66,36 @@ def ingest(
         raise InputError("没有读到任何数据行", file=str(directory))
 
 
+def _handed_over(db: Path, directory: Path, jurisdiction: str | None, quiet: bool) -> bool:
+    """A running server holds the store: its job runner ingests the batch (see
+    :mod:`renkou.app.handoff`) and this command follows the job."""
+    from renkou.app.handoff import hand_over
+    from renkou.app.uploads import report_text
+
+    said = [""]
+
+    def progress(fraction: float, message: str) -> None:
+        if not quiet and message and message != said[0]:
+            said[0] = message
+            typer.echo(f"[{fraction:4.0%}] {message}", err=True)
+
+    state = hand_over(db, directory, jurisdiction, progress)
+    if state is None:
+        return False
+    typer.echo(f"数据库正由网页服务使用：批次已交给服务的后台任务 {state.get('job_id', '')} 导入",
+               err=True)
+    result = state.get("result") or {}
+    if state["state"] != "done":
+        problems = "\n".join(f"  {p['file']}：{p['problem']}" if p.get("file") else
+                             f"  {p['problem']}" for p in result.get("problems", []))
+        message = state.get("error") or "导入已取消"
+        raise InputError(message + (f"\n{problems}" if problems else ""), file=str(directory))
+    typer.echo(report_text(result))
+    if result.get("rows_read") == 0 and all(not f["skipped"] for f in result["files"]):
+        raise InputError("没有读到任何数据行", file=str(directory))
+    return True
+
+
 @registry_app.command("keygen")
 def keygen(
     out: Path = typer.Option(..., "--out", help="密钥文件路径（放在数据目录之外）/ key file"),
@@ -76,54 +108,79 @@ def keygen(
                "并备份到安全位置")
 
 
+ENGINE_OPTION = typer.Option("duckdb", "--engine", help="计算引擎：duckdb（数据库）或 spark"
+                             "（导出的 Parquet）/ engine")
+PARQUET_OPTION = typer.Option(None, "--parquet", help="Spark 引擎读取的导出目录（renkou registry "
+                              "export 生成）/ Parquet export")
+OPTIONAL_DB = typer.Option(None, "--db", help="数据库文件（duckdb 引擎）/ DuckDB file")
+
+
 @registry_app.command("stats")
 def stats(
-    db: Path = DB_OPTION,
+    db: Path | None = OPTIONAL_DB,
     as_of: str = typer.Option(..., "--as-of", help="标准时点 YYYY-MM-DD / reference date"),
     caliber: str = typer.Option(..., "--caliber", help="hukou|resident|employed|active"),
     by: str = typer.Option("region,sex,age", "--by",
                            help="分组：region,sex,age 的任意子集（另可加 hukou_kind、education）"),
     level: str = typer.Option("district", "--level", help="city|district|street"),
     out: Path = typer.Option(..., "--out", help="输出 CSV / output CSV"),
+    engine: str = ENGINE_OPTION,
+    parquet: Path | None = PARQUET_OPTION,
 ) -> None:
-    """按统计口径计算某一时点的人口数（数据库所属辖区的各区域），写出 region,sex,age,value。"""
-    from renkou.app.stores import registry_at
+    """按统计口径计算某一时点的人口数（数据库所属辖区的各区域），写出 region,sex,age,value。
+    --engine spark 时由 Spark 在导出的 Parquet 上计算同一张表。"""
+    from renkou.app.scale import caliber_table
     from renkou.tables import write_table
 
     cols = tuple(c.strip() for c in by.split(",") if c.strip())
-    with registry_at(db) as reg:
-        df = reg.caliber(_date(as_of), caliber, level=level, by=cols)
+    df = caliber_table(engine, _date(as_of), caliber, level, cols, db=db, parquet=parquet)
     write_table(df, out)
     typer.echo(f"已写出 {out}：{len(df)} 行，合计 {int(df['value'].sum()) if len(df) else 0} 人")
 
 
 @registry_app.command("separation")
 def separation(
-    db: Path = DB_OPTION,
+    db: Path | None = OPTIONAL_DB,
     as_of: str = typer.Option(..., "--as-of", help="标准时点 YYYY-MM-DD"),
     level: str = typer.Option("district", "--level", help="city|district|street"),
     out: Path = typer.Option(..., "--out", help="输出 CSV"),
+    engine: str = ENGINE_OPTION,
+    parquet: Path | None = PARQUET_OPTION,
 ) -> None:
     """人户分离人数：按居住地区和类型（same_district/other_district/outside_city）。"""
-    from renkou.app.stores import registry_at
+    from renkou.app.scale import separation_table
     from renkou.tables import write_table
 
-    with registry_at(db) as reg:
-        df = reg.separation(_date(as_of), level=level)
+    df = separation_table(engine, _date(as_of), level, db=db, parquet=parquet)
     write_table(df, out)
     typer.echo(f"已写出 {out}：{len(df)} 行，合计 {int(df['value'].sum()) if len(df) else 0} 人")
+
+
+@registry_app.command("export")
+def export(
+    db: Path = DB_OPTION,
+    out: Path = typer.Option(..., "--out", help="导出目录（须不存在或为空）/ output directory"),
+) -> None:
+    """导出统计所需的数据为按省、区县分区的 Parquet（化名，不含身份证号和姓名），
+    供 Spark 等分布式引擎计算统计口径、人户分离和人口变动。"""
+    from renkou.app.scale import export_store
+
+    report = export_store(db, out)
+    typer.echo(f"已导出到 {report.out}（辖区 {report.jurisdiction}）：")
+    for name, n in report.rows.items():
+        typer.echo(f"  {name}：{n} 行")
 
 
 @registry_app.command("quality")
 def quality(db: Path = DB_OPTION) -> None:
     """数据质量：隔离记录按原因汇总、记录完整性、部门冲突裁决。"""
+    from renkou.app.registry_stats import quality as store_quality
     from renkou.app.stores import registry_at
-    from renkou.registry.quality import quality_summary
-    from renkou.registry.validate import REASON_ZH
 
     with registry_at(db) as reg:
-        q = quality_summary(reg.store)
+        figures = store_quality(reg)
         j = reg.jurisdiction()
+    q, names = figures.summary, figures.reason_names
     typer.echo(f"辖区：{j.name}（{j.key}）")
     typer.echo(f"批次 {q.batches} 个；读取 {q.rows_read} 行，接收 {q.accepted} 行，"
                f"隔离 {q.quarantined} 行"
@@ -133,7 +190,7 @@ def quality(db: Path = DB_OPTION) -> None:
         typer.echo(f"  {r.feed}：读取 {r.rows_read}，接收 {r.accepted}，隔离 {r.quarantined}")
     typer.echo("隔离原因：")
     for r in q.by_feed_reason.itertuples():
-        typer.echo(f"  {r.feed} {r.reason}（{REASON_ZH.get(str(r.reason), r.reason)}）：{r.value}")
+        typer.echo(f"  {r.feed} {r.reason}（{names.get(str(r.reason), r.reason)}）：{r.value}")
     typer.echo("完整性：")
     for r in q.completeness.itertuples():
         typer.echo(f"  {r.measure}：{r.value}/{r.total}（{r.share:.1%}）")

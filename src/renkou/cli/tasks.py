@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from renkou.cli._plans_common import DB_HELP, open_store
+from renkou.cli._plans_common import DB_HELP, open_store, store_path
 from renkou.errors import InputError
 
 tasks_app = typer.Typer(help="规划重点任务进展与督办 / task supervision", no_args_is_help=True)
@@ -35,17 +35,15 @@ def report(
     date: str = typer.Option(None, "--date", help="报告日期 YYYY-MM-DD（默认今天）"),
     db: Path = typer.Option(None, "--db", help=DB_HELP),
 ) -> None:
-    """记录一条任务进展。"""
-    from renkou.plans import get_plan, record_progress, validate_record
+    """记录一条任务进展（同时写入审计日志）。"""
+    from renkou.app.accounts import CLI_ACTOR
+    from renkou.app.tasks import ProgressEntry, report_progress
 
-    p = get_plan(plan)
-    rec = validate_record(p, task, _date(date), status, percent, narrative, evidence,
-                          department, reporter)
-    registry = open_store(db)
-    try:
-        record_progress(registry, rec)
-    finally:
-        registry.close()
+    rec = report_progress(store_path(db), plan, task,
+                          ProgressEntry(status=status, percent=percent, narrative=narrative,
+                                        evidence=evidence, report_date=_date(date),
+                                        department=department, reporter=reporter),
+                          actor=CLI_ACTOR, role="")
     typer.echo(f"已记录：{rec.task_code} {rec.status} {rec.percent:g}%（{rec.report_date}）")
 
 
@@ -91,40 +89,28 @@ def status_(
     db: Path = typer.Option(None, "--db", help=DB_HELP),
 ) -> None:
     """显示任务进展：按部门或章节汇总，并列出督办提示。"""
-    from renkou.plans import (
-        flagged,
-        get_plan,
-        load_records,
-        progress_by_department,
-        progress_by_section,
-        states_frame,
-        task_states,
-    )
+    from renkou.app import tasks
+    from renkou.plans import get_plan
 
     if by not in ("department", "section"):
         raise InputError("--by 应为 department 或 section")
-    p = get_plan(plan)
-    registry = open_store(db, read_only=True)
-    try:
-        records = load_records(registry, p.code)
-    finally:
-        registry.close()
+    db_path = store_path(db)
     day = _date(as_of)
-    states = task_states(p, records, day)
-    groups = progress_by_department(states) if by == "department" else progress_by_section(
-        states)
-    typer.echo(f"{p.name_zh}：重点任务 {len(states)} 项（截至 {day}）")
+    states = tasks.task_list(db_path, plan, day)
+    groups = tasks.board(db_path, plan, day, by=by)
+    typer.echo(f"{get_plan(plan).name_zh}：重点任务 {len(states)} 项（截至 {day}）")
     typer.echo(f"{'部门' if by == 'department' else '章节'}\t任务\t已完成\t推进中\t滞后\t未报告\t"
                "平均进度\t需督办")
     for g in groups:
         typer.echo(f"{g.name}\t{g.tasks}\t{g.completed}\t{g.in_progress}\t{g.lagging}\t"
                    f"{g.unreported}\t{g.mean_percent:.0f}%\t{g.flagged}")
-    marked = flagged(states)
+    marked = tasks.overdue(db_path, plan, day)
     if marked:
         typer.echo(f"督办提示（{len(marked)} 项）：")
         for s in marked:
             typer.echo(f"  {s.task.code} {s.task.title}：{'；'.join(s.flags)}")
     if out is not None:
+        from renkou.plans import states_frame
         from renkou.tables import write_table
 
         write_table(states_frame(states), out)

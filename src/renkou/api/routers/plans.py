@@ -6,7 +6,16 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Response
 
-from renkou.api.deps import DashboardDep, DatabaseDep, ReadingDep, SummaryDep, User, require
+from renkou.api.deps import (
+    AnswerCache,
+    AnswersDep,
+    DashboardDep,
+    DatabaseDep,
+    ReadingDep,
+    SummaryDep,
+    User,
+    require,
+)
 from renkou.api.paging import PageDep
 from renkou.api.schemas import AssessmentOut, AssessmentRowOut, PlanOut
 from renkou.api.scoping import own_plan
@@ -31,21 +40,34 @@ def plans(summary: SummaryDep, _: Reader, page: PageDep, response: Response) -> 
 
 @router.get("/assessment", response_model=AssessmentOut)
 def default_assessment(db: DatabaseDep, dashboard: DashboardDep, user: Reader,
-                       _: ReadingDep, year: int | None = None) -> AssessmentOut:
+                       _: ReadingDep, answers: AnswersDep, year: int | None = None) -> Response:
     """The plan of the store's jurisdiction, assessed (see :func:`assessment`)."""
     view = dashboard.assessment(db, None, year)
     own_plan(user, view.plan.area_code)
-    return _out(view, user)
+    return _answer(answers, view, user)
 
 
 @router.get("/{code}/assessment", response_model=AssessmentOut)
-def assessment(code: str, db: DatabaseDep, dashboard: DashboardDep, user: Reader,
-               _: ReadingDep, year: int | None = None) -> AssessmentOut:
+async def assessment(code: str, db: DatabaseDep, dashboard: DashboardDep, user: Reader,
+                     _: ReadingDep, answers: AnswersDep, year: int | None = None) -> Response:
     """Status of every indicator of the plan in ``year`` (default: the store's last data
     year within the plan period), assessed ones first. A district account sees its own
     district's plans, a department account the indicators its department answers for."""
     own_plan(user, get_plan(code).area_code)
-    return _out(dashboard.assessment(db, code, year), user)
+    cache, version = answers
+    department = user.department if user.role is Role.department else ""
+    # Keyed by the year asked for: within one data version the default year is fixed too.
+    return await cache.respond(("assessment", code, year, department), version,
+                               lambda: _out(dashboard.assessment(db, code, year), user))
+
+
+def _answer(answers: tuple[AnswerCache, object], view: PlanView, user: User) -> Response:
+    """The rendered assessment: the same for every user but a department account, whose
+    rows are its department's (the key says which)."""
+    cache, version = answers
+    department = user.department if user.role is Role.department else ""
+    return cache.answer(("assessment", view.plan.code, view.year, department), version,
+                        lambda: _out(view, user))
 
 
 def _out(v: PlanView, user: User) -> AssessmentOut:

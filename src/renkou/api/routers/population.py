@@ -3,16 +3,26 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Response
 
-from renkou.api.deps import RegistryDep, SettingsDep, SummaryDep, User, require
+from renkou.api.deps import (
+    AnswersDep,
+    DatabaseDep,
+    RegistryDep,
+    SettingsDep,
+    SummaryDep,
+    User,
+    require,
+)
 from renkou.api.paging import PageDep
 from renkou.api.schemas import AreaValueOut, AreaValuesOut, PyramidOut, SeparationRowOut
 from renkou.api.scoping import check_area, check_whole
 from renkou.app import population
 from renkou.app.population import Caliber
+from renkou.app.stores import StoreSummary, registry_at
 from renkou.auth.disclosure import suppress
 from renkou.auth.roles import UNSUPPRESSED, Scope
 from renkou.settings import Settings
@@ -33,17 +43,25 @@ def _threshold(user: User, settings: Settings) -> int | None:
 
 
 @router.get("/pyramid", response_model=PyramidOut)
-def pyramid(registry: RegistryDep, summary: SummaryDep, user: Reader, settings: SettingsDep,
-            caliber: Caliber = "resident", as_of: dt.date | None = None,
-            region: AreaCode = None) -> PyramidOut:
+async def pyramid(db: DatabaseDep, summary: SummaryDep, user: Reader, settings: SettingsDep,
+                  answers: AnswersDep, caliber: Caliber = "resident", as_of: dt.date | None = None,
+            region: AreaCode = None) -> Response:
     """Single-year age–sex counts of the jurisdiction or one of its areas (as of the store's
     data date unless given)."""
     check_area(user, region or summary.jurisdiction.code)
-    p = population.pyramid(registry, summary.jurisdiction, caliber,
-                           as_of or summary.default_as_of, region)
+    k = _threshold(user, settings)
+    day = as_of or summary.default_as_of
+    cache, version = answers
+    return await cache.respond(("pyramid", caliber, day, region or "", k), version,
+                               lambda: _pyramid(db, summary, caliber, day, region, k))
+
+
+def _pyramid(db: Path, summary: StoreSummary, caliber: Caliber, as_of: dt.date,
+             region: str | None, k: int | None) -> PyramidOut:
+    with registry_at(db) as registry:
+        p = population.pyramid(registry, summary.jurisdiction, caliber, as_of, region)
     male: list[int | None] = list(p.male)
     female: list[int | None] = list(p.female)
-    k = _threshold(user, settings)
     both = [m + f for m, f in zip(p.male, p.female, strict=True)]
     # Sums of whole age rows and of whole sex columns: with suppressed cells hidden in row
     # pairs and at least two to a column, they reveal no suppressed cell.
@@ -64,19 +82,29 @@ def pyramid(registry: RegistryDep, summary: SummaryDep, user: Reader, settings: 
 
 
 @router.get("/areas", response_model=AreaValuesOut)
-def areas(registry: RegistryDep, summary: SummaryDep, user: Reader, settings: SettingsDep,
-          caliber: Caliber = "resident", as_of: dt.date | None = None,
+async def areas(db: DatabaseDep, summary: SummaryDep, user: Reader, settings: SettingsDep,
+                answers: AnswersDep, caliber: Caliber = "resident", as_of: dt.date | None = None,
           level: Literal["district", "street"] | None = None,
-          parent: str | None = None) -> AreaValuesOut:
+          parent: str | None = None) -> Response:
     """Totals by the jurisdiction's areas (or by 街镇 of one district) for the map."""
     if parent:
         check_area(user, parent)
     else:
         check_whole(user, summary.jurisdiction)
-    a = population.area_values(registry, summary.jurisdiction, caliber,
-                               as_of or summary.default_as_of, level=level, parent=parent)
-    values: list[int | None] = [x.value for x in a.areas]
     k = _threshold(user, settings)
+    day = as_of or summary.default_as_of
+    cache, version = answers
+    return await cache.respond(("areas", caliber, day, level or "", parent or "", k), version,
+                               lambda: _areas(db, summary, caliber, day, level, parent, k))
+
+
+def _areas(db: Path, summary: StoreSummary, caliber: Caliber, as_of: dt.date,
+           level: Literal["district", "street"] | None, parent: str | None,
+           k: int | None) -> AreaValuesOut:
+    with registry_at(db) as registry:
+        a = population.area_values(registry, summary.jurisdiction, caliber, as_of,
+                                   level=level, parent=parent)
+    values: list[int | None] = [x.value for x in a.areas]
     hidden = 0
     if k is not None and values:  # one row whose total is published
         s = suppress([[x.value for x in a.areas]], k, column_totals=False)

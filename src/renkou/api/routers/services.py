@@ -1,4 +1,5 @@
-"""Public services (公共服务配置): the norms, the gaps by area and the 常住/户籍 contrast."""
+"""Public services (公共服务配置): the norms, the gaps by area, the 常住/户籍 contrast and the
+allocation of new sites (recorded in the audit log)."""
 
 from __future__ import annotations
 
@@ -7,14 +8,35 @@ import math
 from typing import Annotated, Any, Literal
 
 import pandas as pd
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 
-from renkou.api.deps import DatabaseDep, ReadingDep, RegistryDep, SummaryDep, User, require
-from renkou.api.schemas import ContrastOut, ContrastRowOut, GapRowOut, GapsOut, NormOut, NormsOut
+from renkou.api.deps import (
+    DashboardDep,
+    DatabaseDep,
+    GateDep,
+    ReadingDep,
+    RegistryDep,
+    SummaryDep,
+    User,
+    client_of,
+    require,
+)
+from renkou.api.schemas import (
+    AllocateIn,
+    AllocateOut,
+    AllocationRowOut,
+    ContrastOut,
+    ContrastRowOut,
+    GapRowOut,
+    GapsOut,
+    NormOut,
+    NormsOut,
+)
 from renkou.api.scoping import check_area, check_whole
 from renkou.app import services
+from renkou.app.audit import record_at
 from renkou.app.population import area_name
-from renkou.app.stores import StoreSummary
+from renkou.app.stores import StoreSummary, registry_at
 from renkou.auth.roles import Scope
 from renkou.errors import ConfigError
 
@@ -103,3 +125,52 @@ def contrast(db: DatabaseDep, summary: SummaryDep, user: Reader, _: ReadingDep,
     return ContrastOut(jurisdiction=summary.jurisdiction.code, as_of=when, level=chosen,
                        area_names={c: area_name(c) for c in table["region"].astype(str).unique()},
                        rows=[ContrastRowOut(**r) for r in _records(table)])
+
+
+@router.post("/allocate", response_model=AllocateOut)
+def allocate(body: AllocateIn, db: DatabaseDep, gate: GateDep, dashboard: DashboardDep,
+             request: Request, user: Reader) -> AllocateOut:
+    """Where to add whole sites of ``site_size`` places to minimise the total unmet demand
+    of ``service`` under the budget (exact mixed-integer programme), as
+    ``renkou services allocate``: over the gaps computed for the store's date (or ``year``)
+    at ``level`` and ``caliber``, or over the given ``rows``. The budget counts sites, or
+    money when ``costs`` (cost per site by region) are given. Recorded in the audit log."""
+    level = caliber = None
+    as_of = None
+    if body.rows is not None:
+        if body.region is not None:
+            check_area(user, body.region)
+        table = pd.DataFrame([r.model_dump() for r in body.rows],
+                             columns=["region", "service", "gap"])
+        source = "rows"
+    else:
+        # The request reads the store, then writes its audit entry: the read is held only
+        # for the computation (a writer waits for every reader to finish).
+        with gate.reading():
+            summary = dashboard.summary(db)
+            _check(user, summary, body.region)
+            with registry_at(db) as registry:
+                result = services.registry_gaps(
+                    registry, body.as_of or summary.default_as_of,
+                    body.level or summary.jurisdiction.area_level, body.caliber, body.year)
+        table, source = result.table, "store"
+        as_of, level, caliber = result.as_of, result.level, result.caliber
+    table = _within(table, body.region)
+    costs = None if body.costs is None else {c.region: c.cost_per_site for c in body.costs}
+    plan = services.allocate_table(table, body.service, body.budget, body.site_size, costs)
+    with gate.writing(db):
+        record_at(db, actor=user.username, role=user.role.value, action="services.allocate",
+                  target=body.service, client=client_of(request),
+                  detail={"source": source, "budget": body.budget,
+                          "site_size": body.site_size, "costs": body.costs is not None,
+                          "as_of": as_of.isoformat() if as_of else "", "year": body.year or "",
+                          "level": level or "", "caliber": caliber or "",
+                          "region": body.region or "", "areas": len(plan.plan),
+                          "objective": plan.objective, "spent": plan.spent})
+    return AllocateOut(
+        service=plan.service, budget=plan.budget, spent=plan.spent, objective=plan.objective,
+        unmet_before=plan.unmet_before, warnings=list(plan.warnings), source=source,
+        as_of=as_of, year=body.year if source == "store" else None, level=level,
+        caliber=caliber,
+        area_names={c: area_name(c) for c in plan.plan["region"].astype(str).unique()},
+        rows=[AllocationRowOut(**r) for r in _records(plan.plan)])

@@ -1,0 +1,119 @@
+"""Request and response shapes of the job, upload, quarantine and projection routes."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+
+class JobOut(BaseModel):
+    id: str
+    kind: str  # ingest | projection
+    kind_name: str
+    title: str
+    state: str  # queued | running | done | failed | cancelled
+    state_name: str
+    progress: float  # 0–1
+    message: str
+    started_by: str
+    role: str
+    department: str | None
+    created_at: str
+    started_at: str | None
+    finished_at: str | None
+    params: dict[str, Any]
+    error: str | None
+    has_result: bool
+    result_url: str | None
+    download_url: str | None
+
+
+class JobResultOut(BaseModel):
+    id: str
+    kind: str
+    state: str
+    error: str | None
+    result: dict[str, Any] | None
+
+
+class ProjectionIn(BaseModel):
+    as_of: dt.date = Field(description="基期（数据库中的日期）")
+    to: int = Field(ge=1950, le=2200, description="预测终年")
+    caliber: Literal["resident", "hukou"] = "resident"
+    level: Literal["district", "street"] = "district"
+    variant: str = Field("medium", max_length=20, description="方案：low|medium|high|… 或中文名")
+    trajectories: int | None = Field(None, ge=10, le=2000, description="随机预测轨迹数")
+    seed: int | None = Field(None, ge=0, le=2**31 - 1)
+
+
+class FanPoint(BaseModel):
+    year: int
+    value: float | None  # the variant's projection
+    q025: float | None
+    q10: float | None
+    q50: float | None
+    q90: float | None
+    q975: float | None
+
+
+class FanArea(BaseModel):
+    code: str
+    name: str
+    points: list[FanPoint]
+
+
+class FanOut(BaseModel):
+    job_id: str
+    variant: str
+    variant_name: str
+    caliber: str
+    level: str
+    as_of: str
+    base_year: int
+    end_year: int
+    stochastic: bool
+    total: list[FanPoint]
+    total_band: str  # how the jurisdiction's band is formed (Chinese note), '' without one
+    areas: list[FanArea]
+
+
+class CompareSeries(BaseModel):
+    job_id: str
+    label: str
+    variant: str
+    points: list[FanPoint]
+
+
+class CompareOut(BaseModel):
+    area: str | None
+    area_name: str
+    years: list[int]
+    series: list[CompareSeries]
+
+
+class UploadJobOut(BaseModel):
+    job: JobOut
+    files: list[dict[str, str]]  # [{file, feed}]
+
+
+class TemplateReportOut(BaseModel):
+    plan: str
+    year: int | None
+    file: str
+    accepted: int
+    blank: int
+    rejected: list[dict[str, Any]]  # [{file, row, column, reason}]
+
+
+class QuarantineRowOut(BaseModel):
+    batch_id: int
+    feed: str
+    file: str
+    row: int
+    record_id: str | None
+    reason: str
+    reason_name: str
+    field: str | None
+    id_masked: str | None

@@ -1,0 +1,135 @@
+"""The indicator and warning routes: values as ``renkou indicators compute`` gives them,
+drill-down to districts and 街镇, trajectories with targets, the early-warning list with its
+thresholds, and the reporting template download (formula-safe, audited) — each kept to what
+a district or department account may see."""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+from fastapi.testclient import TestClient
+
+from renkou.api.app import create_app
+from renkou.app.audit import read_entries
+from renkou.app.indicators import compute
+from renkou.plans import get_plan
+from renkou.settings import Settings
+
+Served = tuple[TestClient, dict[str, str], Path]
+PLAN = "tianjin-14th"
+
+
+@pytest.fixture(scope="module")
+def city(city_store: Path, tmp_path_factory: pytest.TempPathFactory,
+         store_copier: Callable[[Path, Path], Path],
+         tokens_for: Callable[[TestClient, Path], dict[str, str]]) -> Iterator[Served]:
+    db = store_copier(city_store, tmp_path_factory.mktemp("ind-api") / "city.duckdb")
+    with TestClient(create_app(Settings(env="test", db_path=db))) as c:
+        yield c, tokens_for(c, db), db
+
+
+def _get(city: Served, role: str, path: str, status: int = 200, **params: Any) -> Any:
+    client, tokens, _ = city
+    r = client.get(path, params=params, headers={"Authorization": f"Bearer {tokens[role]}"})
+    assert r.status_code == status, r.text
+    return r.json() if r.headers["content-type"].endswith("json") else r
+
+
+def test_values_are_the_computed_indicators(city: Served) -> None:
+    got = _get(city, "planner", "/api/indicators", plan=PLAN, year=2023, area="120111")
+    expected = {(c.formula, c.area): c for c in compute(city[2], 2023, area="120111",
+                                                        plan_code=PLAN).indicators}
+    assert got["area_name"] == "西青区" and got["year"] == 2023 and got["rows"]
+    for row in got["rows"]:
+        c = expected[(row["formula"], row["area"])]
+        if c.value is None:
+            assert row["value"] is None and row["error"] == c.error
+        else:
+            assert row["value"] == pytest.approx(c.value.value, rel=1e-6)
+    assert {r["code"] for r in got["rows"]} == {
+        i.code for i in get_plan(PLAN).computed_indicators()}
+
+
+def test_department_sees_its_own_indicators(city: Served) -> None:
+    mine = _get(city, "department", "/api/indicators", plan=PLAN, year=2023)
+    assert mine["rows"] and all("市卫生健康委" in r["departments"] for r in mine["rows"])
+    other = next(i.code for i in get_plan(PLAN).computed_indicators()
+                 if "wjw" not in i.departments)
+    _get(city, "department", f"/api/indicators/{other}/trajectory", 403, plan=PLAN)
+    _get(city, "department", f"/api/indicators/{other}/areas", 403, plan=PLAN)
+
+
+def test_drill_down_to_districts_and_streets(city: Served) -> None:
+    districts = _get(city, "planner", "/api/indicators/TJ14-STR-05/areas", plan=PLAN,
+                     year=2023)
+    assert districts["level"] == "district" and len(districts["rows"]) == 16
+    xq = next(r for r in districts["rows"] if r["area"] == "120111")
+    c = compute(city[2], 2023, area="120111", formulas=["ageing_65_share"]).indicators[0]
+    assert c.value is not None and xq["value"] == pytest.approx(c.value.value, rel=1e-6)
+    streets = _get(city, "district", "/api/indicators/TJ14-STR-05/areas", plan=PLAN,
+                   year=2023, parent="120111")
+    assert streets["level"] == "street" and streets["rows"]
+    assert all(r["area"].startswith("120111") for r in streets["rows"])
+    _get(city, "district", "/api/indicators/TJ14-STR-05/areas", 403, plan=PLAN, parent="120101")
+    _get(city, "district", "/api/indicators/TJ14-STR-05/areas", 403, plan=PLAN)
+    _get(city, "planner", "/api/indicators/TJ14-POP-99/areas", 404, plan=PLAN)
+
+
+def test_trajectory_with_targets(city: Served) -> None:
+    t = _get(city, "statistician", "/api/indicators/TJ14-STR-05/trajectory", plan=PLAN)
+    years = [p["year"] for p in t["points"]]
+    assert years[0] == 2020 and years == list(range(2020, years[-1] + 1))
+    assert all(p["value"] is not None for p in t["points"])
+    assert t["targets"] and t["targets"][0]["year"] == 2025
+    mine = _get(city, "district", "/api/indicators/TJ14-STR-05/trajectory", plan=PLAN)
+    assert mine["area"] == "120111"
+    _get(city, "district", "/api/indicators/TJ14-STR-05/trajectory", 403, plan=PLAN,
+         area="120101")
+
+
+def test_warnings_with_thresholds(city: Served) -> None:
+    got = _get(city, "planner", "/api/warnings", plan=PLAN, year=2024)
+    assert got["thresholds"] == {"yellow": 0.3, "orange": 0.6, "red": 1.0}
+    scores = [w["score"] for w in got["rows"]]
+    assert scores and scores == sorted(scores, reverse=True)
+    assert all(w["score"] >= 0.3 for w in got["rows"])
+    assert [w["rank"] for w in got["rows"]] == list(range(1, len(scores) + 1))
+    red = [w for w in got["rows"] if w["level"] == "红色预警"]
+    assert all(w["score"] >= 1.0 for w in red)
+    mine = _get(city, "department", "/api/warnings", plan=PLAN, year=2024)
+    assert 0 < len(mine["rows"]) < len(got["rows"])
+    assert all("市卫生健康委" in w["departments"] for w in mine["rows"])
+    own = _get(city, "district", "/api/warnings")
+    assert get_plan(own["plan"]).area_code == "120111"
+    _get(city, "district", "/api/warnings", 403, plan=PLAN)
+
+
+def test_template_download_is_formula_safe_and_audited(city: Served) -> None:
+    db = city[2]
+    r = _get(city, "department", "/api/indicators/template", plan=PLAN, year=2024)
+    assert r.headers["content-type"].startswith(
+        "application/vnd.openxmlformats-officedocument.spreadsheetml")
+    assert "attachment" in r.headers["content-disposition"]
+    wb = openpyxl.load_workbook(io.BytesIO(r.content))
+    texts = [c.value for ws in wb.worksheets for row in ws.iter_rows() for c in row
+             if isinstance(c.value, str)]
+    assert texts and not [t for t in texts if t[:1] in ("=", "+", "-", "@")]
+    codes = {v for v in texts if re.fullmatch(r"TJ14-[A-Z]+-\d+", v)}
+    plan = get_plan(PLAN)
+    assert codes == {i.code for i in plan.reported_indicators() if "wjw" in i.departments}
+    whole = _get(city, "planner", "/api/indicators/template", plan=PLAN, year=2024)
+    every = {c.value for ws in openpyxl.load_workbook(io.BytesIO(whole.content)).worksheets
+             for row in ws.iter_rows() for c in row
+             if isinstance(c.value, str) and re.fullmatch(r"TJ14-[A-Z]+-\d+", c.value)}
+    assert every == {i.code for i in plan.reported_indicators()} and codes < every
+    entry = read_entries(db)[1]
+    assert (entry.action, entry.actor, entry.target) == (
+        "export.template", "demo-department", f"{PLAN}/2024")
+    _get(city, "district", "/api/indicators/template", 403, plan=PLAN, year=2024,
+         area="120101001")
