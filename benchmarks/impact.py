@@ -3,7 +3,10 @@
 Times, on a store (``--db``, or a synthetic one built here of ``--persons``): an assessment
 of a shipped example decision end to end (baseline and scenario projections of every area to
 the horizon, the indicator table with service demand and gaps, subsidy caseloads, risk
-grades) and the Word report. Target for the 南站 example over 16 districts to 2035: ≤ 10 s.
+grades) and the Word report, then the command end to end (``renkou impact assess`` with
+``--table``, a fresh process: start-up, store, assessment, D.csv and the report). Target for
+the 南站 example (``--example xiqing-nanzhan``, a 西青 decision on the city store) over 16
+districts to 2035: ≤ 10 s end to end.
 Run: ``.venv/bin/python benchmarks/impact.py [--db FILE] [--persons N] [--example NAME]``.
 """
 
@@ -13,6 +16,8 @@ import argparse
 import platform
 import resource
 import shutil
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -41,6 +46,13 @@ def main() -> None:
     timed(f"assess {args.example}, without subsidies",
           lambda: app_impact.assess_decision(db, decision, subsidies=False))
     timed("Word report", lambda: app_impact.write_report(result, tmp / "report.docx"))
+    decision_file = tmp / f"{args.example}.yaml"
+    decision_file.write_text(app_impact.example_text(args.example), encoding="utf-8")
+    renkou = str(Path(sys.executable).parent / "renkou")
+    timed("renkou impact assess, end to end", lambda: subprocess.run(
+        [renkou, "impact", "assess", str(decision_file), "--db", str(db),
+         "--table", str(tmp / "D.csv"), "--out", str(tmp / "R.docx")],
+        check=True, capture_output=True))
     print(f"\nareas: {result.table['region'].nunique() - 1}, rows: {len(result.table):,}, "
           f"horizon {decision.horizon}")
     print(f"peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")

@@ -4,7 +4,8 @@ Times, on a store (``--db``, or a synthetic one built here of ``--persons``): th
 facility inventory, ``services gaps`` at street and district level on the registry's date
 (target at 14 million persons: ≤ 5 s at street level), gaps of a projection year, and the
 allocation MILP over the street-level gaps of one service. Reports wall and CPU seconds and
-the peak RSS.
+the peak RSS; then ``renkou services gaps --level street`` end to end (a fresh process:
+start-up, store, CSV).
 Run: ``.venv/bin/python benchmarks/services.py [--db FILE] [--persons N] [--jurisdiction K]``.
 """
 
@@ -14,6 +15,8 @@ import argparse
 import platform
 import resource
 import shutil
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -44,6 +47,10 @@ def main() -> None:
                                                                year=year))
     plan = timed("allocate childcare, 20 sites of 30",
                  lambda: allocate_from_gaps(street.table, "childcare", 20, 30))
+    renkou = str(Path(sys.executable).parent / "renkou")
+    timed("renkou services gaps --level street, end to end", lambda: subprocess.run(
+        [renkou, "services", "gaps", "--db", str(db), "--level", "street",
+         "--out", str(tmp / "G.csv")], check=True, capture_output=True))
     print(f"\nrows: {len(street.table)}, areas: {street.table['region'].nunique()}, "
           f"unmet {plan.unmet_before:,.0f} → {plan.objective:,.0f}")
     print(f"peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")

@@ -9,8 +9,9 @@ bounds of TFR and e0 (written as ``tfr_bounds.csv`` / ``e0_bounds.csv`` and read
 (``migration_bounds.csv``, an additive migration deviation). Printed: the ratio of
 renkou's 80 % and 95 % interval width of total population in 2050 and 2100 to WPP's.
 
-Run: ``.venv/bin/python benchmarks/uncertainty.py --data DIR [--trajectories N]`` where DIR
-holds the WPP 2024 extract (tests/data/wpp2024 has the inputs but not the e0 bounds).
+Run: ``.venv/bin/python benchmarks/uncertainty.py [--data DIR] [--trajectories N]``; DIR
+defaults to ``benchmarks/data/wpp2024`` (six locations with the 80 %/95 % bounds;
+tests/data/wpp2024 has the inputs of four but not the bounds).
 """
 
 from __future__ import annotations
@@ -107,7 +108,8 @@ def ours(total: np.ndarray, year: int) -> tuple[float, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--data", type=Path, required=True)
+    parser.add_argument("--data", type=Path,
+                        default=Path(__file__).resolve().parent / "data" / "wpp2024")
     parser.add_argument("--trajectories", type=int, default=1000)
     args = parser.parse_args()
     derived = _read(args.data, "derived/pop_age1_2025jul_DERIVED")
