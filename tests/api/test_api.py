@@ -28,7 +28,10 @@ def client(tmp_path_factory: pytest.TempPathFactory,
 def test_home_page_is_chinese_and_local(client: TestClient) -> None:
     r = client.get("/")
     assert r.status_code == 200
-    assert "人口金字塔" in r.text and "/static/vendor/echarts.min.js" in r.text
+    assert "人口发展监测" in r.text and "/static/vendor/echarts.min.js" in r.text
+    assert "http://" not in r.text and "https://" not in r.text
+    structure = client.get("/static/js/pages/structure.js")
+    assert structure.status_code == 200 and "人口金字塔" in structure.text
     assert client.get("/static/vendor/echarts.min.js").status_code == 200
     assert client.get("/static/fonts/renkou-sans.woff2").status_code == 200
     geo = client.get("/static/geo/tianjin-districts.geojson").json()
