@@ -98,7 +98,10 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
 def no_leak(ctx: CheckContext, response: Response, case: Case) -> bool | None:
     """The answer (body and headers) holds no stack trace, no SQL and no file path of the
     interpreter."""
-    text = response.text or ""
+    kind = (response.headers.get("content-type") or [""])[0]
+    textual = kind.startswith(("text/", "application/json", "application/problem+json"))
+    # A downloaded Word or Excel file is binary: its text is not an answer of the server's.
+    text = (response.text or "") if textual else ""
     headers = " ".join(f"{k}: {v}" for k, vs in response.headers.items() for v in vs)
     for part in (text, headers):
         found = LEAKS.search(part)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from pydantic import BaseModel, Field
+from pydantic import AwareDatetime, BaseModel, Field, field_validator
 
 
 class CaliberRowOut(BaseModel):
@@ -80,12 +80,20 @@ class DecisionOut(BaseModel):
 
 class BatchOut(BaseModel):
     batch_id: int
-    started_at: dt.datetime
-    finished_at: dt.datetime | None
+    started_at: AwareDatetime
+    finished_at: AwareDatetime | None
     files: int
     rows_read: int
     accepted: int
     quarantined: int
+
+    @field_validator("started_at", "finished_at", mode="before")
+    @classmethod
+    def _local_time(cls, value: object) -> object:
+        # The store keeps batch times without a zone, in the server's local time.
+        if isinstance(value, dt.datetime) and value.tzinfo is None:
+            return dt.datetime.combine(value.date(), value.time()).astimezone()
+        return value
 
 
 class QualityOut(BaseModel):

@@ -57,6 +57,13 @@ def summary_reading(gate: StoreGate, dashboard: Dashboard, db: Path) -> Iterator
         yield dashboard.summary(db)
 
 
+def file_responses(*media_types: str) -> dict[int | str, dict[str, Any]]:
+    """The OpenAPI description of a route that answers a file of one of ``media_types``."""
+    binary = {"schema": {"type": "string", "format": "binary"}}
+    return {200: {"description": "文件（附件）",
+                  "content": {kind.split(";")[0]: binary for kind in media_types}}}
+
+
 def download(path: Path, filename: str, media_type: str) -> FileResponse:
     """The file as an attachment; the name in RFC 5987 form so that Chinese names survive."""
     ascii_name = filename.encode("ascii", "replace").decode().replace("?", "_")

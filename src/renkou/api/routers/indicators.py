@@ -32,7 +32,14 @@ from renkou.api.schemas_indicators import (
     TrajectoryOut,
 )
 from renkou.api.scoping import check_area
-from renkou.api.trail import XLSX, audit, download, plan_for, summary_reading
+from renkou.api.trail import (
+    XLSX,
+    audit,
+    download,
+    file_responses,
+    plan_for,
+    summary_reading,
+)
 from renkou.app import indicator_views as views
 from renkou.app.indicators import ComputedIndicator
 from renkou.app.population import area_name
@@ -88,7 +95,7 @@ def values(db: DatabaseDep, summary: SummaryDep, user: Reader, plan: PlanCode = 
                          rows=[_value(r.indicator, r.computed) for r in rows])
 
 
-@router.get("/template")
+@router.get("/template", response_class=FileResponse, responses=file_responses(XLSX))
 def template(request: Request, db: DatabaseDep, gate: GateDep, dashboard: DashboardDep,
              user: Reader, plan: PlanCode = None,
              year: Annotated[int, Query(ge=1949, le=2100, description="填报年度")] = 2024,

@@ -15,7 +15,7 @@ from renkou.api.paging import PageDep
 from renkou.api.routers._jobs_common import job_out, runner_of
 from renkou.api.schemas_jobs import JobOut
 from renkou.api.schemas_reports import ReportIn, ReportOut
-from renkou.api.trail import DOCX, HTML, audit, download
+from renkou.api.trail import DOCX, HTML, audit, download, file_responses
 from renkou.app import report_files
 from renkou.app.assessment import default_plan
 from renkou.app.report_files import ReportFile
@@ -77,7 +77,8 @@ def reports(db: DatabaseDep, _: Author, __: ReadingDep, page: PageDep,
     return [_out(r) for r in page.apply(report_files.list_reports(db), response)]
 
 
-@router.get("/{report_id}/download")
+@router.get("/{report_id}/download", response_class=FileResponse,
+            responses=file_responses(DOCX, HTML))
 def download_report(report_id: str, request: Request, db: DatabaseDep, gate: GateDep,
                     user: Author) -> FileResponse:
     """下载一份已生成的报告（Word 或 HTML）；记入审计日志。"""
