@@ -37,6 +37,11 @@ class InputError(RenkouError):
     http_status = 422
 
 
+class NotInForceError(InputError):
+    """A dated rule, norm or amount has no value in force on the date asked for: the date
+    is the asker's, so it is bad input (422), not a broken configuration."""
+
+
 class NotFoundError(RenkouError):
     """A named thing (plan, region, person, scheme) does not exist."""
 

@@ -145,3 +145,11 @@ def test_points_simulation(city: Served) -> None:
     assert "threshold" in entry.detail
     _post(city, "/api/rules/points/simulate", {**body, "scheme": "../etc/passwd"}, status=422)
     _post(city, "/api/rules/points/simulate", body, role="department", status=403)
+
+
+def test_points_before_the_scheme_existed_are_refused(city: Served) -> None:
+    # An as_of of 0 reads as 1970-01-01: no points rule applied then.
+    body = {"changes": {"threshold": 90}, "sample": {"n": 200, "seed": 1}, "quota": 10,
+            "as_of": 0}
+    got = _post(city, "/api/rules/points/simulate", body, role="statistician", status=422)
+    assert "1970" in got["detail"]

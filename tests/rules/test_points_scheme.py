@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from renkou.errors import ConfigError, InputError, NotFoundError
+from renkou.errors import ConfigError, InputError, NotFoundError, NotInForceError
 from renkou.rules.points.loader import (
     load_changes,
     load_scheme,
@@ -49,7 +49,7 @@ def test_values_are_dated() -> None:
     bonus = load_scheme().indicator("district_bonus")
     assert bonus.at(dt.date(2021, 6, 30)).points["binhai"] == 10
     assert bonus.at(dt.date(2021, 7, 1)).points["binhai"] == 20
-    with pytest.raises(ConfigError):
+    with pytest.raises(NotInForceError):
         bonus.at(dt.date(2017, 12, 31))
 
 

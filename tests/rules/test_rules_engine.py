@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from renkou.errors import ConfigError, InputError
+from renkou.errors import ConfigError, InputError, NotInForceError
 from renkou.rules.engine import money, split_shares
 from renkou.rules.inputs import ColumnSpec, completed_years, parse_table
 from renkou.rules.parameters import load_parameters, parse_override, parse_overrides
@@ -23,7 +23,7 @@ def test_minimum_wage_changes_on_its_effective_date() -> None:
     assert p.at(dt.date(2022, 11, 30)) == 2180
     assert p.at(dt.date(2022, 12, 1)) == 2320
     assert p.entry_at(dt.date(2023, 1, 1)).source.startswith("天津市人力资源和社会保障局")
-    with pytest.raises(ConfigError):
+    with pytest.raises(NotInForceError):
         p.at(dt.date(2010, 1, 1))
 
 

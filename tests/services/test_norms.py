@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import yaml
 
-from renkou.errors import ConfigError
+from renkou.errors import NotInForceError
 from renkou.jurisdictions import jurisdictions
 from renkou.services.demand import norm_demand
 from renkou.services.norms import load_norms
@@ -27,7 +27,7 @@ def test_policy_case(case: dict[str, Any]) -> None:
     norm = lib[case["service"]]
     when = case["date"]
     if "error" in case:
-        with pytest.raises(ConfigError, match=case["error"]):
+        with pytest.raises(NotInForceError, match=case["error"]):
             norm.at(when)
         return
     entry = norm.entry_at(when)

@@ -35,7 +35,7 @@ from typing import Any
 
 import yaml
 
-from renkou.errors import ConfigError, InputError, NotFoundError
+from renkou.errors import ConfigError, InputError, NotFoundError, NotInForceError
 
 #: ``effective_from`` given to command-line overrides: they hold at every date.
 ALWAYS = dt.date(1900, 1, 1)
@@ -79,7 +79,7 @@ class Parameter:
                 break
         if current is None or current.value is None:
             first = self.values[0].effective_from.isoformat()
-            raise ConfigError(
+            raise NotInForceError(
                 f"参数 {self.name}（{self.description}）在 {when.isoformat()} 无有效取值"
                 f"（最早生效日期 {first}；或已废止）"
             )
@@ -92,7 +92,7 @@ class Parameter:
     def in_force(self, when: dt.date) -> bool:
         try:
             self.entry_at(when)
-        except ConfigError:
+        except NotInForceError:
             return False
         return True
 

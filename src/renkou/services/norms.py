@@ -19,7 +19,7 @@ from typing import Any
 
 import yaml
 
-from renkou.errors import ConfigError, NotFoundError
+from renkou.errors import ConfigError, NotFoundError, NotInForceError
 from renkou.types import OPEN_AGE
 
 KINDS = ("per_1000", "per_person", "per_100_households", "share_of", "coverage")
@@ -74,7 +74,7 @@ class Norm:
             if v.effective_from <= when:
                 current = v
         if current is None:
-            raise ConfigError(f"服务标准 {self.service}（{self.name}）在 {when.isoformat()} "
+            raise NotInForceError(f"服务标准 {self.service}（{self.name}）在 {when.isoformat()} "
                               f"尚未生效（最早 {self.values[0].effective_from.isoformat()}）")
         return current
 

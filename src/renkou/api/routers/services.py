@@ -38,7 +38,7 @@ from renkou.app.audit import record_at
 from renkou.app.population import area_name
 from renkou.app.stores import StoreSummary, registry_at
 from renkou.auth.roles import Scope
-from renkou.errors import ConfigError
+from renkou.errors import NotInForceError
 
 router = APIRouter(prefix="/api/services", tags=["services"])
 
@@ -80,7 +80,7 @@ def norms(summary: SummaryDep, _: Reader) -> NormsOut:
     for n in lib.norms.values():
         try:
             entry = n.entry_at(when)
-        except ConfigError:  # not yet in force: listed with its first value's source
+        except NotInForceError:  # not yet in force: listed with its first value's source
             entry = None
         cited = entry or n.values[0]
         out.append(NormOut(service=n.service, name=n.name, unit=n.unit, kind=n.kind,
