@@ -139,3 +139,28 @@ def test_bad_requests_and_roles(served: tuple[TestClient, dict[str, str], Path])
     some = listed.json()[0]["id"]
     assert client.get(f"/api/jobs/{some}", headers=_h(tokens, "department")).status_code == 403
     assert client.get("/api/jobs/nope", headers=h).status_code == 404
+
+
+def test_a_deterministic_job_from_the_page_runs_to_done(
+        served: tuple[TestClient, dict[str, str], Path]) -> None:
+    """What the 预测 page sends when the trajectories field is left empty: an explicit
+    ``trajectories: null``. It projects the variant alone, without quantiles."""
+    client, tokens, _ = served
+    h = _h(tokens, "planner")
+    job_id = _start(client, h, trajectories=None, variant="high")
+    job = _wait(client, h, job_id)
+    assert job["state"] == "done", job
+    fan = client.get(f"/api/projections/{job_id}/fan", headers=h).json()
+    assert not fan["stochastic"] and fan["variant"] == "high"
+    assert all(p["value"] > 0 and p["q50"] is None for p in fan["total"])
+    result = client.get(f"/api/jobs/{job_id}/result", headers=h).json()["result"]
+    assert result["seed"] is None and result["end_year"] == 2028
+    # A seed without trajectories fixes nothing: refused before a job is queued, not by the
+    # projection after the store was read.
+    before = int(client.get("/api/jobs", headers=h, params={"kind": "projection"}
+                            ).headers["X-Total-Count"])
+    r = client.post("/api/projections", headers=h,
+                    json={"as_of": "2024-12-31", "to": 2028, "trajectories": None, "seed": 1})
+    assert r.status_code == 422 and "随机种子" in r.json()["message"]
+    assert int(client.get("/api/jobs", headers=h, params={"kind": "projection"}
+                          ).headers["X-Total-Count"]) == before

@@ -56,6 +56,11 @@ def check_params(p: ProjectionParams) -> ProjectionParams:
         raise InputError(f"未知口径 {p.caliber}", column="caliber")
     if p.level not in ("district", "street"):
         raise InputError(f"未知层级 {p.level}", column="level")
+    if p.seed is not None and p.trajectories is None:
+        # Refused here, not by the projection after the store was read: a seed only fixes
+        # the draws of stochastic trajectories.
+        raise InputError("随机种子只能与随机轨迹数一起使用（确定性预测不需要种子）",
+                         column="seed")
     return ProjectionParams(p.as_of, p.to, p.caliber, p.level, variant, p.trajectories,
                             p.seed)
 
@@ -88,8 +93,19 @@ def _child(written: Any, variant: str, trajectories: int | None, seed: int | Non
         conn.send({"ok": False, "error": str(exc)})
     except Exception as exc:  # reported as a failed job; the trace stays in the server log
         conn.send({"ok": False, "error": "预测计算出错", "trace": repr(exc)})
+    except BaseException as exc:  # SystemExit and the like: still answer before ending
+        conn.send({"ok": False, "error": "预测计算进程被中止", "trace": repr(exc)})
+        raise
     finally:
         conn.close()
+
+
+def _ended(exitcode: int | None) -> str:
+    """Why the child ended without an answer, as far as its exit code tells."""
+    if exitcode is not None and exitcode < 0:
+        cause = "，可能是内存不足" if exitcode == -9 else ""
+        return f"预测计算进程意外结束（被信号 {-exitcode} 终止{cause}）"
+    return f"预测计算进程意外结束（退出码 {exitcode}）"
 
 
 def _run_child(ctx: JobContext, written: Any, p: ProjectionParams) -> dict[str, Any]:
@@ -105,14 +121,15 @@ def _run_child(ctx: JobContext, written: Any, p: ProjectionParams) -> dict[str, 
             if ctx.cancel_requested.is_set():
                 raise Cancelled
             if not child.is_alive() and not ours.poll(0):
-                raise InputError("预测计算进程意外结束")
+                raise InputError(_ended(child.exitcode))
             # The child reports nothing between start and end: show that it works.
             share = min(0.9, share + 0.002)
             ctx.progress(share, "预测计算中" + ("（随机轨迹）" if p.trajectories else ""))
         try:
             answer: dict[str, Any] = ours.recv()
         except EOFError:
-            raise InputError("预测计算进程意外结束") from None
+            child.join(5)
+            raise InputError(_ended(child.exitcode)) from None
     finally:
         if child.is_alive():
             child.terminate()

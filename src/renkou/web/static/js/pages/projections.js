@@ -66,7 +66,9 @@ async function start(generation) {
   const traj = document.getElementById("pj-traj").value;
   const body = { as_of: document.getElementById("pj-asof").value, to: Number(document.getElementById("pj-to").value),
     caliber: document.getElementById("pj-caliber").value, level: document.getElementById("pj-level").value,
-    variant: document.getElementById("pj-variant").value, trajectories: traj ? Number(traj) : null, seed: 1 };
+    variant: document.getElementById("pj-variant").value, trajectories: traj ? Number(traj) : null };
+  // A fixed seed keeps the page's stochastic runs reproducible; a deterministic run takes none.
+  if (traj) body.seed = 1;
   button.disabled = true;
   out.innerHTML = `<p class="loading">正在提交…</p>`;
   try {
