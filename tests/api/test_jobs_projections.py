@@ -164,3 +164,103 @@ def test_a_deterministic_job_from_the_page_runs_to_done(
     assert r.status_code == 422 and "随机种子" in r.json()["message"]
     assert int(client.get("/api/jobs", headers=h, params={"kind": "projection"}
                           ).headers["X-Total-Count"]) == before
+
+
+def test_hukou_split_by_street_and_the_district_account_reads_its_own_district(
+        served: tuple[TestClient, dict[str, str], Path]) -> None:
+    """The choices of ``renkou project --from-db --level street --split hukou``: the fan
+    chart carries hukou and non-hukou residents that add up to the residents, and the
+    districts' stochastic band; a district account reads its own district and 街镇 only."""
+    client, tokens, _ = served
+    h = _h(tokens, "statistician")
+    job_id = _start(client, h, level="street", split="hukou", trajectories=20, seed=3)
+    job = _wait(client, h, job_id)
+    assert job["state"] == "done", job
+    assert "分户籍" in job["title"] and job["params"]["split"] == "hukou"
+    result = client.get(f"/api/jobs/{job_id}/result", headers=h).json()["result"]
+    split = result["split"]
+    assert split["hukou_start"] > 0 and split["nonhukou_start"] > 0 and split["settled"] > 0
+    fan = client.get(f"/api/projections/{job_id}/fan", headers=h).json()
+    assert fan["split"] and fan["level"] == "street" and fan["stochastic"]
+    for p in fan["total"]:
+        assert p["hukou"] + p["nonhukou"] == pytest.approx(p["value"], rel=1e-6)
+    assert fan["total"][0]["hukou"] == pytest.approx(split["hukou_start"], rel=1e-6)
+    # Street runs carry their trajectories at district level: the total has the band.
+    last = fan["total"][-1]
+    assert last["q025"] is not None and last["q025"] < last["q975"]
+
+    hd = _h(tokens, "district")
+    own = client.get("/api/auth/me", headers=hd).json()["district"]
+    listed = client.get("/api/projections/finished", headers=hd).json()
+    assert job_id in [j["job_id"] for j in listed]
+    mine = next(j for j in listed if j["job_id"] == job_id)
+    assert mine["split"] == "hukou" and mine["level"] == "street" and mine["stochastic"]
+    area = client.get(f"/api/projections/{job_id}/areas/{own}", headers=hd)
+    assert area.status_code == 200, area.text
+    a = area.json()
+    assert a["code"] == own and a["split"] and a["areas"]
+    assert all(s["code"].startswith(own) and len(s["code"]) == 9 for s in a["areas"])
+    # Read whole by the statistician: the district is the sum of its 街镇, each year.
+    whole = client.get(f"/api/projections/{job_id}/areas/{own}", headers=h).json()
+    assert whole["suppression_threshold"] is None and whole["suppressed"] == 0
+    for i, point in enumerate(whole["points"]):
+        assert point["value"] == pytest.approx(
+            sum(s["points"][i]["value"] for s in whole["areas"]), rel=1e-6)
+        assert point["hukou"] + point["nonhukou"] == pytest.approx(point["value"], rel=1e-6)
+    # The district account: the base year is the registry's count, its small cells hidden
+    # with their complements (no 街镇 column and no hukou row with a single hidden cell).
+    assert a["suppression_threshold"] == 5
+    base = [s["points"][0] for s in a["areas"]]
+    cells = [(p["value"], p["hukou"], p["nonhukou"]) for p in base]
+    true = [(p["points"][0]["value"], p["points"][0]["hukou"], p["points"][0]["nonhukou"])
+            for p in whole["areas"]]
+    assert any(0 < v < 5 for row in true for v in row)  # a small store has small cells
+    assert not any(v is not None and 0 < v < 5 for row in cells for v in row)
+    assert a["suppressed"] == sum(v is None for row in cells for v in row) > 0
+    for col in range(3):
+        assert [row[col] for row in cells].count(None) != 1
+    for value, hukou, nonhukou in cells:
+        assert (hukou is None) == (nonhukou is None)
+        assert value is not None or hukou is None
+    assert all(x == y for row, w in zip(cells, true, strict=True)
+               for x, y in zip(row, w, strict=True) if x is not None)
+    assert a["points"][0]["value"] == whole["points"][0]["value"]  # the total is published
+    assert a["points"][1:] == whole["points"][1:]  # projected years are model estimates
+    assert a["points"][-1]["q10"] is not None
+    assert all(s["points"][-1]["q10"] is None for s in a["areas"])
+    # The planner's fan chart agrees with the district's answer for each 街镇.
+    by_code = {x["code"]: x for x in fan["areas"]}
+    street = a["areas"][0]
+    assert street["points"][-1]["value"] == pytest.approx(
+        by_code[street["code"]]["points"][-1]["value"])
+    one = client.get(f"/api/projections/{job_id}/areas/{street['code']}", headers=hd).json()
+    assert one["areas"] == [] and one["points"][-1]["value"] == pytest.approx(
+        street["points"][-1]["value"])
+    # Another district, and the whole chart, are refused (never filtered to look complete).
+    other = next(c for c in (x["code"][:6] for x in fan["areas"]) if c != own)
+    refused = client.get(f"/api/projections/{job_id}/areas/{other}", headers=hd)
+    assert refused.status_code == 403 and "本区" in refused.json()["message"]
+    assert client.get(f"/api/projections/{job_id}/fan", headers=hd).status_code == 403
+    assert client.get(f"/api/jobs/{job_id}/download", headers=hd).status_code == 403
+    assert client.get(f"/api/projections/{job_id}/areas/120199", headers=h).status_code == 404
+
+
+def test_plan_variant_and_refused_choices(
+        served: tuple[TestClient, dict[str, str], Path]) -> None:
+    client, tokens, _ = served
+    h = _h(tokens, "planner")
+    job_id = _start(client, h, variant="plan")
+    job = _wait(client, h, job_id)
+    assert job["state"] == "done", job
+    assert "规划目标方案" in job["title"]
+    fan = client.get(f"/api/projections/{job_id}/fan", headers=h).json()
+    assert fan["variant"] == "plan" and fan["variant_name"] == "规划目标方案"
+    assert not fan["split"] and fan["total"][-1]["hukou"] is None
+    warnings = client.get(f"/api/jobs/{job_id}/result", headers=h).json()["result"]["warnings"]
+    assert any("规划目标方案" in w for w in warnings)  # what of the plan was used
+    hukou = client.post("/api/projections", headers=h, json={
+        "as_of": "2024-12-31", "to": 2028, "caliber": "hukou", "split": "hukou"})
+    assert hukou.status_code == 422 and "常住人口" in hukou.json()["message"]
+    other = client.post("/api/projections", headers=h, json={
+        "as_of": "2024-12-31", "to": 2028, "split": "sex"})
+    assert other.status_code == 422

@@ -43,9 +43,14 @@ class ProjectionIn(BaseModel):
     to: int = Field(ge=1950, le=2200, description="预测终年")
     caliber: Literal["resident", "hukou"] = "resident"
     level: Literal["district", "street"] = "district"
-    variant: str = Field("medium", max_length=20, description="方案：low|medium|high|… 或中文名")
-    trajectories: int | None = Field(None, ge=10, le=2000, description="随机预测轨迹数")
-    seed: int | None = Field(None, ge=0, le=2**31 - 1)
+    variant: str = Field("medium", max_length=20,
+                         description="方案：low|medium|high|constant-fertility|zero-migration|"
+                                     "plan（规划目标方案）或中文名")
+    trajectories: int | None = Field(None, ge=10, le=2000,
+                                     description="随机预测轨迹数；缺省或 null 为确定性预测")
+    seed: int | None = Field(None, ge=0, le=2**31 - 1, description="随机种子（与 trajectories）")
+    split: Literal["hukou"] | None = Field(
+        None, description="hukou：常住人口分户籍、非户籍两个状态联动预测（含落户）")
 
 
 class FanPoint(BaseModel):
@@ -56,6 +61,8 @@ class FanPoint(BaseModel):
     q50: float | None
     q90: float | None
     q975: float | None
+    hukou: float | None = None  # split runs: residents holding the jurisdiction's hukou
+    nonhukou: float | None = None  # split runs: residents without it
 
 
 class FanArea(BaseModel):
@@ -74,9 +81,45 @@ class FanOut(BaseModel):
     base_year: int
     end_year: int
     stochastic: bool
+    split: bool  # hukou and non-hukou residents in the points
     total: list[FanPoint]
     total_band: str  # how the jurisdiction's band is formed (Chinese note), '' without one
     areas: list[FanArea]
+
+
+class AreaFanOut(BaseModel):
+    """One area's path of a projection job (a district of a street-level job with its 街镇)."""
+
+    job_id: str
+    variant: str
+    variant_name: str
+    caliber: str
+    level: str
+    as_of: str
+    base_year: int
+    end_year: int
+    stochastic: bool
+    split: bool
+    code: str
+    name: str
+    points: list[FanPoint]
+    areas: list[FanArea]  # its 街镇 ([] unless a district of a street-level job)
+    suppressed: int  # base-year cells hidden by disclosure control (None in the points)
+    suppression_threshold: int | None
+
+
+class FinishedProjectionOut(BaseModel):
+    job_id: str
+    title: str
+    finished_at: str
+    as_of: str
+    to: int
+    caliber: str
+    level: str
+    variant: str
+    variant_name: str
+    split: str | None
+    stochastic: bool
 
 
 class CompareSeries(BaseModel):

@@ -16,7 +16,7 @@ from typing import Any
 
 import pandas as pd
 
-from renkou.app.jobs import Cancelled, JobContext, Work
+from renkou.app.jobs import Cancelled, Job, JobContext, JobState, Work
 from renkou.errors import InputError, NotFoundError, RenkouError
 
 OUTPUT = "output"
@@ -36,6 +36,7 @@ class ProjectionParams:
     variant: str = "medium"
     trajectories: int | None = None
     seed: int | None = None
+    split: str | None = None  # "hukou": hukou and non-hukou residents projected linked
 
     def as_dict(self) -> dict[str, Any]:
         out = asdict(self)
@@ -61,17 +62,28 @@ def check_params(p: ProjectionParams) -> ProjectionParams:
         # the draws of stochastic trajectories.
         raise InputError("随机种子只能与随机轨迹数一起使用（确定性预测不需要种子）",
                          column="seed")
+    if p.split not in (None, "hukou"):
+        raise InputError(f"未知的分组 {p.split}（只支持 hukou）", column="split")
+    if p.split and p.caliber != "resident":
+        raise InputError("分户籍、非户籍预测把常住人口分为两部分，只能用于常住人口口径",
+                         column="split")
     return ProjectionParams(p.as_of, p.to, p.caliber, p.level, variant, p.trajectories,
-                            p.seed)
+                            p.seed, p.split)
+
+
+def variant_name(variant: str) -> str:
+    from renkou.app.plan_variant import PLAN_VARIANT
+    from renkou.demography.variants import VARIANT_ZH
+
+    return "规划目标方案" if variant == PLAN_VARIANT else VARIANT_ZH.get(variant, variant)
 
 
 def title_of(p: ProjectionParams) -> str:
-    from renkou.demography.variants import VARIANT_ZH
-
     what = "常住" if p.caliber == "resident" else "户籍"
     level = "各区" if p.level == "district" else "各街镇"
-    return (f"人口预测 {p.as_of.year}–{p.to}（{what}人口，{level}，"
-            f"{VARIANT_ZH.get(p.variant, p.variant)}）")
+    split = "，分户籍/非户籍" if p.split else ""
+    return (f"人口预测 {p.as_of.year}–{p.to}（{what}人口，{level}{split}，"
+            f"{variant_name(p.variant)}）")
 
 
 def _child(written: Any, variant: str, trajectories: int | None, seed: int | None,
@@ -83,12 +95,19 @@ def _child(written: Any, variant: str, trajectories: int | None, seed: int | Non
         built = project_registry_inputs(written, variant=variant, trajectories=trajectories,
                                         seed=seed)
         run = built.run
+        split = None
+        if run.split is not None:
+            split = {"hukou_start": float(run.split.hukou[0].sum()),
+                     "hukou_end": float(run.split.hukou[-1].sum()),
+                     "nonhukou_start": float(run.split.nonhukou[0].sum()),
+                     "nonhukou_end": float(run.split.nonhukou[-1].sum()),
+                     "settled": float(run.split.settled.sum())}
         conn.send({"ok": True, "warnings": [*built.warnings, *run.warnings],
                    "notes": list(built.notes), "seed": run.seed,
                    "base_year": run.config.base_year, "end_year": run.config.end_year,
                    "regions": run.inputs.n_regions, "total_start": run.total_start,
                    "total_end": run.total_end, "window": list(built.window),
-                   "jurisdiction": built.jurisdiction})
+                   "jurisdiction": built.jurisdiction, "split": split})
     except RenkouError as exc:
         conn.send({"ok": False, "error": str(exc)})
     except Exception as exc:  # reported as a failed job; the trace stays in the server log
@@ -147,7 +166,8 @@ def projection_work(db: Path, p: ProjectionParams) -> Work:
 
         ctx.progress(0.05, "读取人口基础信息库，生成预测输入")
         written = write_registry_inputs(db, ctx.folder / OUTPUT, as_of=p.as_of,
-                                        caliber=p.caliber, level=p.level, end_year=p.to)
+                                        caliber=p.caliber, level=p.level, end_year=p.to,
+                                        split=p.split)
         ctx.progress(0.3, "预测输入已生成，开始预测计算")
         summary = _run_child(ctx, written, p)
         ctx.progress(0.95, "整理预测结果")
@@ -173,8 +193,20 @@ def _read(folder: Path, name: str) -> pd.DataFrame | None:
     return pd.read_csv(path, dtype={"region": str})
 
 
-def _points(det: pd.Series, qs: pd.DataFrame | None) -> list[dict[str, Any]]:
-    """One point a year: the variant's value and (stochastic runs) its quantiles."""
+def _quantiles(folder: Path) -> pd.DataFrame | None:
+    """Quantiles of the total by region: the run's own, or at street level the districts'
+    (a street run carries its trajectories at district level only)."""
+    quant = _read(folder, "quantiles.csv")
+    if quant is None:
+        quant = _read(folder, "districts/quantiles.csv")
+    return None if quant is None else quant[quant["indicator"] == "total"]
+
+
+def _points(det: pd.Series, qs: pd.DataFrame | None,
+            status: pd.DataFrame | None = None) -> list[dict[str, Any]]:
+    """One point a year: the variant's value, (stochastic runs) its quantiles and (split
+    runs) its hukou and non-hukou residents."""
+    by_status = {} if status is None else {c: status[c].to_dict() for c in status.columns}
     out = []
     for year, value in det.sort_index().items():
         point: dict[str, Any] = {"year": int(str(year)), "value": float(value)}
@@ -185,36 +217,142 @@ def _points(det: pd.Series, qs: pd.DataFrame | None) -> list[dict[str, Any]]:
                 if not sel.empty:
                     hit = float(sel["value"].sum())
             point[col] = hit
+        for col in ("hukou", "nonhukou"):
+            hit = by_status.get(col, {}).get(year)
+            point[col] = None if hit is None else float(hit)
         out.append(point)
     return out
 
 
-def fan_chart(folder: Path, result: dict[str, Any]) -> dict[str, Any]:
-    """Total population by year (the variant's path and, with trajectories, its quantiles)
-    for the jurisdiction and each area of a finished projection job."""
-    from renkou.demography.variants import VARIANT_ZH
+@dataclass(frozen=True)
+class _Output:
+    """A finished job's population by region and year (and by hukou status when split)."""
 
+    by: pd.Series  # (region, year) → total
+    status: pd.DataFrame | None  # (region, year) × hukou|nonhukou
+    quant: pd.DataFrame | None
+    params: dict[str, Any]
+
+    @property
+    def codes(self) -> list[str]:
+        return sorted(self.by.index.get_level_values(0).unique())
+
+    def head(self) -> dict[str, Any]:
+        years = self.by.index.get_level_values(1)
+        variant = str(self.params.get("variant", "medium"))
+        return {"variant": variant, "variant_name": variant_name(variant),
+                "caliber": self.params.get("caliber", ""),
+                "level": self.params.get("level", ""), "as_of": self.params.get("as_of", ""),
+                "base_year": int(years.min()), "end_year": int(years.max()),
+                "stochastic": self.quant is not None, "split": self.status is not None}
+
+    def points(self, codes: list[str], bands: list[str] | None = None
+               ) -> list[dict[str, Any]]:
+        """The summed path of ``codes``, with the quantiles of ``bands`` (default ``codes``;
+        ``[]`` all of the run's regions) summed where the run has them."""
+        mask = self.by.index.get_level_values(0).isin(codes)
+        det = self.by[mask].groupby(level=1).sum()
+        status = None
+        if self.status is not None:
+            status = self.status[self.status.index.get_level_values(0).isin(codes)]
+            status = status.groupby(level=1).sum()
+        qs = None
+        if self.quant is not None:
+            qs = self.quant
+            if bands != []:
+                qs = qs[qs["region"].isin(codes if bands is None else bands)]
+            qs = qs if not qs.empty else None
+        return _points(det, qs, status)
+
+
+def _output(folder: Path, result: dict[str, Any]) -> _Output:
     pop = _read(folder, "population.csv")
     if pop is None:
         raise NotFoundError("该任务没有预测结果（未完成、失败或已取消）")
-    by = pop.groupby(["region", "year"])["value"].sum()
-    quant = _read(folder, "quantiles.csv")
-    if quant is None and (folder / OUTPUT / "districts" / "quantiles.csv").exists():
-        quant = None  # street runs carry their trajectories at district level only
-    if quant is not None:
-        quant = quant[quant["indicator"] == "total"]
-    codes = sorted(by.index.get_level_values(0).unique())
+    status = None
+    if "hukou_status" in pop.columns:
+        status = pop.groupby(["region", "year", "hukou_status"])["value"].sum().unstack()
+    return _Output(by=pop.groupby(["region", "year"])["value"].sum(), status=status,
+                   quant=_quantiles(folder), params=result.get("params", {}))
+
+
+def fan_chart(folder: Path, result: dict[str, Any]) -> dict[str, Any]:
+    """Total population by year (the variant's path and, with trajectories, its quantiles;
+    split runs also the hukou and non-hukou residents) for the jurisdiction and each area
+    of a finished projection job."""
+    out = _output(folder, result)
+    codes = out.codes
     names = _names(codes)
-    areas = []
-    for code in codes:
-        qs = None if quant is None else quant[quant["region"] == code]
-        areas.append({"code": code, "name": names[code], "points": _points(by.loc[code], qs)})
-    total = pop.groupby("year")["value"].sum()
-    params = result.get("params", {})
-    variant = str(params.get("variant", "medium"))
-    return {"variant": variant, "variant_name": VARIANT_ZH.get(variant, variant),
-            "caliber": params.get("caliber", ""), "level": params.get("level", ""),
-            "as_of": params.get("as_of", ""), "base_year": int(total.index.min()),
-            "end_year": int(total.index.max()), "stochastic": quant is not None,
-            "total": _points(total, quant),
-            "total_band": TOTAL_BAND_NOTE if quant is not None else "", "areas": areas}
+    areas = [{"code": c, "name": names[c], "points": out.points([c])} for c in codes]
+    stochastic = out.quant is not None
+    return {**out.head(), "total": out.points(codes, bands=[]),
+            "total_band": TOTAL_BAND_NOTE if stochastic else "", "areas": areas}
+
+
+def area_fan(folder: Path, result: dict[str, Any], code: str) -> dict[str, Any]:
+    """One area's path of a finished projection job; a district of a street-level job with
+    the paths of its 街镇 (which sum to it)."""
+    out = _output(folder, result)
+    codes = out.codes
+    if code in codes:
+        members: list[str] = [code]
+        children: list[str] = []
+    else:
+        # A district of a street-level job: its 街镇 (nine-digit codes under it).
+        children = [c for c in codes if len(c) > len(code) and c.startswith(code)]
+        if not children:
+            raise NotFoundError(f"该预测任务没有地区 {code}")
+        members = children
+    names = _names([code, *children])
+    return {**out.head(), "code": code, "name": names[code],
+            "points": out.points(members, bands=[code]),
+            "areas": [{"code": c, "name": names[c], "points": out.points([c])}
+                      for c in children]}
+
+
+def finished_projections(jobs: list[Job]) -> list[dict[str, Any]]:
+    """The finished projection jobs (newest first) as their choices describe them."""
+    out = []
+    for job in jobs:
+        if job.kind != "projection" or job.state is not JobState.done or job.result is None:
+            continue
+        p = job.params
+        out.append({"job_id": job.id, "title": job.title, "finished_at": job.finished_at,
+                    "as_of": str(p.get("as_of", "")), "to": int(p.get("to", 0)),
+                    "caliber": str(p.get("caliber", "")), "level": str(p.get("level", "")),
+                    "variant": str(p.get("variant", "")),
+                    "variant_name": variant_name(str(p.get("variant", ""))),
+                    "split": p.get("split"), "stochastic": bool(p.get("trajectories"))})
+    return out
+
+
+def suppress_base_year(fan: dict[str, Any], threshold: int | None) -> int:
+    """Statistical disclosure control of an :func:`area_fan` answer, in place: its base
+    year is the registry's count of persons (later years are model estimates), so small
+    cells of the base year are set to None with their complementary cells — the 街镇 down
+    (the area's figure is their total), and when split hukou and non-hukou across (each
+    row's residents their total; a hidden row hides both). Returns the cells suppressed."""
+    from renkou.auth.disclosure import suppress
+
+    if threshold is None:
+        return 0
+    rows = [a["points"][0] for a in fan["areas"]] or [fan["points"][0]]
+    down = suppress([[round(p["value"])] for p in rows], threshold, row_totals=False,
+                    column_totals=bool(fan["areas"]))
+    for point, (cell,) in zip(rows, down.cells, strict=True):
+        if cell is None:
+            point["value"] = None
+            for q in FAN_QUANTILES.values():
+                point[q] = None  # the base year's quantiles are its value
+    hidden = down.count
+    if fan["split"]:
+        # A row whose residents are hidden hides both states: entered as a small cell.
+        table = [[1 if p["value"] is None else round(p[c]) for c in ("hukou", "nonhukou")]
+                 for p in rows]
+        across = suppress(table, threshold, column_totals=bool(fan["areas"]))
+        for point, cells in zip(rows, across.cells, strict=True):
+            for col, cell in zip(("hukou", "nonhukou"), cells, strict=True):
+                if cell is None:
+                    point[col] = None
+        hidden += across.count
+    return hidden

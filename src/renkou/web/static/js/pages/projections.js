@@ -1,17 +1,25 @@
 // Projection jobs of the 预测 page: start a projection on the server (base date, caliber,
-// level, end year, variant, stochastic trajectories), follow its progress or cancel it, draw
-// its fan chart (the variant's path and the 80 % and 95 % intervals of the stochastic
-// projection), and compare the total paths of finished jobs as scenarios.
+// level, end year, variant — the plan's targets among them —, the hukou split, stochastic
+// trajectories), follow its progress or cancel it, draw its fan chart (the variant's path,
+// the 80 % and 95 % intervals of the stochastic projection, the hukou and non-hukou
+// residents of a split run), and compare the total paths of finished jobs as scenarios.
+// Roles that read population but run no projections (a district account) get the finished
+// jobs' results for their own area instead (area_projection.js).
 "use strict";
 
 import { state, getJSON, postJSON, esc, num, fmt, may, chart, chartBase, current, showError, options } from "../core.js";
 import { follow, recentJobs, jobTable } from "../jobs.js";
+import { drawPoints, fanNote, fanTitle, splitTable } from "../fan.js";
+import { areaProjectionPanel } from "./area_projection.js";
 
-const VARIANTS = { medium: "中方案", low: "低方案", high: "高方案", "constant-fertility": "生育率不变方案", "zero-migration": "零迁移方案" };
+const VARIANTS = { medium: "中方案", low: "低方案", high: "高方案", "constant-fertility": "生育率不变方案", "zero-migration": "零迁移方案", plan: "规划目标方案" };
 const pj = { fan: null, area: "", chosen: new Set() };
 
 export async function projectionsPanel(el, generation) {
-  if (!may("projections")) return;
+  if (!may("projections")) {
+    if (may("population")) await areaProjectionPanel(el, generation);
+    return;
+  }
   const meta = state.meta;
   const baseYear = Number(String(meta.default_as_of).slice(0, 4));
   el.innerHTML = `<div class="grid">
@@ -21,7 +29,8 @@ export async function projectionsPanel(el, generation) {
         <label for="pj-caliber">口径</label><select id="pj-caliber"><option value="resident">常住人口</option><option value="hukou">户籍人口</option></select>
         <label for="pj-level">地区层级</label><select id="pj-level"><option value="district">区县</option><option value="street">街镇</option></select>
         <label for="pj-to">预测终年</label><input id="pj-to" type="number" min="${baseYear + 1}" max="${baseYear + 100}" value="${Math.max(2035, baseYear + 5)}" required>
-        <label for="pj-variant">方案</label><select id="pj-variant">${Object.entries(VARIANTS).map(([k, v]) => `<option value="${k}">${v}</option>`).join("")}</select>
+        <label for="pj-variant">方案</label><select id="pj-variant" title="规划目标方案：按规划的总和生育率、预期寿命和常住人口目标调整中方案">${Object.entries(VARIANTS).map(([k, v]) => `<option value="${k}">${v}</option>`).join("")}</select>
+        <label for="pj-split">户籍</label><label class="check"><input type="checkbox" id="pj-split"> 分户籍、非户籍常住人口联动预测（含落户）</label>
         <label for="pj-traj">随机轨迹数</label><input id="pj-traj" type="number" min="10" max="2000" step="10" value="100" title="为空则不做随机预测（无区间）">
         <div class="actions"><button type="submit" class="btn" id="pj-run">开始预测</button></div>
       </form>
@@ -31,10 +40,13 @@ export async function projectionsPanel(el, generation) {
   </div>
   <div class="panel" id="pj-fan-panel" hidden><div class="panel-head"><h3 id="pj-fan-title">扇形图</h3>
       <label class="controls">地区 <select id="pj-area"></select></label></div>
-    <div id="pj-fan" class="chart"></div><p class="footnote" id="pj-fan-note"></p></div>
+    <div id="pj-fan" class="chart"></div><p class="footnote" id="pj-fan-note"></p><div id="pj-split-table"></div><div id="pj-said"></div></div>
   <div class="panel" id="pj-cmp-panel" hidden><h3 id="pj-cmp-title">情景比较</h3><div id="pj-cmp" class="chart short"></div></div>`;
   document.getElementById("pj-asof").value = meta.default_as_of;
   if (state.j.area_level === "street") document.getElementById("pj-level").value = "street";
+  // The split divides residents: only with the resident caliber.
+  const caliber = document.getElementById("pj-caliber"), split = document.getElementById("pj-split");
+  caliber.addEventListener("change", () => { split.disabled = caliber.value !== "resident"; if (split.disabled) split.checked = false; });
   document.getElementById("pj-form").addEventListener("submit", e => { e.preventDefault(); start(generation); });
   document.getElementById("pj-compare").addEventListener("click", () => compare(generation));
   document.getElementById("pj-area").addEventListener("change", e => { pj.area = e.target.value; drawFan(); });
@@ -66,7 +78,8 @@ async function start(generation) {
   const traj = document.getElementById("pj-traj").value;
   const body = { as_of: document.getElementById("pj-asof").value, to: Number(document.getElementById("pj-to").value),
     caliber: document.getElementById("pj-caliber").value, level: document.getElementById("pj-level").value,
-    variant: document.getElementById("pj-variant").value, trajectories: traj ? Number(traj) : null };
+    variant: document.getElementById("pj-variant").value, trajectories: traj ? Number(traj) : null,
+    split: document.getElementById("pj-split").checked ? "hukou" : null };
   // A fixed seed keeps the page's stochastic runs reproducible; a deterministic run takes none.
   if (traj) body.seed = 1;
   button.disabled = true;
@@ -87,9 +100,13 @@ async function fan(generation, id) {
   const panel = document.getElementById("pj-fan-panel");
   panel.hidden = false;
   try {
-    const f = await getJSON(`/api/projections/${encodeURIComponent(id)}/fan`);
+    const [f, r] = await Promise.all([getJSON(`/api/projections/${encodeURIComponent(id)}/fan`),
+      getJSON(`/api/jobs/${encodeURIComponent(id)}/result`)]);
     if (generation !== current()) return;
     pj.fan = f; pj.area = "";
+    // What the run assumed or left out (the plan's targets used, truncated emigration …).
+    const said = [...(r.result.notes || []), ...(r.result.warnings || [])];
+    document.getElementById("pj-said").innerHTML = said.map(w => `<p class="footnote">${esc(w)}</p>`).join("");
     document.getElementById("pj-area").innerHTML = `<option value="">${esc(state.j.name)}（全辖区）</option>` + options(f.areas, a => a.code, a => a.name);
     drawFan();
     panel.scrollIntoView({ block: "nearest" });
@@ -101,34 +118,10 @@ function drawFan() {
   const area = f.areas.find(a => a.code === pj.area);
   const points = area ? area.points : f.total;
   const where = area ? area.name : state.j.name;
-  document.getElementById("pj-fan-title").textContent = `扇形图 · ${where} · ${f.caliber === "hukou" ? "户籍" : "常住"}人口 · ${f.variant_name} · ${f.base_year}—${f.end_year}年`;
-  const el = document.getElementById("pj-fan");
-  const c = window.echarts.getInstanceByDom(el) || chart(el);
-  const years = points.map(p => String(p.year));
-  const band = (lo, hi) => points.map(p => (p[lo] == null || p[hi] == null ? null : p[hi] - p[lo]));
-  const has = points.some(p => p.q025 != null);
-  const series = [{ name: f.variant_name, type: "line", data: points.map(p => p.value), itemStyle: { color: "#a61b1b" }, lineStyle: { width: 2 }, z: 5 }];
-  if (has) {
-    // Bands as stacked areas: an invisible base at the lower quantile, then the widths.
-    series.push(
-      { name: "95% 下限", type: "line", stack: "b95", data: points.map(p => p.q025), lineStyle: { opacity: 0 }, symbol: "none", tooltip: { show: false } },
-      { name: "95% 区间", type: "line", stack: "b95", data: band("q025", "q975"), lineStyle: { opacity: 0 }, symbol: "none", itemStyle: { color: "rgba(166,27,27,.25)" }, areaStyle: { color: "rgba(166,27,27,.12)" } },
-      { name: "80% 下限", type: "line", stack: "b80", data: points.map(p => p.q10), lineStyle: { opacity: 0 }, symbol: "none", tooltip: { show: false } },
-      { name: "80% 区间", type: "line", stack: "b80", data: band("q10", "q90"), lineStyle: { opacity: 0 }, symbol: "none", itemStyle: { color: "rgba(166,27,27,.45)" }, areaStyle: { color: "rgba(166,27,27,.22)" } },
-      { name: "随机预测中位数", type: "line", data: points.map(p => p.q50), itemStyle: { color: "#6b7280" }, lineStyle: { type: "dashed" }, symbol: "none" });
-  }
-  c.setOption(Object.assign(chartBase(), {
-    tooltip: { trigger: "axis", formatter: ps => {
-      const p = points[ps[0].dataIndex];
-      return `${p.year}年<br>${f.variant_name}：${num(p.value)}` + (p.q025 != null ? `<br>中位数：${num(p.q50)}<br>80% 区间：${num(p.q10)}–${num(p.q90)}<br>95% 区间：${num(p.q025)}–${num(p.q975)}` : "");
-    } },
-    legend: { top: 0, data: [f.variant_name, ...(has ? ["随机预测中位数", "80% 区间", "95% 区间"] : [])] },
-    grid: { left: 10, right: 20, top: 30, bottom: 20, containLabel: true },
-    xAxis: { type: "category", data: years, boundaryGap: false },
-    yAxis: { type: "value", scale: true, axisLabel: { formatter: v => fmt.format(v) } },
-    series,
-  }), true);
-  document.getElementById("pj-fan-note").textContent = (has ? "深色为 80% 预测区间，浅色为 95% 预测区间（随机预测）。" : "未做随机预测，无预测区间。") + (f.total_band && !area ? f.total_band : "");
+  document.getElementById("pj-fan-title").textContent = fanTitle(f, where);
+  drawPoints(document.getElementById("pj-fan"), f, points);
+  document.getElementById("pj-fan-note").textContent = fanNote(f, points) + (f.total_band && !area && f.stochastic ? f.total_band : "");
+  document.getElementById("pj-split-table").innerHTML = f.split ? splitTable(points) : "";
 }
 
 async function compare(generation) {
