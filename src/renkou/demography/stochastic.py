@@ -52,6 +52,7 @@ from renkou.demography.projection import (
     project_reduced,
 )
 from renkou.demography.stochastic_calibration import ar1_sd, calibrate_ar1, sd_from_bounds
+from renkou.demography.student_tails import t_scale
 from renkou.demography.summary import summary_indicators
 from renkou.types import FloatArray, IntArray
 
@@ -94,11 +95,12 @@ class StochasticSettings:
     # Absolute SD of extra net migrants per step and region (Y, R), e.g. from published
     # bounds: replaces the relative ``migration_cv`` with an additive deviation sd · u.
     migration_sd: FloatArray | None = None
-    # Degrees of freedom of a heavy-tailed additive migration deviation: each trajectory's
-    # deviations are scaled by one draw of sqrt(ν / χ²_ν), so every year's deviation is a
-    # Student t_ν with scale ``migration_sd`` and the tails persist over the years (a
-    # normal variance mixture). None: normal.
-    migration_df: float | None = None
+    # Degrees of freedom of a heavy-tailed additive migration deviation, one value or per
+    # step and region (broadcast to (Y, R); ∞: normal in that step): each trajectory's
+    # deviations are scaled by sqrt(ν / χ²_ν) from one uniform draw (student_tails.t_scale),
+    # so every year's deviation is a Student t_ν with scale ``migration_sd`` and the tails
+    # persist over the years. None: normal.
+    migration_df: float | FloatArray | None = None
 
 
 @dataclass(frozen=True)
@@ -170,8 +172,7 @@ def draw_paths(inputs: ProjectionInputs, trajectories: int, seed: int,
     if st.migration_sd is not None:
         sd = np.broadcast_to(np.asarray(st.migration_sd, dtype=np.float64), (y, r))
         if st.migration_df is not None:
-            u = u * np.sqrt(st.migration_df / rng.chisquare(st.migration_df,
-                                                             (trajectories, 1, 1)))
+            u = u * t_scale(rng, st.migration_df, trajectories, (y, r))
         return StochasticPaths(tfr=tfr, e0_deviation=e0_dev, migration_factor=np.ones_like(u),
                                migration_add=sd * u)
     return StochasticPaths(tfr=tfr, e0_deviation=e0_dev,

@@ -9,9 +9,9 @@ to China.
 year) replaces the relative migration deviation by an additive one whose SD in each year and
 region is that of the bounds (rows for region ``*`` apply to every region; between given
 years the SD is interpolated linearly, outside them the nearest year's is held), an AR(1)
-in time with φ = 0.97 (:data:`MIGRATION_PHI`), heavy-tailed (a Student t, one scale draw per
-trajectory) when the bounds' 95 % intervals are wider than a normal's relative to their
-80 % ones.
+in time with φ = 0.96 (:data:`MIGRATION_PHI`), heavy-tailed where the bounds' 95 % intervals
+are wider than a normal's relative to their 80 % ones: a Student t whose degrees of freedom
+follow that width ratio year by year (:mod:`renkou.demography.student_tails`).
 
 For each year the normal-equivalent SD of the bounds (the mean of the 80 % and 95 %
 half-widths over their z values) is averaged over the regions given; the TFR deviation's
@@ -29,6 +29,7 @@ import numpy as np
 from renkou.demography.projection import ProjectionInputs
 from renkou.demography.stochastic import StochasticSettings
 from renkou.demography.stochastic_calibration import calibrate_ar1, sd_from_bounds
+from renkou.demography.student_tails import NORMAL_RATIO, t_quantile, tail_dfs
 from renkou.errors import InputError
 from renkou.projection.arrays import MAX_MIGRANTS
 from renkou.projection.tables import Table, find_table, numbers, prepare_table, sex_codes
@@ -36,16 +37,20 @@ from renkou.types import FloatArray
 
 BOUNDS = ("lower80", "upper80", "lower95", "upper95")
 # Persistence of the additive migration deviation (AR(1) φ). Yearly bounds do not identify
-# it; with the heavy-tailed deviation, 0.97 brings renkou's 2050 and 2100 population
-# intervals for Korea, the USA and Japan closest to WPP 2024's when their migration bounds
-# are given (0.9 left the 2100 intervals 20–30 % narrow; 0.98 made Korea's 2050 ones 16 %
-# wide; benchmarks/uncertainty.py, docs/benchmarks.md).
-MIGRATION_PHI = 0.97
+# it; with ν by year, 0.96 brings renkou's 2050 and 2100 population intervals for Korea,
+# the USA and Japan closest to WPP 2024's when their migration bounds are given (0.9 left
+# the 2100 intervals 20–30 % narrow; 0.97 made Korea's 2050 ones 15 % wide on average over
+# seeds, 0.95 Japan's 95 % in 2100 15 % narrow with seed 1; benchmarks/uncertainty.py,
+# docs/benchmarks.md).
+MIGRATION_PHI = 0.96
 # The TFR deviation's AR(1) φ is chosen at or above this: yearly bounds identify the SD by
 # horizon but not the autocorrelation, and WPP's TFR trajectories are persistent (a
 # country-specific long-run level): with φ free, India's fit (0.96) gave population
 # intervals 15–20 % narrower than WPP's; from 0.99 they are within 10 %.
 TFR_MIN_PHI = 0.99
+# Years in the moving average of the migration bounds' 95/80 width ratio before ν is fitted
+# per year: a year's ratio is noisy, and ν is very sensitive near the normal's 1.53.
+TAIL_WINDOW = 11
 TFR_COLUMNS = ("year", "region", *BOUNDS)
 E0_COLUMNS = ("year", "region", "sex", *BOUNDS)
 
@@ -112,7 +117,8 @@ def calibrated_settings(directory: Path, inputs: ProjectionInputs,
         st = dataclasses.replace(st, migration_sd=sd, migration_phi=MIGRATION_PHI,
                                  migration_df=df)
         changed = True
-        tails = f"，t 分布自由度 {df:.1f}" if df is not None else ""
+        tails = "" if df is None else (f"，t 分布自由度 {inputs.base_year} 年 {_df(df[0])}，"
+                                       f"{inputs.end_year - 1} 年 {_df(df[-1])}")
         notes.append(f"迁移波动按 {mig.label} 校准（加性偏差，{inputs.base_year} 年尺度合计 "
                      f"{sd[0].sum():,.0f} 人{tails}）")
     if not changed:
@@ -120,42 +126,26 @@ def calibrated_settings(directory: Path, inputs: ProjectionInputs,
     return st, notes
 
 
-def tail_df(ratio: float) -> float | None:
-    """Degrees of freedom ν of the Student t whose 95 % and 80 % intervals have the width
-    ``ratio`` (the normal's 1.53 or less: None, normal)."""
-    from scipy.optimize import brentq
-    from scipy.stats import t as student
-
-    def excess(nu: float) -> float:
-        return float(student.ppf(0.975, nu) / student.ppf(0.9, nu)) - ratio
-
-    if not np.isfinite(ratio) or excess(MAX_DF) >= 0:
-        return None
-    return float(brentq(excess, MIN_DF, MAX_DF)) if excess(MIN_DF) > 0 else MIN_DF
+def _df(values: FloatArray) -> str:
+    """ν of one step for the user: the smallest over the regions (∞: 正态)."""
+    low = float(np.min(values))
+    return f"{low:.1f}" if np.isfinite(low) else "∞（正态）"
 
 
-MIN_DF, MAX_DF = 2.5, 200.0
-
-
-def _migration_sd(t: Table, inputs: ProjectionInputs) -> tuple[FloatArray, float | None]:
+def _migration_sd(t: Table, inputs: ProjectionInputs
+                  ) -> tuple[FloatArray, FloatArray | None]:
     """Scale of net migrants (Y, R) by step and region from a migration_bounds table, and
-    the degrees of freedom of a t distribution when the bounds' 95 % intervals are wider
-    than a normal's relative to their 80 % ones (WPP's are: 1.6–2.2 times, against 1.53);
-    the scale then matches the t's quantiles."""
+    the degrees of freedom (Y, R) of a t distribution where the bounds' 95 % intervals are
+    wider than a normal's relative to their 80 % ones (WPP's are: 1.5–2.2 times, against
+    1.53), from the width ratio by year (:data:`TAIL_WINDOW`-year moving average); the scale
+    then matches the t's quantiles. None when every step is normal."""
     prepare_table(t, TFR_COLUMNS)
     years = numbers(t, "year", integer=True).astype(np.int64)
     b = [numbers(t, c, lo=-MAX_MIGRANTS, hi=MAX_MIGRANTS,
                  what=f"净迁移人数应在 ±{MAX_MIGRANTS:.0f} 之内") for c in BOUNDS]
-    sd = sd_from_bounds(*b)
-    if np.any(sd < 0):
-        raise InputError("区间上限不能低于下限", file=t.label)
     w80, w95 = b[1] - b[0], b[3] - b[2]
-    wide = w80 > 0
-    df = tail_df(float(np.mean(w95[wide] / w80[wide]))) if wide.any() else None
-    if df is not None:
-        from scipy.stats import t as student
-
-        sd = 0.5 * (w80 / (2 * student.ppf(0.9, df)) + w95 / (2 * student.ppf(0.975, df)))
+    if np.any(w80 < 0) or np.any(w95 < 0):
+        raise InputError("区间上限不能低于下限", file=t.label)
     regions = t.df["region"].astype(str).str.strip().to_numpy()
     codes = inputs.region_codes or tuple(str(i + 1) for i in range(inputs.n_regions))
     unknown = sorted(set(regions) - {*codes, "*"})
@@ -163,14 +153,23 @@ def _migration_sd(t: Table, inputs: ProjectionInputs) -> tuple[FloatArray, float
         raise InputError(f"地区“{unknown[0]}”不在 population 的地区中", file=t.label,
                          column="region")
     steps = np.arange(inputs.base_year, inputs.end_year)
-    out = np.zeros((steps.size, len(codes)))
+    # Per step and region: the 80 % and 95 % widths and their ratio, each from the nearest
+    # given years (held before the first and after the last, linear between).
+    w80s, w95s = np.zeros((2, steps.size, len(codes)))
+    ratio = np.full((steps.size, len(codes)), NORMAL_RATIO)
     for j, code in enumerate(codes):
         own = regions == code
         rows = own if own.any() else regions == "*"
         if not rows.any():
             continue
-        given = years[rows]
-        order = np.argsort(given)
-        # Nearest given year: held before the first and after the last, linear between.
-        out[:, j] = np.interp(steps, given[order], sd[rows][order])
-    return out, df
+        order = np.argsort(years[rows])
+        given = years[rows][order]
+        w80s[:, j] = np.interp(steps, given, w80[rows][order])
+        w95s[:, j] = np.interp(steps, given, w95[rows][order])
+        wide = w80[rows][order] > 0
+        if wide.any():
+            r = w95[rows][order][wide] / w80[rows][order][wide]
+            ratio[:, j] = np.interp(steps, given[wide], r)
+    df = tail_dfs(ratio, TAIL_WINDOW)
+    sd = 0.5 * (w80s / (2 * t_quantile(df, 0.9)) + w95s / (2 * t_quantile(df, 0.975)))
+    return sd, (df if np.isfinite(df).any() else None)
