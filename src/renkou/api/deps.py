@@ -11,18 +11,16 @@ from __future__ import annotations
 import hmac
 import threading
 import time
-from collections import OrderedDict
-from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Request, Response
+from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
+from renkou.api.answers import AnswerCache
 from renkou.api.gate import StoreGate
 from renkou.app.dashboard import Dashboard
 from renkou.app.stores import StoreSummary, open_registry, registry_at
@@ -90,6 +88,9 @@ async def hold_read(gate: GateDep) -> AsyncIterator[None]:
 
 ReadingDep = Annotated[None, Depends(hold_read)]
 
+# Guards the application state's caches when the first requests create them.
+_CACHE_LOCK = threading.Lock()
+
 
 async def get_summary(request: Request, db: DatabaseDep, dashboard: DashboardDep,
                       gate: GateDep, _: ReadingDep) -> StoreSummary:
@@ -133,88 +134,7 @@ def get_registry(db: DatabaseDep, _: ReadingDep) -> Iterator[Registry]:
 RegistryDep = Annotated[Registry, Depends(get_registry)]
 
 
-# ---- rendered answers of the aggregate routes ------------------------------------------
-
-
-class AnswerCache:
-    """The JSON bodies of aggregate answers (pyramids, area totals, assessments) by what
-    they depend on, with the store's data version they were made for: many users opening
-    the same pages cost one query and one rendering each, not one per request. Only
-    aggregates that are the same for every user of the key go in (a key names the
-    disclosure threshold and any filter by the user's department); scope checks run before
-    the look-up.
-
-    When an ingest commits, the version moves on: an answer of the previous version is still
-    given while its successor is made in the background (two at a time), so that the pages
-    keep answering — from the last state they computed — instead of every request waiting
-    for a cold assessment of the new data."""
-
-    def __init__(self, size: int = 2048) -> None:
-        self.size = size
-        self._bodies: OrderedDict[Hashable, tuple[object, bytes]] = OrderedDict()
-        self._lock = threading.Lock()
-        self._making: dict[Hashable, threading.Lock] = {}
-        self._refreshing: set[Hashable] = set()
-        self._background = ThreadPoolExecutor(max_workers=2, thread_name_prefix="answers")
-
-    def answer(self, key: Hashable, version: object, make: Callable[[], BaseModel]) -> Response:
-        """The answer of ``version``, made here when missing or older."""
-        known = self._get(key)
-        if known is None or known[0] != version:
-            with self._lock:
-                making = self._making.setdefault(key, threading.Lock())
-            # One request computes a missing answer; the others wait for it instead of
-            # running the same query fifty times on a cold store.
-            with making:
-                known = self._get(key)
-                if known is None or known[0] != version:
-                    known = (version, make().model_dump_json().encode("utf-8"))
-                    with self._lock:
-                        self._bodies[key] = known
-                        while len(self._bodies) > self.size:
-                            self._bodies.popitem(last=False)
-            with self._lock:
-                self._making.pop(key, None)
-        return Response(known[1], media_type="application/json")
-
-    async def respond(self, key: Hashable, version: object,
-                      make: Callable[[], BaseModel]) -> Response:
-        """:meth:`answer` for a coroutine route: a known answer at once (an older version's
-        while the new one is made in the background), a missing one made in a thread."""
-        known = self._get(key)
-        if known is None:
-            return await run_in_threadpool(self.answer, key, version, make)
-        if known[0] != version:
-            self._refresh(key, version, make)
-        return Response(known[1], media_type="application/json")
-
-    def _refresh(self, key: Hashable, version: object, make: Callable[[], BaseModel]) -> None:
-        with self._lock:
-            if key in self._refreshing:
-                return
-            self._refreshing.add(key)
-
-        def run() -> None:
-            try:
-                self.answer(key, version, make)
-            except Exception:  # the next request that misses reports the error itself
-                with self._lock:
-                    self._bodies.pop(key, None)
-            finally:
-                with self._lock:
-                    self._refreshing.discard(key)
-
-        self._background.submit(run)
-
-    def _get(self, key: Hashable) -> tuple[object, bytes] | None:
-        with self._lock:
-            known = self._bodies.get(key)
-            if known is not None:
-                self._bodies.move_to_end(key)
-            return known
-
-
-_CACHE_LOCK = threading.Lock()
+# ---- rendered answers of the aggregate routes (renkou.api.answers) ----------------------
 
 
 async def get_answers(request: Request, db: DatabaseDep,

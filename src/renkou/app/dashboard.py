@@ -11,11 +11,15 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TypeVar
 
 from renkou.app.assessment import AssessmentResult, assess, default_plan, last_full_year
 from renkou.app.stores import StoreSummary, describe, registry_at
 from renkou.errors import InputError
 from renkou.plans import EarlyWarning, Plan, get_plan, list_plans, warning_list
+
+_K = TypeVar("_K", bound=tuple[Any, ...])
+_V = TypeVar("_V")
 
 # Trajectories of the stochastic projection behind each 达标概率 on the page: fewer than a
 # report's, so that the first view of a plan takes seconds, not minutes.
@@ -129,6 +133,14 @@ def _file_version(db: Path) -> tuple[str, float]:
     return str(Path(db).resolve()), Path(db).stat().st_mtime
 
 
+def _forget_older(kept: dict[_K, _V], key: _K) -> None:
+    """Drop what ``kept`` holds of an earlier version of the store of ``key`` (keys start
+    with the store's path and version): a server lives through many ingests."""
+    path, version = key[0], key[1]
+    for old in [k for k in kept if k[0] == path and k[1] < version]:
+        del kept[old]
+
+
 class Dashboard:
     """Store summaries and plan assessments, computed once per store version."""
 
@@ -141,6 +153,7 @@ class Dashboard:
         self._summaries: dict[tuple[str, float], StoreSummary] = {}
         self._assessments: dict[tuple[str, float, str, int], PlanView] = {}
         self._lock = threading.Lock()
+        self._making: dict[tuple[str, float, str, int], threading.Lock] = {}
 
     def summary(self, db: Path) -> StoreSummary:
         key = self._version(db)
@@ -148,7 +161,9 @@ class Dashboard:
         if hit is None:
             with registry_at(db) as registry:
                 hit = describe(registry)
-            self._summaries[key] = hit
+            with self._lock:
+                _forget_older(self._summaries, key)
+                self._summaries[key] = hit
         return hit
 
     def assessment(self, db: Path, plan_code: str | None = None,
@@ -160,12 +175,22 @@ class Dashboard:
         year = default_year(plan, summary) if year is None else year
         check_year(plan, year)
         key = (*self._version(db), plan.code, year)
-        # One lock: two requests for the same plan must not both run its projections.
+        hit = self._assessments.get(key)
+        if hit is not None:
+            return hit
         with self._lock:
+            making = self._making.setdefault(key, threading.Lock())
+        # One lock per plan and year: two requests for the same plan must not both run its
+        # projections, while another plan's assessment need not wait for this one.
+        with making:
             hit = self._assessments.get(key)
             if hit is None:
                 hit = plan_view(assess(db, plan.code, year, trajectories=self.trajectories))
-                self._assessments[key] = hit
+                with self._lock:
+                    _forget_older(self._assessments, key)
+                    self._assessments[key] = hit
+        with self._lock:
+            self._making.pop(key, None)
         return hit
 
     def warm(self, db: Path) -> threading.Thread | None:

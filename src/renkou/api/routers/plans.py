@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Response
 
+from renkou.api.answers import AnswerCache
 from renkou.api.deps import (
-    AnswerCache,
     AnswersDep,
     DashboardDep,
     DatabaseDep,
@@ -19,7 +20,8 @@ from renkou.api.deps import (
 from renkou.api.paging import PageDep
 from renkou.api.schemas import AssessmentOut, AssessmentRowOut, PlanOut
 from renkou.api.scoping import own_plan
-from renkou.app.dashboard import PlanView, plan_choices
+from renkou.app.assessment import default_plan
+from renkou.app.dashboard import Dashboard, PlanView, plan_choices
 from renkou.auth.roles import Role, Scope
 from renkou.plans import department_names, get_plan
 
@@ -39,12 +41,13 @@ def plans(summary: SummaryDep, _: Reader, page: PageDep, response: Response) -> 
 
 
 @router.get("/assessment", response_model=AssessmentOut)
-def default_assessment(db: DatabaseDep, dashboard: DashboardDep, user: Reader,
-                       _: ReadingDep, answers: AnswersDep, year: int | None = None) -> Response:
+async def default_assessment(db: DatabaseDep, dashboard: DashboardDep, summary: SummaryDep,
+                             user: Reader, _: ReadingDep, answers: AnswersDep,
+                             year: int | None = None) -> Response:
     """The plan of the store's jurisdiction, assessed (see :func:`assessment`)."""
-    view = dashboard.assessment(db, None, year)
-    own_plan(user, view.plan.area_code)
-    return _answer(answers, view, user)
+    plan = get_plan(default_plan(summary.jurisdiction))
+    own_plan(user, plan.area_code)
+    return await _respond(answers, db, dashboard, user, plan.code, year)
 
 
 @router.get("/{code}/assessment", response_model=AssessmentOut)
@@ -54,20 +57,18 @@ async def assessment(code: str, db: DatabaseDep, dashboard: DashboardDep, user: 
     year within the plan period), assessed ones first. A district account sees its own
     district's plans, a department account the indicators its department answers for."""
     own_plan(user, get_plan(code).area_code)
+    return await _respond(answers, db, dashboard, user, code, year)
+
+
+async def _respond(answers: tuple[AnswerCache, object], db: Path, dashboard: Dashboard,
+                   user: User, code: str, year: int | None) -> Response:
+    """The rendered assessment: the same for every user but a department account, whose
+    rows are its department's (the key says which). Keyed by the year asked for: within
+    one data version the default year is fixed too."""
     cache, version = answers
     department = user.department if user.role is Role.department else ""
-    # Keyed by the year asked for: within one data version the default year is fixed too.
     return await cache.respond(("assessment", code, year, department), version,
                                lambda: _out(dashboard.assessment(db, code, year), user))
-
-
-def _answer(answers: tuple[AnswerCache, object], view: PlanView, user: User) -> Response:
-    """The rendered assessment: the same for every user but a department account, whose
-    rows are its department's (the key says which)."""
-    cache, version = answers
-    department = user.department if user.role is Role.department else ""
-    return cache.answer(("assessment", view.plan.code, view.year, department), version,
-                        lambda: _out(view, user))
 
 
 def _out(v: PlanView, user: User) -> AssessmentOut:

@@ -8,10 +8,19 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response
 
-from renkou.api.deps import DashboardDep, DatabaseDep, ReadingDep, User, require
-from renkou.api.paging import PageDep
+from renkou.api.deps import (
+    AnswersDep,
+    DashboardDep,
+    DatabaseDep,
+    ReadingDep,
+    SummaryDep,
+    User,
+    require,
+)
+from renkou.api.paging import Page, PageDep
 from renkou.api.schemas_indicators import WarningOut, WarningsOut
 from renkou.api.trail import plan_for
+from renkou.app.dashboard import PlanView
 from renkou.auth.roles import Role, Scope
 from renkou.plans import department_names
 from renkou.plans.assessment.status import LAGGING, MISSED
@@ -26,20 +35,34 @@ THRESHOLDS = {"yellow": LIST_FROM, "orange": STATUS_RISK[LAGGING], "red": STATUS
 
 
 @router.get("", response_model=WarningsOut)
-def warnings(db: DatabaseDep, dashboard: DashboardDep, user: Reader, _: ReadingDep,
-             page: PageDep, response: Response,
-             plan: Annotated[str | None, Query(max_length=64,
-                                               description="规划代码（默认辖区的第一个规划）")]
-             = None,
-             year: Annotated[int | None, Query(ge=1949, le=2100)] = None) -> WarningsOut:
+async def warnings(db: DatabaseDep, dashboard: DashboardDep, summary: SummaryDep, user: Reader,
+                   _: ReadingDep, answers: AnswersDep, page: PageDep,
+                   plan: Annotated[str | None,
+                                   Query(max_length=64,
+                                         description="规划代码（默认辖区的第一个规划）")] = None,
+                   year: Annotated[int | None, Query(ge=1949, le=2100)] = None) -> Response:
     """规划实施评估的预警清单（风险分值从高到低），含分级阈值。"""
-    chosen = plan_for(user, dashboard.summary(db), plan)
-    view = dashboard.assessment(db, chosen.code, year)
+    chosen = plan_for(user, summary, plan)
+    cache, version = answers
+    department = user.department if user.role is Role.department else ""
+    # The plan's assessment is the dashboard's (a minute on a large store): the answer is
+    # kept per data version, and after an ingest the previous one is given while the new
+    # one is made. Keyed by the year asked for, as the assessment's answer.
+    return await cache.respond(
+        ("warnings", chosen.code, year, department, page.limit, page.offset), version,
+        lambda: _warnings(dashboard.assessment(db, chosen.code, year), department, page))
+
+
+def _warnings(view: PlanView, department: str, page: Page) -> tuple[WarningsOut, dict[str, str]]:
+    """The list of ``view`` (a department's warnings only), one page of it, and the page
+    headers."""
     rows = list(view.warnings)
-    if user.role is Role.department:
-        own = set(department_names([user.department]))
+    if department:
+        own = set(department_names([department]))
         rows = [w for w in rows if own & set(w.departments)]
-    return WarningsOut(plan=view.plan.code, plan_name=view.plan.name_zh, year=view.year,
-                       thresholds=THRESHOLDS,
-                       rows=[WarningOut.model_validate(w, from_attributes=True)
-                             for w in page.apply(rows, response)])
+    paged = Response()  # the paging writes its count header here; it is kept with the body
+    shown = page.apply(rows, paged)
+    out = WarningsOut(plan=view.plan.code, plan_name=view.plan.name_zh, year=view.year,
+                      thresholds=THRESHOLDS,
+                      rows=[WarningOut.model_validate(w, from_attributes=True) for w in shown])
+    return out, {"X-Total-Count": paged.headers["X-Total-Count"]}
