@@ -68,3 +68,42 @@ def test_hukou_split_projection_and_the_district_view(tianjin: tuple[Path, Any],
     screenshot(page, "capability-projection-district")
     page.close()
     watch.check()
+
+
+def test_account_form_offers_the_servers_roles_departments_and_districts(
+        tianjin: tuple[Path, Any], browser: Any) -> None:
+    from renkou.auth.roles import ROLE_LABELS, Role
+
+    db, server = tianjin
+    page = browser.new_page(locale="zh-CN", viewport=SMALL)
+    watch = Watch(page, server.base)
+    page.goto(server.base + "/#/admin?tab=users")
+    log_in(page, db, "admin")
+    page.wait_for_selector("#ad-add", timeout=60_000)
+    roles = page.eval_on_selector_all("#ad-role option", "os => os.map(o => o.value)")
+    assert roles == [r.value for r in Role]
+    # The form asks for what the chosen role is bound to.
+    page.select_option("#ad-role", "department")
+    assert page.is_enabled("#ad-dept") and page.is_disabled("#ad-district")
+    assert "限本部门" in page.inner_text("#ad-role-note")
+    assert page.locator("#ad-dept option[value=wjw]").count() == 1
+    page.fill("#ad-name", "web-xq-wjw")
+    page.select_option("#ad-dept", "xq-wjw")
+    page.fill("#ad-pass", "Wei-Jian-Wei#2026x")
+    screenshot(page, "capability-account-form")
+    page.click("#ad-add button[type=submit]")
+    page.wait_for_selector("#ad-users td:has-text('web-xq-wjw')", timeout=30_000)
+    row = page.locator("#ad-users tr:has-text('web-xq-wjw')").inner_text()
+    assert "区卫生健康委" in row
+    page.select_option("#ad-role", "district")
+    assert page.is_enabled("#ad-district") and page.is_disabled("#ad-dept")
+    assert page.locator("#ad-district option").count() == 1 + 16  # Tianjin's 16 districts
+    page.click(".tabs button[data-tab=roles]")
+    page.wait_for_selector("#ad-roles table", timeout=30_000)
+    text = page.inner_text("#ad-roles")
+    assert all(ROLE_LABELS[r] in text for r in Role)
+    assert "人口预测任务" in text and "限本区及其街镇" in text
+    assert "卫健出生医学证明" in page.inner_text("#ad-depts")
+    screenshot(page, "capability-roles")
+    page.close()
+    watch.check()

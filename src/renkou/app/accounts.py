@@ -1,5 +1,6 @@
-"""Accounts of a store (用户管理): add, list, disable, reset a password, log in, and the
-demo-only accounts of ``renkou demo``. Every change is written to the audit log in the same
+"""Accounts of a store (用户管理): add, list, disable, reset a password, log in, the
+demo-only accounts of ``renkou demo``, and the choices of the account form (roles with what
+they may do, departments, districts). Every change is written to the audit log in the same
 opening of the store."""
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from renkou.app.stores import registry_at
 from renkou.auth import accounts as book
 from renkou.auth.accounts import Account, LoginOutcome
 from renkou.auth.redact import redact_ids
-from renkou.auth.roles import Role
+from renkou.auth.roles import ROLE_LABELS, SCOPES, UNSUPPRESSED, Role, Scope
 from renkou.errors import ConfigError
 from renkou.registry import Registry
 
@@ -148,3 +149,94 @@ def ensure_demo_accounts(db: Path, *, production: bool) -> list[DemoLogin]:
                        target=d.username, detail={"role": d.role.value, "demo": True})
             book.save(registry, accounts)
     return logins
+
+
+# ---- the choices of the account form ------------------------------------------------------
+
+# What each scope of renkou.auth.roles lets an account do, as the administrator reads it.
+SCOPE_ZH: dict[Scope, str] = {
+    Scope.meta: "辖区与数据日期",
+    Scope.population: "人口汇总统计",
+    Scope.plans: "规划指标与评估",
+    Scope.ids: "身份证号校验",
+    Scope.person: "个人信息查询（须说明用途）",
+    Scope.unmask: "身份证号解除脱敏（记入审计）",
+    Scope.users: "用户管理",
+    Scope.audit: "审计日志",
+    Scope.services: "公共服务与人口影响评估",
+    Scope.quality: "部门数据质量",
+    Scope.reports: "评估报告与年度报告",
+    Scope.rules: "政策测算（补贴、积分落户）",
+    Scope.tasks: "任务分工（查看）",
+    Scope.progress: "任务进展填报",
+    Scope.uploads: "数据上传、填报模板与隔离记录",
+    Scope.projections: "人口预测任务",
+}
+BINDING_ZH: dict[Role, str] = {Role.department: "限本部门的任务、模板与数据（须指定部门）",
+                               Role.district: "限本区及其街镇（须指定区县）"}
+
+
+@dataclass(frozen=True)
+class RoleInfo:
+    role: Role
+    label: str
+    scopes: tuple[tuple[str, str], ...]  # (scope, what it allows), in the order of Scope
+    binding: str  # what the account is bound to, "" for none
+    suppressed: bool  # small cells of aggregate tables hidden
+
+
+@dataclass(frozen=True)
+class DepartmentInfo:
+    code: str
+    name: str
+    feeds: tuple[str, ...]  # the department's feeds (titles), if it delivers any
+
+
+@dataclass(frozen=True)
+class AccountChoices:
+    roles: tuple[RoleInfo, ...]
+    departments: tuple[DepartmentInfo, ...]
+    districts: tuple[tuple[str, str], ...]  # (code, name) a district account may be bound to
+
+
+def role_infos() -> tuple[RoleInfo, ...]:
+    return tuple(RoleInfo(role=r, label=ROLE_LABELS[r],
+                          scopes=tuple((s.value, SCOPE_ZH[s]) for s in Scope if s in SCOPES[r]),
+                          binding=BINDING_ZH.get(r, ""), suppressed=r not in UNSUPPRESSED)
+                 for r in Role)
+
+
+def account_choices(db: Path) -> AccountChoices:
+    """The roles, and the departments and districts an account of the store's jurisdiction
+    may be bound to: the departments of its plans (its own government's and those the plans
+    name, not collectives such as 各区人民政府) and those that deliver feeds."""
+    from renkou.app.uploads import feed_departments
+    from renkou.plans import departments, list_plans
+    from renkou.registry.feeds import feed_schemas
+
+    with registry_at(db) as registry:
+        j = registry.jurisdiction()
+    # As _area_check: a city deployment's districts, or the district a district deployment
+    # serves.
+    districts = (((j.code, j.name),) if j.level == "district"
+                 else tuple((a.code, a.name) for a in j.areas))
+    depts = departments()
+    named: set[str] = set()
+    for plan in list_plans():
+        if plan.area_code == j.code or j.contains(plan.area_code):
+            named |= {c for ind in plan.indicators for c in ind.departments}
+            named |= {c for t in plan.tasks for c in t.departments}
+            named |= {plan.lead_department} if plan.lead_department else set()
+    titles = {k: s.title for k, s in feed_schemas().items()}
+    feeds: dict[str, list[str]] = {}
+    for key, code in feed_departments().items():
+        if code:
+            feeds.setdefault(code, []).append(titles[key])
+    codes = sorted(c for c in named | feeds.keys()
+                   if c in depts and depts[c].level != "generic")
+    return AccountChoices(
+        roles=role_infos(),
+        departments=tuple(DepartmentInfo(code=c, name=depts[c].name_zh,
+                                         feeds=tuple(sorted(feeds.get(c, ())))) for c in codes),
+        districts=districts)
+

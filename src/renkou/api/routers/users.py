@@ -1,4 +1,5 @@
-"""Accounts (用户管理) for administrators: list, add, disable, reset a password. Every
+"""Accounts (用户管理) for administrators: list, add, disable, reset a password, and the
+choices of the account form (roles with what they may do, departments, districts). Every
 change is written to the audit log with the administrator's name."""
 
 from __future__ import annotations
@@ -11,6 +12,13 @@ from fastapi import APIRouter, Depends, Response
 from renkou.api.deps import DatabaseDep, GateDep, ReadingDep, SessionsDep, User, require
 from renkou.api.paging import PageDep
 from renkou.api.schemas import PasswordIn, UserIn, UserOut
+from renkou.api.schemas_users import (
+    AccountChoicesOut,
+    DepartmentOut,
+    DistrictOut,
+    RoleOut,
+    ScopeOut,
+)
 from renkou.app import accounts
 from renkou.auth.accounts import Account
 from renkou.auth.roles import ROLE_LABELS, Scope
@@ -32,6 +40,21 @@ def list_users(db: DatabaseDep, _: Admin, __: ReadingDep, page: PageDep,
     """全部用户（不含口令摘要）。"""
     now = time.time()
     return [_out(a, now) for a in page.apply(accounts.list_users(db), response)]
+
+
+@router.get("/choices", response_model=AccountChoicesOut)
+def account_choices(db: DatabaseDep, _: Admin, __: ReadingDep) -> AccountChoicesOut:
+    """账户表单的选项：各角色（代码、名称、可做的事、绑定范围、是否做小单元格抑制），可绑定的
+    部门（本辖区规划涉及的部门及报送数据的部门）和区县。"""
+    c = accounts.account_choices(db)
+    return AccountChoicesOut(
+        roles=[RoleOut(role=r.role.value, label=r.label, binding=r.binding,
+                       suppressed=r.suppressed,
+                       scopes=[ScopeOut(scope=s, label=t) for s, t in r.scopes])
+               for r in c.roles],
+        departments=[DepartmentOut(code=d.code, name=d.name, feeds=list(d.feeds))
+                     for d in c.departments],
+        districts=[DistrictOut(code=code, name=name) for code, name in c.districts])
 
 
 @router.post("", response_model=UserOut, status_code=201)

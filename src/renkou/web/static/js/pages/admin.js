@@ -5,9 +5,6 @@
 
 import { state, getJSON, getPage, postJSON, esc, may, current, showError, table, loading, pager, fmt } from "../core.js";
 
-// The role ids of renkou.auth.roles, offered in the add-user form when the server does not
-// list them itself (GET /api/roles).
-const ROLE_IDS = ["admin", "planner", "statistician", "department", "district", "auditor"];
 const ACTIONS = ["", "login", "login.failed", "logout", "audit.read", "person.read", "person.unmask", "export", "upload",
   "task.progress", "user.add", "user.disable", "user.password", "rules.params", "rules.points"];
 const ad = { tab: null, audit: { offset: 0, limit: 50, action: "" } };
@@ -37,23 +34,23 @@ async function draw(generation) {
   } catch (e) { if (generation === current()) showError(body, e); }
 }
 
-async function roleList() {
-  try { return await getJSON("/api/roles"); } catch (e) { return null; }
-}
+// The roles (as renkou.auth.roles grants them), departments and districts of the account
+// form, from the server: the page keeps no list of its own.
+const choices = () => getJSON("/api/users/choices");
 
 async function users(generation, body) {
-  const [list, known] = await Promise.all([getJSON("/api/users?limit=1000"), roleList()]);
+  const [list, c] = await Promise.all([getJSON("/api/users?limit=1000"), choices()]);
   if (generation !== current()) return;
-  const roleChoices = known ? known.map(r => [r.role, r.label]) : ROLE_IDS.map(r => [r, (list.find(u => u.role === r) || {}).role_label || r]);
-  const districts = state.regions.filter(r => r.code.length === 6);
+  const deptName = Object.fromEntries(c.departments.map(d => [d.code, d.name]));
   body.innerHTML = `<div class="grid main-side">
     <div class="panel"><h3>用户（${list.length}）</h3><div class="scroll" id="ad-users"></div></div>
     <div class="panel"><h3>添加用户</h3>
       <form class="form" id="ad-add" autocomplete="off">
         <label for="ad-name">用户名</label><input id="ad-name" name="username" minlength="2" maxlength="32" required>
-        <label for="ad-role">角色</label><select id="ad-role" name="role">${roleChoices.map(([k, v]) => `<option value="${esc(k)}">${esc(v)}（${esc(k)}）</option>`).join("")}</select>
-        <label for="ad-dept">部门代码</label><input id="ad-dept" name="department" maxlength="32" placeholder="部门填报角色必填">
-        <label for="ad-district">区县</label><select id="ad-district" name="district"><option value="">（区级查看角色必选）</option>${districts.map(r => `<option value="${esc(r.code)}">${esc(r.name)}（${esc(r.code)}）</option>`).join("")}</select>
+        <label for="ad-role">角色</label><select id="ad-role" name="role">${c.roles.map(r => `<option value="${esc(r.role)}">${esc(r.label)}（${esc(r.role)}）</option>`).join("")}</select>
+        <label for="ad-dept">部门</label><select id="ad-dept" name="department"><option value="">（部门填报角色必选）</option>${c.departments.map(d => `<option value="${esc(d.code)}">${esc(d.name)}（${esc(d.code)}）${d.feeds.length ? " · 报送数据" : ""}</option>`).join("")}</select>
+        <label for="ad-district">区县</label><select id="ad-district" name="district"><option value="">（区级查看角色必选）</option>${c.districts.map(r => `<option value="${esc(r.code)}">${esc(r.name)}（${esc(r.code)}）</option>`).join("")}</select>
+        <p class="full footnote" id="ad-role-note"></p>
         <label for="ad-pass">初始口令</label><input id="ad-pass" name="password" type="password" autocomplete="new-password" required>
         <div class="actions"><button type="submit" class="btn">添加</button><span id="ad-add-result" role="status"></span></div>
       </form>
@@ -65,7 +62,7 @@ async function users(generation, body) {
   document.getElementById("ad-users").innerHTML = table([
     { label: "用户名", html: u => `${esc(u.username)}${u.demo ? ' <span class="demo-tag">示范账户</span>' : ""}` },
     { label: "角色", key: "role_label" },
-    { label: "部门", html: u => esc(u.department || "") }, { label: "区县", html: u => esc(u.district ? (state.areaNames[u.district] || u.district) : "") },
+    { label: "部门", html: u => esc(u.department ? (deptName[u.department] || u.department) : "") }, { label: "区县", html: u => esc(u.district ? (state.areaNames[u.district] || u.district) : "") },
     { label: "状态", html: u => (u.disabled ? '<span class="status s-missed">已停用</span>' : u.locked ? '<span class="status s-warn">已锁定</span>' : '<span class="status s-met">正常</span>') },
     { label: "操作", html: u => `<button type="button" class="btn small secondary" data-reset="${esc(u.username)}">重置口令</button> ${u.disabled ? "" : `<button type="button" class="btn small" data-disable="${esc(u.username)}">停用</button>`}` },
   ], list);
@@ -90,12 +87,21 @@ async function users(generation, body) {
       document.getElementById("ad-reset-pass").value = "";
     } catch (err) { out.className = "error"; out.textContent = err.message; }
   });
+  // The chosen role's binding decides which of department and district the form asks for.
+  const roleSel = document.getElementById("ad-role");
+  const bind = () => {
+    const r = c.roles.find(x => x.role === roleSel.value);
+    document.getElementById("ad-dept").disabled = r.role !== "department";
+    document.getElementById("ad-district").disabled = r.role !== "district";
+    document.getElementById("ad-role-note").textContent = `可以：${r.scopes.map(s => s.label).join("、")}。${r.binding ? r.binding + "。" : ""}`;
+  };
+  roleSel.addEventListener("change", bind); bind();
   document.getElementById("ad-add").addEventListener("submit", async e => {
     e.preventDefault();
     const f = e.target;
     const out = document.getElementById("ad-add-result");
     const body = { username: f.username.value.trim(), role: f.role.value, password: f.password.value,
-      department: f.department.value.trim() || null, district: f.district.value || null };
+      department: f.department.disabled ? null : f.department.value || null, district: f.district.disabled ? null : f.district.value || null };
     try {
       await postJSON("/api/users", body);
       await draw(generation);
@@ -105,16 +111,21 @@ async function users(generation, body) {
 }
 
 async function roles(generation, body) {
-  const [known, list] = await Promise.all([roleList(), getJSON("/api/users?limit=1000")]);
+  const [c, list] = await Promise.all([choices(), getJSON("/api/users?limit=1000")]);
   if (generation !== current()) return;
   const counts = {};
   list.forEach(u => { counts[u.role] = (counts[u.role] || 0) + 1; });
-  const rows = known || ROLE_IDS.map(r => ({ role: r, label: (list.find(u => u.role === r) || {}).role_label || r, scopes: null }));
-  body.innerHTML = `<div class="panel"><h3>角色</h3>` + table([
+  body.innerHTML = `<div class="panel"><h3>角色</h3><div id="ad-roles">` + table([
     { label: "角色", key: "role" }, { label: "名称", key: "label" },
-    { label: "权限范围", html: r => (r.scopes ? esc(r.scopes.join("、")) : '<span class="muted">—</span>') },
+    { label: "可以做的事", html: r => esc(r.scopes.map(s => s.label).join("、")) },
+    { label: "范围", html: r => esc(r.binding || "全辖区") },
+    { label: "小单元格抑制", html: r => (r.suppressed ? "是" : "否") },
     { label: "用户数", num: true, html: r => fmt.format(counts[r.role] || 0) },
-  ], rows) + `<p class="footnote">部门填报角色只能查看和填报本部门的任务与数据；区级查看角色只能查看本区及其街镇；审计员只能查看审计日志。低于“统计分析”的角色看到的汇总表对小于阈值的单元格做抑制。</p></div>`;
+  ], c.roles) + `</div><p class="footnote">小单元格抑制：该角色看到的人口汇总表中少于阈值人数的单元格及其补充单元格不予显示。</p>
+    <h3>部门</h3><div class="scroll" id="ad-depts">` + table([
+    { label: "代码", key: "code" }, { label: "名称", key: "name" },
+    { label: "报送数据", html: d => esc(d.feeds.join("、")) },
+  ], c.departments) + `</div></div>`;
 }
 
 async function audit(generation, body) {
