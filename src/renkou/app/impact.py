@@ -6,7 +6,6 @@ meet a population of the right size; the report says so."""
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from importlib import resources
 from pathlib import Path
 
@@ -17,8 +16,7 @@ from renkou.app.services import jurisdiction_norms
 from renkou.app.stores import registry_at
 from renkou.errors import NotFoundError
 from renkou.impact.decision import Decision, load_decision, parse_decision
-from renkou.impact.run import Assessment, Prefetched, assess, prefetch
-from renkou.services.norms import NormsLibrary
+from renkou.impact.run import Assessment, compute, read
 from renkou.tables import write_table as write_frame
 
 
@@ -46,25 +44,24 @@ def examples_for(jurisdiction_key: str) -> list[str]:
 
 def assess_decision(db: Path, decision: Decision | Path, *, subsidies: bool = True
                     ) -> Assessment:
-    """Run a decision (a file or a parsed one) against the store's baseline projection."""
+    """Run a decision (a file or a parsed one) against the store's baseline projection.
+    The store is read first (a few queries) and closed before the projections run."""
     parsed = decision if isinstance(decision, Decision) else load_decision(decision)
-    with registry_at(db) as registry, ThreadPoolExecutor(max_workers=1) as pool:
-        norms = jurisdiction_norms(registry.jurisdiction())
-        # The reads that do not depend on the baseline (scale, coverage shares, subsidy
-        # rates) run on a second connection meanwhile: one registry query keeps about one
-        # core busy.
-        side = pool.submit(_prefetch, db, parsed, norms, subsidies)
-        return assess(registry, parsed, norms, subsidies=subsidies, prefetched=side.result)
-
-
-def _prefetch(db: Path, decision: Decision, norms: NormsLibrary, subsidies: bool
-              ) -> Prefetched:
     with registry_at(db) as registry:
-        scale = (1.0, "")
-        if registry.provenance().synthetic:
-            factor = resident_scale(registry, registry.jurisdiction().code)
-            scale = (factor.value, factor.basis)
-        return prefetch(registry, decision, norms, subsidies, scale)
+        jurisdiction = registry.jurisdiction()
+        norms = jurisdiction_norms(jurisdiction)
+        synthetic = registry.provenance().synthetic
+        # A sample store's scale counts the residents on the census day: read in the same
+        # scan as the baseline's dates when the baseline is of residents.
+        census = ((jurisdiction.census_date,) if synthetic and parsed.caliber == "resident"
+                  else ())
+        reads = read(registry, parsed, norms, subsidies=subsidies, extra_dates=census)
+        scale, note = 1.0, ""
+        if synthetic:
+            factor = resident_scale(registry, jurisdiction.code,
+                                    reads.data if census else None)
+            scale, note = factor.value, factor.basis
+    return compute(parsed, norms, reads, scale=scale, scale_note=note)
 
 
 def write_table(assessment: Assessment, out: Path) -> Path:

@@ -115,15 +115,17 @@ def census_population(jurisdiction: Jurisdiction, area: str) -> float | None:
     return float(region.census2020) if region is not None and region.census2020 else None
 
 
-def _count(data: RegistryData, area: str, when: dt.date, caliber: str) -> float:
+def _count(data: IndicatorData, area: str, when: dt.date, caliber: str) -> float:
     return float(data.population(when, caliber, area).sum())
 
 
-def resident_scale(registry: Registry, area: str) -> ScaleFactor:
+def resident_scale(registry: Registry, area: str, data: IndicatorData | None = None
+                   ) -> ScaleFactor:
     """Persons per registry resident: census residents of ``area`` ÷ the store's residents
-    on the jurisdiction's census day."""
-    data = RegistryData(registry)
-    jurisdiction = data.jurisdiction
+    on the jurisdiction's census day (counted by ``data`` when given, e.g. counts read
+    already)."""
+    jurisdiction = registry.jurisdiction()
+    data = data if data is not None else RegistryData(registry)
     census = census_population(jurisdiction, area)
     day = jurisdiction.census_date
     counted = _count(data, area, day, "resident")

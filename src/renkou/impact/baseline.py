@@ -16,7 +16,9 @@ import numpy as np
 
 from renkou.demography.projection import ProjectionInputs, ProjectionResult, project
 from renkou.errors import InputError
-from renkou.plans import RegistryData, build_inputs
+from renkou.impact.panel import PanelData, read_panel
+from renkou.jurisdictions import Jurisdiction
+from renkou.plans import IndicatorData, build_inputs
 from renkou.registry import Registry
 from renkou.services.population import area_codes
 from renkou.types import FloatArray
@@ -43,9 +45,27 @@ def stack(parts: list[ProjectionInputs]) -> ProjectionInputs:
         region_codes=tuple(c for p in parts for c in p.region_codes))
 
 
+def baseline_panel(registry: Registry, jurisdiction: Jurisdiction, base_year: int,
+                   caliber: str = "resident", extra_dates: tuple[dt.date, ...] = (),
+                   level: str | None = None) -> PanelData:
+    """The counts every area's inputs need — the caliber at the year ends of the window and
+    ``extra_dates``, births and deaths of the window's years for areas at ``level``
+    (district or street; default the jurisdiction's areas) — in three queries."""
+    years = list(range(base_year - WINDOW + 1, base_year + 1))
+    dates = sorted({dt.date(y, 12, 31) for y in range(base_year - WINDOW, base_year + 1)}
+                   | set(extra_dates))
+    flows = level or ("street" if jurisdiction.area_level == "street" else "district")
+    return read_panel(registry, jurisdiction, caliber, dates, years, flows)
+
+
 def baseline_inputs(registry: Registry, areas: list[str], base_year: int, end_year: int,
-                    caliber: str = "resident") -> ProjectionInputs:
-    data = RegistryData(registry)
+                    caliber: str = "resident", data: IndicatorData | None = None
+                    ) -> ProjectionInputs:
+    """``data``: the counts read already (:func:`baseline_panel`); else read here."""
+    jurisdiction = registry.jurisdiction()
+    if data is None:
+        level = "street" if any(len(a) == 9 for a in areas) else "district"
+        data = baseline_panel(registry, jurisdiction, base_year, caliber, level=level)
     parts: list[ProjectionInputs] = []
     whole: ProjectionInputs | None = None
     for area in areas:
@@ -53,7 +73,7 @@ def baseline_inputs(registry: Registry, areas: list[str], base_year: int, end_ye
             parts.append(build_inputs(data, area, base_year, end_year, WINDOW, caliber))
             continue
         if whole is None:
-            whole = build_inputs(data, registry.jurisdiction().code, base_year, end_year,
+            whole = build_inputs(data, jurisdiction.code, base_year, end_year,
                                  WINDOW, caliber)
         empty = np.zeros_like(whole.population)
         parts.append(dataclasses.replace(
@@ -70,13 +90,14 @@ def baseline(registry: Registry, as_of: dt.date, end_year: int, level: str | Non
     """The baseline run of the jurisdiction's areas (at ``level``, default their own)."""
     jurisdiction = registry.jurisdiction()
     lvl = level or jurisdiction.area_level
-    present = () if lvl == jurisdiction.area_level else registry.caliber(
-        as_of, caliber, level=lvl, by=("region",))["region"].astype(str).tolist()
-    areas = area_codes(jurisdiction, lvl, present)
     base = base_year_of(as_of)
     if end_year <= base:
         raise InputError(f"预测终止年 {end_year} 须晚于基年 {base}")
-    return project(baseline_inputs(registry, areas, base, end_year, caliber))
+    data = baseline_panel(registry, jurisdiction, base, caliber, (as_of,),
+                          "street" if lvl == "street" else "district")
+    present = () if lvl == jurisdiction.area_level else list(data.street_ages(as_of, caliber))
+    areas = area_codes(jurisdiction, lvl, present)
+    return project(baseline_inputs(registry, areas, base, end_year, caliber, data))
 
 
 def projected_ages(registry: Registry, as_of: dt.date, year: int, level: str,

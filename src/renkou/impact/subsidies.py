@@ -45,19 +45,20 @@ Cells = tuple[pd.DataFrame, dict[tuple[str, object], float]]
 
 def hukou_cells(registry: Registry, as_of: dt.date) -> Cells:
     """The hukou population of the budget districts by district, sex and age on ``as_of``,
-    and each district's urban and rural shares: read once for every scheme (two scans of
-    the registry whatever the number of schemes and floor ages)."""
+    and each district's urban and rural shares: one query of the registry for every scheme
+    and floor age (:meth:`renkou.registry.Registry.hukou_cells`)."""
     codes = set(budget_districts(registry.jurisdiction()))
-    counts = registry.caliber(as_of, "hukou", level="district", by=("region", "sex", "age"))
+    cells = registry.hukou_cells(as_of)
+    cells = cells.assign(region=cells["code"].astype(str).str[:6])
+    counts = cells.groupby(["region", "sex", "age"], as_index=False, sort=True)["value"].sum()
     counts = counts[counts["region"].isin(codes) & (counts["value"] > 0)]
-    urban = registry.urban_split(as_of, level="district", caliber="hukou")
     share: dict[tuple[str, object], float] = {}
-    for district, group in urban.groupby("region"):
+    for district, group in cells.groupby("region"):
         total = float(group["value"].sum())
         for flag in (True, False):
             hit = group[group["urban"].astype("boolean").eq(flag).fillna(False)]
             share[(str(district), flag)] = float(hit["value"].sum()) / total if total else 0.0
-    return counts, share
+    return counts.reset_index(drop=True), share
 
 
 def cell_base(registry: Registry, as_of: dt.date, floor: int, seed: int, default_urban: float,
@@ -136,16 +137,14 @@ def scheme_rates(registry: Registry, as_of: dt.date
     return out, warnings
 
 
-def subsidy_series(registry: Registry, as_of: dt.date, base: ProjectionResult,
+def subsidy_series(rates: tuple[dict[str, SchemeRate], list[str]], base: ProjectionResult,
                    scenario: ProjectionResult, scale: float = 1.0,
-                   granted: ProjectionResult | None = None,
-                   rates: tuple[dict[str, SchemeRate], list[str]] | None = None
+                   granted: ProjectionResult | None = None
                    ) -> tuple[dict[str, tuple[FloatArray, FloatArray]], list[str]]:
-    """caseload_<scheme> and budget_<scheme> as (baseline, scenario) arrays (Y+1, R).
-    ``granted``: the projection of the residents granted hukou by a resident-caliber run's
-    settlement shocks (see the module docstring); ``rates``: :func:`scheme_rates` of
-    ``as_of`` read already."""
-    by_scheme, notes = rates if rates is not None else scheme_rates(registry, as_of)
+    """caseload_<scheme> and budget_<scheme> as (baseline, scenario) arrays (Y+1, R) from
+    the rates of :func:`scheme_rates`. ``granted``: the projection of the residents granted
+    hukou by a resident-caliber run's settlement shocks (see the module docstring)."""
+    by_scheme, notes = rates
     warnings = list(notes)
     out: dict[str, tuple[FloatArray, FloatArray]] = {}
     pop0 = base.population[0].sum(axis=(0, 1))  # (A,) whole jurisdiction at the base

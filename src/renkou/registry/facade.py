@@ -8,6 +8,7 @@ jurisdiction (its code), ``district`` 6-digit county codes, ``street`` 9-digit �
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
@@ -126,6 +127,42 @@ class Registry:
             raise InputError(f"死亡统计只支持 all 或 hukou 口径，不支持 {caliber}")
         return _flows.deaths(self.store, start, end, level, caliber,
                              jurisdiction=self.jurisdiction())
+
+    # -- several dates or years from one query ---------------------------------------------
+    def caliber_dates(self, dates: Sequence[date], caliber: str) -> pd.DataFrame:
+        """The caliber (hukou, resident or employed) at each date from one scan: as_of, code
+        (the place cut to the 街镇), sex, age, value (:mod:`renkou.registry.panel`)."""
+        from renkou.registry.panel import caliber_dates
+
+        return caliber_dates(self.store, caliber, dates, jurisdiction=self.jurisdiction())
+
+    def hukou_cells(self, as_of: date) -> pd.DataFrame:
+        """Hukou registrants by 街镇, urban class of the 街镇 (NA when unknown), sex and age:
+        code, urban, sex, age, value."""
+        from renkou.registry.panel import hukou_cells_sql
+
+        df = self.store.frame(hukou_cells_sql(as_of, jurisdiction=self.jurisdiction()))
+        return df.astype({"age": "int64", "value": "int64"})
+
+    def births_by_year(self, first: int, last: int, level: str = "district",
+                       caliber: str = "all") -> pd.DataFrame:
+        """:meth:`births` of the years ``first`` … ``last`` in one query, with a column
+        ``year``."""
+        if caliber not in _flows.BIRTH_CALIBERS:
+            raise InputError(f"出生统计只支持 all 或 hukou 口径，不支持 {caliber}")
+        return self.store.frame(_flows.births_sql(
+            date(first, 1, 1), date(last, 12, 31), level, caliber,
+            jurisdiction=self.jurisdiction(), by_year=True))
+
+    def deaths_by_year(self, first: int, last: int, level: str = "district",
+                       caliber: str = "all") -> pd.DataFrame:
+        """:meth:`deaths` of the years ``first`` … ``last`` in one query, with a column
+        ``year``."""
+        if caliber not in ("all", "hukou"):
+            raise InputError(f"死亡统计只支持 all 或 hukou 口径，不支持 {caliber}")
+        return self.store.frame(_flows.deaths_sql(
+            date(first, 1, 1), date(last, 12, 31), level, caliber,
+            jurisdiction=self.jurisdiction(), by_year=True))
 
     def flows(self, start: date, end: date, level: str = "district") -> pd.DataFrame:
         return _flows.flows(self.store, start, end, level, jurisdiction=self.jurisdiction())

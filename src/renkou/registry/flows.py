@@ -26,11 +26,13 @@ BIRTH_CALIBERS = ("all", "hukou")
 
 
 def births_sql(start: date, end: date, level: str = "district", caliber: str = "all", *,
-               jurisdiction: Jurisdiction) -> str:
+               jurisdiction: Jurisdiction, by_year: bool = False) -> str:
     """Births by the 出生地 of the certificate (``all``), or (``hukou``) births to mothers
     whose hukou is in the area on the birth date — the mother's hukou spell covering that
     date, the same rule as the hukou caliber at a date (start ≤ D < end). Births whose mother
-    is unknown or has no hukou in the jurisdiction that day are not hukou births anywhere."""
+    is unknown or has no hukou in the jurisdiction that day are not hukou births anywhere.
+    ``by_year``: a column ``year`` (calendar year of birth), so that several years come from
+    one query."""
     if caliber not in BIRTH_CALIBERS:
         raise ValueError(f"births caliber must be one of {BIRTH_CALIBERS}, not {caliber!r}")
     if caliber == "hukou":
@@ -42,7 +44,9 @@ def births_sql(start: date, end: date, level: str = "district", caliber: str = "
     else:
         place, join = "b.birth_place", ""
     region = region_sql(place, level, jurisdiction)
-    return (f"SELECT {region} AS region, {age_sql('m.birth_date', 'b.birth_date')} AS mother_age, "
+    year = "year(b.birth_date) AS year, " if by_year else ""
+    return (f"SELECT {year}{region} AS region, "
+            f"{age_sql('m.birth_date', 'b.birth_date')} AS mother_age, "
             f"c.sex, count(DISTINCT b.pid) AS value FROM rec_health_birth b "
             f"JOIN persons c ON c.pid = b.pid LEFT JOIN persons m ON m.pid = b.mother_pid "
             f"{join}"
@@ -51,14 +55,17 @@ def births_sql(start: date, end: date, level: str = "district", caliber: str = "
 
 
 def deaths_sql(start: date, end: date, level: str = "district", caliber: str = "all", *,
-               jurisdiction: Jurisdiction) -> str:
+               jurisdiction: Jurisdiction, by_year: bool = False) -> str:
     """Deaths by place of death (``all``), or by the hukou street held when dying
-    (``hukou``: only registrants, the numerator of hukou life expectancy)."""
+    (``hukou``: only registrants, the numerator of hukou life expectancy); ``by_year``: a
+    column ``year`` (calendar year of death)."""
     place = "hk.street" if caliber == "hukou" else "coalesce(hd.place, hk.street)"
     region = region_sql(place, level, jurisdiction)
+    year = "year(d.death_date) AS year, " if by_year else ""
     return (f"WITH hd AS (SELECT pid, arg_max(death_place, record_date) AS place "
             f"FROM rec_health_death WHERE active GROUP BY pid) "
-            f"SELECT {region} AS region, p.sex, {age_sql('p.birth_date', 'd.death_date')} AS age, "
+            f"SELECT {year}{region} AS region, p.sex, "
+            f"{age_sql('p.birth_date', 'd.death_date')} AS age, "
             f"count(*) AS value FROM deaths d JOIN persons p USING (pid) "
             f"LEFT JOIN hd USING (pid) LEFT JOIN hukou_spells hk ON hk.pid = d.pid "
             f"AND hk.start_date < d.death_date "
