@@ -9,17 +9,29 @@ import shutil
 from datetime import date
 from pathlib import Path
 
+import duckdb
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 from renkou.app.linkage import run_link
 from renkou.errors import InputError
 from renkou.registry import Registry
 from renkou.registry.ingest import ingest_directory
-from renkou.registry.linkage.decide import AMBIGUOUS, accuracy, best_pairs
+from renkou.registry.linkage.decide import (
+    LOWER,
+    PI_MAX,
+    UPPER,
+    accuracy,
+    decide,
+    share_in_store,
+)
+from renkou.registry.linkage.delivered import chosen_records
 from renkou.registry.linkage.names import normalise, pinyin
 from renkou.registry.linkage.review import review_accept, review_list, review_reject
-from renkou.registry.linkage.source import _id17
+from renkou.registry.linkage.source import _id17, id17_sql
+from renkou.registry.loader import file_hash
 from renkou.registry.store import Store
 from renkou.registry.synth import generate_city, write_feeds
 from renkou.settings import get_settings
@@ -34,26 +46,82 @@ def test_name_forms_match_variants() -> None:
 
 
 def test_surviving_id_digits() -> None:
-    assert _id17("120104800101123") == "12010419800101123"  # 15 digits: century restored
-    assert _id17("12010419800101123X") == "12010419800101123"
+    numbers = ["120104800101123", "12010419800101123X", "", "1201041980", " 12010419800101123x ",
+               "12010419800101A23X"]
+    assert _id17(numbers[0]) == "12010419800101123"  # 15 digits: century restored
+    assert _id17(numbers[1]) == "12010419800101123"
     assert _id17("") is None
     assert _id17("1201041980") is None
+    got = duckdb.sql(f"SELECT {id17_sql('n')} FROM unnest(?) t(n)", params=[numbers]).fetchall()
+    assert [g[0] for g in got] == [_id17(n) for n in numbers]  # the SQL twin agrees
 
 
-def _pairs(rows: list[tuple[str, str, float, float]]) -> pd.DataFrame:
-    return pd.DataFrame({"unique_id_l": [r[0] for r in rows], "unique_id_r": [r[1] for r in rows],
-                         "source_dataset_l": "rows", "source_dataset_r": "persons",
-                         "match_probability": [r[2] for r in rows],
-                         "match_weight": [r[3] for r in rows]})
+def test_chosen_records_of_a_delivered_csv(tmp_path: Path) -> None:
+    plain = tmp_path / "plain.csv"
+    plain.write_bytes("姓名,号码\n张三,1\n\"李,四\",2\r\n王五 ,3\n赵六,4".encode())
+    got = chosen_records(plain, np.array([2, 3, 5]), 4)
+    assert got is not None and got.header == ["姓名", "号码"]
+    assert got.records == {2: ["张三", "1"], 3: ["李,四", "2"], 5: ["赵六", "4"]}
+    assert got.digest == file_hash(plain)
+    gb = tmp_path / "gb.csv"  # GB18030: a line break is never inside a character
+    gb.write_bytes("姓名,号码\n陈紫薇,1\n".encode("gb18030"))
+    chosen = chosen_records(gb, np.array([2]), 1)
+    assert chosen is not None and chosen.records == {2: ["陈紫薇", "1"]}
+    # a quoted line break or a blank line: lines are not records; the loader must read it
+    quoted = tmp_path / "quoted.csv"
+    quoted.write_text('姓名,号码\n"张\n三",1\n李四,2\n', encoding="utf-8")
+    assert chosen_records(quoted, np.array([3]), 2) is None
+    blank = tmp_path / "blank.csv"
+    blank.write_text("姓名,号码\n张三,1\n\n李四,2\n", encoding="utf-8")
+    assert chosen_records(blank, np.array([3]), 2) is None
 
 
-def test_best_pair_and_margin() -> None:
-    b = best_pairs(_pairs([("r1", "p1", 0.999, 20.0), ("r1", "p2", 0.9, 10.0),
-                           ("r2", "p3", 0.99, 12.0), ("r2", "p4", 0.98, 11.0),
-                           ("r3", "p5", 0.6, 1.0)])).set_index("unique_id")
-    assert b.at["r1", "pid"] == "p1" and b.at["r1", "margin"] == 10.0
-    assert b.at["r2", "pid"] == "p3" and b.at["r2", "margin"] < AMBIGUOUS
-    assert b.at["r3", "margin"] > 1e6  # no rival
+def _decide(cands: list[tuple[int, int, float]], persons: int) -> pd.DataFrame:
+    """decide() on hand-made pairs (row, person, log2 Bayes factor); person 9 was born
+    on another day than row 4 says."""
+    ws = duckdb.connect()
+    ws.execute("CREATE TABLE pairs AS SELECT * FROM (VALUES "
+               + ", ".join(f"({r}, {p}, {w}, {w}, 0.0, 0.0, 0.0, 0.0)" for r, p, w in cands)
+               + ") t(rid, pno, w, mw_name, mw_sex, mw_birth, mw_districts, mw_id17)")
+    ws.execute("CREATE TABLE cmp_rows AS SELECT range AS unique_id, 'male' AS sex, "
+               "'1980-01-01' AS birth FROM range(10)")
+    ws.execute("CREATE TABLE cmp_persons AS SELECT range AS unique_id, 'male' AS sex, "
+               "CASE WHEN range = 9 THEN '1980-01-02' ELSE '1980-01-01' END AS birth "
+               "FROM range(10)")
+
+    class Ws:  # the three methods decide() uses, on a plain DuckDB connection
+        def execute(self, sql: str) -> None:
+            ws.execute(sql)
+
+        def arrow(self, sql: str) -> pa.Table:
+            return ws.sql(sql).to_arrow_table()
+
+    decide(Ws(), "pairs", 10, persons, UPPER, LOWER)  # type: ignore[arg-type]
+    return ws.sql("SELECT * FROM best ORDER BY rid").df().set_index("rid")
+
+
+def test_decisions_weigh_the_rivals_and_the_store_size() -> None:
+    cands = [(1, 1, 40.0), (2, 2, 40.0), (2, 3, 38.0), (3, 4, 20.0), (4, 9, 40.0)]
+    small, large = _decide(cands, 50_000), _decide(cands, 20_000_000)
+    assert small.at[1, "status"] == large.at[1, "status"] == "accepted"
+    assert small.at[1, "match_probability"] > large.at[1, "match_probability"] > 0.999
+    # a rival within 3 bits: the two share the probability, a clerk chooses
+    assert small.at[2, "margin"] == 2.0 and small.at[2, "status"] == "review"
+    assert small.at[2, "match_probability"] == pytest.approx(0.8, abs=0.01)
+    # 2^20 is strong evidence among 50,000 persons, not among 20 million
+    assert small.at[3, "status"] in ("accepted", "review") and large.at[3, "status"] == \
+        "quarantined"
+    # a person whose birth date differs from the row's is never proposed
+    assert small.at[4, "status"] == "quarantined"
+    assert small.at[1, "margin"] > 1e6  # no rival
+
+
+def test_share_of_rows_whose_person_is_in_the_store() -> None:
+    # 900 of 1,000 rows with a strong candidate, the rest with none
+    assert share_in_store(np.full(900, 40.0), 1000, 1_000_000) == pytest.approx(0.9, abs=1e-3)
+    assert share_in_store(np.full(1000, 60.0), 1000, 1_000_000) == PI_MAX
+    # weak candidates only: most rows' persons are not in the store
+    assert share_in_store(np.full(1000, 10.0), 1000, 1_000_000) < 0.1
 
 
 def test_accuracy_by_threshold() -> None:

@@ -26,7 +26,8 @@ def run_link(db: Path, settings: Settings, *, upper: float = UPPER, lower: float
     if not db.is_file():
         raise InputError("数据库文件不存在", file=str(db))
     with Store(db, settings=settings) as store:
-        result = link(store, settings, upper=upper, lower=lower, say=say)
+        result = link(store, settings, upper=upper, lower=lower, say=say,
+                      score_keys=None if known is None else set(known["person_key"]))
     if known is None or report is None:
         return result, None
     table = accuracy(result.decided, known, upper, lower, result.present)

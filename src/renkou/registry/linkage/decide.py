@@ -7,45 +7,84 @@ weight is never accepted automatically: a clerk chooses."""
 
 from __future__ import annotations
 
+import json
+import math
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from renkou.errors import InputError
-from renkou.registry.linkage.model import SOURCE_PERSONS
+from renkou.registry.linkage.model import WEIGHTS
+from renkou.registry.store import Connection
 
 UPPER = 0.95
 LOWER = 0.5
 AMBIGUOUS = 3.0  # match weight (log2 Bayes factor) between best and second best
 THRESHOLDS = (0.5, 0.8, 0.9, 0.95, 0.99, 0.999, 0.9999)
+# The share of rows whose person is in the store is estimated, but never taken as more
+# than this: a row's person may also be one that no blocking rule put beside it.
+PI_MAX = 0.99
 
 
-def best_pairs(pairs: pd.DataFrame) -> pd.DataFrame:
-    """One row per linked row: unique_id (row), pid (best person), match_probability,
-    match_weight, margin (weight over the second best) and the per-comparison weights."""
-    p = pairs.copy()
-    if (p["source_dataset_l"] == SOURCE_PERSONS).any():  # orient row → person
-        flip = p["source_dataset_l"] == SOURCE_PERSONS
-        p.loc[flip, ["unique_id_l", "unique_id_r"]] = \
-            p.loc[flip, ["unique_id_r", "unique_id_l"]].to_numpy()
-    p = p.sort_values(["unique_id_l", "match_weight"], ascending=[True, False], kind="stable")
-    rank = p.groupby("unique_id_l").cumcount()
-    second = p[rank == 1].set_index("unique_id_l")["match_weight"]
-    best = p.drop_duplicates("unique_id_l").set_index("unique_id_l")
-    best["margin"] = best["match_weight"] - second.reindex(best.index).fillna(-1e9).to_numpy()
-    best = best.rename(columns={"unique_id_r": "pid"}).reset_index(names="unique_id")
-    return best
+def row_posterior_sql(wbest: str, others: str, n_persons: int, pi: float) -> str:
+    """P(the best candidate is the row's person) from its log2 Bayes factor ``wbest``, the
+    other candidates' Bayes factors summed relative to it (``others``), and the odds that
+    the row's person is nobody it was compared with, ``n_persons × (1 − π) / π``."""
+    odds = math.log2(n_persons * (1 - pi) / pi)
+    return f"1.0 / (1.0 + {others} + pow(2.0, {odds!r} - {wbest}))"
 
 
-def status(best: pd.DataFrame, upper: float, lower: float) -> pd.Series:
-    p = best["match_probability"]
-    sure = (p >= upper) & (best["margin"] >= AMBIGUOUS)
-    return pd.Series(np_where(sure, "accepted", (p >= lower), "review", "quarantined"),
-                     index=best.index)
+def share_in_store(log_sums: np.ndarray, n_rows: int, n_persons: int) -> float:
+    """π, the share of the rows whose person the store holds, by expectation maximisation:
+    a row's person is in the store with probability S / (S + N (1 − π) / π), S the sum of
+    its candidates' Bayes factors (``log_sums``: log2 S of the rows with a candidate; the
+    other rows count 0). At most :data:`PI_MAX`."""
+    pi = 0.5
+    for _ in range(200):
+        odds = math.log2(n_persons * (1 - pi) / pi)
+        new = min(float((1 / (1 + np.exp2(odds - log_sums))).sum()) / max(n_rows, 1), PI_MAX)
+        if abs(new - pi) < 1e-7:
+            break
+        pi = max(new, 1e-6)
+    return pi
 
 
-def np_where(a: pd.Series, x: str, b: pd.Series, y: str, z: str) -> list[str]:
-    return [x if aa else (y if bb else z) for aa, bb in zip(a, b, strict=True)]
+def decide(ws: Connection, pairs: str, n_rows: int, n_persons: int, upper: float,
+           lower: float) -> float:
+    """Table ``best`` of ``ws``: per row with a candidate (a pair of ``pairs``), its best
+    person (``pno``), the log2 Bayes factor ``match_weight``, the ``margin`` over the second
+    best, ``match_probability`` (:func:`row_posterior_sql`), the comparisons' weights and the
+    ``status``: accepted, review or quarantined. A person whose sex or birth date differs
+    from the row's is never proposed: the ingest would refuse the row with that person's
+    number. Returns π (:func:`share_in_store`)."""
+    mws = ", ".join(f"mw_{c}" for c in WEIGHTS)
+    ws.execute(f"""CREATE OR REPLACE TABLE _cand AS
+WITH r AS (SELECT *, row_number() OVER (PARTITION BY rid ORDER BY w DESC, pno) AS k,
+                  max(w) OVER (PARTITION BY rid) AS wmax FROM {pairs}),
+s AS (SELECT rid, max(w) FILTER (WHERE k = 2) AS w2, sum(pow(2.0, w - wmax)) - 1 AS others
+      FROM r GROUP BY rid)
+SELECT r.rid, r.pno, r.w AS match_weight, coalesce(r.w - s.w2, 1e9) AS margin, s.others,
+       {mws} FROM r JOIN s USING (rid) WHERE r.k = 1""")
+    sums = ws.arrow("SELECT match_weight + log2(1 + others) FROM _cand").column(0)
+    pi = share_in_store(sums.to_numpy(), n_rows, n_persons)
+    ws.execute(f"""CREATE OR REPLACE TABLE best AS
+WITH b AS (SELECT c.*, {row_posterior_sql('c.match_weight', 'c.others', n_persons, pi)}
+                  AS match_probability, r.sex = p.sex AND r.birth = p.birth AS fits
+           FROM _cand c JOIN cmp_rows r ON r.unique_id = c.rid
+           JOIN cmp_persons p ON p.unique_id = c.pno)
+SELECT * EXCLUDE (fits, others), CASE WHEN NOT coalesce(fits, false) THEN 'quarantined'
+    WHEN match_probability >= {upper!r} AND margin >= {AMBIGUOUS!r} THEN 'accepted'
+    WHEN match_probability >= {lower!r} THEN 'review' ELSE 'quarantined' END AS status FROM b""")
+    ws.execute("DROP TABLE _cand")
+    return pi
+
+
+def weights_json(best: pd.DataFrame) -> list[str]:
+    """Each row's comparison weights as JSON (kept in ``links.weights``)."""
+    cols = [f"mw_{c}" for c in WEIGHTS]
+    return [json.dumps({c: round(float(v), 3) for c, v in zip(WEIGHTS, r, strict=True)})
+            for r in best[cols].to_numpy()]
 
 
 def read_truth(path: Path) -> pd.DataFrame:

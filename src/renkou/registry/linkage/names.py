@@ -1,11 +1,12 @@
 """Chinese-name forms for linkage (姓名比对): the written form normalised (spaces and the
 middle dot removed, traditional characters mapped to simplified) and the toneless pinyin
-(pypinyin), so that 同音字 and variant characters compare equal in sound."""
+(pypinyin), so that 同音字 and variant characters compare equal in sound. Both are computed
+once per distinct name of a run (:mod:`renkou.registry.linkage.persons`), the pinyin of each
+character looked up once."""
 
 from __future__ import annotations
 
 import hashlib
-from functools import lru_cache
 
 # Traditional → simplified for characters common in names (a subset of the OpenCC tables).
 TRAD_TO_SIMP = dict(zip(
@@ -19,24 +20,38 @@ TRAD_TO_SIMP = dict(zip(
     "枫芸亚宝贝鸿桦骅剑娇纪宽灵玛睿烁雯萱阅彦宇绿蓝儿烟紫贤蝶", strict=True))
 SIMP_TO_TRAD = {s: t for t, s in TRAD_TO_SIMP.items() if s != t}
 SEPARATORS = " ·・.　"
+_TABLE = str.maketrans({**{t: s for t, s in TRAD_TO_SIMP.items() if t != s},
+                        **dict.fromkeys(SEPARATORS)})
+_SOUND: dict[str, str] = {}
 
 
 def normalise(name: str | None) -> str:
     """Written form for comparison: separators dropped, traditional → simplified."""
-    if not name:
-        return ""
-    return "".join(TRAD_TO_SIMP.get(ch, ch) for ch in name if ch not in SEPARATORS)
+    return name.translate(_TABLE) if name else ""
 
 
-@lru_cache(maxsize=65536)
+def char_pinyin(ch: str) -> str:
+    """Toneless pinyin of one character (the character itself when it has none)."""
+    got = _SOUND.get(ch)
+    if got is None:
+        from pypinyin import lazy_pinyin
+
+        got = _SOUND[ch] = lazy_pinyin(ch)[0] if ch.strip() else ch
+    return got
+
+
 def pinyin(name: str) -> str:
-    """Toneless pinyin of a normalised name, syllables joined by spaces."""
-    from pypinyin import lazy_pinyin
-
-    return " ".join(lazy_pinyin(name)) if name else ""
+    """Toneless pinyin of a normalised name, syllables joined by spaces, character by
+    character (a name is not a phrase)."""
+    return " ".join([char_pinyin(ch) for ch in name])
 
 
 def person_key(id_number: str) -> str:
     """Key of a person in ``truth/links.csv``: a hash of the true ID number (the truth file
     carries no ID number in clear)."""
     return hashlib.sha256(id_number.encode("ascii")).hexdigest()[:20]
+
+
+def person_key_sql(expr: str) -> str:
+    """:func:`person_key` in DuckDB SQL."""
+    return f"left(sha256({expr}), 20)"

@@ -4,12 +4,17 @@ row stays quarantined and is not proposed again)."""
 
 from __future__ import annotations
 
+import shutil
+
 import pandas as pd
+import pyarrow as pa
 
 from renkou.errors import ConfigError, NotFoundError
+from renkou.registry.crypto import decrypt_many
 from renkou.registry.keyring import store_keys
-from renkou.registry.linkage.link import _record, _settle, ensure_links
-from renkou.registry.linkage.source import linkable_feeds, pending_rows, registry_persons
+from renkou.registry.linkage.model import Workspace
+from renkou.registry.linkage.settle import ensure_links, private_folder, record, settle
+from renkou.registry.linkage.source import linkable_feeds, pending_rows
 from renkou.registry.store import Store
 from renkou.settings import Settings
 
@@ -53,22 +58,35 @@ def review_accept(store: Store, settings: Settings, link_ids: list[int]) -> int:
     if keys is None:
         raise ConfigError("接受复核需要数据库的密钥")
     feeds = linkable_feeds()
-    rows = pending_rows(store, feeds)
-    rows = rows.merge(got[["link_id", "batch_id", "file_name", "row_no", "pid",
-                           "match_probability",
-                           "match_weight", "margin", "weights"]],
-                      on=["batch_id", "file_name", "row_no"])
-    persons = registry_persons(store, keys)
-    ids = dict(zip(persons["pid"].astype(str), persons["id_number"], strict=True))
-    rows["pid"] = rows["pid"].astype(str)
-    rows["status"] = "accepted"
-    rows["link_batch"] = None
-    rows["note"] = None
-    rows["linked_by"] = None
-    rows, _batch = _settle(store, settings, rows, ids, feeds, "clerical")
+    folder = private_folder(store)
+    (folder / "work").mkdir(mode=0o700)
+    ws = Workspace(settings.duckdb_scratch_memory, settings.duckdb_threads, folder / "work")
+    try:
+        pending_rows(store, ws, feeds, folder / "work",
+                     only=got[["batch_id", "file_name", "row_no"]])
+        rows = ws.frame("SELECT rid, batch_id, feed, file_name, row_no, record_id, reason "
+                        "FROM queue").merge(
+            got[["link_id", "batch_id", "file_name", "row_no", "pid", "match_probability",
+                 "match_weight", "margin", "weights"]], on=["batch_id", "file_name", "row_no"])
+        ident = store.arrow_with("SELECT pid, pii_enc FROM identity WHERE pid IN "
+                                 "(SELECT pid FROM _data)",
+                                 pa.table({"pid": pa.array(rows["pid"], pa.uint64())}))
+        number = dict(zip(ident.column("pid").to_pylist(),
+                          [c.split("\t", 1)[0] for c in
+                           decrypt_many(ident.column("pii_enc").to_pylist(), keys)],
+                          strict=True))
+        ws.execute_with("CREATE OR REPLACE TABLE _ids AS SELECT * FROM _data", pa.table({
+            "rid": pa.array(rows["rid"], pa.int64()),
+            "id_number": pa.array([number[int(p)] for p in rows["pid"]], pa.string())}))
+        rows["status"] = "accepted"
+        for c in ("link_batch", "note", "linked_by"):
+            rows[c] = None
+        rows, _batch = settle(store, settings, ws, rows, "_ids", feeds, folder, "clerical")
+    finally:
+        ws.close()
+        shutil.rmtree(folder, ignore_errors=True)
     with store.transaction():
         store.execute("DELETE FROM links WHERE status = 'review' AND list_contains(?, link_id)",
                       [link_ids])
-        rows["pid"] = rows["pid"].astype("uint64")
-        _record(store, rows)
+        record(store, rows)
     return int((rows["status"] == "accepted").sum())
