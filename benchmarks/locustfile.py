@@ -5,8 +5,8 @@ RENKOU_LOAD_SESSIONS).
 Each simulated user holds one signed-in session (of a planner, statistician, district or
 department account, as in an office) and does what the dashboard pages do: the overview
 (pyramid of its area, plan assessment, warnings), pyramids by caliber and area, a plan's
-assessment, and the drill-down from an indicator to its districts and from a district to its
-街镇."""
+assessment, and the drill-down from an indicator to its districts and 街镇 and from a district
+to its 街镇."""
 
 from __future__ import annotations
 
@@ -37,6 +37,7 @@ class Planner(FastHttpUser):
         self.plan: str = s["plan"]
         self.year: int = s["year"]
         self.indicators: list[str] = s["indicators"]
+        self.whole: bool = s["whole"]  # may open the whole jurisdiction's areas
         self.rng = random.Random()
 
     def _get(self, path: str, name: str, **params: Any) -> None:
@@ -64,12 +65,12 @@ class Planner(FastHttpUser):
 
     @task(3)
     def drill_down(self) -> None:
-        if self.indicators:
-            code = self.rng.choice(self.indicators)
-            self._get(f"/api/indicators/{code}/areas", "drill-down: indicator by district",
-                      plan=self.plan, year=self.year)
         district = self.rng.choice(self.streets_of)
         if self.indicators:
+            code = self.rng.choice(self.indicators)
+            if self.whole:  # a district account sees its own district only
+                self._get(f"/api/indicators/{code}/areas",
+                          "drill-down: indicator by district", plan=self.plan, year=self.year)
             self._get(f"/api/indicators/{code}/areas", "drill-down: indicator by 街镇",
                       plan=self.plan, year=self.year, parent=district)
         self._get("/api/population/areas", "drill-down: 街镇 of a district",
