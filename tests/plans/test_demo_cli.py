@@ -36,9 +36,16 @@ def test_tianjin_and_xiqing_show_reported_and_computed_values(
     table = _assess(store, plan, tmp_path / "a.xlsx").set_index("指标代码")
     reported = demo_values(plan).reported
     for code, by_year in reported.items():
-        if 2024 in by_year and code in table.index:
+        # An indicator of function zones the demo defines (示例 zones) is computed instead.
+        if 2024 in by_year and code in table.index and table.loc[code, "类型"] == "填报":
             assert table.loc[code, "监测值"] == pytest.approx(by_year[2024]), code
     assert table["数据来源"].astype(str).str.contains("示范数据").any()
+    zoned = [i.code for i in get_plan(plan).indicators if i.zones is not None]
+    if plan == "tianjin-14th":  # the Tianjin demo's example zones are Tianjin's plan's
+        assert (table.loc[zoned, "类型"] == "计算").all()
+        assert table.loc[zoned, "数据来源"].str.contains("示例范围，非真实边界").all()
+    else:
+        assert (table.loc[zoned, "类型"] == "填报").all()
     computed = [i.code for i in get_plan(plan).computed_indicators()]
     assert table.loc[computed, "监测值"].notna().sum() >= len(computed) // 2
 

@@ -27,6 +27,7 @@ def build_demo(data_dir: Path, *, jurisdiction: str, persons: int, seed: int,
     """Build the demo store of ``jurisdiction`` once (``force``: again) and return its path."""
     from renkou.app.demo_reports import seed_demo_reports
     from renkou.app.services import synth_facilities
+    from renkou.app.zones import seed_example_zones
     from renkou.registry.synth import build_demo_store
 
     key = get_jurisdiction(jurisdiction).key
@@ -45,6 +46,9 @@ def build_demo(data_dir: Path, *, jurisdiction: str, persons: int, seed: int,
     try:
         # Demo reported data of the jurisdiction's plans, up to the store's last full year.
         seed_demo_reports(registry)
+        # The example function zones (示例, not real extents), so that zone indicators show
+        # how they are computed once a planner defines the zones.
+        seed_example_zones(registry)
     finally:
         registry.close()
     # A synthetic facility inventory, so that service gaps have a supply side.

@@ -255,3 +255,16 @@ class Registry:
         row = self.store.rows(jobs_housing_sql(as_of, areas))[0]
         return {"workers": int(row[0] or 0), "local": int(row[1] or 0),
                 "employed_residents": int(row[2] or 0)}
+
+    def jobs_housing_many(self, as_of: date, areas: dict[str, tuple[str, ...]]
+                          ) -> dict[str, dict[str, int]]:
+        """:meth:`jobs_housing` of several named areas (each given by division-code
+        prefixes) from one query: ``{name: {"workers", "local", "employed_residents"}}``."""
+        from renkou.registry.indicator_queries import jobs_housing_many_sql
+
+        names = list(areas)
+        row = self.store.rows(jobs_housing_many_sql(as_of, [areas[n] for n in names]))[0]
+        return {n: {"workers": int(row[3 * i] or 0), "local": int(row[3 * i + 1] or 0),
+                    "employed_residents": int(row[3 * i + 2] or 0)}
+                for i, n in enumerate(names)}
+

@@ -7,6 +7,7 @@ Definitions follow docs/registry-contract.md ("Calibers at reference date D").""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 
 from renkou.errors import InputError
@@ -72,3 +73,20 @@ def jobs_housing_sql(d: date, areas: tuple[str, ...]) -> str:
             f"count(*) FILTER (WHERE {r} AND NOT {unknown}) AS employed_residents "
             f"FROM ({employed_at_sql(d)}) e LEFT JOIN ({resident_at_sql(d)}) r "
             f"ON r.pid = e.pid")
+
+
+def jobs_housing_many_sql(d: date, areas: Sequence[tuple[str, ...]]) -> str:
+    """:func:`jobs_housing_sql` for several areas from one scan (e.g. every function zone of
+    a store): columns ``workers_i``, ``local_i``, ``employed_residents_i`` for the i-th
+    area, with the same definitions."""
+    if not areas:
+        raise InputError("至少需要一个地区")
+    counts = []
+    for i, area in enumerate(areas):
+        w, r = in_area_sql("e.code", area), in_area_sql("r.code", area)
+        unknown = maybe_in_area_sql("e.code", area)
+        counts += [f"count(*) FILTER (WHERE {w}) AS workers_{i}",
+                   f"count(*) FILTER (WHERE {w} AND {r}) AS local_{i}",
+                   f"count(*) FILTER (WHERE {r} AND NOT {unknown}) AS employed_residents_{i}"]
+    return (f"SELECT {', '.join(counts)} FROM ({employed_at_sql(d)}) e "
+            f"LEFT JOIN ({resident_at_sql(d)}) r ON r.pid = e.pid")

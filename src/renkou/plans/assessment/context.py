@@ -7,13 +7,16 @@ from collections.abc import Mapping
 
 from renkou.jurisdictions import jurisdiction_of_plan
 from renkou.plans.formulas.protocol import FormulaContext
-from renkou.plans.model.areas import group_area
+from renkou.plans.model.areas import group_area, zone_area
 from renkou.plans.model.plan import Indicator, Plan
 
 
 def indicator_area(plan: Plan, ind: Indicator) -> str:
-    """The area the indicator is computed for: the plan area, or an area group of the
-    plan's jurisdiction (NotFoundError when the jurisdiction has no such group)."""
+    """The area the indicator is computed for: the plan area, an area group of the plan's
+    jurisdiction (NotFoundError when the jurisdiction has no such group), or the function
+    zones of an indicator the store's zones made computable."""
+    if ind.zones is not None and ind.kind == "computed":
+        return zone_area(ind.zones.names)
     if ind.area_group:
         return group_area(jurisdiction_of_plan(plan.code).group(ind.area_group).key)
     return plan.area_code

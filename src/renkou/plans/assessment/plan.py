@@ -55,6 +55,7 @@ from renkou.plans.formulas.registry_data import RegistryData
 from renkou.plans.model.plan import Indicator, Plan
 from renkou.plans.model.reporting_units import department_names
 from renkou.plans.storage import AppTables, facility_counts, is_demo_report, reported_values
+from renkou.plans.zones import stored_zones, with_zones
 
 if TYPE_CHECKING:
     from renkou.plans.assessment.projection_bridge import PlanProjection
@@ -164,7 +165,8 @@ def _source(plan: Plan, ind: Indicator, year: int, reported: pd.DataFrame | None
     if ind.kind == "computed":
         name = (FORMULAS[resolve(ind.formula or "")].method if is_computable(ind.formula)
                 else "")
-        return f"人口基础信息库（{year}-12-31口径）；{name}", False
+        zones = f"；{ind.zones.source}" if ind.zones is not None and ind.zones.source else ""
+        return f"人口基础信息库（{year}-12-31口径）；{name}{zones}", False
     if reported is None:
         return "部门填报", False
     df = plan_area_rows(plan, reported)
@@ -203,7 +205,11 @@ def assess_plan(plan: Plan, year: int, *, data: IndicatorData | None = None,
     else:
         errors = {i.code: "未提供人口基础信息库" for i in plan.computed_indicators()}
     reported = reported_values(store, plan.code) if store is not None else None
-    series.update(reported_series(plan, store, reported))
+    # Reports count for reported indicators only: a zone indicator the store's zones made
+    # computable keeps its earlier reports, but its value is the registry's.
+    asked = {i.code for i in plan.reported_indicators()}
+    series.update({code: values for code, values in reported_series(plan, store, reported)
+                   .items() if code in asked})
     assessments: list[Assessment] = []
     monitored: list[MonitoredValue] = []
     baselines: dict[str, dict[int, float]] = {}
@@ -317,7 +323,10 @@ def evaluate_registry(registry: Registry, plan: Plan, year: int, *,
     When the store holds no population of the plan area (:mod:`renkou.plans.assessment.coverage`),
     every computed indicator is 数据不足 with that reason, only the departments' reports are
     assessed, nothing is projected and ``uncovered`` says why — for every caller (CLI, API,
-    reports) alike."""
+    reports) alike. Indicators of function zones are computed when the store defines their
+    zones (:func:`renkou.plans.zones.with_zones`); the assessment's plan is that one."""
+    # Indicators of function zones the store defines are computed over them.
+    plan = with_zones(plan, stored_zones(registry))
     fac: dict[str, Mapping[int, float]] = dict(facility_counts(registry, plan.area_code))
     fac.update(facilities or {})
     reason = uncovered_reason(registry, plan.area_code, year)

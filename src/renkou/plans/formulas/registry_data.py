@@ -19,11 +19,12 @@ import pandas as pd
 from renkou.errors import InputError
 from renkou.jurisdictions import Jurisdiction
 from renkou.plans.formulas.protocol import NAGES
-from renkou.plans.model.areas import group_of
+from renkou.plans.model.areas import group_of, zones_of
 from renkou.regions import gazetteer
 from renkou.types import OPEN_AGE, FloatArray
 
 if TYPE_CHECKING:
+    from renkou.plans.zones import Zone
     from renkou.registry import Registry
 
 SEX_INDEX = {"male": 0, "female": 1, "男": 0, "女": 1}
@@ -98,6 +99,8 @@ class RegistryData:
         self.registry = registry
         self._cache: dict[tuple[Any, ...], pd.DataFrame] = {}
         self._records_cache: dict[tuple[str, dt.date, str], dict[str, float]] = {}
+        self._zone_cache: dict[tuple[str, dt.date, str], dict[str, float]] = {}
+        self._zones: dict[str, Zone] | None = None
         self.through = registry.data_through()
         self.jurisdiction = registry.jurisdiction()
 
@@ -233,6 +236,9 @@ class RegistryData:
         if self.through is not None and as_of > self.through:
             raise InputError(f"库内数据截至{self.through:%Y年%m月%d日}，"
                              f"{as_of:%Y年%m月%d日}的数值无法计算")
+        names = zones_of(area)
+        if names is not None:
+            return self._zone_records(method, as_of, names)
         key = (method, as_of, area)
         if key not in self._records_cache:
             query = getattr(self.registry, "permit_holding" if method == "permits"
@@ -242,6 +248,34 @@ class RegistryData:
             counts = query(as_of, self._prefixes(area))
             self._records_cache[key] = {k: float(v) for k, v in counts.items()}
         return self._records_cache[key]
+
+    def _zone_records(self, method: str, as_of: dt.date, names: tuple[str, ...]
+                      ) -> Mapping[str, float]:
+        """Counts of function zones added zone by zone (a person working in one zone and
+        living in another is local to neither); every zone the store defines is counted in
+        one query per date."""
+        if method != "jobs":
+            raise InputError("功能区只支持职住平衡率的计算")
+        if self._zones is None:
+            from renkou.plans.zones import stored_zones
+
+            self._zones = stored_zones(self.registry)
+        missing = [n for n in names if n not in self._zones]
+        if missing:
+            raise InputError(f"库中未定义功能区：{'、'.join(missing)}"
+                             "（renkou plans zones import 导入功能区范围）")
+        key = ("zones", as_of, "")
+        if key not in self._zone_cache:
+            counts = self.registry.jobs_housing_many(
+                as_of, {n: z.streets for n, z in self._zones.items()})
+            for name, c in counts.items():
+                self._zone_cache[("zones", as_of, name)] = {k: float(v) for k, v in c.items()}
+            self._zone_cache[key] = {}
+        total: dict[str, float] = {}
+        for name in names:
+            for k, v in self._zone_cache[("zones", as_of, name)].items():
+                total[k] = total.get(k, 0.0) + v
+        return total
 
     def permit_holding(self, as_of: dt.date, area: str) -> Mapping[str, float]:
         return self._records("permits", as_of, area)

@@ -38,6 +38,7 @@ from renkou.plans.model.vocabulary import (
     DIRECTIONAL,
     FORMULAS,
     RELATIVE,
+    ZONE_FORMULAS,
     BaselineComparator,
     Category,
     Comparator,
@@ -208,6 +209,27 @@ def _fmt(x: float | None) -> str:
     return f"{x:g}"
 
 
+class ZoneRule(_Frozen):
+    """An indicator of function zones (功能区), which are not divisions: it is reported by
+    departments until the store defines every zone it names (:mod:`renkou.plans.zones`),
+    then computed by ``formula`` over their 街镇."""
+
+    names: tuple[str, ...] = Field(min_length=1)
+    formula: str
+    # Where the zones' extent comes from, set when they are defined (shown with the value).
+    source: str | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> ZoneRule:
+        if self.formula not in ZONE_FORMULAS:
+            raise ValueError(f"功能区指标的公式 {self.formula!r} 不可用"
+                             f"（可选：{'、'.join(sorted(ZONE_FORMULAS))}）")
+        if len(set(self.names)) != len(self.names) or any(
+                not n or "|" in n for n in self.names):
+            raise ValueError("功能区名称不能为空、重复或含有“|”")
+        return self
+
+
 class Indicator(_Frozen):
     """One quantitative indicator of a plan (规划指标)."""
 
@@ -224,6 +246,8 @@ class Indicator(_Frozen):
     # group key of its jurisdiction file, e.g. "outer" for 外围五区), or over a named
     # sub-area (e.g. a function zone) described in ``notes``.
     area_group: str | None = None
+    # Function zones the indicator is about (reported until the store defines them).
+    zones: ZoneRule | None = None
     baselines: tuple[Baseline, ...] = ()
     targets: tuple[Target, ...] = ()
     # A goal the text states in words only (e.g. "与经济增长基本同步"); never a number.
@@ -244,6 +268,13 @@ class Indicator(_Frozen):
                                  f"（可选：{', '.join(sorted(FORMULAS))}）")
         elif self.formula is not None:
             raise ValueError(f"填报类指标 {self.code} 不应设 formula")
+        if self.zones is not None:
+            if self.area_group:
+                raise ValueError(f"指标 {self.code} 不能同时设 area_group 与 zones")
+            if (self.kind == "computed") != (self.zones.source is not None) or (
+                    self.kind == "computed" and self.formula != self.zones.formula):
+                raise ValueError(f"功能区指标 {self.code} 在规划中为填报类；计算类只在功能区"
+                                 "范围定义后生成（须注明来源，公式同 zones.formula）")
         if not self.departments:
             raise ValueError(f"指标 {self.code} 缺少责任部门")
         years = [b.year for b in self.baselines if b.period_start is None]

@@ -111,3 +111,7 @@ FORMULAS: dict[str, str] = {
     "jobs_housing_balance_residents": "职住平衡率 of the area's employed residents, the share "
                                       "working in it (%)",
 }
+# Formulas an indicator of function zones (功能区) may use: they count department records of
+# an area given as 街镇 codes, which is what a zone is.
+ZONE_FORMULAS: frozenset[str] = frozenset({"jobs_housing_balance",
+                                           "jobs_housing_balance_residents"})
