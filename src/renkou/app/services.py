@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -17,13 +18,17 @@ from renkou.app.stores import registry_at
 from renkou.errors import InputError
 from renkou.jurisdictions import Jurisdiction, get_jurisdiction
 from renkou.registry import Registry
-from renkou.services import allocation as _allocation
-from renkou.services import coverage as _coverage
 from renkou.services import facilities as _facilities
 from renkou.services.gaps import coverage_shares, gaps_frame
 from renkou.services.norms import NormsLibrary, norms_for
 from renkou.services.population import age_table, check_level
 from renkou.services.synth import synth_rows
+
+if TYPE_CHECKING:
+    # The solvers load SciPy's optimiser: imported where they run, not by every command
+    # that reads norms (impact assessment, gaps).
+    from renkou.services import allocation as _allocation
+    from renkou.services import coverage as _coverage
 
 
 def jurisdiction_norms(jurisdiction: Jurisdiction) -> NormsLibrary:
@@ -101,12 +106,16 @@ def gaps(db: Path, as_of: dt.date | None = None, level: str = "street",
 
 
 def read_gaps(path: Path) -> pd.DataFrame:
+    from renkou.services import allocation as _allocation
+
     return _allocation.read_gaps(path)
 
 
 def allocate(gaps_file: Path, service: str, budget: float, site_size: float,
              cost_file: Path | None = None) -> _allocation.Allocation:
     """Where to add whole sites of ``site_size`` to minimise unmet demand (exact MILP)."""
+    from renkou.services import allocation as _allocation
+
     table = _allocation.read_gaps(gaps_file)
     costs = _allocation.read_costs(cost_file) if cost_file is not None else None
     return allocate_table(table, service, budget, site_size, costs)
@@ -116,6 +125,8 @@ def allocate_table(table: pd.DataFrame, service: str, budget: float, site_size: 
                    costs: dict[str, float] | None = None) -> _allocation.Allocation:
     """:func:`allocate` on a gaps table in memory (columns region, service, gap) and costs
     per site by region (None: the budget counts sites)."""
+    from renkou.services import allocation as _allocation
+
     missing = [c for c in _allocation.GAP_COLUMNS if c not in table.columns]
     if missing:
         raise InputError(f"缺口表缺少列 {'、'.join(missing)}")
@@ -133,6 +144,8 @@ def cover(points: Path, candidates: Path, radius_m: float, budget: float, *,
           as_of: dt.date | None = None) -> _coverage.CoveragePlan:
     """The maximal-covering choice of candidate sites; open facilities of type ``facility``
     with coordinates in the store's inventory count as covering already."""
+    from renkou.services import coverage as _coverage
+
     existing = None
     if db is not None:
         with registry_at(db) as registry:
