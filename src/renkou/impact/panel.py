@@ -77,9 +77,6 @@ class PanelData:
                 pd.Series("", index=rows.index), rows["sex"], rows["age"], rows["value"])[""]
             self._population[(caliber, dt.date.fromisoformat(str(day)))] = arrays
 
-    def has_population(self, caliber: str, as_of: dt.date) -> bool:
-        return (caliber, as_of) in self._population
-
     def add_flows(self, caliber: str, level: str, births: pd.DataFrame, deaths: pd.DataFrame
                   ) -> None:
         """Births (year, region, mother_age, sex, value) and deaths (year, region, sex, age,
