@@ -22,12 +22,15 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import tempfile
 import time
 from datetime import date
 from pathlib import Path
 
 import pandas as pd
+
+from renkou.registry.linkage.link import LinkResult
 
 
 def district_gaps(db: Path, truth_csv: Path) -> pd.DataFrame:
@@ -53,6 +56,16 @@ def _load() -> str:
     return " ".join(f"{x:.1f}" for x in os.getloadavg())
 
 
+def _peak() -> str:
+    """Peak resident memory of this process so far."""
+    return f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20:.2f} GiB"
+
+
+def _steps(result: LinkResult) -> str:
+    share = "" if result.share_in_store is None else f"; π = {result.share_in_store:.4f}"
+    return ", ".join(f"{k} {v:.1f} s" for k, v in result.seconds.items()) + share
+
+
 def link_store(db: Path, feeds: Path, work: Path | None, gaps: bool) -> None:
     """Link a copy of the ingested store ``db`` and score it against the truth."""
     from renkou.app.linkage import run_link
@@ -73,6 +86,7 @@ def link_store(db: Path, feeds: Path, work: Path | None, gaps: bool) -> None:
                                  say=lambda m: print(f"  [{time.perf_counter() - t:7.1f} s] "
                                                      f"{m}", flush=True))
         print(f"link: {time.perf_counter() - t:.1f} s; {result.counts}; load {_load()}")
+        print(f"steps: {_steps(result)}; peak {_peak()}")
         assert table is not None
         print(table.to_string(index=False))
         if gaps:
@@ -119,6 +133,7 @@ def main() -> None:
         result, table = run_link(db, settings, truth=out / "truth" / "links.csv",
                                  report=Path(tmp) / "report.csv")
         print(f"link: {time.perf_counter() - t:.1f} s; {result.counts}")
+        print(f"steps: {_steps(result)}; peak {_peak()}")
         dirty = len(pd.read_csv(out / "truth" / "links.csv"))
         print(f"dirty rows: {dirty}")
         assert table is not None
