@@ -133,3 +133,38 @@ def test_template_download_is_formula_safe_and_audited(city: Served) -> None:
         "export.template", "demo-department", f"{PLAN}/2024")
     _get(city, "district", "/api/indicators/template", 403, plan=PLAN, year=2024,
          area="120101001")
+
+
+def test_drill_down_suppresses_values_resting_on_few_persons(city: Served) -> None:
+    """Below statistician: a count of persons under the threshold is hidden with a
+    complementary area (the 街镇 add up to the district, which is published); a rate whose
+    denominator is under the threshold is hidden alone. The counts are the registry's
+    persons, not the scaled values a sampled store shows."""
+    from renkou.app.indicator_disclosure import drill_basis
+
+    def drill(role: str, code: str) -> Any:
+        return _get(city, role, f"/api/indicators/{code}/areas", plan=PLAN, year=2023,
+                    parent="120111")
+
+    # 常住人口 (a count, 万人 scaled up on this store).
+    whole, shown = drill("statistician", "TJ14-POP-01"), drill("district", "TJ14-POP-01")
+    assert whole["suppression_threshold"] is None and whole["suppressed"] == 0
+    assert shown["suppression_threshold"] == 5
+    areas = [r["area"] for r in whole["rows"] if r["value"] is not None]
+    persons = drill_basis(city[2], "resident_population", 2023, areas).persons
+    small = {a for a, n in persons.items() if n is not None and 0 < n < 5}
+    assert small, persons  # a 2,000-person store has 街镇 of a few residents
+    hidden = {r["area"] for r in shown["rows"] if r["suppressed"]}
+    assert small <= hidden and len(hidden) >= 2 and shown["suppressed"] == len(hidden)
+    assert all(r["value"] is None for r in shown["rows"] if r["suppressed"])
+    truth = {r["area"]: r["value"] for r in whole["rows"]}
+    assert all(r["value"] == truth[r["area"]] for r in shown["rows"] if not r["suppressed"])
+    # 总和生育率 (a rate): hidden where fewer than five women aged 15–49, no complement.
+    rate_whole, rate = drill("admin", "TJ14-STR-02"), drill("planner", "TJ14-STR-02")
+    shown_areas = [r["area"] for r in rate_whole["rows"] if r["value"] is not None]
+    women = drill_basis(city[2], "tfr", 2023, shown_areas).persons
+    few = {a for a, n in women.items() if n is not None and n < 5}
+    assert few and {r["area"] for r in rate["rows"] if r["suppressed"]} == few
+    # The districts of the city rest on many persons: nothing hidden there.
+    districts = _get(city, "planner", "/api/indicators/TJ14-POP-01/areas", plan=PLAN, year=2023)
+    assert districts["suppression_threshold"] == 5 and districts["suppressed"] == 0

@@ -153,3 +153,68 @@ def test_points_before_the_scheme_existed_are_refused(city: Served) -> None:
             "as_of": 0}
     got = _post(city, "/api/rules/points/simulate", body, role="statistician", status=422)
     assert "1970" in got["detail"]
+
+
+def _small(values: list[Any]) -> list[Any]:
+    return [v for v in values if v is not None and 0 < v < 5]
+
+
+def _lines_ok(rows: list[dict[str, Any]], down: str, across: str, count: str,
+              by: tuple[str, ...] = ()) -> None:
+    """No row and no column of a table (rows × columns, each ``by`` value apart) holds
+    exactly one hidden cell: the published totals reveal none."""
+    tables: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
+    for r in rows:
+        tables.setdefault(tuple(r[b] for b in by), []).append(r)
+    for members in tables.values():
+        for key in (down, across):
+            lines: dict[Any, list[Any]] = {}
+            for r in members:
+                lines.setdefault(r[key], []).append(r[count])
+            assert all(v.count(None) != 1 for v in lines.values() if len(v) > 1), lines
+
+
+def test_caseloads_suppress_small_cells_below_statistician(city: Served) -> None:
+    """A small store's caseloads have cells of one to four persons: hidden for the planner,
+    with their costs and complementary cells; whole for the statistician."""
+    whole = _post(city, "/api/rules/schemes/tianjin-meal/caseload", {"as_of": "2024-06-30"},
+                  role="statistician")
+    assert whole["suppression_threshold"] is None and whole["suppressed"] == 0
+    assert _small([r["caseload"] for r in whole["costs"]])
+    got = _post(city, "/api/rules/schemes/tianjin-meal/caseload", {"as_of": "2024-06-30"})
+    assert got["suppression_threshold"] == 5
+    assert got["total_caseload"] == whole["total_caseload"]  # the total stays published
+    costs, groups = got["costs"], got["groups"]
+    assert not _small([r["caseload"] for r in costs + groups])
+    hidden = [r for r in costs if r["caseload"] is None]
+    assert hidden and all(r["annual_cost_total"] is None and r["monthly_cost_total"] is None
+                          for r in hidden)
+    assert got["suppressed"] == sum(r["caseload"] is None for r in costs + groups)
+    _lines_ok(costs, "district", "component", "caseload")
+    _lines_ok(groups, "district", "group", "caseload")
+    # A district whose caseload is hidden hides its groups too (they sum to it).
+    dark = {r["district"] for r in hidden}
+    assert all(r["caseload"] is None for r in groups if r["district"] in dark)
+    shown = {(r["district"], r["component"]): r["caseload"] for r in costs}
+    truth = {(r["district"], r["component"]): r["caseload"] for r in whole["costs"]}
+    assert all(v == truth[k] for k, v in shown.items() if v is not None)
+
+
+def test_budget_rows_by_district_suppressed_year_by_year(city: Served) -> None:
+    body = {"from_year": 2025, "to_year": 2026, "compare": True,
+            "params": {"meal_city_ratio": 5, "meal_district_ratio": 5}}
+    whole = _post(city, "/api/rules/schemes/tianjin-meal/budget", body, role="admin")
+    got = _post(city, "/api/rules/schemes/tianjin-meal/budget", body)
+    assert whole["suppressed"] == 0 and got["suppressed"] > 0
+    assert got["by_year"] == whole["by_year"]  # the totals by year stay published
+    rows = got["by_district"]
+    assert not _small([r["caseload"] for r in rows + got["groups"]])
+    assert all(r["annual_cost_total"] is None for r in rows if r["caseload"] is None)
+    _lines_ok(rows, "district", "component", "caseload", by=("year",))
+    _lines_ok(got["groups"], "district", "group", "caseload", by=("year",))
+    cmp = got["comparison"]
+    for side in ("baseline", "scenario"):
+        assert not _small([r[f"caseload_{side}"] for r in cmp])
+        _lines_ok(cmp, "district", "component", f"caseload_{side}", by=("year",))
+    assert all(r["caseload_change"] is None for r in cmp
+               if r["caseload_baseline"] is None or r["caseload_scenario"] is None)

@@ -61,3 +61,34 @@ def test_id_numbers_in_free_text_are_masked() -> None:
     assert "11010519491231002X" not in out and "110105********002X" in out
     assert "110105491231002" not in out and "110105******002" in out
     assert "13800138000" in out and "1234567890123456789" in out  # not ID-shaped
+
+
+def test_cells_hidden_for_another_reason_get_partners_too() -> None:
+    s = suppress([[30, 40], [50, 60]], 5, also=[(0, 0)])
+    assert s.cells == [[None, None], [None, None]] and s.count == 4
+
+
+def test_records_suppressed_table_by_table_with_their_costs() -> None:
+    from renkou.auth.disclosure import suppress_records
+
+    rows = [{"year": y, "district": d, "component": c, "caseload": n, "cost": 10.0 * n}
+            for y, table in ((2025, [[3, 40], [20, 50]]), (2026, [[30, 40], [20, 50]]))
+            for d, line in zip(("b", "a"), table, strict=True)
+            for c, n in zip(("x", "y"), line, strict=True)]
+    s = suppress_records(list(reversed(rows)), 5, count="caseload", down="district",
+                         across="component", by=("year",), dependent=("cost",))
+    hidden = [(r["year"], r["district"], r["component"]) for r in s.rows
+              if r["caseload"] is None]
+    # 2025: the small cell and its partners; 2026 has none, its own table.
+    assert sorted(hidden) == [(2025, "a", "x"), (2025, "a", "y"), (2025, "b", "x"),
+                              (2025, "b", "y")]
+    assert all(r["cost"] is None for r in s.rows if r["caseload"] is None)
+    assert s.count == 4 and s.hidden == {(2025, "a"), (2025, "b")}
+    # The records' order does not change which cells go.
+    again = suppress_records(rows, 5, count="caseload", down="district", across="component",
+                             by=("year",), dependent=("cost",))
+    assert again.hidden == s.hidden
+    forced = suppress_records(rows, 5, count="caseload", down="district", across="component",
+                              by=("year",), hide_rows={(2026, "a")})
+    assert {(r["year"], r["district"]) for r in forced.rows if r["caseload"] is None} == {
+        (2025, "a"), (2025, "b"), (2026, "a"), (2026, "b")}

@@ -107,3 +107,107 @@ def test_account_form_offers_the_servers_roles_departments_and_districts(
     screenshot(page, "capability-roles")
     page.close()
     watch.check()
+
+
+def test_suppressed_cells_marked_on_caseloads_and_the_drill_down(tianjin: tuple[Path, Any],
+                                                                 browser: Any) -> None:
+    """A small demo store has caseloads and 街镇 of a few persons: the planner's caseload
+    tables and the district account's drill-down mark them (统计披露控制)."""
+    db, server = tianjin
+    page = browser.new_page(locale="zh-CN", viewport=SMALL)
+    watch = Watch(page, server.base)
+    page.goto(server.base + "/#/policy")
+    log_in(page, db, "planner")
+    page.wait_for_selector("#po-params input.param", timeout=60_000)
+    page.select_option("#po-scheme", "tianjin-meal")
+    page.wait_for_selector("#po-params input.param", timeout=60_000)
+    page.click("#po-run button[data-what=caseload]")
+    page.wait_for_selector("#po-detail-table table", timeout=120_000)
+    marked = page.locator("#po-detail-table td .suppressed")
+    assert marked.count() > 0 and marked.first.inner_text() == "*"
+    assert "统计披露控制" in page.inner_text("#po-detail-table")
+    assert page.locator("#po-groups td .suppressed").count() > 0
+    screenshot(page, "capability-caseload-suppressed")
+    page.click("#po-budget")
+    page.wait_for_selector("#po-chart canvas", timeout=120_000)
+    page.wait_for_function("() => document.querySelector('#po-detail-title')"
+                           ".textContent.includes('分年')", timeout=120_000)
+    assert page.locator("#po-detail-table td .suppressed").count() > 0
+    page.click("#logout")
+    page.wait_for_selector("#login-form", state="visible", timeout=30_000)
+
+    # 流动人口 of the district's 街镇: a count, a few persons in some of them.
+    page.goto(server.base + "/#/indicators?plan=xiqing-14th&indicator=XQ14-POP-07")
+    log_in(page, db, "district")
+    page.wait_for_selector("#in-areas-title:has-text('各街镇')", timeout=600_000)
+    page.wait_for_selector("#in-areas-suppressed:not([hidden])", timeout=30_000)
+    names = page.evaluate("""() => echarts.getInstanceByDom(document.getElementById("in-areas"))
+        .getOption().yAxis[0].data""")
+    assert any(n.endswith(" *") for n in names) and len(names) > 2
+    assert "统计披露控制" in page.inner_text("#in-areas-suppressed")
+    screenshot(page, "capability-drill-suppressed")
+    page.close()
+    watch.check()
+
+
+PEOPLE = ("person_id,birth_date,sex,hukou_tianjin,hukou_district,social_assistance,care_level,"
+          "in_institution,meal_applied\n"
+          "P1,1940-01-01,female,true,120101,none,none,false,true\n"
+          "P2,1940-01-01,female,maybe,120101,none,none,false,true\n"
+          "P3,1958-05-01,male,true,120111,none,none,false,true\n")
+
+
+def test_evaluate_an_uploaded_people_table(tianjin: tuple[Path, Any], browser: Any,
+                                           tmp_path: Path) -> None:
+    db, server = tianjin
+    people = tmp_path / "助餐名单.csv"
+    people.write_text(PEOPLE, encoding="utf-8")
+    page = browser.new_page(locale="zh-CN", viewport=SMALL)
+    watch = Watch(page, server.base)
+    page.goto(server.base + "/#/policy")
+    log_in(page, db, "statistician")
+    page.wait_for_selector("#po-params input.param", timeout=60_000)
+    page.select_option("#po-scheme", "tianjin-meal")
+    page.wait_for_selector("#pf-columns-table td:has-text('meal_applied')", state="attached",
+                           timeout=30_000)
+    page.set_input_files("#pf-file", str(people))
+    page.click("#pf-submit")
+    page.wait_for_selector("#pf-rows table", timeout=120_000)
+    cards = page.eval_on_selector_all(
+        "#pf-cards .v", "vs => vs.map(v => parseInt(v.textContent.replace(/,/g, '')))")
+    assert cards == [3, 2, 1]
+    errors = page.inner_text("#pf-errors")
+    assert "hukou_tianjin" in errors and "3" in errors  # the row, counting the header
+    rows = page.inner_text("#pf-rows")
+    assert "P1" in rows and "P3" in rows and "P2" not in rows
+    page.locator("#po-file").scroll_into_view_if_needed()
+    screenshot(page, "capability-evaluate-file")
+    page.close()
+    watch.check()
+
+
+def test_download_the_reporting_template(tianjin: tuple[Path, Any], browser: Any,
+                                         tmp_path: Path) -> None:
+    import openpyxl
+
+    db, server = tianjin
+    page = browser.new_page(locale="zh-CN", viewport=SMALL, accept_downloads=True)
+    watch = Watch(page, server.base)
+    page.goto(server.base + "/#/indicators")
+    log_in(page, db, "department")
+    page.wait_for_selector("#in-board table.assess", timeout=600_000)
+    year = page.input_value("#in-year")
+    with page.expect_download() as info:
+        page.click("#in-template")
+    download = info.value
+    saved = tmp_path / "template.xlsx"
+    download.save_as(saved)
+    assert download.suggested_filename.endswith(f"{year}-填报模板.xlsx")
+    book = openpyxl.load_workbook(saved)
+    assert book.sheetnames  # a workbook the department fills in
+    text = " ".join(str(c.value) for ws in book.worksheets for row in ws.iter_rows()
+                    for c in row if c.value is not None)
+    assert "市卫生健康委" in text or "卫生健康" in text  # its own indicators only
+    screenshot(page, "capability-indicators-template")
+    page.close()
+    watch.check()

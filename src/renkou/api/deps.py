@@ -9,6 +9,7 @@ new data version, the periodic re-reading of a session's account) still goes to 
 from __future__ import annotations
 
 import hmac
+import sys
 import threading
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
@@ -35,6 +36,7 @@ SESSION_COOKIE = "renkou_session"
 CSRF_COOKIE = "renkou_csrf"
 CSRF_HEADER = "x-csrf-token"
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+SWITCH_INTERVAL = 0.0005  # seconds a thread may hold the GIL while another waits for it
 
 
 async def get_app_settings(request: Request) -> Settings:
@@ -145,6 +147,10 @@ async def get_answers(request: Request, db: DatabaseDep,
         cache = getattr(state, "answers", None)
         if cache is None:
             cache = state.answers = AnswerCache()
+            # The answers' refreshes and the server's jobs compute in threads beside the
+            # event loop; each request needs the GIL several times, and at Python's default
+            # hand-over of 5 ms the requests queue up behind a computation.
+            sys.setswitchinterval(min(sys.getswitchinterval(), SWITCH_INTERVAL))
     return cache, gate.data_version(db)
 
 

@@ -38,6 +38,8 @@ class AreaValueOut(BaseModel):
     area_name: str
     value: float | None
     error: str | None
+    suppressed: bool = Field(False, description="统计披露控制：值所依据的人数少于阈值"
+                                                "（或为补充抑制）")
 
 
 class DrillOut(BaseModel):
@@ -48,6 +50,8 @@ class DrillOut(BaseModel):
     year: int
     level: str = Field(description="district = 区县, street = 街镇")
     rows: list[AreaValueOut]
+    suppressed: int = 0
+    suppression_threshold: int | None = None
 
 
 class PointOut(BaseModel):

@@ -73,6 +73,9 @@ class CaseloadOut(BaseModel):
     annual_cost: float
     costs: list[dict[str, Any]]
     groups: list[dict[str, Any]]
+    suppressed: int = Field(0, description="统计披露控制隐去的单元格数"
+                                           "（对象数为 null，其经费随之为 null）")
+    suppression_threshold: int | None = Field(None, description="小单元格阈值；null 为不抑制")
 
 
 class BudgetIn(BaseModel):
@@ -93,6 +96,9 @@ class BudgetOut(BaseModel):
     by_district: list[dict[str, Any]]
     groups: list[dict[str, Any]]
     comparison: list[dict[str, Any]] | None
+    suppressed: int = Field(0, description="统计披露控制隐去的单元格数"
+                                           "（按区的表；各年合计照常公布）")
+    suppression_threshold: int | None = Field(None, description="小单元格阈值；null 为不抑制")
 
 
 class SampleIn(BaseModel):

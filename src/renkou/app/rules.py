@@ -104,6 +104,84 @@ def budget(store: StoreRef, scheme: str, from_year: int, to_year: int,
 
 
 # ---------------------------------------------------------------------------------------
+# Disclosure control of caseloads (统计披露控制): for roles below statistician
+
+
+@dataclass(frozen=True)
+class Disclosed:
+    """Caseload tables (records) with their small cells suppressed."""
+
+    tables: dict[str, list[dict[str, Any]]]
+    suppressed: int  # cells suppressed, over all tables
+
+
+def _costs(rows: Sequence[Mapping[str, Any]], suffix: str = "") -> list[str]:
+    # A cell's costs are its count times the amounts: they go with it.
+    keys = rows[0].keys() if rows else ()
+    return [k for k in keys if k.startswith(("annual_cost", "monthly_cost"))
+            and k.endswith(suffix)]
+
+
+def _disclose(costs: Sequence[Mapping[str, Any]], groups: Sequence[Mapping[str, Any]],
+              threshold: int, by: Sequence[str]) -> tuple[list[dict[str, Any]],
+                                                       list[dict[str, Any]], int]:
+    """Districts × components of ``costs`` and districts × groups of ``groups``, each
+    table (``by``: a year) with its totals; a district with a hidden component hides all
+    its groups, whose sum is its caseload."""
+    from renkou.auth.disclosure import suppress_records
+
+    c = suppress_records(costs, threshold, count="caseload", down="district",
+                         across="component", by=by, dependent=_costs(costs))
+    g = suppress_records(groups, threshold, count="caseload", down="district", across="group",
+                         by=by, hide_rows=c.hidden)
+    return c.rows, g.rows, c.count + g.count
+
+
+def disclose_caseload(costs: Sequence[Mapping[str, Any]], groups: Sequence[Mapping[str, Any]],
+                      threshold: int | None) -> Disclosed:
+    """:func:`caseload`'s tables as records, their cells of fewer than ``threshold``
+    persons suppressed with complementary cells (None: shown whole). The total caseload
+    and cost stay published: the suppression keeps them from revealing a hidden cell."""
+    if threshold is None:
+        return Disclosed({"costs": list(map(dict, costs)), "groups": list(map(dict, groups))},
+                         0)
+    c, g, n = _disclose(costs, groups, threshold, by=())
+    return Disclosed({"costs": c, "groups": g}, n)
+
+
+def disclose_budget(by_district: Sequence[Mapping[str, Any]],
+                    groups: Sequence[Mapping[str, Any]],
+                    comparison: Sequence[Mapping[str, Any]] | None,
+                    threshold: int | None) -> Disclosed:
+    """:func:`budget`'s tables by district as records, suppressed as
+    :func:`disclose_caseload` year by year (projected caseloads carry the base year's
+    persons forward). The comparison's baseline and scenario are suppressed alike, and a
+    change is hidden with either side. The totals by year stay published."""
+    from renkou.auth.disclosure import suppress_records
+
+    tables: dict[str, list[dict[str, Any]]] = {
+        "by_district": list(map(dict, by_district)), "groups": list(map(dict, groups)),
+        "comparison": list(map(dict, comparison or []))}
+    if threshold is None:
+        return Disclosed(tables, 0)
+    d, g, n = _disclose(by_district, groups, threshold, by=("year",))
+    tables["by_district"], tables["groups"] = d, g
+    rows = tables["comparison"]
+    for side in ("baseline", "scenario"):
+        s = suppress_records(rows, threshold, count=f"caseload_{side}", down="district",
+                             across="component", by=("year",),
+                             dependent=_costs(rows, f"_{side}"))
+        rows, n = s.rows, n + s.count
+    for r in rows:
+        if r.get("caseload_baseline", 0) is None or r.get("caseload_scenario", 0) is None:
+            n += r.get("caseload_change") is not None
+            for k in ("caseload_change", *_costs(rows, "_change")):
+                r[k] = None
+    tables["comparison"] = rows
+    return Disclosed(tables, n)
+
+
+# ---------------------------------------------------------------------------------------
 # Points-based hukou settlement (积分落户)
 
 

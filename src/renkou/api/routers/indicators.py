@@ -18,6 +18,7 @@ from renkou.api.deps import (
     DashboardDep,
     DatabaseDep,
     GateDep,
+    SettingsDep,
     SummaryDep,
     User,
     forbid,
@@ -40,6 +41,7 @@ from renkou.api.trail import (
     file_responses,
     plan_for,
     summary_reading,
+    threshold,
 )
 from renkou.app import indicator_views as views
 from renkou.app.indicators import ComputedIndicator
@@ -130,30 +132,43 @@ def template(request: Request, db: DatabaseDep, gate: GateDep, dashboard: Dashbo
 
 @router.get("/{code}/areas", response_model=DrillOut)
 async def drill(code: str, db: DatabaseDep, summary: SummaryDep, user: Reader,
-                answers: AnswersDep, plan: PlanCode = None, year: Year = None,
+                answers: AnswersDep, settings: SettingsDep, plan: PlanCode = None,
+                year: Year = None,
                 parent: Annotated[str | None,
                                   Query(pattern=r"^\d{6}$",
                                         description="区县代码：列出其街镇（默认列出各区县）")]
                 = None) -> Response:
-    """一项指标在各区县（或某区各街镇）的值。"""
+    """一项指标在各区县（或某区各街镇）的值。统计分析以下角色：人数类指标少于阈值的值（及补充
+    抑制的值）、比率类指标分母少于阈值的值为 null 并标为 suppressed。"""
     p = _plan(user, summary, plan)
     _own_indicator(user, p, p.indicator(code))
     check_area(user, parent or summary.jurisdiction.code)
     # One formula per area (16 districts, or a district's 街镇): kept per data version like
     # the other aggregates, after the checks above; the key names all the body depends on.
     cache, version = answers
-    return await cache.respond(("drill", p.code, code, year, parent or ""), version,
-                               lambda: _drill(db, p.code, code, year, parent))
+    k = threshold(user, settings)
+    return await cache.respond(("drill", p.code, code, year, parent or "", k), version,
+                               lambda: _drill(db, p.code, code, year, parent, k))
 
 
-def _drill(db: Path, plan: str, code: str, year: int | None, parent: str | None) -> DrillOut:
+def _drill(db: Path, plan: str, code: str, year: int | None, parent: str | None,
+           k: int | None) -> DrillOut:
     d = views.drill(db, plan, code, year, parent)
+    hidden: frozenset[str] = frozenset()
+    if k is not None:
+        from renkou.app.indicator_disclosure import drill_basis, hidden_areas
+
+        shown = [c for c, _n, v in d.rows if v.value is not None]
+        assert d.indicator.formula is not None  # a drilled indicator is a computed one
+        hidden = hidden_areas(drill_basis(db, d.indicator.formula, d.year, shown), shown, k)
     return DrillOut(plan=plan, indicator=d.indicator.code, name=d.indicator.name_zh,
                     unit=d.indicator.unit, year=d.year, level=d.level,
                     rows=[AreaValueOut(area=c, area_name=n,
-                                       value=None if v.value is None
-                                       else round(float(v.value.value), 6), error=v.error)
-                          for c, n, v in d.rows])
+                                       value=None if v.value is None or c in hidden
+                                       else round(float(v.value.value), 6), error=v.error,
+                                       suppressed=c in hidden)
+                          for c, n, v in d.rows],
+                    suppressed=len(hidden), suppression_threshold=k)
 
 
 @router.get("/{code}/trajectory", response_model=TrajectoryOut)

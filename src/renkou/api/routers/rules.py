@@ -1,6 +1,8 @@
 """Rules as code (政策规则计算): the schemes with their input columns and parameters, the
 evaluation of persons given as JSON or in an uploaded table, caseloads and budgets from the
-store (``renkou rules …``). Overridden parameters are written to the audit log."""
+store (``renkou rules …``). Overridden parameters are written to the audit log. Caseloads
+count persons: for roles below statistician their small cells are suppressed (with the costs
+that would give them away) as the population tables are."""
 
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi import Path as PathParam
 
-from renkou.api.deps import DashboardDep, DatabaseDep, GateDep, User, require
+from renkou.api.deps import DashboardDep, DatabaseDep, GateDep, SettingsDep, User, require
 from renkou.api.gate import StoreGate
 from renkou.api.schemas_rules import (
     BudgetIn,
@@ -27,7 +29,7 @@ from renkou.api.schemas_rules import (
     RowErrorOut,
     SchemeOut,
 )
-from renkou.api.trail import audit, records, summary_reading
+from renkou.api.trail import audit, records, summary_reading, threshold
 from renkou.app import rules
 from renkou.auth.redact import redact_ids
 from renkou.auth.roles import Scope
@@ -143,21 +145,26 @@ def evaluate_file(key: SchemeKey, request: Request, db: DatabaseDep, gate: GateD
 
 @router.post("/schemes/{key}/caseload", response_model=CaseloadOut)
 def caseload(key: SchemeKey, body: CaseloadIn, request: Request, db: DatabaseDep,
-             gate: GateDep, user: Analyst) -> CaseloadOut:
-    """用登记库某日的户籍人口按区测算受益人数与经费（同 renkou rules caseload）。"""
+             gate: GateDep, user: Analyst, settings: SettingsDep) -> CaseloadOut:
+    """用登记库某日的户籍人口按区测算受益人数与经费（同 renkou rules caseload）。统计分析以下
+    角色：少于阈值人数的对象数及其补充单元格为 null，其经费随之为 null。"""
     with gate.reading():
         result = rules.caseload(db, key, body.as_of, body.params, seed=body.seed)
     _audit_params(gate, db, user, request, "rules.params", key, body.params,
                   {"use": "caseload", "as_of": body.as_of.isoformat()})
+    k = threshold(user, settings)
+    shown = rules.disclose_caseload(records(result.costs), records(result.groups), k)
     return CaseloadOut(scheme=key, as_of=body.as_of, total_caseload=result.total_caseload,
-                       annual_cost=result.annual_cost, costs=records(result.costs),
-                       groups=records(result.groups))
+                       annual_cost=result.annual_cost, costs=shown.tables["costs"],
+                       groups=shown.tables["groups"], suppressed=shown.suppressed,
+                       suppression_threshold=k)
 
 
 @router.post("/schemes/{key}/budget", response_model=BudgetOut)
 def budget(key: SchemeKey, body: BudgetIn, request: Request, db: DatabaseDep, gate: GateDep,
-           user: Analyst) -> BudgetOut:
-    """逐年测算各区受益人数与年度经费（市、区分担；同 renkou rules budget）。"""
+           user: Analyst, settings: SettingsDep) -> BudgetOut:
+    """逐年测算各区受益人数与年度经费（市、区分担；同 renkou rules budget）。统计分析以下角色：
+    按区的表逐年做小单元格抑制（null），各年合计照常公布。"""
     if body.to_year < body.from_year:
         raise InputError("终止年不能早于起始年", column="to_year")
     if body.to_year - body.from_year > 30:
@@ -167,8 +174,13 @@ def budget(key: SchemeKey, body: BudgetIn, request: Request, db: DatabaseDep, ga
                               seed=body.seed, base_date=body.base_date, compare=body.compare)
     _audit_params(gate, db, user, request, "rules.params", key, body.params,
                   {"use": "budget", "from_year": body.from_year, "to_year": body.to_year})
+    k = threshold(user, settings)
+    shown = rules.disclose_budget(
+        records(result.by_district), records(result.groups),
+        None if result.comparison is None else records(result.comparison), k)
     return BudgetOut(scheme=key, base_date=result.base_date, from_year=body.from_year,
                      to_year=body.to_year, by_year=records(result.by_year),
-                     by_district=records(result.by_district), groups=records(result.groups),
+                     by_district=shown.tables["by_district"], groups=shown.tables["groups"],
                      comparison=None if result.comparison is None
-                     else records(result.comparison))
+                     else shown.tables["comparison"], suppressed=shown.suppressed,
+                     suppression_threshold=k)

@@ -195,11 +195,16 @@ export function pollJob(url, onState, ms = 700) {
 export function chartBase() { return { textStyle: { fontFamily: FONT }, animation: false }; }
 
 // A table of objects whose columns the answer decides: one column per key of the first row
-// (labels from `labels` where given), numbers right-aligned.
-export function autoTable(rows, labels = {}) {
+// (labels from `labels` where given), numbers right-aligned. With `suppressed`, null in a
+// column of numbers is a cell hidden by disclosure control, shown as "*".
+export function autoTable(rows, labels = {}, { suppressed = false } = {}) {
   if (!rows || !rows.length) return table([{ label: "—", key: "x" }], []);
   const keys = Object.keys(rows[0]);
   const plain = k => k === "year" || k.endsWith("_year");  // years without a thousands comma
-  return table(keys.map(k => ({ label: labels[k] || k, num: typeof rows[0][k] === "number",
-    html: r => (typeof r[k] === "number" ? (plain(k) ? String(r[k]) : num(r[k], Number.isInteger(r[k]) ? 0 : 2)) : r[k] == null ? "—" : esc(typeof r[k] === "object" ? JSON.stringify(r[k]) : r[k])) })), rows);
+  // A column of numbers may be all hidden: then it holds nothing but null.
+  const numeric = k => rows.some(r => typeof r[k] === "number")
+    || (suppressed && rows.every(r => r[k] == null || typeof r[k] === "number"));
+  return table(keys.map(k => ({ label: labels[k] || k, num: numeric(k),
+    html: r => (typeof r[k] === "number" ? (plain(k) ? String(r[k]) : num(r[k], Number.isInteger(r[k]) ? 0 : 2))
+      : r[k] == null ? (suppressed && numeric(k) ? count(null) : "—") : esc(typeof r[k] === "object" ? JSON.stringify(r[k]) : r[k])) })), rows);
 }

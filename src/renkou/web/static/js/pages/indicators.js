@@ -3,7 +3,7 @@
 // trajectory over the plan period with the targets.
 "use strict";
 
-import { state, getJSON, esc, num, chart, chartBase, current, ensureMap, areaName, showError, table, loading, FONT } from "../core.js";
+import { state, getJSON, esc, num, chart, chartBase, current, ensureMap, areaName, showError, table, loading, FONT, SUPPRESSED } from "../core.js";
 import { readablePlans, pickPlan, planOptions, planYears, statusTag, planLabel } from "../plans.js";
 
 const ind = { plan: null, year: null, code: null, parent: null };
@@ -26,14 +26,18 @@ export async function render(view, params) {
         <label>规划 <select id="in-plan">${planOptions(plans)}</select></label>
         <label>评估年份 <select id="in-year">${years.map(y => `<option value="${y}">${y}年${y > plan.default_year ? "（晚于库内数据）" : ""}</option>`).join("")}</select></label>
       </div></div>
-    <div class="panel"><h3 id="in-board-title">指标看板</h3><div id="in-board"></div></div>
+    <div class="panel"><div class="panel-head"><h3 id="in-board-title">指标看板</h3>
+      <a class="btn small secondary" id="in-template" download title="部门填报类指标的 Excel 模板（含数据有效性校验和填报说明），填好后在“数据管理”导入">下载填报模板</a></div>
+      <div id="in-board"></div></div>
     <div class="grid" id="in-detail" hidden>
       <div class="panel"><div class="panel-head"><h3 id="in-areas-title">分区</h3><button type="button" class="btn small secondary" id="in-up" hidden>返回各区</button></div>
-        <div id="in-areas" class="chart"></div><p class="footnote" id="in-areas-note">点击一个区查看其街镇。</p></div>
+        <div id="in-areas" class="chart"></div><p class="footnote" id="in-areas-note">点击一个区查看其街镇。</p><p class="scope-note" id="in-areas-suppressed" hidden></p></div>
       <div class="panel"><h3 id="in-traj-title">轨迹</h3><div id="in-traj" class="chart"></div><div id="in-traj-note"></div></div>
     </div>`;
   document.getElementById("in-plan").value = plan.code;
   document.getElementById("in-year").value = String(ind.year);
+  // The plan's reporting template of the year (a department account's: its own indicators).
+  document.getElementById("in-template").href = `/api/indicators/template?plan=${encodeURIComponent(ind.plan)}&year=${ind.year}`;
   const go = () => { window.location.hash = `#/indicators?plan=${encodeURIComponent(ind.plan)}&year=${ind.year}${ind.code ? `&indicator=${encodeURIComponent(ind.code)}` : ""}`; };
   document.getElementById("in-plan").addEventListener("change", e => { ind.plan = e.target.value; ind.year = null; ind.code = null; go(); });
   document.getElementById("in-year").addEventListener("change", e => { ind.year = Number(e.target.value); go(); });
@@ -105,15 +109,21 @@ async function drill(generation) {
     if (generation !== current()) return;
     title.textContent = `${d.name} · ${parent ? areaName(parent) + "各街镇" : "各区"} · ${d.year}年（${d.unit}）`;
     document.getElementById("in-areas-note").textContent = parent ? "街镇数值按同一公式由登记数据计算。" : "点击一个区查看其街镇。";
+    // Suppressed areas (统计披露控制) keep their place, marked "*" beside the name.
+    const hidden = document.getElementById("in-areas-suppressed");
+    hidden.hidden = !d.suppressed;
+    hidden.textContent = d.suppressed ? `${SUPPRESSED} 统计披露控制：所依据的人数（人数类指标为人数本身，比率类指标为分母）少于 ${d.suppression_threshold} 人的地区不显示数值，人数类指标另有补充隐藏的地区以防由合计推算（共 ${d.suppressed} 个，名称旁以 ${SUPPRESSED} 标示）。` : "";
     const rows = d.rows.filter(r => r.value != null);
     const bars = d.rows.slice().sort((x, y) => (x.value ?? -Infinity) - (y.value ?? -Infinity));
+    const label = r => (r.suppressed ? `${r.area_name} ${SUPPRESSED}` : r.area_name);
     areasChart.setOption(Object.assign(chartBase(), {
-      tooltip: { trigger: "item", formatter: s => `${esc(s.name)}<br>${s.data.value == null ? (s.data.error ? esc(s.data.error) : "无数据") : num(s.data.value, 2) + " " + esc(d.unit)}` },
+      tooltip: { trigger: "item", formatter: s => `${esc(s.name)}<br>${s.data.suppressed ? "统计披露控制：已抑制" : s.data.value == null ? (s.data.error ? esc(s.data.error) : "无数据") : num(s.data.value, 2) + " " + esc(d.unit)}` },
       grid: { left: 10, right: 60, top: 10, bottom: 20, containLabel: true },
       xAxis: { type: "value", scale: true },
-      yAxis: { type: "category", data: bars.map(r => r.area_name), axisTick: { show: false }, axisLabel: { fontSize: 11 } },
-      series: [{ type: "bar", data: bars.map(r => ({ value: r.value, code: r.area, error: r.error })), itemStyle: { color: "#a61b1b" },
-        label: { show: rows.length <= 40, position: "right", formatter: s => (s.data.value == null ? "—" : num(s.data.value, 2)) } }],
+      yAxis: { type: "category", data: bars.map(label), axisTick: { show: false },
+        axisLabel: { fontSize: 11, formatter: v => (v.endsWith(` ${SUPPRESSED}`) ? `{s|${v}}` : v), rich: { s: { color: "#b45309", fontWeight: "bold", fontSize: 11 } } } },
+      series: [{ type: "bar", data: bars.map(r => ({ value: r.value, code: r.area, error: r.error, suppressed: r.suppressed })), itemStyle: { color: "#a61b1b" },
+        label: { show: rows.length <= 40, position: "right", formatter: s => (s.data.suppressed ? SUPPRESSED : s.data.value == null ? "—" : num(s.data.value, 2)) } }],
     }), true);
   } catch (e) {
     if (generation !== current()) return;

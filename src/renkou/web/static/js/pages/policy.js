@@ -2,7 +2,8 @@
 // with parameters changed on the page) and the points-settlement simulation.
 "use strict";
 
-import { state, getJSON, postJSON, esc, num, fmt, pct, chart, chartBase, current, showError, loading, autoTable, table, progressBar } from "../core.js";
+import { filePanel } from "./policy_file.js";
+import { state, getJSON, postJSON, esc, num, fmt, pct, chart, chartBase, current, showError, loading, autoTable, table, progressBar, suppressionNote } from "../core.js";
 
 const LABELS = { district: "区县代码", region: "地区", region_name: "地区", name: "名称", caseload: "对象数", cost: "经费", annual_cost: "年经费",
   year: "年份", group: "分组", persons: "人数", share: "占比", label: "目标", value: "值", baseline: "基线", changed: "调整后",
@@ -10,8 +11,11 @@ const LABELS = { district: "区县代码", region: "地区", region_name: "地�
   from_year: "起", to_year: "止", total: "合计", as_of: "时点", district_name: "区县", component: "项目",
   annual_cost_total: "年经费合计（元）", annual_cost_city: "市级负担（元）", annual_cost_district: "区级负担（元）",
   annual_cost_unallocated: "未分担（元）", monthly_cost_total: "月经费（元）", cost_total: "经费合计（元）", scheme: "方案" };
-// Rows of areas or groups with nothing in them are left out of the long tables.
-const someone = rows => rows.filter(r => Object.entries(r).some(([k, v]) => typeof v === "number" && v !== 0 && !(k === "year" || k.endsWith("_year"))));
+// Rows of areas or groups with nothing in them are left out of the long tables; a row with a
+// suppressed cell (null) stays, marked, so that its absence does not read as zero.
+const someone = rows => rows.filter(r => Object.entries(r).some(([k, v]) => (v === null || (typeof v === "number" && v !== 0)) && !(k === "year" || k.endsWith("_year"))));
+// Caseloads count persons: tables with cells hidden by disclosure control.
+const hiddenTable = rows => autoTable(rows, LABELS, { suppressed: true });
 const po = { tab: "subsidy", scheme: null };
 
 export async function render(view, params) {
@@ -70,7 +74,8 @@ async function subsidy(generation, body) {
       </form>
       <p class="footnote">修改参数后测算，结果与默认参数对比；使用修改的参数会记入审计日志。</p></div>
     <div class="panel"><h3 id="po-result-title">测算结果</h3><div id="po-result"><p class="muted">选择方案并测算。</p></div></div>
-  </div><div class="panel" id="po-detail" hidden><h3 id="po-detail-title"></h3><div id="po-chart" class="chart short"></div><div id="po-detail-table" class="scroll"></div></div>`;
+  </div><div class="panel" id="po-detail" hidden><h3 id="po-detail-title"></h3><div id="po-chart" class="chart short"></div><div id="po-detail-table" class="scroll"></div></div>
+  <div class="panel" id="po-file"></div>`;
   const sel = document.getElementById("po-scheme");
   sel.value = po.scheme;
   let changed = () => ({});
@@ -80,7 +85,10 @@ async function subsidy(generation, body) {
     try { changed = paramForm(el, await getJSON(`/api/rules/schemes/${encodeURIComponent(po.scheme)}/params?as_of=${document.getElementById("po-asof").value}`)); }
     catch (e) { showError(el, e); }
   };
-  sel.addEventListener("change", () => { po.scheme = sel.value; loadParams(); });
+  const describe = filePanel(document.getElementById("po-file"), generation, {
+    scheme: () => schemes.find(s => s.key === po.scheme), asOf: () => document.getElementById("po-asof").value,
+    params: () => changed() });
+  sel.addEventListener("change", () => { po.scheme = sel.value; loadParams(); describe(); });
   document.getElementById("po-run").addEventListener("submit", e => { e.preventDefault(); caseload(generation, changed()); });
   document.getElementById("po-budget").addEventListener("click", () => budget(generation, changed()));
   await loadParams();
@@ -96,12 +104,12 @@ async function caseload(generation, params) {
     el.innerHTML = `<div class="cards"><div class="card"><div class="k">符合条件的对象</div><div class="v">${num(c.total_caseload)} 人</div></div>
       <div class="card"><div class="k">年经费</div><div class="v">${num(c.annual_cost / 10000, 1)} 万元</div></div></div>` +
       (Object.keys(params).length ? `<p class="footnote">已使用修改的参数：${esc(JSON.stringify(params))}</p>` : "") +
-      `<h3>分组（有对象的）</h3><div class="scroll">${autoTable(someone(c.groups), LABELS)}</div>`;
+      `<h3>分组（有对象的）</h3><div class="scroll" id="po-groups">${hiddenTable(someone(c.groups))}</div>` + suppressionNote(c.suppression_threshold, c.suppressed);
     const d = document.getElementById("po-detail");
     d.hidden = false;
     document.getElementById("po-detail-title").textContent = "分区对象与经费";
     document.getElementById("po-chart").hidden = true;
-    document.getElementById("po-detail-table").innerHTML = autoTable(someone(c.costs), LABELS) + `<p class="footnote">未列出的区县无符合条件的对象。</p>`;
+    document.getElementById("po-detail-table").innerHTML = hiddenTable(someone(c.costs)) + `<p class="footnote">未列出的区县无符合条件的对象。</p>` + suppressionNote(c.suppression_threshold, c.suppressed);
   } catch (e) { if (generation === current()) showError(el, e); }
 }
 
@@ -114,7 +122,7 @@ async function budget(generation, params) {
       params, seed: 1, compare: Object.keys(params).length > 0 });
     if (generation !== current()) return;
     document.getElementById("po-result-title").textContent = `多年预算 · ${b.from_year}—${b.to_year}年`;
-    el.innerHTML = `<div class="scroll">${autoTable(b.by_year, LABELS)}</div>` + (b.comparison ? `<h3>与默认参数对比</h3>${autoTable(b.comparison, LABELS)}` : "");
+    el.innerHTML = `<div class="scroll">${autoTable(b.by_year, LABELS)}</div>` + (b.comparison ? `<h3>与默认参数对比</h3>${hiddenTable(b.comparison)}` : "");
     const d = document.getElementById("po-detail");
     d.hidden = false;
     document.getElementById("po-detail-title").textContent = "分年预算与分区";
@@ -129,7 +137,7 @@ async function budget(generation, params) {
       yAxis: numeric.map((k, i) => ({ type: "value", show: i < 2, position: i ? "right" : "left", axisLabel: { formatter: v => fmt.format(v) } })).slice(0, 2),
       series: numeric.slice(0, 4).map((k, i) => ({ type: i ? "line" : "bar", name: LABELS[k] || k, yAxisIndex: Math.min(i, 1), data: b.by_year.map(r => r[k]) })),
     }), true);
-    document.getElementById("po-detail-table").innerHTML = autoTable(someone(b.by_district), LABELS) + `<p class="footnote">未列出的区县无符合条件的对象。</p>`;
+    document.getElementById("po-detail-table").innerHTML = hiddenTable(someone(b.by_district)) + `<p class="footnote">未列出的区县无符合条件的对象。</p>` + suppressionNote(b.suppression_threshold, b.suppressed);
   } catch (e) { if (generation === current()) showError(el, e); }
 }
 
