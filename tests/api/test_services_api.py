@@ -214,6 +214,27 @@ def test_assess_rejects_bad_bodies(city: Served) -> None:
         assert r.headers["content-type"].startswith("application/problem+json")
 
 
+def test_impact_report_is_listed_and_downloaded(city: Served) -> None:
+    client, tokens, _ = city
+    h = _as(tokens, "planner")
+    r = client.post("/api/impact/report", json={"decision": DECISION.replace(
+        "name: ", "name: 测试/决策 ", 1)}, headers=h)
+    assert r.status_code == 201, r.text
+    report = r.json()
+    assert report["kind"] == "impact" and report["kind_name"] == "重大决策人口影响评估报告"
+    assert "/" not in report["filename"] and report["filename"].endswith("-人口影响评估.docx")
+    assert report["id"] in [x["id"] for x in client.get("/api/reports", headers=h).json()]
+    got = client.get(report["download_url"], headers=h)
+    assert got.status_code == 200
+    assert got.content[:2] == b"PK" and len(got.content) == report["size"]
+    entries = client.get("/api/audit", params={"action": "report.generate", "limit": 100},
+                         headers=_as(tokens, "auditor")).json()
+    assert any(e["target"] == report["id"] for e in entries)
+    for role in ("district", "department", "auditor"):
+        assert client.post("/api/impact/report", json={"example": "tianjin-three-child"},
+                           headers=_as(tokens, role)).status_code == 403
+
+
 def _audit(client: TestClient, tokens: dict[str, str]) -> list[dict[str, object]]:
     r = client.get("/api/audit", params={"action": "services.allocate", "limit": 100},
                    headers=_as(tokens, "auditor"))

@@ -211,11 +211,12 @@ def test_generate_a_report_and_download_it(tianjin: tuple[Path, Server], browser
 
 
 def test_compare_an_example_decision_with_the_baseline(tianjin: tuple[Path, Server],
-                                                       browser: Any) -> None:
+                                                       browser: Any, tmp_path: Path) -> None:
     """预测's scenario comparison: a shipped decision against the baseline projection, one
-    point a year for each, the difference, and the switch to another indicator and area."""
+    point a year for each, the difference, and the switch to another indicator and area;
+    then its Word report, downloaded."""
     db, server = tianjin
-    page = browser.new_page(locale="zh-CN", viewport=SMALL)
+    page = browser.new_page(locale="zh-CN", viewport=SMALL, accept_downloads=True)
     watch = Watch(page, server.base)
     page.goto(server.base + "/#/forecast")
     log_in(page, db, "planner")
@@ -230,5 +231,13 @@ def test_compare_an_example_decision_with_the_baseline(tianjin: tuple[Path, Serv
     page.select_option("#fc-region", index=1)
     assert "65岁及以上" in page.inner_text("#fc-impact-summary")
     screenshot(page, "workflow-impact")
+    page.click("#fc-impact-report")
+    page.wait_for_selector("#fc-impact-done a", timeout=600_000)
+    with page.expect_download() as info:
+        page.click("#fc-impact-done a")
+    saved = tmp_path / info.value.suggested_filename
+    info.value.save_as(saved)
+    assert saved.name.endswith("-人口影响评估.docx")
+    assert saved.read_bytes()[:2] == b"PK"
     page.close()
     watch.check()

@@ -1,6 +1,7 @@
 """Generated reports kept beside a store (已生成的报告): the evaluation report of a plan
-(midterm or final, Word or HTML) and the annual population report (Word), written by the same
-use cases as ``renkou report evaluate|annual`` into the store's private report folder
+(midterm or final, Word or HTML), the annual population report (Word) and the population
+impact assessment of a decision (Word), written by the same use cases as ``renkou report
+evaluate|annual`` and ``renkou impact assess`` into the store's private report folder
 ``.<store>.reports/`` (mode 0700) and listed there with who generated them and when."""
 
 from __future__ import annotations
@@ -20,14 +21,18 @@ from renkou.app.jobs import JobContext, Work
 from renkou.app.reports import FORMATS, STAGES, evaluation_report
 from renkou.app.stores import StoreRef
 from renkou.errors import InputError, NotFoundError
+from renkou.impact.decision import Decision
 
-Kind = Literal["evaluation", "annual"]
-KIND_ZH = {"evaluation": "规划实施评估报告", "annual": "年度人口发展形势分析与预警报告"}
+Kind = Literal["evaluation", "annual", "impact"]
+KIND_ZH = {"evaluation": "规划实施评估报告", "annual": "年度人口发展形势分析与预警报告",
+           "impact": "重大决策人口影响评估报告"}
 STAGE_ZH = {"midterm": "中期", "final": "终期"}
 INDEX = "index.jsonl"
 MAX_TRAJECTORIES = 200
 _ID = re.compile(r"^[0-9a-f]{32}$")
 _lock = threading.Lock()
+# Characters a decision's name may hold that do not belong in a file name.
+_UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
 
 
 @dataclass(frozen=True)
@@ -91,11 +96,39 @@ def generate(store: StoreRef, db: Path, kind: str, *, plan: str | None = None,
         raise
     label = (f"{plan or '默认规划'}-{STAGE_ZH[stage]}评估" if kind == "evaluation"
              else f"{year}年度人口报告" if year else "年度人口报告")
-    report = ReportFile(id=rid, kind=kind, plan=plan, year=year,
-                        stage=stage if kind == "evaluation" else None, format=fmt,
-                        filename=f"{label}.{fmt}", size=out.stat().st_size,
-                        created_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-                        created_by=created_by, role=role)
+    return _listed(ReportFile(id=rid, kind=kind, plan=plan, year=year,
+                              stage=stage if kind == "evaluation" else None, format=fmt,
+                              filename=f"{label}.{fmt}", size=out.stat().st_size,
+                              created_at=_now(), created_by=created_by, role=role), folder)
+
+
+def generate_impact(db: Path, decision: Decision, *, created_by: str, role: str
+                    ) -> ReportFile:
+    """Assess ``decision`` against the store's baseline and write its Word report (as
+    ``renkou impact assess --out``) into the store's report folder, listed."""
+    from renkou.app.impact import assess_decision, write_report
+
+    rid = uuid.uuid4().hex
+    folder = reports_dir(db)
+    out = folder / f"{rid}.docx"
+    try:
+        write_report(assess_decision(db, decision), out)
+    except BaseException:
+        out.unlink(missing_ok=True)
+        raise
+    name = _UNSAFE.sub("_", decision.name).strip(" ._") or "决策"
+    return _listed(ReportFile(id=rid, kind="impact", plan=None, year=decision.horizon,
+                              stage=None, format="docx",
+                              filename=f"{name[:80]}-人口影响评估.docx",
+                              size=out.stat().st_size, created_at=_now(),
+                              created_by=created_by, role=role), folder)
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+def _listed(report: ReportFile, folder: Path) -> ReportFile:
     with _lock:
         index = folder / INDEX
         with index.open("a", encoding="utf-8") as f:

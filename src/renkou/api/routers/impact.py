@@ -1,5 +1,6 @@
 """Population impact assessment of major decisions (重大决策人口影响评估): the shipped
-examples and the assessment of one of them, or of a decision file sent in the body."""
+examples, the assessment of one of them or of a decision file sent in the body, and its Word
+report (kept with the other reports, downloaded from ``/api/reports/{id}/download``)."""
 
 from __future__ import annotations
 
@@ -8,9 +9,10 @@ from typing import Annotated, Any
 
 import pandas as pd
 import yaml
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 
-from renkou.api.deps import DatabaseDep, ReadingDep, SummaryDep, User, require
+from renkou.api.deps import DatabaseDep, GateDep, ReadingDep, SummaryDep, User, require
+from renkou.api.routers.reports import report_out
 from renkou.api.schemas import (
     AssessIn,
     AssessOut,
@@ -19,8 +21,10 @@ from renkou.api.schemas import (
     ObligationOut,
     RiskOut,
 )
+from renkou.api.schemas_reports import ReportOut
 from renkou.api.scoping import check_whole
-from renkou.app import impact
+from renkou.api.trail import audit
+from renkou.app import impact, report_files
 from renkou.auth.roles import Scope
 from renkou.errors import InputError
 from renkou.impact.decision import Decision, parse_decision
@@ -28,6 +32,8 @@ from renkou.impact.decision import Decision, parse_decision
 router = APIRouter(prefix="/api/impact", tags=["impact"])
 
 Reader = Annotated[User, Depends(require(Scope.services))]
+# The report is kept with the other reports: its author needs both scopes.
+Author = Annotated[User, Depends(require(Scope.reports))]
 
 
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
@@ -82,3 +88,19 @@ def assess(body: AssessIn, db: DatabaseDep, summary: SummaryDep, user: Reader,
         obligations=[ObligationOut(service=o.service, name=o.name, region=o.region,
                                    persons=o.persons, capacity=o.capacity, unit=o.unit,
                                    citation=o.citation) for o in a.obligations])
+
+
+@router.post("/report", response_model=ReportOut, status_code=201,
+             dependencies=[Depends(require(Scope.services))])
+def report(body: AssessIn, request: Request, db: DatabaseDep, gate: GateDep,
+           summary: SummaryDep, user: Author) -> ReportOut:
+    """评估一项决策并生成 Word 报告（同 renkou impact assess --out），列入已生成的报告，
+    由 /api/reports/{id}/download 下载；记入审计日志。"""
+    check_whole(user, summary.jurisdiction)
+    decision = _decision(body)
+    with gate.reading():
+        r = report_files.generate_impact(db, decision, created_by=user.username,
+                                         role=user.role.value)
+    audit(gate, db, user, request, "report.generate", target=r.id,
+          detail={"kind": r.kind, "decision": decision.name, "horizon": decision.horizon})
+    return report_out(r)

@@ -26,7 +26,7 @@ router = APIRouter(prefix="/api/reports", tags=["reports"])
 Author = Annotated[User, Depends(require(Scope.reports))]
 
 
-def _out(r: ReportFile) -> ReportOut:
+def report_out(r: ReportFile) -> ReportOut:
     return ReportOut(id=r.id, kind=r.kind, kind_name=r.kind_name, plan=r.plan, year=r.year,
                      stage=r.stage, format=r.format, filename=r.filename, size=r.size,
                      created_at=r.created_at, created_by=r.created_by,
@@ -46,7 +46,7 @@ def generate(body: ReportIn, request: Request, db: DatabaseDep, gate: GateDep,
     audit(gate, db, user, request, "report.generate", target=r.id,
           detail={"kind": r.kind, "plan": r.plan, "year": r.year, "stage": r.stage,
                   "format": r.format})
-    return _out(r)
+    return report_out(r)
 
 
 @router.post("/jobs", response_model=JobOut, status_code=202)
@@ -74,7 +74,7 @@ def generate_in_background(body: ReportIn, request: Request, db: DatabaseDep, ga
 def reports(db: DatabaseDep, _: Author, __: ReadingDep, page: PageDep,
             response: Response) -> list[ReportOut]:
     """已生成的报告（新的在前）。"""
-    return [_out(r) for r in page.apply(report_files.list_reports(db), response)]
+    return [report_out(r) for r in page.apply(report_files.list_reports(db), response)]
 
 
 @router.get("/{report_id}/download", response_class=FileResponse,

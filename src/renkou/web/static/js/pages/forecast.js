@@ -19,11 +19,13 @@ export async function render(view) {
         <form class="inline" id="fc-impact-form">
           <label>决策 <select id="fc-example"></select></label>
           <button type="submit" class="btn" id="fc-impact-run">评估</button>
+          <button type="button" class="btn secondary" id="fc-impact-report" hidden>生成 Word 报告</button>
         </form></div>
       <p class="footnote" id="fc-description"></p>
       <details id="fc-custom"><summary>自定义决策文件（YAML）</summary>
         <textarea id="fc-yaml" rows="8" spellcheck="false" class="mono" placeholder="name: …&#10;horizon: 2035&#10;shocks:&#10;  - kind: arrivals …"></textarea></details>
       <div id="fc-impact-progress"></div>
+      <div id="fc-impact-file"></div>
       <div id="fc-impact-out" hidden>
         <div class="controls"><label>指标 <select id="fc-indicator"></select></label><label>地区 <select id="fc-region"></select></label></div>
         <div class="grid"><div id="fc-impact-chart" class="chart short"></div><div id="fc-impact-summary"></div></div>
@@ -57,6 +59,28 @@ async function impact(generation) {
   };
   sel.addEventListener("change", describe); describe();
   document.getElementById("fc-impact-form").addEventListener("submit", e => { e.preventDefault(); run(generation, sel.value); });
+  const reportButton = document.getElementById("fc-impact-report");
+  reportButton.hidden = !may("reports");
+  reportButton.addEventListener("click", () => report(generation, sel.value));
+}
+
+function decisionBody(key) {
+  return key ? { example: key } : { decision: document.getElementById("fc-yaml").value };
+}
+
+// The Word report of the decision (as renkou impact assess --out), kept with the other
+// reports on the 报告 page.
+async function report(generation, key) {
+  const out = document.getElementById("fc-impact-file");
+  const button = document.getElementById("fc-impact-report");
+  button.disabled = true;
+  out.innerHTML = progressBar(null, "正在评估并生成 Word 报告…");
+  try {
+    const r = await postJSON("/api/impact/report", decisionBody(key));
+    if (generation !== current()) return;
+    out.innerHTML = `<p class="ok-note" id="fc-impact-done">已生成：<a href="${esc(r.download_url)}" download="${esc(r.filename)}">${esc(r.filename)}</a>（${fmt.format(Math.round(r.size / 1024))} KB，亦列于“报告”页）</p>`;
+  } catch (e) { if (generation === current()) showError(out, e); }
+  finally { button.disabled = false; }
 }
 
 async function run(generation, key) {
@@ -65,8 +89,7 @@ async function run(generation, key) {
   button.disabled = true;
   prog.innerHTML = progressBar(null, "正在运行基线与情景预测（约需十余秒）…");
   try {
-    const body = key ? { example: key } : { decision: document.getElementById("fc-yaml").value };
-    const a = await postJSON("/api/impact/assess", body);
+    const a = await postJSON("/api/impact/assess", decisionBody(key));
     if (generation !== current()) return;
     prog.innerHTML = (a.warnings || []).map(w => `<p class="notice">${esc(w)}</p>`).join("");
     show(a);
