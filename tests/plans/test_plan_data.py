@@ -16,7 +16,7 @@ import pytest
 from renkou.cli.main import main
 from renkou.errors import InputError, NotFoundError
 from renkou.plans.model import Indicator, Plan, Target, catalog
-from renkou.plans.model.vocabulary import APPROX_TOLERANCE_ENV, DEFAULT_APPROX_TOLERANCE, FORMULAS
+from renkou.plans.model.vocabulary import DEFAULT_APPROX_TOLERANCE, FORMULAS
 
 TJ = "tianjin-14th"
 XQ = "xiqing-14th"
@@ -401,13 +401,18 @@ def test_chongqing_prose_targets_agree_with_box1() -> None:
 # ── model semantics ──────────────────────────────────────────────────────────────────
 
 def test_approx_tolerance_default_and_override(monkeypatch: pytest.MonkeyPatch) -> None:
+    from renkou.plans.model.targets import AssessmentConfig, TargetSpec, meets
+
     t = Target(year=2025, comparator="approx", value=1500)
-    monkeypatch.delenv(APPROX_TOLERANCE_ENV, raising=False)
     assert t.bounds() == pytest.approx((1500 * (1 - DEFAULT_APPROX_TOLERANCE),
                                         1500 * (1 + DEFAULT_APPROX_TOLERANCE)))
     assert t.accepts(1510) and not t.accepts(1520)
-    monkeypatch.setenv(APPROX_TOLERANCE_ENV, "0.02")
-    assert t.accepts(1520) and not t.accepts(1531)
+    # The assessment's setting, not the environment, widens it.
+    monkeypatch.setenv("RENKOU_PLANS_APPROX_TOLERANCE", "0.02")
+    assert not t.accepts(1520)
+    spec = TargetSpec(year=2025, comparator="approx", value=1500.0)
+    assert not meets(spec, 1520.0)
+    assert meets(spec, 1520.0, AssessmentConfig(approx_rel_tolerance=0.02))
     own = Target(year=2025, comparator="approx", value=1500, tolerance=0.005)
     assert not own.accepts(1510)
 

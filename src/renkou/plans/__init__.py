@@ -92,7 +92,7 @@ from renkou.plans.model.plan import (
     Task,
 )
 from renkou.plans.model.reporting_units import department_names, reporting_units
-from renkou.plans.model.vocabulary import default_approx_tolerance
+from renkou.plans.model.vocabulary import DEFAULT_APPROX_TOLERANCE
 from renkou.plans.storage import (
     DEMO_MARK,
     FACILITIES,
@@ -110,6 +110,7 @@ from renkou.plans.storage import (
 
 __all__ = [
     "COVERAGE_NAME",
+    "DEFAULT_APPROX_TOLERANCE",
     "DEMO_MARK",
     "FACILITIES",
     "FORMULAS",
@@ -153,7 +154,6 @@ __all__ = [
     "build_inputs",
     "compute",
     "compute_many",
-    "default_approx_tolerance",
     "department",
     "department_names",
     "departments",

@@ -17,13 +17,13 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
 from docx.shared import Cm
 
 from renkou.plans import (
+    DEFAULT_APPROX_TOLERANCE,
     DEMO_MARK,
     LAGGING,
     MET,
     MISSED,
     NO_DATA,
     ON_TRACK,
-    default_approx_tolerance,
     department_names,
     format_number,
 )
@@ -231,7 +231,7 @@ def _tasks(doc: DocumentObject, r: EvaluationReport) -> None:
 def method_notes(r: EvaluationReport) -> list[str]:
     cfg = r.assessment.config
     tol = cfg.approx_rel_tolerance if cfg.approx_rel_tolerance is not None else \
-        default_approx_tolerance()
+        DEFAULT_APPROX_TOLERANCE
     return [
         "1. 评估结论规则：以规划基期值到目标值的直线为“目标路径”。当前值已满足目标（≥、≤、"
         "区间、“左右”容差内或累计值达到总量）为“已达标”；未达目标、目标年未到且完成进度不低于"

@@ -35,6 +35,7 @@ from renkou.errors import NotFoundError
 from renkou.plans.model.vocabulary import (
     COMPARATOR_ZH,
     CUMULATIVE,
+    DEFAULT_APPROX_TOLERANCE,
     DIRECTIONAL,
     FORMULAS,
     RELATIVE,
@@ -48,7 +49,6 @@ from renkou.plans.model.vocabulary import (
     IndicatorKind,
     PopulationBasis,
     TargetNature,
-    default_approx_tolerance,
 )
 
 _CODE_RE = re.compile(r"^[A-Z]{2,4}\d{0,4}-[A-Z]{2,6}-\d{2}$")
@@ -80,7 +80,7 @@ class Target(_Frozen):
     value: float | None = None
     low: float | None = None
     high: float | None = None
-    # Relative tolerance for "左右" (0.01 = ±1 %); None → default_approx_tolerance().
+    # Relative tolerance for "左右" (0.01 = ±1 %); None → DEFAULT_APPROX_TOLERANCE.
     tolerance: float | None = Field(default=None, ge=0, lt=1)
     period_start: int | None = None
     period_end: int | None = None
@@ -137,7 +137,7 @@ class Target(_Frozen):
 
     def effective_tolerance(self) -> float:
         """Relative tolerance for "左右" targets (per-target value or the default)."""
-        return self.tolerance if self.tolerance is not None else default_approx_tolerance()
+        return self.tolerance if self.tolerance is not None else DEFAULT_APPROX_TOLERANCE
 
     def bounds(self) -> tuple[float | None, float | None]:
         """The accepted interval (low, high); None means unbounded on that side.

@@ -8,7 +8,7 @@ import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
-from renkou.plans.model.vocabulary import default_approx_tolerance
+from renkou.plans.model.vocabulary import DEFAULT_APPROX_TOLERANCE
 
 if TYPE_CHECKING:
     from renkou.plans.model.plan import Target
@@ -26,8 +26,7 @@ class AssessmentConfig:
     """Tunable parts of the status rule (评估参数)."""
 
     # "左右": met within this share of the target value unless the plan gives a tolerance;
-    # None = the plans' default (renkou.plans.model.vocabulary.default_approx_tolerance(), ±1 %,
-    # environment RENKOU_PLANS_APPROX_TOLERANCE).
+    # None = the plans' default (renkou.plans.model.vocabulary.DEFAULT_APPROX_TOLERANCE, ±1 %).
     approx_rel_tolerance: float | None = None
     # On track while progress ≥ (1 − lag_tolerance) × expected progress.
     lag_tolerance: float = 0.10
@@ -83,7 +82,7 @@ def approx_tolerance(target: TargetSpec, config: AssessmentConfig) -> float:
     elif config.approx_rel_tolerance is not None:
         rel = config.approx_rel_tolerance
     else:
-        rel = default_approx_tolerance()
+        rel = DEFAULT_APPROX_TOLERANCE
     return abs(target.reference()) * abs(rel)
 
 

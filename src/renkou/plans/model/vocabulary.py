@@ -4,10 +4,7 @@ indicator formulas a computed indicator may cite."""
 
 from __future__ import annotations
 
-import os
 from typing import Literal
-
-from renkou.errors import ConfigError
 
 Comparator = Literal[
     "ge", "le", "approx", "range", "eq",
@@ -39,25 +36,10 @@ COMPARATOR_ZH: dict[str, str] = {
     "increase": "提高", "decrease": "降低", "below": "低于", "above": "高于",
 }
 
-# "左右" default: ±1 % of the target value. Configurable per target (``tolerance``) or
-# globally with the environment variable below; documented in docs/methods.md.
+# "左右" default: ±1 % of the target value. A target may set its own (``tolerance``), an
+# assessment another (``AssessmentConfig.approx_rel_tolerance``, the CLI's --tolerance);
+# documented in docs/methods.md.
 DEFAULT_APPROX_TOLERANCE = 0.01
-APPROX_TOLERANCE_ENV = "RENKOU_PLANS_APPROX_TOLERANCE"
-
-
-def default_approx_tolerance() -> float:
-    """The relative tolerance applied to "左右" targets that do not set their own."""
-    raw = os.environ.get(APPROX_TOLERANCE_ENV)
-    if raw is None or not raw.strip():
-        return DEFAULT_APPROX_TOLERANCE
-    try:
-        value = float(raw)
-    except ValueError:
-        raise ConfigError(f"环境变量 {APPROX_TOLERANCE_ENV} 应为小数（如 0.01），实际为 {raw!r}") \
-            from None
-    if not 0 <= value < 1:
-        raise ConfigError(f"环境变量 {APPROX_TOLERANCE_ENV} 应在 0 与 1 之间，实际为 {value}")
-    return value
 
 
 # The engine functions a computed indicator may name. Keys follow the indicator engine's
