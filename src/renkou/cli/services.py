@@ -3,12 +3,11 @@ inventory (template, import, synthetic demo), gaps by area and the allocation of
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 
 import typer
 
-from renkou.errors import InputError
+from renkou.cli._dates import option_date
 
 # The application layer (pandas, scipy) is imported inside the commands: start-up time.
 app = typer.Typer(help="公共服务资源配置：设施清单、供需缺口、新增设施选址 / public services",
@@ -24,15 +23,6 @@ def _store(db: Path | None) -> Path:
     if db is not None:
         return db
     return default_store(get_settings(), progress=lambda line: typer.echo(line, err=True))
-
-
-def _date(text: str | None) -> dt.date | None:
-    if text is None:
-        return None
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise InputError(f"日期 {text!r} 应为 yyyy-mm-dd") from None
 
 
 @facilities_app.command("template")
@@ -73,7 +63,7 @@ def synth_command(
     """为示范数据库生成合成设施清单（按本辖区各街镇人口与标准）。"""
     from renkou.app import services as svc
 
-    n = svc.synth_facilities(_store(db), seed, _date(as_of))
+    n = svc.synth_facilities(_store(db), seed, option_date(as_of))
     typer.echo(f"已写入合成设施 {n} 处（示范数据）")
 
 
@@ -92,7 +82,7 @@ def gaps_command(
     from renkou.app import services as svc
     from renkou.tables import write_table
 
-    result = svc.gaps(_store(db), _date(as_of), level, caliber, year)
+    result = svc.gaps(_store(db), option_date(as_of), level, caliber, year)
     write_table(result.table, out)
     short = result.table[result.table["gap"] > 0]
     when = f"{result.year}年末（基线预测）" if result.year else f"{result.as_of}"

@@ -7,19 +7,11 @@ from pathlib import Path
 
 import typer
 
+from renkou.cli._dates import option_date
 from renkou.cli._plans_common import DB_HELP, open_store, store_path
 from renkou.errors import InputError
 
 tasks_app = typer.Typer(help="规划重点任务进展与督办 / task supervision", no_args_is_help=True)
-
-
-def _date(text: str | None) -> dt.date:
-    if text is None:
-        return dt.date.today()
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise InputError(f"日期“{text}”无效，应为 YYYY-MM-DD") from None
 
 
 @tasks_app.command("report")
@@ -41,7 +33,8 @@ def report(
 
     rec = report_progress(store_path(db), plan, task,
                           ProgressEntry(status=status, percent=percent, narrative=narrative,
-                                        evidence=evidence, report_date=_date(date),
+                                        evidence=evidence,
+                                        report_date=option_date(date) or dt.date.today(),
                                         department=department, reporter=reporter),
                           actor=CLI_ACTOR, role="")
     typer.echo(f"已记录：{rec.task_code} {rec.status} {rec.percent:g}%（{rec.report_date}）")
@@ -95,7 +88,7 @@ def status_(
     if by not in ("department", "section"):
         raise InputError("--by 应为 department 或 section")
     db_path = store_path(db)
-    day = _date(as_of)
+    day = option_date(as_of) or dt.date.today()
     states = tasks.task_list(db_path, plan, day)
     groups = tasks.board(db_path, plan, day, by=by)
     typer.echo(f"{get_plan(plan).name_zh}：重点任务 {len(states)} 项（截至 {day}）")
