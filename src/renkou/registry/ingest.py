@@ -27,9 +27,7 @@ stays, ``active = false``). Department precedence is applied in :mod:`spells`.""
 
 from __future__ import annotations
 
-import os
 import shutil
-import time
 from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -41,6 +39,7 @@ from renkou.errors import InputError
 from renkou.jurisdictions import Jurisdiction
 from renkou.logs import get_logger
 from renkou.registry import crypto, spells
+from renkou.registry.crash_pause import crash_test_pause
 from renkou.registry.delivery import delivery_entries, refuse, size_problems
 from renkou.registry.feeds import feed_schemas, unrecognised_files
 from renkou.registry.keyring import IngestKeys, ingest_keys, record_fingerprint
@@ -185,21 +184,6 @@ def _write_identity(store: Store, staging: Staging, batch_id: int,
             insert(pending.result())
 
 
-def _crash_test_pause() -> None:
-    """Crash tests only: with RENKOU_TEST_PAUSE_INGEST=<seconds>, wait inside the batch
-    transaction after everything is written but before COMMIT, announcing it by creating
-    the file named in RENKOU_TEST_PAUSE_MARK, so a test can kill the process there. Read
-    from the environment at call time on purpose: the test drives a real ``renkou registry
-    ingest`` process, and the environment is its only channel into that process."""
-    seconds = os.environ.get("RENKOU_TEST_PAUSE_INGEST")
-    if not seconds:
-        return
-    mark = os.environ.get("RENKOU_TEST_PAUSE_MARK")
-    if mark:
-        Path(mark).write_text("paused", encoding="utf-8")
-    time.sleep(float(seconds))
-
-
 def ingest_directory(store: Store, directory: Path, progress: Progress | None = None, *,
                      jurisdiction: str | None = None, settings: Settings | None = None,
                      ) -> BatchReport:
@@ -316,7 +300,7 @@ def _run_batch(store: Store, directory: Path, ahead: Prefetch, scratch: Scratch,
     # The new key file is written last, so a failed batch leaves none behind; a kill
     # between it and COMMIT leaves a key file that the next run uses.
     batch_keys.write_new_file(demo=marker is not None)
-    _crash_test_pause()
+    crash_test_pause("RENKOU_TEST_PAUSE_INGEST")
     say("完成", step_total, step_total)
     return report
 

@@ -27,6 +27,7 @@ import pyarrow as pa
 from renkou.errors import ConfigError, StoreError
 from renkou.logs import get_logger
 from renkou.registry import crypto
+from renkou.registry.crash_pause import crash_test_pause
 from renkou.registry.crypto import Algorithm, Keys
 from renkou.registry.feeds import feed_schemas
 from renkou.registry.keyring import (
@@ -161,7 +162,7 @@ def rotate_store(store: Store, settings: Settings, *, algorithm: Algorithm | Non
     try:
         with store.transaction():
             persons, columns = rekey(store, old, new)
-            _crash_test_pause()
+            crash_test_pause("RENKOU_TEST_PAUSE_ROTATE")
     except BaseException:
         if out is None:
             written.unlink(missing_ok=True)
@@ -200,16 +201,3 @@ def _fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
-def _crash_test_pause() -> None:
-    """Crash tests only: with RENKOU_TEST_PAUSE_ROTATE=<seconds>, wait inside the rotation's
-    transaction after everything is rewritten but before COMMIT, announcing it by creating
-    the file named in RENKOU_TEST_PAUSE_MARK, so a test can kill the process there. Read from
-    the environment at call time on purpose: the test drives a real ``renkou keys rotate``
-    process, and the environment is its only channel into that process."""
-    seconds = os.environ.get("RENKOU_TEST_PAUSE_ROTATE")
-    if not seconds:
-        return
-    mark = os.environ.get("RENKOU_TEST_PAUSE_MARK")
-    if mark:
-        Path(mark).write_text("paused", encoding="utf-8")
-    time.sleep(float(seconds))

@@ -1,16 +1,12 @@
-"""What the job, upload, projection and quarantine routes share: who may see a job, its
-answer shape, and the audit entry of an action (written as the server's one writer)."""
+"""What the job, upload, projection and report routes share: the server's job runner, who
+may see a job, and its answer shape."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from fastapi import HTTPException, Request
 
-from renkou.api.deps import User, client_of, forbid
-from renkou.api.gate import StoreGate
+from renkou.api.deps import User, forbid
 from renkou.api.schemas_jobs import JobOut
-from renkou.app.audit import record_at
 from renkou.app.jobs import KIND_ZH, STATE_ZH, Job, JobRunner
 from renkou.auth.roles import Role, Scope
 from renkou.errors import NotFoundError
@@ -55,11 +51,3 @@ def job_out(job: Job) -> JobOut:
         result_url=f"/api/jobs/{job.id}/result" if done else None,
         download_url=f"/api/jobs/{job.id}/download" if done and job.state.value == "done"
         else None)
-
-
-def audit(gate: StoreGate, db: Path, user: User, request: Request, action: str,
-          target: str = "", detail: dict[str, object] | None = None,
-          outcome: str = "ok") -> None:
-    with gate.writing(db):
-        record_at(db, actor=user.username, role=user.role.value, action=action, target=target,
-                  outcome=outcome, detail=detail, client=client_of(request))

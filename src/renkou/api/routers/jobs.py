@@ -13,8 +13,9 @@ from fastapi.responses import StreamingResponse
 
 from renkou.api.deps import DatabaseDep, GateDep, UserDep, forbid
 from renkou.api.paging import PageDep
-from renkou.api.routers._jobs_common import audit, job_out, may_see, runner_of, visible_job
+from renkou.api.routers._jobs_common import job_out, may_see, runner_of, visible_job
 from renkou.api.schemas_jobs import JobOut, JobResultOut
+from renkou.api.trail import audit
 from renkou.app.jobs import JobState
 from renkou.auth.roles import Scope
 from renkou.errors import InputError

@@ -14,7 +14,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 
 from renkou.api.deps import DatabaseDep, GateDep, SettingsDep, User, require
-from renkou.api.routers._jobs_common import audit, job_out, runner_of, visible_job
+from renkou.api.routers._jobs_common import job_out, runner_of, visible_job
 from renkou.api.schemas_jobs import (
     AreaFanOut,
     CompareOut,
@@ -24,7 +24,7 @@ from renkou.api.schemas_jobs import (
     ProjectionIn,
 )
 from renkou.api.scoping import check_area
-from renkou.api.trail import threshold
+from renkou.api.trail import audit, threshold
 from renkou.app.jobs import Job, JobState
 from renkou.app.projection_jobs import (
     ProjectionParams,

@@ -9,8 +9,8 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 
 from renkou.api.deps import DatabaseDep, GateDep, User, forbid, require
 from renkou.api.paging import PageDep
-from renkou.api.routers._jobs_common import audit
 from renkou.api.schemas_jobs import QuarantineRowOut
+from renkou.api.trail import audit
 from renkou.app.uploads import quarantine_rows
 from renkou.auth.roles import Role, Scope
 

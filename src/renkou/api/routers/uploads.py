@@ -14,9 +14,10 @@ from fastapi import APIRouter, Depends, Request
 from starlette.concurrency import run_in_threadpool
 
 from renkou.api.deps import DatabaseDep, GateDep, SettingsDep, User, forbid, require
-from renkou.api.routers._jobs_common import audit, job_out, runner_of
+from renkou.api.routers._jobs_common import job_out, runner_of
 from renkou.api.routers._multipart import multipart_body, receive_files
 from renkou.api.schemas_jobs import TemplateReportOut, UploadJobOut
+from renkou.api.trail import audit
 from renkou.app.uploads import (
     check_names,
     feed_departments,
