@@ -71,7 +71,9 @@ class FanArea(BaseModel):
     points: list[FanPoint]
 
 
-class FanOut(BaseModel):
+class ProjectionHead(BaseModel):
+    """What a projection job was run with, at the head of each of its charts."""
+
     job_id: str
     variant: str
     variant_name: str
@@ -82,24 +84,17 @@ class FanOut(BaseModel):
     end_year: int
     stochastic: bool
     split: bool  # hukou and non-hukou residents in the points
+
+
+class FanOut(ProjectionHead):
     total: list[FanPoint]
     total_band: str  # how the jurisdiction's band is formed (Chinese note), '' without one
     areas: list[FanArea]
 
 
-class AreaFanOut(BaseModel):
+class AreaFanOut(ProjectionHead):
     """One area's path of a projection job (a district of a street-level job with its 街镇)."""
 
-    job_id: str
-    variant: str
-    variant_name: str
-    caliber: str
-    level: str
-    as_of: str
-    base_year: int
-    end_year: int
-    stochastic: bool
-    split: bool
     code: str
     name: str
     points: list[FanPoint]
