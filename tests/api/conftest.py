@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -51,3 +51,18 @@ def role_tokens(client: TestClient, db: Path) -> dict[str, str]:
 def tokens_for() -> Callable[[TestClient, Path], dict[str, str]]:
     """:func:`role_tokens`, for module fixtures."""
     return role_tokens
+
+
+@pytest.fixture(scope="module")
+def city(city_store: Path, tmp_path_factory: pytest.TempPathFactory,
+         store_copier: Callable[[Path, Path], Path],
+         tokens_for: Callable[[TestClient, Path], dict[str, str]]
+         ) -> Iterator[tuple[TestClient, dict[str, str], Path]]:
+    """The shared city store served from a copy of this module's own (signing in writes
+    accounts into the store), with a bearer token of each demo role."""
+    from renkou.api.app import create_app
+    from renkou.settings import Settings
+
+    db = store_copier(city_store, tmp_path_factory.mktemp("api") / "city.duckdb")
+    with TestClient(create_app(Settings(env="test", db_path=db))) as c:
+        yield c, tokens_for(c, db), db

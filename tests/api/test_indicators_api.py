@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,23 +14,12 @@ import openpyxl
 import pytest
 from fastapi.testclient import TestClient
 
-from renkou.api.app import create_app
 from renkou.app.audit import read_entries
 from renkou.app.indicators import compute
 from renkou.plans import get_plan
-from renkou.settings import Settings
 
 Served = tuple[TestClient, dict[str, str], Path]
 PLAN = "tianjin-14th"
-
-
-@pytest.fixture(scope="module")
-def city(city_store: Path, tmp_path_factory: pytest.TempPathFactory,
-         store_copier: Callable[[Path, Path], Path],
-         tokens_for: Callable[[TestClient, Path], dict[str, str]]) -> Iterator[Served]:
-    db = store_copier(city_store, tmp_path_factory.mktemp("ind-api") / "city.duckdb")
-    with TestClient(create_app(Settings(env="test", db_path=db))) as c:
-        yield c, tokens_for(c, db), db
 
 
 def _get(city: Served, role: str, path: str, status: int = 200, **params: Any) -> Any:

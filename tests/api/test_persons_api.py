@@ -4,31 +4,19 @@ every read (found or not) audited; the clear number only through an admin's audi
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
 from renkou import ids
-from renkou.api.app import create_app
 from renkou.app.audit import read_entries
 from renkou.app.stores import registry_at
 from renkou.registry.crypto import decrypt
 from renkou.registry.keyring import store_keys
-from renkou.settings import Settings
 
 Served = tuple[TestClient, dict[str, str], Path]
 MASKED = re.compile(r"^\d{6}\*{8}\d{3}[\dX]$")
-
-
-@pytest.fixture(scope="module")
-def city(city_store: Path, tmp_path_factory: pytest.TempPathFactory,
-         store_copier: Callable[[Path, Path], Path],
-         tokens_for: Callable[[TestClient, Path], dict[str, str]]) -> Iterator[Served]:
-    db = store_copier(city_store, tmp_path_factory.mktemp("persons-api") / "city.duckdb")
-    with TestClient(create_app(Settings(env="test", db_path=db))) as c:
-        yield c, tokens_for(c, db), db
 
 
 @pytest.fixture(scope="module")

@@ -5,28 +5,15 @@ account kept to its own district."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
 from fastapi.testclient import TestClient
 
-from renkou.api.app import create_app
 from renkou.app.stores import registry_at
 from renkou.registry.quality import quality_summary
-from renkou.settings import Settings
 
 Served = tuple[TestClient, dict[str, str], Path]
-
-
-@pytest.fixture(scope="module")
-def city(city_store: Path, tmp_path_factory: pytest.TempPathFactory,
-         store_copier: Callable[[Path, Path], Path],
-         tokens_for: Callable[[TestClient, Path], dict[str, str]]) -> Iterator[Served]:
-    db = store_copier(city_store, tmp_path_factory.mktemp("registry-api") / "city.duckdb")
-    with TestClient(create_app(Settings(env="test", db_path=db))) as c:
-        yield c, tokens_for(c, db), db
 
 
 def _get(city: Served, role: str, path: str, **params: Any) -> Any:

@@ -6,27 +6,14 @@ from __future__ import annotations
 import io
 import stat
 import zipfile
-from collections.abc import Callable, Iterator
 from pathlib import Path
 
-import pytest
 from fastapi.testclient import TestClient
 
-from renkou.api.app import create_app
 from renkou.app.audit import read_entries
 from renkou.app.report_files import reports_dir
-from renkou.settings import Settings
 
 Served = tuple[TestClient, dict[str, str], Path]
-
-
-@pytest.fixture(scope="module")
-def city(city_store: Path, tmp_path_factory: pytest.TempPathFactory,
-         store_copier: Callable[[Path, Path], Path],
-         tokens_for: Callable[[TestClient, Path], dict[str, str]]) -> Iterator[Served]:
-    db = store_copier(city_store, tmp_path_factory.mktemp("reports-api") / "city.duckdb")
-    with TestClient(create_app(Settings(env="test", db_path=db))) as c:
-        yield c, tokens_for(c, db), db
 
 
 def _as(tokens: dict[str, str], role: str) -> dict[str, str]:

@@ -5,14 +5,12 @@ simulation; every run with changed parameters audited."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
-from renkou.api.app import create_app
 from renkou.app import rules
 from renkou.app.audit import read_entries
 from renkou.settings import Settings
@@ -25,15 +23,6 @@ CSV = ("person_id,birth_date,sex,hukou_tianjin,hukou_district,social_assistance,
        "in_institution,meal_applied\n"
        "P1,1940-01-01,female,true,120101,none,none,false,true\n"
        "P2,1940-01-01,female,maybe,120101,none,none,false,true\n")
-
-
-@pytest.fixture(scope="module")
-def city(city_store: Path, tmp_path_factory: pytest.TempPathFactory,
-         store_copier: Callable[[Path, Path], Path],
-         tokens_for: Callable[[TestClient, Path], dict[str, str]]) -> Iterator[Served]:
-    db = store_copier(city_store, tmp_path_factory.mktemp("rules-api") / "city.duckdb")
-    with TestClient(create_app(Settings(env="test", db_path=db))) as c:
-        yield c, tokens_for(c, db), db
 
 
 def _post(city: Served, path: str, body: dict[str, Any], role: str = "planner",

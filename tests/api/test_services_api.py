@@ -30,14 +30,6 @@ def _serve(src: Path, dst: Path, copier: Callable[[Path, Path], Path],
 
 
 @pytest.fixture(scope="module")
-def city(city_store: Path, tmp_path_factory: pytest.TempPathFactory,
-         store_copier: Callable[[Path, Path], Path],
-         tokens_for: Callable[[TestClient, Path], dict[str, str]]) -> Iterator[Served]:
-    yield from _serve(city_store, tmp_path_factory.mktemp("svc-api") / "city.duckdb",
-                      store_copier, tokens_for)
-
-
-@pytest.fixture(scope="module")
 def district(district_store: Path, tmp_path_factory: pytest.TempPathFactory,
              store_copier: Callable[[Path, Path], Path],
              tokens_for: Callable[[TestClient, Path], dict[str, str]]) -> Iterator[Served]:

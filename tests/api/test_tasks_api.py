@@ -4,28 +4,15 @@ computes them, progress entry by a department on its own tasks only, each entry 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator
 from pathlib import Path
 
-import pytest
 from fastapi.testclient import TestClient
 
-from renkou.api.app import create_app
 from renkou.app import tasks
 from renkou.app.audit import read_entries
-from renkou.settings import Settings
 
 Served = tuple[TestClient, dict[str, str], Path]
 PLAN = "tianjin-14th"
-
-
-@pytest.fixture(scope="module")
-def city(city_store: Path, tmp_path_factory: pytest.TempPathFactory,
-         store_copier: Callable[[Path, Path], Path],
-         tokens_for: Callable[[TestClient, Path], dict[str, str]]) -> Iterator[Served]:
-    db = store_copier(city_store, tmp_path_factory.mktemp("tasks-api") / "city.duckdb")
-    with TestClient(create_app(Settings(env="test", db_path=db))) as c:
-        yield c, tokens_for(c, db), db
 
 
 def _as(tokens: dict[str, str], role: str) -> dict[str, str]:
