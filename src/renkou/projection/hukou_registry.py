@@ -67,29 +67,10 @@ def resident_by_status(registry: Registry, as_of: dt.date, level: str, regions: 
     return _array(df[df["hukou"]], regions), _array(df, regions)
 
 
-def _resident_area(p: pd.DataFrame, level: str) -> pd.Series:
-    """The area a resident counts in at the persons query's date: the district directly;
-    the street of residence when it lies in that district, else the hukou street."""
-    district = p["resident_district"].astype("string")
-    if level == "district":
-        return district
-    res = p["residence_street"].astype("string")
-    hk = p["hukou_street"].astype("string")
-    return res.where(res.str.slice(0, 6) == district, hk)
-
-
 def settlers_frame(registry: Registry, year: int, level: str) -> pd.DataFrame:
     """Residents without local hukou at the end of ``year − 1`` who hold it, still
     residents, at the end of ``year``: region, sex, age (at the start), value."""
-    cols = ["pseudonym", "sex", "age", "hukou_street", "residence_street",
-            "resident_district"]
-    start = registry.persons(_year_end(year - 1), "resident")[cols]
-    end = registry.persons(_year_end(year), "resident")[["pseudonym", "hukou_street"]]
-    start = start[start["hukou_street"].isna() & start["resident_district"].notna()]
-    moved = start.merge(end[end["hukou_street"].notna()][["pseudonym"]], on="pseudonym")
-    frame = pd.DataFrame({"region": _resident_area(moved, level), "sex": moved["sex"],
-                          "age": moved["age"], "value": 1.0})
-    return frame.dropna(subset=["region"])
+    return registry.settlers(year, level)
 
 
 def settlers(registry: Registry, year: int, level: str, regions: list[str]) -> FloatArray:

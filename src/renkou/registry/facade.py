@@ -26,6 +26,7 @@ from renkou.registry.queries import (
     REGIONS_PRESENT_SQL,
     attainment_sql,
     persons_sql,
+    settlers_sql,
     urban_split_sql,
 )
 from renkou.registry.separation import separation_counts
@@ -181,6 +182,12 @@ class Registry:
     def persons(self, as_of: date, caliber: str = "resident") -> pd.DataFrame:
         """One row per person of the caliber at ``as_of`` (pseudonyms only, never IDs)."""
         return self.store.frame(persons_sql(as_of, caliber))
+
+    def settlers(self, year: int, level: str = "district") -> pd.DataFrame:
+        """Residents who gained local hukou in ``year`` (region, sex, age at the start,
+        value), matched person by person in the database: only the counts come back, so a
+        large store's persons are not turned into Python objects."""
+        return self.store.frame(settlers_sql(year, level))
 
     def data_through(self) -> date | None:
         """The date the registry's data run to (数据截止日期): the latest 登记日期 of the 公安

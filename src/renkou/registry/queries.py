@@ -100,3 +100,33 @@ def persons_sql(d: date, caliber: str) -> str:
             f"LEFT JOIN h USING (pid) LEFT JOIN r USING (pid) LEFT JOIN res USING (pid) "
             f"LEFT JOIN emp USING (pid) LEFT JOIN u USING (pid) LEFT JOIN e USING (pid) "
             f"ORDER BY i.pseudonym")
+
+
+def _settlement_side_sql(d: date) -> str:
+    """The columns of :func:`persons_sql` (residents at D) that the settlers read, by pid."""
+    dl = lit(d)
+    return (f"WITH sel AS (SELECT DISTINCT pid FROM ({resident_at_sql(d)})), "
+            f"h AS ({hukou_at_sql(d)}), r AS ({residence_at_sql(d)}), "
+            f"res AS ({resident_at_sql(d)}) "
+            f"SELECT pid, p.sex, {age_sql('p.birth_date', dl)} AS age, "
+            f"h.street AS hukou_street, r.street AS residence_street, "
+            f"substr(res.code, 1, 6) AS resident_district "
+            f"FROM sel JOIN ({alive_sql(d)}) p USING (pid) JOIN identity i USING (pid) "
+            f"LEFT JOIN h USING (pid) LEFT JOIN r USING (pid) LEFT JOIN res USING (pid)")
+
+
+def settlers_sql(year: int, level: str) -> str:
+    """Residents without local hukou on 31 December of YEAR − 1 who hold it, still
+    residents, on 31 December of YEAR, counted by region, sex and age at the start. The
+    region is the district of residence, or at a finer level the street of residence when it
+    lies in that district (else none: such rows are left out)."""
+    region = ("s.resident_district" if level == "district" else
+              "CASE WHEN substr(s.residence_street, 1, 6) = s.resident_district "
+              "THEN s.residence_street END")
+    start, end = date(year - 1, 12, 31), date(year, 12, 31)
+    return (f"SELECT region, sex, age, count(*)::DOUBLE AS value FROM ("
+            f"SELECT {region} AS region, s.sex, s.age "
+            f"FROM ({_settlement_side_sql(start)}) s JOIN ({_settlement_side_sql(end)}) e "
+            f"USING (pid) WHERE s.hukou_street IS NULL AND s.resident_district IS NOT NULL "
+            f"AND e.hukou_street IS NOT NULL) WHERE region IS NOT NULL "
+            f"GROUP BY region, sex, age ORDER BY region, sex, age")
