@@ -10,15 +10,20 @@ When an ingest commits, the version moves on. An answer of the previous version 
 given while its successor is made in the background — one refresh at a time, so that the
 refreshes after an ingest (a plan assessment of a large store takes a minute) leave a core
 to the requests — and the pages keep answering from the last state they computed instead of
-every request waiting for the new data's computations."""
+every request waiting for the new data's computations. A server computes those refreshes in a
+child process (``workers``, :class:`renkou.app.workers.StoreWorkers`): in its own process the
+computation would hold the GIL and every request would wait behind it. So a route's maker is
+a recipe that pickles — a module-level function with its arguments (``functools.partial``)
+— and the child sends back the rendered body."""
 
 from __future__ import annotations
 
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import Any, Protocol, TypeVar
 
 from fastapi import Response
 from pydantic import BaseModel
@@ -27,6 +32,14 @@ from starlette.concurrency import run_in_threadpool
 # What a route makes: the body, or the body with headers of its own (a paged list's count).
 Made = BaseModel | tuple[BaseModel, Mapping[str, str]]
 Maker = Callable[[], Made]
+Rendered = tuple[bytes, tuple[tuple[str, str], ...]]
+T = TypeVar("T")
+
+
+class Workers(Protocol):
+    """Where refreshes are computed apart from the server (a child process)."""
+
+    def submit(self, fn: Callable[..., T], *args: Any) -> Future[T]: ...
 
 
 @dataclass(frozen=True)
@@ -44,11 +57,18 @@ def _render(version: object, made: Made) -> _Kept:
     return _Kept(version, model.model_dump_json().encode("utf-8"), tuple(headers.items()))
 
 
+def rendered(make: Maker) -> Rendered:
+    """The body and headers ``make`` gives (run in the child)."""
+    kept = _render(None, make())
+    return kept.body, kept.headers
+
+
 class AnswerCache:
     """Rendered answers by key, each with the data version it was made for."""
 
-    def __init__(self, size: int = 2048) -> None:
+    def __init__(self, size: int = 2048, workers: Workers | None = None) -> None:
         self.size = size
+        self._workers = workers
         self._kept: OrderedDict[Hashable, _Kept] = OrderedDict()
         self._lock = threading.Lock()
         self._making: dict[Hashable, threading.Lock] = {}
@@ -86,10 +106,7 @@ class AnswerCache:
             known = self._get(key)
             if known is None or known.version != version:
                 known = _render(version, make())
-                with self._lock:
-                    self._kept[key] = known
-                    while len(self._kept) > self.size:
-                        self._kept.popitem(last=False)
+                self._keep(key, known)
         with self._lock:
             self._making.pop(key, None)
         return known
@@ -99,6 +116,14 @@ class AnswerCache:
             if key in self._refreshing:
                 return
             self._refreshing.add(key)
+        if self._workers is not None:
+            try:
+                future = self._workers.submit(rendered, make)
+            except Exception:  # no child to be had: the next request makes it here
+                self._landed(key, version, None)
+                return
+            future.add_done_callback(lambda done: self._landed(key, version, done))
+            return
 
         def run() -> None:
             try:
@@ -111,6 +136,29 @@ class AnswerCache:
                     self._refreshing.discard(key)
 
         self._background.submit(run)
+
+    def _landed(self, key: Hashable, version: object, done: Future[Rendered] | None) -> None:
+        """A refresh of the child: kept, or on an error (a failing recipe, a lost child)
+        forgotten, so that the next request misses and reports the error itself."""
+        try:
+            if done is None:
+                raise RuntimeError("no child")
+            body, headers = done.result()
+        except Exception:
+            with self._lock:
+                self._kept.pop(key, None)
+        else:
+            self._keep(key, _Kept(version, body, headers))
+        finally:
+            with self._lock:
+                self._refreshing.discard(key)
+
+    def _keep(self, key: Hashable, kept: _Kept) -> None:
+        with self._lock:
+            self._kept[key] = kept
+            self._kept.move_to_end(key)
+            while len(self._kept) > self.size:
+                self._kept.popitem(last=False)
 
     def _get(self, key: Hashable) -> _Kept | None:
         with self._lock:

@@ -23,6 +23,7 @@ from renkou.app.handoff import Inbox
 from renkou.app.jobs import JobRunner
 from renkou.app.stores import host_store
 from renkou.app.uploads import after_job
+from renkou.app.workers import StoreWorkers
 from renkou.auth.sessions import RateLimit, Sessions
 from renkou.settings import Settings, get_settings
 
@@ -47,6 +48,9 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     finally:
         inbox.stop()
         app.state.jobs.stop()
+        workers: StoreWorkers | None = getattr(app.state, "answer_workers", None)
+        if workers is not None:
+            workers.shutdown()
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -87,6 +91,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return FileResponse(f"{static}/index.html", media_type="text/html; charset=utf-8")
 
     return app
+
+
+def refresh_apart(app: FastAPI) -> None:
+    """Make the answers of a new data version in a child process (see
+    :mod:`renkou.api.answers`); without this (the tests' clients) they are made in a thread."""
+    settings: Settings = app.state.settings
+    app.state.answer_workers = StoreWorkers(settings.database, settings)
 
 
 def warm(app: FastAPI, db: Path) -> threading.Thread | None:

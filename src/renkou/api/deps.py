@@ -146,10 +146,12 @@ async def get_answers(request: Request, db: DatabaseDep,
     with _CACHE_LOCK:
         cache = getattr(state, "answers", None)
         if cache is None:
-            cache = state.answers = AnswerCache()
-            # The answers' refreshes and the server's jobs compute in threads beside the
-            # event loop; each request needs the GIL several times, and at Python's default
-            # hand-over of 5 ms the requests queue up behind a computation.
+            cache = state.answers = AnswerCache(
+                workers=getattr(state, "answer_workers", None))
+            # The server's jobs and the answers made here (a key's first, or every one
+            # without a child process) compute in threads beside the event loop; each
+            # request needs the GIL several times, and at Python's default hand-over of
+            # 5 ms the requests queue up behind a computation.
             sys.setswitchinterval(min(sys.getswitchinterval(), SWITCH_INTERVAL))
     return cache, gate.data_version(db)
 

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from renkou.app.stores import hosted
+from renkou.app.stores import data_version
 
 
 class StoreGate:
@@ -31,15 +31,9 @@ class StoreGate:
         yield True
 
     def data_version(self, db: Path) -> tuple[str, float]:
-        """The store's version for caches of its population data: the served store's
-        generation (an ingest by the server, or a write by another process while the
-        server did not hold the file, moves it on; the server's account, audit and
-        progress writes do not), else the file's modification time."""
-        path = Path(db).resolve()
-        host = hosted(path)
-        if host is not None:
-            return str(path), float(host.data_generation())
-        return str(path), path.stat().st_mtime
+        """The store's version for caches of its population data
+        (:func:`renkou.app.stores.data_version`)."""
+        return data_version(db)
 
     @contextmanager
     def writing(self, db: Path | None = None) -> Iterator[None]:

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from renkou.app.assessment import AssessmentResult, assess, default_plan, last_full_year
-from renkou.app.stores import StoreSummary, describe, registry_at
+from renkou.app.stores import StoreSummary, data_version, describe, registry_at
 from renkou.errors import InputError
 from renkou.plans import EarlyWarning, Plan, get_plan, list_plans, warning_list
 
@@ -155,6 +155,11 @@ class Dashboard:
         self._lock = threading.Lock()
         self._making: dict[tuple[str, float, str, int], threading.Lock] = {}
 
+    def __reduce__(self) -> tuple[Callable[[int], Dashboard], tuple[int]]:
+        # Sent to a child process (renkou.app.workers) as that process's own dashboard,
+        # kept there between its computations and versioned by the served store's data.
+        return process_dashboard, (self.trajectories,)
+
     def summary(self, db: Path) -> StoreSummary:
         key = self._version(db)
         hit = self._summaries.get(key)
@@ -207,3 +212,19 @@ class Dashboard:
         thread = threading.Thread(target=run, name="warm-assessment", daemon=True)
         thread.start()
         return thread
+
+
+_PROCESS_DASHBOARDS: dict[int, Dashboard] = {}
+
+
+def process_dashboard(trajectories: int = DASHBOARD_TRAJECTORIES) -> Dashboard:
+    """This process's dashboard (of a child that computes for the server)."""
+    with _PROCESS_LOCK:
+        found = _PROCESS_DASHBOARDS.get(trajectories)
+        if found is None:
+            found = _PROCESS_DASHBOARDS[trajectories] = Dashboard(trajectories=trajectories,
+                                                                  version=data_version)
+        return found
+
+
+_PROCESS_LOCK = threading.Lock()

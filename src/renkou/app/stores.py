@@ -45,6 +45,18 @@ def hosted(db: Path) -> StoreHost | None:
     return _HOSTS.get(Path(db).resolve()) if _HOSTS else None
 
 
+def data_version(db: Path) -> tuple[str, float]:
+    """The version of the store's data for caches of it: the served store's generation (an
+    ingest by the server, or a write by another process while the server did not hold the
+    file, moves it on; the server's account, audit and progress writes do not), else the
+    file's modification time."""
+    path = Path(db).resolve()
+    host = hosted(path)
+    if host is not None:
+        return str(path), float(host.data_generation())
+    return str(path), path.stat().st_mtime
+
+
 def open_registry(db: Path, *, read_only: bool = True) -> Registry:
     """The registry stored in ``db``; a clear error when the file does not exist. In a
     process that serves ``db`` (:func:`host_store`) it is a connection to the served

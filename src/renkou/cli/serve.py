@@ -18,7 +18,7 @@ def _say(text: str) -> None:
 def _serve(settings: Settings, db: Path, host: str, port: int) -> None:
     import uvicorn
 
-    from renkou.api.app import create_app, warm
+    from renkou.api.app import create_app, refresh_apart, warm
     from renkou.app.accounts import list_users
 
     settings.require_key_secrets(db)  # production refuses to start without keys
@@ -26,6 +26,7 @@ def _serve(settings: Settings, db: Path, host: str, port: int) -> None:
     if not list_users(db):
         _say(f"提示：库中尚无用户，无法登录。请先添加管理员：renkou users add NAME --role admin "
              f"--password-stdin --db {db}")
+    refresh_apart(app)
     warm(app, db)
     typer.echo(f"仪表盘地址 dashboard: http://{host}:{port}/  （Ctrl+C 退出）")
     uvicorn.run(app, host=host, port=port, log_level="warning")

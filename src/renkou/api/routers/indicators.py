@@ -6,6 +6,7 @@ account the indicators its department answers for."""
 from __future__ import annotations
 
 import tempfile
+from functools import partial
 from pathlib import Path
 from typing import Annotated
 
@@ -148,7 +149,7 @@ async def drill(code: str, db: DatabaseDep, summary: SummaryDep, user: Reader,
     cache, version = answers
     k = threshold(user, settings)
     return await cache.respond(("drill", p.code, code, year, parent or "", k), version,
-                               lambda: _drill(db, p.code, code, year, parent, k))
+                               partial(_drill, db, p.code, code, year, parent, k))
 
 
 def _drill(db: Path, plan: str, code: str, year: int | None, parent: str | None,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 from typing import Annotated
 
@@ -21,7 +22,7 @@ from renkou.api.paging import PageDep
 from renkou.api.schemas import AssessmentOut, AssessmentRowOut, PlanOut
 from renkou.api.scoping import own_plan
 from renkou.app.assessment import default_plan
-from renkou.app.dashboard import Dashboard, PlanView, plan_choices
+from renkou.app.dashboard import Dashboard, plan_choices
 from renkou.auth.roles import Role, Scope
 from renkou.plans import department_names, get_plan
 
@@ -68,14 +69,17 @@ async def _respond(answers: tuple[AnswerCache, object], db: Path, dashboard: Das
     cache, version = answers
     department = user.department if user.role is Role.department else ""
     return await cache.respond(("assessment", code, year, department), version,
-                               lambda: _out(dashboard.assessment(db, code, year), user))
+                               partial(_out, dashboard, db, code, year, department))
 
 
-def _out(v: PlanView, user: User) -> AssessmentOut:
+def _out(dashboard: Dashboard, db: Path, code: str, year: int | None,
+         department: str) -> AssessmentOut:
+    """The plan's assessment (a department account's rows only)."""
+    v = dashboard.assessment(db, code, year)
     rows = v.rows
-    if user.role is Role.department:
+    if department:
         # Rows name their departments in Chinese.
-        own = set(department_names([user.department]))
+        own = set(department_names([department]))
         rows = tuple(r for r in rows if own & set(r.departments))
     counts: dict[str, int] = {}
     for r in rows:

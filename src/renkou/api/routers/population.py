@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -53,7 +54,7 @@ async def pyramid(db: DatabaseDep, summary: SummaryDep, user: Reader, settings: 
     day = as_of or summary.default_as_of
     cache, version = answers
     return await cache.respond(("pyramid", caliber, day, region or "", k), version,
-                               lambda: _pyramid(db, summary, caliber, day, region, k))
+                               partial(_pyramid, db, summary, caliber, day, region, k))
 
 
 def _pyramid(db: Path, summary: StoreSummary, caliber: Caliber, as_of: dt.date,
@@ -95,7 +96,7 @@ async def areas(db: DatabaseDep, summary: SummaryDep, user: Reader, settings: Se
     day = as_of or summary.default_as_of
     cache, version = answers
     return await cache.respond(("areas", caliber, day, level or "", parent or "", k), version,
-                               lambda: _areas(db, summary, caliber, day, level, parent, k))
+                               partial(_areas, db, summary, caliber, day, level, parent, k))
 
 
 def _areas(db: Path, summary: StoreSummary, caliber: Caliber, as_of: dt.date,

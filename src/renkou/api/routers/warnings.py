@@ -4,6 +4,8 @@ its department answers for; a district account its own district's plans."""
 
 from __future__ import annotations
 
+from functools import partial
+from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response
@@ -20,7 +22,7 @@ from renkou.api.deps import (
 from renkou.api.paging import Page, PageDep
 from renkou.api.schemas_indicators import WarningOut, WarningsOut
 from renkou.api.trail import plan_for
-from renkou.app.dashboard import PlanView
+from renkou.app.dashboard import Dashboard
 from renkou.auth.roles import Role, Scope
 from renkou.plans import department_names
 from renkou.plans.assessment.status import LAGGING, MISSED
@@ -50,12 +52,14 @@ async def warnings(db: DatabaseDep, dashboard: DashboardDep, summary: SummaryDep
     # one is made. Keyed by the year asked for, as the assessment's answer.
     return await cache.respond(
         ("warnings", chosen.code, year, department, page.limit, page.offset), version,
-        lambda: _warnings(dashboard.assessment(db, chosen.code, year), department, page))
+        partial(_warnings, dashboard, db, chosen.code, year, department, page))
 
 
-def _warnings(view: PlanView, department: str, page: Page) -> tuple[WarningsOut, dict[str, str]]:
-    """The list of ``view`` (a department's warnings only), one page of it, and the page
-    headers."""
+def _warnings(dashboard: Dashboard, db: Path, plan: str, year: int | None, department: str,
+              page: Page) -> tuple[WarningsOut, dict[str, str]]:
+    """The list of the plan's assessment (a department's warnings only), one page of it, and
+    the page headers."""
+    view = dashboard.assessment(db, plan, year)
     rows = list(view.warnings)
     if department:
         own = set(department_names([department]))
