@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from renkou.app.stores import registry_at
+from renkou.app.stores import hosted, registry_at
 from renkou.errors import InputError
 from renkou.jurisdictions import Jurisdiction, get_jurisdiction
 from renkou.registry import Registry
@@ -29,6 +29,9 @@ if TYPE_CHECKING:
     # that reads norms (impact assessment, gaps).
     from renkou.services import allocation as _allocation
     from renkou.services import coverage as _coverage
+
+
+ImportResult = _facilities.ImportResult
 
 
 def jurisdiction_norms(jurisdiction: Jurisdiction) -> NormsLibrary:
@@ -46,7 +49,31 @@ def facilities_template(out: Path, jurisdiction: str) -> Path:
 def import_facilities(db: Path, workbook: Path) -> _facilities.ImportResult:
     """Validate and store a filled inventory (every row accepted or quarantined)."""
     with registry_at(db, read_only=False) as registry:
-        return _facilities.import_workbook(registry, workbook)
+        result = _facilities.import_workbook(registry, workbook)
+    host = hosted(db)
+    if host is not None:
+        host.bump()  # a server's cached answers are of the earlier supply
+    return result
+
+
+def facility_inventory(registry: Registry, within: str | None = None,
+                       kind: str | None = None) -> pd.DataFrame:
+    """The stored inventory (the latest import of each facility) by street, type and name;
+    ``within``: only the 街镇 under this district or street code; ``kind``: one type."""
+    df = _facilities.inventory(registry)
+    if within is not None:
+        df = df[df["street"].astype(str).str.startswith(within)]
+    if kind is not None:
+        if kind not in _facilities.FACILITY_TYPES:
+            raise InputError(f"未知的设施类型 {kind}（可选："
+                             f"{'、'.join(_facilities.FACILITY_TYPES)}）", column="type")
+        df = df[df["type"] == kind]
+    return df.sort_values(["street", "type", "name"]).reset_index(drop=True)
+
+
+def facility_type_name(kind: str) -> str:
+    known = _facilities.FACILITY_TYPES.get(kind)
+    return known.name if known else kind
 
 
 def synth_facilities(db: Path, seed: int, as_of: dt.date | None = None) -> int:

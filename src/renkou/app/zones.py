@@ -10,7 +10,7 @@ from pathlib import Path
 
 import yaml
 
-from renkou.app.stores import StoreRef, registry_at, store_registry
+from renkou.app.stores import StoreRef, hosted, registry_at, store_registry
 from renkou.errors import InputError
 from renkou.jurisdictions import Jurisdiction
 from renkou.plans.model.catalog import get_plan
@@ -78,7 +78,11 @@ def import_zones(db: StoreRef, path: Path) -> tuple[Zone, ...]:
     if isinstance(db, Registry):
         return _save(db, raw, path.name)
     with registry_at(Path(db), read_only=False) as registry:
-        return _save(registry, raw, path.name)
+        saved = _save(registry, raw, path.name)
+    host = hosted(Path(db))
+    if host is not None:
+        host.bump()  # a server's cached assessments are of the earlier zones
+    return saved
 
 
 def seed_example_zones(registry: Registry) -> tuple[Zone, ...]:
