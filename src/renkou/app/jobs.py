@@ -45,7 +45,8 @@ STATE_ZH = {JobState.queued: "排队中", JobState.running: "运行中", JobStat
             JobState.failed: "失败", JobState.cancelled: "已取消"}
 FINISHED = frozenset({JobState.done, JobState.failed, JobState.cancelled})
 
-KIND_ZH = {"ingest": "数据入库", "projection": "人口预测", "report": "报告生成"}
+KIND_ZH = {"ingest": "数据入库", "projection": "人口预测", "report": "报告生成",
+           "linkage": "概率匹配"}
 
 
 class Cancelled(Exception):

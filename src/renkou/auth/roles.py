@@ -45,13 +45,16 @@ class Scope(StrEnum):
     progress = "progress"      # progress entry on tasks (a department: its own tasks)
     uploads = "uploads"        # feed and template uploads, their jobs and the quarantine
     projections = "projections"  # projection jobs, fan charts and scenario comparison
+    # Record linkage: runs and the clerical review queue, whose rows are persons (masked).
+    linkage = "linkage"
 
 
 SCOPES: dict[Role, frozenset[Scope]] = {
     Role.admin: frozenset({Scope.meta, Scope.population, Scope.plans, Scope.ids,
                            Scope.person, Scope.unmask, Scope.users, Scope.services,
                            Scope.quality, Scope.reports, Scope.rules, Scope.tasks,
-                           Scope.progress, Scope.uploads, Scope.projections}),
+                           Scope.progress, Scope.uploads, Scope.projections,
+                           Scope.linkage}),
     Role.planner: frozenset({Scope.meta, Scope.population, Scope.plans, Scope.ids,
                              Scope.services, Scope.quality, Scope.reports, Scope.rules,
                              Scope.tasks, Scope.progress, Scope.uploads,
@@ -59,7 +62,7 @@ SCOPES: dict[Role, frozenset[Scope]] = {
     Role.statistician: frozenset({Scope.meta, Scope.population, Scope.plans, Scope.ids,
                                   Scope.person, Scope.services, Scope.quality, Scope.reports,
                                   Scope.rules, Scope.tasks, Scope.uploads,
-                                  Scope.projections}),
+                                  Scope.projections, Scope.linkage}),
     # Its own department's uploads, templates and tasks: the plans it carries tasks of.
     Role.department: frozenset({Scope.meta, Scope.plans, Scope.ids, Scope.tasks,
                                 Scope.progress, Scope.uploads}),

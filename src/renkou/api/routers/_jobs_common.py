@@ -13,7 +13,7 @@ from renkou.errors import NotFoundError
 
 # The scope a kind of job needs.
 KIND_SCOPE = {"ingest": Scope.uploads, "projection": Scope.projections,
-              "report": Scope.reports}
+              "report": Scope.reports, "linkage": Scope.linkage}
 
 
 def runner_of(request: Request) -> JobRunner:

@@ -30,8 +30,8 @@ def _any_jobs(user: UserDep) -> None:
 
 @router.get("", response_model=list[JobOut])
 def list_jobs(user: UserDep, request: Request, response: Response, page: PageDep,
-              kind: Annotated[str | None, Query(pattern="^(ingest|projection)$",
-                                                description="ingest|projection")] = None,
+              kind: Annotated[str | None, Query(pattern="^(ingest|projection|linkage)$",
+                                                description="ingest|projection|linkage")] = None,
               state: Annotated[str | None, Query(
                   pattern="^(queued|running|done|failed|cancelled)$")] = None
               ) -> list[JobOut]:

@@ -5,6 +5,7 @@ row stays quarantined and is not proposed again)."""
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 
 import pandas as pd
 import pyarrow as pa
@@ -30,6 +31,32 @@ def review_list(store: Store) -> pd.DataFrame:
         "i.id_masked, round(l.match_probability, 4) AS match_probability, "
         "round(l.match_weight, 2) AS match_weight, l.weights FROM links l "
         "LEFT JOIN identity i USING (pid) WHERE l.status = 'review' ORDER BY l.link_id")
+
+
+def review_page(store: Store, settings: Settings, mask_name: Callable[[str], str], *,
+                limit: int, offset: int) -> tuple[pd.DataFrame, int]:
+    """One page of the waiting links with their proposed person (pseudonym, masked ID,
+    sex, birth date, and the name as ``mask_name`` makes it: the clear name is decrypted
+    for it and goes no further; None without the store's keys) and the queue's length."""
+    if not store.table_exists("links"):
+        return pd.DataFrame(columns=["link_id"]), 0
+    total = int(store.scalar("SELECT count(*) FROM links WHERE status = 'review'") or 0)
+    frame = store.frame(
+        "SELECT l.link_id, l.feed, l.file_name, l.row_no, l.record_id, l.reason, "
+        "l.match_probability, l.match_weight, l.margin, l.weights, i.pseudonym AS person_ref, "
+        "i.id_masked, i.sex, i.birth_date, i.pii_enc FROM links l "
+        "LEFT JOIN identity i USING (pid) WHERE l.status = 'review' "
+        "ORDER BY l.link_id LIMIT ? OFFSET ?", [limit, offset])
+    keys = store_keys(store, settings) if len(frame) else None
+    names: list[str | None] = [None] * len(frame)
+    if keys is not None:
+        blobs = frame["pii_enc"].tolist()
+        have = [k for k, b in enumerate(blobs) if b is not None]
+        clear = decrypt_many((bytes(blobs[k]) for k in have), keys)
+        for k, text in zip(have, clear, strict=True):
+            names[k] = mask_name(text.partition("\t")[2])
+    frame["name_masked"] = names
+    return frame.drop(columns=["pii_enc"]), total
 
 
 def _waiting(store: Store, link_ids: list[int]) -> pd.DataFrame:

@@ -1,10 +1,11 @@
 // 数据管理: upload a department's feed or reporting template (ingested by the server's job
-// runner), its validation report, the quarantine browser (ID numbers masked), and the data
-// quality of the feeds by batch.
+// runner), its validation report, the quarantine browser (ID numbers masked), the record
+// linkage's clerical review (linkage.js), and the data quality of the feeds by batch.
 "use strict";
 
 import { getJSON, esc, num, may, current, showError, table, loading, pct, fmt } from "../core.js";
 import { uploadsTab, quarantineTab, uploadRoutes } from "./uploads.js";
+import { linkageTab } from "./linkage.js";
 
 const dm = { tab: null };
 
@@ -15,6 +16,7 @@ export async function render(view, params) {
   const tabs = [];
   if (routes.uploads) tabs.push(["uploads", "上传与校验"]);
   if (routes.quarantine) tabs.push(["quarantine", "隔离数据"]);
+  if (may("linkage")) tabs.push(["linkage", "匹配复核"]);
   if (may("quality")) tabs.push(["quality", "数据质量"]);
   if (!tabs.length) { view.innerHTML = `<p class="muted">当前角色在此页没有可用的功能。</p>`; return; }
   const wanted = params.get("tab");
@@ -33,6 +35,7 @@ async function draw(generation, params, routes) {
   try {
     if (dm.tab === "uploads") await uploadsTab(body, generation, params, routes);
     else if (dm.tab === "quarantine") await quarantineTab(body, generation, params, routes);
+    else if (dm.tab === "linkage") await linkageTab(body, generation);
     else await quality(generation, body);
   } catch (e) { if (generation === current()) showError(body, e); }
 }
