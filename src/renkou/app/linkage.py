@@ -24,9 +24,11 @@ from renkou.settings import Settings
 
 def run_link(db: Path, settings: Settings, *, upper: float = UPPER, lower: float = LOWER,
              truth: Path | None = None, report: Path | None = None,
-             say: Callable[[str], None] | None = None) -> tuple[LinkResult, pd.DataFrame | None]:
-    """Link the store's rows quarantined for their ID number; with ``truth`` score every
-    dirty row's decision and write the table to ``report``."""
+             say: Callable[[str], None] | None = None,
+             engine: str = "duckdb") -> tuple[LinkResult, pd.DataFrame | None]:
+    """Link the store's rows quarantined for their ID number (the model on ``engine``:
+    duckdb or spark); with ``truth`` score every dirty row's decision and write the table
+    to ``report``."""
     if (truth is None) != (report is None):
         raise InputError("--truth 与 --report 需同时给出")
     known = read_truth(truth) if truth is not None else None
@@ -34,7 +36,8 @@ def run_link(db: Path, settings: Settings, *, upper: float = UPPER, lower: float
         raise InputError("数据库文件不存在", file=str(db))
     with Store(db, settings=settings) as store:
         result = link(store, settings, upper=upper, lower=lower, say=say,
-                      score_keys=None if known is None else set(known["person_key"]))
+                      score_keys=None if known is None else set(known["person_key"]),
+                      engine=engine)
     if known is None or report is None:
         return result, None
     table = accuracy(result.decided, known, upper, lower, result.present)

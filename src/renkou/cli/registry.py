@@ -209,15 +209,21 @@ def link(
                                            "匹配概率下限 / lower threshold"),
     truth: Path | None = typer.Option(None, "--truth", help="合成数据的 truth/links.csv"),
     report: Path | None = typer.Option(None, "--report", help="准确率表（CSV）/ accuracy"),
+    engine: str = typer.Option("duckdb", "--engine", help="匹配模型的计算引擎：duckdb 或 "
+                               "spark（本地 Spark 会话）/ engine"),
 ) -> None:
     """概率匹配：把因证件号码问题隔离的记录按姓名、性别、出生日期、区划与残存号码匹配到
-    登记人员；高于阈值的接受入库，阈值之间的进入人工复核队列。"""
+    登记人员；高于阈值的接受入库，阈值之间的进入人工复核队列。
+    --engine spark 时同一模型在 Spark 上训练和打分（比对字段作为私有匹配数据暂存于数据库旁的
+    私有目录，结束即删除），判定与入库不变。"""
     from renkou.app.linkage import run_link
+    from renkou.registry.dialect import check_engine
     from renkou.settings import get_settings
 
     result, table = run_link(db, get_settings(), upper=threshold, lower=review_threshold,
                              truth=truth, report=report,
-                             say=lambda m: typer.echo(m, err=True))
+                             say=lambda m: typer.echo(m, err=True),
+                             engine=check_engine(engine))
     c = result.counts
     typer.echo(f"接受 {c.get('accepted', 0)} 行，待复核 {c.get('review', 0)} 行，"
                f"与已有记录重复 {c.get('duplicate', 0)} 行，"

@@ -2,7 +2,9 @@
 read into the linkage workspace, scored with the Splink model, decided row by row
 (:mod:`renkou.registry.linkage.decide`) and settled (:mod:`renkou.registry.linkage.settle`):
 accepted rows enter the store as a batch of their own, the others wait for review or stay
-quarantined; every decision is kept in the table ``links``."""
+quarantined; every decision is kept in the table ``links``. The model trains and predicts
+on DuckDB in the workspace or, with ``engine="spark"``, on Spark
+(:mod:`renkou.registry.linkage.on_spark`); everything else is the same for both."""
 
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ import pandas as pd
 import pyarrow as pa
 
 from renkou.errors import ConfigError, InputError
+from renkou.registry.dialect import check_engine
 from renkou.registry.keyring import store_keys
 from renkou.registry.linkage.decide import LOWER, UPPER, decide, weights_json
 from renkou.registry.linkage.model import Workspace, score
@@ -29,6 +32,7 @@ from renkou.registry.linkage.settle import (
     settle,
 )
 from renkou.registry.linkage.source import LinkFeed, linkable_feeds, pending_rows
+from renkou.registry.spark.session import SparkOptions
 from renkou.registry.store import Store
 from renkou.settings import Settings
 
@@ -62,12 +66,16 @@ class _Clock:
 
 def link(store: Store, settings: Settings, *, upper: float = UPPER, lower: float = LOWER,
          say: Callable[[str], None] | None = None,
-         score_keys: Collection[str] | None = None) -> LinkResult:
+         score_keys: Collection[str] | None = None, engine: str = "duckdb",
+         spark: SparkOptions | None = None) -> LinkResult:
     """Link the pending rows (see :func:`pending_rows`) to the store's persons.
     ``score_keys``: person keys (:func:`~renkou.registry.linkage.names.person_key`) of a
-    known answer; the result then says which are in the store and whom each row got."""
+    known answer; the result then says which are in the store and whom each row got.
+    ``engine``: where Splink trains and predicts (duckdb or spark; ``spark``: the session's
+    resources when one is started)."""
     if not 0 < lower <= upper < 1:
         raise InputError("阈值应满足 0 < 下阈值 ≤ 上阈值 < 1")
+    check_engine(engine)
     say = say or (lambda _m: None)
     ensure_links(store)
     keys = store_keys(store, settings)
@@ -98,9 +106,17 @@ def link(store: Store, settings: Settings, *, upper: float = UPPER, lower: float
         clock.lap("prepare names")
         saved = store.scalar("SELECT any_value(value) FROM store_meta "
                              "WHERE key = 'linkage_model'")
+        trained = json.loads(str(saved)) if saved else None
         with store.memory_limit(STORE_MEMORY_WHILE_LINKING):
-            pairs, model = score(ws, "cmp_rows", "cmp_persons", n_rows, n_persons,
-                                 trained=json.loads(str(saved)) if saved else None)
+            if engine == "spark":
+                from renkou.registry.linkage.on_spark import score_on_spark
+
+                pairs, model = score_on_spark(ws, "cmp_rows", "cmp_persons", n_rows,
+                                              n_persons, folder, options=spark,
+                                              trained=trained)
+            else:
+                pairs, model = score(ws, "cmp_rows", "cmp_persons", n_rows, n_persons,
+                                     trained=trained)
         result.share_in_store = decide(ws, pairs, n_rows, n_persons, upper, lower)
         clock.lap("splink")
         keep = _decided(store, ws, feeds, result, score_keys is not None)

@@ -38,6 +38,7 @@ class SparkOptions:
     shuffle_partitions: int = 8
     java_home: Path | None = None
     local_dir: Path | None = None
+    jars: tuple[str, ...] = ()  # on the classpath from the start (Splink's similarity jar)
 
 
 def _runtime() -> Path:
@@ -88,6 +89,8 @@ def start_session(options: SparkOptions | None = None) -> SparkSession:
                .config("spark.sql.execution.arrow.pyspark.enabled", "true"))
     if opts.local_dir is not None:
         builder = builder.config("spark.local.dir", str(opts.local_dir))
+    if opts.jars:
+        builder = builder.config("spark.jars", ",".join(opts.jars))
     with warnings.catch_warnings():
         # PySpark warns that it is not tested with pandas 3; results reach pandas through
         # Arrow tables (renkou's own conversion), not through PySpark's pandas layer.
