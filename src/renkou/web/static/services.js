@@ -5,6 +5,7 @@
 "use strict";
 
 import { state, getJSON, postJSON, esc, fmt, num, chart, chartBase, current, ensureMap, areaName, showError, table, loading } from "./js/core.js";
+import { facilitiesPanel } from "./js/pages/facilities.js";
 
 const svc = { service: null, caliber: "resident", level: null, year: "", rows: [], names: {}, services: {} };
 
@@ -44,7 +45,8 @@ export async function render(view, params) {
     </div>
     <div class="panel" id="sv-contrast-panel"><h3>按户籍人口配置会错配多少（户籍 − 常住）</h3><div id="sv-contrast" class="scroll"></div></div>
     <p class="footnote">覆盖率 = 供给 ÷ 按标准计算的需求；缺口 = 需求 − 供给。标准及出处见下表与 API /api/services/norms。</p>
-    <div class="panel" id="sv-norms-panel"><h3>服务标准</h3><div id="sv-norms" class="scroll"></div></div>`;
+    <div class="panel" id="sv-norms-panel"><h3>服务标准</h3><div id="sv-norms" class="scroll"></div></div>
+    <div class="panel" id="sv-facilities"></div>`;
   document.getElementById("sv-caliber").value = svc.caliber;
   document.getElementById("sv-year").value = svc.year;
   if (cityLevel) document.getElementById("sv-level").value = svc.level;
@@ -57,7 +59,8 @@ export async function render(view, params) {
   document.getElementById("sv-year").addEventListener("change", e => { svc.year = e.target.value; load(generation, c, mapFor); });
   if (cityLevel) document.getElementById("sv-level").addEventListener("change", e => { svc.level = e.target.value; load(generation, c, mapFor); contrast(generation); });
   document.getElementById("sv-alloc-form").addEventListener("submit", e => { e.preventDefault(); allocate(); });
-  await Promise.all([load(generation, c, mapFor), contrast(generation), norms(generation), probeAllocation()]);
+  await Promise.all([load(generation, c, mapFor), contrast(generation), norms(generation), probeAllocation(),
+    facilitiesPanel(document.getElementById("sv-facilities"), generation, () => load(generation, c, mapFor))]);
 }
 
 function query() {

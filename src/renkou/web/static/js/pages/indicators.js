@@ -5,6 +5,7 @@
 
 import { state, getJSON, esc, num, chart, chartBase, current, ensureMap, areaName, showError, table, loading, FONT, SUPPRESSED } from "../core.js";
 import { readablePlans, pickPlan, planOptions, planYears, statusTag, planLabel } from "../plans.js";
+import { zonesPanel } from "./zones.js";
 
 const ind = { plan: null, year: null, code: null, parent: null };
 
@@ -33,7 +34,8 @@ export async function render(view, params) {
       <div class="panel"><div class="panel-head"><h3 id="in-areas-title">分区</h3><button type="button" class="btn small secondary" id="in-up" hidden>返回各区</button></div>
         <div id="in-areas" class="chart"></div><p class="footnote" id="in-areas-note">点击一个区查看其街镇。</p><p class="scope-note" id="in-areas-suppressed" hidden></p></div>
       <div class="panel"><h3 id="in-traj-title">轨迹</h3><div id="in-traj" class="chart"></div><div id="in-traj-note"></div></div>
-    </div>`;
+    </div>
+    <div class="panel" id="in-zones"></div>`;
   document.getElementById("in-plan").value = plan.code;
   document.getElementById("in-year").value = String(ind.year);
   // The plan's reporting template of the year (a department account's: its own indicators).
@@ -43,7 +45,7 @@ export async function render(view, params) {
   document.getElementById("in-year").addEventListener("change", e => { ind.year = Number(e.target.value); go(); });
   await ensureMap();
   if (generation !== current()) return;
-  await board(generation, plan);
+  await Promise.all([board(generation, plan), zonesPanel(document.getElementById("in-zones"), generation, () => board(generation, plan))]);
 }
 
 async function board(generation, plan) {
