@@ -172,6 +172,7 @@ SCOPE_ZH: dict[Scope, str] = {
     Scope.uploads: "数据上传、填报模板与隔离记录",
     Scope.projections: "人口预测任务",
     Scope.linkage: "概率匹配与人工复核（人员级，脱敏）",
+    Scope.demography: "人口学工具（分地区生育死亡率、年龄数据质量、生命表）",
 }
 BINDING_ZH: dict[Role, str] = {Role.department: "限本部门的任务、模板与数据（须指定部门）",
                                Role.district: "限本区及其街镇（须指定区县）"}

@@ -47,6 +47,7 @@ class Scope(StrEnum):
     projections = "projections"  # projection jobs, fan charts and scenario comparison
     # Record linkage: runs and the clerical review queue, whose rows are persons (masked).
     linkage = "linkage"
+    demography = "demography"  # the demographer's toolbox: rates, age-data quality, life tables
 
 
 SCOPES: dict[Role, frozenset[Scope]] = {
@@ -54,15 +55,15 @@ SCOPES: dict[Role, frozenset[Scope]] = {
                            Scope.person, Scope.unmask, Scope.users, Scope.services,
                            Scope.quality, Scope.reports, Scope.rules, Scope.tasks,
                            Scope.progress, Scope.uploads, Scope.projections,
-                           Scope.linkage}),
+                           Scope.linkage, Scope.demography}),
     Role.planner: frozenset({Scope.meta, Scope.population, Scope.plans, Scope.ids,
                              Scope.services, Scope.quality, Scope.reports, Scope.rules,
                              Scope.tasks, Scope.progress, Scope.uploads,
-                             Scope.projections}),
+                             Scope.projections, Scope.demography}),
     Role.statistician: frozenset({Scope.meta, Scope.population, Scope.plans, Scope.ids,
                                   Scope.person, Scope.services, Scope.quality, Scope.reports,
                                   Scope.rules, Scope.tasks, Scope.uploads,
-                                  Scope.projections, Scope.linkage}),
+                                  Scope.projections, Scope.linkage, Scope.demography}),
     # Its own department's uploads, templates and tasks: the plans it carries tasks of.
     Role.department: frozenset({Scope.meta, Scope.plans, Scope.ids, Scope.tasks,
                                 Scope.progress, Scope.uploads}),

@@ -1,7 +1,9 @@
 // 人口结构: the pyramid by caliber, area and date; the areas on the jurisdiction's map (a bar
-// chart where no shapes ship or for a district's 街镇); 人户分离 by area of residence; flows.
+// chart where no shapes ship or for a district's 街镇); 人户分离 by area of residence; flows;
+// rates and age-data quality by area (structure_rates.js).
 "use strict";
 
+import { demographyPanel, demography, qualityOn } from "./structure_rates.js";
 import { state, getJSON, getPage, esc, fmt, count, chart, chartBase, FONT, current, ensureMap, areaName, showError, suppressionNote, SUPPRESSED, table, options } from "../core.js";
 
 const CALIBERS = ["resident", "hukou", "employed", "active"];
@@ -35,7 +37,7 @@ export async function render(el, params) {
         <p class="footnote">人户分离：常住地与户籍地不在同一乡镇街道的人口，按常住地所在地区统计。</p>
       </div>
       <div class="panel wide" id="st-flow-panel" hidden><h3 id="st-flow-title">人口流动</h3><div id="st-flows" class="scroll"></div></div>
-    </div>`;
+    </div>${demographyPanel()}`;
   document.getElementById("st-asof").value = view.asOf;
   document.getElementById("st-region").value = view.region;
   document.getElementById("st-sep-kind").value = view.sepKind;
@@ -48,14 +50,14 @@ export async function render(el, params) {
     el.querySelectorAll("#st-caliber button").forEach(x => x.classList.toggle("on", x === b));
     view.caliber = b.dataset.caliber; redraw();
   }));
-  document.getElementById("st-asof").addEventListener("change", e => { view.asOf = e.target.value; redraw(); separation(generation, useMap); });
+  document.getElementById("st-asof").addEventListener("change", e => { view.asOf = e.target.value; redraw(); separation(generation, useMap); qualityOn(generation, view.asOf); });
   document.getElementById("st-region").addEventListener("change", e => { view.region = e.target.value; redraw(); });
   areas.on("click", s => {
     const code = s.data && s.data.code;
     if (code) { view.region = code; document.getElementById("st-region").value = code; redraw(); }
   });
   document.getElementById("st-sep-kind").addEventListener("change", e => { view.sepKind = e.target.value; separation(generation, useMap); });
-  await Promise.all([redraw(), separation(generation, useMap), flows(generation)]);
+  await Promise.all([redraw(), separation(generation, useMap), flows(generation), demography(generation, view.asOf)]);
 }
 
 async function draw(generation, pyramidChart, areaChart, useMap) {
