@@ -81,8 +81,10 @@ def _suppressed(registry: Registry, df: pd.DataFrame, year: int, level: str, cal
     denominator is under ``threshold``."""
     regions = sorted(set(df["region"].astype(str)))
     at = {r: i for i, r in enumerate(regions)}
-    grid = [[float(df[(df["region"] == r) & (df["indicator"] == c)]["value"].sum())
-             for c in COUNTS] for r in regions]
+    counts = df[df["indicator"].isin(COUNTS)].pivot_table(
+        index="region", columns="indicator", values="value", aggfunc="sum")
+    counts = counts.reindex(index=regions, columns=list(COUNTS)).fillna(0.0)
+    grid = counts.to_numpy(dtype=float).tolist()
     s = suppress(grid, threshold, row_totals=False)
     hidden = {(regions[i], COUNTS[j]) for i in range(len(regions)) for j in range(len(COUNTS))
               if s.cells[i][j] is None}
