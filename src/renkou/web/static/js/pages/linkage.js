@@ -81,7 +81,7 @@ async function rows(generation) {
     if (generation !== current()) return;
     el.innerHTML = table([
       { label: "编号", num: true, key: "link_id" },
-      { label: "隔离记录", html: r => `<span class="mono">${esc(r.feed)}</span><br><span class="muted">${esc(r.file)} 第 ${esc(r.row)} 行</span>` },
+      { label: "隔离记录", html: r => `<span class="mono">${esc(r.feed)}</span><br><span class="muted">${esc(r.file)} 第 ${esc(r.row)} 行${r.record_id ? `，记录 ${esc(r.record_id)}` : ""}</span>` },
       { label: "隔离原因", key: "reason_name" },
       { label: "候选人员", html: r => person(r.candidate) },
       { label: "匹配概率", num: true, html: r => pct(r.match_probability, 2) },
