@@ -117,6 +117,9 @@ def test_run_review_and_decide(dirty: tuple[TestClient, dict[str, str]]) -> None
     # The runs are listed with the other jobs, to the roles that may see them.
     jobs = client.get("/api/jobs", params={"kind": "linkage"}, headers=h).json()
     assert len(jobs) >= 4 and all(j["kind"] == "linkage" for j in jobs)
+    got = client.get(f"/api/jobs/{jobs[-1]['id']}/download", headers=h)
+    assert got.status_code == 200 and got.json()["counts"]["review"] == counts["review"]
+    assert f"linkage-report-{jobs[-1]['id']}.json" in got.headers["content-disposition"]
 
 
 def test_persons_are_not_shown_to_the_other_roles(

@@ -68,7 +68,7 @@ def cancel_job(job_id: str, user: UserDep, request: Request, db: DatabaseDep,
 @router.get("/{job_id}/result", response_model=JobResultOut)
 def job_result(job_id: str, user: UserDep, request: Request) -> JobResultOut:
     """任务结果：导入任务为校验报告（各文件读取、接收、按原因隔离的行数；被拒批次列出每个
-    问题的文件和列），预测任务为预测摘要。"""
+    问题的文件和列），预测任务为预测摘要，概率匹配任务为各类判定的行数。"""
     _any_jobs(user)
     job = visible_job(runner_of(request), user, job_id)
     return JobResultOut(id=job.id, kind=job.kind, state=job.state.value,
@@ -95,7 +95,7 @@ def download_job(job_id: str, user: UserDep, request: Request, db: DatabaseDep,
         data, media, name = buffer.getvalue(), "application/zip", f"projection-{job.id}.zip"
     else:
         data = json.dumps(job.result, ensure_ascii=False, indent=1).encode("utf-8")
-        media, name = "application/json", f"ingest-report-{job.id}.json"
+        media, name = "application/json", f"{job.kind}-report-{job.id}.json"
     audit(gate, db, user, request, "export", job.id,
           detail={"kind": job.kind, "file": name, "bytes": len(data)})
     return StreamingResponse(iter([data]), media_type=media,
