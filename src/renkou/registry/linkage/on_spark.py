@@ -97,10 +97,16 @@ def score_on_spark(ws: Workspace, rows: str, persons: str, n_rows: int, n_person
             logging.getLogger("splink").setLevel(logging.ERROR)
             api = SparkAPI(spark_session=session, break_lineage_method="parquet")
             _check_functions(session)
-            left = session.read.parquet(str(extract / "rows.parquet"))
-            right = session.read.parquet(str(extract / "persons.parquet"))
-            sql, model = train_and_predict(api, DIALECT, left, right, n_rows, n_persons,
-                                           seed=seed, trained=trained)
+            # Views under Splink's prefix: dropped with its tables, so that the next run in
+            # a joined session registers its inputs afresh.
+            views = []
+            for name in ("rows", "persons"):
+                view = f"__splink__renkou_{name}"
+                session.read.parquet(str(extract / f"{name}.parquet")) \
+                    .createOrReplaceTempView(view)
+                views.append(view)
+            sql, model = train_and_predict(api, DIALECT, views[0], views[1], n_rows,
+                                           n_persons, seed=seed, trained=trained)
             pairs = session.sql(render(sql, DIALECT)).toArrow()
         except PySparkException as exc:
             raise StoreError(f"Spark 匹配失败：{exc}") from exc
