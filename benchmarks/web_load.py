@@ -236,7 +236,9 @@ def _report(prefix: Path) -> tuple[float, int, int]:
     print(f"| **all** | {total['Request Count']} | {total['Failure Count']} | "
           f"{total['50%']} | {total['95%']} | {total['99%']} | "
           f"{float(total['Max Response Time']):.0f} | {float(total['Requests/s']):.1f} |")
-    return float(total["95%"]), int(total["Request Count"]), int(total["Failure Count"])
+    # N/A: no request in the run (an ingest that ended at once, e.g. a file already taken).
+    p95 = float("inf") if total["95%"] == "N/A" else float(total["95%"])
+    return p95, int(total["Request Count"]), int(total["Failure Count"])
 
 
 def _measured(label: str, base: str, sessions: Path, args: argparse.Namespace, work: Path,
