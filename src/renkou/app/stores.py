@@ -40,6 +40,13 @@ def host_store(db: Path, settings: Settings) -> StoreHost:
         return host
 
 
+def host_through(db: Path, host: StoreHost) -> None:
+    """In a child of the server: every opening of ``db`` here goes through ``host`` (see
+    :mod:`renkou.app.workers`)."""
+    with _HOSTS_LOCK:
+        _HOSTS[Path(db).resolve()] = host
+
+
 def hosted(db: Path) -> StoreHost | None:
     """The host of ``db`` when this process serves it."""
     return _HOSTS.get(Path(db).resolve()) if _HOSTS else None

@@ -30,9 +30,7 @@ NICE = 10  # the child's priority below the server's requests
 def _enter(db: Path, settings: Settings, link: Link) -> None:
     """The child's start: every opening of ``db`` here reads through the server."""
     os.nice(NICE)
-    key = Path(db).resolve()
-    with stores._HOSTS_LOCK:
-        stores._HOSTS[key] = RemoteHost(key, settings, link)
+    stores.host_through(db, RemoteHost(Path(db).resolve(), settings, link))
 
 
 class StoreWorkers:
