@@ -84,6 +84,7 @@ def spark(tmp_path_factory: pytest.TempPathFactory) -> object:
     scratch = tmp_path_factory.mktemp("spark-scratch")
     session = start_session(SparkOptions(master="local[2]", driver_memory="1g",
                                          shuffle_partitions=4, local_dir=scratch,
+                                         warehouse_dir=scratch / "warehouse",
                                          jars=(similarity_jar(),)))
     yield session
     session.stop()

@@ -39,6 +39,7 @@ class SparkOptions:
     java_home: Path | None = None
     local_dir: Path | None = None
     jars: tuple[str, ...] = ()  # on the classpath from the start (Splink's similarity jar)
+    warehouse_dir: Path | None = None  # Spark's catalog creates it (default: ./spark-warehouse)
 
 
 def _runtime() -> Path:
@@ -89,6 +90,8 @@ def start_session(options: SparkOptions | None = None) -> SparkSession:
                .config("spark.sql.execution.arrow.pyspark.enabled", "true"))
     if opts.local_dir is not None:
         builder = builder.config("spark.local.dir", str(opts.local_dir))
+    if opts.warehouse_dir is not None:
+        builder = builder.config("spark.sql.warehouse.dir", str(opts.warehouse_dir))
     if opts.jars:
         builder = builder.config("spark.jars", ",".join(opts.jars))
     with warnings.catch_warnings():
