@@ -73,6 +73,10 @@ def test_age_quality(city: City) -> None:
     bad = client.get("/api/demography/quality", params={"as_of": "2099-01-01"},
                      headers=_as(tokens, "planner"))
     assert bad.status_code == 422 and "库内数据截至" in bad.json()["detail"]
+    early = client.get("/api/demography/quality", params={"as_of": "1927-01-01"},
+                       headers=_as(tokens, "planner"))
+    assert early.status_code == 200, early.text  # a handful of the oldest residents only
+    assert len(early.json()["rows"]) < len(out["rows"])
 
 
 def test_life_table(city: City) -> None:

@@ -250,6 +250,13 @@ def test_a_filled_template_is_imported_with_its_report(
     client, tokens, db, _ = served
     path = _template(tmp_path)
     body = path.read_bytes()
+    assessed = "/api/plans/tianjin-14th/assessment"
+
+    def reported(code: str) -> float | None:
+        rows = client.get(assessed, params={"year": 2024}, headers=_h(tokens, "planner")).json()
+        return next(x["value"] for x in rows["rows"] if x["code"] == code)
+
+    assert reported("TJ14-EDU-02") != 66.0  # asked once, so the answer is kept
     xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     r = client.post("/api/uploads/templates", headers=_h(tokens, "department"),
                     files=[("file", (path.name, body, xlsx))])
@@ -262,6 +269,11 @@ def test_a_filled_template_is_imported_with_its_report(
     planner = client.post("/api/uploads/templates", headers=_h(tokens, "planner"),
                           files=[("file", (path.name, body, xlsx))]).json()
     assert planner["accepted"] == 2 and not planner["rejected"]
+    # The answer kept from before the upload is served while the new one is made.
+    end = time.monotonic() + 60
+    while reported("TJ14-EDU-02") != 66.0 and time.monotonic() < end:
+        time.sleep(0.2)
+    assert reported("TJ14-EDU-02") == 66.0
     bad = client.post("/api/uploads/templates", headers=_h(tokens, "planner"),
                       files=[("file", ("x.csv", b"a,b\n", "text/csv"))])
     assert bad.status_code == 422 and ".xlsx" in bad.json()["message"]

@@ -295,7 +295,9 @@ def age_quality(registry: Registry, as_of: dt.date, caliber: str = "resident",
                 rows += _rows(code, "age_ratio", ar[i, s], sex=sex, ages=range(0, OPEN_AGE, 5))
             rows += _rows(code, "sex_ratio", sr[i], ages=range(0, OPEN_AGE + 1, 5))
     out = pd.DataFrame(rows, columns=QUALITY_COLUMNS)
-    return out[out["value"].map(np.isfinite)].reset_index(drop=True)
+    # a boolean mask, also when no area has people (an empty object Series would select columns)
+    finite = np.isfinite(out["value"].to_numpy(dtype=float))
+    return out[finite].reset_index(drop=True)
 
 
 def whipple_rating(value: float) -> str:

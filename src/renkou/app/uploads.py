@@ -241,6 +241,9 @@ def import_template_file(db: Path, path: Path, plan: str | None, *,
             sorted((*checked.rejected, *others), key=lambda x: x.row)), blank=checked.blank)
     with registry_at(db, read_only=False) as registry:
         result = store_rows(registry, form, checked, stamp)
+    host = hosted(db)
+    if host is not None and result.accepted:
+        host.bump()  # the served assessments and warnings are of the earlier values
     return {"plan": result.plan, "year": result.year or None, "file": result.file,
             "accepted": result.accepted, "blank": result.blank,
             "rejected": [{"file": r.file, "row": r.row, "column": r.column,
