@@ -5,6 +5,10 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEVSTAMP := $(VENV)/.installed-dev
 DATA ?= data
+# The suite runs in two processes, each taking whole test files (module fixtures are built
+# once): the CI machine has two cores and much of the suite waits on browsers and servers.
+TEST_WORKERS ?= 2
+PYTEST := $(BIN)/pytest -q -n $(TEST_WORKERS) --dist loadfile
 
 .PHONY: system-deps demo test lint typecheck unit slow bench clean
 
@@ -30,7 +34,7 @@ typecheck: $(DEVSTAMP)
 	$(BIN)/mypy
 
 unit: $(DEVSTAMP)
-	$(BIN)/pytest -q -m "not slow"
+	$(PYTEST) -m "not slow"
 
 # Browser tests drive Debian's Chromium through Playwright (no browser download); the Word
 # report is checked as PDF through LibreOffice. Installed only where apt is available as root.
@@ -42,7 +46,7 @@ system-deps:
 test: $(DEVSTAMP) system-deps
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/mypy
-	$(BIN)/pytest -q
+	$(PYTEST)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/projection.py

@@ -9,6 +9,7 @@ import json
 import logging
 import re
 import sys
+from typing import TextIO
 
 _ID_PATTERN = re.compile(r"(?<!\d)(\d{6})(\d{8})(\d{3}[\dXx])(?!\d)")
 
@@ -32,11 +33,24 @@ class _JsonFormatter(logging.Formatter):
         return json.dumps(payload, ensure_ascii=False)
 
 
+class _Stderr(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to ``sys.stderr`` as it is when a record comes, not as it was when logging was
+    configured: a command run inside a test runner gets a stderr that is closed after it."""
+
+    @property  # type: ignore[override]
+    def stream(self) -> TextIO:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _: TextIO) -> None:
+        pass
+
+
 def configure_logging(level: str = "WARNING") -> None:
     root = logging.getLogger("renkou")
     if root.handlers:
         return
-    handler = logging.StreamHandler(sys.stderr)
+    handler = _Stderr()
     handler.setFormatter(_JsonFormatter())
     root.addHandler(handler)
     root.setLevel(level)

@@ -52,3 +52,22 @@ def test_settings_from_toml_and_env(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     assert s.port == 9001 and s.database == Path("store") / "renkou.duckdb"
     monkeypatch.setenv("RENKOU_PORT", "9002")
     assert Settings().port == 9002  # the environment wins over the file
+
+
+def test_log_lines_go_to_the_stderr_of_the_moment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Configured while a command's stderr was swapped for one that is closed afterwards,
+    the log writes to the stderr in place when the record comes."""
+    import io
+    import logging
+
+    from renkou.logs import configure_logging, get_logger
+
+    root = logging.getLogger("renkou")
+    monkeypatch.setattr(root, "handlers", [])
+    first, second = io.StringIO(), io.StringIO()
+    monkeypatch.setattr("sys.stderr", first)
+    configure_logging()
+    first.close()
+    monkeypatch.setattr("sys.stderr", second)
+    get_logger("test").warning("身份证 120101199001011234")
+    assert '"msg": "身份证 120101********1234"' in second.getvalue()

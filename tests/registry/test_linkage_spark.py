@@ -33,7 +33,7 @@ from renkou.registry.ingest import ingest_directory
 from renkou.registry.keyring import store_keys
 from renkou.registry.linkage.link import LinkResult
 from renkou.registry.linkage.model import SPARK_FUNCTIONS, Workspace, condition, levels, score
-from renkou.registry.linkage.on_spark import score_on_spark, similarity_jar
+from renkou.registry.linkage.on_spark import score_on_spark
 from renkou.registry.linkage.persons import comparison_tables, load_persons
 from renkou.registry.linkage.settle import ensure_links, private_folder
 from renkou.registry.linkage.source import linkable_feeds, pending_rows
@@ -80,12 +80,12 @@ def dirty_city(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 
 @pytest.fixture(scope="module")
 def spark(tmp_path_factory: pytest.TempPathFactory) -> object:
-    """One local session with Splink's similarity jar, joined by every Spark run here."""
+    """One local session (with Splink's similarity jar, as every session), joined by every
+    Spark run here."""
     scratch = tmp_path_factory.mktemp("spark-scratch")
     session = start_session(SparkOptions(master="local[2]", driver_memory="1g",
                                          shuffle_partitions=4, local_dir=scratch,
-                                         warehouse_dir=scratch / "warehouse",
-                                         jars=(similarity_jar(),)))
+                                         warehouse_dir=scratch / "warehouse"))
     yield session
     session.stop()
 

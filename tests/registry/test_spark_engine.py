@@ -127,3 +127,18 @@ def test_spark_without_an_export_directory_is_refused(tmp_path: Path) -> None:
                                       "--out", str(tmp_path / "x.csv")])
     assert result.exit_code != 0
     assert "--parquet" in str(result.exception) or "--parquet" in result.output
+
+
+def test_a_stats_session_can_run_the_linkage(engines: tuple[Registry, SparkRegistry]) -> None:
+    """The session started for the aggregates (no jar asked for) carries the linkage's
+    similarity functions: PySpark keeps a process's first JVM, so a linkage joining this
+    session later could not add them."""
+    from splink.backends.spark import SparkAPI
+
+    from renkou.registry.linkage.model import SPARK_FUNCTIONS
+
+    session = engines[1].session
+    SparkAPI(spark_session=session)  # registers the jar's functions
+    for name in set(SPARK_FUNCTIONS.values()):
+        assert session.catalog.functionExists(name), name
+    assert session.sql("SELECT jaro_winkler('张三', '张三') AS s").first()["s"] == 1.0

@@ -94,7 +94,11 @@ def _ingest_peak(db: Path, feed: Path, max_rows: int) -> tuple[int, str]:
               "hwm = [l for l in open('/proc/self/status') if l.startswith('VmHWM')][0]\n"
               "print('PEAK', hwm.split()[1], file=sys.stderr)\nsys.exit(code)\n")
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                          timeout=600, env={**os.environ, "RENKOU_MAX_ROWS": str(max_rows)})
+                          timeout=600, env={**os.environ, "RENKOU_MAX_ROWS": str(max_rows),
+                                            # One reading thread: with more, how far the
+                                            # scan runs ahead of the limit depends on the
+                                            # machine's load, and so does the peak.
+                                            "RENKOU_DUCKDB_THREADS": "1"})
     return done.returncode, done.stderr
 
 

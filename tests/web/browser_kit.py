@@ -50,6 +50,16 @@ def build_store(data_dir: Path, key: str) -> Path:
     return db
 
 
+def store_copy(src: Path, folder: Path) -> Path:
+    """A copy of a built store (its accounts and key file with it) whose demo logins are the
+    original's: for a module whose tests write, so that no other module sees its writes."""
+    from renkou.app.stores import copy_store
+
+    db = copy_store(src, folder / src.name)
+    _LOGINS[db] = _LOGINS[src]
+    return db
+
+
 def password_of(db: Path, role: str) -> tuple[str, str]:
     return _LOGINS[db][role]
 

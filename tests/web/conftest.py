@@ -1,5 +1,6 @@
 """Fixtures of the browser tests: Chromium (a missing browser fails, never skips), demo stores
-built once per session, and the Tianjin store served by one server per test module."""
+built once per session, and a copy of the Tianjin store served by one server per test
+module."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ import pytest
 # shared helpers are found beside them.
 sys.path.insert(0, str(Path(__file__).parent))
 
-from browser_kit import CHROMIUM, CHROMIUM_ARGS, Server, build_store
+from browser_kit import CHROMIUM, CHROMIUM_ARGS, Server, build_store, store_copy
 
 
 @pytest.fixture(scope="session")
@@ -56,9 +57,11 @@ def stores(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Path]
 
 
 @pytest.fixture(scope="module")
-def tianjin(stores: dict[str, Path]) -> Iterator[tuple[Path, Server]]:
-    """The Tianjin demo store, served for one test module (a server of its own per module
-    keeps each module's logins within the server's per-address login rate limit)."""
-    db = stores["tianjin"]
+def tianjin(stores: dict[str, Path], tmp_path_factory: pytest.TempPathFactory
+            ) -> Iterator[tuple[Path, Server]]:
+    """A copy of the Tianjin demo store, served for one test module: what a module uploads
+    or records stays in its copy, whichever order the modules run in (a server of its own
+    per module also keeps each module's logins within the per-address login rate limit)."""
+    db = store_copy(stores["tianjin"], tmp_path_factory.mktemp("tianjin"))
     with Server(db) as server:
         yield db, server

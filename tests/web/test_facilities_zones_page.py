@@ -22,11 +22,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 def served(stores: dict[str, Path], tmp_path_factory: pytest.TempPathFactory
            ) -> Iterator[tuple[Path, Server]]:
     """A copy of the shared demo store: the imports here replace its zones."""
-    from renkou.app.stores import copy_store
-
-    src = stores["tianjin"]
-    db = copy_store(src, tmp_path_factory.mktemp("web-facilities") / "store.duckdb")
-    browser_kit._LOGINS[db] = browser_kit._LOGINS[src]
+    db = browser_kit.store_copy(stores["tianjin"], tmp_path_factory.mktemp("web-facilities"))
     with Server(db) as server:
         yield db, server
 

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from renkou.errors import ConfigError, StoreError
 from renkou.registry.dialect import render
 from renkou.registry.linkage.model import SPARK_FUNCTIONS, Workspace, train_and_predict
-from renkou.registry.spark.session import SparkOptions, start_session
+from renkou.registry.spark.session import SparkOptions, similarity_jar, start_session
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -30,22 +30,15 @@ if TYPE_CHECKING:
 DIALECT = "spark"
 
 
-def similarity_jar() -> str:
-    """Splink's jar of Scala similarity functions for the running Spark's major version."""
-    from splink.backends.spark import similarity_jar_location
-
-    return similarity_jar_location()
-
-
 def linkage_options(folder: Path, options: SparkOptions | None = None) -> SparkOptions:
-    """``options`` (local[2] by default) with the similarity jar and Spark's scratch space
-    in the private ``folder``: shuffle and spill files hold the extract's columns (and the
+    """``options`` (local[2] by default) with Spark's scratch space in the private
+    ``folder``: shuffle and spill files hold the extract's columns (and the
     catalog's warehouse directory, which Splink's table look-ups create, stays there too
     instead of appearing in the working directory)."""
     base = options or SparkOptions()
     scratch = folder / "spark"
     scratch.mkdir(mode=0o700, exist_ok=True)
-    return replace(base, jars=(*base.jars, similarity_jar()), local_dir=scratch,
+    return replace(base, local_dir=scratch,
                    warehouse_dir=scratch / "warehouse")
 
 

