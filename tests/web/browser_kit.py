@@ -86,6 +86,17 @@ def log_in(page: Any, db: Path, role: str) -> None:
     assert not page.is_visible("#login")
 
 
+def log_out(page: Any) -> None:
+    """Sign out and wait for the page that signing out reloads: a request of the old page
+    answered 401 shows the login form before the reload, and a test that went on at that
+    moment would lose what it did next to the reload."""
+    page.evaluate("window.__signedIn = true")
+    page.click("#logout")
+    page.wait_for_function("() => !window.__signedIn && document.readyState === 'complete'",
+                           timeout=30_000)
+    page.wait_for_selector("#login-form", state="visible", timeout=30_000)
+
+
 def screenshot(page: Any, name: str) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from browser_kit import SMALL, Watch, log_in, screenshot
+from browser_kit import SMALL, Watch, log_in, log_out, screenshot
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
 
@@ -42,8 +42,7 @@ def test_rates_and_age_quality_on_the_structure_page(tianjin: tuple[Path, Any],
     page.select_option("#st-asof", other)
     page.wait_for_function("d => document.querySelector('#st-quality-title').textContent"
                            ".includes(d)", arg=other, timeout=120_000)
-    page.click("#logout")
-    page.wait_for_selector("#login-form", state="visible", timeout=30_000)
+    log_out(page)
 
     page.goto(server.base + "/#/structure")
     log_in(page, db, "district")

@@ -13,7 +13,7 @@ import browser_kit
 import openpyxl
 import pytest
 import yaml
-from browser_kit import SMALL, Server, Watch, log_in, screenshot
+from browser_kit import SMALL, Server, Watch, log_in, log_out, screenshot
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 
@@ -72,8 +72,7 @@ def test_import_facilities_and_zones(served: tuple[Path, Server], browser: Any,
     assert "部门填报（缺少范围" in text or "由库计算" in text
     page.locator("#in-zones").scroll_into_view_if_needed()
     screenshot(page, "indicators-zones-import")
-    page.click("#logout")
-    page.wait_for_selector("#login-form", state="visible", timeout=30_000)
+    log_out(page)
 
     page.goto(server.base + "/#/services")
     log_in(page, db, "district")

@@ -12,7 +12,7 @@ from typing import Any
 
 import browser_kit
 import pytest
-from browser_kit import SMALL, Server, Watch, log_in, screenshot
+from browser_kit import SMALL, Server, Watch, log_in, log_out, screenshot
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 
@@ -78,8 +78,7 @@ def test_run_and_review_the_linkage(dirty: tuple[Path, Server], browser: Any) ->
     page.wait_for_function("t => document.querySelector('#lk-pager').innerText !== t",
                            arg=total, timeout=60_000)
     screenshot(page, "linkage-decided")
-    page.click("#logout")
-    page.wait_for_selector("#login-form", state="visible", timeout=30_000)
+    log_out(page)
 
     # A planner may not see persons: no review tab.
     page.goto(server.base + "/#/data")

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from browser_kit import SMALL, Watch, log_in, screenshot
+from browser_kit import SMALL, Watch, log_in, log_out, screenshot
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 
@@ -49,8 +49,7 @@ def test_hukou_split_projection_and_the_district_view(tianjin: tuple[Path, Any],
     # The hukou caliber cannot be split: the box is switched off with it.
     page.select_option("#pj-caliber", "hukou")
     assert page.is_disabled("#pj-split") and not page.is_checked("#pj-split")
-    page.click("#logout")
-    page.wait_for_selector("#login-form", state="visible", timeout=30_000)
+    log_out(page)
 
     page.goto(server.base + "/#/forecast")
     log_in(page, db, "district")
@@ -133,8 +132,7 @@ def test_suppressed_cells_marked_on_caseloads_and_the_drill_down(tianjin: tuple[
     page.wait_for_function("() => document.querySelector('#po-detail-title')"
                            ".textContent.includes('分年')", timeout=120_000)
     assert page.locator("#po-detail-table td .suppressed").count() > 0
-    page.click("#logout")
-    page.wait_for_selector("#login-form", state="visible", timeout=30_000)
+    log_out(page)
 
     # 流动人口 of the district's 街镇: a count, a few persons in some of them.
     page.goto(server.base + "/#/indicators?plan=xiqing-14th&indicator=XQ14-POP-07")

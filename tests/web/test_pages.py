@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from browser_kit import LARGE, SMALL, Server, Watch, log_in, screenshot
+from browser_kit import LARGE, SMALL, Server, Watch, log_in, log_out, screenshot
 
 from renkou.auth.roles import SCOPES, Role
 from renkou.jurisdictions import get_jurisdiction
@@ -178,8 +178,7 @@ def test_each_role_logs_in_and_sees_only_its_pages(tianjin: tuple[Path, Server],
             assert series(page, "st-map", "bar") == len(codes) - 1
             screenshot(page, "tianjin-district-structure")
         # Logging out returns to the form.
-        page.click("#logout")
-        page.wait_for_selector("#login-form", state="visible", timeout=30_000)
+        log_out(page)
         page.close()
         watch.check()
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from browser_kit import LARGE, SMALL, Server, Watch, log_in, screenshot
+from browser_kit import LARGE, SMALL, Server, Watch, log_in, log_out, screenshot
 
 from renkou.ids import is_valid
 
@@ -121,8 +121,7 @@ def test_enter_task_progress_and_find_it_in_the_audit_log(tianjin: tuple[Path, S
     assert "新增普惠托位建设进入验收阶段" in history
     assert "65%" in page.inner_text("#tk-task")
     screenshot(page, "workflow-task-progress")
-    page.click("#logout")
-    page.wait_for_selector("#login-form", state="visible", timeout=30_000)
+    log_out(page)
     # The auditor sees the entry, under the department's account.
     page.goto(server.base + "/#/admin?tab=audit")
     log_in(page, db, "auditor")
