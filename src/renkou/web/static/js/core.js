@@ -123,6 +123,26 @@ export function showError(el, err) {
 export function loading(el, text = "正在加载…") { el.innerHTML = `<p class="loading">${esc(text)}</p>`; }
 
 // columns: [{key, label, num?, html?(row) }]; rows: objects.
+// One chosen file of the form ``${prefix}-file`` posted to ``url``; ``done(answer, file)``
+// draws the answer into ``${prefix}-report`` (its HTML) and redraws what depends on it.
+export async function uploadOne(generation, prefix, url, done) {
+  const input = document.getElementById(`${prefix}-file`);
+  const button = document.getElementById(`${prefix}-submit`);
+  const el = document.getElementById(`${prefix}-report`);
+  const file = input.files[0];
+  if (!file) return;
+  const data = new FormData();
+  data.append("file", file, file.name);
+  button.disabled = true;
+  el.innerHTML = `<p class="loading">正在导入 ${esc(file.name)}…</p>`;
+  try {
+    const answer = await send("POST", url, data);
+    if (generation !== current()) return;
+    await done(answer, file, el);
+  } catch (e) { if (generation === current()) showError(el, e); }
+  finally { button.disabled = false; }
+}
+
 export function table(columns, rows, cls = "grid-table") {
   const head = columns.map(c => `<th${c.num ? ' class="num"' : ""}>${esc(c.label)}</th>`).join("");
   const body = rows.map(r => "<tr>" + columns.map(c => {

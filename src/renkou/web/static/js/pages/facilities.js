@@ -3,7 +3,7 @@
 // filled one with its row-level report (quarantined rows and their reasons).
 "use strict";
 
-import { state, getPage, send, esc, fmt, num, may, current, showError, table, pager, loading } from "../core.js";
+import { state, getPage, esc, fmt, num, may, current, showError, table, pager, loading, uploadOne } from "../core.js";
 
 const fc = { offset: 0, limit: 50, type: "" };
 
@@ -56,24 +56,12 @@ async function rows(generation) {
   } catch (e) { if (generation === current()) showError(el, e); }
 }
 
-async function upload(generation, onImported) {
-  const input = document.getElementById("fc-file");
-  const button = document.getElementById("fc-submit");
-  const el = document.getElementById("fc-report");
-  const file = input.files[0];
-  if (!file) return;
-  const data = new FormData();
-  data.append("file", file, file.name);
-  button.disabled = true;
-  el.innerHTML = `<p class="loading">正在导入 ${esc(file.name)}…</p>`;
-  try {
-    const r = await send("POST", "/api/services/facilities", data);
-    if (generation !== current()) return;
+function upload(generation, onImported) {
+  return uploadOne(generation, "fc", "/api/services/facilities", async (r, _file, el) => {
     el.innerHTML = `<div class="${r.rejected.length ? "notice" : "ok-note"}" id="fc-verdict">${esc(r.file)}：入库 ${fmt.format(r.accepted)} 行，隔离 ${fmt.format(r.rejected.length)} 行。</div>` +
       (r.rejected.length ? `<h3>隔离的行</h3>` + table([{ label: "文件", key: "file" }, { label: "行", num: true, key: "row" },
         { label: "列", key: "column" }, { label: "原因", key: "reason" }], r.rejected) : "");
     fc.offset = 0;
     await Promise.all([rows(generation), onImported()]);
-  } catch (e) { if (generation === current()) showError(el, e); }
-  finally { button.disabled = false; }
+  });
 }

@@ -4,7 +4,7 @@
 // jurisdiction's tables, the zone file's template and its import.
 "use strict";
 
-import { getJSON, send, esc, current, showError, table, loading } from "../core.js";
+import { getJSON, esc, current, showError, table, loading, uploadOne } from "../core.js";
 import { keepsTables } from "./facilities.js";
 
 // onImported: what else the page redraws after an import (the assessment of zone indicators).
@@ -42,22 +42,10 @@ function draw(z) {
     ], z.indicators) : "");
 }
 
-async function upload(generation, onImported) {
-  const input = document.getElementById("zn-file");
-  const button = document.getElementById("zn-submit");
-  const el = document.getElementById("zn-report");
-  const file = input.files[0];
-  if (!file) return;
-  const data = new FormData();
-  data.append("file", file, file.name);
-  button.disabled = true;
-  el.innerHTML = `<p class="loading">正在导入 ${esc(file.name)}…</p>`;
-  try {
-    const z = await send("POST", "/api/zones", data);
-    if (generation !== current()) return;
+function upload(generation, onImported) {
+  return uploadOne(generation, "zn", "/api/zones", async (z, file, el) => {
     el.innerHTML = `<div class="ok-note" id="zn-verdict">${esc(file.name)}：已导入 ${z.zones.length} 个功能区，替换原有范围。</div>`;
     draw(z);
     await onImported();
-  } catch (e) { if (generation === current()) showError(el, e); }
-  finally { button.disabled = false; }
+  });
 }
