@@ -116,17 +116,18 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=1)
     args = parser.parse_args()
     derived = _read(args.data, "derived/pop_age1_2025jul_DERIVED")
-    names = derived.drop_duplicates("country_code").set_index("country_code")["name"]
+    unique = derived.drop_duplicates("country_code")
+    names = dict(zip(unique["country_code"].astype(int), unique["name"].astype(str), strict=True))
     print("ratio of renkou's interval width of total population to WPP 2024's "
           f"({args.trajectories} trajectories)")
     print(f"{'location':<28}{'bounds':<10}{'80% 2050':>10}{'95% 2050':>10}"
           f"{'80% 2100':>10}{'95% 2100':>10}")
     for code, name in names.items():
-        inputs = wpp_inputs(args.data, int(code))
+        inputs = wpp_inputs(args.data, code)
         runs: list[tuple[str, object]] = [("default", None)]
         for label, migration in (("own", False), ("own+mig", True)):
             with tempfile.TemporaryDirectory() as tmp:
-                if write_bounds(args.data, int(code), Path(tmp), migration):
+                if write_bounds(args.data, code, Path(tmp), migration):
                     runs.append((label, calibrated_settings(Path(tmp), inputs)[0]))
         for label, settings in runs:
             ratios = []
@@ -137,7 +138,7 @@ def main() -> None:
                 total = ind["total"][..., 0]  # thousands, like the WPP inputs
                 cells = []
                 for year in (2050, 2100):
-                    w80, w95 = wpp_widths(args.data, int(code), year)
+                    w80, w95 = wpp_widths(args.data, code, year)
                     o80, o95 = ours(total, year)
                     cells += [o80 / w80, o95 / w95]
                 ratios.append(cells)

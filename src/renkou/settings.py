@@ -8,6 +8,7 @@ import hashlib
 import os
 import secrets
 import stat
+import tempfile
 import tomllib
 from functools import lru_cache
 from pathlib import Path
@@ -192,14 +193,27 @@ def write_key_file(path: Path, values: dict[str, str], *, demo: bool = False) ->
         head += "# 示范密钥：仅用于合成的示范数据，不得用于真实个人信息。\n"
     body = head + "".join(f'{n} = "{values[n]}"\n' for n in _KEY_NAMES)
     path.parent.mkdir(parents=True, exist_ok=True)
+    if path.exists() or path.is_symlink():
+        raise ConfigError(f"密钥文件 {path} 已存在，不会覆盖")
+    # Written whole beside it, then linked into place: a process killed while writing leaves
+    # no key file, never a half-written one that the next command would refuse.
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+        fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".partial")
+    except OSError as exc:
+        raise ConfigError(f"无法创建密钥文件 {path}：{exc}") from None
+    partial = Path(name)  # mode 0600, a name of this process's own
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(body)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.link(partial, path)  # refuses an existing file: never overwrites
     except FileExistsError:
         raise ConfigError(f"密钥文件 {path} 已存在，不会覆盖") from None
     except OSError as exc:
         raise ConfigError(f"无法创建密钥文件 {path}：{exc}") from None
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(body)
+    finally:
+        partial.unlink(missing_ok=True)
     return dict(values)
 
 

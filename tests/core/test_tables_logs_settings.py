@@ -71,3 +71,33 @@ def test_log_lines_go_to_the_stderr_of_the_moment(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setattr("sys.stderr", second)
     get_logger("test").warning("身份证 120101199001011234")
     assert '"msg": "身份证 120101********1234"' in second.getvalue()
+
+
+def test_a_key_file_appears_whole_or_not_at_all(tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """While the secrets are written the key file's name does not exist yet (a process
+    killed then leaves no half-written file that the next command would refuse); it
+    appears complete, mode 0600, and is never overwritten."""
+    import os
+    import stat
+
+    from renkou.settings import new_key_secrets, read_key_file, write_key_file
+
+    path = tmp_path / "store.duckdb.keys"
+    seen: list[bool] = []
+    real_fsync = os.fsync
+
+    def fsync(fd: int) -> None:
+        seen.append(path.exists())
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    values = new_key_secrets()
+    write_key_file(path, values)
+    assert seen == [False]
+    assert read_key_file(path) == values
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert [p.name for p in tmp_path.iterdir()] == [path.name]  # no partial copy left
+    with pytest.raises(ConfigError, match="已存在"):
+        write_key_file(path, new_key_secrets())
+    assert read_key_file(path) == values

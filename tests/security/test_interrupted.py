@@ -127,5 +127,6 @@ def test_repeated_random_kills_leave_the_store_before_or_after_the_batch(
         assert all(v == 0 for v in now.values()) or now == after, now
         assert not any(tmpdir.iterdir())
     final = ingest(db, feed, tmpdir)
-    assert final.wait(timeout=300) == 0
+    _out, err = final.communicate(timeout=300)
+    assert final.returncode == 0, err.decode()
     assert {k: v for k, v in counts(db).items() if k != "store_meta"} == after
