@@ -32,14 +32,13 @@ DIALECT = "spark"
 
 def linkage_options(folder: Path, options: SparkOptions | None = None) -> SparkOptions:
     """``options`` (local[2] by default) with Spark's scratch space in the private
-    ``folder``: shuffle and spill files hold the extract's columns (and the
-    catalog's warehouse directory, which Splink's table look-ups create, stays there too
-    instead of appearing in the working directory)."""
+    ``folder``: shuffle and spill files hold the extract's columns (and the catalog's
+    warehouse directory, which Splink's table look-ups create, stays there too instead of
+    appearing in the working directory)."""
     base = options or SparkOptions()
     scratch = folder / "spark"
     scratch.mkdir(mode=0o700, exist_ok=True)
-    return replace(base, local_dir=scratch,
-                   warehouse_dir=scratch / "warehouse")
+    return replace(base, local_dir=scratch, warehouse_dir=scratch / "warehouse")
 
 
 def _extract(ws: Workspace, table: str, path: Path) -> None:
