@@ -18,17 +18,18 @@ from renkou.app.stores import hosted, registry_at
 from renkou.errors import InputError, NotFoundError
 from renkou.registry.linkage.decide import LOWER, UPPER, accuracy, read_truth
 from renkou.registry.linkage.link import LinkResult, link
+from renkou.registry.spark.session import SparkOptions
 from renkou.registry.store import Store
 from renkou.settings import Settings
 
 
 def run_link(db: Path, settings: Settings, *, upper: float = UPPER, lower: float = LOWER,
              truth: Path | None = None, report: Path | None = None,
-             say: Callable[[str], None] | None = None,
-             engine: str = "duckdb") -> tuple[LinkResult, pd.DataFrame | None]:
+             say: Callable[[str], None] | None = None, engine: str = "duckdb",
+             spark: SparkOptions | None = None) -> tuple[LinkResult, pd.DataFrame | None]:
     """Link the store's rows quarantined for their ID number (the model on ``engine``:
-    duckdb or spark); with ``truth`` score every dirty row's decision and write the table
-    to ``report``."""
+    duckdb or spark, ``spark`` the resources of a session it starts); with ``truth`` score
+    every dirty row's decision and write the table to ``report``."""
     if (truth is None) != (report is None):
         raise InputError("--truth 与 --report 需同时给出")
     known = read_truth(truth) if truth is not None else None
@@ -37,7 +38,7 @@ def run_link(db: Path, settings: Settings, *, upper: float = UPPER, lower: float
     with Store(db, settings=settings) as store:
         result = link(store, settings, upper=upper, lower=lower, say=say,
                       score_keys=None if known is None else set(known["person_key"]),
-                      engine=engine)
+                      engine=engine, spark=spark)
     if known is None or report is None:
         return result, None
     table = accuracy(result.decided, known, upper, lower, result.present)

@@ -4,6 +4,8 @@ the store's own engine gives (``renkou registry stats|separation --engine spark`
 
 from __future__ import annotations
 
+import re
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -15,6 +17,28 @@ from renkou.registry.dialect import check_engine
 from renkou.registry.export import ExportReport, export_parquet
 from renkou.registry.spark.session import SparkOptions
 from renkou.registry.sql import check_by, check_caliber, check_level
+
+_MEMORY = re.compile(r"^[1-9]\d*[kmgt]?$", re.IGNORECASE)  # Spark's size notation: 2g, 512m
+
+
+def spark_options(master: str | None = None, driver_memory: str | None = None,
+                  partitions: int | None = None) -> SparkOptions | None:
+    """The resources of a Spark session a command starts (None: the local defaults) — a
+    cluster's master URL, the driver's memory and the shuffle partitions."""
+    if master is None and driver_memory is None and partitions is None:
+        return None
+    base = SparkOptions()
+    if master is not None and not master.strip():
+        raise InputError("Spark 主节点 URL 不能为空，例如 local[4]、spark://主机:7077 或 yarn",
+                         column="--spark-master")
+    if driver_memory is not None and not _MEMORY.match(driver_memory):
+        raise InputError(f"驱动进程内存 {driver_memory!r} 的写法不对，应为数字加单位，如 2g、512m",
+                         column="--spark-driver-memory")
+    if partitions is not None and partitions < 1:
+        raise InputError("shuffle 分区数应为正整数", column="--spark-partitions")
+    return replace(base, master=(master or base.master).strip(),
+                   driver_memory=driver_memory or base.driver_memory,
+                   shuffle_partitions=partitions or base.shuffle_partitions)
 
 
 def export_store(db: Path, out: Path) -> ExportReport:

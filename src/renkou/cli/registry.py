@@ -113,6 +113,13 @@ ENGINE_OPTION = typer.Option("duckdb", "--engine", help="计算引擎：duckdb�
 PARQUET_OPTION = typer.Option(None, "--parquet", help="Spark 引擎读取的导出目录（renkou registry "
                               "export 生成）/ Parquet export")
 OPTIONAL_DB = typer.Option(None, "--db", help="数据库文件（duckdb 引擎）/ DuckDB file")
+# The resources of the Spark session a command starts (defaults: local[2], 2g, 8).
+SPARK_MASTER = typer.Option(None, "--spark-master", help="Spark 主节点 URL（默认 local[2]），"
+                            "如 spark://主机:7077 或 yarn / master URL")
+SPARK_MEMORY = typer.Option(None, "--spark-driver-memory", help="驱动进程内存（默认 2g）/ "
+                            "driver memory")
+SPARK_PARTITIONS = typer.Option(None, "--spark-partitions", help="shuffle 分区数（默认 8）/ "
+                                "shuffle partitions")
 
 
 @registry_app.command("stats")
@@ -126,14 +133,19 @@ def stats(
     out: Path = typer.Option(..., "--out", help="输出 CSV / output CSV"),
     engine: str = ENGINE_OPTION,
     parquet: Path | None = PARQUET_OPTION,
+    spark_master: str | None = SPARK_MASTER,
+    spark_driver_memory: str | None = SPARK_MEMORY,
+    spark_partitions: int | None = SPARK_PARTITIONS,
 ) -> None:
     """按统计口径计算某一时点的人口数（数据库所属辖区的各区域），写出 region,sex,age,value。
     --engine spark 时由 Spark 在导出的 Parquet 上计算同一张表。"""
-    from renkou.app.scale import caliber_table
+    from renkou.app.scale import caliber_table, spark_options
     from renkou.tables import write_table
 
     cols = tuple(c.strip() for c in by.split(",") if c.strip())
-    df = caliber_table(engine, _date(as_of), caliber, level, cols, db=db, parquet=parquet)
+    spark = spark_options(spark_master, spark_driver_memory, spark_partitions)
+    df = caliber_table(engine, _date(as_of), caliber, level, cols, db=db, parquet=parquet,
+                       spark=spark)
     write_table(df, out)
     typer.echo(f"已写出 {out}：{len(df)} 行，合计 {int(df['value'].sum()) if len(df) else 0} 人")
 
@@ -146,12 +158,16 @@ def separation(
     out: Path = typer.Option(..., "--out", help="输出 CSV"),
     engine: str = ENGINE_OPTION,
     parquet: Path | None = PARQUET_OPTION,
+    spark_master: str | None = SPARK_MASTER,
+    spark_driver_memory: str | None = SPARK_MEMORY,
+    spark_partitions: int | None = SPARK_PARTITIONS,
 ) -> None:
     """人户分离人数：按居住地区和类型（same_district/other_district/outside_city）。"""
-    from renkou.app.scale import separation_table
+    from renkou.app.scale import separation_table, spark_options
     from renkou.tables import write_table
 
-    df = separation_table(engine, _date(as_of), level, db=db, parquet=parquet)
+    spark = spark_options(spark_master, spark_driver_memory, spark_partitions)
+    df = separation_table(engine, _date(as_of), level, db=db, parquet=parquet, spark=spark)
     write_table(df, out)
     typer.echo(f"已写出 {out}：{len(df)} 行，合计 {int(df['value'].sum()) if len(df) else 0} 人")
 
@@ -210,20 +226,25 @@ def link(
     truth: Path | None = typer.Option(None, "--truth", help="合成数据的 truth/links.csv"),
     report: Path | None = typer.Option(None, "--report", help="准确率表（CSV）/ accuracy"),
     engine: str = typer.Option("duckdb", "--engine", help="匹配模型的计算引擎：duckdb 或 "
-                               "spark（本地 Spark 会话）/ engine"),
+                               "spark（Spark 会话）/ engine"),
+    spark_master: str | None = SPARK_MASTER,
+    spark_driver_memory: str | None = SPARK_MEMORY,
+    spark_partitions: int | None = SPARK_PARTITIONS,
 ) -> None:
     """概率匹配：把因证件号码问题隔离的记录按姓名、性别、出生日期、区划与残存号码匹配到
     登记人员；高于阈值的接受入库，阈值之间的进入人工复核队列。
     --engine spark 时同一模型在 Spark 上训练和打分（比对字段作为私有匹配数据暂存于数据库旁的
     私有目录，结束即删除），判定与入库不变。"""
     from renkou.app.linkage import run_link
+    from renkou.app.scale import spark_options
     from renkou.registry.dialect import check_engine
     from renkou.settings import get_settings
 
+    spark = spark_options(spark_master, spark_driver_memory, spark_partitions)
     result, table = run_link(db, get_settings(), upper=threshold, lower=review_threshold,
                              truth=truth, report=report,
                              say=lambda m: typer.echo(m, err=True),
-                             engine=check_engine(engine))
+                             engine=check_engine(engine), spark=spark)
     c = result.counts
     typer.echo(f"接受 {c.get('accepted', 0)} 行，待复核 {c.get('review', 0)} 行，"
                f"与已有记录重复 {c.get('duplicate', 0)} 行，"
