@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 
 from renkou.app.jobs import JobContext, Work
-from renkou.app.stores import hosted, registry_at
+from renkou.app.stores import data_changed, hosted, registry_at
 from renkou.errors import InputError, NotFoundError
 from renkou.registry.linkage.decide import LOWER, UPPER, accuracy, read_truth
 from renkou.registry.linkage.link import LinkResult, link
@@ -121,11 +121,6 @@ def waiting_link(db: Path, link_id: int) -> None:
         raise NotFoundError(f"复核队列中没有编号 {link_id}")
 
 
-def _changed(db: Path) -> None:
-    """Rows entered the store: the server's caches of its data must move on."""
-    host = hosted(db)
-    if host is not None:
-        host.bump()
 
 
 def link_work(db: Path, settings: Settings, *, upper: float = UPPER,
@@ -146,7 +141,7 @@ def link_work(db: Path, settings: Settings, *, upper: float = UPPER,
         with Store(db, settings=settings, host=hosted(db)) as store:
             result = link(store, settings, upper=upper, lower=lower, say=say)
         if result.counts.get("accepted", 0):
-            _changed(db)
+            data_changed(db)
         return {"counts": {k: int(v) for k, v in result.counts.items()},
                 "gone": len(result.gone), "link_batch": result.link_batch,
                 "share_in_store": result.share_in_store, "seconds": result.seconds,
@@ -169,7 +164,7 @@ def decision_work(db: Path, settings: Settings, link_id: int, accept: bool) -> W
                 return {"link_id": link_id, "decision": "rejected"}
             entered = review_accept(store, settings, [link_id])
         if entered:
-            _changed(db)
+            data_changed(db)
         return {"link_id": link_id, "decision": "accepted" if entered else "refused"}
 
     return run

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from renkou.app.stores import hosted, registry_at
+from renkou.app.stores import data_changed, registry_at
 from renkou.errors import InputError
 from renkou.jurisdictions import Jurisdiction, get_jurisdiction
 from renkou.registry import Registry
@@ -50,9 +50,7 @@ def import_facilities(db: Path, workbook: Path) -> _facilities.ImportResult:
     """Validate and store a filled inventory (every row accepted or quarantined)."""
     with registry_at(db, read_only=False) as registry:
         result = _facilities.import_workbook(registry, workbook)
-    host = hosted(db)
-    if host is not None:
-        host.bump()  # a server's cached answers are of the earlier supply
+    data_changed(db)  # a server's cached answers are of the earlier supply
     return result
 
 

@@ -52,6 +52,14 @@ def hosted(db: Path) -> StoreHost | None:
     return _HOSTS.get(Path(db).resolve()) if _HOSTS else None
 
 
+def data_changed(db: Path) -> None:
+    """This process wrote data the server's caches are made of (rows, supply, zones,
+    reported values): when it serves ``db``, its data version moves on."""
+    host = hosted(db)
+    if host is not None:
+        host.bump()
+
+
 def data_version(db: Path) -> tuple[str, float]:
     """The version of the store's data for caches of it: the served store's generation (an
     ingest by the server, or a write by another process while the server did not hold the

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from renkou.app.jobs import Job, JobContext, JobFailed, JobState, Work
-from renkou.app.stores import hosted, registry_at
+from renkou.app.stores import data_changed, hosted, registry_at
 from renkou.auth.redact import redact_ids
 from renkou.errors import InputError, RenkouError
 from renkou.settings import Settings
@@ -205,9 +205,7 @@ def after_job(db: Path) -> Callable[[Job], None]:
 
     def done(job: Job) -> None:
         if job.kind == "ingest" and job.state is JobState.done:
-            host = hosted(db)
-            if host is not None:
-                host.bump()
+            data_changed(db)
 
     return done
 
@@ -241,9 +239,8 @@ def import_template_file(db: Path, path: Path, plan: str | None, *,
             sorted((*checked.rejected, *others), key=lambda x: x.row)), blank=checked.blank)
     with registry_at(db, read_only=False) as registry:
         result = store_rows(registry, form, checked, stamp)
-    host = hosted(db)
-    if host is not None and result.accepted:
-        host.bump()  # the served assessments and warnings are of the earlier values
+    if result.accepted:
+        data_changed(db)  # the served assessments and warnings are of the earlier values
     return {"plan": result.plan, "year": result.year or None, "file": result.file,
             "accepted": result.accepted, "blank": result.blank,
             "rejected": [{"file": r.file, "row": r.row, "column": r.column,

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import yaml
 
-from renkou.app.stores import StoreRef, hosted, registry_at, store_registry
+from renkou.app.stores import StoreRef, data_changed, registry_at, store_registry
 from renkou.errors import InputError
 from renkou.jurisdictions import Jurisdiction
 from renkou.plans.model.catalog import get_plan
@@ -79,9 +79,7 @@ def import_zones(db: StoreRef, path: Path) -> tuple[Zone, ...]:
         return _save(db, raw, path.name)
     with registry_at(Path(db), read_only=False) as registry:
         saved = _save(registry, raw, path.name)
-    host = hosted(Path(db))
-    if host is not None:
-        host.bump()  # a server's cached assessments are of the earlier zones
+    data_changed(Path(db))  # a server's cached assessments are of the earlier zones
     return saved
 
 

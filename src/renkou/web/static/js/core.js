@@ -123,7 +123,7 @@ export function showError(el, err) {
 export function loading(el, text = "正在加载…") { el.innerHTML = `<p class="loading">${esc(text)}</p>`; }
 
 // columns: [{key, label, num?, html?(row) }]; rows: objects.
-// One chosen file of the form ``${prefix}-file`` posted to ``url``; ``done(answer, file)``
+// One chosen file of the form ``${prefix}-file`` posted to ``url``; ``done(answer, file, el)``
 // draws the answer into ``${prefix}-report`` (its HTML) and redraws what depends on it.
 export async function uploadOne(generation, prefix, url, done) {
   const input = document.getElementById(`${prefix}-file`);
